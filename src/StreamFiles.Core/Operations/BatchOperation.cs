@@ -1,0 +1,285 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Threading;
+using System.Threading.Tasks;
+using StreamFiles.Core.Progress;
+
+namespace StreamFiles.Core.Operations
+{
+    /// <summary>
+    /// Runs a stream of inputs with bounded concurrency on the thread pool and hands everything the host
+    /// must show back to the host's own thread. The host calls Submit for each input as it arrives (items
+    /// start while later inputs are still coming), Drain whenever it likes, and Complete at the end; each
+    /// of them writes to the sink only from the calling thread. Cancellation stops the running items and
+    /// lets Submit and Complete return promptly.
+    /// </summary>
+    public abstract class BatchOperation<TRequest> : IDisposable
+    {
+        private readonly OperationSettings _settings;
+        private readonly CancellationToken _cancellationToken;
+        private readonly SemaphoreSlim _slots;
+        private readonly AutoResetEvent _wake = new AutoResetEvent(false);
+        private readonly ConcurrentQueue<Outcome> _outbox = new ConcurrentQueue<Outcome>();
+        private readonly SortedDictionary<long, Outcome> _reorder = new SortedDictionary<long, Outcome>();
+        private readonly ProgressTracker _tracker;
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private TimeSpan _lastProgress = TimeSpan.MinValue;
+        private TimeSpan _lastStatus;
+        private bool _progressShown;
+        private bool _closed;
+        private long _nextSequence;
+        private long _nextToEmit;
+        private int _running;
+        private int _failed;
+        private int _succeeded;
+
+        protected BatchOperation(OperationSettings settings, string activity, CancellationToken cancellationToken)
+        {
+            _settings = settings ?? throw new ArgumentNullException(nameof(settings));
+            _cancellationToken = cancellationToken;
+            _slots = new SemaphoreSlim(settings.ThrottleLimit, settings.ThrottleLimit);
+            _tracker = new ProgressTracker(activity);
+        }
+
+        public OperationSettings Settings => _settings;
+
+        protected CancellationToken CancellationToken => _cancellationToken;
+
+        /// <summary>Items that failed, including inputs refused before they started.</summary>
+        public int FailedCount => Volatile.Read(ref _failed);
+
+        /// <summary>Items that produced a result.</summary>
+        public int SucceededCount => Volatile.Read(ref _succeeded);
+
+        public bool IsCancelled => _cancellationToken.IsCancellationRequested;
+
+        /// <summary>
+        /// Validates one input on the host thread (where ShouldProcess may be asked) and describes the work.
+        /// Returns null to skip the input quietly; throws CommandFailureException to fail it.
+        /// </summary>
+        protected abstract WorkItem? Prepare(TRequest request, ICommandSink sink);
+
+        /// <summary>Hands one input to the batch; blocks while the throttle is full, draining meanwhile.</summary>
+        public void Submit(TRequest request, ICommandSink sink)
+        {
+            if (sink is null)
+            {
+                throw new ArgumentNullException(nameof(sink));
+            }
+
+            if (_cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+
+            Drain(sink);
+            long sequence = _nextSequence++;
+            WorkItem? work;
+            try
+            {
+                work = Prepare(request, sink);
+            }
+            catch (CommandFailureException failure)
+            {
+                Interlocked.Increment(ref _failed);
+                _tracker.AddSubmitted(null);
+                _tracker.CountFinishedWithoutWork(null);
+                Post(new Outcome(sequence, null, failure.Error));
+                Drain(sink);
+                return;
+            }
+
+            if (work is null)
+            {
+                Post(new Outcome(sequence, null, null));
+                Drain(sink);
+                return;
+            }
+
+            _tracker.AddSubmitted(work.Length);
+            while (!_slots.Wait(0))
+            {
+                Drain(sink);
+                if (_cancellationToken.IsCancellationRequested)
+                {
+                    _tracker.CountFinishedWithoutWork(work.Length);
+                    Post(new Outcome(sequence, null, null));
+                    return;
+                }
+
+                _wake.WaitOne(_settings.ProgressInterval);
+            }
+
+            Interlocked.Increment(ref _running);
+            ProgressTracker.TrackedItem tracked = _tracker.Start(work.Name, work.Length);
+            _ = Task.Run(() => RunAsync(sequence, work, tracked));
+        }
+
+        /// <summary>Writes whatever is ready: results, errors, and a progress or status sample when due.</summary>
+        public void Drain(ICommandSink sink)
+        {
+            while (_outbox.TryDequeue(out Outcome outcome))
+            {
+                if (_settings.OrderedOutput)
+                {
+                    _reorder[outcome.Sequence] = outcome;
+                    while (_reorder.TryGetValue(_nextToEmit, out Outcome next))
+                    {
+                        _reorder.Remove(_nextToEmit);
+                        _nextToEmit++;
+                        Emit(next, sink);
+                    }
+                }
+                else
+                {
+                    Emit(outcome, sink);
+                }
+            }
+
+            TimeSpan now = _clock.Elapsed;
+            bool progressDue = _settings.ReportProgress && now - _lastProgress >= _settings.ProgressInterval;
+            bool statusDue = _settings.StatusInterval.HasValue && now - _lastStatus >= _settings.StatusInterval.Value;
+            if (!progressDue && !statusDue)
+            {
+                return;
+            }
+
+            ProgressReport report = _tracker.Sample();
+            if (progressDue)
+            {
+                _lastProgress = now;
+                _progressShown = true;
+                sink.WriteProgress(report);
+            }
+
+            if (statusDue)
+            {
+                _lastStatus = now;
+                sink.WriteVerbose(report.Activity + ": " + report.StatusText);
+            }
+        }
+
+        /// <summary>Marks the input complete and waits for every item, draining as they finish.</summary>
+        public void Complete(ICommandSink sink)
+        {
+            if (sink is null)
+            {
+                throw new ArgumentNullException(nameof(sink));
+            }
+
+            _tracker.CompleteInput();
+            while (Volatile.Read(ref _running) > 0)
+            {
+                Drain(sink);
+                _wake.WaitOne(_settings.ProgressInterval);
+            }
+
+            Drain(sink);
+            Close(sink);
+        }
+
+        /// <summary>Sends the final progress record (hosts close their displays); safe to call twice.</summary>
+        public void Close(ICommandSink sink)
+        {
+            if (_closed)
+            {
+                return;
+            }
+
+            _closed = true;
+            ProgressReport? final = _progressShown || _settings.StatusInterval.HasValue ? _tracker.Sample(final: true) : null;
+            if (final is null)
+            {
+                return;
+            }
+
+            if (_progressShown)
+            {
+                sink.WriteProgress(final);
+            }
+
+            if (_settings.StatusInterval.HasValue)
+            {
+                sink.WriteVerbose(final.Activity + " finished: " + final.StatusText);
+            }
+        }
+
+        private async Task RunAsync(long sequence, WorkItem work, ProgressTracker.TrackedItem tracked)
+        {
+            Outcome outcome;
+            try
+            {
+                object? result = await work.Run(tracked.Counter, _cancellationToken).ConfigureAwait(false);
+                Interlocked.Increment(ref _succeeded);
+                outcome = new Outcome(sequence, result, null);
+            }
+            catch (OperationCanceledException) when (_cancellationToken.IsCancellationRequested)
+            {
+                outcome = new Outcome(sequence, null, null);
+            }
+            catch (Exception exception)
+            {
+                Interlocked.Increment(ref _failed);
+                CommandError error = exception is CommandFailureException failure ? failure.Error : work.DescribeFailure(exception);
+                outcome = new Outcome(sequence, null, error);
+            }
+
+            _tracker.Finish(tracked);
+            Interlocked.Decrement(ref _running);
+            _slots.Release();
+            Post(outcome);
+        }
+
+        private void Post(Outcome outcome)
+        {
+            _outbox.Enqueue(outcome);
+            _wake.Set();
+        }
+
+        private static void Emit(Outcome outcome, ICommandSink sink)
+        {
+            if (outcome.Error != null)
+            {
+                sink.WriteError(outcome.Error);
+            }
+            else if (outcome.Result != null)
+            {
+                sink.WriteResult(outcome.Result);
+            }
+        }
+
+        public void Dispose()
+        {
+            Dispose(true);
+            GC.SuppressFinalize(this);
+        }
+
+        protected virtual void Dispose(bool disposing)
+        {
+            // Items still running (a host that gave up) keep their handles until they notice cancellation.
+            if (disposing && Volatile.Read(ref _running) == 0)
+            {
+                _slots.Dispose();
+                _wake.Dispose();
+            }
+        }
+
+        private readonly struct Outcome
+        {
+            public Outcome(long sequence, object? result, CommandError? error)
+            {
+                Sequence = sequence;
+                Result = result;
+                Error = error;
+            }
+
+            public long Sequence { get; }
+
+            public object? Result { get; }
+
+            public CommandError? Error { get; }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using System;
+
+namespace StreamFiles.Core.Operations
+{
+    /// <summary>
+    /// A failure of one item, described for people and scripts: a condition that hosts turn into an error
+    /// id (the cmdlets prefix their name: "GetFileHashChunked" + "FileNotFound"), a category, the target
+    /// (path or redacted URI) and a message that names the input and, where there is one, the fix.
+    /// </summary>
+    public sealed class CommandError
+    {
+        public CommandError(string condition, FailureCategory category, string target, string message, Exception? exception = null)
+        {
+            if (string.IsNullOrEmpty(condition))
+            {
+                throw new ArgumentException("A condition is required.", nameof(condition));
+            }
+
+            Condition = condition;
+            Category = category;
+            Target = target ?? string.Empty;
+            Message = message ?? throw new ArgumentNullException(nameof(message));
+            Exception = exception;
+        }
+
+        public string Condition { get; }
+
+        public FailureCategory Category { get; }
+
+        public string Target { get; }
+
+        public string Message { get; }
+
+        public Exception? Exception { get; }
+
+        public override string ToString() => Message;
+    }
+
+    /// <summary>Thrown inside an operation to fail one item with a fully described error.</summary>
+    public sealed class CommandFailureException : Exception
+    {
+        public CommandFailureException(CommandError error)
+            : base(error?.Message, error?.Exception)
+        {
+            Error = error ?? throw new ArgumentNullException(nameof(error));
+        }
+
+        public CommandError Error { get; }
+    }
+}

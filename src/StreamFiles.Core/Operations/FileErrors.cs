@@ -1,0 +1,48 @@
+using System;
+using System.IO;
+
+namespace StreamFiles.Core.Operations
+{
+    /// <summary>Describes file-system exceptions as errors that name the path and what to do.</summary>
+    public static class FileErrors
+    {
+        private const int WindowsDiskFull = unchecked((int)0x80070070);
+        private const int WindowsHandleDiskFull = unchecked((int)0x80070027);
+        private const int UnixNoSpace = 28; // ENOSPC, the HResult .NET uses on Unix
+
+        public static CommandError NotFound(string path) =>
+            new CommandError("FileNotFound", FailureCategory.ObjectNotFound, path,
+                $"Cannot find the file '{path}'. Check the path, or use -LiteralPath if it contains wildcard characters such as [ ].");
+
+        public static CommandError IsDirectory(string path) =>
+            new CommandError("PathIsDirectory", FailureCategory.InvalidArgument, path,
+                $"'{path}' is a directory, not a file. Name the files in it, for example '{Path.Combine(path, "*")}'.");
+
+        public static bool IsDiskFull(IOException exception) =>
+            exception.HResult == WindowsDiskFull || exception.HResult == WindowsHandleDiskFull || exception.HResult == UnixNoSpace;
+
+        /// <summary>Describes an exception raised while reading (or, with writing=true, writing) a file.</summary>
+        public static CommandError Describe(Exception exception, string path, bool writing = false)
+        {
+            switch (exception)
+            {
+                case FileNotFoundException _:
+                case DirectoryNotFoundException _:
+                    return new CommandError("FileNotFound", FailureCategory.ObjectNotFound, path,
+                        $"Cannot find the file '{path}': {exception.Message}", exception);
+                case UnauthorizedAccessException _:
+                    return new CommandError("AccessDenied", FailureCategory.PermissionDenied, path,
+                        $"Access to '{path}' is denied. Check its permissions, or run as a user that can {(writing ? "write" : "read")} it.", exception);
+                case IOException io when writing && IsDiskFull(io):
+                    return new CommandError("DiskFull", FailureCategory.WriteError, path,
+                        $"There is not enough space on the disk to write '{path}'. Free some space and try again.", exception);
+                case IOException _:
+                    return new CommandError(writing ? "WriteError" : "ReadError", writing ? FailureCategory.WriteError : FailureCategory.ReadError, path,
+                        $"Cannot {(writing ? "write" : "read")} '{path}': {exception.Message}", exception);
+                default:
+                    return new CommandError("UnexpectedError", FailureCategory.NotSpecified, path,
+                        $"Processing '{path}' failed: {exception.Message}", exception);
+            }
+        }
+    }
+}

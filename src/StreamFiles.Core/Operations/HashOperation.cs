@@ -1,0 +1,63 @@
+using System;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using StreamFiles.Core.Hashing;
+using StreamFiles.Core.Progress;
+
+namespace StreamFiles.Core.Operations
+{
+    /// <summary>One file to hash. Explicit means the user named it (not a wildcard match).</summary>
+    public sealed class HashRequest
+    {
+        public HashRequest(string path, bool explicitPath = true)
+        {
+            Path = path ?? throw new ArgumentNullException(nameof(path));
+            ExplicitPath = explicitPath;
+        }
+
+        public string Path { get; }
+
+        public bool ExplicitPath { get; }
+    }
+
+    /// <summary>
+    /// Hashes files as they arrive, several at a time: the logic behind Get-FileHashChunked and
+    /// `streamfiles hash`. Results are FileHashResult objects; failures are per file and the batch goes on.
+    /// A directory is an error when named, and passed over quietly when a wildcard matched it.
+    /// </summary>
+    public sealed class HashOperation : BatchOperation<HashRequest>
+    {
+        private readonly ChunkedHasher _hasher;
+
+        public HashOperation(HashSettings hashSettings, OperationSettings settings, CancellationToken cancellationToken)
+            : base(settings, "Hashing files", cancellationToken)
+        {
+            _hasher = new ChunkedHasher(hashSettings ?? throw new ArgumentNullException(nameof(hashSettings)));
+        }
+
+        protected override WorkItem? Prepare(HashRequest request, ICommandSink sink)
+        {
+            string path = request.Path;
+            if (Directory.Exists(path))
+            {
+                return request.ExplicitPath ? throw new CommandFailureException(FileErrors.IsDirectory(path)) : null;
+            }
+
+            var file = new FileInfo(path);
+            if (!file.Exists)
+            {
+                throw new CommandFailureException(FileErrors.NotFound(path));
+            }
+
+            return new WorkItem(
+                path,
+                file.Length,
+                (counter, token) => HashAsync(path, counter, token),
+                exception => FileErrors.Describe(exception, path));
+        }
+
+        private async Task<object?> HashAsync(string path, ByteCounter counter, CancellationToken cancellationToken) =>
+            await _hasher.HashFileAsync(path, counter, cancellationToken).ConfigureAwait(false);
+    }
+}

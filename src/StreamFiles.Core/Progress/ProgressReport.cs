@@ -1,0 +1,129 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+
+namespace StreamFiles.Core.Progress
+{
+    /// <summary>
+    /// A snapshot of a batch: one overall view and one entry per item in flight (or just finished).
+    /// Hosts render it; the engine never draws anything.
+    /// </summary>
+    public sealed class ProgressReport
+    {
+        internal ProgressReport(
+            string activity,
+            int itemsSubmitted,
+            int itemsFinished,
+            bool inputComplete,
+            long bytesDone,
+            long bytesTotal,
+            double bytesPerSecond,
+            IReadOnlyList<ItemProgressReport> items,
+            bool completed)
+        {
+            Activity = activity;
+            ItemsSubmitted = itemsSubmitted;
+            ItemsFinished = itemsFinished;
+            InputComplete = inputComplete;
+            BytesDone = bytesDone;
+            BytesTotal = bytesTotal;
+            BytesPerSecond = bytesPerSecond;
+            Items = items;
+            Completed = completed;
+        }
+
+        public string Activity { get; }
+
+        public int ItemsSubmitted { get; }
+
+        public int ItemsFinished { get; }
+
+        /// <summary>Whether every input has arrived, so that the totals are final.</summary>
+        public bool InputComplete { get; }
+
+        public long BytesDone { get; }
+
+        public long BytesTotal { get; }
+
+        public double BytesPerSecond { get; }
+
+        public IReadOnlyList<ItemProgressReport> Items { get; }
+
+        /// <summary>The last report of the batch: hosts close their progress displays.</summary>
+        public bool Completed { get; }
+
+        /// <summary>Only while the totals are final; -1 otherwise (the convention of progress records).</summary>
+        public int PercentComplete =>
+            InputComplete && BytesTotal > 0 ? (int)Math.Min(100, BytesDone * 100 / BytesTotal) : -1;
+
+        public TimeSpan? Remaining =>
+            InputComplete && BytesPerSecond > 0 && BytesTotal >= BytesDone
+                ? TimeSpan.FromSeconds((BytesTotal - BytesDone) / BytesPerSecond)
+                : (TimeSpan?)null;
+
+        public string StatusText
+        {
+            get
+            {
+                string files = InputComplete
+                    ? string.Format(CultureInfo.InvariantCulture, "{0} of {1} files", ItemsFinished, ItemsSubmitted)
+                    : string.Format(CultureInfo.InvariantCulture, "{0} files done", ItemsFinished);
+                string bytes = InputComplete
+                    ? ByteSize.Format(BytesDone) + " of " + ByteSize.Format(BytesTotal)
+                    : ByteSize.Format(BytesDone);
+                string text = files + ", " + bytes + ", " + ByteSize.FormatRate(BytesPerSecond);
+                TimeSpan? remaining = Remaining;
+                return remaining.HasValue ? text + ", " + ByteSize.FormatDuration(remaining.Value) + " left" : text;
+            }
+        }
+    }
+
+    /// <summary>The progress of one item (a file or object) of a batch.</summary>
+    public sealed class ItemProgressReport
+    {
+        internal ItemProgressReport(int slot, string name, long bytesDone, long? length, double bytesPerSecond, bool completed)
+        {
+            Slot = slot;
+            Name = name;
+            BytesDone = bytesDone;
+            Length = length;
+            BytesPerSecond = bytesPerSecond;
+            Completed = completed;
+        }
+
+        /// <summary>A small number reused by the item that takes this one's place, for stable display rows.</summary>
+        public int Slot { get; }
+
+        public string Name { get; }
+
+        public long BytesDone { get; }
+
+        public long? Length { get; }
+
+        public double BytesPerSecond { get; }
+
+        /// <summary>The item finished since the last report; hosts close its display row.</summary>
+        public bool Completed { get; }
+
+        public int PercentComplete =>
+            Length.HasValue && Length.Value > 0 ? (int)Math.Min(100, BytesDone * 100 / Length.Value) : -1;
+
+        public TimeSpan? Remaining =>
+            Length.HasValue && BytesPerSecond > 0 && Length.Value >= BytesDone
+                ? TimeSpan.FromSeconds((Length.Value - BytesDone) / BytesPerSecond)
+                : (TimeSpan?)null;
+
+        public string StatusText
+        {
+            get
+            {
+                string text = Length.HasValue
+                    ? ByteSize.Format(BytesDone) + " of " + ByteSize.Format(Length.Value)
+                    : ByteSize.Format(BytesDone);
+                text += ", " + ByteSize.FormatRate(BytesPerSecond);
+                TimeSpan? remaining = Remaining;
+                return remaining.HasValue ? text + ", " + ByteSize.FormatDuration(remaining.Value) + " left" : text;
+            }
+        }
+    }
+}

@@ -12,7 +12,7 @@ namespace StreamFiles.Core.Operations
 
         public static CommandError NotFound(string path) =>
             new CommandError("FileNotFound", FailureCategory.ObjectNotFound, path,
-                $"Cannot find the file '{path}'. Check the path, or use -LiteralPath if it contains wildcard characters such as [ ].");
+                $"Cannot find the file '{path}'. Check the path and that the file still exists.");
 
         public static CommandError IsDirectory(string path) =>
             new CommandError("PathIsDirectory", FailureCategory.InvalidArgument, path,

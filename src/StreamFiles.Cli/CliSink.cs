@@ -1,0 +1,109 @@
+using System;
+using System.IO;
+using StreamFiles.Core.Operations;
+using StreamFiles.Core.Progress;
+
+namespace StreamFiles.Cli
+{
+    /// <summary>
+    /// The command-line host's side of an operation: results through a verb-specific writer on stdout,
+    /// errors named on stderr, progress as one self-overwriting line on stderr when it is a terminal.
+    /// </summary>
+    internal sealed class CliSink : ICommandSink
+    {
+        private readonly Action<object> _writeResult;
+        private readonly TextWriter _error;
+        private readonly ProgressLine? _progress;
+        private readonly bool _verbose;
+
+        public CliSink(Action<object> writeResult, TextWriter error, ProgressLine? progress, bool verbose = false)
+        {
+            _writeResult = writeResult;
+            _error = error;
+            _progress = progress;
+            _verbose = verbose;
+        }
+
+        public int Errors { get; private set; }
+
+        public bool ShouldProcess(string target, string action) => true;
+
+        public void WriteResult(object result)
+        {
+            _progress?.Clear();
+            _writeResult(result);
+        }
+
+        public void WriteError(CommandError error)
+        {
+            Errors++;
+            _progress?.Clear();
+            _error.WriteLine("streamfiles: " + error.Message);
+        }
+
+        public void WriteProgress(ProgressReport report) => _progress?.Show(report);
+
+        public void WriteVerbose(string message)
+        {
+            if (_verbose)
+            {
+                _progress?.Clear();
+                _error.WriteLine(message);
+            }
+        }
+    }
+
+    /// <summary>One status line on a terminal, rewritten in place.</summary>
+    internal sealed class ProgressLine
+    {
+        private readonly TextWriter _terminal;
+        private int _shown;
+
+        public ProgressLine(TextWriter terminal) => _terminal = terminal;
+
+        public void Show(ProgressReport report)
+        {
+            if (report.Completed)
+            {
+                Clear();
+                return;
+            }
+
+            string line = report.Activity + ": " + report.StatusText;
+            int width = SafeWidth();
+            if (line.Length > width)
+            {
+                line = line.Substring(0, width);
+            }
+
+            _terminal.Write("\r" + line.PadRight(_shown));
+            _shown = line.Length;
+            _terminal.Flush();
+        }
+
+        public void Clear()
+        {
+            if (_shown == 0)
+            {
+                return;
+            }
+
+            _terminal.Write("\r" + new string(' ', _shown) + "\r");
+            _terminal.Flush();
+            _shown = 0;
+        }
+
+        private static int SafeWidth()
+        {
+            try
+            {
+                int width = Console.WindowWidth - 1;
+                return width > 20 ? width : 79;
+            }
+            catch (IOException)
+            {
+                return 79;
+            }
+        }
+    }
+}

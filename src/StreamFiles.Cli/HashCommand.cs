@@ -1,0 +1,163 @@
+using System;
+using System.Collections.Generic;
+using System.CommandLine;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Text.Json;
+using StreamFiles.Core.Hashing;
+using StreamFiles.Core.Operations;
+
+namespace StreamFiles.Cli
+{
+    /// <summary>`streamfiles hash`: the command-line face of HashOperation.</summary>
+    internal static class HashCommand
+    {
+        public static Command Create(Func<CliContext> context)
+        {
+            var algorithm = new Option<string>("--algorithm", "-a")
+            {
+                Description = "Algorithms, comma-separated: " + string.Join(", ", ChecksumAlgorithms.All.Select(a => a.CliName())) + ".",
+                HelpName = "ALG[,ALG...]",
+                DefaultValueFactory = _ => "sha256",
+            };
+            var chunkSize = new Option<string?>("--chunk-size")
+            {
+                Description = "Chunk size for --chunks, and the part size s3etag assumes (default 8MiB).",
+                HelpName = "SIZE",
+            };
+            var chunks = new Option<bool>("--chunks") { Description = "Include a hash per chunk in the --json output." };
+            var json = new Option<bool>("--json") { Description = "Write one JSON object per file per line." };
+            var throttle = new Option<int>("--throttle-limit")
+            {
+                Description = "Files hashed at once (default: the number of processors).",
+                DefaultValueFactory = _ => Environment.ProcessorCount,
+            };
+            var noProgress = new Option<bool>("--no-progress") { Description = "No progress line on stderr." };
+            var paths = new Argument<string[]>("PATH") { Arity = ArgumentArity.OneOrMore, Description = "Files to hash." };
+            paths.Validators.Add(CliContext.RejectUnknownOptions);
+
+            var command = new Command("hash", "Hash files in one read each, with one or more algorithms.")
+            {
+                algorithm, chunkSize, chunks, json, throttle, noProgress, paths,
+            };
+            command.SetAction(parse => Run(
+                context(),
+                parse.GetValue(algorithm)!,
+                parse.GetValue(chunkSize),
+                parse.GetValue(chunks),
+                parse.GetValue(json),
+                parse.GetValue(throttle),
+                parse.GetValue(noProgress),
+                parse.GetValue(paths)!));
+            return command;
+        }
+
+        private static int Run(CliContext context, string algorithmList, string? chunkSizeText, bool chunks, bool json, int throttle, bool noProgress, string[] paths)
+        {
+            IReadOnlyList<ChecksumAlgorithm> algorithms;
+            HashSettings hashSettings;
+            OperationSettings settings;
+            try
+            {
+                algorithms = ChecksumAlgorithms.ParseList(algorithmList);
+                if (chunks && !json)
+                {
+                    throw new CliUsageException("--chunks adds chunk hashes to the JSON output: use it with --json.");
+                }
+
+                long chunkSize = CliContext.ParseSize(chunkSizeText, "--chunk-size", HashSettings.DefaultChunkSize);
+                hashSettings = new HashSettings(algorithms, chunkSize, chunks);
+                settings = new OperationSettings(throttle, reportProgress: context.ProgressLineUnless(noProgress) != null, orderedOutput: true);
+            }
+            catch (ArgumentException e)
+            {
+                throw new CliUsageException(e.Message);
+            }
+
+            Action<object> write = json
+                ? result => context.Output.WriteLine(ToJson((FileHashResult)result))
+                : algorithms.Count == 1
+                    ? result => context.Output.WriteLine(ToCoreutilsLine((FileHashResult)result))
+                    : result => WriteTagged(context.Output, (FileHashResult)result);
+
+            var sink = new CliSink(write, context.Error, context.ProgressLineUnless(noProgress));
+            using var operation = new HashOperation(hashSettings, settings, context.CancellationToken);
+            foreach (string path in paths)
+            {
+                operation.Submit(new HashRequest(path, explicitPath: true), sink);
+            }
+
+            operation.Complete(sink);
+            return context.ExitCode(operation.FailedCount);
+        }
+
+        /// <summary>
+        /// "hash  path", exactly as sha256sum writes it so `sha256sum -c` reads it back: a name holding a
+        /// backslash or a newline is escaped and the line marked with a leading backslash.
+        /// </summary>
+        internal static string ToCoreutilsLine(FileHashResult result)
+        {
+            (string name, bool escaped) = EscapeName(result.Path);
+            return (escaped ? "\\" : string.Empty) + result.Hash.ToLowerInvariant() + "  " + name;
+        }
+
+        /// <summary>BSD-style tagged lines ("SHA256 (path) = hash"), one per algorithm, as `sha256sum --tag` writes.</summary>
+        private static void WriteTagged(TextWriter output, FileHashResult result)
+        {
+            (string name, bool escaped) = EscapeName(result.Path);
+            foreach (KeyValuePair<string, string> hash in result.Hashes)
+            {
+                output.WriteLine((escaped ? "\\" : string.Empty) + hash.Key.ToUpperInvariant() + " (" + name + ") = " + hash.Value.ToLowerInvariant());
+            }
+        }
+
+        private static (string Name, bool Escaped) EscapeName(string path)
+        {
+            if (path.IndexOf('\\') < 0 && path.IndexOf('\n') < 0 && path.IndexOf('\r') < 0)
+            {
+                return (path, false);
+            }
+
+            return (path.Replace("\\", "\\\\").Replace("\n", "\\n").Replace("\r", "\\r"), true);
+        }
+
+        internal static string ToJson(FileHashResult result)
+        {
+            using var buffer = new MemoryStream();
+            using (var writer = new Utf8JsonWriter(buffer))
+            {
+                writer.WriteStartObject();
+                writer.WriteString("path", result.Path);
+                writer.WriteNumber("length", result.Length);
+                writer.WriteStartObject("hashes");
+                foreach (KeyValuePair<string, string> hash in result.Hashes)
+                {
+                    writer.WriteString(hash.Key.ToLowerInvariant(), hash.Value.ToLowerInvariant());
+                }
+
+                writer.WriteEndObject();
+                if (result.Chunks != null && result.ChunkSize.HasValue)
+                {
+                    writer.WriteNumber("chunkSize", result.ChunkSize.Value);
+                    writer.WriteStartArray("chunks");
+                    foreach (ChunkHash chunk in result.Chunks)
+                    {
+                        writer.WriteStartObject();
+                        writer.WriteNumber("index", chunk.Index);
+                        writer.WriteNumber("offset", chunk.Offset);
+                        writer.WriteNumber("length", chunk.Length);
+                        writer.WriteString("hash", chunk.Hash.ToLowerInvariant());
+                        writer.WriteEndObject();
+                    }
+
+                    writer.WriteEndArray();
+                }
+
+                writer.WriteEndObject();
+            }
+
+            return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+using System;
+using System.CommandLine;
+using System.IO;
+using System.Text;
+using System.Threading;
+
+namespace StreamFiles.Cli
+{
+    public static class Program
+    {
+        public static int Main(string[] args)
+        {
+            using var cancel = new CancellationTokenSource();
+            Console.CancelKeyPress += (_, e) =>
+            {
+                // The first Ctrl+C stops the work cleanly (resume state kept); a second one kills the process.
+                if (!cancel.IsCancellationRequested)
+                {
+                    e.Cancel = true;
+                    cancel.Cancel();
+                }
+            };
+
+            var output = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 64 * 1024) { AutoFlush = false, NewLine = "\n" };
+            var error = new StreamWriter(Console.OpenStandardError(), new UTF8Encoding(false)) { AutoFlush = true, NewLine = "\n" };
+            try
+            {
+                return Run(args, new CliContext(output, error, !Console.IsErrorRedirected, cancel.Token));
+            }
+            finally
+            {
+                output.Flush();
+            }
+        }
+
+        internal static int Run(string[] args, CliContext context)
+        {
+            RootCommand root = BuildCommands(() => context);
+            ParseResult parse = root.Parse(args);
+            if (parse.Errors.Count > 0)
+            {
+                foreach (System.CommandLine.Parsing.ParseError problem in parse.Errors)
+                {
+                    context.Error.WriteLine("streamfiles: " + problem.Message);
+                }
+
+                context.Error.WriteLine("Try 'streamfiles --help' for more information.");
+                return ExitCodes.Usage;
+            }
+
+            try
+            {
+                return parse.Invoke(new InvocationConfiguration { Output = context.Output, Error = context.Error, EnableDefaultExceptionHandler = false });
+            }
+            catch (CliUsageException usage)
+            {
+                context.Error.WriteLine("streamfiles: " + usage.Message);
+                return ExitCodes.Usage;
+            }
+        }
+
+        internal static RootCommand BuildCommands(Func<CliContext> context)
+        {
+            var root = new RootCommand("streamfiles: hash, copy and transfer large files with constant memory, parallel parts and integrity checks.");
+            root.Subcommands.Add(HashCommand.Create(context));
+            return root;
+        }
+    }
+}

@@ -105,8 +105,21 @@ namespace StreamFiles.PowerShell
                 ErrorCategory.ObjectNotFound,
                 path);
 
-        private bool IsPreference(string variable, ActionPreference value) =>
-            SessionState.PSVariable.GetValue(variable) is ActionPreference preference && preference == value;
+        private bool IsPreference(string variable, ActionPreference value)
+        {
+            object? current = SessionState.PSVariable.GetValue(variable);
+            if (current is PSObject wrapped)
+            {
+                current = wrapped.BaseObject;
+            }
+
+            return current switch
+            {
+                ActionPreference preference => preference == value,
+                string text => Enum.TryParse(text, ignoreCase: true, out ActionPreference parsed) && parsed == value,
+                _ => false,
+            };
+        }
 
         /// <summary>PowerShell disposes a cmdlet when its pipeline ends, also after a terminating error: stop the work.</summary>
         public void Dispose()

@@ -127,12 +127,10 @@ function Invoke-DocsTask {
     Import-Module $platy -ErrorAction Stop
     $helpOut = Join-Path $moduleOut 'en-US'
     $docs = Join-Path $root 'docs'
-    $pages = Get-ChildItem -LiteralPath $docs -Filter '*-*.md' -File
+    # Cmdlet pages (Verb-Noun.md) become MAML; about_ topics become .help.txt files.
+    $pages = Get-ChildItem -LiteralPath $docs -Filter '*.md' -File |
+        Where-Object { $_.Name -like '*-*.md' -or $_.Name -like 'about_*.md' }
     New-ExternalHelp -Path $pages.FullName -OutputPath $helpOut -Force | Out-Null
-    # about_ topics are plain text help files.
-    Get-ChildItem -LiteralPath $docs -Filter 'about_*.md' -File | ForEach-Object {
-        Copy-Item -LiteralPath $_.FullName -Destination (Join-Path $helpOut ($_.BaseName + '.help.txt')) -Force
-    }
     Write-Host "MAML help written to $helpOut"
 }
 

@@ -1,0 +1,151 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace StreamFiles.Core.Storage.Local
+{
+    /// <summary>
+    /// Writes a file as &lt;destination&gt;.partial — preallocated, written at offsets by parallel parts — and renames it
+    /// to the final name only when complete, after setting the source's modification time and mode. A failed
+    /// transfer deletes the .partial (or keeps it for Resume); an existing destination is never touched before
+    /// the rename.
+    /// </summary>
+    internal sealed class LocalObjectWriter : IObjectWriter, IPositionalWriter, IReadBackWriter
+    {
+        public const string PartialSuffix = ".partial";
+
+        private readonly WriteRequest _request;
+        private readonly string _finalPath;
+        private readonly string _partialPath;
+        private readonly long _continuedLength;
+        private LocalFile? _file;
+
+        private LocalObjectWriter(WriteRequest request, string finalPath, string partialPath, LocalFile file, long continuedLength)
+        {
+            _request = request;
+            _finalPath = finalPath;
+            _partialPath = partialPath;
+            _file = file;
+            _continuedLength = continuedLength;
+        }
+
+        public string? ResumeToken => null;
+
+        public string PartialPath => _partialPath;
+
+        public static LocalObjectWriter Open(WriteRequest request, string finalPath, bool portable)
+        {
+            string partial = finalPath + PartialSuffix;
+            long? length = request.Plan.Length;
+            if (request.Resume)
+            {
+                (LocalFile? existing, long existingLength) = TryOpenExisting(partial, length, portable);
+                if (existing != null)
+                {
+                    return new LocalObjectWriter(request, finalPath, partial, existing, existingLength);
+                }
+            }
+
+            LocalFile file;
+            try
+            {
+                file = LocalFile.OpenWrite(partial, create: true, length, portable);
+            }
+            catch (IOException e) when (e is DirectoryNotFoundException || e is FileNotFoundException)
+            {
+                // The first file of a new directory: create the tree (cheaper than checking before every file).
+                // Creating a file can only be "not found" for its directory; .NET says FileNotFound when another
+                // file's transfer created the directory between the failed open and its own check.
+                Directory.CreateDirectory(Path.GetDirectoryName(finalPath)!);
+                file = LocalFile.OpenWrite(partial, create: true, length, portable);
+            }
+            return new LocalObjectWriter(request, finalPath, partial, file, continuedLength: 0);
+        }
+
+        /// <summary>Opens the .partial an earlier run left, if there is one no longer than expected; returns how much of it exists.</summary>
+        private static (LocalFile? File, long Length) TryOpenExisting(string partial, long? length, bool portable)
+        {
+            if (!length.HasValue || !System.IO.File.Exists(partial))
+            {
+                return (null, 0);
+            }
+
+            LocalFile file = LocalFile.OpenWrite(partial, create: false, length, portable);
+            long existing = file.Length;
+            if (existing > length!.Value)
+            {
+                file.Dispose();
+                return (null, 0);
+            }
+
+            if (existing < length.Value)
+            {
+                file.SetLength(length.Value);
+            }
+
+            return (file, existing);
+        }
+
+        public ValueTask WriteAtAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
+            OpenFile().WriteAtAsync(offset, data, cancellationToken);
+
+        public Task<IReadOnlyList<PartReceipt>> ConfirmPartsAsync(IReadOnlyList<PartReceipt> journaled, CancellationToken cancellationToken)
+        {
+            // Parts beyond what the .partial held were never written (a file not yet extended); the engine
+            // re-reads the rest and keeps the parts whose CRC still matches.
+            IReadOnlyList<PartReceipt> confirmed = journaled.Where(p => p.End() <= _continuedLength).ToList();
+            return Task.FromResult(confirmed);
+        }
+
+        public Task<IObjectReader> OpenReadBackAsync(CancellationToken cancellationToken) =>
+            Task.FromResult<IObjectReader>(LocalObjectReader.Over(OpenFile(), _partialPath));
+
+        public Task CommitAsync(IReadOnlyList<PartReceipt> parts, CancellationToken cancellationToken)
+        {
+            LocalFile file = OpenFile();
+            file.SetTimesAndMode(_request.Source.LastModified, _request.Source.UnixMode, _partialPath);
+            file.Dispose();
+            _file = null;
+            FileReplace.Move(_partialPath, _finalPath, _request.Overwrite);
+            return Task.CompletedTask;
+        }
+
+        public Task AbortAsync(bool keepForResume, CancellationToken cancellationToken)
+        {
+            _file?.Dispose();
+            _file = null;
+            if (!keepForResume)
+            {
+                try
+                {
+                    System.IO.File.Delete(_partialPath);
+                }
+                catch (IOException)
+                {
+                    // Best effort: the .partial name never passes for the finished file.
+                }
+                catch (UnauthorizedAccessException)
+                {
+                }
+            }
+
+            return Task.CompletedTask;
+        }
+
+        public void Dispose()
+        {
+            _file?.Dispose();
+            _file = null;
+        }
+
+        private LocalFile OpenFile() => _file ?? throw new ObjectDisposedException(nameof(LocalObjectWriter));
+    }
+
+    internal static class PartReceiptExtensions
+    {
+        public static long End(this PartReceipt part) => part.Offset + part.Length;
+    }
+}

@@ -66,6 +66,32 @@ namespace StreamFiles.Core.Tests.Hashing
         }
 
         [Fact]
+        public async Task Buffers_queued_without_waiting_are_hashed_in_order_by_every_lane()
+        {
+            string path = _temp.WriteRandom("queued.bin", 1_000_003);
+            byte[] data = System.IO.File.ReadAllBytes(path);
+            var settings = new HashSettings(new[] { ChecksumAlgorithm.MD5, ChecksumAlgorithm.CRC32, ChecksumAlgorithm.S3ETag }, chunkSize: 100_000, includeChunkHashes: true, bufferSize: 4096);
+            using var hasher = new MultiHasher(settings);
+
+            // Separate, never reused buffers: each may be hashed whenever its lane gets to it.
+            var pending = new List<Task>();
+            for (int offset = 0; offset < data.Length; offset += 7919)
+            {
+                int take = Math.Min(7919, data.Length - offset);
+                pending.Add(hasher.AppendAsync(data.AsSpan(offset, take).ToArray(), 0, take));
+            }
+
+            HashDigests digests = hasher.Finish();
+
+            await Task.WhenAll(pending);
+            Assert.Equal(ExternalTool.CoreutilsDigest("md5sum", path), digests[ChecksumAlgorithm.MD5]);
+            Assert.Equal(ExternalTool.ZlibCrc32(path).ToString("X8"), digests[ChecksumAlgorithm.CRC32]);
+            Assert.Equal(11, digests.Chunks!.Count);
+            FileHashResult reference = await TestHashing.HashFileAsync(path, 100_000, 4096, includeChunkHashes: false, ChecksumAlgorithm.S3ETag);
+            Assert.Equal(reference.Hash, digests[ChecksumAlgorithm.S3ETag]);
+        }
+
+        [Fact]
         public void Algorithm_names_parse_in_any_case_and_duplicates_fold()
         {
             Assert.Equal(

@@ -94,7 +94,7 @@ namespace StreamFiles.Core.Tests.Transfers
             var random = new Random(7);
             byte[] data = new byte[1_000_003];
             random.NextBytes(data);
-            uint whole = Hashing.Crc32.Compute(data, castagnoli);
+            uint whole = StreamFiles.Core.Hashing.Crc32.Compute(data, castagnoli);
             foreach (int parts in new[] { 1, 2, 3, 17, 1000 })
             {
                 int size = (data.Length + parts - 1) / parts;
@@ -102,8 +102,8 @@ namespace StreamFiles.Core.Tests.Transfers
                 for (int offset = 0; offset < data.Length; offset += size)
                 {
                     int length = Math.Min(size, data.Length - offset);
-                    uint part = Hashing.Crc32.Compute(data.AsSpan(offset, length), castagnoli);
-                    combined = offset == 0 ? part : Hashing.CrcCombine.Combine(combined, part, length, castagnoli);
+                    uint part = StreamFiles.Core.Hashing.Crc32.Compute(data.AsSpan(offset, length), castagnoli);
+                    combined = offset == 0 ? part : StreamFiles.Core.Hashing.CrcCombine.Combine(combined, part, length, castagnoli);
                 }
 
                 Assert.Equal(whole, combined);
@@ -113,9 +113,9 @@ namespace StreamFiles.Core.Tests.Transfers
         [Fact]
         public void EmptyPiecesChangeNothing()
         {
-            uint crc = Hashing.Crc32.Compute(new byte[] { 1, 2, 3 }, true);
-            Assert.Equal(crc, Hashing.CrcCombine.Combine(crc, 0, 0, true));
-            Assert.Equal(crc, Hashing.CrcCombine.Combine(0, crc, 3, true));
+            uint crc = StreamFiles.Core.Hashing.Crc32.Compute(new byte[] { 1, 2, 3 }, true);
+            Assert.Equal(crc, StreamFiles.Core.Hashing.CrcCombine.Combine(crc, 0, 0, true));
+            Assert.Equal(crc, StreamFiles.Core.Hashing.CrcCombine.Combine(0, crc, 3, true));
         }
     }
 

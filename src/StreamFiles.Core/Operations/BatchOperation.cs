@@ -25,7 +25,7 @@ namespace StreamFiles.Core.Operations
         private readonly SortedDictionary<long, Outcome> _reorder = new SortedDictionary<long, Outcome>();
         private readonly ProgressTracker _tracker;
         private readonly Stopwatch _clock = Stopwatch.StartNew();
-        private TimeSpan _lastProgress = TimeSpan.MinValue;
+        private TimeSpan _lastProgress;
         private TimeSpan _lastStatus;
         private bool _progressShown;
         private bool _closed;
@@ -139,7 +139,7 @@ namespace StreamFiles.Core.Operations
             }
 
             TimeSpan now = _clock.Elapsed;
-            bool progressDue = _settings.ReportProgress && now - _lastProgress >= _settings.ProgressInterval;
+            bool progressDue = _settings.ReportProgress && (!_progressShown || now - _lastProgress >= _settings.ProgressInterval);
             bool statusDue = _settings.StatusInterval.HasValue && now - _lastStatus >= _settings.StatusInterval.Value;
             if (!progressDue && !statusDue)
             {

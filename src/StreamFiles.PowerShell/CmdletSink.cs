@@ -1,0 +1,106 @@
+using System;
+using System.Collections.Generic;
+using System.Management.Automation;
+using StreamFiles.Core.Operations;
+using StreamFiles.Core.Progress;
+
+namespace StreamFiles.PowerShell
+{
+    /// <summary>
+    /// Translates what an operation reports into the cmdlet's streams. Called only from the pipeline
+    /// thread (BatchOperation guarantees it): results, errors with "&lt;Cmdlet&gt;&lt;Condition&gt;" ids,
+    /// one parent progress record with a child per file in flight, verbose status lines.
+    /// </summary>
+    internal sealed class CmdletSink : ICommandSink
+    {
+        // At most this many child bars: more would scroll the parent off a console.
+        private const int MaxChildRecords = 4;
+
+        private readonly PSCmdlet _cmdlet;
+        private readonly string _errorIdPrefix;
+        private readonly int _activityId;
+        private readonly string _itemActivity;
+        private readonly HashSet<int> _openChildren = new HashSet<int>();
+
+        public CmdletSink(PSCmdlet cmdlet, string errorIdPrefix, int activityId, string itemActivity)
+        {
+            _cmdlet = cmdlet;
+            _errorIdPrefix = errorIdPrefix;
+            _activityId = activityId;
+            _itemActivity = itemActivity;
+        }
+
+        public bool ShouldProcess(string target, string action) => _cmdlet.ShouldProcess(target, action);
+
+        public void WriteResult(object result) => _cmdlet.WriteObject(result);
+
+        public void WriteError(CommandError error) => _cmdlet.WriteError(ToErrorRecord(error, _errorIdPrefix));
+
+        public void WriteVerbose(string message) => _cmdlet.WriteVerbose(message);
+
+        public void WriteProgress(ProgressReport report)
+        {
+            var parent = new ProgressRecord(_activityId, report.Activity, NonEmpty(report.StatusText))
+            {
+                PercentComplete = report.PercentComplete,
+                SecondsRemaining = report.Remaining.HasValue ? (int)report.Remaining.Value.TotalSeconds : -1,
+                RecordType = report.Completed ? ProgressRecordType.Completed : ProgressRecordType.Processing,
+            };
+
+            foreach (ItemProgressReport item in report.Items)
+            {
+                if (item.Slot >= MaxChildRecords)
+                {
+                    continue;
+                }
+
+                int childId = _activityId + 1 + item.Slot;
+                bool close = item.Completed || report.Completed;
+                if (close && !_openChildren.Contains(childId))
+                {
+                    continue;
+                }
+
+                var child = new ProgressRecord(childId, _itemActivity + " " + item.Name, NonEmpty(item.StatusText))
+                {
+                    ParentActivityId = _activityId,
+                    PercentComplete = item.PercentComplete,
+                    SecondsRemaining = item.Remaining.HasValue ? (int)item.Remaining.Value.TotalSeconds : -1,
+                    RecordType = close ? ProgressRecordType.Completed : ProgressRecordType.Processing,
+                };
+                if (close)
+                {
+                    _openChildren.Remove(childId);
+                }
+                else
+                {
+                    _openChildren.Add(childId);
+                }
+
+                _cmdlet.WriteProgress(child);
+            }
+
+            if (report.Completed)
+            {
+                // Children the final report did not mention (already finished) are closed too.
+                foreach (int childId in _openChildren)
+                {
+                    _cmdlet.WriteProgress(new ProgressRecord(childId, _itemActivity, "Done") { ParentActivityId = _activityId, RecordType = ProgressRecordType.Completed });
+                }
+
+                _openChildren.Clear();
+            }
+
+            _cmdlet.WriteProgress(parent);
+        }
+
+        internal static ErrorRecord ToErrorRecord(CommandError error, string errorIdPrefix)
+        {
+            var category = (ErrorCategory)Enum.Parse(typeof(ErrorCategory), error.Category.ToString());
+            var record = new ErrorRecord(new CommandFailureException(error), errorIdPrefix + error.Condition, category, error.Target);
+            return record;
+        }
+
+        private static string NonEmpty(string text) => string.IsNullOrEmpty(text) ? " " : text;
+    }
+}

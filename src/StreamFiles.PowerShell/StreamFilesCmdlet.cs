@@ -1,0 +1,153 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.ObjectModel;
+using System.Management.Automation;
+using System.Threading;
+using StreamFiles.Core.Operations;
+
+namespace StreamFiles.PowerShell
+{
+    /// <summary>
+    /// What every StreamFiles cmdlet shares: the cancellation that Ctrl+C triggers, the progress and
+    /// status settings read from the session, and file-system path resolution as Get-FileHash does it.
+    /// </summary>
+    public abstract class StreamFilesCmdlet : PSCmdlet, IDisposable
+    {
+        private static readonly TimeSpan StatusInterval = TimeSpan.FromSeconds(10);
+        private readonly CancellationTokenSource _cancellation = new CancellationTokenSource();
+
+        /// <summary>The cmdlet's name without the dash: the prefix of its error ids.</summary>
+        protected abstract string ErrorIdPrefix { get; }
+
+        protected CancellationToken CancellationToken => _cancellation.Token;
+
+        protected override void StopProcessing() => _cancellation.Cancel();
+
+        /// <summary>Progress only when somebody may see it; status lines for logs when they asked for -Verbose.</summary>
+        protected OperationSettings CreateOperationSettings(int throttleLimit, bool orderedOutput = false)
+        {
+            bool progress = !IsPreference("ProgressPreference", ActionPreference.SilentlyContinue)
+                && !IsPreference("ProgressPreference", ActionPreference.Ignore);
+            bool verbose = MyInvocation.BoundParameters.ContainsKey("Verbose")
+                ? ((SwitchParameter)MyInvocation.BoundParameters["Verbose"]).IsPresent
+                : IsPreference("VerbosePreference", ActionPreference.Continue);
+            return new OperationSettings(
+                throttleLimit,
+                reportProgress: progress,
+                statusInterval: verbose ? StatusInterval : (TimeSpan?)null,
+                orderedOutput: orderedOutput);
+        }
+
+        /// <summary>
+        /// Resolves -Path (wildcards) or -LiteralPath to file-system paths. Not-found is reported only for
+        /// a path without wildcards; other providers get their own error. Explicit is false for paths a
+        /// wildcard matched, so callers can pass over directories quietly.
+        /// </summary>
+        protected IEnumerable<ResolvedPath> ResolvePaths(string[]? paths, bool literal)
+        {
+            foreach (string path in paths ?? Array.Empty<string>())
+            {
+                Collection<string> resolved;
+                ProviderInfo provider;
+                bool hasWildcards = !literal && WildcardPattern.ContainsWildcardCharacters(path);
+                try
+                {
+                    if (literal)
+                    {
+                        resolved = new Collection<string> { SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out provider, out _) };
+                    }
+                    else
+                    {
+                        resolved = SessionState.Path.GetResolvedProviderPathFromPSPath(path, out provider);
+                    }
+                }
+                catch (ItemNotFoundException e)
+                {
+                    if (!hasWildcards)
+                    {
+                        WriteError(NotFound(path, e));
+                    }
+
+                    continue;
+                }
+                catch (DriveNotFoundException e)
+                {
+                    WriteError(NotFound(path, e));
+                    continue;
+                }
+                catch (ProviderNotFoundException e)
+                {
+                    WriteError(NotFound(path, e));
+                    continue;
+                }
+
+                if (!string.Equals(provider.Name, "FileSystem", StringComparison.OrdinalIgnoreCase))
+                {
+                    WriteError(new ErrorRecord(
+                        new ArgumentException($"'{path}' is a {provider.Name} path; {MyInvocation.MyCommand.Name} works on files only. Use a file-system path."),
+                        ErrorIdPrefix + "NotFileSystemPath",
+                        ErrorCategory.InvalidArgument,
+                        path));
+                    continue;
+                }
+
+                foreach (string item in resolved)
+                {
+                    yield return new ResolvedPath(item, !hasWildcards);
+                }
+            }
+        }
+
+        private ErrorRecord NotFound(string path, Exception inner) =>
+            new ErrorRecord(
+                new ItemNotFoundException($"Cannot find the path '{path}' because it does not exist. Check the path, or use -LiteralPath if the name contains wildcard characters such as [ ].", inner),
+                ErrorIdPrefix + "FileNotFound",
+                ErrorCategory.ObjectNotFound,
+                path);
+
+        private bool IsPreference(string variable, ActionPreference value)
+        {
+            object? current = SessionState.PSVariable.GetValue(variable);
+            if (current is PSObject wrapped)
+            {
+                current = wrapped.BaseObject;
+            }
+
+            return current switch
+            {
+                ActionPreference preference => preference == value,
+                string text => Enum.TryParse(text, ignoreCase: true, out ActionPreference parsed) && parsed == value,
+                _ => false,
+            };
+        }
+
+        /// <summary>PowerShell disposes a cmdlet when its pipeline ends, also after a terminating error: stop the work.</summary>
+        public void Dispose()
+        {
+            Dispose(true);
+            GC.SuppressFinalize(this);
+        }
+
+        protected virtual void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _cancellation.Cancel();
+                _cancellation.Dispose();
+            }
+        }
+
+        protected readonly struct ResolvedPath
+        {
+            public ResolvedPath(string path, bool isExplicit)
+            {
+                Path = path;
+                IsExplicit = isExplicit;
+            }
+
+            public string Path { get; }
+
+            public bool IsExplicit { get; }
+        }
+    }
+}

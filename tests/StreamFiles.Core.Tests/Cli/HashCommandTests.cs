@@ -1,0 +1,131 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using StreamFiles.Core.Tests.Support;
+
+namespace StreamFiles.Core.Tests.Cli
+{
+    /// <summary>`streamfiles hash` as a user runs it: a real process, its output checked by coreutils.</summary>
+    public sealed class HashCommandTests : IDisposable
+    {
+        private readonly TempDirectory _dir = new TempDirectory();
+
+        public void Dispose() => _dir.Dispose();
+
+        [Theory]
+        [InlineData("sha256", "sha256sum")]
+        [InlineData("md5", "md5sum")]
+        [InlineData("sha1", "sha1sum")]
+        [InlineData("sha512", "sha512sum")]
+        public void PlainOutputIsWhatCoreutilsWritesAndChecks(string algorithm, string coreutil)
+        {
+            _dir.RandomFile("a.bin", 3 * 1024 * 1024 + 5, seed: 1);
+            _dir.RandomFile("with space.bin", 1000, seed: 2);
+            File.WriteAllBytes(_dir.File("empty"), Array.Empty<byte>());
+
+            var run = ProcessRunner.Streamfiles(_dir.Path, "hash", "-a", algorithm, "a.bin", "with space.bin", "empty");
+
+            Assert.Equal(0, run.ExitCode);
+            Assert.Equal(ProcessRunner.Shell($"{coreutil} a.bin 'with space.bin' empty", _dir.Path), run.Output);
+            File.WriteAllText(_dir.File("SUMS"), run.Output);
+            Assert.Contains("a.bin: OK", ProcessRunner.Shell($"{coreutil} -c SUMS", _dir.Path));
+        }
+
+        [Fact]
+        public void NameWithBackslashIsEscapedAsCoreutilsDoes()
+        {
+            _dir.RandomFile("back\\slash", 10);
+            var run = ProcessRunner.Streamfiles(_dir.Path, "hash", "back\\slash");
+            Assert.Equal(0, run.ExitCode);
+            Assert.Equal(ProcessRunner.Shell("sha256sum 'back\\slash'", _dir.Path), run.Output);
+        }
+
+        [Fact]
+        public void OutputKeepsInputOrderWithSeveralFilesInFlight()
+        {
+            string[] names = Enumerable.Range(0, 12).Select(i => $"f{i}.bin").ToArray();
+            for (int i = 0; i < names.Length; i++)
+            {
+                _dir.RandomFile(names[i], (12 - i) * 100_000, seed: i);
+            }
+
+            var run = ProcessRunner.Streamfiles(_dir.Path, new[] { "hash", "--throttle-limit", "4" }.Concat(names).ToArray());
+            Assert.Equal(0, run.ExitCode);
+            Assert.Equal(ProcessRunner.Shell("sha256sum " + string.Join(" ", names), _dir.Path), run.Output);
+        }
+
+        [Fact]
+        public void SeveralAlgorithmsWriteTaggedLinesThatCoreutilsChecks()
+        {
+            _dir.RandomFile("a.bin", 2_000_000);
+            var run = ProcessRunner.Streamfiles(_dir.Path, "hash", "-a", "sha256,md5", "a.bin");
+            Assert.Equal(0, run.ExitCode);
+            string[] lines = run.Output.TrimEnd('\n').Split('\n');
+            Assert.Equal(ProcessRunner.Shell("sha256sum --tag a.bin", _dir.Path).TrimEnd('\n'), lines[0]);
+            Assert.Equal(ProcessRunner.Shell("md5sum --tag a.bin", _dir.Path).TrimEnd('\n'), lines[1]);
+        }
+
+        [Fact]
+        public void JsonHasLengthHashesInLowerCaseAndChunksWhenAsked()
+        {
+            _dir.RandomFile("a.bin", 5 * 1024 * 1024 + 1);
+            var run = ProcessRunner.Streamfiles(_dir.Path, "hash", "--json", "--chunks", "--chunk-size", "2MiB", "-a", "md5,crc32", "a.bin");
+            Assert.Equal(0, run.ExitCode);
+            using JsonDocument json = JsonDocument.Parse(run.Output);
+            JsonElement root = json.RootElement;
+            Assert.Equal("a.bin", root.GetProperty("path").GetString());
+            Assert.Equal(5 * 1024 * 1024 + 1, root.GetProperty("length").GetInt64());
+            Assert.Equal(ProcessRunner.Shell("md5sum a.bin", _dir.Path).Split(' ')[0], root.GetProperty("hashes").GetProperty("md5").GetString());
+            string crc = ProcessRunner.Shell("python3 -c \"import zlib;print('%08x' % zlib.crc32(open('a.bin','rb').read()))\"", _dir.Path).Trim();
+            Assert.Equal(crc, root.GetProperty("hashes").GetProperty("crc32").GetString());
+            Assert.Equal(2 * 1024 * 1024, root.GetProperty("chunkSize").GetInt64());
+            JsonElement[] chunks = root.GetProperty("chunks").EnumerateArray().ToArray();
+            Assert.Equal(3, chunks.Length);
+            string lastChunk = ProcessRunner.Shell("tail -c 1048577 a.bin | md5sum", _dir.Path).Split(' ')[0];
+            Assert.Equal(lastChunk, chunks[2].GetProperty("hash").GetString());
+            Assert.Equal(1024 * 1024 + 1, chunks[2].GetProperty("length").GetInt64());
+        }
+
+        [Fact]
+        public void MissingFileAndDirectoryAreNamedOnStderrAndTheRestIsHashed()
+        {
+            _dir.RandomFile("good.bin", 100);
+            Directory.CreateDirectory(_dir.File("folder"));
+            var run = ProcessRunner.Streamfiles(_dir.Path, "hash", "missing.bin", "good.bin", "folder");
+            Assert.Equal(1, run.ExitCode);
+            Assert.Equal(ProcessRunner.Shell("sha256sum good.bin", _dir.Path), run.Output);
+            Assert.Contains("missing.bin", run.Error);
+            Assert.Contains("folder", run.Error);
+            Assert.Contains("directory", run.Error);
+        }
+
+        [Theory]
+        [InlineData("hash", "-a", "sha3", "x")]
+        [InlineData("hash", "--chunk-size", "12 bananas", "x")]
+        [InlineData("hash", "--throttle-limit", "0", "x")]
+        [InlineData("hash", "--frobnicate", "x")]
+        [InlineData("hash")]
+        [InlineData("hash", "--chunks", "x")]
+        [InlineData("nosuchverb")]
+        public void UsageErrorsExitWithTwoAndSayWhatIsWrong(params string[] arguments)
+        {
+            var run = ProcessRunner.Streamfiles(_dir.Path, arguments);
+            Assert.Equal(2, run.ExitCode);
+            Assert.StartsWith("streamfiles: ", run.Error);
+            Assert.Empty(run.Output);
+        }
+
+        [Fact]
+        public void S3ETagForSeveralPartsMatchesAnIndependentComputation()
+        {
+            _dir.RandomFile("a.bin", 5 * 1024 * 1024 + 3);
+            var run = ProcessRunner.Streamfiles(_dir.Path, "hash", "-a", "s3etag", "--chunk-size", "2MiB", "a.bin");
+            Assert.Equal(0, run.ExitCode);
+            // md5 of the concatenated binary md5s of each 2 MiB part, then "-<parts>"
+            string expected = ProcessRunner.Shell(
+                "split -b 2097152 -d a.bin part. && for p in part.*; do md5sum $p | cut -c1-32; done | python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.stdin.read().replace(chr(10), \"\")))' | md5sum | cut -c1-32", _dir.Path).Trim() + "-3";
+            Assert.Equal(expected + "  a.bin\n", run.Output);
+        }
+    }
+}

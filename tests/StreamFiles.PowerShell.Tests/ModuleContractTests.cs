@@ -1,0 +1,194 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text.RegularExpressions;
+
+namespace StreamFiles.PowerShell.Tests
+{
+    /// <summary>Rules every cmdlet of the module keeps, checked against the compiled assembly.</summary>
+    public sealed class ModuleContractTests : IClassFixture<MetadataFixture>
+    {
+        // Parameters that carry the cmdlet's inputs: the only ones allowed to bind from the pipeline.
+        private static readonly HashSet<string> InputParameters = new HashSet<string>(StringComparer.Ordinal)
+        {
+            "Path", "LiteralPath", "InputObject", "Source", "Uri", "BucketName", "Key",
+        };
+
+        private readonly CmdletMetadata _metadata;
+
+        public ModuleContractTests(MetadataFixture fixture) => _metadata = fixture.Metadata;
+
+        public static IEnumerable<object[]> CmdletNames()
+        {
+            using var metadata = new CmdletMetadata();
+            return metadata.Cmdlets.Select(c => new object[] { c.Name }).ToList();
+        }
+
+        [Fact]
+        public void TheModuleHasCmdlets() => Assert.Contains(_metadata.Cmdlets, c => c.Name == "Get-FileHashChunked");
+
+        [Theory]
+        [MemberData(nameof(CmdletNames))]
+        public void VerbIsApproved(string name) =>
+            Assert.Contains(_metadata.Cmdlet(name).Verb, _metadata.ApprovedVerbs);
+
+        [Theory]
+        [MemberData(nameof(CmdletNames))]
+        public void CmdletIsSealedAndDeclaresItsOutput(string name)
+        {
+            CmdletInfo cmdlet = _metadata.Cmdlet(name);
+            Assert.True(cmdlet.Type.IsSealed, name + " should be sealed");
+            Assert.NotEmpty(cmdlet.OutputTypes);
+        }
+
+        [Theory]
+        [MemberData(nameof(CmdletNames))]
+        public void SwitchesAreNeverPositionalAndOnlyInputsBindFromThePipeline(string name)
+        {
+            foreach (ParameterInfo parameter in _metadata.Cmdlet(name).Parameters)
+            {
+                foreach (ParameterSetEntry set in parameter.Sets)
+                {
+                    if (parameter.TypeName == "System.Management.Automation.SwitchParameter")
+                    {
+                        Assert.True(set.Position is null, $"{name} -{parameter.Name} is a positional switch");
+                    }
+
+                    if (set.FromPipeline || set.FromPipelineByPropertyName)
+                    {
+                        Assert.True(InputParameters.Contains(parameter.Name), $"{name} -{parameter.Name} binds from the pipeline but is not an input");
+                    }
+                }
+            }
+        }
+
+        [Theory]
+        [MemberData(nameof(CmdletNames))]
+        public void LiteralPathBindsByPropertyNameWithPSPathAlias(string name)
+        {
+            ParameterInfo? literal = _metadata.Cmdlet(name).Parameters.SingleOrDefault(p => p.Name == "LiteralPath");
+            if (literal is null)
+            {
+                return; // a cmdlet without paths
+            }
+
+            Assert.Contains("PSPath", literal.Aliases);
+            Assert.Contains("LP", literal.Aliases);
+            Assert.All(literal.Sets, s => Assert.True(s.FromPipelineByPropertyName));
+            Assert.All(literal.Sets, s => Assert.False(s.FromPipeline));
+        }
+
+        [Theory]
+        [MemberData(nameof(CmdletNames))]
+        public void ParameterTypesNeverComeFromTheEngine(string name)
+        {
+            // On PowerShell 7 the engine loads into a private context only after import: binding must not need it.
+            foreach (ParameterInfo parameter in _metadata.Cmdlet(name).Parameters)
+            {
+                Type type = parameter.Property.PropertyType;
+                Type element = type.HasElementType ? type.GetElementType()! : type;
+                Assert.NotEqual("StreamFiles.Core", element.Assembly.GetName().Name);
+            }
+        }
+
+        [Fact]
+        public void PowerShell7BuildIsolatesTheEngineWithAModuleInitializer()
+        {
+            Type initializer = Assert.Single(_metadata.Module.GetTypes(), t => t.GetInterfaces().Any(i => i.FullName == CmdletMetadata.AutomationNamespace + ".IModuleAssemblyInitializer"));
+            Assert.True(initializer.IsPublic);
+            Assert.Contains(_metadata.Module.GetReferencedAssemblies(), a => a.Name == "System.Runtime.Loader" || a.Name == "System.Runtime");
+        }
+
+        [Fact]
+        public void FormatViewsCallOnlyTypesPowerShellCanNameOnEveryEdition()
+        {
+            string xml = _metadata.ReadRepositoryFile("module", "StreamFiles", "StreamFiles.Format.ps1xml");
+            Assert.DoesNotContain("[StreamFiles.Core.", xml);
+            foreach (Match call in Regex.Matches(xml, @"\[(StreamFiles\.[\w.]+)\]::"))
+            {
+                Assert.NotNull(_metadata.Module.GetType(call.Groups[1].Value));
+            }
+        }
+
+        [Fact]
+        public void ManifestExportsExactlyTheCmdlets()
+        {
+            string manifest = _metadata.ReadRepositoryFile("module", "StreamFiles", "StreamFiles.psd1");
+            Assert.Equal(
+                _metadata.Cmdlets.Select(c => c.Name).OrderBy(n => n, StringComparer.Ordinal),
+                ManifestList(manifest, "CmdletsToExport").OrderBy(n => n, StringComparer.Ordinal));
+            Assert.Empty(ManifestList(manifest, "FunctionsToExport"));
+            Assert.Empty(ManifestList(manifest, "AliasesToExport"));
+            Assert.Equal(new[] { "Core", "Desktop" }, ManifestList(manifest, "CompatiblePSEditions").OrderBy(n => n, StringComparer.Ordinal));
+            Assert.DoesNotContain(manifest.Split('\n'), line => line.Contains("ToExport") && line.Contains('*'));
+        }
+
+        [Fact]
+        public void ManifestFormatFilesExistAndNameCoreTypes()
+        {
+            string manifest = _metadata.ReadRepositoryFile("module", "StreamFiles", "StreamFiles.psd1");
+            List<string> formats = ManifestList(manifest, "FormatsToProcess");
+            Assert.NotEmpty(formats);
+            foreach (string format in formats)
+            {
+                string xml = _metadata.ReadRepositoryFile("module", "StreamFiles", format);
+                foreach (Match typeName in Regex.Matches(xml, "<TypeName>([^<]+)</TypeName>"))
+                {
+                    Assert.NotNull(_metadata.Core.GetType(typeName.Groups[1].Value) ?? _metadata.Module.GetType(typeName.Groups[1].Value));
+                }
+            }
+        }
+
+        [Theory]
+        [MemberData(nameof(CmdletNames))]
+        public void HelpDocumentsEveryParameterAndNothingElse(string name)
+        {
+            string path = Path.Combine(_metadata.RepositoryRoot, "docs", name + ".md");
+            Assert.True(File.Exists(path), "missing " + path);
+            string doc = File.ReadAllText(path);
+            List<string> documented = Regex.Matches(doc, @"^### -(\w+)\s*$", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToList();
+            List<string> actual = _metadata.Cmdlet(name).Parameters.Select(p => p.Name).ToList();
+            if (_metadata.Cmdlet(name).Named.TryGetValue("SupportsShouldProcess", out object? should) && should is true)
+            {
+                actual.Add("WhatIf");
+                actual.Add("Confirm");
+            }
+
+            Assert.Equal(actual.OrderBy(n => n, StringComparer.Ordinal), documented.OrderBy(n => n, StringComparer.Ordinal));
+            Assert.Contains("## SYNOPSIS", doc);
+            Assert.Contains("## EXAMPLES", doc);
+            Assert.Contains("### CommonParameters", doc);
+            Assert.True(Regex.Matches(doc, @"^### Example \d+", RegexOptions.Multiline).Count >= 3, name + " needs at least three examples");
+        }
+
+        [Fact]
+        public void EveryCoreFailureCategoryIsAPowerShellErrorCategory()
+        {
+            Type? failure = _metadata.Core.GetType("StreamFiles.Core.Operations.FailureCategory");
+            Type errorCategory = _metadata.Automation.GetType(CmdletMetadata.AutomationNamespace + ".ErrorCategory")!;
+            Assert.NotNull(failure);
+            string[] powerShellNames = errorCategory.GetFields().Where(f => f.IsLiteral).Select(f => f.Name).ToArray();
+            foreach (string name in failure!.GetFields().Where(f => f.IsLiteral).Select(f => f.Name))
+            {
+                Assert.Contains(name, powerShellNames);
+            }
+        }
+
+        /// <summary>Reads Key = @( 'a', 'b' ) or Key = 'a' out of a psd1.</summary>
+        internal static List<string> ManifestList(string manifest, string key)
+        {
+            Match match = Regex.Match(manifest, key + @"\s*=\s*(@\((?<list>[^)]*)\)|'(?<single>[^']*)')");
+            Assert.True(match.Success, key + " is missing from the manifest");
+            string body = match.Groups["list"].Success ? match.Groups["list"].Value : "'" + match.Groups["single"].Value + "'";
+            return Regex.Matches(body, "'([^']*)'").Select(m => m.Groups[1].Value).ToList();
+        }
+    }
+
+    public sealed class MetadataFixture : IDisposable
+    {
+        public CmdletMetadata Metadata { get; } = new CmdletMetadata();
+
+        public void Dispose() => Metadata.Dispose();
+    }
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Hashing benchmark: streamfiles hash against sha256sum, openssl dgst, md5sum, and the three coreutils
+# tools one after another, on 1 GiB and 4 GiB files from page cache; peak RSS of each streamfiles run.
+# Writes the "hash" section of docs/benchmarks.md.   Usage: bash tests/bench/hash.sh [--quick]
+. "$(dirname "$0")/lib.sh"
+bench_require hyperfine time
+runs=5; sizes="1024 4096"
+if [ "${1:-}" = "--quick" ]; then runs=2; sizes="256"; fi
+sf=$(bench_build_cli)
+out=$BENCH_RESULTS/hash.md
+{
+  echo "## Hashing (tests/bench/hash.sh)"
+  echo
+  echo "Machine: $(bench_machine). Files of random data read from page cache; hyperfine, $runs runs after a warm-up."
+  echo "Ratios are time relative to the row marked as baseline in each table (below 1.00x is faster)."
+  echo
+} > "$out"
+
+for mib in $sizes; do
+  f=$BENCH_DIR/hash-$mib.bin
+  bench_random_file "$f" "$mib"
+  bytes=$((mib * 1024 * 1024))
+  j=$BENCH_RESULTS/hash-$mib
+
+  hyperfine -N --warmup 1 --runs "$runs" --export-json "$j-sha256.json" \
+    "$sf hash --no-progress -a sha256 $f" "openssl dgst -sha256 $f" "sha256sum $f" >/dev/null
+  hyperfine -N --warmup 1 --runs "$runs" --export-json "$j-md5.json" \
+    "$sf hash --no-progress -a md5 $f" "md5sum $f" >/dev/null
+  hyperfine --warmup 1 --runs "$runs" --export-json "$j-three.json" \
+    "$sf hash --no-progress -a sha256,md5,sha1 $f" "sha256sum $f && md5sum $f && sha1sum $f" "$sf hash --no-progress -a md5 $f" >/dev/null
+
+  rss1=$(bench_peak_rss_kb "$sf" hash --no-progress -a sha256 "$f")
+  rss3=$(bench_peak_rss_kb "$sf" hash --no-progress -a sha256,md5,sha1 "$f")
+  {
+    echo "### $mib MiB file"
+    echo
+    echo "SHA256 (baseline: openssl dgst -sha256):"
+    echo
+    python3 "$BENCH_ROOT/tests/bench/hyperfine_table.py" "$bytes" 1 "$j-sha256.json"
+    echo
+    echo "MD5 (baseline: md5sum):"
+    echo
+    python3 "$BENCH_ROOT/tests/bench/hyperfine_table.py" "$bytes" 1 "$j-md5.json"
+    echo
+    echo "SHA256 + MD5 + SHA1 in one read (baseline: streamfiles with MD5 alone, the slowest single algorithm):"
+    echo
+    python3 "$BENCH_ROOT/tests/bench/hyperfine_table.py" "$bytes" 2 "$j-three.json"
+    echo
+    echo "Peak RSS of streamfiles: $((rss1 / 1024)) MiB with SHA256, $((rss3 / 1024)) MiB with SHA256+MD5+SHA1."
+    echo
+  } >> "$out"
+done
+bench_write_section hash "$out"
+cat "$out"

@@ -1,0 +1,48 @@
+# Shared by the benchmark scripts: tools, test files, peak RSS and writing results into docs/benchmarks.md.
+# Source it: . "$(dirname "$0")/lib.sh"
+set -euo pipefail
+BENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BENCH_DIR=${BENCH_DIR:-/tmp/streamfiles-bench}
+BENCH_RESULTS=${BENCH_RESULTS:-$BENCH_DIR/results}
+mkdir -p "$BENCH_DIR" "$BENCH_RESULTS"
+
+# Installs Debian packages that are missing (the benchmarks need hyperfine and GNU time).
+bench_require() {
+  local missing=()
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  if [ ${#missing[@]} -gt 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+# Publishes the CLI in Release and prints the path of the streamfiles executable.
+bench_build_cli() {
+  dotnet publish "$BENCH_ROOT/src/StreamFiles.Cli" -c Release -o "$BENCH_DIR/cli" -nologo -v quiet >/dev/null
+  echo "$BENCH_DIR/cli/streamfiles"
+}
+
+# bench_random_file PATH SIZE_MIB: incompressible data, made once and reused between runs.
+bench_random_file() {
+  local path=$1 mib=$2
+  if [ ! -f "$path" ] || [ "$(stat -c %s "$path")" -ne $((mib * 1024 * 1024)) ]; then
+    # head closes the pipe when it has enough: openssl's SIGPIPE is expected, the size is checked instead.
+    { openssl enc -aes-128-ctr -nosalt -pass pass:streamfiles -in /dev/zero 2>/dev/null || true; } | head -c $((mib * 1024 * 1024)) > "$path"
+    [ "$(stat -c %s "$path")" -eq $((mib * 1024 * 1024)) ] || { echo "could not make $path" >&2; exit 1; }
+  fi
+  cat "$path" > /dev/null   # into the page cache
+}
+
+# bench_peak_rss_kb CMD...: peak resident set size of the whole process, in KiB.
+bench_peak_rss_kb() {
+  /usr/bin/time -f '%M' -o "$BENCH_DIR/rss.txt" "$@" > /dev/null 2>&1
+  cat "$BENCH_DIR/rss.txt"
+}
+
+# bench_write_section NAME MARKDOWN_FILE: replaces <!-- NAME:begin --> … <!-- NAME:end --> in docs/benchmarks.md.
+bench_write_section() {
+  python3 "$BENCH_ROOT/tests/bench/write_section.py" "$BENCH_ROOT/docs/benchmarks.md" "$1" "$2"
+}
+
+bench_machine() {
+  echo "$(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(free -g | awk '/Mem:/ {print $2}') GiB RAM, $(uname -sr), $(date -u +%Y-%m-%d)"
+}

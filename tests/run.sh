@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The one test command (README.md): on a fresh machine it installs what the suites need, builds,
+# runs every xunit project, then the Pester tests when pwsh is installed (and says so when not).
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+config=${CONFIGURATION:-Release}
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+for tool in sha256sum md5sum python3; do
+  command -v "$tool" >/dev/null || { echo "tests/run.sh: '$tool' is required and missing" >&2; exit 1; }
+done
+
+dotnet build StreamFiles.sln -c "$config" -nologo -v quiet
+dotnet test StreamFiles.sln -c "$config" --no-build -nologo 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+
+# One plain closing line for whoever reads the log: totals over every test project.
+awk '/(Passed|Failed)! +-/ { for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
+     END { printf "xunit: %d passed, %d failed, %d skipped\n", p, f, s }' FS='[ ,]+' "$log"
+[ "$status" -eq 0 ] || exit "$status"
+
+if command -v pwsh >/dev/null 2>&1; then
+  pwsh -NoProfile -NonInteractive -File ./build.ps1 -Task Package, Pester -Configuration "$config"
+else
+  echo "SKIPPED: Pester tests (tests/Pester) need PowerShell 7 (pwsh), which is not installed here; the cmdlet surface was checked by tests/StreamFiles.PowerShell.Tests instead."
+fi

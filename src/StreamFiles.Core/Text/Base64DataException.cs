@@ -26,13 +26,14 @@ namespace StreamFiles.Core.Text
     /// </summary>
     public sealed class Base64DataException : FormatException
     {
-        public Base64DataException(Base64Problem problem, long offset, int? character, bool urlSafe)
-            : base(Describe(problem, offset, character, urlSafe))
+        public Base64DataException(Base64Problem problem, long offset, int? character, bool urlSafe, bool characterIsText = false)
+            : base(Describe(problem, offset, character, urlSafe, characterIsText))
         {
             Problem = problem;
             Offset = offset;
             Character = character;
             UrlSafe = urlSafe;
+            CharacterIsText = characterIsText;
         }
 
         public Base64Problem Problem { get; }
@@ -45,16 +46,20 @@ namespace StreamFiles.Core.Text
 
         public bool UrlSafe { get; }
 
+        /// <summary>Whether <see cref="Character"/> is a UTF-16 code unit of a string rather than a byte.</summary>
+        public bool CharacterIsText { get; }
+
         /// <summary>What is wrong, without the offset: "invalid character '*' (0x2A)".</summary>
-        public string Reason => DescribeProblem(Problem, Character, UrlSafe);
+        public string Reason => DescribeProblem(Problem, Character, UrlSafe, CharacterIsText);
 
         /// <summary>The same problem at another offset or character: for inputs that were transcoded on the way.</summary>
-        public Base64DataException Relocate(long offset, int? character) => new Base64DataException(Problem, offset, character, UrlSafe);
+        public Base64DataException Relocate(long offset, int? character, bool characterIsText = false) =>
+            new Base64DataException(Problem, offset, character, UrlSafe, characterIsText);
 
-        private static string Describe(Base64Problem problem, long offset, int? character, bool urlSafe) =>
-            DescribeProblem(problem, character, urlSafe) + " at offset " + offset.ToString(CultureInfo.InvariantCulture);
+        private static string Describe(Base64Problem problem, long offset, int? character, bool urlSafe, bool characterIsText) =>
+            DescribeProblem(problem, character, urlSafe, characterIsText) + " at offset " + offset.ToString(CultureInfo.InvariantCulture);
 
-        private static string DescribeProblem(Base64Problem problem, int? character, bool urlSafe)
+        private static string DescribeProblem(Base64Problem problem, int? character, bool urlSafe, bool characterIsText)
         {
             switch (problem)
             {
@@ -64,11 +69,11 @@ namespace StreamFiles.Core.Text
                         : !urlSafe && (character == '-' || character == '_')
                             ? " (is it URL-safe base64? then decode it with the URL-safe option)"
                             : string.Empty;
-                    return "invalid character " + Show(character) + (urlSafe ? " for URL-safe base64" : string.Empty) + hint;
+                    return "invalid character " + Show(character, characterIsText) + (urlSafe ? " for URL-safe base64" : string.Empty) + hint;
                 case Base64Problem.MisplacedPadding:
                     return "padding '=' in the first half of a 4-character group";
                 case Base64Problem.DataAfterPadding:
-                    return "text " + Show(character) + " after the '=' padding that ends the data (are two base64 texts joined together?)";
+                    return "text " + Show(character, characterIsText) + " after the '=' padding that ends the data (are two base64 texts joined together?)";
                 case Base64Problem.Truncated:
                     return urlSafe
                         ? "the text ends with a single character of a group (it is cut short)"
@@ -78,7 +83,7 @@ namespace StreamFiles.Core.Text
             }
         }
 
-        private static string Show(int? character)
+        private static string Show(int? character, bool isText)
         {
             if (!character.HasValue)
             {
@@ -86,8 +91,9 @@ namespace StreamFiles.Core.Text
             }
 
             int c = character.Value;
-            string code = c <= 0xFF ? "0x" + c.ToString("X2", CultureInfo.InvariantCulture) : "U+" + c.ToString("X4", CultureInfo.InvariantCulture);
-            return c >= 0x21 && c <= 0x7E ? "'" + (char)c + "' (" + code + ")" : code;
+            string code = isText || c > 0xFF ? "U+" + c.ToString("X4", CultureInfo.InvariantCulture) : "0x" + c.ToString("X2", CultureInfo.InvariantCulture);
+            bool printable = (c >= 0x21 && c <= 0x7E) || (isText && c >= 0xA1 && !char.IsControl((char)c) && !char.IsSurrogate((char)c) && !char.IsWhiteSpace((char)c));
+            return printable ? "'" + (char)c + "' (" + code + ")" : code;
         }
     }
 }

@@ -150,7 +150,7 @@ namespace StreamFiles.Core.Text
                         // Report the byte offset in the file, and the UTF-16 character the narrowing hid.
                         int index = (int)(bad.Offset - charsBefore);
                         int? character = 2 * index + 1 < piece.Length ? CodeUnit(piece, index, layout == TextLayout.Utf16BigEndian) : (int?)null;
-                        throw bad.Relocate(skipped + (2 * bad.Offset), character);
+                        throw bad.Relocate(skipped + (2 * bad.Offset), character, characterIsText: true);
                     }
                     catch (Base64DataException bad) when (skipped > 0)
                     {

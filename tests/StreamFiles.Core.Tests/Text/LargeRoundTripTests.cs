@@ -12,6 +12,7 @@ namespace StreamFiles.Core.Tests.Text
     /// proves the memory contract: the allocations of the whole run stay a few pooled buffers.
     /// (tests/bench/base64.sh does the same through files with the CLI, and measures peak RSS.)
     /// </summary>
+    [Collection(AllocationMeasurements.Name)]
     public class LargeRoundTripTests
     {
         private const long OneGiB = 1024L * 1024 * 1024;
@@ -177,5 +178,12 @@ namespace StreamFiles.Core.Tests.Text
                 Verified += comparable;
             }
         }
+    }
+
+    /// <summary>Tests that count the process's allocations run alone: other tests would add theirs.</summary>
+    [CollectionDefinition(Name, DisableParallelization = true)]
+    public sealed class AllocationMeasurements
+    {
+        public const string Name = "Allocation measurements";
     }
 }

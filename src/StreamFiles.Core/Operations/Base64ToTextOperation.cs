@@ -24,17 +24,18 @@ namespace StreamFiles.Core.Operations
 
     /// <summary>
     /// Encodes files to base64 strings for a pipeline: the logic behind ConvertTo-StreamBase64 without -OutFile.
-    /// The text goes out in bounded chunks (about 32K characters, small enough to stay off the large object
-    /// heap), one file after the other, on the host's thread: the consumer's pace is the producer's, so
-    /// memory stays constant however large the file. Without line wrapping a chunk is a piece of the one
-    /// line (every chunk but the last encodes a multiple of 3 bytes, so each is valid base64 on its own and
-    /// -join '' gives the whole text); with wrapping a chunk is whole lines joined by "\n", with no line
-    /// break at its ends (-join "`n" gives the whole text; Set-Content writes the file coreutils would).
-    /// With asString the whole text of a file is one string, built in place at its exact length.
+    /// The text goes out in bounded strings, one file after the other, on the host's thread: the consumer's
+    /// pace is the producer's, so memory stays constant however large the file. Without line wrapping the
+    /// strings are pieces of the one line, of 32K characters (small enough to stay off the large object
+    /// heap); every piece but the last encodes a multiple of 3 bytes, so each is valid base64 on its own and
+    /// -join '' gives the whole text. With wrapping each string is one line, as Get-Content returns the lines
+    /// of a file: Set-Content writes what coreutils `base64 -w N` writes, with the platform's line breaks.
+    /// With asString the whole text of a file is one string (lines joined by "\n"), built in place at its
+    /// exact length.
     /// </summary>
     public sealed class Base64ToTextOperation
     {
-        /// <summary>Characters per chunk aimed at: 64 KiB of UTF-16, below the 85,000-byte large-object threshold.</summary>
+        /// <summary>Characters per string without wrapping: 64 KiB of UTF-16, below the 85,000-byte large-object threshold.</summary>
         public const int ChunkCharacters = 32 * 1024;
 
         private readonly Base64Format _format;
@@ -59,7 +60,7 @@ namespace StreamFiles.Core.Operations
         public int SucceededCount => _succeeded;
 
         /// <summary>
-        /// Bytes encoded per chunk: whole groups of 3 that make whole lines, so every chunk stands alone.
+        /// Bytes read and encoded at a time: whole groups of 3 that make whole lines, so every chunk stands alone.
         /// With wrapping, the line count is rounded to make the characters a multiple of 4.
         /// </summary>
         public static int ChunkInputLength(Base64Format format)
@@ -195,7 +196,15 @@ namespace StreamFiles.Core.Operations
                     int length = encoder.Encode(input.AsSpan(0, read), text, isFinal: true);
                     counter.Add(read);
                     any = true;
-                    sink.WriteResult(Encoding.ASCII.GetString(text, 0, length));
+                    if (_format.LineLength == 0)
+                    {
+                        sink.WriteResult(Encoding.ASCII.GetString(text, 0, length));
+                    }
+                    else
+                    {
+                        WriteLines(text, length, sink);
+                    }
+
                     _progress.Tick(sink);
                     if (read < _chunkBytes)
                     {
@@ -207,6 +216,23 @@ namespace StreamFiles.Core.Operations
             {
                 ArrayPool<byte>.Shared.Return(input);
                 ArrayPool<byte>.Shared.Return(text);
+            }
+        }
+
+        private static void WriteLines(byte[] text, int length, ICommandSink sink)
+        {
+            int start = 0;
+            while (true)
+            {
+                int end = Array.IndexOf(text, (byte)'\n', start, length - start);
+                if (end < 0)
+                {
+                    sink.WriteResult(Encoding.ASCII.GetString(text, start, length - start));
+                    return;
+                }
+
+                sink.WriteResult(Encoding.ASCII.GetString(text, start, end - start));
+                start = end + 1;
             }
         }
 

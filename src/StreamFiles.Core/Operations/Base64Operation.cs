@@ -109,7 +109,8 @@ namespace StreamFiles.Core.Operations
             return new WorkItem(
                 request.Input,
                 length,
-                (counter, token) => ConvertAsync(request, counter, token),
+                // BatchOperation runs each item on a worker thread: the conversion loop itself is synchronous.
+                (counter, token) => Task.FromResult(Convert(request, counter, token)),
                 exception => Describe(exception, request));
         }
 
@@ -136,7 +137,7 @@ namespace StreamFiles.Core.Operations
             }
         }
 
-        private async Task<object?> ConvertAsync(Base64Request request, ByteCounter counter, CancellationToken cancellationToken)
+        private object? Convert(Base64Request request, ByteCounter counter, CancellationToken cancellationToken)
         {
             Stream? openedInput = null;
             PartialFile? partial = null;
@@ -157,11 +158,11 @@ namespace StreamFiles.Core.Operations
 
                 if (_direction == Base64Direction.Encode)
                 {
-                    await StreamingBase64.EncodeAsync(input, output, _format, counter, cancellationToken).ConfigureAwait(false);
+                    StreamingBase64.Encode(input, output, _format, counter, cancellationToken);
                 }
                 else
                 {
-                    await StreamingBase64.DecodeAsync(input, output, _format, counter, cancellationToken).ConfigureAwait(false);
+                    StreamingBase64.Decode(input, output, _format, counter, cancellationToken);
                 }
 
                 if (partial is null)

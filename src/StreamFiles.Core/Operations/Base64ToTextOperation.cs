@@ -185,7 +185,7 @@ namespace StreamFiles.Core.Operations
                 while (true)
                 {
                     _cancellationToken.ThrowIfCancellationRequested();
-                    int read = ReadFull(stream, input, _chunkBytes);
+                    int read = StreamingBase64.ReadFull(stream, input, _chunkBytes);
                     if (read == 0 && any)
                     {
                         break;
@@ -242,7 +242,7 @@ namespace StreamFiles.Core.Operations
             int total = (int)_format.EncodedLength(length, endWithNewline: false);
             if (total == 0)
             {
-                if (ReadFull(stream, new byte[1], 1) != 0)
+                if (StreamingBase64.ReadFull(stream, new byte[1], 1) != 0)
                 {
                     throw new CommandFailureException(Changed(path));
                 }
@@ -266,10 +266,10 @@ namespace StreamFiles.Core.Operations
                     {
                         _cancellationToken.ThrowIfCancellationRequested();
                         int want = (int)Math.Min(pieceBytes, left);
-                        int read = ReadFull(stream, input, want);
+                        int read = StreamingBase64.ReadFull(stream, input, want);
                         left -= read;
                         bool final = left == 0;
-                        if (read < want || (final && ReadFull(stream, text, 1) != 0))
+                        if (read < want || (final && StreamingBase64.ReadFull(stream, text, 1) != 0))
                         {
                             throw new CommandFailureException(Changed(path));
                         }
@@ -302,23 +302,6 @@ namespace StreamFiles.Core.Operations
         private static CommandError Changed(string path) =>
             new CommandError("FileChanged", FailureCategory.ReadError, path,
                 $"'{path}' changed size while it was read, so its text would not be whole. Try again when nothing is writing to it.");
-
-        private static int ReadFull(Stream stream, byte[] buffer, int count)
-        {
-            int total = 0;
-            while (total < count)
-            {
-                int n = stream.Read(buffer, total, count - total);
-                if (n == 0)
-                {
-                    break;
-                }
-
-                total += n;
-            }
-
-            return total;
-        }
 
         private static int Gcd(int a, int b)
         {

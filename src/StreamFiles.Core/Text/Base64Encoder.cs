@@ -166,22 +166,30 @@ namespace StreamFiles.Core.Text
         private int Wrap(ReadOnlySpan<byte> raw, Span<byte> output)
         {
             int lineLength = _format.LineLength;
+            int column = _column;
+            int at = 0;
             int written = 0;
-            while (!raw.IsEmpty)
-            {
-                if (_column == lineLength)
-                {
-                    output[written++] = (byte)'\n';
-                    _column = 0;
-                }
 
-                int take = Math.Min(lineLength - _column, raw.Length);
-                raw.Slice(0, take).CopyTo(output.Slice(written));
-                written += take;
-                _column += take;
-                raw = raw.Slice(take);
+            // The rest of the current line, then whole lines, each after its line break.
+            if (column < lineLength && !raw.IsEmpty)
+            {
+                at = Math.Min(lineLength - column, raw.Length);
+                raw.Slice(0, at).CopyTo(output);
+                written = at;
+                column += at;
             }
 
+            while (at < raw.Length)
+            {
+                int take = Math.Min(lineLength, raw.Length - at);
+                output[written] = (byte)'\n';
+                raw.Slice(at, take).CopyTo(output.Slice(written + 1));
+                written += take + 1;
+                at += take;
+                column = take;
+            }
+
+            _column = column;
             return written;
         }
 

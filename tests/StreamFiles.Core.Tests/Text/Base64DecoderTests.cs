@@ -2,7 +2,6 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Text;
-using System.Threading.Tasks;
 using StreamFiles.Core.Text;
 
 namespace StreamFiles.Core.Tests.Text
@@ -172,34 +171,34 @@ namespace StreamFiles.Core.Tests.Text
         }
 
         [Fact]
-        public async Task Streams_with_small_buffers_and_short_reads()
+        public void Streams_with_small_buffers_and_short_reads()
         {
             byte[] data = TestData.Bytes(50_001);
             byte[] text = Coreutils.Run("base64", "-w 64", data);
             foreach (int buffer in new[] { 16, 18, 1000, StreamingBase64.DecodeBufferSize })
             {
                 using var output = new MemoryStream();
-                long written = await StreamingBase64.DecodeAsync(new TrickleStream(text, 333), output, Base64Format.Default, bufferSize: buffer);
+                long written = StreamingBase64.Decode(new TrickleStream(text, 333), output, Base64Format.Default, bufferSize: buffer);
                 Assert.Equal(data, output.ToArray());
                 Assert.Equal(data.Length, written);
             }
         }
 
         [Fact]
-        public async Task Streams_report_the_offset_in_the_source()
+        public void Streams_report_the_offset_in_the_source()
         {
             byte[] text = Encoding.ASCII.GetBytes(Convert.ToBase64String(TestData.Bytes(3000)) + "\n");
             text[2500] = (byte)'!';
-            var bad = await Assert.ThrowsAsync<Base64DataException>(() => StreamingBase64.DecodeAsync(new MemoryStream(text), Stream.Null, Base64Format.Default, bufferSize: 64));
+            var bad = Assert.Throws<Base64DataException>(() => StreamingBase64.Decode(new MemoryStream(text), Stream.Null, Base64Format.Default, bufferSize: 64));
             Assert.Equal(2500, bad.Offset);
 
-            var cut = await Assert.ThrowsAsync<Base64DataException>(() => StreamingBase64.DecodeAsync(new MemoryStream(text, 0, 2001), Stream.Null, Base64Format.Default, bufferSize: 64));
+            var cut = Assert.Throws<Base64DataException>(() => StreamingBase64.Decode(new MemoryStream(text, 0, 2001), Stream.Null, Base64Format.Default, bufferSize: 64));
             Assert.Equal(Base64Problem.Truncated, cut.Problem);
             Assert.Equal(2001, cut.Offset);
         }
 
         [Fact]
-        public async Task Streams_skip_a_utf8_byte_order_mark_and_read_utf16_text()
+        public void Streams_skip_a_utf8_byte_order_mark_and_read_utf16_text()
         {
             byte[] data = TestData.Bytes(4000);
             string text = Base64EncoderTests.EncodeInPieces(data, new Base64Format(76), 4000, endWithNewline: true);
@@ -207,7 +206,7 @@ namespace StreamFiles.Core.Tests.Text
             {
                 byte[] file = encoding.GetPreamble().Concat(encoding.GetBytes(text)).ToArray();
                 using var output = new MemoryStream();
-                await StreamingBase64.DecodeAsync(new MemoryStream(file), output, Base64Format.Default, bufferSize: 100);
+                StreamingBase64.Decode(new MemoryStream(file), output, Base64Format.Default, bufferSize: 100);
                 Assert.Equal(data, output.ToArray());
             }
         }
@@ -215,16 +214,16 @@ namespace StreamFiles.Core.Tests.Text
         [Theory]
         [InlineData(false)]
         [InlineData(true)]
-        public async Task Streams_report_utf16_errors_at_their_byte_offset(bool bigEndian)
+        public void Streams_report_utf16_errors_at_their_byte_offset(bool bigEndian)
         {
             var encoding = new UnicodeEncoding(bigEndian, true);
             byte[] file = encoding.GetPreamble().Concat(encoding.GetBytes("QUJDQUJD\nQU\u00e9D")).ToArray();
-            var bad = await Assert.ThrowsAsync<Base64DataException>(() => StreamingBase64.DecodeAsync(new MemoryStream(file), Stream.Null, Base64Format.Default, bufferSize: 16));
+            var bad = Assert.Throws<Base64DataException>(() => StreamingBase64.Decode(new MemoryStream(file), Stream.Null, Base64Format.Default, bufferSize: 16));
             Assert.Equal(2 + (11 * 2), bad.Offset);
             Assert.Equal(0xE9, bad.Character);
 
             byte[] odd = file.Take(file.Length - 1).ToArray();
-            var cut = await Assert.ThrowsAsync<Base64DataException>(() => StreamingBase64.DecodeAsync(new MemoryStream(odd), Stream.Null, Base64Format.Default, bufferSize: 16));
+            var cut = Assert.Throws<Base64DataException>(() => StreamingBase64.Decode(new MemoryStream(odd), Stream.Null, Base64Format.Default, bufferSize: 16));
             Assert.Equal(2 + (11 * 2), cut.Offset);
         }
 

@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text;
-using System.Threading.Tasks;
 using StreamFiles.Core.Text;
 
 namespace StreamFiles.Core.Tests.Text
@@ -87,31 +86,31 @@ namespace StreamFiles.Core.Tests.Text
 
         [Theory]
         [MemberData(nameof(BoundarySizes))]
-        public async Task Streams_across_piece_boundaries_like_the_one_shot_conversion(int size)
+        public void Streams_across_piece_boundaries_like_the_one_shot_conversion(int size)
         {
             byte[] data = TestData.Bytes(size);
             using var output = new MemoryStream();
-            long written = await StreamingBase64.EncodeAsync(new MemoryStream(data), output, Base64Format.Default);
+            long written = StreamingBase64.Encode(new MemoryStream(data), output, Base64Format.Default);
             Assert.Equal(output.Length, written);
             Assert.True(Convert.ToBase64String(data).AsSpan().SequenceEqual(Encoding.ASCII.GetString(output.ToArray())));
         }
 
         [Fact]
-        public async Task Streams_wrapped_text_like_coreutils_through_short_reads()
+        public void Streams_wrapped_text_like_coreutils_through_short_reads()
         {
             byte[] data = TestData.Bytes(100_003);
             var format = new Base64Format(76);
             using var output = new MemoryStream();
-            await StreamingBase64.EncodeAsync(new TrickleStream(data, 1000), output, format, bufferSize: 3 * 1001);
+            StreamingBase64.Encode(new TrickleStream(data, 1000), output, format, bufferSize: 3 * 1001);
             Assert.Equal(Coreutils.Run("base64", "-w 76", data), output.ToArray());
         }
 
         [Fact]
-        public async Task Counts_progress_in_input_bytes()
+        public void Counts_progress_in_input_bytes()
         {
             byte[] data = TestData.Bytes(10_000);
             var counter = new StreamFiles.Core.Progress.ByteCounter();
-            await StreamingBase64.EncodeAsync(new MemoryStream(data), Stream.Null, Base64Format.Default, counter, bufferSize: 999);
+            StreamingBase64.Encode(new MemoryStream(data), Stream.Null, Base64Format.Default, counter, bufferSize: 999);
             Assert.Equal(10_000, counter.Value);
         }
 

@@ -47,6 +47,20 @@ rss_encode=$(bench_peak_rss_kb "$sf" base64 --no-progress "$f" "$o.sf")
 rss_decode=$(bench_peak_rss_kb "$sf" base64 --no-progress -d "$t" "$o.sf")
 eval "$clean"
 
+# Wall time on a busy machine swings with the other tenants; CPU time (user + sys) much less, so show both.
+cpu_table() {
+  python3 - "$@" <<'PY'
+import json, sys
+print("| command | wall (s) | user + sys (s) | CPU time vs. baseline |")
+print("|---|---:|---:|---:|")
+for path in sys.argv[1:]:
+    results = json.load(open(path))["results"]
+    base = results[1]["user"] + results[1]["system"]
+    for r in results:
+        cpu = r["user"] + r["system"]
+        print(f"| `{r['command']}` | {r['mean']:.3f} | {cpu:.3f} | {cpu / base:.2f}x |")
+PY
+}
 ratio() { python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['results']; print(f\"{r[0]['mean']/r[1]['mean']:.2f}\")" "$1"; }
 enc=$(ratio "$j-encode.json"); dec=$(ratio "$j-decode.json")
 verdict() { python3 -c "import sys; print('met' if float(sys.argv[1]) <= 1.2 else 'NOT met')" "$1"; }
@@ -70,6 +84,10 @@ verdict() { python3 -c "import sys; print('met' if float(sys.argv[1]) <= 1.2 els
   echo "To /dev/null (conversion and reading only): encode, decode, encode wrapped at 76, decode 76-column text:"
   echo
   python3 "$BENCH_ROOT/tests/bench/hyperfine_table.py" "$bytes" 1 "$j-encode-null.json" "$j-decode-null.json" "$j-wrap-null.json" "$j-unwrap-null.json"
+  echo
+  echo "CPU time of the same runs (less sensitive to the machine's load than wall time):"
+  echo
+  cpu_table "$j-encode.json" "$j-decode.json" "$j-encode-null.json" "$j-decode-null.json" "$j-wrap-null.json" "$j-unwrap-null.json"
   echo
   echo "Peak RSS of streamfiles: $((rss_encode / 1024)) MiB encoding, $((rss_decode / 1024)) MiB decoding."
   echo

@@ -181,7 +181,17 @@ namespace StreamFiles.Core.Operations
                     $"The output '{_output}' is a directory. Name a file, for example '{Path.Combine(_output, "decoded.bin")}'."));
             }
 
-            string? directory = Path.GetDirectoryName(Path.GetFullPath(_output));
+            string? directory;
+            try
+            {
+                directory = Path.GetDirectoryName(Path.GetFullPath(_output));
+            }
+            catch (Exception exception) when (Base64Operation.IsInvalidPath(exception))
+            {
+                return Refuse(sink, FileErrors.InvalidPath(_output, exception));
+            }
+
+
             if (!string.IsNullOrEmpty(directory) && !Directory.Exists(directory))
             {
                 return Refuse(sink, new CommandError("OutFileDirectoryNotFound", FailureCategory.ObjectNotFound, _output,

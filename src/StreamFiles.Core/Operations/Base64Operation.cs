@@ -82,7 +82,17 @@ namespace StreamFiles.Core.Operations
                     return request.ExplicitInput ? throw new CommandFailureException(FileErrors.IsDirectory(request.Input)) : null;
                 }
 
-                var file = new FileInfo(request.Input);
+                FileInfo file;
+                try
+                {
+                    file = new FileInfo(request.Input);
+                }
+                catch (Exception exception) when (IsInvalidPath(exception))
+                {
+                    // One bad input fails its item, not the whole batch (and the host's pipeline with it).
+                    throw new CommandFailureException(FileErrors.InvalidPath(request.Input, exception));
+                }
+
                 if (!file.Exists)
                 {
                     throw new CommandFailureException(FileErrors.NotFound(request.Input));
@@ -117,20 +127,30 @@ namespace StreamFiles.Core.Operations
         private void CheckOutputFile(Base64Request request)
         {
             string output = request.Output;
+            string fullPath;
+            try
+            {
+                fullPath = Path.GetFullPath(output);
+            }
+            catch (Exception exception) when (IsInvalidPath(exception))
+            {
+                throw new CommandFailureException(FileErrors.InvalidPath(output, exception));
+            }
+
             if (Directory.Exists(output))
             {
                 throw new CommandFailureException(new CommandError("OutFileIsDirectory", FailureCategory.InvalidArgument, output,
                     $"The output '{output}' is a directory. Name a file, for example '{Path.Combine(output, Path.GetFileName(request.Input) + (_direction == Base64Direction.Encode ? ".b64" : ".bin"))}'."));
             }
 
-            string? directory = Path.GetDirectoryName(Path.GetFullPath(output));
+            string? directory = Path.GetDirectoryName(fullPath);
             if (!string.IsNullOrEmpty(directory) && !Directory.Exists(directory))
             {
                 throw new CommandFailureException(new CommandError("OutFileDirectoryNotFound", FailureCategory.ObjectNotFound, output,
                     $"Cannot write '{output}': the directory '{directory}' does not exist. Create it first."));
             }
 
-            if (!_outputs.Add(Path.GetFullPath(output)))
+            if (!_outputs.Add(fullPath))
             {
                 throw new CommandFailureException(new CommandError("MultipleInputs", FailureCategory.InvalidArgument, request.Input,
                     $"'{request.Input}' was not converted: '{output}' already receives another input of this command, and each output holds one. Convert the files one at a time, each to its own output."));
@@ -183,6 +203,9 @@ namespace StreamFiles.Core.Operations
                 openedInput?.Dispose();
             }
         }
+
+        internal static bool IsInvalidPath(Exception exception) =>
+            exception is ArgumentException || exception is NotSupportedException || exception is PathTooLongException;
 
         private static T OnDestination<T>(Func<T> action)
         {

@@ -115,7 +115,7 @@ namespace StreamFiles.Core.Operations
                     return;
                 }
 
-                if (!File.Exists(path))
+                if (!new FileInfo(path).Exists)
                 {
                     error = FileErrors.NotFound(path);
                     return;
@@ -151,6 +151,10 @@ namespace StreamFiles.Core.Operations
             catch (CommandFailureException failure)
             {
                 error = failure.Error;
+            }
+            catch (Exception e) when (Base64Operation.IsInvalidPath(e))
+            {
+                error = FileErrors.InvalidPath(path, e);
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {

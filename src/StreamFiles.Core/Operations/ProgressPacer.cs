@@ -13,7 +13,7 @@ namespace StreamFiles.Core.Operations
     {
         private readonly OperationSettings _settings;
         private readonly Stopwatch _clock = Stopwatch.StartNew();
-        private TimeSpan _lastProgress;
+        private TimeSpan? _lastProgress; // null: none yet, so the first tick shows the bar at once
         private TimeSpan _lastStatus;
         private bool _progressShown;
         private bool _closed;
@@ -21,7 +21,7 @@ namespace StreamFiles.Core.Operations
         public ProgressPacer(OperationSettings settings, string activity)
         {
             _settings = settings ?? throw new ArgumentNullException(nameof(settings));
-            Tracker = new ProgressTracker(activity);
+            Tracker = new ProgressTracker(activity, keepFinishedRows: settings.ReportProgress);
         }
 
         public ProgressTracker Tracker { get; }
@@ -30,14 +30,14 @@ namespace StreamFiles.Core.Operations
         public void Tick(ICommandSink sink)
         {
             TimeSpan now = _clock.Elapsed;
-            bool progressDue = _settings.ReportProgress && (!_progressShown || now - _lastProgress >= _settings.ProgressInterval);
+            bool progressDue = _settings.ReportProgress && (_lastProgress is null || now - _lastProgress.Value >= _settings.ProgressInterval);
             bool statusDue = _settings.StatusInterval.HasValue && now - _lastStatus >= _settings.StatusInterval.Value;
             if (!progressDue && !statusDue)
             {
                 return;
             }
 
-            ProgressReport report = Tracker.Sample();
+            ProgressReport report = Tracker.Sample(final: false, takeFinishedRows: progressDue);
             if (progressDue)
             {
                 _lastProgress = now;

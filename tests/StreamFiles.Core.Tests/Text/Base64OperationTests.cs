@@ -135,11 +135,13 @@ namespace StreamFiles.Core.Tests.Text
                 new Base64Request(good, _dir.File("sub")),
                 new Base64Request(good, _dir.File(Path.Combine("nowhere", "d.b64"))),
                 new Base64Request(good, _dir.File("e.b64")),
-                new Base64Request(good, _dir.File("e.b64")));
+                new Base64Request(good, _dir.File("e.b64")),
+                new Base64Request(_dir.File("bad\0name"), _dir.File("f.b64")),
+                new Base64Request(good, _dir.File("bad\0name.b64")));
 
-            Assert.Equal(5, failed);
+            Assert.Equal(7, failed);
             Assert.Equal(
-                new[] { "FileNotFound", "PathIsDirectory", "OutFileIsDirectory", "OutFileDirectoryNotFound", "MultipleInputs" },
+                new[] { "FileNotFound", "PathIsDirectory", "OutFileIsDirectory", "OutFileDirectoryNotFound", "MultipleInputs", "InvalidPath", "InvalidPath" },
                 sink.Errors.Select(e => e.Condition));
             Assert.Equal(FailureCategory.ObjectNotFound, sink.Errors[3].Category);
             Assert.True(File.Exists(_dir.File("e.b64")));

@@ -91,11 +91,12 @@ namespace StreamFiles.Core.Tests.Text
             operation.Submit(new Base64TextRequest(_dir.File("missing")), sink);
             operation.Submit(new Base64TextRequest(_dir.File("sub")), sink);
             operation.Submit(new Base64TextRequest(_dir.File("sub"), explicitPath: false), sink);
+            operation.Submit(new Base64TextRequest(_dir.File("bad\0name")), sink);
             operation.Submit(new Base64TextRequest(good), sink);
             operation.Complete(sink);
 
-            Assert.Equal(new[] { "FileNotFound", "PathIsDirectory" }, sink.Errors.Select(e => e.Condition));
-            Assert.Equal(2, operation.FailedCount);
+            Assert.Equal(new[] { "FileNotFound", "PathIsDirectory", "InvalidPath" }, sink.Errors.Select(e => e.Condition));
+            Assert.Equal(3, operation.FailedCount);
             Assert.Equal(1, operation.SucceededCount);
             Assert.Equal(new object[] { Convert.ToBase64String(File.ReadAllBytes(good)) }, sink.Results);
         }
@@ -192,11 +193,15 @@ namespace StreamFiles.Core.Tests.Text
         }
 
         [Fact]
-        public void Refuses_an_output_in_a_missing_directory()
+        public void Refuses_an_output_in_a_missing_directory_or_with_an_invalid_name()
         {
             var sink = new RecordingSink();
             Assert.Equal(1, Decode(_dir.File(Path.Combine("nowhere", "out.bin")), Base64Format.Default, sink, "QUJD", "QUJD"));
             Assert.Equal("OutFileDirectoryNotFound", Assert.Single(sink.Errors).Condition);
+
+            var invalid = new RecordingSink();
+            Assert.Equal(1, Decode(_dir.File("bad\0name"), Base64Format.Default, invalid, "QUJD"));
+            Assert.Equal("InvalidPath", Assert.Single(invalid.Errors).Condition);
         }
 
         [Fact]

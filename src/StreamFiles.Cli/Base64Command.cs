@@ -69,12 +69,13 @@ namespace StreamFiles.Cli
         private static int Run(CliContext context, bool decode, int wrap, bool urlSafe, bool noProgress, string input, string output)
         {
             var format = new Base64Format(wrap, urlSafe);
-            ProgressLine? progress = context.ProgressLineUnless(noProgress);
-            var settings = new OperationSettings(1, reportProgress: progress != null);
-            var sink = new CliSink(_ => { }, context.Error, progress);
-
             Stream? standardInput = input == StandardStream ? Console.OpenStandardInput() : null;
             Stream? standardOutput = output == StandardStream ? OpenStandardOutput(context) : null;
+
+            // Text going to the terminal itself would be torn up by a progress line on the same screen.
+            ProgressLine? progress = context.ProgressLineUnless(noProgress || (standardOutput != null && !Console.IsOutputRedirected));
+            var settings = new OperationSettings(1, reportProgress: progress != null);
+            var sink = new CliSink(_ => { }, context.Error, progress);
             var request = new Base64Request(
                 standardInput is null ? input : "standard input",
                 standardOutput is null ? output : "standard output",

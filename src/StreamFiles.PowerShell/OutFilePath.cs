@@ -18,26 +18,34 @@ namespace StreamFiles.PowerShell
             {
                 resolved = cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(outFile, out provider, out _);
             }
-            catch (SessionStateException e)
+            catch (Exception e) when (e is DriveNotFoundException || e is ItemNotFoundException)
             {
-                cmdlet.ThrowTerminatingError(new ErrorRecord(
-                    new ItemNotFoundException($"Cannot write '{outFile}': {e.Message}", e),
-                    errorIdPrefix + "OutFileDirectoryNotFound",
-                    ErrorCategory.ObjectNotFound,
-                    outFile));
-                throw; // not reached: ThrowTerminatingError throws
+                throw Terminate(cmdlet, e, errorIdPrefix + "OutFileDirectoryNotFound", ErrorCategory.ObjectNotFound, outFile, $"Cannot write '{outFile}': {e.Message}");
+            }
+            catch (Exception e) when (e is ProviderNotFoundException || e is NotSupportedException)
+            {
+                throw Terminate(cmdlet, e, errorIdPrefix + "NotFileSystemPath", ErrorCategory.InvalidArgument, outFile,
+                    $"-OutFile '{outFile}' is not a file-system path; {cmdlet.MyInvocation.MyCommand.Name} writes files only. {e.Message}");
+            }
+            catch (ArgumentException e)
+            {
+                throw Terminate(cmdlet, e, errorIdPrefix + "InvalidPath", ErrorCategory.InvalidArgument, outFile, $"-OutFile '{outFile}' is not a valid path: {e.Message}");
             }
 
             if (!string.Equals(provider.Name, "FileSystem", StringComparison.OrdinalIgnoreCase))
             {
-                cmdlet.ThrowTerminatingError(new ErrorRecord(
-                    new ArgumentException($"-OutFile '{outFile}' is a {provider.Name} path; {cmdlet.MyInvocation.MyCommand.Name} writes files only. Use a file-system path."),
-                    errorIdPrefix + "NotFileSystemPath",
-                    ErrorCategory.InvalidArgument,
-                    outFile));
+                throw Terminate(cmdlet, null, errorIdPrefix + "NotFileSystemPath", ErrorCategory.InvalidArgument, outFile,
+                    $"-OutFile '{outFile}' is a {provider.Name} path; {cmdlet.MyInvocation.MyCommand.Name} writes files only. Use a file-system path.");
             }
 
             return resolved;
+        }
+
+        /// <summary>ThrowTerminatingError always throws; the exception returned only lets callers write "throw".</summary>
+        private static Exception Terminate(PSCmdlet cmdlet, Exception? inner, string errorId, ErrorCategory category, string target, string message)
+        {
+            cmdlet.ThrowTerminatingError(new ErrorRecord(new ArgumentException(message, inner), errorId, category, target));
+            return new InvalidOperationException("ThrowTerminatingError returned.");
         }
     }
 }

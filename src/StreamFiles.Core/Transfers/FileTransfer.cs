@@ -80,7 +80,8 @@ namespace StreamFiles.Core.Transfers
 
             using (reader)
             {
-                TransferPlan plan = TransferPlan.Plan(source.Length, _options.PartSize, destinationStorage.PartLimits, reader.SupportsRanges);
+                long? partSize = _options.PartSize ?? (reader as IPartAlignedReader)?.PreferredPartSize;
+                TransferPlan plan = TransferPlan.Plan(source.Length, partSize, destinationStorage.PartLimits, reader.SupportsRanges);
                 IObjectReader partReader = plan.Sequential ? new SequentialReader(reader) : reader;
                 return await CopyAsync(partReader, destinationStorage, plan, cancellationToken).ConfigureAwait(false);
             }

@@ -201,7 +201,9 @@ namespace StreamFiles.Core.Storage.S3
         {
             for (Exception? e = exception; e != null; e = e.InnerException)
             {
-                if (e is HttpRequestException || e is SocketException || e is WebException || e is System.IO.IOException)
+                // Only the network's own failures: an IOException subclass (a changed source, a failed
+                // verification, an existing destination, a missing file) is a verdict, not a hiccup.
+                if (e is HttpRequestException || e is SocketException || e is WebException || e.GetType() == typeof(System.IO.IOException))
                 {
                     return true;
                 }

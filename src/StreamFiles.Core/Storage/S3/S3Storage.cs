@@ -27,6 +27,14 @@ namespace StreamFiles.Core.Storage.S3
         /// <summary>The metadata key holding the source's modification time, in rclone's format (seconds since 1970).</summary>
         internal const string MtimeMetadataKey = "mtime";
 
+        /// <summary>
+        /// Objects from one PUT have the MD5 as ETag; they are read as one range (and so checked) up to this size,
+        /// larger ones in parallel ranges that no single MD5 covers.
+        /// </summary>
+        private const long MaxVerifiedSinglePart = 64L * 1024 * 1024;
+
+        private const int ListHeadConcurrency = 16;
+
         private readonly S3ClientPool _pool;
 
         public S3Storage(S3Connection? connection = null, S3ClientPool? pool = null, ChecksumAlgorithm partChecksum = ChecksumAlgorithm.CRC32C)
@@ -86,14 +94,25 @@ namespace StreamFiles.Core.Storage.S3
             }
         }
 
-        public Task<IObjectReader> OpenReadAsync(ObjectInfo source, CancellationToken cancellationToken)
+        public async Task<IObjectReader> OpenReadAsync(ObjectInfo source, CancellationToken cancellationToken)
         {
             if (source is null)
             {
                 throw new ArgumentNullException(nameof(source));
             }
 
-            return Task.FromResult<IObjectReader>(new S3ObjectReader(Client, AsS3(source.Location), source));
+            S3Location s3 = AsS3(source.Location);
+            S3Client client = Client;
+            if (source.ETag is null && !source.IsContainer)
+            {
+                // Listed or parsed without a HEAD: the reader pins a version, so it needs the ETag.
+                source = await StatAsync(s3, cancellationToken).ConfigureAwait(false) ?? throw new SourceChangedException(s3.Display, "it was deleted");
+            }
+
+            long? partSize = S3Tags.PartCount(source.ETag) is null
+                ? (source.Length <= MaxVerifiedSinglePart ? source.Length : null)
+                : await GetPartSizeAsync(source, cancellationToken).ConfigureAwait(false);
+            return new S3ObjectReader(client, s3, source, partSize);
         }
 
         public async Task<IObjectWriter> OpenWriterAsync(WriteRequest request, CancellationToken cancellationToken)
@@ -130,31 +149,44 @@ namespace StreamFiles.Core.Storage.S3
                     throw new CommandFailureException(S3Errors.Describe(e, "list", s3.Display, client));
                 }
 
-                foreach (S3Object item in page.S3Objects ?? new List<S3Object>())
+                // Each object is described by a HEAD, as StatAsync does: the listing lacks the metadata (the source's
+                // modification time) and checksums, and a transfer must see the same version description twice.
+                var heads = new List<(string Relative, S3Location Location, string? Problem, Task<ObjectInfo?>? Head)>();
+                using (var gate = new SemaphoreSlim(ListHeadConcurrency))
                 {
-                    string relative = item.Key.Substring(prefix.Length);
-                    if (relative.Length == 0 || (relative.EndsWith("/", StringComparison.Ordinal) && (item.Size ?? 0) == 0))
+                    foreach (S3Object item in page.S3Objects ?? new List<S3Object>())
                     {
-                        continue; // a "folder" marker made by consoles and other tools, not an object to copy
+                        string relative = item.Key.Substring(prefix.Length);
+                        if (relative.Length == 0 || (relative.EndsWith("/", StringComparison.Ordinal) && (item.Size ?? 0) == 0))
+                        {
+                            continue; // a "folder" marker made by consoles and other tools, not an object to copy
+                        }
+
+                        var location = new S3Location(s3.Bucket, item.Key);
+                        string? problem = S3KeySafety.Problem(relative);
+                        heads.Add((relative, location, problem, problem is null ? HeadAsync(client, location, gate, cancellationToken) : null));
                     }
 
-                    var location = new S3Location(s3.Bucket, item.Key);
-                    string? problem = S3KeySafety.Problem(relative);
-                    if (problem != null)
+                    foreach (var (relative, location, problem, head) in heads)
                     {
-                        yield return new ListedObject(
-                            new CommandError(
-                                "S3UnsafeKey",
-                                FailureCategory.SecurityError,
-                                location.Display,
-                                $"'{location.Display}' was not downloaded: its key below the prefix, '{relative}', {problem}, so it would land outside the destination directory or under another name. Nothing was written for it."),
-                            relative);
-                        continue;
-                    }
+                        if (problem != null)
+                        {
+                            yield return new ListedObject(
+                                new CommandError(
+                                    "S3UnsafeKey",
+                                    FailureCategory.SecurityError,
+                                    location.Display,
+                                    $"'{location.Display}' was not downloaded: its key below the prefix, '{relative}', {problem}, so it would land outside the destination directory or under another name. Nothing was written for it."),
+                                relative);
+                            continue;
+                        }
 
-                    yield return new ListedObject(
-                        new ObjectInfo(location, item.Size ?? 0, item.LastModified.HasValue ? new DateTimeOffset(item.LastModified.Value.ToUniversalTime(), TimeSpan.Zero) : (DateTimeOffset?)null, S3Tags.Unquote(item.ETag)),
-                        relative);
+                        ObjectInfo? info = await head!.ConfigureAwait(false);
+                        if (info != null)
+                        {
+                            yield return new ListedObject(info, relative);
+                        }
+                    }
                 }
 
                 if (page.IsTruncated != true || string.IsNullOrEmpty(page.NextContinuationToken))
@@ -242,6 +274,29 @@ namespace StreamFiles.Core.Storage.S3
 
             long first = (low + MiB - 1) / MiB * MiB;
             return first <= high ? first : (long?)null;
+        }
+
+        /// <summary>HEAD of a listed object; null when it was deleted since the listing.</summary>
+        private static async Task<ObjectInfo?> HeadAsync(S3Client client, S3Location location, SemaphoreSlim gate, CancellationToken cancellationToken)
+        {
+            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var response = await client.Client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = location.Bucket, Key = location.Key }, cancellationToken).ConfigureAwait(false);
+                return Describe(location, response);
+            }
+            catch (AmazonS3Exception e) when (S3Errors.IsNotFound(e))
+            {
+                return null;
+            }
+            catch (Exception e) when (!(e is OperationCanceledException))
+            {
+                throw new CommandFailureException(S3Errors.Describe(e, "HEAD", location.Display, client));
+            }
+            finally
+            {
+                gate.Release();
+            }
         }
 
         internal static ObjectInfo Describe(S3Location location, GetObjectMetadataResponse response)

@@ -128,7 +128,7 @@ namespace StreamFiles.Core.Storage.S3
             ETagVerified = true;
         }
 
-        private static bool IsMd5Based(string? etag)
+        internal static bool IsMd5Based(string? etag)
         {
             string? tag = S3Tags.Unquote(etag);
             if (tag is null)

@@ -19,7 +19,7 @@ namespace StreamFiles.Core.Storage.S3
     /// HEAD, ranged GET, PutObject, multipart upload and ListObjectsV2. The engine owns memory, concurrency,
     /// retries and progress; this class only speaks the protocol and turns its answers into clear errors.
     /// </summary>
-    public sealed class S3Storage : IReadableStorage, IWritableStorage, IListableStorage
+    public sealed class S3Storage : IReadableStorage, IWritableStorage, IListableStorage, IStoredDigestStorage
     {
         /// <summary>S3's limits: parts of 5 MiB to 5 GiB (the last may be smaller), at most 10,000 of them.</summary>
         public static readonly PartLimits S3PartLimits = new PartLimits(5L * 1024 * 1024, 5L * 1024 * 1024 * 1024, 10_000);
@@ -196,6 +196,24 @@ namespace StreamFiles.Core.Storage.S3
 
                 request.ContinuationToken = page.NextContinuationToken;
             }
+        }
+
+        /// <summary>The object's ETag as an S3ETag digest over its part size (MD5-based ETags only; not SSE-KMS ones).</summary>
+        public async Task<StoredDigest?> GetStoredDigestAsync(ObjectInfo info, CancellationToken cancellationToken)
+        {
+            if (info is null)
+            {
+                throw new ArgumentNullException(nameof(info));
+            }
+
+            string? etag = S3Tags.Unquote(info.ETag);
+            if (etag is null || info.Length is null || !S3ObjectReader.IsMd5Based(etag))
+            {
+                return null;
+            }
+
+            long? partSize = S3Tags.PartCount(etag) is null ? Math.Max(1, info.Length.Value) : await GetPartSizeAsync(info, cancellationToken).ConfigureAwait(false);
+            return partSize is long size ? new StoredDigest(ChecksumAlgorithm.S3ETag, size, etag) : null;
         }
 
         /// <summary>

@@ -3,7 +3,8 @@
 # RADOS Gateway, as plain processes, answering on http://127.0.0.1:7480 with access key "test", secret "test"
 # and an empty bucket "streamfiles-test". See README.md beside this file.
 #
-#   start.sh [--install]   --install: apt-get the Debian packages first when they are missing (root)
+#   start.sh [--install]   --install: apt-get the Debian packages first when they are missing (root): the server,
+#                          and the peer clients the interop tests compare with (rclone, awscli, s3cmd)
 #   env: S3_SERVER_DIR (default /tmp/streamfiles-s3-server), S3_SERVER_PORT (7480),
 #        S3_SERVER_BUCKET (streamfiles-test), S3_SERVER_BLOCK_GB (sparse OSD file size, 40),
 #        WITH_MGR=1 to also run ceph-mgr (RGW does not need it; it costs ~300 MB)
@@ -19,7 +20,7 @@ say() { echo "s3-server: [$(( ($(date +%s%N) - started) / 1000000 )) ms] $*" >&2
 
 if [[ "${1:-}" == "--install" ]]; then
   need=()
-  for pkg in ceph-mon ceph-osd radosgw ceph-common curl python3; do dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg"); done
+  for pkg in ceph-mon ceph-osd radosgw ceph-common curl python3 rclone awscli s3cmd; do dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg"); done
   if [[ -n "${WITH_MGR:-}" ]]; then dpkg -s ceph-mgr >/dev/null 2>&1 || need+=(ceph-mgr); fi
   if [[ ${#need[@]} -gt 0 ]]; then
     say "installing ${need[*]}"

@@ -82,6 +82,17 @@ namespace StreamFiles.Core.Tests.S3
             Assert.Equal(expected, S3Storage.InferPartSize(length, count));
 
         [Theory]
+        [InlineData(15L * 1048576, 3, false)]                 // 5, 6 and 7 MiB all make three parts
+        [InlineData((16L * 1048576) + 2, 2, false)]           // 9..16 MiB all fit (s3cmd's 15 MiB among them)
+        [InlineData((200L * 1048576) - 5, 25, true)]          // only 8 MiB
+        [InlineData(1000L, 1, true)]
+        public void InferenceSaysWhenOtherSizesFitToo(long length, int count, bool certain)
+        {
+            S3Storage.InferPartSize(length, count, out bool actual);
+            Assert.Equal(certain, actual);
+        }
+
+        [Theory]
         [InlineData("SignatureDoesNotMatch", HttpStatusCode.Forbidden, "S3SignatureMismatch", FailureCategory.AuthenticationError)]
         [InlineData("InvalidAccessKeyId", HttpStatusCode.Forbidden, "S3InvalidAccessKey", FailureCategory.AuthenticationError)]
         [InlineData("AccessDenied", HttpStatusCode.Forbidden, "S3AccessDenied", FailureCategory.PermissionDenied)]

@@ -109,10 +109,10 @@ namespace StreamFiles.Core.Storage.S3
                 source = await StatAsync(s3, cancellationToken).ConfigureAwait(false) ?? throw new SourceChangedException(s3.Display, "it was deleted");
             }
 
-            long? partSize = S3Tags.PartCount(source.ETag) is null
-                ? (source.Length <= MaxVerifiedSinglePart ? source.Length : null)
-                : await GetPartSizeAsync(source, cancellationToken).ConfigureAwait(false);
-            return new S3ObjectReader(client, s3, source, partSize);
+            (long? partSize, bool certain) = S3Tags.PartCount(source.ETag) is null
+                ? (source.Length <= MaxVerifiedSinglePart ? source.Length : null, true)
+                : await GetPartLayoutAsync(source, cancellationToken).ConfigureAwait(false);
+            return new S3ObjectReader(client, s3, source, partSize, certain);
         }
 
         public async Task<IObjectWriter> OpenWriterAsync(WriteRequest request, CancellationToken cancellationToken)
@@ -221,7 +221,11 @@ namespace StreamFiles.Core.Storage.S3
         /// a single PUT, or when it cannot be known. Asks HEAD ?partNumber=1 first; stores that ignore it (Ceph RGW
         /// answers with the whole object) get the size inferred from the length and the ETag's part count.
         /// </summary>
-        public async Task<long?> GetPartSizeAsync(ObjectInfo info, CancellationToken cancellationToken)
+        public async Task<long?> GetPartSizeAsync(ObjectInfo info, CancellationToken cancellationToken) =>
+            (await GetPartLayoutAsync(info, cancellationToken).ConfigureAwait(false)).PartSize;
+
+        /// <summary>The part size and whether it is certain (the store said, or only one size fits) or a best guess.</summary>
+        internal async Task<(long? PartSize, bool Certain)> GetPartLayoutAsync(ObjectInfo info, CancellationToken cancellationToken)
         {
             if (info is null)
             {
@@ -231,7 +235,7 @@ namespace StreamFiles.Core.Storage.S3
             int? parts = S3Tags.PartCount(info.ETag);
             if (parts is null || info.Length is null)
             {
-                return null;
+                return (null, false);
             }
 
             S3Location s3 = AsS3(info.Location);
@@ -243,7 +247,7 @@ namespace StreamFiles.Core.Storage.S3
                     cancellationToken).ConfigureAwait(false);
                 if (response.ContentLength > 0 && (response.ContentLength < info.Length.Value || parts == 1))
                 {
-                    return response.ContentLength;
+                    return (response.ContentLength, true);
                 }
             }
             catch (Exception e) when (S3Errors.IsPreconditionFailed(e))
@@ -255,15 +259,20 @@ namespace StreamFiles.Core.Storage.S3
                 throw new CommandFailureException(S3Errors.Describe(e, "HEAD part 1 of", s3.Display, client));
             }
 
-            return InferPartSize(info.Length.Value, parts.Value);
+            long? guess = InferPartSize(info.Length.Value, parts.Value, out bool certain);
+            return (guess, certain);
         }
 
         /// <summary>
         /// The part size of an object of length bytes in count parts, when only one plausible size fits: (count-1)
         /// full parts and a last part of 1..size bytes. Tools choose whole MiB; among several, the common defaults win.
         /// </summary>
-        public static long? InferPartSize(long length, int count)
+        public static long? InferPartSize(long length, int count) => InferPartSize(length, count, out _);
+
+        /// <summary>As InferPartSize; certain tells whether no other whole-MiB (or exact) size fits as well.</summary>
+        public static long? InferPartSize(long length, int count, out bool certain)
         {
+            certain = true;
             if (count <= 1)
             {
                 return count == 1 ? Math.Max(length, 1) : (long?)null;
@@ -282,6 +291,8 @@ namespace StreamFiles.Core.Storage.S3
             }
 
             const long MiB = 1024 * 1024;
+            long wholeMiBs = (high / MiB) - ((low + MiB - 1) / MiB) + 1;
+            certain = wholeMiBs == 1;
             foreach (long common in new[] { 8 * MiB, 5 * MiB, 16 * MiB, 15 * MiB, 64 * MiB, 10 * MiB, 32 * MiB, 100 * MiB, 128 * MiB })
             {
                 if (common >= low && common <= high)

@@ -77,16 +77,31 @@ namespace StreamFiles.Core.Tests.S3
         }
 
         [S3Fact]
-        public async Task AnObjectWhoseBytesDoNotMatchItsETagFailsAndLeavesNothing()
+        public async Task BytesDamagedOnTheWayAreCaughtByTheETagAndNothingIsWritten()
         {
-            // A store cannot be made to lie, so the reader is handed a description with a wrong ETag of the right shape.
+            await S3TestServer.PutAsync(_prefix + "damaged.bin", Enumerable.Range(0, 100_000).Select(i => (byte)i).ToArray());
+            using var proxy = new CorruptingProxy(new Uri(S3TestServer.Endpoint!));
+            var registry = StorageRegistry.CreateDefault().RegisterS3(
+                new S3Connection(region: S3TestServer.Region, endpointUrl: proxy.Endpoint, credentials: S3TestServer.Credentials), pool: S3TestServer.Pool);
+
+            string destination = _temp.File("damaged.bin");
+            var received = Run(TransferDirection.Receive, destination, new[] { S3("damaged.bin") }, registry: registry);
+
+            Assert.True(proxy.Corrupted > 0);
+            CommandError error = Assert.Single(received.Errors);
+            Assert.Equal("VerifyFailed", error.Condition);
+            Assert.Contains("S3 ETag", error.Message);
+            Assert.Empty(Directory.GetFiles(_temp.Path)); // neither the file nor a .partial
+        }
+
+        [S3Fact]
+        public async Task AReaderForAnOverwrittenVersionRefusesToServeTheNewOne()
+        {
             await S3TestServer.PutAsync(_prefix + "liar.bin", Enumerable.Repeat((byte)9, 5000).ToArray());
             S3Storage storage = S3TestServer.Storage();
             ObjectInfo real = (await storage.StatAsync(Location.Parse(S3("liar.bin")), CancellationToken.None))!;
-            var forged = new ObjectInfo(real.Location, real.Length, real.LastModified, "0123456789abcdef0123456789abcdef");
-            using IObjectReader reader = await storage.OpenReadAsync(forged, CancellationToken.None);
-
-            // If-Match the forged ETag: the store refuses, which is the first line of defence.
+            var older = new ObjectInfo(real.Location, real.Length, real.LastModified, "0123456789abcdef0123456789abcdef");
+            using IObjectReader reader = await storage.OpenReadAsync(older, CancellationToken.None);
             await Assert.ThrowsAsync<SourceChangedException>(() => reader.OpenRangeAsync(0, 5000, CancellationToken.None));
         }
 

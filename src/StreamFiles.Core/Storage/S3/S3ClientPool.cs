@@ -90,8 +90,9 @@ namespace StreamFiles.Core.Storage.S3
                 MaxErrorRetry = 2,
                 Timeout = TimeSpan.FromMinutes(5),
 
-                // The SDK's signer reads request bodies through this buffer; 8 KiB costs a system call per 8 KiB.
-                BufferSize = 128 * 1024,
+                // The SDK copies bodies through buffers of this size: 8 KiB costs a system call per 8 KiB, and 85,000
+                // bytes or more would land every per-request buffer on the large object heap.
+                BufferSize = 64 * 1024,
 
                 // We chose the endpoint above from the same variables; do not let the SDK pick another.
                 IgnoreConfiguredEndpointUrls = true,

@@ -17,8 +17,10 @@ namespace StreamFiles.Core.Storage.S3
 {
     /// <summary>
     /// One object being uploaded: a single PutObject when the plan has one part, otherwise a multipart upload whose
-    /// id is the resume token. Each part is read twice from its source window: once to compute its headers
-    /// (Content-MD5 and the x-amz-checksum-* value), once as the request body; nothing holds a whole part.
+    /// id is the resume token. Each part is first read to compute its headers (the x-amz-checksum-* value, and
+    /// Content-MD5 over HTTPS), then read as the request body; over plain HTTP the SDK reads it once more to sign its
+    /// SHA256, which the store recomputes. Every reading is checked against the first one's CRC32C, so bytes that
+    /// change between them fail the part. Nothing holds a whole part in memory.
     /// After CompleteMultipartUpload the object's ETag (and checksum, where the store keeps one) is compared with
     /// the one computed from the parts sent.
     /// </summary>
@@ -44,6 +46,12 @@ namespace StreamFiles.Core.Storage.S3
         public string? ResumeToken => _uploadId;
 
         private bool Multipart => !_request.Plan.IsSingleRequest;
+
+        /// <summary>
+        /// Amazon S3 or an https:// endpoint: the payload may go unsigned (as the aws cli sends it), with Content-MD5
+        /// for the store to check. Over plain HTTP the SDK refuses that, so the payload is signed with its SHA256.
+        /// </summary>
+        private bool Https => _client.Endpoint is null || _client.Endpoint.StartsWith("https:", StringComparison.OrdinalIgnoreCase);
 
         private S3ChecksumMode Mode => _client.Connection.ChecksumMode;
 
@@ -111,7 +119,7 @@ namespace StreamFiles.Core.Storage.S3
             if (Mode != S3ChecksumMode.WhenSupported)
             {
                 using Stream window = await content.OpenAsync(cancellationToken).ConfigureAwait(false);
-                hash = await S3PartHash.ComputeAsync(window, HeaderChecksum, cancellationToken).ConfigureAwait(false);
+                hash = await S3PartHash.ComputeAsync(window, HeaderChecksum, md5: Https, cancellationToken).ConfigureAwait(false);
                 if (part.Length >= 0 && hash.Length != part.Length)
                 {
                     throw new SourceChangedException(_request.Source.Location.Display, $"{part} had {hash.Length} bytes instead of {part.Length}");
@@ -119,7 +127,7 @@ namespace StreamFiles.Core.Storage.S3
             }
 
             string etag;
-            using (Stream body = await S3PartBody.OpenAsync(content, hash?.Length ?? part.Length, cancellationToken).ConfigureAwait(false))
+            using (Stream body = await S3PartBody.OpenAsync(content, hash?.Length ?? part.Length, hash?.Crc32c, _request.Source.Location.Display, cancellationToken).ConfigureAwait(false))
             {
                 try
                 {
@@ -127,13 +135,17 @@ namespace StreamFiles.Core.Storage.S3
                         ? await UploadPartAsync(part, body, hash, cancellationToken).ConfigureAwait(false)
                         : await PutObjectAsync(part, body, hash, cancellationToken).ConfigureAwait(false);
                 }
+                catch (Exception e) when (Changed(e) is SourceChangedException changed)
+                {
+                    throw changed; // the SDK may wrap what the body threw
+                }
                 catch (Exception e) when (!(e is OperationCanceledException) && !(e is CommandFailureException) && !_storage.IsTransient(e))
                 {
                     throw Fail(e, Multipart ? $"upload {part} of" : "upload");
                 }
             }
 
-            if (hash != null && IsMd5ETag(etag) && !string.Equals(etag, hash.Md5Hex, StringComparison.OrdinalIgnoreCase))
+            if (hash?.Md5Hex != null && IsMd5ETag(etag) && !string.Equals(etag, hash.Md5Hex, StringComparison.OrdinalIgnoreCase))
             {
                 throw new CommandFailureException(new CommandError(
                     "S3ChecksumMismatch",
@@ -269,8 +281,10 @@ namespace StreamFiles.Core.Storage.S3
             AddMetadata(put.Metadata);
             if (hash != null)
             {
-                put.MD5Digest = hash.Md5Base64;
+                put.UseChunkEncoding = false;
                 put.DisableDefaultChecksumValidation = true;
+                put.MD5Digest = hash.Md5Base64;
+                put.DisablePayloadSigning = Https;
                 if (HeaderChecksum is ChecksumAlgorithm algorithm && hash.ChecksumBase64 != null)
                 {
                     SetChecksum(put, algorithm, hash.ChecksumBase64);
@@ -300,8 +314,10 @@ namespace StreamFiles.Core.Storage.S3
             };
             if (hash != null)
             {
-                upload.MD5Digest = hash.Md5Base64;
+                upload.UseChunkEncoding = false;
                 upload.DisableDefaultChecksumValidation = true;
+                upload.MD5Digest = hash.Md5Base64;
+                upload.DisablePayloadSigning = Https;
                 if (HeaderChecksum is ChecksumAlgorithm algorithm && hash.ChecksumBase64 != null)
                 {
                     SetChecksum(upload, algorithm, hash.ChecksumBase64);
@@ -453,6 +469,19 @@ namespace StreamFiles.Core.Storage.S3
             {
                 metadata[S3Storage.MtimeMetadataKey] = S3Storage.FormatMtime(modified);
             }
+        }
+
+        private static SourceChangedException? Changed(Exception exception)
+        {
+            for (Exception? e = exception; e != null; e = e.InnerException)
+            {
+                if (e is SourceChangedException changed)
+                {
+                    return changed;
+                }
+            }
+
+            return null;
         }
 
         private CommandFailureException Fail(Exception exception, string operation) =>

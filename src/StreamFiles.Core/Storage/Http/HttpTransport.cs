@@ -5,7 +5,7 @@ using System.IO;
 using System.Net;
 using System.Net.Http;
 using System.Net.Security;
-using System.Net.Sockets;
+using System.Runtime.ExceptionServices;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
@@ -67,10 +67,22 @@ namespace StreamFiles.Core.Storage.Http
             try
             {
                 context.Properties.Set(RequestKey, new RequestInfo(method, display));
-                HttpResponseMessage response = await _retries.ExecuteAsync(
+                HttpResponseMessage response;
+                try
+                {
+                    response = await _retries.ExecuteAsync(
                     (ctx, state) => new ValueTask<HttpResponseMessage>(state.Self.SendFollowingRedirectsAsync(state.Method, state.Uri, state.Configure, state.Content, ctx.CancellationToken)),
                     context,
                     (Self: this, Method: method, Uri: uri, Configure: configure, Content: content)).ConfigureAwait(false);
+                }
+                catch (HttpTransferException e) when (e.IsTransient && Settings.MaxRetries > 0)
+                {
+                    // Retried here already: the caller retrying as well would multiply the waits.
+                    throw new HttpTransferException(e.Condition, e.Category, e.Target,
+                        string.Format(CultureInfo.InvariantCulture, "{0} (gave up after {1} retries)", e.Message.TrimEnd('.'), Settings.MaxRetries) + ".",
+                        isTransient: false, statusCode: e.StatusCode, inner: e.InnerException ?? e);
+                }
+
                 if (response.IsSuccessStatusCode || (accept != null && accept(response)))
                 {
                     return response;
@@ -112,18 +124,27 @@ namespace StreamFiles.Core.Storage.Http
         public static string Redact(Uri uri) =>
             uri.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
 
-        /// <summary>Whether an exception from a request or a body read is worth another try.</summary>
+        /// <summary>
+        /// Whether an exception from a request or a body read is worth another try. Only HTTP's own failures
+        /// qualify: a local disk error met during the same transfer is never this backend's to retry.
+        /// </summary>
         public static bool IsTransient(Exception exception) => exception switch
         {
             HttpTransferException http => http.IsTransient,
-            HttpRequestException request => !IsTlsFailure(request),
-            OperationCanceledException _ => false,
-            IOException _ => true,
-            TimeoutException _ => true,
+            HttpRequestException request => !IsTlsFailure(request) && FromUploadSource(request) is null,
             _ => false,
         };
 
+        /// <summary>Marks an exception thrown while reading the bytes of an upload: the source's failure, not the server's.</summary>
+        internal static Exception MarkUploadSource(Exception exception)
+        {
+            exception.Data[UploadSourceKey] = true;
+            return exception;
+        }
+
         public void Dispose() => _client.Dispose();
+
+        private const string UploadSourceKey = "StreamFiles.UploadSource";
 
         private static readonly ResiliencePropertyKey<RequestInfo> RequestKey = new ResiliencePropertyKey<RequestInfo>("streamfiles.request");
 
@@ -234,6 +255,13 @@ namespace StreamFiles.Core.Storage.Http
             catch (HttpRequestException e)
             {
                 request.Dispose();
+                Exception? source = FromUploadSource(e);
+                if (source != null)
+                {
+                    // The file being uploaded failed to read: report that, as the source's error.
+                    ExceptionDispatchInfo.Capture(source).Throw();
+                }
+
                 throw Classify(method, uri, e);
             }
             catch
@@ -276,6 +304,19 @@ namespace StreamFiles.Core.Storage.Http
 
             return new HttpTransferException("HttpConnectionFailed", FailureCategory.ConnectionError, display,
                 $"{method} '{display}' failed: {Describe(e)}.", isTransient: true, inner: e);
+        }
+
+        private static Exception? FromUploadSource(Exception e)
+        {
+            for (Exception? inner = e; inner != null; inner = inner.InnerException)
+            {
+                if (inner.Data.Contains(UploadSourceKey))
+                {
+                    return inner;
+                }
+            }
+
+            return null;
         }
 
         private static bool IsTlsFailure(Exception e)

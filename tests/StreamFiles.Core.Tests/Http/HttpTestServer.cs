@@ -308,6 +308,12 @@ namespace StreamFiles.Core.Tests.Http
                 return;
             }
 
+            if (request.Headers.IfNoneMatch == "*" && Uploads.ContainsKey(path))
+            {
+                context.Response.StatusCode = 412;
+                return;
+            }
+
             using var buffer = new MemoryStream();
             using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
             using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -318,7 +324,12 @@ namespace StreamFiles.Core.Tests.Http
                 int n;
                 while ((n = await request.Body.ReadAsync(chunk, context.RequestAborted).ConfigureAwait(false)) > 0)
                 {
-                    buffer.Write(chunk, 0, n);
+                    if (!resource.DiscardUploads)
+                    {
+                        buffer.Write(chunk, 0, n);
+                    }
+
+                    Interlocked.Add(ref resource.BytesReceived, n);
                     md5.AppendData(chunk, 0, n);
                     sha256.AppendData(chunk, 0, n);
                     received += n;
@@ -440,6 +451,11 @@ namespace StreamFiles.Core.Tests.Http
         }
 
         public int RequestCount;
+
+        public long BytesReceived;
+
+        /// <summary>PUT bodies are hashed and counted but not kept (large uploads).</summary>
+        public bool DiscardUploads { get; set; }
 
         public byte[] Content
         {

@@ -90,13 +90,18 @@ function Invoke-PackageTask {
 
     $desktop = Join-Path $staging 'netstandard2.0'
     $core = Join-Path $staging 'net8.0'
-    Invoke-Native dotnet @('publish', (Join-Path $root 'src/StreamFiles.PowerShell/StreamFiles.PowerShell.csproj'), '-c', $Configuration, '-f', 'netstandard2.0', '-o', $desktop, "-p:Version=$Version")
-    Invoke-Native dotnet @('publish', (Join-Path $root 'src/StreamFiles.Core/StreamFiles.Core.csproj'), '-c', $Configuration, '-f', 'net8.0', '-o', $core, "-p:Version=$Version")
+    $project = Join-Path $root 'src/StreamFiles.PowerShell/StreamFiles.PowerShell.csproj'
+    Invoke-Native dotnet @('publish', $project, '-c', $Configuration, '-f', 'netstandard2.0', '-o', $desktop, "-p:Version=$Version")
+    Invoke-Native dotnet @('publish', $project, '-c', $Configuration, '-f', 'net8.0', '-o', $core, "-p:Version=$Version")
 
-    # The cmdlet assembly is the same for both editions; the engine under it differs.
+    # Windows PowerShell 5.1: everything side by side.
     Copy-AllowedAssemblies -From $desktop -To (Join-Path $moduleOut 'bin/netstandard2.0')
-    Copy-AllowedAssemblies -From $core -To (Join-Path $moduleOut 'bin/net8.0')
-    Copy-Item -LiteralPath (Join-Path $desktop 'StreamFiles.PowerShell.dll') -Destination (Join-Path $moduleOut 'bin/net8.0') -Force
+
+    # PowerShell 7: only the cmdlet assembly beside the loader; the engine and its dependencies in deps/,
+    # where the module's private AssemblyLoadContext (ModuleInitializer) finds them and nothing else does.
+    $coreBin = Join-Path $moduleOut 'bin/net8.0'
+    Copy-AllowedAssemblies -From $core -To (Join-Path $coreBin 'deps')
+    Move-Item -LiteralPath (Join-Path $coreBin 'deps/StreamFiles.PowerShell.dll') -Destination $coreBin -Force
 
     $moduleSource = Join-Path $root 'module/StreamFiles'
     foreach ($file in @('StreamFiles.psm1', 'StreamFiles.Format.ps1xml')) {
@@ -121,8 +126,10 @@ function Invoke-DocsTask {
     }
     Import-Module $platy -ErrorAction Stop
     $helpOut = Join-Path $moduleOut 'en-US'
-    $pages = Get-ChildItem -LiteralPath (Join-Path $root 'docs') -Filter '*.md' -File |
-        Where-Object { $_.Name -ne 'benchmarks.md' -and $_.Name -ne 'reliability.md' }
+    $docs = Join-Path $root 'docs'
+    # Cmdlet pages (Verb-Noun.md) become MAML; about_ topics become .help.txt files.
+    $pages = Get-ChildItem -LiteralPath $docs -Filter '*.md' -File |
+        Where-Object { $_.Name -like '*-*.md' -or $_.Name -like 'about_*.md' }
     New-ExternalHelp -Path $pages.FullName -OutputPath $helpOut -Force | Out-Null
     Write-Host "MAML help written to $helpOut"
 }

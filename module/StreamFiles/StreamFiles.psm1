@@ -1,6 +1,9 @@
-# Loads the build of the engine that matches this PowerShell: .NET 8 for PowerShell 7.4+,
-# .NET Standard 2.0 for Windows PowerShell 5.1. The cmdlets are the same in both.
+# Loads the build of the module that matches this PowerShell: .NET 8 for PowerShell 7.4+ (its engine
+# isolated in a private load context), .NET Standard 2.0 for Windows PowerShell 5.1.
 if ($PSEdition -eq 'Core') {
+    if ($PSVersionTable.PSVersion -lt [version]'7.4') {
+        throw "StreamFiles needs PowerShell 7.4 or later (this is $($PSVersionTable.PSVersion)), or Windows PowerShell 5.1."
+    }
     $framework = 'net8.0'
 }
 else {

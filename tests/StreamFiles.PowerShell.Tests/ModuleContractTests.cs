@@ -79,6 +79,38 @@ namespace StreamFiles.PowerShell.Tests
             Assert.All(literal.Sets, s => Assert.False(s.FromPipeline));
         }
 
+        [Theory]
+        [MemberData(nameof(CmdletNames))]
+        public void ParameterTypesNeverComeFromTheEngine(string name)
+        {
+            // On PowerShell 7 the engine loads into a private context only after import: binding must not need it.
+            foreach (ParameterInfo parameter in _metadata.Cmdlet(name).Parameters)
+            {
+                Type type = parameter.Property.PropertyType;
+                Type element = type.HasElementType ? type.GetElementType()! : type;
+                Assert.NotEqual("StreamFiles.Core", element.Assembly.GetName().Name);
+            }
+        }
+
+        [Fact]
+        public void PowerShell7BuildIsolatesTheEngineWithAModuleInitializer()
+        {
+            Type initializer = Assert.Single(_metadata.Module.GetTypes(), t => t.GetInterfaces().Any(i => i.FullName == CmdletMetadata.AutomationNamespace + ".IModuleAssemblyInitializer"));
+            Assert.True(initializer.IsPublic);
+            Assert.Contains(_metadata.Module.GetReferencedAssemblies(), a => a.Name == "System.Runtime.Loader" || a.Name == "System.Runtime");
+        }
+
+        [Fact]
+        public void FormatViewsCallOnlyTypesPowerShellCanNameOnEveryEdition()
+        {
+            string xml = _metadata.ReadRepositoryFile("module", "StreamFiles", "StreamFiles.Format.ps1xml");
+            Assert.DoesNotContain("[StreamFiles.Core.", xml);
+            foreach (Match call in Regex.Matches(xml, @"\[(StreamFiles\.[\w.]+)\]::"))
+            {
+                Assert.NotNull(_metadata.Module.GetType(call.Groups[1].Value));
+            }
+        }
+
         [Fact]
         public void ManifestExportsExactlyTheCmdlets()
         {

@@ -1,0 +1,51 @@
+#if NET8_0_OR_GREATER
+using System.IO;
+using System.Management.Automation;
+using System.Reflection;
+using System.Runtime.Loader;
+
+namespace StreamFiles.PowerShell
+{
+    /// <summary>
+    /// On PowerShell 7 the engine (StreamFiles.Core) and everything it depends on (AWSSDK, Polly, …) live in
+    /// bin/net8.0/deps and load into a private AssemblyLoadContext. The default context only ever asks for
+    /// StreamFiles.Core, by a name no other module uses; from there on the private context resolves the
+    /// engine's dependencies itself, so another module (AWS.Tools.S3) can load its own AWSSDK versions into
+    /// the session, before or after this one.
+    /// </summary>
+    public sealed class ModuleInitializer : IModuleAssemblyInitializer
+    {
+        private const string EngineAssembly = "StreamFiles.Core";
+
+        private static readonly string DependencyDirectory =
+            Path.Combine(Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location)!, "deps");
+
+        private static readonly DependencyLoadContext Dependencies = new DependencyLoadContext(DependencyDirectory);
+
+        public void OnImport()
+        {
+            // Importing twice (Import-Module -Force) must not register twice.
+            AssemblyLoadContext.Default.Resolving -= ResolveEngine;
+            AssemblyLoadContext.Default.Resolving += ResolveEngine;
+        }
+
+        private static Assembly? ResolveEngine(AssemblyLoadContext defaultContext, AssemblyName name) =>
+            name.Name == EngineAssembly ? Dependencies.LoadFromAssemblyName(name) : null;
+
+        private sealed class DependencyLoadContext : AssemblyLoadContext
+        {
+            private readonly string _directory;
+
+            public DependencyLoadContext(string directory)
+                : base("StreamFiles", isCollectible: false) => _directory = directory;
+
+            protected override Assembly? Load(AssemblyName name)
+            {
+                // Ours first; null falls back to the default context (the framework, System.Management.Automation).
+                string path = Path.Combine(_directory, name.Name + ".dll");
+                return File.Exists(path) ? LoadFromAssemblyPath(path) : null;
+            }
+        }
+    }
+}
+#endif

@@ -1,0 +1,70 @@
+#Requires -Modules Pester
+
+BeforeAll {
+    Import-Module (Join-Path -Path $PSScriptRoot -ChildPath 'TestHelpers.psm1') -Force
+    $script:ModulePath = Get-StreamFilesModulePath
+}
+
+Describe 'StreamFiles module' -Tags 'CI' {
+
+    It 'has a valid manifest' {
+        $manifest = Test-ModuleManifest -Path $script:ModulePath
+        $manifest.Name | Should -Be 'StreamFiles'
+        $manifest.CompatiblePSEditions | Should -Contain 'Core'
+        $manifest.CompatiblePSEditions | Should -Contain 'Desktop'
+    }
+
+    It 'exports exactly the cmdlets its manifest lists' {
+        $data = Import-PowerShellDataFile -Path $script:ModulePath
+        $module = Import-Module $script:ModulePath -Force -PassThru
+        try {
+            $exported = @($module.ExportedCmdlets.Keys | Sort-Object)
+            $exported | Should -Be @($data.CmdletsToExport | Sort-Object)
+            $module.ExportedFunctions.Count | Should -Be 0
+            $module.ExportedAliases.Count | Should -Be 0
+        }
+        finally {
+            Remove-Module StreamFiles -ErrorAction SilentlyContinue
+        }
+    }
+
+    It 'carries help for every cmdlet' {
+        Import-Module $script:ModulePath -Force
+        try {
+            foreach ($name in (Import-PowerShellDataFile -Path $script:ModulePath).CmdletsToExport) {
+                (Get-Command -Name $name -Module StreamFiles).Name | Should -Be $name
+            }
+        }
+        finally {
+            Remove-Module StreamFiles -ErrorAction SilentlyContinue
+        }
+    }
+
+    It 'loads its engine into a private load context on PowerShell 7' -Skip:($PSEdition -ne 'Core') {
+        # A fresh runspace in a child process: earlier tests may have loaded the engine already.
+        $script = @"
+Import-Module '$($script:ModulePath)' -ErrorAction Stop
+`$file = [System.IO.Path]::GetTempFileName()
+try { `$null = Get-FileHashChunked -LiteralPath `$file } finally { Remove-Item -LiteralPath `$file }
+`$engine = [System.AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'StreamFiles.Core' }
+[System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext(`$engine).Name
+"@
+        $pwsh = Join-Path -Path $PSHOME -ChildPath 'pwsh'
+        $contextName = & $pwsh -NoProfile -NonInteractive -Command $script
+        $LASTEXITCODE | Should -Be 0
+        $contextName | Should -Be 'StreamFiles'
+    }
+
+    It 'works in the same session as AWS.Tools.S3, imported first' -Skip:(($PSEdition -ne 'Core') -or -not (Get-Module -ListAvailable -Name AWS.Tools.S3)) {
+        $script = @"
+Import-Module AWS.Tools.S3 -ErrorAction Stop
+Import-Module '$($script:ModulePath)' -ErrorAction Stop
+`$file = [System.IO.Path]::GetTempFileName()
+try { (Get-FileHashChunked -LiteralPath `$file).Algorithm } finally { Remove-Item -LiteralPath `$file }
+"@
+        $pwsh = Join-Path -Path $PSHOME -ChildPath 'pwsh'
+        $output = & $pwsh -NoProfile -NonInteractive -Command $script
+        $LASTEXITCODE | Should -Be 0
+        $output | Should -Be 'SHA256'
+    }
+}

@@ -1,0 +1,82 @@
+namespace StreamFiles.Core.Hashing
+{
+    /// <summary>
+    /// Combines CRCs of consecutive pieces into the CRC of the whole, as zlib's crc32_combine does:
+    /// crc(A·B) = crc(A)·x^(8·|B|) mod P xor crc(B). Parts hashed in parallel thus give exactly the CRC a
+    /// single front-to-back pass would, which is also what S3 calls a full-object CRC. Cost: O(log |B|).
+    /// </summary>
+    public static class CrcCombine
+    {
+        private static readonly uint[] IeeePowers = BuildPowers(Crc32Tables.IeeePolynomial);
+        private static readonly uint[] CastagnoliPowers = BuildPowers(Crc32Tables.CastagnoliPolynomial);
+
+        /// <summary>The CRC of A followed by B, from crc(A), crc(B) and the length of B (final, inverted values).</summary>
+        public static uint Combine(uint crcA, uint crcB, long lengthB, bool castagnoli)
+        {
+            if (lengthB <= 0)
+            {
+                return crcA;
+            }
+
+            uint polynomial = castagnoli ? Crc32Tables.CastagnoliPolynomial : Crc32Tables.IeeePolynomial;
+            uint[] powers = castagnoli ? CastagnoliPowers : IeeePowers;
+            return MultiplyModP(XToThe8NModP(lengthB, powers, polynomial), crcA, polynomial) ^ crcB;
+        }
+
+        // a(x)·b(x) mod p(x) on reflected bit order, where the top bit is x^0.
+        private static uint MultiplyModP(uint a, uint b, uint polynomial)
+        {
+            uint m = 1u << 31;
+            uint p = 0;
+            while (true)
+            {
+                if ((a & m) != 0)
+                {
+                    p ^= b;
+                    if ((a & (m - 1)) == 0)
+                    {
+                        break;
+                    }
+                }
+
+                m >>= 1;
+                b = (b & 1) != 0 ? (b >> 1) ^ polynomial : b >> 1;
+            }
+
+            return p;
+        }
+
+        // x^(8·n) mod p, from the table of x^(2^k) mod p.
+        private static uint XToThe8NModP(long n, uint[] powers, uint polynomial)
+        {
+            uint p = 1u << 31; // x^0
+            int k = 3;         // 8·n = n·2^3
+            while (n != 0)
+            {
+                if ((n & 1) != 0)
+                {
+                    p = MultiplyModP(powers[k & 31], p, polynomial);
+                }
+
+                n >>= 1;
+                k++;
+            }
+
+            return p;
+        }
+
+        private static uint[] BuildPowers(uint polynomial)
+        {
+            var powers = new uint[32];
+            uint p = 1u << 30; // x^1
+            powers[0] = p;
+            for (int i = 1; i < 32; i++)
+            {
+                p = MultiplyModP(p, p, polynomial);
+                powers[i] = p;
+            }
+
+            return powers;
+        }
+    }
+}

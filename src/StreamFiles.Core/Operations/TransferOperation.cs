@@ -1,0 +1,425 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using StreamFiles.Core.Locations;
+using StreamFiles.Core.Storage;
+using StreamFiles.Core.Transfers;
+
+namespace StreamFiles.Core.Operations
+{
+    /// <summary>Which way files go: the verb of the cmdlet and the command-line tool.</summary>
+    public enum TransferDirection
+    {
+        /// <summary>Send-StreamFile / streamfiles send: local files to any destination.</summary>
+        Send,
+
+        /// <summary>Receive-StreamFile / streamfiles receive: any source to a local destination.</summary>
+        Receive,
+    }
+
+    /// <summary>A source as the user named it: a path (already resolved by the host, or relative) or a URI.</summary>
+    public sealed class TransferRequest
+    {
+        public TransferRequest(string source, bool explicitSource = true)
+        {
+            Source = source ?? throw new ArgumentNullException(nameof(source));
+            ExplicitSource = explicitSource;
+        }
+
+        public string Source { get; }
+
+        /// <summary>False for a path a wildcard matched: a directory among them is passed over quietly without Recurse.</summary>
+        public bool ExplicitSource { get; }
+    }
+
+    /// <summary>One file of the batch, as expanded from a request: its source and destination, or why it cannot go.</summary>
+    public sealed class TransferItem
+    {
+        internal TransferItem(ObjectInfo source, Location destination)
+        {
+            Source = source;
+            SourceDisplay = source.Location.Display;
+            Destination = destination;
+        }
+
+        internal TransferItem(string sourceDisplay, Location? destination, CommandError failure, long length = 0)
+        {
+            SourceDisplay = sourceDisplay;
+            Destination = destination;
+            Failure = failure;
+            Length = length;
+        }
+
+        public ObjectInfo? Source { get; }
+
+        public string SourceDisplay { get; }
+
+        public Location? Destination { get; }
+
+        public CommandError? Failure { get; }
+
+        internal long Length { get; }
+    }
+
+    /// <summary>
+    /// The logic behind Send-StreamFile, Receive-StreamFile and `streamfiles send|receive`. Hosts hand each source
+    /// to SubmitSource as it arrives; directories expand (with recurse) into one item per file, keeping their
+    /// relative layout under the destination. Each item is validated, approved with ShouldProcess once (after
+    /// validation, before the first byte), and transferred by the shared TransferEngine; a failure is reported
+    /// as an error and as a TransferResult with Status Failed, and the batch goes on.
+    /// <para>Destination: an existing directory, or a name ending in a separator, receives each file under its
+    /// own name; otherwise the destination is the file name for a single source. A directory source copies its
+    /// contents into the destination directory (as rclone does), so a rerun lands in the same place.</para>
+    /// </summary>
+    public sealed class TransferOperation : BatchOperation<TransferItem>
+    {
+        private readonly TransferDirection _direction;
+        private readonly Location _destination;
+        private readonly bool _recurse;
+        private readonly string? _basePath;
+        private readonly StorageRegistry _storages;
+        private readonly TransferEngine _engine;
+        private readonly HashSet<string> _claimed;
+        private ObjectInfo? _destinationInfo;
+        private bool _destinationLooked;
+        private string? _singleFileSource;
+
+        public TransferOperation(
+            TransferDirection direction,
+            Location destination,
+            bool recurse,
+            TransferOptions options,
+            OperationSettings settings,
+            CancellationToken cancellationToken,
+            StorageRegistry? storages = null,
+            string? basePath = null)
+            : base(settings, direction == TransferDirection.Send ? "Sending files" : "Receiving files", cancellationToken)
+        {
+            _direction = direction;
+            _destination = destination ?? throw new ArgumentNullException(nameof(destination));
+            _recurse = recurse;
+            _basePath = basePath;
+            _storages = storages ?? StorageRegistry.CreateDefault();
+            _engine = new TransferEngine(options ?? throw new ArgumentNullException(nameof(options)), _storages);
+            _claimed = new HashSet<string>(Location.IsWindows ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
+            if (direction == TransferDirection.Receive && destination.Kind != LocationKind.FileSystem)
+            {
+                throw new ArgumentException($"Receive-StreamFile writes to local or UNC paths; '{destination.Display}' is not one. To upload, use Send-StreamFile (streamfiles send).", nameof(destination));
+            }
+
+            // The destination backend must exist and take writes: checked up front, as a usage error.
+            try
+            {
+                _storages.Resolve<IWritableStorage>(destination, "as a destination");
+            }
+            catch (CommandFailureException e)
+            {
+                throw new ArgumentException(e.Error.Message, nameof(destination), e);
+            }
+        }
+
+        public TransferDirection Direction => _direction;
+
+        public Location Destination => _destination;
+
+        internal TransferEngine Engine => _engine;
+
+        /// <summary>Expands one source into items and submits them; blocks while the throttle is full, draining meanwhile.</summary>
+        public void SubmitSource(TransferRequest request, ICommandSink sink)
+        {
+            if (request is null)
+            {
+                throw new ArgumentNullException(nameof(request));
+            }
+
+            if (IsCancelled)
+            {
+                return;
+            }
+
+            if (!Location.TryParse(request.Source, out Location? source, out CommandError? invalid, _basePath))
+            {
+                Submit(new TransferItem(UriRedaction.RedactText(request.Source), null, invalid!), sink);
+                return;
+            }
+
+            if (_direction == TransferDirection.Send && source!.Kind != LocationKind.FileSystem)
+            {
+                Submit(Fail(source.Display, new CommandError("SourceNotLocal", FailureCategory.InvalidArgument, source.Display,
+                    $"'{source.Display}' is not a local file: Send-StreamFile (streamfiles send) uploads local files. To download it, use Receive-StreamFile (streamfiles receive).")), sink);
+                return;
+            }
+
+            ObjectInfo? info;
+            try
+            {
+                var storage = _storages.Resolve<IStorage>(source!, "as a source");
+                info = Wait(storage.StatAsync(source!, CancellationToken));
+            }
+            catch (CommandFailureException e)
+            {
+                Submit(Fail(source!.Display, e.Error), sink);
+                return;
+            }
+            catch (Exception e) when (!(e is OperationCanceledException))
+            {
+                Submit(Fail(source!.Display, TransferErrors.Describe(e, source!.Display, _destination.Display)), sink);
+                return;
+            }
+
+            if (info is null)
+            {
+                Submit(Fail(source!.Display, TransferErrors.SourceNotFound(source.Display)), sink);
+                return;
+            }
+
+            if (!info.IsContainer)
+            {
+                Submit(ItemFor(info, relativePath: null), sink);
+                return;
+            }
+
+            if (!_recurse)
+            {
+                if (request.ExplicitSource)
+                {
+                    Submit(Fail(source!.Display, TransferErrors.SourceIsDirectory(source.Display)), sink);
+                }
+
+                return;
+            }
+
+            SubmitDirectory(info, sink);
+        }
+
+        protected override WorkItem? Prepare(TransferItem item, ICommandSink sink)
+        {
+            if (item.Failure != null)
+            {
+                throw new CommandFailureException(item.Failure, Failed(item.SourceDisplay, item.Destination?.Display, item.Length, item.Failure, TimeSpan.Zero));
+            }
+
+            ObjectInfo source = item.Source!;
+            Location destination = item.Destination!;
+            string sourceText = source.Location.Display;
+            string destinationText = destination.Display;
+            CommandFailureException Refuse(CommandError error) =>
+                new CommandFailureException(error, Failed(sourceText, destinationText, source.Length ?? 0, error, TimeSpan.Zero));
+
+            if (source.Location is FileLocation from && destination is FileLocation to && SamePath(from.Path, to.Path))
+            {
+                throw Refuse(TransferErrors.DestinationIsSource(sourceText));
+            }
+
+            if (!_claimed.Add(destinationText))
+            {
+                throw Refuse(TransferErrors.DuplicateDestination(sourceText, destinationText));
+            }
+
+            ObjectInfo? existing;
+            try
+            {
+                existing = Wait(_storages.Resolve<IStorage>(destination, "as a destination").StatAsync(destination, CancellationToken));
+            }
+            catch (CommandFailureException e)
+            {
+                throw Refuse(e.Error);
+            }
+            catch (Exception e) when (!(e is OperationCanceledException) && TransferErrors.Mark(e, writing: true))
+            {
+                throw;
+            }
+            catch (Exception e) when (!(e is OperationCanceledException))
+            {
+                throw Refuse(TransferErrors.Describe(e, sourceText, destinationText));
+            }
+
+            TransferOptions options = _engine.Options;
+            if (existing != null)
+            {
+                if (existing.IsContainer)
+                {
+                    throw Refuse(TransferErrors.DestinationIsDirectory(sourceText, destinationText));
+                }
+
+                if (options.SkipUnchanged && options.Compare == TransferCompare.SizeAndTime
+                    && existing.Length == source.Length && FileTransfer.TimesMatch(source.LastModified, existing.LastModified))
+                {
+                    // Nothing will be written: no question to ask.
+                    TransferResult skipped = new TransferResult(sourceText, destinationText, source.Length ?? 0, TransferStatus.Skipped, TimeSpan.Zero, 0, null,
+                        options.Checksum.ToString(), 0, 0, 1, false, "same size and modification time", null);
+                    return new WorkItem(sourceText, 0, (_, __) => Task.FromResult<object?>(skipped), e => TransferErrors.Describe(e, sourceText, destinationText));
+                }
+
+                if (!options.Overwrite && !(options.SkipUnchanged && existing.Length == source.Length && options.Compare == TransferCompare.SizeAndHash))
+                {
+                    string why = options.SkipUnchanged ? (existing.Length != source.Length ? " and differs in size" : " with a different modification time") : string.Empty;
+                    throw Refuse(TransferErrors.DestinationExists(sourceText, destinationText, why));
+                }
+            }
+
+            if (!sink.ShouldProcess("Item: " + sourceText + " Destination: " + destinationText, _direction == TransferDirection.Send ? "Send File" : "Receive File"))
+            {
+                return null;
+            }
+
+            var job = new TransferJob(source, destination, existing);
+            Stopwatch? clock = null;
+            return new WorkItem(
+                sourceText,
+                source.Length,
+                async (counter, cancellationToken) =>
+                {
+                    clock = Stopwatch.StartNew();
+                    return await _engine.TransferAsync(job, counter, cancellationToken).ConfigureAwait(false);
+                },
+                e => TransferErrors.Describe(e, sourceText, destinationText),
+                error => Failed(sourceText, destinationText, source.Length ?? 0, error, clock?.Elapsed ?? TimeSpan.Zero));
+        }
+
+        private void SubmitDirectory(ObjectInfo directory, ICommandSink sink)
+        {
+            Location root = directory.Location;
+            if (root is FileLocation from && _destination is FileLocation to
+                && (SamePath(from.Path, to.Path) || to.Path.StartsWith(from.Path.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, Location.IsWindows ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal)))
+            {
+                Submit(Fail(root.Display, TransferErrors.DestinationInsideSource(root.Display, _destination.Display)), sink);
+                return;
+            }
+
+            ObjectInfo? target = DestinationInfo();
+            if (target != null && !target.IsContainer)
+            {
+                Submit(Fail(root.Display, TransferErrors.DestinationNotDirectory(root.Display, _destination.Display)), sink);
+                return;
+            }
+
+            IListableStorage lister;
+            try
+            {
+                lister = _storages.Resolve<IListableStorage>(root, "to list a directory");
+            }
+            catch (CommandFailureException e)
+            {
+                Submit(Fail(root.Display, e.Error), sink);
+                return;
+            }
+
+            IAsyncEnumerator<ListedObject> entries = lister.ListAsync(root, recurse: true, CancellationToken).GetAsyncEnumerator(CancellationToken);
+            try
+            {
+                while (true)
+                {
+                    try
+                    {
+                        if (!Wait(entries.MoveNextAsync().AsTask()))
+                        {
+                            break;
+                        }
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return;
+                    }
+
+                    ListedObject entry = entries.Current;
+                    if (entry.Error != null)
+                    {
+                        Submit(Fail(entry.Error.Target, entry.Error), sink);
+                    }
+                    else
+                    {
+                        Submit(ItemFor(entry.Info!, entry.RelativePath), sink);
+                    }
+
+                    if (IsCancelled)
+                    {
+                        return;
+                    }
+                }
+            }
+            finally
+            {
+                entries.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+        }
+
+        /// <summary>Where one source file goes.</summary>
+        private TransferItem ItemFor(ObjectInfo source, string? relativePath)
+        {
+            Location destination;
+            try
+            {
+                if (relativePath != null)
+                {
+                    destination = _destination.Child(relativePath);
+                }
+                else if (DestinationIsDirectory())
+                {
+                    destination = _destination.Child(source.Location.Name);
+                }
+                else
+                {
+                    // The destination names a file: good for exactly one source.
+                    if (_singleFileSource != null && _singleFileSource != source.Location.Display)
+                    {
+                        return Fail(source.Location.Display, TransferErrors.DestinationNotDirectory(source.Location.Display, _destination.Display), source.Length ?? 0);
+                    }
+
+                    _singleFileSource = source.Location.Display;
+                    destination = _destination;
+                }
+            }
+            catch (LocationFormatException e)
+            {
+                return Fail(source.Location.Display, e.Error, source.Length ?? 0);
+            }
+
+            return new TransferItem(source, destination);
+        }
+
+        private bool DestinationIsDirectory()
+        {
+            if (_destination.IsContainer)
+            {
+                return true;
+            }
+
+            ObjectInfo? info = DestinationInfo();
+            return info != null && info.IsContainer;
+        }
+
+        private ObjectInfo? DestinationInfo()
+        {
+            if (!_destinationLooked)
+            {
+                _destinationLooked = true;
+                try
+                {
+                    _destinationInfo = Wait(_storages.Resolve<IStorage>(_destination, "as a destination").StatAsync(_destination, CancellationToken));
+                }
+                catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+                {
+                    _destinationInfo = null; // each file's own check reports the problem
+                }
+            }
+
+            return _destinationInfo;
+        }
+
+        private TransferItem Fail(string source, CommandError error, long length = 0) => new TransferItem(source, null, error, length);
+
+        private TransferResult Failed(string source, string? destination, long length, CommandError error, TimeSpan duration) =>
+            new TransferResult(source, destination ?? string.Empty, length, TransferStatus.Failed, duration, 0, null,
+                _engine.Options.Checksum.ToString(), 0, 0, 1, false, null, error);
+
+        private static bool SamePath(string a, string b) =>
+            string.Equals(a, b, Location.IsWindows ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+
+        /// <summary>Host-thread waits on backend calls: local ones complete synchronously; remote ones block the host as any cmdlet call would.</summary>
+        private static T Wait<T>(Task<T> task) => task.GetAwaiter().GetResult();
+    }
+}

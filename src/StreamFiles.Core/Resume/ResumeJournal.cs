@@ -1,0 +1,357 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Text;
+using StreamFiles.Core.Hashing;
+using StreamFiles.Core.Locations;
+using StreamFiles.Core.Storage;
+using StreamFiles.Core.Storage.Local;
+
+namespace StreamFiles.Core.Resume
+{
+    /// <summary>
+    /// The persisted state of an unfinished transfer: which source version, which part layout, which parts are
+    /// done (with their CRCs, and the backend's tag such as an S3 part ETag) and the backend's resume token (an
+    /// upload id). It lives next to the .partial file (&lt;destination&gt;.partial.journal) — for other
+    /// destinations in the user's local application data — and is replaced atomically on every save
+    /// (write a temporary file, then rename), so a kill at any moment leaves the old or the new journal.
+    /// The format is a small line-based text file, readable by people and free of dependencies.
+    /// </summary>
+    public sealed class ResumeJournal
+    {
+        public const string Suffix = ".journal";
+        private const string Magic = "streamfiles-resume 1";
+
+        private readonly object _gate = new object();
+        private readonly SortedDictionary<int, PartReceipt> _parts = new SortedDictionary<int, PartReceipt>();
+
+        public ResumeJournal(
+            string source,
+            SourceFingerprint fingerprint,
+            long partSize,
+            int partCount,
+            ChecksumAlgorithm algorithm,
+            string partAlgorithm,
+            string? resumeToken,
+            IEnumerable<PartReceipt>? parts = null)
+        {
+            Source = source;
+            Fingerprint = fingerprint;
+            PartSize = partSize;
+            PartCount = partCount;
+            Algorithm = algorithm;
+            PartAlgorithm = partAlgorithm;
+            ResumeToken = resumeToken;
+            foreach (PartReceipt part in parts ?? Enumerable.Empty<PartReceipt>())
+            {
+                _parts[part.Number] = part;
+            }
+        }
+
+        /// <summary>The source as displayed when the journal was made (informational).</summary>
+        public string Source { get; }
+
+        public SourceFingerprint Fingerprint { get; }
+
+        public long PartSize { get; }
+
+        public int PartCount { get; }
+
+        public ChecksumAlgorithm Algorithm { get; }
+
+        public string PartAlgorithm { get; }
+
+        public string? ResumeToken { get; }
+
+        public IReadOnlyList<PartReceipt> Parts
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _parts.Values.ToList();
+                }
+            }
+        }
+
+        /// <summary>Where the journal of a destination lives.</summary>
+        public static string PathFor(Location destination)
+        {
+            if (destination is FileLocation file)
+            {
+                return file.Path + LocalObjectWriter.PartialSuffix + Suffix;
+            }
+
+            string root = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData);
+            if (string.IsNullOrEmpty(root))
+            {
+                root = Path.GetTempPath();
+            }
+
+            using var sha = SHA256.Create();
+            string name = Hex.Encode(sha.ComputeHash(Encoding.UTF8.GetBytes(destination.Display))).Substring(0, 32).ToLowerInvariant();
+            return Path.Combine(root, "StreamFiles", "journals", name + Suffix);
+        }
+
+        public void Record(PartReceipt part)
+        {
+            lock (_gate)
+            {
+                _parts[part.Number] = part;
+            }
+        }
+
+        /// <summary>Null when the journal describes this source version and part layout; otherwise why not.</summary>
+        public string? Mismatch(SourceFingerprint source, long partSize, int partCount, ChecksumAlgorithm algorithm)
+        {
+            string? difference = Fingerprint.Difference(source);
+            if (difference != null)
+            {
+                return "the source changed since the interrupted run: " + difference;
+            }
+
+            if (partSize != PartSize || partCount != PartCount)
+            {
+                return "the part size differs from the interrupted run's";
+            }
+
+            return algorithm != Algorithm ? "the checksum algorithm differs from the interrupted run's" : null;
+        }
+
+        /// <summary>Writes the journal atomically: a temporary file renamed over the old journal.</summary>
+        public void Save(string path)
+        {
+            string text;
+            lock (_gate)
+            {
+                text = Format();
+            }
+
+            string? directory = Path.GetDirectoryName(path);
+            if (!string.IsNullOrEmpty(directory))
+            {
+                Directory.CreateDirectory(directory);
+            }
+
+            string temporary = path + ".tmp";
+            File.WriteAllText(temporary, text, new UTF8Encoding(false));
+            FileReplace.Move(temporary, path, overwrite: true);
+        }
+
+        /// <summary>Reads a journal; null (with the reason) when it is missing or unreadable.</summary>
+        public static ResumeJournal? TryLoad(string path, out string? problem)
+        {
+            problem = null;
+            string[] lines;
+            try
+            {
+                if (!File.Exists(path))
+                {
+                    problem = "there is no resume journal";
+                    return null;
+                }
+
+                lines = File.ReadAllLines(path, Encoding.UTF8);
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                problem = "the resume journal cannot be read: " + e.Message;
+                return null;
+            }
+
+            try
+            {
+                return Parse(lines);
+            }
+            catch (FormatException e)
+            {
+                problem = "the resume journal is damaged: " + e.Message;
+                return null;
+            }
+        }
+
+        public static void Delete(string path)
+        {
+            try
+            {
+                File.Delete(path);
+            }
+            catch (DirectoryNotFoundException)
+            {
+            }
+        }
+
+        private string Format()
+        {
+            var text = new StringBuilder();
+            text.Append(Magic).Append('\n');
+            text.Append("# Resume state of an interrupted transfer. Delete it (and the .partial file) to start over.\n");
+            Line(text, "source", Escape(Source));
+            Line(text, "length", Fingerprint.Length.ToString(CultureInfo.InvariantCulture));
+            Line(text, "modified", Fingerprint.LastModified.HasValue ? Fingerprint.LastModified.Value.UtcTicks.ToString(CultureInfo.InvariantCulture) : "-");
+            Line(text, "etag", Escape(Fingerprint.ETag));
+            Line(text, "head", Fingerprint.Head ?? "-");
+            Line(text, "tail", Fingerprint.Tail ?? "-");
+            Line(text, "partsize", PartSize.ToString(CultureInfo.InvariantCulture));
+            Line(text, "parts", PartCount.ToString(CultureInfo.InvariantCulture));
+            Line(text, "algorithm", Algorithm.ToString());
+            Line(text, "partalgorithm", PartAlgorithm);
+            Line(text, "token", Escape(ResumeToken));
+            foreach (PartReceipt part in _parts.Values)
+            {
+                Line(text, "part", string.Join(" ", new[]
+                {
+                    part.Number.ToString(CultureInfo.InvariantCulture),
+                    part.Offset.ToString(CultureInfo.InvariantCulture),
+                    part.Length.ToString(CultureInfo.InvariantCulture),
+                    part.Checksum ?? "-",
+                    Escape(part.Tag),
+                }));
+            }
+
+            text.Append("end\n");
+            return text.ToString();
+        }
+
+        private static ResumeJournal Parse(string[] lines)
+        {
+            if (lines.Length == 0 || lines[0] != Magic)
+            {
+                throw new FormatException("it is not a StreamFiles resume journal of this version");
+            }
+
+            var values = new Dictionary<string, string>(StringComparer.Ordinal);
+            var parts = new List<PartReceipt>();
+            bool ended = false;
+            foreach (string line in lines.Skip(1))
+            {
+                if (line.Length == 0 || line[0] == '#')
+                {
+                    continue;
+                }
+
+                if (line == "end")
+                {
+                    ended = true;
+                    break;
+                }
+
+                int space = line.IndexOf(' ');
+                if (space <= 0)
+                {
+                    throw new FormatException("a line has no value");
+                }
+
+                string key = line.Substring(0, space);
+                string value = line.Substring(space + 1);
+                if (key == "part")
+                {
+                    string[] fields = value.Split(' ');
+                    if (fields.Length != 5)
+                    {
+                        throw new FormatException("a part line has " + fields.Length + " fields");
+                    }
+
+                    parts.Add(new PartReceipt(
+                        ParseInt(fields[0]),
+                        ParseLong(fields[1]),
+                        ParseLong(fields[2]),
+                        fields[3] == "-" ? null : fields[3],
+                        Unescape(fields[4])));
+                }
+                else
+                {
+                    values[key] = value;
+                }
+            }
+
+            if (!ended)
+            {
+                throw new FormatException("it is truncated");
+            }
+
+            string Get(string key) => values.TryGetValue(key, out string? v) ? v : throw new FormatException("'" + key + "' is missing");
+
+            string modified = Get("modified");
+            var fingerprint = new SourceFingerprint(
+                ParseLong(Get("length")),
+                modified == "-" ? (DateTimeOffset?)null : new DateTimeOffset(ParseLong(modified), TimeSpan.Zero),
+                Unescape(Get("etag")),
+                Get("head") == "-" ? null : Get("head"),
+                Get("tail") == "-" ? null : Get("tail"));
+            if (!ChecksumAlgorithms.TryParse(Get("algorithm"), out ChecksumAlgorithm algorithm))
+            {
+                throw new FormatException("unknown algorithm");
+            }
+
+            return new ResumeJournal(
+                Unescape(Get("source")) ?? string.Empty,
+                fingerprint,
+                ParseLong(Get("partsize")),
+                ParseInt(Get("parts")),
+                algorithm,
+                Get("partalgorithm"),
+                Unescape(Get("token")),
+                parts);
+        }
+
+        private static void Line(StringBuilder text, string key, string value) => text.Append(key).Append(' ').Append(value).Append('\n');
+
+        private static long ParseLong(string text) =>
+            long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out long value) && value >= 0 ? value : throw new FormatException("'" + text + "' is not a number");
+
+        private static int ParseInt(string text) =>
+            int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value >= 0 ? value : throw new FormatException("'" + text + "' is not a number");
+
+        /// <summary>Percent-encodes spaces, controls, '%' and non-ASCII (as UTF-8) so every value is one token.</summary>
+        private static string Escape(string? value)
+        {
+            if (value is null)
+            {
+                return "-";
+            }
+
+            var text = new StringBuilder();
+            foreach (byte b in Encoding.UTF8.GetBytes(value))
+            {
+                if (b <= 0x20 || b >= 0x7F || b == '%' || (b == '-' && value.Length == 1))
+                {
+                    text.Append('%').Append(b.ToString("X2", CultureInfo.InvariantCulture));
+                }
+                else
+                {
+                    text.Append((char)b);
+                }
+            }
+
+            return text.ToString();
+        }
+
+        private static string? Unescape(string text)
+        {
+            if (text == "-")
+            {
+                return null;
+            }
+
+            var bytes = new List<byte>(text.Length);
+            for (int i = 0; i < text.Length; i++)
+            {
+                if (text[i] == '%' && i + 2 < text.Length && byte.TryParse(text.Substring(i + 1, 2), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out byte b))
+                {
+                    bytes.Add(b);
+                    i += 2;
+                }
+                else
+                {
+                    bytes.Add((byte)text[i]);
+                }
+            }
+
+            return Encoding.UTF8.GetString(bytes.ToArray());
+        }
+    }
+}

@@ -1,0 +1,60 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace StreamFiles.Core.Storage
+{
+    /// <summary>
+    /// An object being written. Bytes go in through one of two capabilities, whichever the backend has:
+    /// IPositionalWriter (bytes at any offset: files) or IPartUploader (whole parts as streams: S3 multipart,
+    /// a single HTTP PUT). Nothing is visible under the final name until CommitAsync succeeds.
+    /// </summary>
+    public interface IObjectWriter : IDisposable
+    {
+        /// <summary>What a later run needs to continue this object (an S3 upload id); kept in the resume journal.</summary>
+        string? ResumeToken { get; }
+
+        /// <summary>
+        /// Of the parts a resume journal lists as done, those the backend still holds intact in its partial
+        /// state (the .partial file is there and long enough; ListParts shows the ETag). Others are redone.
+        /// </summary>
+        Task<IReadOnlyList<PartReceipt>> ConfirmPartsAsync(IReadOnlyList<PartReceipt> journaled, CancellationToken cancellationToken);
+
+        /// <summary>
+        /// Makes the finished object visible under its final name in one step (rename, CompleteMultipartUpload),
+        /// carrying the source's modification time. Fails with DestinationExistsException when the name is
+        /// taken and the request did not allow overwriting.
+        /// </summary>
+        Task CommitAsync(IReadOnlyList<PartReceipt> parts, CancellationToken cancellationToken);
+
+        /// <summary>
+        /// Gives up. keepForResume leaves the partial state for a rerun with Resume; otherwise it is removed
+        /// (the .partial deleted, the multipart upload aborted). An existing object under the final name is
+        /// never touched.
+        /// </summary>
+        Task AbortAsync(bool keepForResume, CancellationToken cancellationToken);
+    }
+
+    /// <summary>A writer that takes bytes at any offset, from several threads at once (files).</summary>
+    public interface IPositionalWriter
+    {
+        ValueTask WriteAtAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
+    }
+
+    /// <summary>
+    /// A writer that takes whole parts, each as a stream it reads to the end (S3 UploadPart; HTTP PUT when
+    /// PartLimits.MaxParts is 1). The backend may open a part's content more than once (a checksum pre-pass,
+    /// a retry); each opening reads the same bytes again.
+    /// </summary>
+    public interface IPartUploader
+    {
+        Task<PartReceipt> UploadPartAsync(PartContent content, CancellationToken cancellationToken);
+    }
+
+    /// <summary>A writer whose partial state can be read back before commit (to verify, or to re-hash resumed parts).</summary>
+    public interface IReadBackWriter
+    {
+        Task<IObjectReader> OpenReadBackAsync(CancellationToken cancellationToken);
+    }
+}

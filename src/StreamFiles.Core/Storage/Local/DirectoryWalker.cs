@@ -1,0 +1,79 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using StreamFiles.Core.Locations;
+using StreamFiles.Core.Operations;
+
+namespace StreamFiles.Core.Storage.Local
+{
+    /// <summary>
+    /// Lists the files under a directory in a stable (ordinal) order with '/'-separated relative paths.
+    /// Hidden files are included; symbolic links to directories are not followed (no loops, no escaping the
+    /// tree), links to files are copied as files. A directory that cannot be read becomes an error entry.
+    /// </summary>
+    internal static class DirectoryWalker
+    {
+        public static IEnumerable<ListedObject> Walk(FileLocation root, bool recurse, CancellationToken cancellationToken)
+        {
+            var pending = new Stack<(DirectoryInfo Directory, string Relative)>();
+            pending.Push((new DirectoryInfo(root.Path), string.Empty));
+            while (pending.Count > 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                (DirectoryInfo directory, string relative) = pending.Pop();
+                List<FileSystemInfo> entries;
+                CommandError? error = null;
+                try
+                {
+                    entries = directory.EnumerateFileSystemInfos().OrderBy(e => e.Name, StringComparer.Ordinal).ToList();
+                }
+                catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+                {
+                    entries = new List<FileSystemInfo>();
+                    error = FileErrors.Describe(e, directory.FullName);
+                }
+
+                if (error != null)
+                {
+                    yield return new ListedObject(error, relative);
+                    continue;
+                }
+
+                var subdirectories = new List<(DirectoryInfo, string)>();
+                foreach (FileSystemInfo entry in entries)
+                {
+                    string path = relative.Length == 0 ? entry.Name : relative + "/" + entry.Name;
+                    if (entry is DirectoryInfo sub)
+                    {
+                        if (recurse && (sub.Attributes & FileAttributes.ReparsePoint) == 0)
+                        {
+                            subdirectories.Add((sub, path));
+                        }
+
+                        continue;
+                    }
+
+                    var file = (FileInfo)entry;
+                    if ((file.Attributes & FileAttributes.ReparsePoint) != 0)
+                    {
+                        // A link: describe what it points to (or skip it when dangling or pointing at a directory).
+                        file = new FileInfo(file.FullName);
+                        if (!file.Exists)
+                        {
+                            continue;
+                        }
+                    }
+
+                    yield return new ListedObject(LocalStorage.Describe(FileLocation.FromPath(file.FullName), file), path);
+                }
+
+                for (int i = subdirectories.Count - 1; i >= 0; i--)
+                {
+                    pending.Push(subdirectories[i]);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,180 @@
+using System;
+using System.IO;
+using System.Runtime.InteropServices;
+using System.Threading;
+using System.Threading.Tasks;
+#if NET8_0_OR_GREATER
+using Microsoft.Win32.SafeHandles;
+#endif
+
+namespace StreamFiles.Core.Storage.Local
+{
+    /// <summary>
+    /// An open file read and written at offsets from many threads. On .NET 8 a SafeFileHandle with RandomAccess
+    /// (pread/pwrite, no locks, no seeking); the portable build (.NET Standard 2.0, Windows PowerShell 5.1) uses an
+    /// unbuffered FileStream with Seek+Read/Write under a lock. Tests run both on .NET 10.
+    /// </summary>
+    internal abstract class LocalFile : IDisposable
+    {
+        public abstract long Length { get; }
+
+        public abstract ValueTask<int> ReadAtAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken);
+
+        public abstract ValueTask WriteAtAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
+
+        /// <summary>Carries the source's modification time and permission bits; called after the last write.</summary>
+        public abstract void SetTimesAndMode(DateTimeOffset? lastModified, int? unixMode, string path);
+
+        public abstract void Dispose();
+
+        /// <summary>Opens for reading; others may keep reading and writing (a change is caught by the final stat).</summary>
+        public static LocalFile OpenRead(string path, bool portable)
+        {
+#if NET8_0_OR_GREATER
+            if (!portable)
+            {
+                return new RandomAccessFile(File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete));
+            }
+#endif
+            return new StreamFile(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.Asynchronous));
+        }
+
+        /// <summary>
+        /// Opens a partial file exclusively for writing (a second writer of the same destination fails rather
+        /// than interleaving), creating it with room for length bytes when create is true.
+        /// </summary>
+        public static LocalFile OpenWrite(string path, bool create, long? length, bool portable)
+        {
+#if NET8_0_OR_GREATER
+            if (!portable)
+            {
+                SafeFileHandle handle = File.OpenHandle(
+                    path,
+                    create ? FileMode.Create : FileMode.Open,
+                    FileAccess.ReadWrite,
+                    FileShare.None,
+                    FileOptions.None,
+                    preallocationSize: create && length.HasValue ? length.Value : 0);
+                return new RandomAccessFile(handle);
+            }
+#endif
+            var stream = new FileStream(path, create ? FileMode.Create : FileMode.Open, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.Asynchronous);
+            try
+            {
+                if (create && length.HasValue && length.Value > 0)
+                {
+                    // Reserves the length up front: a full disk fails here, before any byte is copied.
+                    stream.SetLength(length.Value);
+                }
+            }
+            catch
+            {
+                stream.Dispose();
+                throw;
+            }
+
+            return new StreamFile(stream);
+        }
+
+#if NET8_0_OR_GREATER
+        private sealed class RandomAccessFile : LocalFile
+        {
+            private readonly SafeFileHandle _handle;
+
+            public RandomAccessFile(SafeFileHandle handle) => _handle = handle;
+
+            public override long Length => RandomAccess.GetLength(_handle);
+
+            public override ValueTask<int> ReadAtAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken) =>
+                RandomAccess.ReadAsync(_handle, buffer, offset, cancellationToken);
+
+            public override ValueTask WriteAtAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
+                RandomAccess.WriteAsync(_handle, data, offset, cancellationToken);
+
+            public override void SetTimesAndMode(DateTimeOffset? lastModified, int? unixMode, string path)
+            {
+                if (lastModified.HasValue)
+                {
+                    File.SetLastWriteTimeUtc(_handle, lastModified.Value.UtcDateTime);
+                }
+
+                if (unixMode.HasValue && !OperatingSystem.IsWindows())
+                {
+                    File.SetUnixFileMode(_handle, (UnixFileMode)unixMode.Value);
+                }
+            }
+
+            public override void Dispose() => _handle.Dispose();
+        }
+#endif
+
+        private sealed class StreamFile : LocalFile
+        {
+            private readonly FileStream _stream;
+            private readonly SemaphoreSlim _lock = new SemaphoreSlim(1, 1);
+            private int _disposed;
+
+            public StreamFile(FileStream stream) => _stream = stream;
+
+            public override long Length => _stream.Length;
+
+            public override async ValueTask<int> ReadAtAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken)
+            {
+                await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    _stream.Seek(offset, SeekOrigin.Begin);
+                    if (MemoryMarshal.TryGetArray((ReadOnlyMemory<byte>)buffer, out ArraySegment<byte> segment))
+                    {
+                        return await _stream.ReadAsync(segment.Array!, segment.Offset, segment.Count, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    throw new ArgumentException("Only array-backed buffers are supported.", nameof(buffer));
+                }
+                finally
+                {
+                    _lock.Release();
+                }
+            }
+
+            public override async ValueTask WriteAtAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+            {
+                if (!MemoryMarshal.TryGetArray(data, out ArraySegment<byte> segment))
+                {
+                    throw new ArgumentException("Only array-backed buffers are supported.", nameof(data));
+                }
+
+                await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    _stream.Seek(offset, SeekOrigin.Begin);
+                    await _stream.WriteAsync(segment.Array!, segment.Offset, segment.Count, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _lock.Release();
+                }
+            }
+
+            public override void SetTimesAndMode(DateTimeOffset? lastModified, int? unixMode, string path)
+            {
+                // .NET Standard sets times by path only: close first so a later write cannot move the time again.
+                _stream.Flush();
+                Dispose();
+                if (lastModified.HasValue)
+                {
+                    File.SetLastWriteTimeUtc(path, lastModified.Value.UtcDateTime);
+                }
+            }
+
+            public override void Dispose()
+            {
+                if (Interlocked.Exchange(ref _disposed, 1) == 0)
+                {
+                    _stream.Dispose();
+                    _lock.Dispose();
+                }
+            }
+        }
+    }
+}

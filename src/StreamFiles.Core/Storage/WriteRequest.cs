@@ -1,0 +1,36 @@
+using System;
+using StreamFiles.Core.Locations;
+using StreamFiles.Core.Transfers;
+
+namespace StreamFiles.Core.Storage
+{
+    /// <summary>What a writer is asked to create.</summary>
+    public sealed class WriteRequest
+    {
+        public WriteRequest(Location destination, ObjectInfo source, TransferPlan plan, bool overwrite, bool resume, string? resumeToken)
+        {
+            Destination = destination ?? throw new ArgumentNullException(nameof(destination));
+            Source = source ?? throw new ArgumentNullException(nameof(source));
+            Plan = plan ?? throw new ArgumentNullException(nameof(plan));
+            Overwrite = overwrite;
+            Resume = resume;
+            ResumeToken = resumeToken;
+        }
+
+        public Location Destination { get; }
+
+        /// <summary>The source as stat'ed: its length, modification time and mode go to the copy.</summary>
+        public ObjectInfo Source { get; }
+
+        public TransferPlan Plan { get; }
+
+        /// <summary>Whether CommitAsync may replace an existing object.</summary>
+        public bool Overwrite { get; }
+
+        /// <summary>Continue partial state left by an earlier run when there is any (the journal was valid).</summary>
+        public bool Resume { get; }
+
+        /// <summary>The token the earlier run's writer reported (an S3 upload id); null for files.</summary>
+        public string? ResumeToken { get; }
+    }
+}

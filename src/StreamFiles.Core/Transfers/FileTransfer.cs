@@ -1,0 +1,733 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Runtime.ExceptionServices;
+using System.Threading;
+using System.Threading.Tasks;
+using StreamFiles.Core.Progress;
+using StreamFiles.Core.Resume;
+using StreamFiles.Core.Storage;
+
+namespace StreamFiles.Core.Transfers
+{
+    /// <summary>
+    /// The transfer of one file: the mechanism that carries out a TransferPlan. Parts run as chunk workers,
+    /// at most Concurrency at once, each with one leased buffer; the first failed part stops the others, the
+    /// partial destination is removed (or kept for Resume) and the failure names the part.
+    /// </summary>
+    internal sealed class FileTransfer
+    {
+        private static readonly TimeSpan JournalInterval = TimeSpan.FromMilliseconds(250);
+        private static readonly TimeSpan ModifyWindow = TimeSpan.FromSeconds(1);
+
+        private readonly TransferEngine _engine;
+        private readonly TransferOptions _options;
+        private readonly TransferJob _job;
+        private readonly ByteCounter _progress;
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private readonly object _journalGate = new object();
+        private IStorage? _sourceStorage;
+        private IStorage? _destinationStorage;
+        private int _attempts = 1;
+        private long _transferred;
+        private TimeSpan _lastJournalSave = TimeSpan.MinValue;
+
+        public FileTransfer(TransferEngine engine, TransferJob job, ByteCounter progress)
+        {
+            _engine = engine;
+            _options = engine.Options;
+            _job = job;
+            _progress = progress;
+        }
+
+        private string SourceDisplay => _job.Source.Location.Display;
+
+        private string DestinationDisplay => _job.Destination.Display;
+
+        public async Task<TransferResult> RunAsync(CancellationToken cancellationToken)
+        {
+            ObjectInfo source = _job.Source;
+            var sourceStorage = _engine.Storages.Resolve<IReadableStorage>(source.Location, "as a source");
+            var destinationStorage = _engine.Storages.Resolve<IWritableStorage>(_job.Destination, "as a destination");
+            _sourceStorage = sourceStorage;
+            _destinationStorage = destinationStorage;
+
+            if (_options.SkipUnchanged && _job.ExistingDestination is { IsContainer: false } existing)
+            {
+                (string? reason, string? hash) = await UnchangedAsync(sourceStorage, existing, cancellationToken).ConfigureAwait(false);
+                if (reason != null)
+                {
+                    return Result(TransferStatus.Skipped, source.Length ?? 0, hash, reason);
+                }
+
+                if (!_options.Overwrite)
+                {
+                    throw new DestinationExistsException(DestinationDisplay);
+                }
+            }
+
+            IObjectReader reader;
+            try
+            {
+                reader = await sourceStorage.OpenReadAsync(source, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (TransferErrors.Mark(e, writing: false))
+            {
+                throw;
+            }
+
+            using (reader)
+            {
+                TransferPlan plan = TransferPlan.Plan(source.Length, _options.PartSize, destinationStorage.PartLimits, reader.SupportsRanges);
+                IObjectReader partReader = plan.Sequential ? new SequentialReader(reader) : reader;
+                return await CopyAsync(partReader, destinationStorage, plan, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        private async Task<TransferResult> CopyAsync(IObjectReader reader, IWritableStorage destinationStorage, TransferPlan plan, CancellationToken cancellationToken)
+        {
+            ObjectInfo source = _job.Source;
+            bool journaled = _options.Resume && plan.PartCount > 1 && plan.Length.HasValue && !plan.Sequential;
+            string journalPath = ResumeJournal.PathFor(_job.Destination);
+            ResumeJournal? previous = null;
+            SourceFingerprint? fingerprint = null;
+            if (journaled)
+            {
+                using (MemoryBudget.Lease lease = await _engine.Budget.RentAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    fingerprint = await SourceFingerprint.ComputeAsync(source, reader, lease.Array, cancellationToken).ConfigureAwait(false);
+                }
+
+                previous = ResumeJournal.TryLoad(journalPath, out _);
+                if (previous != null && previous.Mismatch(fingerprint, plan.PartSize, plan.PartCount, _options.Checksum) != null)
+                {
+                    previous = null;
+                }
+            }
+
+            if (previous is null && plan.PartCount > 1)
+            {
+                // A journal from another run would describe a .partial this run is about to recreate.
+                ResumeJournal.Delete(journalPath);
+            }
+
+            var request = new WriteRequest(_job.Destination, source, plan, _options.Overwrite, previous != null, previous?.ResumeToken);
+            IObjectWriter writer;
+            try
+            {
+                writer = await destinationStorage.OpenWriterAsync(request, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (TransferErrors.Mark(e, writing: true))
+            {
+                throw;
+            }
+
+            using (writer)
+            {
+                ResumeJournal? journal = null;
+                bool committed = false;
+                try
+                {
+                    using var integrity = new TransferIntegrity(_options.Checksum, plan);
+                    IReadOnlyList<PartReceipt> done = Array.Empty<PartReceipt>();
+                    if (previous != null)
+                    {
+                        done = await writer.ConfirmPartsAsync(previous.Parts.Where(p => p.Checksum != null && p.Number <= plan.PartCount).ToList(), cancellationToken).ConfigureAwait(false);
+                        if (done.Count > 0 && writer is IReadBackWriter readBack)
+                        {
+                            done = await ValidatePartsAsync(readBack, done, integrity, cancellationToken).ConfigureAwait(false);
+                        }
+                    }
+
+                    if (journaled)
+                    {
+                        journal = new ResumeJournal(source.Location.Display, fingerprint!, plan.PartSize, plan.PartCount, _options.Checksum, integrity.PartAlgorithmName, writer.ResumeToken, done);
+                        SaveJournal(journal, journalPath, force: true);
+                    }
+
+                    var receipts = new PartReceipt?[plan.PartCount];
+                    foreach (PartReceipt part in done)
+                    {
+                        receipts[part.Number - 1] = part;
+                        _progress.Add(part.Length);
+                        if (!integrity.IsOrdered)
+                        {
+                            integrity.AddCompletedPart(part);
+                        }
+                    }
+
+                    if (writer is IPositionalWriter positional)
+                    {
+                        await WritePositionalAsync(reader, positional, writer as IReadBackWriter, plan, integrity, receipts, journal, journalPath, cancellationToken).ConfigureAwait(false);
+                    }
+                    else if (writer is IPartUploader uploader)
+                    {
+                        await UploadPartsAsync(reader, uploader, plan, integrity, receipts, journal, journalPath, cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        throw new NotSupportedException($"The {destinationStorage.Name} backend's writer takes neither positional writes nor parts.");
+                    }
+
+                    await CheckSourceUnchangedAsync(cancellationToken).ConfigureAwait(false);
+                    string hash = integrity.FinishWhole();
+                    long length = receipts.Sum(r => r!.Length);
+                    bool verified = false;
+                    if (_options.Verify && writer is IReadBackWriter verifiable)
+                    {
+                        await VerifyAsync(await verifiable.OpenReadBackAsync(cancellationToken).ConfigureAwait(false), length, hash, cancellationToken).ConfigureAwait(false);
+                        verified = true;
+                    }
+
+                    try
+                    {
+                        await writer.CommitAsync(receipts.Select(r => r!).ToList(), cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (TransferErrors.Mark(e, writing: true))
+                    {
+                        throw;
+                    }
+
+                    committed = true;
+                    if (journaled)
+                    {
+                        ResumeJournal.Delete(journalPath);
+                    }
+
+                    if (_options.Verify && !verified)
+                    {
+                        await VerifyCommittedAsync(length, hash, cancellationToken).ConfigureAwait(false);
+                        verified = true;
+                    }
+
+                    return Result(done.Count > 0 ? TransferStatus.Resumed : TransferStatus.Completed, length, hash, null, plan, verified);
+                }
+                catch (Exception e) when (!committed)
+                {
+                    Exception root = e is PartFailedException part ? part.InnerException ?? e : e;
+                    bool keep = journal != null
+                        && !(root is SourceChangedException)
+                        && !(root is VerifyFailedException)
+                        && !(root is DestinationExistsException);
+                    if (keep)
+                    {
+                        SaveJournal(journal!, journalPath, force: true);
+                    }
+
+                    await writer.AbortAsync(keep, CancellationToken.None).ConfigureAwait(false);
+                    if (!keep && journaled)
+                    {
+                        ResumeJournal.Delete(journalPath);
+                    }
+
+                    throw;
+                }
+            }
+        }
+
+        /// <summary>Copies the parts not done yet into a positional writer, reading the source by ranges.</summary>
+        private async Task WritePositionalAsync(
+            IObjectReader reader,
+            IPositionalWriter writer,
+            IReadBackWriter? readBack,
+            TransferPlan plan,
+            TransferIntegrity integrity,
+            PartReceipt?[] receipts,
+            ResumeJournal? journal,
+            string journalPath,
+            CancellationToken cancellationToken)
+        {
+            // An ordered hasher must see every byte in order: parts done by an earlier run are read back
+            // from the partial object (no new transfer) when their turn comes.
+            bool rehash = integrity.IsOrdered && receipts.Any(r => r != null);
+            IObjectReader? partial = rehash && readBack != null ? await readBack.OpenReadBackAsync(cancellationToken).ConfigureAwait(false) : null;
+            if (rehash && partial is null)
+            {
+                throw new NotSupportedException("The destination cannot be read back to re-hash the parts an earlier run copied; run again without -Resume.");
+            }
+
+            try
+            {
+                var parts = Enumerable.Range(1, plan.PartCount)
+                    .Where(n => receipts[n - 1] is null || rehash)
+                    .Select(plan.Part)
+                    .ToList();
+                await RunPartsAsync(plan, parts, async (part, lease, token) =>
+                {
+                    TransferIntegrity.PartHash hash = integrity.StartPart(part);
+                    if (receipts[part.Number - 1] != null)
+                    {
+                        await PumpAsync(partial!, null, part, lease, hash, token).ConfigureAwait(false);
+                        return;
+                    }
+
+                    long length = await PumpAsync(reader, writer, part, lease, hash, token).ConfigureAwait(false);
+                    var receipt = new PartReceipt(part.Number, part.Offset, length, hash.Complete());
+                    receipts[part.Number - 1] = receipt;
+                    if (journal != null)
+                    {
+                        journal.Record(receipt);
+                        SaveJournal(journal, journalPath, force: false);
+                    }
+                }, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                partial?.Dispose();
+            }
+        }
+
+        /// <summary>Hands the parts not done yet to a part uploader as re-readable windows on the source.</summary>
+        private async Task UploadPartsAsync(
+            IObjectReader reader,
+            IPartUploader uploader,
+            TransferPlan plan,
+            TransferIntegrity integrity,
+            PartReceipt?[] receipts,
+            ResumeJournal? journal,
+            string journalPath,
+            CancellationToken cancellationToken)
+        {
+            // A backend reads a part's stream at its own pace and may read it twice, so an ordered hasher cannot
+            // ride along: it gets its own front-to-back read of the source (for files, from the page cache).
+            Task wholeHash = Task.CompletedTask;
+            using var stopHashing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            if (integrity.IsOrdered)
+            {
+                wholeHash = Task.Run(() => HashInOrderAsync(reader, plan, integrity, stopHashing.Token));
+            }
+
+            try
+            {
+                var parts = Enumerable.Range(1, plan.PartCount).Where(n => receipts[n - 1] is null).Select(plan.Part).ToList();
+                await RunPartsAsync(plan, parts, async (part, lease, token) =>
+                {
+                    TransferIntegrity.PartHash hash = integrity.StartPart(part);
+                    long counted = 0;
+                    var content = new PartContent(part, async openToken =>
+                    {
+                        hash.Reset();
+                        _progress.Add(-Interlocked.Exchange(ref counted, 0));
+                        Stream window;
+                        try
+                        {
+                            window = await reader.OpenRangeAsync(part.Offset, part.Length < 0 ? (long?)null : part.Length, openToken).ConfigureAwait(false);
+                        }
+                        catch (Exception e) when (TransferErrors.Mark(e, writing: false))
+                        {
+                            throw;
+                        }
+
+                        return new HashingStream(window, hash, n =>
+                        {
+                            Interlocked.Add(ref counted, n);
+                            _progress.Add(n);
+                        });
+                    });
+
+                    PartReceipt accepted = await WithRetriesAsync(async () =>
+                    {
+                        try
+                        {
+                            return await uploader.UploadPartAsync(content, token).ConfigureAwait(false);
+                        }
+                        catch (Exception e) when (TransferErrors.Mark(e, writing: true))
+                        {
+                            throw;
+                        }
+                    }, token).ConfigureAwait(false);
+                    if (part.Length >= 0 && hash.Length != part.Length)
+                    {
+                        throw new SourceChangedException(SourceDisplay, $"part {part.Number} ended after {hash.Length} of {part.Length} bytes");
+                    }
+
+                    Interlocked.Add(ref _transferred, hash.Length);
+                    var receipt = new PartReceipt(part.Number, part.Offset, hash.Length, hash.Complete(), accepted.Tag);
+                    receipts[part.Number - 1] = receipt;
+                    if (journal != null)
+                    {
+                        journal.Record(receipt);
+                        SaveJournal(journal, journalPath, force: false);
+                    }
+                }, cancellationToken).ConfigureAwait(false);
+                await wholeHash.ConfigureAwait(false);
+            }
+            finally
+            {
+                stopHashing.Cancel();
+                await SafeWait(wholeHash).ConfigureAwait(false);
+            }
+        }
+
+        private async Task HashInOrderAsync(IObjectReader reader, TransferPlan plan, TransferIntegrity integrity, CancellationToken cancellationToken)
+        {
+            var whole = new PartSpec(1, 0, plan.Length ?? -1);
+            TransferIntegrity.PartHash hash = integrity.StartPart(whole);
+            using MemoryBudget.Lease lease = await _engine.Budget.RentAsync(cancellationToken).ConfigureAwait(false);
+            await PumpAsync(reader, null, whole, lease, hash, cancellationToken, countProgress: false).ConfigureAwait(false);
+        }
+
+        /// <summary>
+        /// The chunk worker: reads one part through one leased buffer, hashes it and writes it at its offset.
+        /// A transient failure reopens the range where it stopped (bytes already hashed stay hashed). Returns
+        /// the part's length; a source that ends early is a changed source.
+        /// </summary>
+        private async Task<long> PumpAsync(
+            IObjectReader reader,
+            IPositionalWriter? writer,
+            PartSpec part,
+            MemoryBudget.Lease lease,
+            TransferIntegrity.PartHash hash,
+            CancellationToken cancellationToken,
+            bool countProgress = true)
+        {
+            long position = part.Offset;
+            long end = part.Length < 0 ? long.MaxValue : part.End;
+            bool ended = false;
+            byte[] buffer = lease.Array;
+            await WithRetriesAsync(async () =>
+            {
+                Stream stream;
+                try
+                {
+                    stream = await reader.OpenRangeAsync(position, part.Length < 0 ? (long?)null : end - position, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (TransferErrors.Mark(e, writing: false))
+                {
+                    throw;
+                }
+
+                using (stream)
+                {
+                    while (position < end && !ended)
+                    {
+                        int want = (int)Math.Min(lease.Length, end - position);
+                        int read = await ReadFullAsync(stream, buffer, want, cancellationToken).ConfigureAwait(false);
+                        ended = read < want;
+                        if (read == 0)
+                        {
+                            break;
+                        }
+
+                        await hash.AppendAsync(position, buffer, 0, read, feedWhole: true, cancellationToken).ConfigureAwait(false);
+                        if (writer != null)
+                        {
+                            try
+                            {
+                                await writer.WriteAtAsync(position, new ReadOnlyMemory<byte>(buffer, 0, read), cancellationToken).ConfigureAwait(false);
+                            }
+                            catch (Exception e) when (TransferErrors.Mark(e, writing: true))
+                            {
+                                throw;
+                            }
+
+                            Interlocked.Add(ref _transferred, read);
+                        }
+
+                        position += read;
+                        if (countProgress && writer != null)
+                        {
+                            _progress.Add(read);
+                        }
+                    }
+                }
+
+                return true;
+            }, cancellationToken).ConfigureAwait(false);
+
+            if (part.Length >= 0 && position != end)
+            {
+                throw new SourceChangedException(SourceDisplay, $"it ended at byte {position}, before the expected {end}");
+            }
+
+            return position - part.Offset;
+        }
+
+        private static async Task<int> ReadFullAsync(Stream stream, byte[] buffer, int count, CancellationToken cancellationToken)
+        {
+            int total = 0;
+            while (total < count)
+            {
+                int read;
+                try
+                {
+                    read = await stream.ReadAsync(buffer, total, count - total, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (TransferErrors.Mark(e, writing: false))
+                {
+                    throw;
+                }
+
+                if (read == 0)
+                {
+                    break;
+                }
+
+                total += read;
+            }
+
+            return total;
+        }
+
+        /// <summary>
+        /// Runs parts with at most Concurrency in flight, each with a buffer leased (in part order, which keeps an
+        /// ordered hash feed deadlock-free) from the shared budget. The first failure cancels the rest and is
+        /// rethrown as PartFailedException once every started part has stopped.
+        /// </summary>
+        private async Task RunPartsAsync(TransferPlan plan, IReadOnlyList<PartSpec> parts, Func<PartSpec, MemoryBudget.Lease, CancellationToken, Task> run, CancellationToken cancellationToken)
+        {
+            int concurrency = plan.Sequential ? 1 : _options.Concurrency;
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            using var slots = new SemaphoreSlim(concurrency, concurrency);
+            var running = new List<Task>(Math.Min(parts.Count, 1024));
+            ExceptionDispatchInfo? failure = null;
+
+            async Task RunOne(PartSpec part, MemoryBudget.Lease lease)
+            {
+                try
+                {
+                    await run(part, lease, stop.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                    // Stopped because another part failed or the user cancelled.
+                }
+                catch (Exception e)
+                {
+                    var wrapped = ExceptionDispatchInfo.Capture(plan.PartCount > 1 ? new PartFailedException(part, plan.PartCount, e) : e);
+                    Interlocked.CompareExchange(ref failure, wrapped, null);
+                    stop.Cancel();
+                }
+                finally
+                {
+                    lease.Dispose();
+                    slots.Release();
+                }
+            }
+
+            try
+            {
+                foreach (PartSpec part in parts)
+                {
+                    await slots.WaitAsync(stop.Token).ConfigureAwait(false);
+                    MemoryBudget.Lease lease;
+                    try
+                    {
+                        lease = await _engine.Budget.RentAsync(stop.Token).ConfigureAwait(false);
+                    }
+                    catch
+                    {
+                        slots.Release();
+                        throw;
+                    }
+
+                    running.Add(Task.Run(() => RunOne(part, lease)));
+                    if (running.Count >= 1024)
+                    {
+                        running.RemoveAll(t => t.IsCompleted);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+            }
+
+            await Task.WhenAll(running).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            failure?.Throw();
+        }
+
+        private async Task<T> WithRetriesAsync<T>(Func<Task<T>> action, CancellationToken cancellationToken)
+        {
+            var random = new Random();
+            for (int attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    return await action().ConfigureAwait(false);
+                }
+                catch (Exception e) when (attempt < _options.MaxAttempts && !cancellationToken.IsCancellationRequested && IsTransient(e))
+                {
+                    Interlocked.Increment(ref _attempts);
+                    double jitter = 0.5 + random.NextDouble();
+                    var delay = TimeSpan.FromMilliseconds(_options.RetryDelay.TotalMilliseconds * Math.Pow(2, attempt - 1) * jitter);
+                    await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+
+        private bool IsTransient(Exception exception) =>
+            (_sourceStorage?.IsTransient(exception) ?? false) || (_destinationStorage?.IsTransient(exception) ?? false);
+
+        /// <summary>Re-reads the parts a journal lists from the partial object and keeps those whose CRC still matches.</summary>
+        private async Task<IReadOnlyList<PartReceipt>> ValidatePartsAsync(IReadBackWriter readBack, IReadOnlyList<PartReceipt> parts, TransferIntegrity integrity, CancellationToken cancellationToken)
+        {
+            using IObjectReader partial = await readBack.OpenReadBackAsync(cancellationToken).ConfigureAwait(false);
+            var valid = new bool[parts.Count];
+            var byNumber = parts.Select((p, i) => (p, i)).ToDictionary(x => x.p.Number, x => x.i);
+            using var check = new TransferIntegrity(ChecksumAlgorithm(integrity), integrity.Plan);
+            await RunPartsAsync(integrity.Plan, parts.Select(p => p.Spec).ToList(), async (part, lease, token) =>
+            {
+                TransferIntegrity.PartHash hash = check.StartPart(part);
+                await PumpAsync(partial, null, part, lease, hash, token, countProgress: false).ConfigureAwait(false);
+                int index = byNumber[part.Number];
+                valid[index] = string.Equals(hash.Checksum, parts[index].Checksum, StringComparison.OrdinalIgnoreCase);
+            }, cancellationToken).ConfigureAwait(false);
+            return parts.Where((p, i) => valid[i]).ToList();
+        }
+
+        private static Hashing.ChecksumAlgorithm ChecksumAlgorithm(TransferIntegrity integrity) =>
+            integrity.PartCastagnoli ? Hashing.ChecksumAlgorithm.CRC32C : Hashing.ChecksumAlgorithm.CRC32;
+
+        /// <summary>Hashes a whole object with the chosen algorithm, parts in parallel.</summary>
+        public async Task<string> HashObjectAsync(ObjectInfo info, CancellationToken cancellationToken)
+        {
+            var storage = _engine.Storages.Resolve<IReadableStorage>(info.Location, "to read");
+            _sourceStorage = storage;
+            using IObjectReader opened = await storage.OpenReadAsync(info, cancellationToken).ConfigureAwait(false);
+            TransferPlan plan = TransferPlan.Plan(info.Length, _options.PartSize, PartLimits.Unlimited, opened.SupportsRanges);
+            IObjectReader reader = plan.Sequential ? new SequentialReader(opened) : opened;
+            return await HashWithPlanAsync(reader, plan, cancellationToken).ConfigureAwait(false);
+        }
+
+        private async Task<string> HashWithPlanAsync(IObjectReader reader, TransferPlan plan, CancellationToken cancellationToken)
+        {
+            using var integrity = new TransferIntegrity(_options.Checksum, plan);
+            var parts = Enumerable.Range(1, plan.PartCount).Select(plan.Part).ToList();
+            await RunPartsAsync(plan, parts, async (part, lease, token) =>
+            {
+                TransferIntegrity.PartHash hash = integrity.StartPart(part);
+                await PumpAsync(reader, null, part, lease, hash, token, countProgress: false).ConfigureAwait(false);
+                hash.Complete();
+            }, cancellationToken).ConfigureAwait(false);
+            return integrity.FinishWhole();
+        }
+
+        private async Task VerifyAsync(IObjectReader readBack, long length, string expected, CancellationToken cancellationToken)
+        {
+            using (readBack)
+            {
+                TransferPlan plan = TransferPlan.Plan(length, _options.PartSize, PartLimits.Unlimited, readBack.SupportsRanges);
+                string actual = await HashWithPlanAsync(readBack, plan, cancellationToken).ConfigureAwait(false);
+                if (!string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new VerifyFailedException(DestinationDisplay, _options.Checksum.ToString(), expected, actual);
+                }
+            }
+        }
+
+        private async Task VerifyCommittedAsync(long length, string expected, CancellationToken cancellationToken)
+        {
+            var storage = _engine.Storages.Resolve<IReadableStorage>(_job.Destination, "to verify the copy");
+            ObjectInfo? written = await storage.StatAsync(_job.Destination, cancellationToken).ConfigureAwait(false)
+                ?? throw new VerifyFailedException(DestinationDisplay, _options.Checksum.ToString(), expected, "nothing");
+            await VerifyAsync(await storage.OpenReadAsync(written, cancellationToken).ConfigureAwait(false), length, expected, cancellationToken).ConfigureAwait(false);
+        }
+
+        private async Task CheckSourceUnchangedAsync(CancellationToken cancellationToken)
+        {
+            ObjectInfo? now;
+            try
+            {
+                now = await _sourceStorage!.StatAsync(_job.Source.Location, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (TransferErrors.Mark(e, writing: false))
+            {
+                throw;
+            }
+
+            if (now is null)
+            {
+                throw new SourceChangedException(SourceDisplay, "it was deleted");
+            }
+
+            if (!_job.Source.SameVersionAs(now))
+            {
+                throw new SourceChangedException(SourceDisplay, now.Length != _job.Source.Length ? "its size changed" : "it was modified");
+            }
+        }
+
+        /// <summary>Whether the destination already holds the source (SkipUnchanged), and the hash when one was computed.</summary>
+        private async Task<(string? Reason, string? Hash)> UnchangedAsync(IReadableStorage sourceStorage, ObjectInfo existing, CancellationToken cancellationToken)
+        {
+            ObjectInfo source = _job.Source;
+            if (existing.Length != source.Length || !source.Length.HasValue)
+            {
+                return (null, null);
+            }
+
+            if (_options.Compare == TransferCompare.SizeAndTime)
+            {
+                return (TimesMatch(source.LastModified, existing.LastModified) ? "same size and modification time" : null, null);
+            }
+
+            string algorithm = _options.Checksum.ToString();
+            string? destinationHash = existing.Checksums.TryGetValue(algorithm, out string? stored) ? stored : null;
+            if (destinationHash is null)
+            {
+                if (!(_destinationStorage is IReadableStorage))
+                {
+                    return (null, null);
+                }
+
+                destinationHash = await new FileTransfer(_engine, new TransferJob(existing, existing.Location, null), new ByteCounter()).HashObjectAsync(existing, cancellationToken).ConfigureAwait(false);
+            }
+
+            string sourceHash = source.Checksums.TryGetValue(algorithm, out string? known)
+                ? known
+                : await new FileTransfer(_engine, new TransferJob(source, source.Location, null), new ByteCounter()).HashObjectAsync(source, cancellationToken).ConfigureAwait(false);
+            return string.Equals(sourceHash, destinationHash, StringComparison.OrdinalIgnoreCase)
+                ? ("same size and " + algorithm, sourceHash)
+                : (null, sourceHash);
+        }
+
+        internal static bool TimesMatch(DateTimeOffset? a, DateTimeOffset? b) =>
+            a.HasValue && b.HasValue && (a.Value - b.Value).Duration() < ModifyWindow;
+
+        private void SaveJournal(ResumeJournal journal, string path, bool force)
+        {
+            lock (_journalGate)
+            {
+                TimeSpan now = _clock.Elapsed;
+                if (!force && now - _lastJournalSave < JournalInterval)
+                {
+                    return;
+                }
+
+                journal.Save(path);
+                _lastJournalSave = now;
+            }
+        }
+
+        private TransferResult Result(TransferStatus status, long length, string? hash, string? skipReason, TransferPlan? plan = null, bool verified = false) =>
+            new TransferResult(
+                SourceDisplay,
+                DestinationDisplay,
+                length,
+                status,
+                _clock.Elapsed,
+                Interlocked.Read(ref _transferred),
+                hash,
+                _options.Checksum.ToString(),
+                plan?.PartCount ?? 0,
+                plan?.PartSize ?? 0,
+                Volatile.Read(ref _attempts),
+                verified,
+                skipReason,
+                null);
+
+        private static async Task SafeWait(Task task)
+        {
+            try
+            {
+                await task.ConfigureAwait(false);
+            }
+            catch (Exception) when (task.IsFaulted || task.IsCanceled)
+            {
+                // Observed; the exception that matters is already propagating.
+            }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using StreamFiles.Core.Operations;
+using StreamFiles.Core.Progress;
+using StreamFiles.Core.Storage;
+
+namespace StreamFiles.Core.Transfers
+{
+    /// <summary>
+    /// Moves files between any two backends. One engine serves a whole batch: each call transfers one file,
+    /// with up to Options.Concurrency parts in flight; the batch runner decides how many files run at once
+    /// (ThrottleLimit); and every part of every file leases its buffer from the one MemoryBudget, which
+    /// caps peak buffer memory whatever the number and size of the files.
+    /// </summary>
+    public sealed class TransferEngine
+    {
+        public TransferEngine(TransferOptions options, StorageRegistry storages)
+        {
+            Options = options ?? throw new ArgumentNullException(nameof(options));
+            Storages = storages ?? throw new ArgumentNullException(nameof(storages));
+            Budget = new MemoryBudget(options.MaxMemory, options.BufferSize);
+        }
+
+        public TransferOptions Options { get; }
+
+        public StorageRegistry Storages { get; }
+
+        public MemoryBudget Budget { get; }
+
+        /// <summary>
+        /// Transfers one file. Returns a Completed, Resumed or Skipped result; a failure throws
+        /// CommandFailureException describing it (the partial destination is cleaned up first, or kept for
+        /// Resume); cancellation throws OperationCanceledException and leaves resumable state with Resume.
+        /// </summary>
+        public async Task<TransferResult> TransferAsync(TransferJob job, ByteCounter? progress, CancellationToken cancellationToken)
+        {
+            if (job is null)
+            {
+                throw new ArgumentNullException(nameof(job));
+            }
+
+            var transfer = new FileTransfer(this, job, progress ?? new ByteCounter());
+            try
+            {
+                return await transfer.RunAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (CommandFailureException)
+            {
+                throw;
+            }
+            catch (Exception e)
+            {
+                throw new CommandFailureException(TransferErrors.Describe(e, job.Source.Location.Display, job.Destination.Display));
+            }
+        }
+
+        /// <summary>Hashes a whole object with the engine's algorithm, reading parts in parallel (SkipUnchanged, Verify).</summary>
+        public Task<string> HashAsync(ObjectInfo info, CancellationToken cancellationToken) =>
+            new FileTransfer(this, new TransferJob(info, info.Location, null), new ByteCounter()).HashObjectAsync(info, cancellationToken);
+    }
+}

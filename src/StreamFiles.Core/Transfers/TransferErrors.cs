@@ -1,0 +1,108 @@
+using System;
+using System.IO;
+using StreamFiles.Core.Operations;
+using StreamFiles.Core.Storage;
+
+namespace StreamFiles.Core.Transfers
+{
+    /// <summary>
+    /// The errors of a transfer, one condition each, with an exact category, the path or redacted URI as the
+    /// target, and a message that names the file (and the part) and says what to do. Hosts prefix the
+    /// condition with their name: SendStreamFileDestinationExists.
+    /// </summary>
+    public static class TransferErrors
+    {
+        private const string SideKey = "StreamFiles.TransferSide";
+
+        public static CommandError SourceNotFound(string source) =>
+            new CommandError("SourceNotFound", FailureCategory.ObjectNotFound, source,
+                $"Cannot find the source '{source}'. Check the path, or use -LiteralPath if it contains wildcard characters such as [ ].");
+
+        public static CommandError SourceIsDirectory(string source) =>
+            new CommandError("SourceIsDirectory", FailureCategory.InvalidArgument, source,
+                $"'{source}' is a directory. Add -Recurse (--recursive) to copy the files in it and below it.");
+
+        public static CommandError DestinationExists(string source, string destination, string? why = null) =>
+            new CommandError("DestinationExists", FailureCategory.ResourceExists, destination,
+                $"Cannot copy '{source}': '{destination}' already exists{why}. Add -Force (--force) to overwrite it, or -SkipUnchanged (--skip-unchanged) to leave files that are already up to date.");
+
+        public static CommandError DestinationIsDirectory(string source, string destination) =>
+            new CommandError("DestinationIsDirectory", FailureCategory.ResourceExists, destination,
+                $"Cannot copy '{source}': '{destination}' is a directory. Remove it or choose another destination.");
+
+        public static CommandError DestinationInsideSource(string source, string destination) =>
+            new CommandError("DestinationInsideSource", FailureCategory.InvalidArgument, source,
+                $"Cannot copy the directory '{source}' into '{destination}', which is inside it: the copy would copy itself. Choose a destination outside '{source}'.");
+
+        public static CommandError DestinationIsSource(string source) =>
+            new CommandError("DestinationIsSource", FailureCategory.InvalidArgument, source,
+                $"Cannot copy '{source}' onto itself. Choose another destination.");
+
+        public static CommandError DestinationNotDirectory(string source, string destination) =>
+            new CommandError("DestinationNotDirectory", FailureCategory.InvalidArgument, destination,
+                $"Cannot copy '{source}': '{destination}' names a single file, and more than one source was given. To copy several files, give a directory: an existing one, or end the name with '/'.");
+
+        public static CommandError DuplicateDestination(string source, string destination) =>
+            new CommandError("DuplicateDestination", FailureCategory.InvalidOperation, destination,
+                $"Cannot copy '{source}': another source of this batch is already copied to '{destination}'. Give the sources different names or destinations.");
+
+        /// <summary>Marks an exception as raised by the destination (writing) or the source; used in exception filters.</summary>
+        internal static bool Mark(Exception exception, bool writing)
+        {
+            if (!exception.Data.Contains(SideKey))
+            {
+                exception.Data[SideKey] = writing;
+            }
+
+            return false;
+        }
+
+        /// <summary>Describes any failure of a transfer, wrapped with the operation, the file and the failed part.</summary>
+        public static CommandError Describe(Exception exception, string source, string destination)
+        {
+            string where = string.Empty;
+            Exception inner = exception;
+            if (exception is PartFailedException part)
+            {
+                where = " (" + PartFailedException.Describe(part.Part, part.PartCount) + ")";
+                inner = part.InnerException ?? part;
+            }
+
+            bool writing = inner.Data.Contains(SideKey) && inner.Data[SideKey] is bool w && w;
+            string target = writing ? destination : source;
+            string prefix = $"Cannot copy '{source}' to '{destination}'{where}: ";
+            switch (inner)
+            {
+                case SourceChangedException changed:
+                    return new CommandError("SourceChanged", FailureCategory.InvalidData, source,
+                        prefix + changed.Message + " Nothing was written under the destination name; run the command again to copy the new version.", exception);
+                case DestinationExistsException _:
+                    return DestinationExists(source, destination, " (it appeared while the file was being copied)");
+                case VerifyFailedException verify:
+                    return new CommandError("VerifyFailed", FailureCategory.InvalidData, destination,
+                        prefix + verify.Message + " The copy was discarded; check the destination's storage and run the command again.", exception);
+                case UnauthorizedAccessException _:
+                    return new CommandError("AccessDenied", FailureCategory.PermissionDenied, target,
+                        prefix + inner.Message + $" Check the permissions of '{target}', or run as a user that can {(writing ? "write" : "read")} it.", exception);
+                case IOException io when FileErrors.IsDiskFull(io):
+                    return new CommandError("DiskFull", FailureCategory.WriteError, destination,
+                        prefix + $"there is not enough space on the disk. Free some space and run the command again{(exception is PartFailedException ? " (with -Resume to keep what was copied)" : string.Empty)}.", exception);
+                case FileNotFoundException _:
+                case DirectoryNotFoundException _:
+                    return writing
+                        ? new CommandError("WriteError", FailureCategory.WriteError, destination, prefix + inner.Message, exception)
+                        : new CommandError("SourceNotFound", FailureCategory.ObjectNotFound, source, prefix + "the source disappeared: " + inner.Message, exception);
+                case IOException _:
+                    return writing
+                        ? new CommandError("WriteError", FailureCategory.WriteError, destination, prefix + inner.Message, exception)
+                        : new CommandError("ReadError", FailureCategory.ReadError, source, prefix + inner.Message, exception);
+                case ArgumentOutOfRangeException range when range.ParamName == "length":
+                    return new CommandError("TooLarge", FailureCategory.LimitsExceeded, source, prefix + range.Message, exception);
+                case NotSupportedException _:
+                    return new CommandError("NotSupported", FailureCategory.InvalidOperation, target, prefix + inner.Message, exception);
+                default:
+                    return new CommandError("UnexpectedError", FailureCategory.NotSpecified, target, prefix + inner.Message, exception);
+            }
+        }
+    }
+}

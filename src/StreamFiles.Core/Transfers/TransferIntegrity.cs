@@ -1,0 +1,180 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Threading;
+using System.Threading.Tasks;
+using StreamFiles.Core.Hashing;
+using StreamFiles.Core.Storage;
+
+namespace StreamFiles.Core.Transfers
+{
+    /// <summary>
+    /// The checksums of one transfer, computed as the parts stream through, in parallel.
+    /// <para>Every part gets a CRC (CRC32C; CRC32 when that is the chosen algorithm) — what the resume journal
+    /// keeps to recognise intact parts. For CRC32C and CRC32 the whole-file value is those part CRCs combined
+    /// (CrcCombine): exactly the CRC one front-to-back pass gives, at no extra cost. Other algorithms cannot be
+    /// combined, so their hasher is fed in file order: a part whose turn has not come waits with its one
+    /// buffer (back-pressure) while earlier parts are hashed; parts are started and leased in order, so the
+    /// part whose turn it is always holds its buffer and the feed cannot deadlock.</para>
+    /// </summary>
+    internal sealed class TransferIntegrity : IDisposable
+    {
+        private readonly object _gate = new object();
+        private readonly uint?[] _partCrcs;
+        private readonly long[] _partLengths;
+        private readonly MultiHasher? _ordered;
+        private readonly Dictionary<long, TaskCompletionSource<bool>> _waiters = new Dictionary<long, TaskCompletionSource<bool>>();
+        private long _next;
+
+        public TransferIntegrity(ChecksumAlgorithm algorithm, TransferPlan plan)
+        {
+            Algorithm = algorithm;
+            Plan = plan;
+            PartCastagnoli = algorithm != ChecksumAlgorithm.CRC32;
+            _partCrcs = new uint?[plan.PartCount];
+            _partLengths = new long[plan.PartCount];
+            if (IsOrdered)
+            {
+                _ordered = new MultiHasher(new HashSettings(new[] { algorithm }, chunkSize: Math.Max(1, plan.PartSize)));
+            }
+        }
+
+        public ChecksumAlgorithm Algorithm { get; }
+
+        public TransferPlan Plan { get; }
+
+        /// <summary>Whether the whole-file hasher needs the bytes in file order (everything but the CRCs).</summary>
+        public bool IsOrdered => Algorithm != ChecksumAlgorithm.CRC32C && Algorithm != ChecksumAlgorithm.CRC32;
+
+        public bool PartCastagnoli { get; }
+
+        /// <summary>The algorithm of the per-part checksums in the journal.</summary>
+        public string PartAlgorithmName => PartCastagnoli ? "CRC32C" : "CRC32";
+
+        public PartHash StartPart(PartSpec part) => new PartHash(this, part);
+
+        /// <summary>Takes a part done earlier (resume) whose CRC is known and whose bytes will not be read again.</summary>
+        public void AddCompletedPart(PartReceipt receipt)
+        {
+            if (receipt.Checksum is null || !uint.TryParse(receipt.Checksum, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out uint crc))
+            {
+                throw new ArgumentException("A completed part needs its CRC.", nameof(receipt));
+            }
+
+            SetPart(receipt.Number, crc, receipt.Length);
+        }
+
+        /// <summary>The whole-file value (upper-case hex), once every part is complete.</summary>
+        public string FinishWhole()
+        {
+            if (_ordered != null)
+            {
+                return _ordered.Finish()[Algorithm];
+            }
+
+            uint whole = 0;
+            for (int i = 0; i < _partCrcs.Length; i++)
+            {
+                if (!_partCrcs[i].HasValue)
+                {
+                    throw new InvalidOperationException($"Part {i + 1} has no checksum.");
+                }
+
+                whole = i == 0 ? _partCrcs[i]!.Value : CrcCombine.Combine(whole, _partCrcs[i]!.Value, _partLengths[i], PartCastagnoli);
+            }
+
+            return FormatCrc(whole);
+        }
+
+        public static string FormatCrc(uint crc) => Hex.Encode(Crc32.ToBigEndianBytes(crc));
+
+        public void Dispose() => _ordered?.Dispose();
+
+        private void SetPart(int number, uint crc, long length)
+        {
+            _partCrcs[number - 1] = crc;
+            _partLengths[number - 1] = length;
+        }
+
+        private async ValueTask FeedInOrderAsync(long offset, byte[] buffer, int start, int count, CancellationToken cancellationToken)
+        {
+            TaskCompletionSource<bool>? turn = null;
+            lock (_gate)
+            {
+                if (_next != offset)
+                {
+                    turn = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                    _waiters[offset] = turn;
+                }
+            }
+
+            if (turn != null)
+            {
+                using (cancellationToken.Register(() => turn.TrySetCanceled()))
+                {
+                    await turn.Task.ConfigureAwait(false);
+                }
+            }
+
+            // Only the part whose turn it is gets here: the feed is single-threaded by construction.
+            _ordered!.Append(buffer, start, count);
+            lock (_gate)
+            {
+                _next = offset + count;
+                if (_waiters.TryGetValue(_next, out TaskCompletionSource<bool>? next))
+                {
+                    _waiters.Remove(_next);
+                    next.TrySetResult(true);
+                }
+            }
+        }
+
+        /// <summary>The running checksum of one part. Append in the part's byte order.</summary>
+        internal sealed class PartHash
+        {
+            private readonly TransferIntegrity _owner;
+            private readonly Crc32 _crc;
+            private long _length;
+
+            public PartHash(TransferIntegrity owner, PartSpec part)
+            {
+                _owner = owner;
+                Part = part;
+                _crc = owner.PartCastagnoli ? Crc32.CreateCastagnoli() : Crc32.CreateIeee();
+            }
+
+            public PartSpec Part { get; }
+
+            public long Length => _length;
+
+            public string Checksum => FormatCrc(_crc.Value);
+
+            /// <summary>Hashes bytes at an offset of the file; with an ordered algorithm, waits for their turn.</summary>
+            public ValueTask AppendAsync(long offset, byte[] buffer, int start, int count, bool feedWhole, CancellationToken cancellationToken)
+            {
+                if (count == 0)
+                {
+                    return default;
+                }
+
+                _crc.Append(new ReadOnlySpan<byte>(buffer, start, count));
+                _length += count;
+                return feedWhole && _owner._ordered != null ? _owner.FeedInOrderAsync(offset, buffer, start, count, cancellationToken) : default;
+            }
+
+            /// <summary>Starts the part over (an uploader re-reads it from its first byte).</summary>
+            public void Reset()
+            {
+                _crc.Reset();
+                _length = 0;
+            }
+
+            /// <summary>Records the part as complete and returns its checksum.</summary>
+            public string Complete()
+            {
+                _owner.SetPart(Part.Number, _crc.Value, _length);
+                return Checksum;
+            }
+        }
+    }
+}

@@ -1,0 +1,24 @@
+using System;
+using StreamFiles.Core.Locations;
+using StreamFiles.Core.Storage;
+
+namespace StreamFiles.Core.Transfers
+{
+    /// <summary>One file to transfer, validated and approved: the source as stat'ed, where it goes, what is there now.</summary>
+    public sealed class TransferJob
+    {
+        public TransferJob(ObjectInfo source, Location destination, ObjectInfo? existingDestination)
+        {
+            Source = source ?? throw new ArgumentNullException(nameof(source));
+            Destination = destination ?? throw new ArgumentNullException(nameof(destination));
+            ExistingDestination = existingDestination;
+        }
+
+        public ObjectInfo Source { get; }
+
+        public Location Destination { get; }
+
+        /// <summary>The object already at the destination when the job was approved, if any.</summary>
+        public ObjectInfo? ExistingDestination { get; }
+    }
+}

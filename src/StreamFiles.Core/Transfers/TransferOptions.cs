@@ -1,0 +1,99 @@
+using System;
+using StreamFiles.Core.Hashing;
+
+namespace StreamFiles.Core.Transfers
+{
+    /// <summary>How each file is transferred. Validated on construction, immutable afterwards.</summary>
+    public sealed class TransferOptions
+    {
+        public const int DefaultConcurrency = 4;
+        public const long DefaultMaxMemory = 32L * 1024 * 1024;
+        public const long MinPartSize = 64 * 1024;
+        public const long MaxPartSize = 5L * 1024 * 1024 * 1024;
+        public const ChecksumAlgorithm DefaultChecksum = ChecksumAlgorithm.CRC32C;
+
+        public TransferOptions(
+            int concurrency = DefaultConcurrency,
+            long? partSize = null,
+            long maxMemory = DefaultMaxMemory,
+            ChecksumAlgorithm checksum = DefaultChecksum,
+            bool resume = false,
+            bool skipUnchanged = false,
+            TransferCompare compare = TransferCompare.SizeAndHash,
+            bool verify = false,
+            bool overwrite = false,
+            int maxAttempts = 3,
+            TimeSpan? retryDelay = null,
+            int bufferSize = MemoryBudget.DefaultBufferSize)
+        {
+            if (concurrency < 1 || concurrency > 64)
+            {
+                throw new ArgumentOutOfRangeException(nameof(concurrency), concurrency, "Parts in flight per file must be between 1 and 64.");
+            }
+
+            if (partSize.HasValue && (partSize.Value < MinPartSize || partSize.Value > MaxPartSize))
+            {
+                throw new ArgumentOutOfRangeException(nameof(partSize), partSize, $"The part size must be between {ByteSize.Format(MinPartSize)} and {ByteSize.Format(MaxPartSize)}.");
+            }
+
+            if (maxMemory < MemoryBudget.MinBufferSize)
+            {
+                throw new ArgumentOutOfRangeException(nameof(maxMemory), maxMemory, $"The memory budget must be at least {ByteSize.Format(MemoryBudget.MinBufferSize)}.");
+            }
+
+            if (maxAttempts < 1 || maxAttempts > 100)
+            {
+                throw new ArgumentOutOfRangeException(nameof(maxAttempts), maxAttempts, "Attempts must be between 1 and 100.");
+            }
+
+            if (bufferSize < MemoryBudget.MinBufferSize || bufferSize > 64 * 1024 * 1024)
+            {
+                throw new ArgumentOutOfRangeException(nameof(bufferSize), bufferSize, "Buffers must be between 64 KiB and 64 MiB.");
+            }
+
+            Concurrency = concurrency;
+            PartSize = partSize;
+            MaxMemory = maxMemory;
+            Checksum = checksum;
+            Resume = resume;
+            SkipUnchanged = skipUnchanged;
+            Compare = compare;
+            Verify = verify;
+            Overwrite = overwrite;
+            MaxAttempts = maxAttempts;
+            RetryDelay = retryDelay ?? TimeSpan.FromMilliseconds(200);
+            BufferSize = bufferSize;
+        }
+
+        /// <summary>Parts (or ranges) of one file in flight at once.</summary>
+        public int Concurrency { get; }
+
+        /// <summary>Null: 8 MiB, grown so that no file needs more than 10,000 parts.</summary>
+        public long? PartSize { get; }
+
+        /// <summary>The buffer memory all transfers of a batch share, whatever the number and size of the files.</summary>
+        public long MaxMemory { get; }
+
+        /// <summary>The whole-file checksum computed while reading; CRC32C (hardware speed) by default.</summary>
+        public ChecksumAlgorithm Checksum { get; }
+
+        public bool Resume { get; }
+
+        public bool SkipUnchanged { get; }
+
+        public TransferCompare Compare { get; }
+
+        public bool Verify { get; }
+
+        /// <summary>Replace existing destinations (-Force). Never silences confirmation.</summary>
+        public bool Overwrite { get; }
+
+        /// <summary>Tries per part for failures the backend calls transient.</summary>
+        public int MaxAttempts { get; }
+
+        /// <summary>The first retry's delay; later ones double, with jitter.</summary>
+        public TimeSpan RetryDelay { get; }
+
+        public int BufferSize { get; }
+    }
+}

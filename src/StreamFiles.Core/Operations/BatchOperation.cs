@@ -86,7 +86,7 @@ namespace StreamFiles.Core.Operations
                 Interlocked.Increment(ref _failed);
                 _tracker.AddSubmitted(null);
                 _tracker.CountFinishedWithoutWork(null);
-                Post(new Outcome(sequence, null, failure.Error));
+                Post(new Outcome(sequence, failure.Result, failure.Error));
                 Drain(sink);
                 return;
             }
@@ -223,7 +223,7 @@ namespace StreamFiles.Core.Operations
             {
                 Interlocked.Increment(ref _failed);
                 CommandError error = exception is CommandFailureException failure ? failure.Error : work.DescribeFailure(exception);
-                outcome = new Outcome(sequence, null, error);
+                outcome = new Outcome(sequence, work.FailureResult?.Invoke(error), error);
             }
 
             _tracker.Finish(tracked);
@@ -240,11 +240,13 @@ namespace StreamFiles.Core.Operations
 
         private static void Emit(Outcome outcome, ICommandSink sink)
         {
+            // A failed item may also have a result (a TransferResult with Status Failed): error first, then result.
             if (outcome.Error != null)
             {
                 sink.WriteError(outcome.Error);
             }
-            else if (outcome.Result != null)
+
+            if (outcome.Result != null)
             {
                 sink.WriteResult(outcome.Result);
             }

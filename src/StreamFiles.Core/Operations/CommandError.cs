@@ -39,12 +39,16 @@ namespace StreamFiles.Core.Operations
     /// <summary>Thrown inside an operation to fail one item with a fully described error.</summary>
     public sealed class CommandFailureException : Exception
     {
-        public CommandFailureException(CommandError error)
+        public CommandFailureException(CommandError error, object? result = null)
             : base(error?.Message, error?.Exception)
         {
             Error = error ?? throw new ArgumentNullException(nameof(error));
+            Result = result;
         }
 
         public CommandError Error { get; }
+
+        /// <summary>Optional: a result the host outputs along with the error (a Failed TransferResult).</summary>
+        public object? Result { get; }
     }
 }

@@ -12,12 +12,14 @@ namespace StreamFiles.Core.Operations
             string name,
             long? length,
             Func<ByteCounter, CancellationToken, Task<object?>> run,
-            Func<Exception, CommandError> describeFailure)
+            Func<Exception, CommandError> describeFailure,
+            Func<CommandError, object?>? failureResult = null)
         {
             Name = name ?? throw new ArgumentNullException(nameof(name));
             Length = length;
             Run = run ?? throw new ArgumentNullException(nameof(run));
             DescribeFailure = describeFailure ?? throw new ArgumentNullException(nameof(describeFailure));
+            FailureResult = failureResult;
         }
 
         /// <summary>What progress displays show (a path, or a redacted URI).</summary>
@@ -30,5 +32,8 @@ namespace StreamFiles.Core.Operations
 
         /// <summary>Turns an exception from Run into an error for the host.</summary>
         public Func<Exception, CommandError> DescribeFailure { get; }
+
+        /// <summary>Optional: a result to output along with the error when Run fails (a Failed TransferResult).</summary>
+        public Func<CommandError, object?>? FailureResult { get; }
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using StreamFiles.Core.Locations;
 using StreamFiles.Core.Operations;
 using StreamFiles.Core.Storage.Http;
 
@@ -66,7 +67,7 @@ namespace StreamFiles.Core.Tests.Http
         [InlineData(null)]
         public void Unsafe_names_are_refused_not_guessed(string? suggested)
         {
-            var error = Assert.Throws<CommandFailureException>(() => DownloadFileName.Choose(suggested, "https://h/x"));
+            var error = Assert.Throws<LocationFormatException>(() => DownloadFileName.Choose(suggested, "https://h/x"));
 
             Assert.Equal("UnsafeFileName", error.Error.Condition);
             Assert.Equal(FailureCategory.SecurityError, error.Error.Category);
@@ -76,7 +77,7 @@ namespace StreamFiles.Core.Tests.Http
         [Fact]
         public void Overlong_names_are_refused()
         {
-            Assert.Throws<CommandFailureException>(() => DownloadFileName.Choose(new string('é', 200), "https://h/x"));
+            Assert.Throws<LocationFormatException>(() => DownloadFileName.Choose(new string('é', 200), "https://h/x"));
             Assert.Equal(new string('a', 255), DownloadFileName.Choose(new string('a', 255), "https://h/x"));
         }
 

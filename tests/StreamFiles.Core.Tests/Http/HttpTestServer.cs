@@ -235,8 +235,9 @@ namespace StreamFiles.Core.Tests.Http
                 return;
             }
 
-            long? dropAt = resource.DropAfter;
-            long? stallAt = resource.StallAfter;
+            // A fault hits only the response whose bytes include its offset.
+            long? dropAt = resource.DropAfter >= start && resource.DropAfter < start + length && resource.RequestCount >= resource.DropFromRequest ? resource.DropAfter : null;
+            long? stallAt = resource.StallAfter >= start && resource.StallAfter < start + length ? resource.StallAfter : null;
             long sent = 0;
             const int Chunk = 64 * 1024;
             try
@@ -473,6 +474,9 @@ namespace StreamFiles.Core.Tests.Http
 
         /// <summary>Abort the connection once the byte at this offset would be sent.</summary>
         public long? DropAfter { get; set; }
+
+        /// <summary>Requests before this one (counted from 1) never drop: a test can spare the stat's probe.</summary>
+        public int DropFromRequest { get; set; }
 
         /// <summary>Only the first response drops; later ones are whole.</summary>
         public bool DropOnce { get; set; }

@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using System.Text;
+using StreamFiles.Core.Locations;
 using StreamFiles.Core.Operations;
 
 namespace StreamFiles.Core.Storage.Http
@@ -21,7 +22,7 @@ namespace StreamFiles.Core.Storage.Http
         };
 
         /// <summary>
-        /// The name to save a download under. suggested is the Content-Disposition name (raw) or, without one,
+        /// The name to save a download under; LocationFormatException (UnsafeFileName) when there is no safe one. suggested is the Content-Disposition name (raw) or, without one,
         /// the last segment of the URL path (percent-decoded). source names the URL (redacted) in errors.
         /// </summary>
         public static string Choose(string? suggested, string source)
@@ -29,7 +30,7 @@ namespace StreamFiles.Core.Storage.Http
             string? problem = TryMakeSafe(suggested, out string? safe);
             if (problem != null)
             {
-                throw new CommandFailureException(new CommandError(
+                throw new LocationFormatException(new CommandError(
                     "UnsafeFileName",
                     FailureCategory.SecurityError,
                     source,

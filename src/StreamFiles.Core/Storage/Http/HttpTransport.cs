@@ -14,6 +14,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Polly;
 using Polly.Retry;
+using StreamFiles.Core.Locations;
 using StreamFiles.Core.Operations;
 
 namespace StreamFiles.Core.Storage.Http
@@ -121,8 +122,7 @@ namespace StreamFiles.Core.Storage.Http
         }
 
         /// <summary>The URL as it may be shown: scheme, host, port and path (no query, fragment or user info).</summary>
-        public static string Redact(Uri uri) =>
-            uri.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
+        public static string Redact(Uri uri) => UriRedaction.Redact(uri);
 
         /// <summary>
         /// Whether an exception from a request or a body read is worth another try. Only HTTP's own failures

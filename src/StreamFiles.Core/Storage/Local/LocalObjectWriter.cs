@@ -70,8 +70,10 @@ namespace StreamFiles.Core.Storage.Local
                 return null;
             }
 
+            // Preallocation keeps the visible size (fallocate KEEP_SIZE), so an interrupted .partial is as long as
+            // the furthest byte written: shorter than planned is normal, longer means it is not this transfer's.
             LocalFile file = LocalFile.OpenWrite(partial, create: false, length, portable);
-            if (file.Length == length!.Value)
+            if (file.Length <= length!.Value)
             {
                 return file;
             }
@@ -86,7 +88,7 @@ namespace StreamFiles.Core.Storage.Local
         public Task<IReadOnlyList<PartReceipt>> ConfirmPartsAsync(IReadOnlyList<PartReceipt> journaled, CancellationToken cancellationToken)
         {
             IReadOnlyList<PartReceipt> confirmed = _continued
-                ? journaled.Where(p => p.End() <= (_request.Plan.Length ?? 0)).ToList()
+                ? journaled.Where(p => p.End() <= OpenFile().Length).ToList()
                 : (IReadOnlyList<PartReceipt>)Array.Empty<PartReceipt>();
             return Task.FromResult(confirmed);
         }

@@ -8,7 +8,14 @@ config=${CONFIGURATION:-Release}
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
-for tool in sha256sum md5sum python3; do
+# Independent tools the tests compare against: coreutils, python3, gzip are on a fresh machine; xxd is not.
+missing=()
+command -v xxd >/dev/null || missing+=(xxd)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "tests/run.sh: installing ${missing[*]}"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+for tool in sha256sum md5sum python3 gzip xxd; do
   command -v "$tool" >/dev/null || { echo "tests/run.sh: '$tool' is required and missing" >&2; exit 1; }
 done
 

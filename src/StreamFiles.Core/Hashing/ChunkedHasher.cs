@@ -8,12 +8,16 @@ using StreamFiles.Core.Progress;
 namespace StreamFiles.Core.Hashing
 {
     /// <summary>
-    /// Reads a stream once and hashes it with every configured algorithm. Two pooled buffers alternate:
-    /// while the hashers work on one, the next read fills the other, so memory stays at two buffers
-    /// whatever the size of the file.
+    /// Reads a stream once and hashes it with every configured algorithm. A few pooled buffers circulate:
+    /// while the hashers work on some, the next read fills another, so memory stays at a few buffers
+    /// whatever the size of the file — two for one algorithm, up to four when several algorithms hash
+    /// side by side and the faster ones need room to run ahead of the slowest.
     /// </summary>
     public sealed class ChunkedHasher
     {
+        private const int SingleLaneDepth = 2;
+        private const int MultiLaneDepth = 4;
+
         public ChunkedHasher(HashSettings settings) => Settings = settings ?? throw new ArgumentNullException(nameof(settings));
 
         public HashSettings Settings { get; }
@@ -33,31 +37,61 @@ namespace StreamFiles.Core.Hashing
                 throw new ArgumentNullException(nameof(stream));
             }
 
-            byte[] current = ArrayPool<byte>.Shared.Rent(Settings.BufferSize);
-            byte[] next = ArrayPool<byte>.Shared.Rent(Settings.BufferSize);
-            Task hashing = Task.CompletedTask;
             using var hasher = new MultiHasher(Settings);
+            int depth = hasher.LaneCount > 1 ? MultiLaneDepth : SingleLaneDepth;
+            var buffers = new byte[depth][];
+            var hashing = new Task?[depth];
+            var lengths = new int[depth];
             try
             {
-                int read = await ReadFullAsync(stream, current, cancellationToken).ConfigureAwait(false);
-                while (read > 0)
+                for (int i = 0; i < depth; i++)
                 {
-                    hashing = hasher.AppendAsync(current, 0, read);
-                    int nextRead = await ReadFullAsync(stream, next, cancellationToken).ConfigureAwait(false);
-                    await hashing.ConfigureAwait(false);
-                    progress?.Add(read);
-                    (current, next) = (next, current);
-                    read = nextRead;
+                    buffers[i] = ArrayPool<byte>.Shared.Rent(Settings.BufferSize);
+                }
+
+                for (int slot = 0; ; slot = (slot + 1) % depth)
+                {
+                    // The oldest buffer comes back once every lane is done with it.
+                    await Retire(slot).ConfigureAwait(false);
+                    int read = await ReadFullAsync(stream, buffers[slot], cancellationToken).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        break;
+                    }
+
+                    lengths[slot] = read;
+                    hashing[slot] = hasher.AppendAsync(buffers[slot], 0, read);
+                }
+
+                for (int slot = 0; slot < depth; slot++)
+                {
+                    await Retire(slot).ConfigureAwait(false);
                 }
 
                 return hasher.Finish();
             }
             finally
             {
-                // A read may fail while a hash task still uses a buffer: never return it to the pool under it.
-                await SafeWait(hashing).ConfigureAwait(false);
-                ArrayPool<byte>.Shared.Return(current);
-                ArrayPool<byte>.Shared.Return(next);
+                // A read may fail while hash tasks still use buffers: never return one to the pool under them.
+                for (int i = 0; i < depth; i++)
+                {
+                    await SafeWait(hashing[i]).ConfigureAwait(false);
+                    if (buffers[i] != null)
+                    {
+                        ArrayPool<byte>.Shared.Return(buffers[i]);
+                    }
+                }
+            }
+
+            async Task Retire(int slot)
+            {
+                Task? pending = hashing[slot];
+                if (pending != null)
+                {
+                    await pending.ConfigureAwait(false);
+                    hashing[slot] = null;
+                    progress?.Add(lengths[slot]);
+                }
             }
         }
 
@@ -81,8 +115,13 @@ namespace StreamFiles.Core.Hashing
             return total;
         }
 
-        private static async Task SafeWait(Task task)
+        private static async Task SafeWait(Task? task)
         {
+            if (task is null)
+            {
+                return;
+            }
+
             try
             {
                 await task.ConfigureAwait(false);

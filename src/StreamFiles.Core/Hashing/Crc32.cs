@@ -10,7 +10,8 @@ namespace StreamFiles.Core.Hashing
 {
     /// <summary>
     /// CRC-32 (IEEE 802.3) and CRC-32C (Castagnoli), as S3 and most tools define them: reflected,
-    /// initial value and final XOR 0xFFFFFFFF. CRC-32C uses the CPU's CRC instruction where there is one.
+    /// initial value and final XOR 0xFFFFFFFF. CRC-32C uses the CPU's CRC instruction where there is one;
+    /// CRC-32 uses carry-less multiplication (x86) or the CRC instruction (Arm).
     /// </summary>
     public sealed class Crc32
     {
@@ -42,9 +43,14 @@ namespace StreamFiles.Core.Hashing
         public static byte[] ToBigEndianBytes(uint value) =>
             new[] { (byte)(value >> 24), (byte)(value >> 16), (byte)(value >> 8), (byte)value };
 
-        private static uint UpdateIeee(uint crc, ReadOnlySpan<byte> data)
+        internal static uint UpdateIeee(uint crc, ReadOnlySpan<byte> data)
         {
 #if NET8_0_OR_GREATER
+            if (Crc32Folding.IsSupported)
+            {
+                return Crc32Folding.Update(crc, data);
+            }
+
             if (Crc32.Arm64IsSupported)
             {
                 return UpdateArmIeee(crc, data);
@@ -52,6 +58,9 @@ namespace StreamFiles.Core.Hashing
 #endif
             return Crc32Tables.Update(Crc32Tables.Ieee, crc, data);
         }
+
+        internal static uint UpdateIeeePortable(uint crc, ReadOnlySpan<byte> data) =>
+            Crc32Tables.Update(Crc32Tables.Ieee, crc, data);
 
         internal static uint UpdateCastagnoli(uint crc, ReadOnlySpan<byte> data)
         {

@@ -25,7 +25,7 @@ namespace StreamFiles.Core.Operations
         private readonly SortedDictionary<long, Outcome> _reorder = new SortedDictionary<long, Outcome>();
         private readonly ProgressTracker _tracker;
         private readonly Stopwatch _clock = Stopwatch.StartNew();
-        private TimeSpan _lastProgress;
+        private TimeSpan? _lastProgress; // null: none yet, so the first drain shows the bar at once
         private TimeSpan _lastStatus;
         private bool _progressShown;
         private bool _closed;
@@ -40,7 +40,7 @@ namespace StreamFiles.Core.Operations
             _settings = settings ?? throw new ArgumentNullException(nameof(settings));
             _cancellationToken = cancellationToken;
             _slots = new SemaphoreSlim(settings.ThrottleLimit, settings.ThrottleLimit);
-            _tracker = new ProgressTracker(activity);
+            _tracker = new ProgressTracker(activity, keepFinishedRows: settings.ReportProgress);
         }
 
         public OperationSettings Settings => _settings;
@@ -139,14 +139,14 @@ namespace StreamFiles.Core.Operations
             }
 
             TimeSpan now = _clock.Elapsed;
-            bool progressDue = _settings.ReportProgress && (!_progressShown || now - _lastProgress >= _settings.ProgressInterval);
+            bool progressDue = _settings.ReportProgress && (_lastProgress is null || now - _lastProgress.Value >= _settings.ProgressInterval);
             bool statusDue = _settings.StatusInterval.HasValue && now - _lastStatus >= _settings.StatusInterval.Value;
             if (!progressDue && !statusDue)
             {
                 return;
             }
 
-            ProgressReport report = _tracker.Sample();
+            ProgressReport report = _tracker.Sample(final: false, takeFinishedRows: progressDue);
             if (progressDue)
             {
                 _lastProgress = now;
@@ -227,9 +227,20 @@ namespace StreamFiles.Core.Operations
             }
 
             _tracker.Finish(tracked);
-            Interlocked.Decrement(ref _running);
+
+            // The outcome goes out before the item stops counting as running: once Complete sees no item
+            // running, its last Drain must find every outcome.
+            _outbox.Enqueue(outcome);
             _slots.Release();
-            Post(outcome);
+            Interlocked.Decrement(ref _running);
+            try
+            {
+                _wake.Set();
+            }
+            catch (ObjectDisposedException)
+            {
+                // Complete returned and the host disposed the batch in between; nobody is waiting.
+            }
         }
 
         private void Post(Outcome outcome)

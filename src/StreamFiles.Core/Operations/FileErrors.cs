@@ -18,6 +18,11 @@ namespace StreamFiles.Core.Operations
             new CommandError("PathIsDirectory", FailureCategory.InvalidArgument, path,
                 $"'{path}' is a directory, not a file. Name the files in it, for example '{Path.Combine(path, "*")}'.");
 
+        /// <summary>A path the file system refuses to parse: empty, a NUL character, too long, a bad drive.</summary>
+        public static CommandError InvalidPath(string path, Exception exception) =>
+            new CommandError("InvalidPath", FailureCategory.InvalidArgument, path,
+                $"'{path}' is not a valid file path: {exception.Message}", exception);
+
         public static bool IsDiskFull(IOException exception) =>
             exception.HResult == WindowsDiskFull || exception.HResult == WindowsHandleDiskFull || exception.HResult == UnixNoSpace;
 

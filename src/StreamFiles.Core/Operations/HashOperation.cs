@@ -44,7 +44,17 @@ namespace StreamFiles.Core.Operations
                 return request.ExplicitPath ? throw new CommandFailureException(FileErrors.IsDirectory(path)) : null;
             }
 
-            var file = new FileInfo(path);
+            FileInfo file;
+            try
+            {
+                file = new FileInfo(path);
+            }
+            catch (Exception exception) when (exception is ArgumentException || exception is NotSupportedException || exception is PathTooLongException)
+            {
+                // One bad input fails its item, not the whole batch (and the host's pipeline with it).
+                throw new CommandFailureException(FileErrors.InvalidPath(path, exception));
+            }
+
             if (!file.Exists)
             {
                 throw new CommandFailureException(FileErrors.NotFound(path));

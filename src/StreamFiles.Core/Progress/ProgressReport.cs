@@ -10,6 +10,8 @@ namespace StreamFiles.Core.Progress
     /// </summary>
     public sealed class ProgressReport
     {
+        private const double MaxRemainingSeconds = 365.0 * 24 * 3600;
+
         internal ProgressReport(
             string activity,
             int itemsSubmitted,
@@ -56,10 +58,23 @@ namespace StreamFiles.Core.Progress
         public int PercentComplete =>
             InputComplete && BytesTotal > 0 ? (int)Math.Min(100, BytesDone * 100 / BytesTotal) : -1;
 
-        public TimeSpan? Remaining =>
-            InputComplete && BytesPerSecond > 0 && BytesTotal >= BytesDone
-                ? TimeSpan.FromSeconds((BytesTotal - BytesDone) / BytesPerSecond)
-                : (TimeSpan?)null;
+        public TimeSpan? Remaining => InputComplete ? TimeLeft(BytesTotal - BytesDone, BytesPerSecond) : null;
+
+        /// <summary>
+        /// Bytes left at a rate, or null when that says nothing: no rate yet, or one so low (a stalled
+        /// transfer's smoothed rate decays towards zero) that the answer is beyond a year, and beyond
+        /// what TimeSpan holds soon after.
+        /// </summary>
+        internal static TimeSpan? TimeLeft(long bytesLeft, double bytesPerSecond)
+        {
+            if (bytesLeft < 0 || !(bytesPerSecond > 0))
+            {
+                return null;
+            }
+
+            double seconds = bytesLeft / bytesPerSecond;
+            return seconds <= MaxRemainingSeconds ? TimeSpan.FromSeconds(seconds) : null;
+        }
 
         public string StatusText
         {
@@ -108,10 +123,7 @@ namespace StreamFiles.Core.Progress
         public int PercentComplete =>
             Length.HasValue && Length.Value > 0 ? (int)Math.Min(100, BytesDone * 100 / Length.Value) : -1;
 
-        public TimeSpan? Remaining =>
-            Length.HasValue && BytesPerSecond > 0 && Length.Value >= BytesDone
-                ? TimeSpan.FromSeconds((Length.Value - BytesDone) / BytesPerSecond)
-                : (TimeSpan?)null;
+        public TimeSpan? Remaining => Length.HasValue ? ProgressReport.TimeLeft(Length.Value - BytesDone, BytesPerSecond) : null;
 
         public string StatusText
         {

@@ -13,6 +13,7 @@ namespace StreamFiles.Core.Progress
     {
         private readonly object _gate = new object();
         private readonly string _activity;
+        private readonly bool _keepFinishedRows;
         private readonly List<TrackedItem> _running = new List<TrackedItem>();
         private readonly List<ItemProgressReport> _justFinished = new List<ItemProgressReport>();
         private readonly SortedSet<int> _freeSlots = new SortedSet<int>();
@@ -27,7 +28,21 @@ namespace StreamFiles.Core.Progress
         private double _lastSampleSeconds;
         private double _rate;
 
-        public ProgressTracker(string activity) => _activity = activity;
+        public ProgressTracker(string activity)
+            : this(activity, keepFinishedRows: true)
+        {
+        }
+
+        /// <param name="activity">What the reports call the batch.</param>
+        /// <param name="keepFinishedRows">
+        /// False when nobody displays item rows: a finished item then leaves nothing behind, so a batch of
+        /// millions of files runs in constant memory.
+        /// </param>
+        internal ProgressTracker(string activity, bool keepFinishedRows)
+        {
+            _activity = activity;
+            _keepFinishedRows = keepFinishedRows;
+        }
 
         public TrackedItem Start(string name, long? length)
         {
@@ -80,6 +95,11 @@ namespace StreamFiles.Core.Progress
                 }
 
                 _freeSlots.Add(item.Slot);
+                if (!_keepFinishedRows)
+                {
+                    return;
+                }
+
                 _justFinished.Add(new ItemProgressReport(item.Slot, item.Name, done, item.Length, Rate(item, done), completed: true));
             }
         }
@@ -106,15 +126,29 @@ namespace StreamFiles.Core.Progress
             }
         }
 
-        public ProgressReport Sample(bool final = false)
+        /// <summary>
+        /// A snapshot. Each finished item appears (Completed) in exactly one report, the next one taken.
+        /// </summary>
+        public ProgressReport Sample(bool final = false) => Sample(final, takeFinishedRows: true);
+
+        /// <param name="final">The last report of the batch: running items are reported as completed.</param>
+        /// <param name="takeFinishedRows">
+        /// False for a sample nobody displays row by row (a status line): finished items stay for the next
+        /// report that is displayed, so that it can close their rows.
+        /// </param>
+        internal ProgressReport Sample(bool final, bool takeFinishedRows)
         {
             lock (_gate)
             {
                 double now = _clock.Elapsed.TotalSeconds;
                 long done = _bytesOfFinished;
-                var items = new List<ItemProgressReport>(_running.Count + _justFinished.Count);
-                items.AddRange(_justFinished);
-                _justFinished.Clear();
+                var items = new List<ItemProgressReport>(_running.Count + (takeFinishedRows ? _justFinished.Count : 0));
+                if (takeFinishedRows || final)
+                {
+                    items.AddRange(_justFinished);
+                    _justFinished.Clear();
+                }
+
                 foreach (TrackedItem item in _running)
                 {
                     long itemDone = item.Counter.Value;

@@ -50,6 +50,12 @@ namespace StreamFiles.Core
             decimal value = number;
             for (int i = 0; i < power; i++)
             {
+                // Stop before decimal itself overflows (it would throw, and TryParse must not).
+                if (value > long.MaxValue)
+                {
+                    return false;
+                }
+
                 value *= 1024;
             }
 

@@ -1,0 +1,68 @@
+using System;
+using System.Threading.Tasks;
+using StreamFiles.Core.Hashing;
+using StreamFiles.Core.Tests.TestSupport;
+
+namespace StreamFiles.Core.Tests.Hashing
+{
+    /// <summary>
+    /// The S3 multipart ETag, md5(md5(part 1) || … || md5(part N)) + "-N", against the same rule carried
+    /// out by split, md5sum and xxd; a single part is a plain PutObject whose ETag is the file's MD5.
+    /// </summary>
+    public sealed class S3ETagTests : IDisposable
+    {
+        // Split into parts, MD5 each, concatenate the binary digests, MD5 that, append the part count.
+        private const string ExpectedETagScript = @"
+cd ""$1""
+split -b ""$3"" -a 6 -d ""$2"" part.
+n=$(find . -maxdepth 1 -name 'part.*' | wc -l)
+if [ ""$n"" -le 1 ]; then
+  md5sum < ""$2"" | cut -c1-32
+else
+  for f in part.*; do md5sum < ""$f"" | cut -c1-32; done | xxd -r -p | md5sum | cut -c1-32 | sed ""s/\$/-$n/""
+fi
+rm -f part.*";
+
+        private readonly TempDirectory _temp = new TempDirectory();
+
+        [Theory]
+        [InlineData(0, 65536, 16384)]              // nothing: the MD5 of nothing
+        [InlineData(1, 65536, 16384)]
+        [InlineData(65535, 65536, 16384)]          // one part short of full
+        [InlineData(65536, 65536, 16384)]          // exactly one part: plain MD5
+        [InlineData(65537, 65536, 16384)]          // one part and one byte
+        [InlineData(3 * 65536, 65536, 16384)]      // exactly three parts, no empty fourth
+        [InlineData((3 * 65536) + 1, 65536, 16384)]
+        [InlineData((7 * 5000) + 1, 5000, 8192)]   // parts smaller than the buffer
+        [InlineData(7 * 5000, 5000, 4096)]         // parts that straddle buffers
+        public async Task ETag_matches_the_shell_computation(long size, long partSize, int bufferSize)
+        {
+            string path = _temp.WriteRandom("object.bin", size);
+            string work = _temp.File("parts");
+            System.IO.Directory.CreateDirectory(work);
+
+            FileHashResult result = await TestHashing.HashFileAsync(path, partSize, bufferSize, includeChunkHashes: false, ChecksumAlgorithm.S3ETag);
+
+            string expected = ExternalTool.Bash(ExpectedETagScript, work, path, partSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(expected.ToUpperInvariant(), result.Hash);
+        }
+
+        [Fact]
+        public async Task ETag_of_the_default_part_size_with_several_parts()
+        {
+            long size = (2 * HashSettings.DefaultChunkSize) + 999;
+            string path = _temp.WriteRandom("object.bin", size);
+            string work = _temp.File("parts");
+            System.IO.Directory.CreateDirectory(work);
+
+            FileHashResult result = await TestHashing.HashFileAsync(path, ChecksumAlgorithm.S3ETag, ChecksumAlgorithm.MD5);
+
+            string expected = ExternalTool.Bash(ExpectedETagScript, work, path, HashSettings.DefaultChunkSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.EndsWith("-3", expected);
+            Assert.Equal(expected.ToUpperInvariant(), result.Hash);
+            Assert.Equal(ExternalTool.CoreutilsDigest("md5sum", path), result.Hashes["MD5"]);
+        }
+
+        public void Dispose() => _temp.Dispose();
+    }
+}

@@ -83,7 +83,7 @@ namespace StreamFiles.Core.Tests.Locations
         {
             var error = Assert.Throws<LocationFormatException>(() => Location.Parse(text)).Error;
             Assert.Equal("InvalidLocation", error.Condition);
-            Assert.Equal(Operations.FailureCategory.InvalidArgument, error.Category);
+            Assert.Equal(StreamFiles.Core.Operations.FailureCategory.InvalidArgument, error.Category);
             Assert.Contains(problem, error.Message, StringComparison.Ordinal);
             Assert.Contains("'" + text + "'", error.Message, StringComparison.Ordinal);
         }
@@ -150,7 +150,7 @@ namespace StreamFiles.Core.Tests.Locations
         {
             var error = Assert.Throws<LocationFormatException>(() => Location.Parse("/data/out/").Child(relative)).Error;
             Assert.Equal("UnsafeRelativePath", error.Condition);
-            Assert.Equal(Operations.FailureCategory.SecurityError, error.Category);
+            Assert.Equal(StreamFiles.Core.Operations.FailureCategory.SecurityError, error.Category);
         }
 
         [Fact]

@@ -37,8 +37,8 @@ namespace StreamFiles.Core.Tests.Http
         private static CapturingSink Run(TransferDirection direction, IEnumerable<string> sources, string destination, HttpSettings? settings = null, TransferOptions? options = null)
         {
             var sink = new CapturingSink();
-            using var http = new HttpStorage(settings ?? HttpTransportTests.Fast(), sink.WriteVerbose);
-            StorageRegistry registry = StorageRegistry.CreateDefault().Register(LocationKind.Http, http);
+            TransferOperation? running = null;
+            StorageRegistry registry = StorageRegistry.CreateDefault().RegisterHttp(settings ?? HttpTransportTests.Fast(), message => running?.PostVerbose(message));
             using var operation = new TransferOperation(
                 direction,
                 Location.Parse(destination),
@@ -47,6 +47,7 @@ namespace StreamFiles.Core.Tests.Http
                 new OperationSettings(4, reportProgress: true, progressInterval: TimeSpan.FromMilliseconds(1), statusInterval: TimeSpan.FromMilliseconds(1)),
                 CancellationToken.None,
                 registry);
+            running = operation;
             foreach (string source in sources)
             {
                 operation.SubmitSource(new TransferRequest(source), sink);
@@ -150,7 +151,7 @@ namespace StreamFiles.Core.Tests.Http
 
             Assert.Equal(3, sink.Errors.Count);
             Assert.Equal(content, File.ReadAllBytes(_temp.File("ok.bin")));
-            Assert.NotEmpty(sink.Verbose);
+            Assert.Contains(sink.Verbose, line => line.Contains("Retry 1 of 1", StringComparison.Ordinal));
             Assert.NotEmpty(sink.Progress);
             string everything = sink.Everything();
             Assert.Contains(_server.Url("/signed/ok.bin").ToString(), everything, StringComparison.Ordinal);

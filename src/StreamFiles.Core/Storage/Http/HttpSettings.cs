@@ -100,6 +100,21 @@ namespace StreamFiles.Core.Storage.Http
 
         public static HttpSettings Default { get; } = new HttpSettings();
 
+        /// <summary>
+        /// Reads a header given as "Name: value" (the CLI's --header, as curl writes it). The message of a
+        /// refusal never repeats the value, which may be a token.
+        /// </summary>
+        public static KeyValuePair<string, string> ParseHeader(string text)
+        {
+            int colon = text?.IndexOf(':') ?? -1;
+            if (colon <= 0)
+            {
+                throw new ArgumentException("A header is written as 'Name: value', for example 'Authorization: Bearer <token>'.", nameof(text));
+            }
+
+            return new KeyValuePair<string, string>(text!.Substring(0, colon).Trim(), text.Substring(colon + 1).Trim());
+        }
+
         /// <summary>Extra request headers (an API key, an Authorization token); never shown anywhere.</summary>
         public IReadOnlyDictionary<string, string> Headers { get; }
 

@@ -261,6 +261,10 @@ namespace StreamFiles.Core.Tests.Http
                         await response.Body.WriteAsync(content.AsMemory((int)absolute, n), context.RequestAborted).ConfigureAwait(false);
                         sent += n;
                         resource.AddServed(n);
+                        if (resource.ChunkDelay > TimeSpan.Zero)
+                        {
+                            await Task.Delay(resource.ChunkDelay, context.RequestAborted).ConfigureAwait(false);
+                        }
                     }
 
                     if (dropAt.HasValue && start + sent >= dropAt.Value && sent < length)
@@ -485,6 +489,9 @@ namespace StreamFiles.Core.Tests.Http
 
         /// <summary>Stop sending (but keep the connection) at this offset.</summary>
         public long? StallAfter { get; set; }
+
+        /// <summary>A pause after every 64 KiB sent: a slow server, so a test can interrupt a transfer mid-way.</summary>
+        public TimeSpan ChunkDelay { get; set; }
 
         /// <summary>Content-Length announces this many bytes more than are sent, then the connection closes.</summary>
         public long ExtraClaimedLength { get; set; }

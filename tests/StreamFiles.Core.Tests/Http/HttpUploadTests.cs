@@ -74,6 +74,20 @@ namespace StreamFiles.Core.Tests.Http
         }
 
         [Fact]
+        public async Task An_empty_file_is_put_as_an_empty_body()
+        {
+            string file = _temp.File("empty.bin");
+            File.WriteAllBytes(file, Array.Empty<byte>());
+            _server.AcceptUploads("/empty.bin");
+
+            TransferResult result = await UploadAsync(file, _server.Url("/empty.bin"), HttpTransportTests.Fast());
+
+            Assert.Equal(TransferStatus.Completed, result.Status);
+            Assert.Empty(_server.Uploads["/empty.bin"]);
+            Assert.Equal("0", _server.RequestsTo("/empty.bin").Single().Header("Content-Length"));
+        }
+
+        [Fact]
         public async Task A_busy_server_gets_the_body_again()
         {
             string file = _temp.RandomFile("retry.bin", 2 * 1024 * 1024);

@@ -23,6 +23,9 @@ namespace StreamFiles.Core.Resume
     public sealed class ResumeJournal
     {
         public const string Suffix = ".journal";
+
+        /// <summary>Overrides where journals of non-file destinations live (default: local application data).</summary>
+        public const string StateDirectoryVariable = "STREAMFILES_STATE_DIR";
         private const string Magic = "streamfiles-resume 1";
 
         private readonly object _gate = new object();
@@ -85,7 +88,12 @@ namespace StreamFiles.Core.Resume
                 return file.Path + LocalObjectWriter.PartialSuffix + Suffix;
             }
 
-            string root = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData);
+            string? root = Environment.GetEnvironmentVariable(StateDirectoryVariable);
+            if (string.IsNullOrEmpty(root))
+            {
+                root = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData);
+            }
+
             if (string.IsNullOrEmpty(root))
             {
                 root = Path.GetTempPath();
@@ -93,7 +101,7 @@ namespace StreamFiles.Core.Resume
 
             using var sha = SHA256.Create();
             string name = Hex.Encode(sha.ComputeHash(Encoding.UTF8.GetBytes(destination.Display))).Substring(0, 32).ToLowerInvariant();
-            return Path.Combine(root, "StreamFiles", "journals", name + Suffix);
+            return Path.Combine(root!, "StreamFiles", "journals", name + Suffix);
         }
 
         public void Record(PartReceipt part)

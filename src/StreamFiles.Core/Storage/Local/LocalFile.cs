@@ -18,6 +18,9 @@ namespace StreamFiles.Core.Storage.Local
     {
         public abstract long Length { get; }
 
+        /// <summary>Sets the length (extending with zeros where the file system allows a sparse extension).</summary>
+        public abstract void SetLength(long length);
+
         public abstract ValueTask<int> ReadAtAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken);
 
         public abstract ValueTask WriteAtAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
@@ -48,14 +51,32 @@ namespace StreamFiles.Core.Storage.Local
 #if NET8_0_OR_GREATER
             if (!portable)
             {
-                SafeFileHandle handle = File.OpenHandle(
-                    path,
-                    create ? FileMode.Create : FileMode.Open,
-                    FileAccess.ReadWrite,
-                    FileShare.None,
-                    FileOptions.None,
-                    preallocationSize: create && length.HasValue ? length.Value : 0);
-                return new RandomAccessFile(handle);
+                SafeFileHandle handle;
+                try
+                {
+                    handle = File.OpenHandle(
+                        path,
+                        create ? FileMode.Create : FileMode.Open,
+                        FileAccess.ReadWrite,
+                        FileShare.None,
+                        FileOptions.None,
+                        preallocationSize: create && length.HasValue ? length.Value : 0);
+                }
+                catch (IOException e) when (create && length.HasValue && IsShortOfSpace(path, length.Value))
+                {
+                    // .NET reports a failed preallocation without the OS error code: say what it was.
+                    throw new DiskFullException(e.Message, e);
+                }
+
+                var file = new RandomAccessFile(handle);
+                if (create && length.HasValue && length.Value > 0)
+                {
+                    // Preallocation reserves the blocks but leaves the length at 0: give the file its final
+                    // length too, so a rerun can tell how much of it exists.
+                    file.SetLength(length.Value);
+                }
+
+                return file;
             }
 #endif
             var stream = new FileStream(path, create ? FileMode.Create : FileMode.Open, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.Asynchronous);
@@ -76,6 +97,19 @@ namespace StreamFiles.Core.Storage.Local
             return new StreamFile(stream);
         }
 
+        private static bool IsShortOfSpace(string path, long length)
+        {
+            try
+            {
+                string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
+                return directory != null && new DriveInfo(directory).AvailableFreeSpace < length;
+            }
+            catch (Exception e) when (e is IOException || e is ArgumentException || e is UnauthorizedAccessException)
+            {
+                return false;
+            }
+        }
+
 #if NET8_0_OR_GREATER
         private sealed class RandomAccessFile : LocalFile
         {
@@ -84,6 +118,8 @@ namespace StreamFiles.Core.Storage.Local
             public RandomAccessFile(SafeFileHandle handle) => _handle = handle;
 
             public override long Length => RandomAccess.GetLength(_handle);
+
+            public override void SetLength(long length) => RandomAccess.SetLength(_handle, length);
 
             public override ValueTask<int> ReadAtAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken) =>
                 RandomAccess.ReadAsync(_handle, buffer, offset, cancellationToken);
@@ -117,6 +153,8 @@ namespace StreamFiles.Core.Storage.Local
             public StreamFile(FileStream stream) => _stream = stream;
 
             public override long Length => _stream.Length;
+
+            public override void SetLength(long length) => _stream.SetLength(length);
 
             public override async ValueTask<int> ReadAtAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken)
             {

@@ -20,16 +20,16 @@ namespace StreamFiles.Core.Storage.Local
         private readonly WriteRequest _request;
         private readonly string _finalPath;
         private readonly string _partialPath;
-        private readonly bool _continued;
+        private readonly long _continuedLength;
         private LocalFile? _file;
 
-        private LocalObjectWriter(WriteRequest request, string finalPath, string partialPath, LocalFile file, bool continued)
+        private LocalObjectWriter(WriteRequest request, string finalPath, string partialPath, LocalFile file, long continuedLength)
         {
             _request = request;
             _finalPath = finalPath;
             _partialPath = partialPath;
             _file = file;
-            _continued = continued;
+            _continuedLength = continuedLength;
         }
 
         public string? ResumeToken => null;
@@ -42,10 +42,10 @@ namespace StreamFiles.Core.Storage.Local
             long? length = request.Plan.Length;
             if (request.Resume)
             {
-                LocalFile? existing = TryOpenExisting(partial, length, portable);
+                (LocalFile? existing, long existingLength) = TryOpenExisting(partial, length, portable);
                 if (existing != null)
                 {
-                    return new LocalObjectWriter(request, finalPath, partial, existing, continued: true);
+                    return new LocalObjectWriter(request, finalPath, partial, existing, existingLength);
                 }
             }
 
@@ -54,32 +54,39 @@ namespace StreamFiles.Core.Storage.Local
             {
                 file = LocalFile.OpenWrite(partial, create: true, length, portable);
             }
-            catch (DirectoryNotFoundException)
+            catch (IOException e) when (e is DirectoryNotFoundException || e is FileNotFoundException)
             {
                 // The first file of a new directory: create the tree (cheaper than checking before every file).
+                // Creating a file can only be "not found" for its directory; .NET says FileNotFound when another
+                // file's transfer created the directory between the failed open and its own check.
                 Directory.CreateDirectory(Path.GetDirectoryName(finalPath)!);
                 file = LocalFile.OpenWrite(partial, create: true, length, portable);
             }
-            return new LocalObjectWriter(request, finalPath, partial, file, continued: false);
+            return new LocalObjectWriter(request, finalPath, partial, file, continuedLength: 0);
         }
 
-        private static LocalFile? TryOpenExisting(string partial, long? length, bool portable)
+        /// <summary>Opens the .partial an earlier run left, if there is one no longer than expected; returns how much of it exists.</summary>
+        private static (LocalFile? File, long Length) TryOpenExisting(string partial, long? length, bool portable)
         {
             if (!length.HasValue || !System.IO.File.Exists(partial))
             {
-                return null;
+                return (null, 0);
             }
 
-            // Preallocation keeps the visible size (fallocate KEEP_SIZE), so an interrupted .partial is as long as
-            // the furthest byte written: shorter than planned is normal, longer means it is not this transfer's.
             LocalFile file = LocalFile.OpenWrite(partial, create: false, length, portable);
-            if (file.Length <= length!.Value)
+            long existing = file.Length;
+            if (existing > length!.Value)
             {
-                return file;
+                file.Dispose();
+                return (null, 0);
             }
 
-            file.Dispose();
-            return null;
+            if (existing < length.Value)
+            {
+                file.SetLength(length.Value);
+            }
+
+            return (file, existing);
         }
 
         public ValueTask WriteAtAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
@@ -87,9 +94,9 @@ namespace StreamFiles.Core.Storage.Local
 
         public Task<IReadOnlyList<PartReceipt>> ConfirmPartsAsync(IReadOnlyList<PartReceipt> journaled, CancellationToken cancellationToken)
         {
-            IReadOnlyList<PartReceipt> confirmed = _continued
-                ? journaled.Where(p => p.End() <= OpenFile().Length).ToList()
-                : (IReadOnlyList<PartReceipt>)Array.Empty<PartReceipt>();
+            // Parts beyond what the .partial held were never written (a file not yet extended); the engine
+            // re-reads the rest and keeps the parts whose CRC still matches.
+            IReadOnlyList<PartReceipt> confirmed = journaled.Where(p => p.End() <= _continuedLength).ToList();
             return Task.FromResult(confirmed);
         }
 

@@ -1,0 +1,482 @@
+using System;
+using System.IO;
+using System.Linq;
+using StreamFiles.Core.Hashing;
+using StreamFiles.Core.Operations;
+using StreamFiles.Core.Tests.Support;
+using StreamFiles.Core.Tests.Transfers.Support;
+using StreamFiles.Core.Transfers;
+
+namespace StreamFiles.Core.Tests.Transfers
+{
+    /// <summary>Send/Receive between local paths: content checked with sha256sum and cmp, metadata with stat.</summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public sealed class LocalTransferTests : IDisposable
+    {
+        private const int KiB = 1024;
+        private const int MiB = 1024 * 1024;
+        private readonly TempDirectory _dir = new TempDirectory();
+
+        public void Dispose() => _dir.Dispose();
+
+        /// <summary>A random file at a relative path, its directories created.</summary>
+        private string MakeFile(string relative, long length, int seed = 1)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(_dir.File(relative))!);
+            return _dir.RandomFile(relative, length, seed);
+        }
+
+        private static string ExpectedHash(string path, ChecksumAlgorithm algorithm, long chunkSize = 8 * MiB) =>
+            new ChunkedHasher(new HashSettings(new[] { algorithm }, chunkSize)).HashFileAsync(path).GetAwaiter().GetResult().Hash;
+
+        [Fact]
+        public void CopiesAFileToANewNameWithItsTimeAndMode()
+        {
+            string source = _dir.RandomFile("source.bin", 3 * MiB + 17);
+            File.SetLastWriteTimeUtc(source, new DateTime(2021, 3, 4, 5, 6, 7, DateTimeKind.Utc).AddTicks(1234567));
+            File.SetUnixFileMode(source, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
+            string destination = _dir.File("copy.bin");
+
+            CollectingSink sink = TransferHarness.Run(new[] { source }, destination);
+
+            Assert.Empty(sink.Errors);
+            TransferResult result = Assert.Single(sink.Transfers);
+            Assert.Equal(TransferStatus.Completed, result.Status);
+            Assert.Equal(source, result.Source);
+            Assert.Equal(destination, result.Destination);
+            Assert.Equal(3 * MiB + 17, result.Length);
+            Assert.Equal(3 * MiB + 17, result.BytesTransferred);
+            Assert.Equal("CRC32C", result.Algorithm);
+            Assert.Equal(ExpectedHash(source, ChecksumAlgorithm.CRC32C), result.Hash);
+            Assert.Equal(1, result.Attempts);
+            Assert.Null(result.Error);
+            Assert.True(result.BytesPerSecond > 0);
+            Assert.Equal(Coreutils.Sha256Sum(source), Coreutils.Sha256Sum(destination));
+            Assert.Equal(File.GetLastWriteTimeUtc(source), File.GetLastWriteTimeUtc(destination));
+            Assert.Equal(File.GetUnixFileMode(source), File.GetUnixFileMode(destination));
+            Assert.Equal(new[] { "copy.bin", "source.bin" }, Directory.GetFileSystemEntries(_dir.Path).Select(Path.GetFileName).OrderBy(n => n, StringComparer.Ordinal));
+            Assert.Single(sink.Questions);
+        }
+
+        [Fact]
+        public void CopiesIntoAnExistingDirectoryUnderTheSourceName()
+        {
+            string source = _dir.RandomFile("a file with spaces ☃.bin", 100 * KiB);
+            Directory.CreateDirectory(_dir.File("out"));
+            CollectingSink sink = TransferHarness.Run(new[] { source }, _dir.File("out"));
+            Assert.Empty(sink.Errors);
+            Assert.True(Coreutils.Same(source, _dir.File("out/a file with spaces ☃.bin")));
+        }
+
+        [Fact]
+        public void ATrailingSeparatorMakesANewDirectory()
+        {
+            string source = _dir.RandomFile("a.bin", 10);
+            CollectingSink sink = TransferHarness.Run(new[] { source }, _dir.File("new/dir") + "/");
+            Assert.Empty(sink.Errors);
+            Assert.True(Coreutils.Same(source, _dir.File("new/dir/a.bin")));
+        }
+
+        [Theory]
+        [InlineData(0L)]
+        [InlineData(1L)]
+        [InlineData(64 * KiB - 1)]
+        [InlineData(64 * KiB)]
+        [InlineData(64 * KiB + 1)]
+        [InlineData(4 * 64 * KiB)]
+        [InlineData(4 * 64 * KiB - 1)]
+        [InlineData(4 * 64 * KiB + 1)]
+        [InlineData(40 * 64 * KiB + 123)]
+        public void PartBoundariesAndEmptyFiles(long length)
+        {
+            string source = _dir.RandomFile("s.bin", length, seed: (int)length);
+            var options = new TransferOptions(partSize: 64 * KiB, concurrency: 4, bufferSize: 64 * KiB);
+            CollectingSink sink = TransferHarness.Run(new[] { source }, _dir.File("d.bin"), options);
+            Assert.Empty(sink.Errors);
+            TransferResult result = Assert.Single(sink.Transfers);
+            Assert.Equal(Math.Max(1, (length + 64 * KiB - 1) / (64 * KiB)), result.Parts);
+            Assert.Equal(ExpectedHash(source, ChecksumAlgorithm.CRC32C), result.Hash);
+            Assert.Equal(length, new FileInfo(_dir.File("d.bin")).Length);
+            Assert.Equal(Coreutils.Sha256Sum(source), Coreutils.Sha256Sum(_dir.File("d.bin")));
+        }
+
+        [Theory]
+        [InlineData(ChecksumAlgorithm.SHA256)]
+        [InlineData(ChecksumAlgorithm.SHA1)]
+        [InlineData(ChecksumAlgorithm.SHA384)]
+        [InlineData(ChecksumAlgorithm.SHA512)]
+        [InlineData(ChecksumAlgorithm.MD5)]
+        [InlineData(ChecksumAlgorithm.CRC32)]
+        [InlineData(ChecksumAlgorithm.CRC32C)]
+        [InlineData(ChecksumAlgorithm.S3ETag)]
+        public void EveryAlgorithmGivesTheWholeFileValueWithPartsInParallel(ChecksumAlgorithm algorithm)
+        {
+            string source = _dir.RandomFile("s.bin", 5 * MiB + 77);
+            var options = new TransferOptions(partSize: 256 * KiB, concurrency: 6, checksum: algorithm, bufferSize: 64 * KiB);
+            CollectingSink sink = TransferHarness.Run(new[] { source }, _dir.File("d.bin"), options);
+            Assert.Empty(sink.Errors);
+            TransferResult result = Assert.Single(sink.Transfers);
+            Assert.Equal(algorithm.ToString(), result.Algorithm);
+            Assert.Equal(ExpectedHash(source, algorithm, chunkSize: 256 * KiB), result.Hash);
+            Assert.True(Coreutils.Same(source, _dir.File("d.bin")));
+            if (algorithm == ChecksumAlgorithm.SHA256)
+            {
+                Assert.Equal(Coreutils.Sha256Sum(source), result.Hash);
+            }
+        }
+
+        [Fact]
+        public void Crc32MatchesZlib()
+        {
+            string source = _dir.RandomFile("s.bin", 2 * MiB + 3);
+            CollectingSink sink = TransferHarness.Run(new[] { source }, _dir.File("d.bin"), new TransferOptions(partSize: 64 * KiB, checksum: ChecksumAlgorithm.CRC32));
+            string zlib = ProcessRunner.Shell($"python3 -c \"import zlib,sys;print('%08X' % zlib.crc32(open(sys.argv[1],'rb').read()))\" {Coreutils.Quote(source)}").Trim();
+            Assert.Equal(zlib, Assert.Single(sink.Transfers).Hash);
+        }
+
+        [Fact]
+        public void AnExistingDestinationNeedsForce()
+        {
+            string source = _dir.RandomFile("s.bin", 1000, seed: 1);
+            string destination = _dir.RandomFile("d.bin", 500, seed: 2);
+            string before = Coreutils.Sha256Sum(destination);
+
+            CollectingSink refused = TransferHarness.Run(new[] { source }, destination);
+            CommandError error = Assert.Single(refused.Errors);
+            Assert.Equal("DestinationExists", error.Condition);
+            Assert.Equal(FailureCategory.ResourceExists, error.Category);
+            Assert.Equal(destination, error.Target);
+            Assert.Contains("-Force", error.Message, StringComparison.Ordinal);
+            TransferResult failed = Assert.Single(refused.Transfers);
+            Assert.Equal(TransferStatus.Failed, failed.Status);
+            Assert.Same(error, failed.Error);
+            Assert.Empty(refused.Questions);
+            Assert.Equal(before, Coreutils.Sha256Sum(destination));
+
+            CollectingSink forced = TransferHarness.Run(new[] { source }, destination, new TransferOptions(overwrite: true));
+            Assert.Empty(forced.Errors);
+            Assert.True(Coreutils.Same(source, destination));
+        }
+
+        [Fact]
+        public void SkipUnchangedComparesSizeAndHash()
+        {
+            string source = _dir.RandomFile("s.bin", 300 * KiB, seed: 1);
+            string destination = _dir.File("d.bin");
+            File.Copy(source, destination);
+            File.SetLastWriteTimeUtc(destination, new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+
+            CollectingSink skipped = TransferHarness.Run(new[] { source }, destination, new TransferOptions(skipUnchanged: true));
+            TransferResult result = Assert.Single(skipped.Transfers);
+            Assert.Equal(TransferStatus.Skipped, result.Status);
+            Assert.Equal("same size and CRC32C", result.SkipReason);
+            Assert.Equal(ExpectedHash(source, ChecksumAlgorithm.CRC32C), result.Hash);
+            Assert.Equal(0, result.BytesTransferred);
+            Assert.Equal(new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc), File.GetLastWriteTimeUtc(destination));
+
+            _dir.RandomFile("other.bin", 300 * KiB, seed: 2);
+            File.Copy(_dir.File("other.bin"), destination, overwrite: true);
+            CollectingSink changed = TransferHarness.Run(new[] { source }, destination, new TransferOptions(skipUnchanged: true));
+            Assert.Equal("DestinationExists", Assert.Single(changed.Errors).Condition);
+            Assert.True(Coreutils.Same(_dir.File("other.bin"), destination));
+
+            CollectingSink updated = TransferHarness.Run(new[] { source }, destination, new TransferOptions(skipUnchanged: true, overwrite: true));
+            Assert.Equal(TransferStatus.Completed, Assert.Single(updated.Transfers).Status);
+            Assert.True(Coreutils.Same(source, destination));
+        }
+
+        [Fact]
+        public void SkipUnchangedBySizeAndTimeReadsNothingAndAsksNothing()
+        {
+            string source = _dir.RandomFile("s.bin", 1000, seed: 1);
+            string destination = _dir.RandomFile("d.bin", 1000, seed: 2);
+            File.SetLastWriteTimeUtc(destination, File.GetLastWriteTimeUtc(source));
+
+            CollectingSink sink = TransferHarness.Run(new[] { source }, destination, new TransferOptions(skipUnchanged: true, compare: TransferCompare.SizeAndTime));
+            TransferResult result = Assert.Single(sink.Transfers);
+            Assert.Equal(TransferStatus.Skipped, result.Status);
+            Assert.Equal("same size and modification time", result.SkipReason);
+            Assert.Empty(sink.Questions);
+            Assert.False(Coreutils.Same(source, destination));
+
+            File.SetLastWriteTimeUtc(destination, File.GetLastWriteTimeUtc(source).AddMinutes(-1));
+            CollectingSink refused = TransferHarness.Run(new[] { source }, destination, new TransferOptions(skipUnchanged: true, compare: TransferCompare.SizeAndTime));
+            Assert.Equal("DestinationExists", Assert.Single(refused.Errors).Condition);
+        }
+
+        [Fact]
+        public void VerifyReadsTheCopyBackBeforeItGetsItsName()
+        {
+            string source = _dir.RandomFile("s.bin", 2 * MiB + 5);
+            CollectingSink sink = TransferHarness.Run(new[] { source }, _dir.File("d.bin"), new TransferOptions(verify: true, partSize: 256 * KiB));
+            TransferResult result = Assert.Single(sink.Transfers);
+            Assert.True(result.Verified);
+            Assert.Equal(TransferStatus.Completed, result.Status);
+        }
+
+        [Fact]
+        public void VerifyCatchesACorruptedWriteAndLeavesNothing()
+        {
+            string source = _dir.RandomFile("s.bin", 1 * MiB);
+            string destination = _dir.File("d.bin");
+            var storage = new FaultyStorage { CorruptWriteAt = 1000 };
+            CollectingSink sink = TransferHarness.Run(new[] { source }, destination, new TransferOptions(verify: true), storages: TransferHarness.With(storage));
+            CommandError error = Assert.Single(sink.Errors);
+            Assert.Equal("VerifyFailed", error.Condition);
+            Assert.Equal(FailureCategory.InvalidData, error.Category);
+            Assert.Equal(destination, error.Target);
+            Assert.False(File.Exists(destination));
+            Assert.False(File.Exists(destination + ".partial"));
+        }
+
+        [Fact]
+        public void WithoutVerifyACorruptedWriteIsNotNoticed()
+        {
+            // The control for the test above: the corruption really happens on the way to the disk.
+            string source = _dir.RandomFile("s.bin", 1 * MiB);
+            var storage = new FaultyStorage { CorruptWriteAt = 1000 };
+            CollectingSink sink = TransferHarness.Run(new[] { source }, _dir.File("d.bin"), storages: TransferHarness.With(storage));
+            Assert.Empty(sink.Errors);
+            Assert.False(Coreutils.Same(source, _dir.File("d.bin")));
+        }
+
+        [Theory]
+        [InlineData(false)]
+        [InlineData(true)]
+        public void ASourceThatFailsAfterNBytesLeavesNoDestination(bool portable)
+        {
+            string source = _dir.RandomFile("s.bin", 3 * MiB);
+            string destination = _dir.File("d.bin");
+            var storage = new FaultyStorage(portable) { FailReadAfter = 1 * MiB + 100 };
+            var options = new TransferOptions(partSize: 256 * KiB, concurrency: 3, bufferSize: 64 * KiB);
+
+            CollectingSink sink = TransferHarness.Run(new[] { source }, destination, options, storages: TransferHarness.With(storage));
+
+            CommandError error = Assert.Single(sink.Errors);
+            Assert.Equal("ReadError", error.Condition);
+            Assert.Equal(FailureCategory.ReadError, error.Category);
+            Assert.Equal(source, error.Target);
+            Assert.Matches(@"^Cannot copy '.*s\.bin' to '.*d\.bin' \(part \d+ of 12 \(bytes \d+-\d+\)\): injected read failure$", error.Message);
+            Assert.Equal(TransferStatus.Failed, Assert.Single(sink.Transfers).Status);
+            Assert.False(File.Exists(destination));
+            Assert.False(File.Exists(destination + ".partial"));
+            Assert.False(File.Exists(destination + ".partial.journal"));
+        }
+
+        [Fact]
+        public void AFailedTransferLeavesTheOlderDestinationIntact()
+        {
+            string source = _dir.RandomFile("s.bin", 2 * MiB, seed: 1);
+            string destination = _dir.RandomFile("d.bin", 5 * MiB, seed: 2);
+            string before = Coreutils.Sha256Sum(destination);
+            var storage = new FaultyStorage { FailReadAfter = MiB };
+
+            CollectingSink sink = TransferHarness.Run(new[] { source }, destination, new TransferOptions(overwrite: true, partSize: 256 * KiB), storages: TransferHarness.With(storage));
+
+            Assert.Single(sink.Errors);
+            Assert.Equal(before, Coreutils.Sha256Sum(destination));
+            Assert.False(File.Exists(destination + ".partial"));
+        }
+
+        [Fact]
+        public void ATransientFailureIsRetriedAndCounted()
+        {
+            string source = _dir.RandomFile("s.bin", 2 * MiB);
+            var storage = new FaultyStorage { FailReadAfter = 700 * KiB, TransientReadFailures = 1 };
+            var options = new TransferOptions(partSize: 512 * KiB, retryDelay: TimeSpan.FromMilliseconds(1), checksum: ChecksumAlgorithm.SHA256);
+            CollectingSink sink = TransferHarness.Run(new[] { source }, _dir.File("d.bin"), options, storages: TransferHarness.With(storage));
+            Assert.Empty(sink.Errors);
+            TransferResult result = Assert.Single(sink.Transfers);
+            Assert.Equal(2, result.Attempts);
+            Assert.Equal(Coreutils.Sha256Sum(source), result.Hash);
+            Assert.True(Coreutils.Same(source, _dir.File("d.bin")));
+        }
+
+        [Fact]
+        public void AccessDeniedNamesTheSideThatRefused()
+        {
+            string source = _dir.RandomFile("s.bin", 100 * KiB);
+            var reading = new FaultyStorage { FailReadAfter = 10, ReadFailure = () => new UnauthorizedAccessException("Access to the path is denied.") };
+            CommandError read = Assert.Single(TransferHarness.Run(new[] { source }, _dir.File("d.bin"), storages: TransferHarness.With(reading)).Errors);
+            Assert.Equal("AccessDenied", read.Condition);
+            Assert.Equal(FailureCategory.PermissionDenied, read.Category);
+            Assert.Equal(source, read.Target);
+
+            var writing = new FaultyStorage { FailWriteAfter = 10, WriteFailure = () => new UnauthorizedAccessException("Access to the path is denied.") };
+            CommandError write = Assert.Single(TransferHarness.Run(new[] { source }, _dir.File("e.bin"), storages: TransferHarness.With(writing)).Errors);
+            Assert.Equal("AccessDenied", write.Condition);
+            Assert.Equal(_dir.File("e.bin"), write.Target);
+        }
+
+        [Fact]
+        public void AFullDiskIsDiskFull()
+        {
+            string source = _dir.RandomFile("s.bin", 1 * MiB);
+            var storage = new FaultyStorage { FailWriteAfter = 100 * KiB, WriteFailure = () => new IOException("No space left on device", 28) };
+            CommandError error = Assert.Single(TransferHarness.Run(new[] { source }, _dir.File("d.bin"), storages: TransferHarness.With(storage)).Errors);
+            Assert.Equal("DiskFull", error.Condition);
+            Assert.Equal(FailureCategory.WriteError, error.Category);
+            Assert.Equal(_dir.File("d.bin"), error.Target);
+            Assert.False(File.Exists(_dir.File("d.bin.partial")));
+        }
+
+        [Fact]
+        public void ASourceChangedDuringTheTransferIsNotCommitted()
+        {
+            string source = _dir.RandomFile("s.bin", 1 * MiB);
+            string destination = _dir.File("d.bin");
+            // Stat 1: Submit; stat 2: the destination check sees nothing (a different path); stat 3: after the copy.
+            var storage = new FaultyStorage { ChangeAfterStats = 3 };
+            CollectingSink sink = TransferHarness.Run(new[] { source }, destination, storages: TransferHarness.With(storage));
+            CommandError error = Assert.Single(sink.Errors);
+            Assert.Equal("SourceChanged", error.Condition);
+            Assert.Equal(FailureCategory.InvalidData, error.Category);
+            Assert.Equal(source, error.Target);
+            Assert.False(File.Exists(destination));
+            Assert.False(File.Exists(destination + ".partial"));
+        }
+
+        [Fact]
+        public void AMissingSourceIsSourceNotFound()
+        {
+            CollectingSink sink = TransferHarness.Run(new[] { _dir.File("nope.bin") }, _dir.File("d.bin"));
+            CommandError error = Assert.Single(sink.Errors);
+            Assert.Equal("SourceNotFound", error.Condition);
+            Assert.Equal(FailureCategory.ObjectNotFound, error.Category);
+            Assert.Equal(_dir.File("nope.bin"), error.Target);
+            Assert.Equal(TransferStatus.Failed, Assert.Single(sink.Transfers).Status);
+            Assert.Empty(sink.Questions);
+        }
+
+        [Fact]
+        public void CopyingAFileOntoItselfIsRefused()
+        {
+            string source = _dir.RandomFile("s.bin", 10);
+            Assert.Equal("DestinationIsSource", Assert.Single(TransferHarness.Run(new[] { source }, source, new TransferOptions(overwrite: true)).Errors).Condition);
+            Assert.Equal(10, new FileInfo(source).Length);
+        }
+
+        [Fact]
+        public void SeveralSourcesNeedADirectory()
+        {
+            string a = _dir.RandomFile("a.bin", 10);
+            string b = _dir.RandomFile("b.bin", 10);
+            CollectingSink sink = TransferHarness.Run(new[] { a, b }, _dir.File("single.bin"));
+            Assert.Equal("DestinationNotDirectory", Assert.Single(sink.Errors).Condition);
+            Assert.True(Coreutils.Same(a, _dir.File("single.bin")));
+        }
+
+        [Fact]
+        public void TwoSourcesWithTheSameNameDoNotOverwriteEachOther()
+        {
+            string a = MakeFile("x/same.bin", 10, seed: 1);
+            string b = MakeFile("y/same.bin", 10, seed: 2);
+            CollectingSink sink = TransferHarness.Run(new[] { a, b }, _dir.File("out") + "/", new TransferOptions(overwrite: true));
+            Assert.Equal("DuplicateDestination", Assert.Single(sink.Errors).Condition);
+            Assert.True(Coreutils.Same(a, _dir.File("out/same.bin")));
+        }
+
+        [Fact]
+        public void WhatIfWritesNothingAtAll()
+        {
+            string source = _dir.RandomFile("s.bin", 100);
+            CollectingSink sink = TransferHarness.Run(new[] { source }, _dir.File("new/dir/d.bin"), approve: false);
+            Assert.Single(sink.Questions);
+            Assert.Contains("Item: " + source + " Destination: " + _dir.File("new/dir/d.bin"), sink.Questions[0], StringComparison.Ordinal);
+            Assert.Empty(sink.Results);
+            Assert.Empty(sink.Errors);
+            Assert.False(Directory.Exists(_dir.File("new")));
+        }
+
+        [Fact]
+        public void ADirectoryNeedsRecurse()
+        {
+            Directory.CreateDirectory(_dir.File("tree"));
+            CommandError error = Assert.Single(TransferHarness.Run(new[] { _dir.File("tree") }, _dir.File("out")).Errors);
+            Assert.Equal("SourceIsDirectory", error.Condition);
+            Assert.Contains("-Recurse", error.Message, StringComparison.Ordinal);
+        }
+
+        [Fact]
+        public void RecurseKeepsTheRelativeLayoutWithUnicodeSpacesAndHiddenFiles()
+        {
+            string[] names = { "top.txt", "a/b/c/deep.bin", "with space/ünïcödé ☃.txt", ".hidden", "a/.also hidden/x", "empty/zero.bin" };
+            foreach (string name in names)
+            {
+                MakeFile("tree/" + name, name.Length * 1000 % 70_000, seed: name.Length);
+            }
+
+            Directory.CreateDirectory(_dir.File("tree/no files here"));
+            CollectingSink sink = TransferHarness.Run(new[] { _dir.File("tree") }, _dir.File("out"), new TransferOptions(partSize: 64 * KiB), recurse: true);
+
+            Assert.Empty(sink.Errors);
+            Assert.Equal(names.Length, sink.Transfers.Count);
+            Assert.All(sink.Transfers, r => Assert.Equal(TransferStatus.Completed, r.Status));
+
+            // Files are copied, as rclone does; a directory without files has nothing to copy (object stores have no directories).
+            Assert.False(Directory.Exists(_dir.File("out/no files here")));
+            Directory.Delete(_dir.File("tree/no files here"));
+            Assert.True(Coreutils.SameTree(_dir.File("tree"), _dir.File("out")));
+            Assert.Empty(Directory.GetFiles(_dir.File("out"), "*.partial*", SearchOption.AllDirectories));
+        }
+
+        [Fact]
+        public void ADirectoryCannotBeCopiedIntoItself()
+        {
+            _dir.RandomFile("f.bin", 10);
+            CommandError error = Assert.Single(TransferHarness.Run(new[] { _dir.Path }, _dir.File("inside/copy"), recurse: true).Errors);
+            Assert.Equal("DestinationInsideSource", error.Condition);
+            Assert.Equal(FailureCategory.InvalidArgument, error.Category);
+            Assert.False(Directory.Exists(_dir.File("inside")));
+        }
+
+        [Fact]
+        public void ShouldProcessIsAskedOncePerFileAfterValidation()
+        {
+            MakeFile("tree/a", 1);
+            MakeFile("tree/b", 2);
+            MakeFile("out/b", 3);
+            CollectingSink sink = TransferHarness.Run(new[] { _dir.File("tree"), _dir.File("missing") }, _dir.File("out"), recurse: true);
+            Assert.Single(sink.Questions); // a; b exists (no -Force) and missing fails before any question
+            Assert.Equal(2, sink.Errors.Count);
+        }
+
+        [Fact]
+        public void TheMemoryBudgetCapsBuffersAcrossFilesAndParts()
+        {
+            for (int i = 0; i < 12; i++)
+            {
+                MakeFile($"in/f{i}.bin", 700 * KiB, seed: i);
+            }
+
+            var options = new TransferOptions(concurrency: 8, partSize: 64 * KiB, maxMemory: 3 * 64 * KiB, bufferSize: 64 * KiB);
+            CollectingSink sink = TransferHarness.Run(new[] { _dir.File("in") }, _dir.File("out"), options, recurse: true, throttleLimit: 8);
+            Assert.Empty(sink.Errors);
+            Assert.Equal(12, sink.Transfers.Count);
+            Assert.InRange(sink.PeakBuffers, 1, 3);
+            Assert.True(Coreutils.SameTree(_dir.File("in"), _dir.File("out")));
+        }
+
+        [Fact]
+        public void TheDotNetStandardCodePathCopiesToo()
+        {
+            string source = _dir.RandomFile("s.bin", 3 * MiB + 11);
+            File.SetLastWriteTimeUtc(source, new DateTime(2022, 2, 2, 2, 2, 2, DateTimeKind.Utc));
+            CollectingSink sink = TransferHarness.Run(new[] { source }, _dir.File("d.bin"), new TransferOptions(partSize: 256 * KiB, verify: true), storages: TransferHarness.Local(portable: true));
+            Assert.Empty(sink.Errors);
+            Assert.True(Coreutils.Same(source, _dir.File("d.bin")));
+            Assert.Equal(File.GetLastWriteTimeUtc(source), File.GetLastWriteTimeUtc(_dir.File("d.bin")));
+        }
+
+        [Fact]
+        public void ProgressReportsBytesAndFiles()
+        {
+            string source = _dir.RandomFile("s.bin", 2 * MiB);
+            CollectingSink sink = TransferHarness.Run(new[] { source }, _dir.File("d.bin"));
+            Assert.NotEmpty(sink.Progress);
+            Assert.True(sink.Progress[^1].Completed);
+            Assert.Equal(2 * MiB, sink.Progress[^1].BytesDone);
+            Assert.Equal(1, sink.Progress[^1].ItemsFinished);
+        }
+    }
+}

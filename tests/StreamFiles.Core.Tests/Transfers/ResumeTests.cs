@@ -1,0 +1,191 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using StreamFiles.Core.Hashing;
+using StreamFiles.Core.Resume;
+using StreamFiles.Core.Tests.Support;
+using StreamFiles.Core.Tests.Transfers.Support;
+using StreamFiles.Core.Transfers;
+
+namespace StreamFiles.Core.Tests.Transfers
+{
+    /// <summary>Interrupted transfers and their reruns: journals, partial files, changed sources, cancellation.</summary>
+    public sealed class ResumeTests : IDisposable
+    {
+        private const int KiB = 1024;
+        private const int MiB = 1024 * 1024;
+        private readonly TempDirectory _dir = new TempDirectory();
+
+        public void Dispose() => _dir.Dispose();
+
+        private static TransferOptions Resumable(ChecksumAlgorithm checksum = ChecksumAlgorithm.CRC32C, int concurrency = 1) =>
+            new TransferOptions(resume: true, partSize: 256 * KiB, concurrency: concurrency, bufferSize: 64 * KiB, checksum: checksum);
+
+        /// <summary>Copies 3 MiB in 12 parts of 256 KiB and fails after 1 MiB + 100 bytes: parts 1-4 are done.</summary>
+        private (string Source, string Destination) FailHalfWay(ChecksumAlgorithm checksum = ChecksumAlgorithm.CRC32C)
+        {
+            string source = _dir.RandomFile("s.bin", 3 * MiB);
+            string destination = _dir.File("d.bin");
+            // The resume fingerprint reads the first and last 64 KiB through the same reader first.
+            var storage = new FaultyStorage { FailReadAfter = MiB + (128 * KiB) + 100 };
+            CollectingSink failed = TransferHarness.Run(new[] { source }, destination, Resumable(checksum), storages: TransferHarness.With(storage));
+            Assert.Equal("ReadError", Assert.Single(failed.Errors).Condition);
+            Assert.False(File.Exists(destination));
+            Assert.True(File.Exists(destination + ".partial"));
+            ResumeJournal? journal = ResumeJournal.TryLoad(destination + ".partial.journal", out string? problem);
+            Assert.True(journal != null, problem);
+            Assert.Equal(new[] { 1, 2, 3, 4 }, journal!.Parts.Select(p => p.Number));
+            return (source, destination);
+        }
+
+        [Theory]
+        [InlineData(ChecksumAlgorithm.CRC32C)]
+        [InlineData(ChecksumAlgorithm.SHA256)]
+        public async System.Threading.Tasks.Task ARerunWithResumeContinuesAfterTheDoneParts(ChecksumAlgorithm checksum)
+        {
+            (string source, string destination) = FailHalfWay(checksum);
+
+            CollectingSink rerun = TransferHarness.Run(new[] { source }, destination, Resumable(checksum, concurrency: 4));
+
+            Assert.Empty(rerun.Errors);
+            TransferResult result = Assert.Single(rerun.Transfers);
+            Assert.Equal(TransferStatus.Resumed, result.Status);
+            Assert.Equal(3 * MiB, result.Length);
+            Assert.Equal(2 * MiB, result.BytesTransferred);
+            Assert.True(Coreutils.Same(source, destination));
+            string expected = checksum == ChecksumAlgorithm.SHA256
+                ? Coreutils.Sha256Sum(source)
+                : (await new ChunkedHasher(new HashSettings(new[] { checksum })).HashFileAsync(source)).Hash;
+            Assert.Equal(expected, result.Hash);
+            Assert.False(File.Exists(destination + ".partial"));
+            Assert.False(File.Exists(destination + ".partial.journal"));
+        }
+
+        [Fact]
+        public void AChangedSourceRestartsCleanly()
+        {
+            (string source, string destination) = FailHalfWay();
+            File.SetLastWriteTimeUtc(source, DateTime.UtcNow.AddMinutes(-5));
+
+            CollectingSink rerun = TransferHarness.Run(new[] { source }, destination, Resumable());
+
+            TransferResult result = Assert.Single(rerun.Transfers);
+            Assert.Equal(TransferStatus.Completed, result.Status);
+            Assert.Equal(3 * MiB, result.BytesTransferred);
+            Assert.True(Coreutils.Same(source, destination));
+        }
+
+        [Fact]
+        public void ASourceWithTheSameSizeAndTimeButOtherBytesRestarts()
+        {
+            (string source, string destination) = FailHalfWay();
+            DateTime time = File.GetLastWriteTimeUtc(source);
+            using (var stream = new FileStream(source, FileMode.Open))
+            {
+                stream.WriteByte(0x42); // the first bytes differ now
+            }
+
+            File.SetLastWriteTimeUtc(source, time);
+            TransferResult result = Assert.Single(TransferHarness.Run(new[] { source }, destination, Resumable()).Transfers);
+            Assert.Equal(TransferStatus.Completed, result.Status);
+            Assert.True(Coreutils.Same(source, destination));
+        }
+
+        [Fact]
+        public void ADamagedPartOfThePartialFileIsCopiedAgain()
+        {
+            (string source, string destination) = FailHalfWay();
+            using (var stream = new FileStream(destination + ".partial", FileMode.Open))
+            {
+                stream.Position = 300 * KiB; // inside part 2
+                stream.WriteByte((byte)~stream.ReadByte());
+            }
+
+            TransferResult result = Assert.Single(TransferHarness.Run(new[] { source }, destination, Resumable()).Transfers);
+            Assert.Equal(TransferStatus.Resumed, result.Status);
+            Assert.Equal(2 * MiB + 256 * KiB, result.BytesTransferred);
+            Assert.True(Coreutils.Same(source, destination));
+        }
+
+        [Fact]
+        public void ARerunWithoutResumeStartsOverAndClearsTheJournal()
+        {
+            (string source, string destination) = FailHalfWay();
+            TransferResult result = Assert.Single(TransferHarness.Run(new[] { source }, destination, new TransferOptions(partSize: 256 * KiB)).Transfers);
+            Assert.Equal(TransferStatus.Completed, result.Status);
+            Assert.Equal(3 * MiB, result.BytesTransferred);
+            Assert.False(File.Exists(destination + ".partial.journal"));
+            Assert.True(Coreutils.Same(source, destination));
+        }
+
+        [Fact]
+        public void ADamagedJournalRestarts()
+        {
+            (string source, string destination) = FailHalfWay();
+            File.WriteAllText(destination + ".partial.journal", "streamfiles-resume 1\ngarbage");
+            TransferResult result = Assert.Single(TransferHarness.Run(new[] { source }, destination, Resumable()).Transfers);
+            Assert.Equal(TransferStatus.Completed, result.Status);
+            Assert.True(Coreutils.Same(source, destination));
+        }
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public void CancellingStopsWithinASecondAndKeepsResumableStateOnlyWithResume(bool resume)
+        {
+            string source = _dir.RandomFile("s.bin", 16 * MiB);
+            string destination = _dir.File("d.bin");
+            var storage = new FaultyStorage { ReadDelay = TimeSpan.FromMilliseconds(20) };
+            var options = new TransferOptions(resume: resume, partSize: 512 * KiB, concurrency: 2, bufferSize: 64 * KiB);
+            using var cancel = new CancellationTokenSource();
+            var cancelledAt = new Stopwatch();
+
+            // Cancel once some parts are done (with Resume: once the journal lists one), as Ctrl+C would.
+            var canceller = System.Threading.Tasks.Task.Run(async () =>
+            {
+                while (resume ? !JournalHasParts(destination) : storage.BytesRead < 2 * MiB)
+                {
+                    await System.Threading.Tasks.Task.Delay(10);
+                }
+
+                cancelledAt.Start();
+                cancel.Cancel();
+            });
+
+            CollectingSink sink = TransferHarness.Run(new[] { source }, destination, options, storages: TransferHarness.With(storage), cancellationToken: cancel.Token);
+
+            Assert.True(canceller.IsCompleted);
+            Assert.InRange(cancelledAt.Elapsed.TotalSeconds, 0, 1.5);
+            Assert.True(storage.BytesRead < 16 * MiB);
+            Assert.Empty(sink.Errors);
+            Assert.Empty(sink.Transfers);
+            Assert.False(File.Exists(destination));
+            Assert.Equal(resume, File.Exists(destination + ".partial"));
+            Assert.Equal(resume, File.Exists(destination + ".partial.journal"));
+            if (!resume)
+            {
+                return;
+            }
+
+            TransferResult result = Assert.Single(TransferHarness.Run(new[] { source }, destination, options).Transfers);
+            Assert.Equal(TransferStatus.Resumed, result.Status);
+            Assert.True(result.BytesTransferred < 16 * MiB);
+            Assert.True(Coreutils.Same(source, destination));
+        }
+
+        private static bool JournalHasParts(string destination) =>
+            File.Exists(destination + ".partial.journal") && (ResumeJournal.TryLoad(destination + ".partial.journal", out _)?.Parts.Count ?? 0) > 0;
+
+        [Fact]
+        public void AFileOfOnePartHasNothingToResumeAndLeavesNoJournal()
+        {
+            string source = _dir.RandomFile("s.bin", 100 * KiB);
+            var storage = new FaultyStorage { FailReadAfter = 50 * KiB };
+            TransferHarness.Run(new[] { source }, _dir.File("d.bin"), Resumable(), storages: TransferHarness.With(storage));
+            Assert.False(File.Exists(_dir.File("d.bin.partial")));
+            Assert.False(File.Exists(_dir.File("d.bin.partial.journal")));
+        }
+    }
+}

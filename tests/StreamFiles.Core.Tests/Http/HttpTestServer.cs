@@ -129,6 +129,18 @@ namespace StreamFiles.Core.Tests.Http
             }
 
             int number = Interlocked.Increment(ref resource.RequestCount);
+            if (resource.HeaderDelay > TimeSpan.Zero)
+            {
+                try
+                {
+                    await Task.Delay(resource.HeaderDelay, context.RequestAborted).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+
             if (resource.RequiredCredential != null)
             {
                 string expected = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(resource.RequiredCredential));
@@ -489,6 +501,9 @@ namespace StreamFiles.Core.Tests.Http
 
         /// <summary>Stop sending (but keep the connection) at this offset.</summary>
         public long? StallAfter { get; set; }
+
+        /// <summary>A pause before the response headers: a server that accepted the connection and hangs.</summary>
+        public TimeSpan HeaderDelay { get; set; }
 
         /// <summary>A pause after every 64 KiB sent: a slow server, so a test can interrupt a transfer mid-way.</summary>
         public TimeSpan ChunkDelay { get; set; }

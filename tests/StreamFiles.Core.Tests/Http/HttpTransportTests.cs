@@ -286,6 +286,23 @@ namespace StreamFiles.Core.Tests.Http
         }
 
         [Fact]
+        public async Task A_server_that_never_answers_times_out_and_is_retried()
+        {
+            TestResource resource = _server.Add("/hang", HttpTestServer.RandomBytes(10));
+            resource.HeaderDelay = TimeSpan.FromSeconds(30);
+            var settings = new HttpSettings(responseTimeout: TimeSpan.FromMilliseconds(300), maxRetries: 1, retryDelay: TimeSpan.FromMilliseconds(10));
+            using HttpTransport transport = Transport(settings);
+
+            var clock = Stopwatch.StartNew();
+            var error = await Assert.ThrowsAsync<HttpTransferException>(() => Get(transport, _server.Url("/hang")));
+
+            Assert.Equal("HttpTimeout", error.Condition);
+            Assert.Equal(FailureCategory.OperationTimeout, error.Category);
+            Assert.Equal(2, resource.RequestCount);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+        }
+
+        [Fact]
         public async Task A_stalled_body_times_out()
         {
             TestResource resource = _server.Add("/stall", HttpTestServer.RandomBytes(1 << 20));

@@ -15,6 +15,7 @@ using StreamFiles.Core.Transfers;
 namespace StreamFiles.Core.Tests.Http
 {
     /// <summary>Uploads through the transfer engine: one streaming PUT with Content-Length, checksums on request.</summary>
+    [Collection(AllocationSensitive.Name)]
     public sealed class HttpUploadTests : IAsyncLifetime
     {
         private readonly TempDirectory _temp = new TempDirectory();
@@ -136,5 +137,12 @@ namespace StreamFiles.Core.Tests.Http
             Assert.Equal(Size, resource.BytesReceived);
             Assert.True(allocated < Size / 4, $"uploading {Size} bytes allocated {allocated} bytes");
         }
+    }
+
+    /// <summary>Tests that count the process's allocations run alone, after the parallel ones.</summary>
+    [CollectionDefinition(Name, DisableParallelization = true)]
+    public sealed class AllocationSensitive
+    {
+        public const string Name = "Allocation-sensitive";
     }
 }

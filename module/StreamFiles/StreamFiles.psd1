@@ -12,6 +12,8 @@
     FormatsToProcess     = @('StreamFiles.Format.ps1xml')
     CmdletsToExport      = @(
         'Get-FileHashChunked'
+        'ConvertTo-StreamBase64'
+        'ConvertFrom-StreamBase64'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -63,6 +63,9 @@ namespace StreamFiles.Cli
         {
             var root = new RootCommand("streamfiles: hash, copy and transfer large files with constant memory, parallel parts and integrity checks.");
             root.Subcommands.Add(HashCommand.Create(context));
+            root.Subcommands.Add(TransferCommand.Create(Core.Operations.TransferDirection.Send, context));
+            root.Subcommands.Add(TransferCommand.Create(Core.Operations.TransferDirection.Receive, context));
+            root.Subcommands.Add(Base64Command.Create(context));
             return root;
         }
     }

@@ -6,6 +6,9 @@ namespace StreamFiles.Core.Transfers
     /// <summary>How each file is transferred. Validated on construction, immutable afterwards.</summary>
     public sealed class TransferOptions
     {
+        /// <summary>Files in flight at once, for hosts that do not say (ThrottleLimit).</summary>
+        public const int DefaultThrottleLimit = 8;
+
         public const int DefaultConcurrency = 4;
         public const long DefaultMaxMemory = 32L * 1024 * 1024;
         public const long MinPartSize = 64 * 1024;

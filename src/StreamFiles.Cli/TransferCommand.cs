@@ -1,0 +1,226 @@
+using System;
+using System.CommandLine;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Text.Json;
+using StreamFiles.Core;
+using StreamFiles.Core.Hashing;
+using StreamFiles.Core.Locations;
+using StreamFiles.Core.Operations;
+using StreamFiles.Core.Transfers;
+
+namespace StreamFiles.Cli
+{
+    /// <summary>`streamfiles send` and `streamfiles receive`: the command-line face of TransferOperation.</summary>
+    internal static class TransferCommand
+    {
+        public static Command Create(TransferDirection direction, Func<CliContext> context)
+        {
+            bool send = direction == TransferDirection.Send;
+            var throttle = new Option<int>("--throttle-limit")
+            {
+                Description = "Files transferred at once.",
+                DefaultValueFactory = _ => TransferOptions.DefaultThrottleLimit,
+            };
+            var concurrency = new Option<int>("--concurrency")
+            {
+                Description = "Parts of one file in flight at once.",
+                DefaultValueFactory = _ => TransferOptions.DefaultConcurrency,
+            };
+            var partSize = new Option<string?>("--part-size")
+            {
+                Description = "Part size (default 8MiB, grown so a file needs at most 10,000 parts).",
+                HelpName = "SIZE",
+            };
+            var maxMemory = new Option<string?>("--max-memory")
+            {
+                Description = $"Buffer memory shared by all transfers (default {TransferOptions.DefaultMaxMemory / (1024 * 1024)}MiB).",
+                HelpName = "SIZE",
+            };
+            var checksum = new Option<string>("--checksum")
+            {
+                Description = "Checksum computed while reading: " + string.Join(", ", ChecksumAlgorithms.All.Select(a => a.CliName())) + ".",
+                HelpName = "ALG",
+                DefaultValueFactory = _ => TransferOptions.DefaultChecksum.CliName(),
+            };
+            var resume = new Option<bool>("--resume") { Description = "Continue an interrupted transfer of the same source; keep resumable state when this one is interrupted." };
+            var skipUnchanged = new Option<bool>("--skip-unchanged") { Description = "Skip files whose destination is already up to date (see --compare)." };
+            var compare = new Option<string>("--compare")
+            {
+                Description = "What --skip-unchanged compares: size-and-hash or size-and-time.",
+                HelpName = "HOW",
+                DefaultValueFactory = _ => "size-and-hash",
+            };
+            var verify = new Option<bool>("--verify") { Description = "Read each copy back and compare its checksum before giving it its name." };
+            var force = new Option<bool>("--force", "-f") { Description = "Overwrite existing destination files." };
+            var recursive = new Option<bool>("--recursive", "-r") { Description = "Copy the files of directory sources, keeping their layout below the destination." };
+            var json = new Option<bool>("--json") { Description = "Write one JSON object per file per line (failures included)." };
+            var noProgress = new Option<bool>("--no-progress") { Description = "No progress line on stderr." };
+            var paths = new Argument<string[]>("SOURCE... DESTINATION")
+            {
+                Arity = new ArgumentArity(2, 100_000),
+                Description = send
+                    ? "Local files or directories, then where they go: a directory (existing, or ending in '/'), or a file name for a single source."
+                    : "Sources, then the local directory (existing, or ending in '/') or file name they go to.",
+            };
+            paths.Validators.Add(CliContext.RejectUnknownOptions);
+
+            var command = new Command(
+                send ? "send" : "receive",
+                send ? "Send local files to a destination, in parallel parts, with checksums and resume." : "Receive files into a local destination, in parallel parts, with checksums and resume.")
+            {
+                throttle, concurrency, partSize, maxMemory, checksum, resume, skipUnchanged, compare, verify, force, recursive, json, noProgress, paths,
+            };
+            command.SetAction(parse =>
+            {
+                CliContext cli = context();
+                TransferOptions options;
+                OperationSettings settings;
+                Location destination;
+                string[] all = parse.GetValue(paths)!;
+                try
+                {
+                    if (!ChecksumAlgorithms.TryParse(parse.GetValue(checksum), out ChecksumAlgorithm algorithm))
+                    {
+                        throw new CliUsageException($"--checksum '{parse.GetValue(checksum)}' is not an algorithm. Use one of: {string.Join(", ", ChecksumAlgorithms.All.Select(a => a.CliName()))}.");
+                    }
+
+                    options = new TransferOptions(
+                        concurrency: parse.GetValue(concurrency),
+                        partSize: parse.GetValue(partSize) is null ? (long?)null : CliContext.ParseSize(parse.GetValue(partSize), "--part-size", TransferPlan.DefaultPartSize),
+                        maxMemory: CliContext.ParseSize(parse.GetValue(maxMemory), "--max-memory", TransferOptions.DefaultMaxMemory),
+                        checksum: algorithm,
+                        resume: parse.GetValue(resume),
+                        skipUnchanged: parse.GetValue(skipUnchanged),
+                        compare: ParseCompare(parse.GetValue(compare)!),
+                        verify: parse.GetValue(verify),
+                        overwrite: parse.GetValue(force));
+                    settings = new OperationSettings(parse.GetValue(throttle), reportProgress: cli.ProgressLineUnless(parse.GetValue(noProgress)) != null);
+                    destination = Location.Parse(all[all.Length - 1]);
+                }
+                catch (ArgumentException e)
+                {
+                    throw new CliUsageException(e.Message.Split(new[] { " (Parameter" }, StringSplitOptions.None)[0]);
+                }
+                catch (LocationFormatException e)
+                {
+                    throw new CliUsageException(e.Error.Message);
+                }
+
+                return Run(cli, direction, destination, all.Take(all.Length - 1).ToArray(), parse.GetValue(recursive), options, settings, parse.GetValue(json), parse.GetValue(noProgress));
+            });
+            return command;
+        }
+
+        private static int Run(CliContext context, TransferDirection direction, Location destination, string[] sources, bool recursive, TransferOptions options, OperationSettings settings, bool json, bool noProgress)
+        {
+            Action<object> write = json
+                ? result => context.Output.WriteLine(ToJson((TransferResult)result))
+                : result => WriteText(context.Output, (TransferResult)result);
+            var sink = new CliSink(write, context.Error, context.ProgressLineUnless(noProgress));
+            TransferOperation operation;
+            try
+            {
+                operation = new TransferOperation(direction, destination, recursive, options, settings, context.CancellationToken);
+            }
+            catch (ArgumentException e)
+            {
+                throw new CliUsageException(e.Message.Split(new[] { " (Parameter" }, StringSplitOptions.None)[0]);
+            }
+
+            using (operation)
+            {
+                foreach (string source in sources)
+                {
+                    operation.SubmitSource(new TransferRequest(source), sink);
+                }
+
+                operation.Complete(sink);
+                return context.ExitCode(operation.FailedCount);
+            }
+        }
+
+        private static TransferCompare ParseCompare(string text) =>
+            text.Replace("-", string.Empty).ToLowerInvariant() switch
+            {
+                "sizeandhash" or "hash" => TransferCompare.SizeAndHash,
+                "sizeandtime" or "time" => TransferCompare.SizeAndTime,
+                _ => throw new CliUsageException($"--compare '{text}' is not known. Use size-and-hash or size-and-time."),
+            };
+
+        /// <summary>One line per file for people; failures are already on stderr, so only successes are listed.</summary>
+        private static void WriteText(TextWriter output, TransferResult result)
+        {
+            switch (result.Status)
+            {
+                case TransferStatus.Failed:
+                    return;
+                case TransferStatus.Skipped:
+                    output.WriteLine($"skipped   {result.Source} -> {result.Destination} ({result.SkipReason})");
+                    return;
+                default:
+                    output.WriteLine(string.Format(
+                        CultureInfo.InvariantCulture,
+                        "{0,-9} {1} -> {2} ({3} in {4:0.00} s, {5}, {6} {7})",
+                        result.Status.ToString().ToLowerInvariant(),
+                        result.Source,
+                        result.Destination,
+                        ByteSize.Format(result.BytesTransferred),
+                        result.Duration.TotalSeconds,
+                        ByteSize.FormatRate(result.BytesPerSecond),
+                        result.Algorithm.ToLowerInvariant(),
+                        result.Hash?.ToLowerInvariant()));
+                    return;
+            }
+        }
+
+        internal static string ToJson(TransferResult result)
+        {
+            using var buffer = new MemoryStream();
+            using (var writer = new Utf8JsonWriter(buffer))
+            {
+                writer.WriteStartObject();
+                writer.WriteString("source", result.Source);
+                writer.WriteString("destination", result.Destination);
+                writer.WriteString("status", result.Status.ToString().ToLowerInvariant());
+                writer.WriteNumber("length", result.Length);
+                writer.WriteNumber("bytesTransferred", result.BytesTransferred);
+                writer.WriteNumber("durationSeconds", Math.Round(result.Duration.TotalSeconds, 6));
+                writer.WriteNumber("bytesPerSecond", Math.Round(result.BytesPerSecond));
+                writer.WriteString("algorithm", result.Algorithm.ToLowerInvariant());
+                if (result.Hash is null)
+                {
+                    writer.WriteNull("hash");
+                }
+                else
+                {
+                    writer.WriteString("hash", result.Hash.ToLowerInvariant());
+                }
+
+                writer.WriteNumber("parts", result.Parts);
+                writer.WriteNumber("partSize", result.PartSize);
+                writer.WriteNumber("attempts", result.Attempts);
+                writer.WriteBoolean("verified", result.Verified);
+                if (result.SkipReason != null)
+                {
+                    writer.WriteString("skipReason", result.SkipReason);
+                }
+
+                if (result.Error != null)
+                {
+                    writer.WriteStartObject("error");
+                    writer.WriteString("condition", result.Error.Condition);
+                    writer.WriteString("category", result.Error.Category.ToString());
+                    writer.WriteString("message", result.Error.Message);
+                    writer.WriteEndObject();
+                }
+
+                writer.WriteEndObject();
+            }
+
+            return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        }
+    }
+}

@@ -1,0 +1,180 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using System.Threading;
+using StreamFiles.Core.Resume;
+using StreamFiles.Core.Tests.Support;
+using StreamFiles.Core.Tests.Transfers.Support;
+
+namespace StreamFiles.Core.Tests.Cli
+{
+    /// <summary>`streamfiles send|receive` as a user runs them: real processes, content checked with cmp and sha256sum.</summary>
+    public sealed class TransferCommandTests : IDisposable
+    {
+        private const int MiB = 1024 * 1024;
+        private readonly TempDirectory _dir = new TempDirectory();
+
+        public void Dispose() => _dir.Dispose();
+
+        [Fact]
+        public void SendCopiesAFileAndSaysSo()
+        {
+            _dir.RandomFile("a.bin", 3 * MiB + 1);
+            var run = ProcessRunner.Streamfiles(_dir.Path, "send", "a.bin", "b.bin");
+            Assert.Equal(0, run.ExitCode);
+            Assert.Equal(string.Empty, run.Error);
+            Assert.StartsWith("completed " + _dir.File("a.bin") + " -> " + _dir.File("b.bin"), run.Output, StringComparison.Ordinal);
+            Assert.True(Coreutils.Same(_dir.File("a.bin"), _dir.File("b.bin")));
+        }
+
+        [Fact]
+        public void JsonHasOneObjectPerFileWithTheHash()
+        {
+            _dir.RandomFile("a.bin", 2 * MiB);
+            _dir.RandomFile("b c.bin", 10);
+            var run = ProcessRunner.Streamfiles(_dir.Path, "send", "--json", "--checksum", "sha256", "--verify", "a.bin", "b c.bin", "out/");
+            Assert.Equal(0, run.ExitCode);
+            var lines = run.Output.TrimEnd('\n').Split('\n').Select(l => JsonDocument.Parse(l).RootElement).OrderBy(e => e.GetProperty("source").GetString(), StringComparer.Ordinal).ToList();
+            Assert.Equal(2, lines.Count);
+            JsonElement a = lines[0];
+            Assert.Equal(_dir.File("a.bin"), a.GetProperty("source").GetString());
+            Assert.Equal(_dir.File("out/a.bin"), a.GetProperty("destination").GetString());
+            Assert.Equal("completed", a.GetProperty("status").GetString());
+            Assert.Equal(2 * MiB, a.GetProperty("length").GetInt64());
+            Assert.Equal("sha256", a.GetProperty("algorithm").GetString());
+            Assert.Equal(Coreutils.Sha256Sum(_dir.File("a.bin")).ToLowerInvariant(), a.GetProperty("hash").GetString());
+            Assert.True(a.GetProperty("verified").GetBoolean());
+            Assert.Equal(1, a.GetProperty("attempts").GetInt32());
+            Assert.True(Coreutils.Same(_dir.File("b c.bin"), _dir.File("out/b c.bin")));
+        }
+
+        [Fact]
+        public void AFailedFileExitsWithOneAndTheBatchGoesOn()
+        {
+            _dir.RandomFile("a.bin", 10, seed: 1);
+            _dir.RandomFile("b.bin", 10, seed: 2);
+            Directory.CreateDirectory(_dir.File("out"));
+            File.WriteAllText(_dir.File("out/a.bin"), "older");
+
+            var run = ProcessRunner.Streamfiles(_dir.Path, "send", "--json", "a.bin", "missing.bin", "b.bin", "out");
+
+            Assert.Equal(1, run.ExitCode);
+            var results = run.Output.TrimEnd('\n').Split('\n').Select(l => JsonDocument.Parse(l).RootElement).ToList();
+            Assert.Equal(3, results.Count);
+            JsonElement exists = results.Single(r => r.GetProperty("source").GetString() == _dir.File("a.bin"));
+            Assert.Equal("failed", exists.GetProperty("status").GetString());
+            Assert.Equal("DestinationExists", exists.GetProperty("error").GetProperty("condition").GetString());
+            Assert.Equal("ResourceExists", exists.GetProperty("error").GetProperty("category").GetString());
+            Assert.Equal("SourceNotFound", results.Single(r => r.GetProperty("source").GetString() == _dir.File("missing.bin")).GetProperty("error").GetProperty("condition").GetString());
+            Assert.Equal("completed", results.Single(r => r.GetProperty("source").GetString() == _dir.File("b.bin")).GetProperty("status").GetString());
+            Assert.Equal("older", File.ReadAllText(_dir.File("out/a.bin")));
+            Assert.Contains("already exists", run.Error, StringComparison.Ordinal);
+            Assert.Contains("Cannot find the source", run.Error, StringComparison.Ordinal);
+        }
+
+        [Fact]
+        public void SkippedFilesExitWithZero()
+        {
+            _dir.RandomFile("a.bin", 1000);
+            File.Copy(_dir.File("a.bin"), _dir.File("b.bin"));
+            var run = ProcessRunner.Streamfiles(_dir.Path, "send", "--skip-unchanged", "a.bin", "b.bin");
+            Assert.Equal(0, run.ExitCode);
+            Assert.StartsWith("skipped ", run.Output, StringComparison.Ordinal);
+            Assert.Contains("same size and CRC32C", run.Output, StringComparison.Ordinal);
+        }
+
+        [Theory]
+        [InlineData("send", "a.bin")]
+        [InlineData("send", "--checksum", "sha3", "a.bin", "b")]
+        [InlineData("send", "--compare", "size", "a.bin", "b")]
+        [InlineData("send", "--part-size", "1KiB", "a.bin", "b")]
+        [InlineData("send", "--part-size", "lots", "a.bin", "b")]
+        [InlineData("send", "--concurrency", "0", "a.bin", "b")]
+        [InlineData("send", "--bogus", "a.bin", "b")]
+        [InlineData("send", "a.bin", "s3:/bucket")]
+        [InlineData("send", "a.bin", "ftp://host/x")]
+        [InlineData("receive", "a.bin", "s3://bucket/x")]
+        public void UsageErrorsExitWithTwo(params string[] arguments)
+        {
+            _dir.RandomFile("a.bin", 10);
+            var run = ProcessRunner.Streamfiles(_dir.Path, arguments);
+            Assert.Equal(2, run.ExitCode);
+            Assert.StartsWith("streamfiles: ", run.Error, StringComparison.Ordinal);
+            Assert.False(File.Exists(_dir.File("b")));
+        }
+
+        [Fact]
+        public void ReceiveRecursiveKeepsTheLayout()
+        {
+            Directory.CreateDirectory(_dir.File("tree/x/y"));
+            _dir.RandomFile("tree/x/y/deep ☃.bin", 5000);
+            _dir.RandomFile("tree/top.bin", 7000);
+            var run = ProcessRunner.Streamfiles(_dir.Path, "receive", "--recursive", "--no-progress", "tree", "copy");
+            Assert.Equal(0, run.ExitCode);
+            Assert.True(Coreutils.SameTree(_dir.File("tree"), _dir.File("copy")));
+        }
+
+        /// <summary>
+        /// The process is killed (SIGKILL, no cleanup) in the middle of a transfer with --resume; the rerun
+        /// continues from the journal instead of starting over, and the result is byte-identical.
+        /// </summary>
+        [Fact]
+        public void AKilledTransferResumesInANewProcess()
+        {
+            string source = _dir.RandomFile("big.bin", 384L * MiB);
+            string destination = _dir.File("copy.bin");
+            string[] arguments = { "send", "--resume", "--no-progress", "--checksum", "sha512", "--concurrency", "1", "--part-size", "1MiB", "big.bin", "copy.bin" };
+
+            var start = new ProcessStartInfo("dotnet") { WorkingDirectory = _dir.Path, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "streamfiles.dll"));
+            foreach (string argument in arguments)
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            using (Process child = Process.Start(start)!)
+            {
+                var clock = Stopwatch.StartNew();
+                while (!child.HasExited && PartsInJournal(destination) < 2 && clock.Elapsed < TimeSpan.FromSeconds(60))
+                {
+                    Thread.Sleep(5);
+                }
+
+                // SIGKILL: no cleanup runs. (Read the child's output only afterwards: reading blocks until it exits.)
+                bool finishedFirst = child.HasExited;
+                child.Kill();
+                child.WaitForExit();
+                Assert.False(finishedFirst, "the transfer finished before it could be killed: " + child.StandardError.ReadToEnd());
+            }
+
+            Assert.False(File.Exists(destination));
+            Assert.True(File.Exists(destination + ".partial"));
+            int done = PartsInJournal(destination);
+            Assert.InRange(done, 2, 383);
+
+            var rerun = ProcessRunner.Streamfiles(_dir.Path, arguments.Concat(new[] { "--json" }).ToArray());
+            Assert.Equal(0, rerun.ExitCode);
+            JsonElement result = JsonDocument.Parse(rerun.Output).RootElement;
+            Assert.Equal("resumed", result.GetProperty("status").GetString());
+            Assert.True(result.GetProperty("bytesTransferred").GetInt64() <= (384L - done) * MiB);
+            Assert.Equal(ProcessRunner.Shell("sha512sum big.bin", _dir.Path).Split(' ')[0], result.GetProperty("hash").GetString());
+            Assert.True(Coreutils.Same(source, destination));
+            Assert.False(File.Exists(destination + ".partial"));
+            Assert.False(File.Exists(destination + ".partial.journal"));
+        }
+
+        private static int PartsInJournal(string destination)
+        {
+            try
+            {
+                return ResumeJournal.TryLoad(destination + ".partial.journal", out _)?.Parts.Count ?? 0;
+            }
+            catch (IOException)
+            {
+                return 0;
+            }
+        }
+    }
+}

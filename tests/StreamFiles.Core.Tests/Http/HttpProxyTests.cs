@@ -9,7 +9,7 @@ namespace StreamFiles.Core.Tests.Http
 {
     /// <summary>
     /// The system proxy is honoured: on Linux that is HTTP_PROXY/HTTPS_PROXY/NO_PROXY, read once per process,
-    /// so the download runs in a child process (Support/ChildHost.cs) whose proxy is the test's Kestrel.
+    /// so the download runs in a child process (the streamfiles CLI) whose proxy is the test's Kestrel.
     /// </summary>
     public sealed class HttpProxyTests : IAsyncLifetime
     {
@@ -30,7 +30,7 @@ namespace StreamFiles.Core.Tests.Http
             byte[] content = HttpTestServer.RandomBytes(3 * 1024 * 1024);
             _proxy.Add("/via-proxy.bin", content);
             var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (string argument in new[] { Path.Combine(AppContext.BaseDirectory, "StreamFiles.Core.Tests.dll"), "receive", "http://files.example.invalid/via-proxy.bin", _temp.File("via-proxy.bin") })
+            foreach (string argument in new[] { Path.Combine(AppContext.BaseDirectory, "streamfiles.dll"), "receive", "--no-progress", "http://files.example.invalid/via-proxy.bin", _temp.File("via-proxy.bin") })
             {
                 start.ArgumentList.Add(argument);
             }

@@ -9,6 +9,8 @@ using StreamFiles.Core;
 using StreamFiles.Core.Hashing;
 using StreamFiles.Core.Locations;
 using StreamFiles.Core.Operations;
+using StreamFiles.Core.Storage;
+using StreamFiles.Core.Storage.Http;
 using StreamFiles.Core.Transfers;
 
 namespace StreamFiles.Cli
@@ -73,12 +75,15 @@ namespace StreamFiles.Cli
             {
                 throttle, concurrency, partSize, maxMemory, checksum, resume, skipUnchanged, compare, verify, force, recursive, json, noProgress, paths,
             };
+            var httpOptions = new HttpCliOptions(send);
+            httpOptions.AddTo(command);
             command.SetAction(parse =>
             {
                 CliContext cli = context();
                 TransferOptions options;
                 OperationSettings settings;
                 Location destination;
+                HttpSettings http;
                 string[] all = parse.GetValue(paths)!;
                 try
                 {
@@ -99,6 +104,7 @@ namespace StreamFiles.Cli
                         overwrite: parse.GetValue(force));
                     settings = new OperationSettings(parse.GetValue(throttle), reportProgress: cli.ProgressLineUnless(parse.GetValue(noProgress)) != null);
                     destination = Location.Parse(all[all.Length - 1]);
+                    http = httpOptions.Settings(parse, Environment.GetEnvironmentVariable);
                 }
                 catch (ArgumentException e)
                 {
@@ -109,12 +115,12 @@ namespace StreamFiles.Cli
                     throw new CliUsageException(e.Error.Message);
                 }
 
-                return Run(cli, direction, destination, all.Take(all.Length - 1).ToArray(), parse.GetValue(recursive), options, settings, parse.GetValue(json), parse.GetValue(noProgress));
+                return Run(cli, direction, destination, all.Take(all.Length - 1).ToArray(), parse.GetValue(recursive), options, settings, http, parse.GetValue(json), parse.GetValue(noProgress));
             });
             return command;
         }
 
-        private static int Run(CliContext context, TransferDirection direction, Location destination, string[] sources, bool recursive, TransferOptions options, OperationSettings settings, bool json, bool noProgress)
+        private static int Run(CliContext context, TransferDirection direction, Location destination, string[] sources, bool recursive, TransferOptions options, OperationSettings settings, HttpSettings http, bool json, bool noProgress)
         {
             Action<object> write = json
                 ? result => context.Output.WriteLine(ToJson((TransferResult)result))
@@ -123,7 +129,7 @@ namespace StreamFiles.Cli
             TransferOperation operation;
             try
             {
-                operation = new TransferOperation(direction, destination, recursive, options, settings, context.CancellationToken);
+                operation = new TransferOperation(direction, destination, recursive, options, settings, context.CancellationToken, StorageRegistry.CreateDefault().RegisterHttp(http));
             }
             catch (ArgumentException e)
             {

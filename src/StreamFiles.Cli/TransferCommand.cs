@@ -9,6 +9,7 @@ using StreamFiles.Core;
 using StreamFiles.Core.Hashing;
 using StreamFiles.Core.Locations;
 using StreamFiles.Core.Operations;
+using StreamFiles.Core.Storage;
 using StreamFiles.Core.Transfers;
 
 namespace StreamFiles.Cli
@@ -73,6 +74,8 @@ namespace StreamFiles.Cli
             {
                 throttle, concurrency, partSize, maxMemory, checksum, resume, skipUnchanged, compare, verify, force, recursive, json, noProgress, paths,
             };
+            var s3 = new S3CommandOptions();
+            s3.AddTo(command);
             command.SetAction(parse =>
             {
                 CliContext cli = context();
@@ -109,12 +112,12 @@ namespace StreamFiles.Cli
                     throw new CliUsageException(e.Error.Message);
                 }
 
-                return Run(cli, direction, destination, all.Take(all.Length - 1).ToArray(), parse.GetValue(recursive), options, settings, parse.GetValue(json), parse.GetValue(noProgress));
+                return Run(cli, direction, destination, all.Take(all.Length - 1).ToArray(), parse.GetValue(recursive), options, settings, parse.GetValue(json), parse.GetValue(noProgress), s3.CreateRegistry(parse));
             });
             return command;
         }
 
-        private static int Run(CliContext context, TransferDirection direction, Location destination, string[] sources, bool recursive, TransferOptions options, OperationSettings settings, bool json, bool noProgress)
+        private static int Run(CliContext context, TransferDirection direction, Location destination, string[] sources, bool recursive, TransferOptions options, OperationSettings settings, bool json, bool noProgress, StorageRegistry storages)
         {
             Action<object> write = json
                 ? result => context.Output.WriteLine(ToJson((TransferResult)result))
@@ -123,7 +126,7 @@ namespace StreamFiles.Cli
             TransferOperation operation;
             try
             {
-                operation = new TransferOperation(direction, destination, recursive, options, settings, context.CancellationToken);
+                operation = new TransferOperation(direction, destination, recursive, options, settings, context.CancellationToken, storages);
             }
             catch (ArgumentException e)
             {

@@ -12,6 +12,10 @@
     FormatsToProcess     = @('StreamFiles.Format.ps1xml')
     CmdletsToExport      = @(
         'Get-FileHashChunked'
+        'ConvertTo-StreamBase64'
+        'ConvertFrom-StreamBase64'
+        'Send-StreamFile'
+        'Receive-StreamFile'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

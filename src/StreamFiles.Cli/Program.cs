@@ -65,6 +65,7 @@ namespace StreamFiles.Cli
             root.Subcommands.Add(HashCommand.Create(context));
             root.Subcommands.Add(TransferCommand.Create(Core.Operations.TransferDirection.Send, context));
             root.Subcommands.Add(TransferCommand.Create(Core.Operations.TransferDirection.Receive, context));
+            root.Subcommands.Add(Base64Command.Create(context));
             return root;
         }
     }

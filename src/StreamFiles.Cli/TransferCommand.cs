@@ -10,6 +10,7 @@ using StreamFiles.Core.Hashing;
 using StreamFiles.Core.Locations;
 using StreamFiles.Core.Operations;
 using StreamFiles.Core.Storage;
+using StreamFiles.Core.Storage.Http;
 using StreamFiles.Core.Transfers;
 
 namespace StreamFiles.Cli
@@ -74,6 +75,8 @@ namespace StreamFiles.Cli
             {
                 throttle, concurrency, partSize, maxMemory, checksum, resume, skipUnchanged, compare, verify, force, recursive, json, noProgress, paths,
             };
+            var httpOptions = new HttpCliOptions(send);
+            httpOptions.AddTo(command);
             var s3 = new S3CommandOptions();
             s3.AddTo(command);
             command.SetAction(parse =>
@@ -82,6 +85,7 @@ namespace StreamFiles.Cli
                 TransferOptions options;
                 OperationSettings settings;
                 Location destination;
+                HttpSettings http;
                 string[] all = parse.GetValue(paths)!;
                 try
                 {
@@ -102,6 +106,7 @@ namespace StreamFiles.Cli
                         overwrite: parse.GetValue(force));
                     settings = new OperationSettings(parse.GetValue(throttle), reportProgress: cli.ProgressLineUnless(parse.GetValue(noProgress)) != null);
                     destination = Location.Parse(all[all.Length - 1]);
+                    http = httpOptions.Settings(parse, Environment.GetEnvironmentVariable);
                 }
                 catch (ArgumentException e)
                 {
@@ -112,12 +117,13 @@ namespace StreamFiles.Cli
                     throw new CliUsageException(e.Error.Message);
                 }
 
-                return Run(cli, direction, destination, all.Take(all.Length - 1).ToArray(), parse.GetValue(recursive), options, settings, parse.GetValue(json), parse.GetValue(noProgress), s3.CreateRegistry(parse));
+                StorageRegistry storages = s3.RegisterInto(StorageRegistry.CreateDefault().RegisterHttp(http), parse);
+                return Run(cli, direction, destination, all.Take(all.Length - 1).ToArray(), parse.GetValue(recursive), options, settings, storages, parse.GetValue(json), parse.GetValue(noProgress));
             });
             return command;
         }
 
-        private static int Run(CliContext context, TransferDirection direction, Location destination, string[] sources, bool recursive, TransferOptions options, OperationSettings settings, bool json, bool noProgress, StorageRegistry storages)
+        private static int Run(CliContext context, TransferDirection direction, Location destination, string[] sources, bool recursive, TransferOptions options, OperationSettings settings, StorageRegistry storages, bool json, bool noProgress)
         {
             Action<object> write = json
                 ? result => context.Output.WriteLine(ToJson((TransferResult)result))

@@ -1,14 +1,24 @@
 using System;
 using System.Linq;
+using StreamFiles.Core.Storage.Http;
 
 namespace StreamFiles.Core.Locations
 {
     /// <summary>An HTTP or HTTPS URL. Display never shows its query string or user information.</summary>
     public sealed class HttpLocation : Location
     {
+        private readonly string? _suggestedName;
+
         public HttpLocation(Uri uri)
+            : this(uri, null)
+        {
+        }
+
+        /// <param name="suggestedName">The file name the server suggested (Content-Disposition), as it sent it.</param>
+        public HttpLocation(Uri uri, string? suggestedName)
         {
             Uri = uri ?? throw new ArgumentNullException(nameof(uri));
+            _suggestedName = suggestedName;
         }
 
         public override LocationKind Kind => LocationKind.Http;
@@ -20,14 +30,12 @@ namespace StreamFiles.Core.Locations
 
         public override string Display => UriRedaction.Redact(Uri);
 
-        public override string Name
-        {
-            get
-            {
-                string path = Uri.AbsolutePath.TrimEnd('/');
-                return Uri.UnescapeDataString(path.Substring(path.LastIndexOf('/') + 1));
-            }
-        }
+        /// <summary>
+        /// The file name to save it under in a directory: the server's Content-Disposition name when a stat saw
+        /// one, else the last segment of the path, made safe by DownloadFileName (directory parts dropped). A
+        /// name that cannot be made safe throws LocationFormatException (UnsafeFileName) rather than guessing.
+        /// </summary>
+        public override string Name => DownloadFileName.Choose(_suggestedName ?? DownloadFileName.FromUrl(Uri), Display);
 
         public override Location Child(string relativePath)
         {

@@ -22,6 +22,7 @@ namespace StreamFiles.Core.Operations
         private readonly SemaphoreSlim _slots;
         private readonly AutoResetEvent _wake = new AutoResetEvent(false);
         private readonly ConcurrentQueue<Outcome> _outbox = new ConcurrentQueue<Outcome>();
+        private readonly ConcurrentQueue<string> _notes = new ConcurrentQueue<string>();
         private readonly SortedDictionary<long, Outcome> _reorder = new SortedDictionary<long, Outcome>();
         private readonly ProgressTracker _tracker;
         private readonly Stopwatch _clock = Stopwatch.StartNew();
@@ -117,9 +118,34 @@ namespace StreamFiles.Core.Operations
             _ = Task.Run(() => RunAsync(sequence, work, tracked));
         }
 
+        /// <summary>
+        /// Queues a verbose message from any thread (a backend's retry notice); the host writes it on its own
+        /// thread at the next Drain. The text must already be safe to show (URLs redacted).
+        /// </summary>
+        public void PostVerbose(string message)
+        {
+            if (!string.IsNullOrEmpty(message))
+            {
+                _notes.Enqueue(message);
+                try
+                {
+                    _wake.Set();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // A late notice after the host finished: nobody is left to show it.
+                }
+            }
+        }
+
         /// <summary>Writes whatever is ready: results, errors, and a progress or status sample when due.</summary>
         public void Drain(ICommandSink sink)
         {
+            while (_notes.TryDequeue(out string? note))
+            {
+                sink.WriteVerbose(note);
+            }
+
             while (_outbox.TryDequeue(out Outcome outcome))
             {
                 if (_settings.OrderedOutput)

@@ -222,7 +222,11 @@ namespace StreamFiles.Core.Operations
             ObjectInfo? existing;
             try
             {
-                existing = Wait(_storages.Resolve<IStorage>(destination, "as a destination").StatAsync(destination, CancellationToken));
+                // An HTTP destination is a PUT URL — often presigned, so it answers nothing but PUT. It is not
+                // looked at: the PUT itself refuses to replace an object unless overwriting (If-None-Match: *).
+                existing = destination.Kind == LocationKind.Http
+                    ? null
+                    : Wait(_storages.Resolve<IStorage>(destination, "as a destination").StatAsync(destination, CancellationToken));
             }
             catch (CommandFailureException e)
             {
@@ -399,7 +403,9 @@ namespace StreamFiles.Core.Operations
                 _destinationLooked = true;
                 try
                 {
-                    _destinationInfo = Wait(_storages.Resolve<IStorage>(_destination, "as a destination").StatAsync(_destination, CancellationToken));
+                    _destinationInfo = _destination.Kind == LocationKind.Http
+                        ? null // a PUT URL: a directory only when written with a trailing '/'
+                        : Wait(_storages.Resolve<IStorage>(_destination, "as a destination").StatAsync(_destination, CancellationToken));
                 }
                 catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is CommandFailureException)
                 {

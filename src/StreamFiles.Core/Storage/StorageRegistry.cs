@@ -14,8 +14,12 @@ namespace StreamFiles.Core.Storage
     {
         private readonly Dictionary<LocationKind, IStorage> _backends = new Dictionary<LocationKind, IStorage>();
 
-        /// <summary>A registry with the local file system only; S3 and HTTP register themselves when present.</summary>
-        public static StorageRegistry CreateDefault() => new StorageRegistry().Register(LocationKind.FileSystem, new LocalStorage());
+        /// <summary>
+        /// A registry with the local file system and HTTP(S) with default settings (hosts re-register HTTP with the
+        /// user's headers and credential: RegisterHttp); S3 registers itself when present.
+        /// </summary>
+        public static StorageRegistry CreateDefault() =>
+            new StorageRegistry().Register(LocationKind.FileSystem, new LocalStorage()).Register(LocationKind.Http, new Http.HttpStorage());
 
         public StorageRegistry Register(LocationKind kind, IStorage storage)
         {

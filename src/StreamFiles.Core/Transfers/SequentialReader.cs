@@ -15,6 +15,7 @@ namespace StreamFiles.Core.Transfers
         private readonly IObjectReader _inner;
         private Stream? _stream;
         private long _position;
+        private bool _broken;
 
         public SequentialReader(IObjectReader inner) => _inner = inner;
 
@@ -22,13 +23,56 @@ namespace StreamFiles.Core.Transfers
 
         public async Task<Stream> OpenRangeAsync(long offset, long? length, CancellationToken cancellationToken)
         {
+            if (_broken)
+            {
+                // A retry after the stream failed (a connection that dropped): the only way back in is from the
+                // start, reading again and dropping what earlier parts already have.
+                _stream?.Dispose();
+                _stream = null;
+                _broken = false;
+                _position = 0;
+            }
+
+            if (_stream is null)
+            {
+                _stream = await _inner.OpenRangeAsync(0, null, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await SkipAsync(offset, cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    _broken = true;
+                    throw;
+                }
+            }
+
             if (offset != _position)
             {
                 throw new NotSupportedException($"The source cannot be read from byte {offset}: it can only be read from the start, and reading stopped at byte {_position}.");
             }
 
-            _stream ??= await _inner.OpenRangeAsync(0, null, cancellationToken).ConfigureAwait(false);
             return new Slice(this, length);
+        }
+
+        private async Task SkipAsync(long offset, CancellationToken cancellationToken)
+        {
+            if (offset <= 0)
+            {
+                return;
+            }
+
+            byte[] scratch = new byte[64 * 1024];
+            while (_position < offset)
+            {
+                int n = await _stream!.ReadAsync(scratch, 0, (int)Math.Min(scratch.Length, offset - _position), cancellationToken).ConfigureAwait(false);
+                if (n == 0)
+                {
+                    throw new EndOfStreamException($"The source ended at byte {_position} when it was read again up to byte {offset}.");
+                }
+
+                _position += n;
+            }
         }
 
         public void Dispose()
@@ -71,7 +115,17 @@ namespace StreamFiles.Core.Transfers
                     return 0;
                 }
 
-                int n = await _owner._stream!.ReadAsync(buffer, offset, (int)Math.Min(count, _left), cancellationToken).ConfigureAwait(false);
+                int n;
+                try
+                {
+                    n = await _owner._stream!.ReadAsync(buffer, offset, (int)Math.Min(count, _left), cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    _owner._broken = true;
+                    throw;
+                }
+
                 _left -= n;
                 _owner._position += n;
                 return n;

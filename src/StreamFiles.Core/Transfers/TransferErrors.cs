@@ -76,6 +76,9 @@ namespace StreamFiles.Core.Transfers
                 case SourceChangedException changed:
                     return new CommandError("SourceChanged", FailureCategory.InvalidData, source,
                         prefix + changed.Message + " Nothing was written under the destination name; run the command again to copy the new version.", exception);
+                case Storage.Http.HttpTransferException http:
+                    // The HTTP backend already named the condition (HttpNotFound, HttpBodyTruncated, ...) and redacted the URL.
+                    return new CommandError(http.Condition, http.Category, target, prefix + http.Message, exception);
                 case DestinationExistsException _:
                     return DestinationExists(source, destination, " (it appeared while the file was being copied)");
                 case VerifyFailedException verify:

@@ -1,0 +1,99 @@
+using System;
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.IO;
+using StreamFiles.Core.Operations;
+using StreamFiles.Core.Text;
+
+namespace StreamFiles.Cli
+{
+    /// <summary>
+    /// `streamfiles base64`: the command-line face of Base64Operation. The output is byte for byte what
+    /// coreutils `base64 -w 0` writes (or `base64 -w N` with --wrap N); an output file appears only when
+    /// complete (it is written as OUTPUT.partial and renamed).
+    /// </summary>
+    internal static class Base64Command
+    {
+        private const string StandardStream = "-";
+
+        public static Command Create(Func<CliContext> context)
+        {
+            var decode = new Option<bool>("--decode", "-d") { Description = "Decode base64 text to bytes (whitespace and line breaks are skipped)." };
+            var wrap = new Option<int>("--wrap", "-w")
+            {
+                Description = "Break encoded lines after N characters, as `base64 -w N` does (default 0: one line, no final newline).",
+                HelpName = "N",
+                DefaultValueFactory = _ => 0,
+            };
+            wrap.Validators.Add(result =>
+            {
+                int value = result.GetValueOrDefault<int>();
+                if (value < 0 || value > Base64Format.MaxLineLength)
+                {
+                    result.AddError($"--wrap must be between 0 and {Base64Format.MaxLineLength}; 0 writes one line.");
+                }
+            });
+            var urlSafe = new Option<bool>("--url-safe") { Description = "The URL-safe alphabet of RFC 4648 section 5 ('-' and '_'), written without '=' padding; decoding accepts it with or without." };
+            var noProgress = new Option<bool>("--no-progress") { Description = "No progress line on stderr." };
+            var input = new Argument<string>("INPUT") { Description = "The file to read, or - for standard input." };
+            input.Validators.Add(CliContext.RejectUnknownOptions);
+            var output = new Argument<string?>("OUTPUT")
+            {
+                Arity = ArgumentArity.ZeroOrOne,
+                Description = "The file to write (replaced only when complete), or - for standard output (the default).",
+            };
+            output.Validators.Add(CliContext.RejectUnknownOptions);
+
+            var command = new Command("base64", "Encode a file to base64 text or decode it back, with constant memory.")
+            {
+                decode, wrap, urlSafe, noProgress, input, output,
+            };
+            command.Validators.Add(result =>
+            {
+                if (result.GetValue(decode) && result.GetResult(wrap) is { Implicit: false })
+                {
+                    result.AddError("--wrap shapes encoded text; decoding reads any line layout, so leave it out with --decode.");
+                }
+            });
+            command.SetAction(parse => Run(
+                context(),
+                parse.GetValue(decode),
+                parse.GetValue(wrap),
+                parse.GetValue(urlSafe),
+                parse.GetValue(noProgress),
+                parse.GetValue(input)!,
+                parse.GetValue(output) ?? StandardStream));
+            return command;
+        }
+
+        private static int Run(CliContext context, bool decode, int wrap, bool urlSafe, bool noProgress, string input, string output)
+        {
+            var format = new Base64Format(wrap, urlSafe);
+            Stream? standardInput = input == StandardStream ? Console.OpenStandardInput() : null;
+            Stream? standardOutput = output == StandardStream ? OpenStandardOutput(context) : null;
+
+            // Text going to the terminal itself would be torn up by a progress line on the same screen.
+            ProgressLine? progress = context.ProgressLineUnless(noProgress || (standardOutput != null && !Console.IsOutputRedirected));
+            var settings = new OperationSettings(1, reportProgress: progress != null);
+            var sink = new CliSink(_ => { }, context.Error, progress);
+            var request = new Base64Request(
+                standardInput is null ? input : "standard input",
+                standardOutput is null ? output : "standard output",
+                explicitInput: true,
+                standardInput,
+                standardOutput);
+
+            using var operation = new Base64Operation(decode ? Base64Direction.Decode : Base64Direction.Encode, format, settings, context.CancellationToken);
+            operation.Submit(request, sink);
+            operation.Complete(sink);
+            return context.ExitCode(operation.FailedCount);
+        }
+
+        /// <summary>The bytes under the context's stdout writer: base64 text goes out as is, decoded data is binary.</summary>
+        private static Stream OpenStandardOutput(CliContext context)
+        {
+            context.Output.Flush();
+            return context.Output is StreamWriter writer ? writer.BaseStream : Console.OpenStandardOutput();
+        }
+    }
+}

@@ -1,0 +1,104 @@
+using System;
+using System.IO;
+using System.Linq;
+using StreamFiles.Core.Tests.Support;
+using StreamFiles.Core.Text;
+
+namespace StreamFiles.Core.Tests.Cli
+{
+    /// <summary>`streamfiles base64` as a user runs it: a real process, its output compared byte for byte with coreutils.</summary>
+    public sealed class Base64CommandTests : IDisposable
+    {
+        private static readonly string Cli = "dotnet " + Quote(Path.Combine(AppContext.BaseDirectory, "streamfiles.dll"));
+        private readonly TempDirectory _dir = new TempDirectory();
+
+        public void Dispose() => _dir.Dispose();
+
+        [Fact]
+        public void Encodes_files_of_every_small_size_like_base64_w0()
+        {
+            for (int size = 0; size <= 10; size++)
+            {
+                _dir.RandomFile($"s{size}", size, seed: size);
+            }
+
+            // One shell line for the eleven sizes keeps the test to one process start per size.
+            string script = string.Join(" && ", Enumerable.Range(0, 11).Select(n => $"{Cli} base64 s{n} s{n}.sf && base64 -w 0 s{n} > s{n}.cu && cmp s{n}.sf s{n}.cu"));
+            ProcessRunner.Shell(script, _dir.Path);
+        }
+
+        [Theory]
+        [InlineData("", "-w 0")]
+        [InlineData("--wrap 76", "-w 76")]
+        [InlineData("-w 5", "-w 5")]
+        public void Encodes_across_buffer_boundaries_like_coreutils_to_a_file_and_to_stdout(string options, string coreutilsOptions)
+        {
+            _dir.RandomFile("in.bin", (2 * StreamingBase64.EncodeBufferSize) + 1);
+            ProcessRunner.Shell($"{Cli} base64 {options} in.bin out.b64 && {Cli} base64 {options} in.bin > stdout.b64 && base64 {coreutilsOptions} in.bin > cu.b64 && cmp out.b64 cu.b64 && cmp stdout.b64 cu.b64", _dir.Path);
+            Assert.False(File.Exists(_dir.File("out.b64.partial")));
+        }
+
+        [Fact]
+        public void Decodes_coreutils_text_from_a_file_and_from_stdin_to_stdout()
+        {
+            _dir.RandomFile("in.bin", 3_000_001);
+            ProcessRunner.Shell(
+                $"base64 in.bin > wrapped.b64 && {Cli} base64 --decode wrapped.b64 out.bin && cmp out.bin in.bin && " +
+                $"base64 -w 0 in.bin | {Cli} base64 -d - > piped.bin && cmp piped.bin in.bin && " +
+                $"{Cli} base64 - - < in.bin | base64 -d > back.bin && cmp back.bin in.bin",
+                _dir.Path);
+        }
+
+        [Fact]
+        public void Url_safe_is_basenc_base64url_without_padding_and_decodes_either_way()
+        {
+            _dir.RandomFile("in.bin", 100_000);
+            ProcessRunner.Shell(
+                $"{Cli} base64 --url-safe in.bin out.txt && basenc --base64url -w 0 in.bin | tr -d = > cu.txt && cmp out.txt cu.txt && " +
+                $"{Cli} base64 -d --url-safe out.txt back.bin && cmp back.bin in.bin && " +
+                $"basenc --base64url in.bin | {Cli} base64 -d --url-safe - > padded.bin && cmp padded.bin in.bin",
+                _dir.Path);
+        }
+
+        [Fact]
+        public void Bad_text_fails_with_exit_1_naming_the_input_and_offset_and_keeps_the_old_output()
+        {
+            File.WriteAllText(_dir.File("bad.b64"), "QUJDQUJD\nQUJD*UJD\n");
+            File.WriteAllText(_dir.File("out.bin"), "precious");
+
+            var run = ProcessRunner.Streamfiles(_dir.Path, "base64", "-d", "bad.b64", "out.bin");
+
+            Assert.Equal(1, run.ExitCode);
+            Assert.Equal(string.Empty, run.Output);
+            Assert.Equal("streamfiles: 'bad.b64' is not valid base64 text: invalid character '*' (0x2A) at byte offset 13. The existing 'out.bin' was left as it was.\n", run.Error);
+            Assert.Equal("precious", File.ReadAllText(_dir.File("out.bin")));
+            Assert.False(File.Exists(_dir.File("out.bin.partial")));
+        }
+
+        [Fact]
+        public void A_missing_input_fails_with_exit_1()
+        {
+            var run = ProcessRunner.Streamfiles(_dir.Path, "base64", "missing.bin", "out.b64");
+            Assert.Equal(1, run.ExitCode);
+            Assert.Contains("missing.bin", run.Error);
+            Assert.False(File.Exists(_dir.File("out.b64")));
+        }
+
+        [Theory]
+        [InlineData("base64", "--wrap", "-1", "in.bin")]
+        [InlineData("base64", "--decode", "--wrap", "76", "in.bin")]
+        [InlineData("base64", "--bogus", "in.bin")]
+        [InlineData("base64")]
+        [InlineData("base64", "in.bin", "out.b64", "extra")]
+        public void Usage_errors_exit_with_2(params string[] arguments)
+        {
+            _dir.RandomFile("in.bin", 10);
+            var run = ProcessRunner.Streamfiles(_dir.Path, arguments);
+            Assert.Equal(2, run.ExitCode);
+            Assert.StartsWith("streamfiles: ", run.Error);
+            Assert.False(File.Exists(_dir.File("out.b64")));
+        }
+
+        private static string Quote(string path) => "'" + path.Replace("'", "'\\''") + "'";
+    }
+}

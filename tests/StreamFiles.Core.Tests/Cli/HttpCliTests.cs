@@ -1,0 +1,145 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Threading.Tasks;
+using StreamFiles.Core.Tests.Http;
+using StreamFiles.Core.Tests.Support;
+
+namespace StreamFiles.Core.Tests.Cli
+{
+    /// <summary>`streamfiles receive|send` with HTTP(S) URLs and the HTTP options, run as a child process against Kestrel.</summary>
+    public sealed class HttpCliTests : IAsyncLifetime
+    {
+        private readonly TempDirectory _temp = new TempDirectory();
+        private HttpTestServer _server = null!;
+
+        public async Task InitializeAsync() => _server = await HttpTestServer.StartAsync();
+
+        public async Task DisposeAsync()
+        {
+            await _server.DisposeAsync();
+            _temp.Dispose();
+        }
+
+        private ProcessRunner.Outcome Streamfiles(IReadOnlyDictionary<string, string>? environment, params string[] arguments)
+        {
+            var start = new ProcessStartInfo("dotnet")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+                WorkingDirectory = _temp.Path,
+            };
+            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "streamfiles.dll"));
+            foreach (string argument in arguments)
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            start.Environment.Remove("STREAMFILES_HTTP_PASSWORD");
+            foreach (KeyValuePair<string, string> variable in environment ?? new Dictionary<string, string>())
+            {
+                start.Environment[variable.Key] = variable.Value;
+            }
+
+            using Process process = Process.Start(start)!;
+            Task<string> output = process.StandardOutput.ReadToEndAsync();
+            Task<string> error = process.StandardError.ReadToEndAsync();
+            Assert.True(process.WaitForExit(120_000), "streamfiles did not finish");
+            process.WaitForExit();
+            return new ProcessRunner.Outcome(process.ExitCode, output.Result, error.Result);
+        }
+
+        private ProcessRunner.Outcome Streamfiles(params string[] arguments) => Streamfiles(null, arguments);
+
+        [Fact]
+        public void Receive_into_a_directory_with_a_header_shows_no_secret()
+        {
+            byte[] content = HttpTestServer.RandomBytes(5 * 1024 * 1024 + 1);
+            _server.Add("/dl", content).ContentDisposition = "attachment; filename=\"report.bin\"";
+            string url = _server.Url("/dl?X-Amz-Signature=SIGSECRET").ToString();
+
+            ProcessRunner.Outcome text = Streamfiles("receive", "--no-progress", "-H", "Authorization: Bearer TOPSECRET", url, _temp.Path + "/");
+            ProcessRunner.Outcome json = Streamfiles("receive", "--no-progress", "--force", "--json", "--header", "Authorization: Bearer TOPSECRET", url, _temp.Path + "/");
+
+            Assert.True(text.ExitCode == 0, text.Error);
+            Assert.True(json.ExitCode == 0, json.Error);
+            Assert.Equal(
+                Convert.ToHexString(SHA256.HashData(content)).ToLowerInvariant(),
+                ProcessRunner.Shell($"sha256sum '{_temp.File("report.bin")}'").Split(' ')[0]);
+            Assert.All(_server.RequestsTo("/dl"), r => Assert.Equal("Bearer TOPSECRET", r.Header("Authorization")));
+            Assert.Contains(_server.Url("/dl").ToString(), json.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain("SECRET", text.Output + text.Error + json.Output + json.Error, StringComparison.Ordinal);
+        }
+
+        [Fact]
+        public void A_failed_download_names_the_url_without_its_query()
+        {
+            TestResource resource = _server.Add("/broken", HttpTestServer.RandomBytes(3 * 1024 * 1024));
+            resource.AcceptRanges = false;
+            resource.DropAfter = 1_000_000;
+
+            ProcessRunner.Outcome missing = Streamfiles("receive", "--no-progress", _server.Url("/missing?token=SECRET").ToString(), _temp.Path + "/");
+            ProcessRunner.Outcome broken = Streamfiles("receive", "--no-progress", _server.Url("/broken?token=SECRET").ToString(), _temp.File("broken.bin"));
+
+            Assert.Equal(1, missing.ExitCode);
+            Assert.Equal(1, broken.ExitCode);
+            Assert.Contains(_server.Url("/missing").ToString(), missing.Error, StringComparison.Ordinal);
+            Assert.Contains("broke off", broken.Error, StringComparison.Ordinal);
+            Assert.False(File.Exists(_temp.File("broken.bin")));
+            Assert.DoesNotContain("SECRET", missing.Output + missing.Error + broken.Output + broken.Error, StringComparison.Ordinal);
+        }
+
+        [Fact]
+        public void Send_puts_with_content_type_and_md5()
+        {
+            string file = _temp.RandomFile("up.csv", 3 * 1024 * 1024);
+            _server.AcceptUploads("/in/up.csv");
+
+            ProcessRunner.Outcome outcome = Streamfiles("send", "--no-progress", "--content-type", "text/csv", "--upload-checksum", "md5", file, _server.Url("/in/up.csv?sig=SECRET").ToString());
+
+            Assert.True(outcome.ExitCode == 0, outcome.Error);
+            Assert.Equal(File.ReadAllBytes(file), _server.Uploads["/in/up.csv"]);
+            RecordedRequest put = _server.RequestsTo("/in/up.csv").Single();
+            Assert.Equal("text/csv", put.Header("Content-Type"));
+            Assert.Equal(Convert.ToBase64String(MD5.HashData(File.ReadAllBytes(file))), put.Header("Content-MD5"));
+            Assert.DoesNotContain("SECRET", outcome.Output + outcome.Error, StringComparison.Ordinal);
+        }
+
+        [Fact]
+        public void A_credential_needs_https_and_a_password()
+        {
+            _server.Add("/private", HttpTestServer.RandomBytes(10));
+            string url = _server.Url("/private").ToString();
+
+            ProcessRunner.Outcome noPassword = Streamfiles("receive", "--no-progress", "--user", "admin", url, _temp.Path + "/");
+            ProcessRunner.Outcome plainHttp = Streamfiles(
+                new Dictionary<string, string> { ["STREAMFILES_HTTP_PASSWORD"] = "pa55word" },
+                "receive", "--no-progress", "--user", "admin", url, _temp.Path + "/");
+
+            Assert.Equal(2, noPassword.ExitCode);
+            Assert.Contains("STREAMFILES_HTTP_PASSWORD", noPassword.Error, StringComparison.Ordinal);
+            Assert.Equal(1, plainHttp.ExitCode);
+            Assert.Contains("only over HTTPS", plainHttp.Error, StringComparison.Ordinal);
+            Assert.DoesNotContain("pa55word", plainHttp.Output + plainHttp.Error, StringComparison.Ordinal);
+            Assert.Empty(_server.Requests);
+        }
+
+        [Theory]
+        [InlineData("--header", "no colon here")]
+        [InlineData("--header", "Range: bytes=0-1")]
+        [InlineData("--upload-checksum", "crc")]
+        public void Malformed_http_options_are_usage_errors(string option, string value)
+        {
+            string file = _temp.RandomFile("x.bin", 10);
+
+            ProcessRunner.Outcome outcome = Streamfiles("send", "--no-progress", option, value, file, _server.Url("/x.bin").ToString());
+
+            Assert.Equal(2, outcome.ExitCode);
+            Assert.Empty(_server.Requests);
+        }
+    }
+}

@@ -1,0 +1,324 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Threading;
+using System.Threading.Tasks;
+using StreamFiles.Core.Locations;
+using StreamFiles.Core.Operations;
+using StreamFiles.Core.Storage;
+using StreamFiles.Core.Storage.Http;
+using StreamFiles.Core.Tests.Support;
+using StreamFiles.Core.Transfers;
+
+namespace StreamFiles.Core.Tests.Http
+{
+    /// <summary>
+    /// Downloads through the transfer engine from a real Kestrel that misbehaves on purpose. Every completed
+    /// download is checked with sha256sum, independently of StreamFiles' own hashing.
+    /// </summary>
+    public sealed class HttpDownloadTests : IAsyncLifetime
+    {
+        private const int Size = 6 * 1024 * 1024 + 12345;
+        private const long PartSize = 1024 * 1024;
+        private readonly TempDirectory _temp = new TempDirectory();
+        private readonly List<string> _log = new List<string>();
+        private HttpTestServer _server = null!;
+
+        public async Task InitializeAsync() => _server = await HttpTestServer.StartAsync();
+
+        public async Task DisposeAsync()
+        {
+            await _server.DisposeAsync();
+            _temp.Dispose();
+        }
+
+        internal static TransferOptions Options(bool resume = false, int maxAttempts = 3, bool overwrite = false, int concurrency = 4) =>
+            new TransferOptions(concurrency: concurrency, partSize: PartSize, maxMemory: 8L * 1024 * 1024, resume: resume, overwrite: overwrite, maxAttempts: maxAttempts, retryDelay: TimeSpan.FromMilliseconds(10));
+
+        private HttpStorage Storage(HttpSettings? settings = null) =>
+            new HttpStorage(settings ?? HttpTransportTests.Fast(), line => { lock (_log) { _log.Add(line); } });
+
+        private async Task<TransferResult> DownloadAsync(Uri url, string destination, TransferOptions? options = null, HttpStorage? storage = null, CancellationToken cancellationToken = default)
+        {
+            using HttpStorage http = storage ?? Storage();
+            var registry = StorageRegistry.CreateDefault().Register(LocationKind.Http, http);
+            Location location = Location.Parse(url.ToString());
+            ObjectInfo source = await http.StatAsync(location, cancellationToken) ?? throw new CommandFailureException(TransferErrors.SourceNotFound(location.Display));
+            var engine = new TransferEngine(options ?? Options(), registry);
+            return await engine.TransferAsync(new TransferJob(source, Location.Parse(destination), null), null, cancellationToken);
+        }
+
+        private static string Sha256Sum(string path) => ProcessRunner.Shell($"sha256sum '{path}'").Split(' ')[0];
+
+        private static string Sha256(byte[] bytes) => Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant();
+
+        [Fact]
+        public async Task Parallel_ranges_pinned_with_if_range_give_the_exact_bytes()
+        {
+            byte[] content = HttpTestServer.RandomBytes(Size);
+            _server.Add("/big.bin", content);
+            string destination = _temp.File("big.bin");
+
+            TransferResult result = await DownloadAsync(_server.Url("/big.bin"), destination);
+
+            Assert.Equal(TransferStatus.Completed, result.Status);
+            Assert.Equal(Sha256(content), Sha256Sum(destination));
+            Assert.False(File.Exists(destination + ".partial"));
+            var ranged = _server.RequestsTo("/big.bin").Where(r => r.Header("Range") != null && r.Header("Range") != "bytes=0-0").ToList();
+            Assert.Equal(7, ranged.Count);
+            Assert.All(ranged, r => Assert.Equal("\"v1\"", r.Header("If-Range")));
+        }
+
+        [Fact]
+        public async Task Without_an_etag_if_range_carries_last_modified()
+        {
+            byte[] content = HttpTestServer.RandomBytes(Size);
+            TestResource resource = _server.Add("/dated.bin", content);
+            resource.ETag = null;
+
+            await DownloadAsync(_server.Url("/dated.bin"), _temp.File("dated.bin"));
+
+            var ranged = _server.RequestsTo("/dated.bin").Where(r => r.Header("Range") != null && r.Header("Range") != "bytes=0-0").ToList();
+            Assert.NotEmpty(ranged);
+            Assert.All(ranged, r => Assert.Equal("Wed, 01 May 2024 12:00:00 GMT", r.Header("If-Range")));
+            Assert.Equal(Sha256(content), Sha256Sum(_temp.File("dated.bin")));
+        }
+
+        [Theory]
+        [InlineData(false)]
+        [InlineData(true)]
+        public async Task A_server_without_ranges_is_read_in_one_stream(bool chunked)
+        {
+            byte[] content = HttpTestServer.RandomBytes(Size);
+            TestResource resource = _server.Add("/plain.bin", content);
+            resource.AcceptRanges = false;
+            resource.Chunked = chunked;
+
+            TransferResult result = await DownloadAsync(_server.Url("/plain.bin"), _temp.File("plain.bin"));
+
+            Assert.Equal(TransferStatus.Completed, result.Status);
+            Assert.Equal(Sha256(content), Sha256Sum(_temp.File("plain.bin")));
+            Assert.Equal(3, _server.RequestsTo("/plain.bin").Count); // the probe, one GET, the probe that checks it did not change
+        }
+
+        [Fact]
+        public async Task An_empty_file_downloads_as_an_empty_file()
+        {
+            _server.Add("/empty", Array.Empty<byte>());
+
+            TransferResult result = await DownloadAsync(_server.Url("/empty"), _temp.File("empty"));
+
+            Assert.Equal(TransferStatus.Completed, result.Status);
+            Assert.Equal(0, new FileInfo(_temp.File("empty")).Length);
+        }
+
+        [Fact]
+        public async Task A_dropped_connection_continues_from_where_it_broke()
+        {
+            byte[] content = HttpTestServer.RandomBytes(Size);
+            TestResource resource = _server.Add("/drop.bin", content);
+            resource.DropAfter = 2 * PartSize + 300_000;
+            resource.DropOnce = true;
+
+            TransferResult result = await DownloadAsync(_server.Url("/drop.bin"), _temp.File("drop.bin"));
+
+            Assert.Equal(Sha256(content), Sha256Sum(_temp.File("drop.bin")));
+            Assert.Equal(1, resource.DropsDone);
+            Assert.True(result.Attempts > 1);
+            Assert.Equal(2, _server.RequestsTo("/drop.bin").Count(r => r.Header("Range") == $"bytes={2 * PartSize}-{(3 * PartSize) - 1}"));
+        }
+
+        [Fact]
+        public async Task A_dropped_connection_without_ranges_starts_over_and_succeeds()
+        {
+            byte[] content = HttpTestServer.RandomBytes(Size);
+            TestResource resource = _server.Add("/once.bin", content);
+            resource.AcceptRanges = false;
+            resource.DropAfter = 3_000_000;
+            resource.DropOnce = true;
+            resource.DropFromRequest = 2; // not the stat's probe, which reads only the headers
+
+            TransferResult result = await DownloadAsync(_server.Url("/once.bin"), _temp.File("once.bin"));
+
+            Assert.Equal(Sha256(content), Sha256Sum(_temp.File("once.bin")));
+            Assert.Equal(1, resource.DropsDone);
+            Assert.True(result.Attempts > 1);
+        }
+
+        [Theory]
+        [InlineData("drop")]
+        [InlineData("lie")]
+        [InlineData("chunked-drop")]
+        public async Task A_body_cut_short_without_ranges_fails_and_leaves_no_file(string fault)
+        {
+            byte[] content = HttpTestServer.RandomBytes(Size);
+            TestResource resource = _server.Add("/cut.bin", content);
+            resource.AcceptRanges = false;
+            resource.Chunked = fault == "chunked-drop";
+            if (fault == "lie")
+            {
+                resource.ExtraClaimedLength = 4096;
+            }
+            else
+            {
+                resource.DropAfter = 3_000_000;
+            }
+
+            string destination = _temp.File("cut.bin");
+            File.WriteAllText(destination, "older copy");
+
+            var error = await Assert.ThrowsAsync<CommandFailureException>(() => DownloadAsync(_server.Url("/cut.bin"), destination, Options(overwrite: true)));
+
+            Assert.Equal("older copy", File.ReadAllText(destination));
+            Assert.False(File.Exists(destination + ".partial"));
+            Assert.True(error.Message.Contains("ended after", StringComparison.Ordinal) || error.Message.Contains("broke off", StringComparison.Ordinal), error.Message);
+        }
+
+        [Fact]
+        public async Task A_file_that_changes_during_the_download_is_never_spliced()
+        {
+            byte[] content = HttpTestServer.RandomBytes(Size, seed: 1);
+            TestResource resource = _server.Add("/moving.bin", content);
+            resource.ChangeAfterServed = 2 * PartSize;
+            resource.ChangeTo = HttpTestServer.RandomBytes(Size, seed: 2);
+            string destination = _temp.File("moving.bin");
+
+            var error = await Assert.ThrowsAsync<CommandFailureException>(() => DownloadAsync(_server.Url("/moving.bin"), destination, Options(concurrency: 1)));
+
+            Assert.Equal("SourceChanged", error.Error.Condition);
+            Assert.False(File.Exists(destination));
+            Assert.False(File.Exists(destination + ".partial"));
+        }
+
+        [Fact]
+        public async Task A_stalled_server_fails_the_download_in_bounded_time()
+        {
+            TestResource resource = _server.Add("/stall.bin", HttpTestServer.RandomBytes(Size));
+            resource.StallAfter = 500_000;
+            using HttpStorage storage = Storage(HttpTransportTests.Fast(stall: TimeSpan.FromMilliseconds(300)));
+
+            var error = await Assert.ThrowsAsync<CommandFailureException>(() => DownloadAsync(_server.Url("/stall.bin"), _temp.File("stall.bin"), Options(maxAttempts: 2), storage));
+
+            Assert.Contains("stalled", error.Message, StringComparison.Ordinal);
+            Assert.False(File.Exists(_temp.File("stall.bin")));
+        }
+
+        [Fact]
+        public async Task Busy_servers_and_redirects_are_handled()
+        {
+            byte[] content = HttpTestServer.RandomBytes(Size);
+            TestResource resource = _server.Add("/real.bin", content);
+            resource.FailTimes = 2;
+            resource.FailStatus = 503;
+            resource.RetryAfter = "0";
+            _server.Redirect("/link", "/real.bin", 302);
+
+            TransferResult result = await DownloadAsync(_server.Url("/link"), _temp.File("real.bin"));
+
+            Assert.Equal(TransferStatus.Completed, result.Status);
+            Assert.Equal(Sha256(content), Sha256Sum(_temp.File("real.bin")));
+        }
+
+        [Fact]
+        public async Task Resume_continues_the_same_version_with_range_and_if_range()
+        {
+            byte[] content = HttpTestServer.RandomBytes(Size);
+            TestResource resource = _server.Add("/resume.bin", content);
+            resource.DropAfter = 4 * PartSize + 1000;
+            string destination = _temp.File("resume.bin");
+
+            var interrupted = await Assert.ThrowsAsync<CommandFailureException>(() => DownloadAsync(_server.Url("/resume.bin"), destination, Options(resume: true, maxAttempts: 1, concurrency: 1)));
+            Assert.True(File.Exists(destination + ".partial"), interrupted.Message);
+            Assert.True(File.Exists(destination + ".partial.journal"), interrupted.Message);
+            Assert.False(File.Exists(destination));
+            string journal = File.ReadAllText(destination + ".partial.journal");
+
+            resource.DropAfter = null;
+            long servedBefore = resource.Served;
+            TransferResult result = await DownloadAsync(_server.Url("/resume.bin"), destination, Options(resume: true, concurrency: 1));
+
+            Assert.True(TransferStatus.Resumed == result.Status, journal);
+            Assert.Equal(Sha256(content), Sha256Sum(destination));
+            long servedAgain = resource.Served - servedBefore;
+            Assert.True(servedAgain < Size - 3 * PartSize, $"the rerun fetched {servedAgain} of {Size} bytes");
+        }
+
+        [Fact]
+        public async Task Resume_restarts_when_the_file_changed_in_between()
+        {
+            byte[] first = HttpTestServer.RandomBytes(Size, seed: 3);
+            TestResource resource = _server.Add("/changed.bin", first);
+            resource.DropAfter = 4 * PartSize + 1000;
+            string destination = _temp.File("changed.bin");
+            await Assert.ThrowsAsync<CommandFailureException>(() => DownloadAsync(_server.Url("/changed.bin"), destination, Options(resume: true, maxAttempts: 1, concurrency: 1)));
+
+            byte[] second = HttpTestServer.RandomBytes(Size, seed: 4);
+            resource.DropAfter = null;
+            resource.Replace(second, "\"v2\"");
+            TransferResult result = await DownloadAsync(_server.Url("/changed.bin"), destination, Options(resume: true, concurrency: 1));
+
+            Assert.Equal(TransferStatus.Completed, result.Status);
+            Assert.Equal(Sha256(second), Sha256Sum(destination));
+        }
+
+        [Fact]
+        public async Task Missing_urls_are_not_found()
+        {
+            using HttpStorage http = Storage();
+
+            Assert.Null(await http.StatAsync(Location.Parse(_server.Url("/nothing").ToString()), CancellationToken.None));
+        }
+
+        [Theory]
+        [InlineData("attachment; filename=\"../../etc/cron.d/evil\"", "evil")]
+        [InlineData("attachment; filename=\"x.txt\"; filename*=UTF-8''%E2%82%AC.txt", "€.txt")]
+        [InlineData(null, "report.csv")]
+        public async Task The_name_comes_from_content_disposition_or_the_url(string? disposition, string expected)
+        {
+            _server.Add("/files/report.csv", HttpTestServer.RandomBytes(10)).ContentDisposition = disposition;
+            using HttpStorage http = Storage();
+
+            ObjectInfo? info = await http.StatAsync(Location.Parse(_server.Url("/files/report.csv?sig=SECRET").ToString()), CancellationToken.None);
+
+            Assert.Equal(expected, info!.Location.Name);
+        }
+
+        [Theory]
+        [InlineData("attachment; filename=\"CON\"")]
+        [InlineData("attachment; filename=\"..\"")]
+        [InlineData("attachment; filename*=UTF-8''evil%0Aname.txt")]
+        public async Task A_hostile_name_is_an_error_not_a_guess(string disposition)
+        {
+            _server.Add("/files/x", HttpTestServer.RandomBytes(10)).ContentDisposition = disposition;
+            using HttpStorage http = Storage();
+
+            ObjectInfo? info = await http.StatAsync(Location.Parse(_server.Url("/files/x").ToString()), CancellationToken.None);
+
+            var error = Assert.Throws<LocationFormatException>(() => info!.Location.Name);
+            Assert.Equal("UnsafeFileName", error.Error.Condition);
+        }
+
+        [Fact]
+        public async Task Signatures_and_tokens_never_show_in_results_or_errors()
+        {
+            byte[] content = HttpTestServer.RandomBytes(Size);
+            _server.Add("/signed.bin", content);
+            TestResource broken = _server.Add("/broken.bin", content);
+            broken.AcceptRanges = false;
+            broken.DropAfter = 100_000;
+            var headers = new Dictionary<string, string> { ["Authorization"] = "Bearer TOPSECRET" };
+            string query = "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIASECRET&X-Amz-Signature=SIGSECRET";
+
+            TransferResult ok = await DownloadAsync(_server.Url("/signed.bin" + query), _temp.File("signed.bin"), storage: Storage(HttpTransportTests.Fast(headers: headers)));
+            var failed = await Assert.ThrowsAsync<CommandFailureException>(() => DownloadAsync(_server.Url("/broken.bin" + query), _temp.File("broken.bin"), storage: Storage(HttpTransportTests.Fast(headers: headers))));
+            var missing = await Assert.ThrowsAsync<CommandFailureException>(() => DownloadAsync(_server.Url("/gone.bin" + query), _temp.File("gone.bin"), storage: Storage(HttpTransportTests.Fast(headers: headers))));
+
+            string everything = string.Join("\n", _log) + ok.Source + ok + failed.Error.Message + failed.Error.Target + failed
+                + missing.Error.Message + missing.Error.Target + missing;
+            Assert.DoesNotContain("SECRET", everything, StringComparison.Ordinal);
+            Assert.Equal(_server.Url("/signed.bin").ToString(), ok.Source);
+        }
+    }
+}

@@ -1,0 +1,369 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Net.Http;
+using System.Net.Sockets;
+using System.Threading;
+using System.Threading.Tasks;
+using StreamFiles.Core.Operations;
+using StreamFiles.Core.Storage.Http;
+
+namespace StreamFiles.Core.Tests.Http
+{
+    /// <summary>The request layer against a real Kestrel: retries, Retry-After, redirects, credentials, TLS, timeouts.</summary>
+    public sealed class HttpTransportTests : IAsyncLifetime
+    {
+        private HttpTestServer _server = null!;
+        private readonly ConcurrentQueue<string> _log = new ConcurrentQueue<string>();
+
+        public async Task InitializeAsync() => _server = await HttpTestServer.StartAsync();
+
+        public async Task DisposeAsync() => await _server.DisposeAsync();
+
+        internal static HttpSettings Fast(
+            int maxRetries = 3,
+            IReadOnlyDictionary<string, string>? headers = null,
+            HttpCredential? credential = null,
+            TimeSpan? stall = null,
+            TimeSpan? maxRetryAfter = null,
+            int maxRedirects = 10) =>
+            new HttpSettings(
+                headers: headers,
+                credential: credential,
+                maxRetries: maxRetries,
+                retryDelay: TimeSpan.FromMilliseconds(20),
+                stallTimeout: stall ?? TimeSpan.FromSeconds(20),
+                responseTimeout: TimeSpan.FromSeconds(20),
+                connectTimeout: TimeSpan.FromSeconds(5),
+                maxRetryAfter: maxRetryAfter,
+                maxRedirects: maxRedirects);
+
+        private HttpTransport Transport(HttpSettings settings) => new HttpTransport(settings, _log.Enqueue);
+
+        private static Task<HttpResponseMessage> Get(HttpTransport transport, Uri uri, Action<HttpRequestMessage>? configure = null) =>
+            transport.SendAsync(HttpMethod.Get, uri, configure, null, null, CancellationToken.None);
+
+        [Theory]
+        [InlineData(503)]
+        [InlineData(429)]
+        [InlineData(500)]
+        [InlineData(408)]
+        public async Task Retryable_statuses_are_retried_until_the_server_recovers(int status)
+        {
+            TestResource resource = _server.Add("/flaky", HttpTestServer.RandomBytes(100));
+            resource.FailTimes = 2;
+            resource.FailStatus = status;
+            using HttpTransport transport = Transport(Fast());
+
+            using HttpResponseMessage response = await Get(transport, _server.Url("/flaky"));
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(3, resource.RequestCount);
+            Assert.Equal(2, _log.Count(l => l.Contains("Retry", StringComparison.Ordinal)));
+        }
+
+        [Fact]
+        public async Task Retry_after_seconds_is_honoured()
+        {
+            TestResource resource = _server.Add("/busy", HttpTestServer.RandomBytes(10));
+            resource.FailTimes = 1;
+            resource.FailStatus = 429;
+            resource.RetryAfter = "1";
+            using HttpTransport transport = Transport(Fast());
+
+            var clock = Stopwatch.StartNew();
+            using HttpResponseMessage response = await Get(transport, _server.Url("/busy"));
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(0.95), $"waited only {clock.Elapsed}");
+            Assert.Contains(_log, l => l.Contains("429", StringComparison.Ordinal) && l.Contains("in 1.0 s", StringComparison.Ordinal));
+        }
+
+        [Fact]
+        public async Task Retry_after_longer_than_allowed_fails_at_once()
+        {
+            TestResource resource = _server.Add("/later", HttpTestServer.RandomBytes(10));
+            resource.FailTimes = 10;
+            resource.FailStatus = 503;
+            resource.RetryAfter = "3600";
+            using HttpTransport transport = Transport(Fast(maxRetryAfter: TimeSpan.FromSeconds(30)));
+
+            var error = await Assert.ThrowsAsync<HttpTransferException>(() => Get(transport, _server.Url("/later")));
+
+            Assert.Equal("HttpServerUnavailable", error.Condition);
+            Assert.Equal(1, resource.RequestCount);
+        }
+
+        [Fact]
+        public async Task A_server_that_keeps_failing_fails_after_the_retries()
+        {
+            TestResource resource = _server.Add("/down", HttpTestServer.RandomBytes(10));
+            resource.FailTimes = 100;
+            using HttpTransport transport = Transport(Fast(maxRetries: 2));
+
+            var error = await Assert.ThrowsAsync<HttpTransferException>(() => Get(transport, _server.Url("/down")));
+
+            Assert.Equal("HttpServerUnavailable", error.Condition);
+            Assert.Equal(FailureCategory.ResourceUnavailable, error.Category);
+            Assert.Equal(3, resource.RequestCount);
+            Assert.Contains("503", error.Message, StringComparison.Ordinal);
+        }
+
+        [Theory]
+        [InlineData(404, "HttpNotFound")]
+        [InlineData(403, "HttpForbidden")]
+        [InlineData(401, "HttpUnauthorized")]
+        [InlineData(501, "HttpServerUnavailable")]
+        public async Task Permanent_statuses_are_not_retried(int status, string condition)
+        {
+            TestResource resource = _server.Add("/no", HttpTestServer.RandomBytes(10));
+            resource.FailTimes = 100;
+            resource.FailStatus = status;
+            using HttpTransport transport = Transport(Fast());
+
+            var error = await Assert.ThrowsAsync<HttpTransferException>(() => Get(transport, _server.Url("/no")));
+
+            Assert.Equal(condition, error.Condition);
+            Assert.Equal(1, resource.RequestCount);
+            Assert.False(error.IsTransient);
+        }
+
+        [Fact]
+        public async Task Connection_refused_is_retried_then_reported()
+        {
+            var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            listener.Stop();
+            using HttpTransport transport = Transport(Fast(maxRetries: 2));
+
+            var error = await Assert.ThrowsAsync<HttpTransferException>(() => Get(transport, new Uri($"http://127.0.0.1:{port}/x?token=SECRET")));
+
+            Assert.Equal("HttpConnectionFailed", error.Condition);
+            Assert.False(error.IsTransient); // retried here already; the engine must not multiply the waits
+            Assert.Contains("gave up after 2 retries", error.Message, StringComparison.Ordinal);
+            Assert.Equal(2, _log.Count);
+            Assert.DoesNotContain("SECRET", error.Message, StringComparison.Ordinal);
+        }
+
+        [Theory]
+        [InlineData(301)]
+        [InlineData(302)]
+        [InlineData(303)]
+        [InlineData(307)]
+        [InlineData(308)]
+        public async Task Redirects_are_followed(int status)
+        {
+            byte[] content = HttpTestServer.RandomBytes(1000);
+            _server.Add("/target", content);
+            _server.Redirect("/hop2", "/target", status);
+            _server.Redirect("/hop1", _server.Url("/hop2").ToString(), status);
+            using HttpTransport transport = Transport(Fast());
+
+            using HttpResponseMessage response = await Get(transport, _server.Url("/hop1"));
+
+            Assert.Equal(content, await response.Content.ReadAsByteArrayAsync());
+        }
+
+        [Fact]
+        public async Task Redirects_beyond_the_limit_fail()
+        {
+            _server.Redirect("/loop", "/loop");
+            using HttpTransport transport = Transport(Fast(maxRedirects: 5));
+
+            var error = await Assert.ThrowsAsync<HttpTransferException>(() => Get(transport, _server.Url("/loop?sig=SECRET")));
+
+            Assert.Equal("HttpTooManyRedirects", error.Condition);
+            Assert.Equal(6, _server.RequestsTo("/loop").Count);
+            Assert.DoesNotContain("SECRET", error.Message, StringComparison.Ordinal);
+        }
+
+        [Fact]
+        public async Task A_redirect_to_another_origin_does_not_carry_secrets()
+        {
+            await using HttpTestServer other = await HttpTestServer.StartAsync();
+            other.Add("/file", HttpTestServer.RandomBytes(10));
+            _server.Redirect("/away", other.Url("/file").ToString());
+            var headers = new Dictionary<string, string> { ["Authorization"] = "Bearer TOPSECRET", ["X-Trace"] = "keep-me" };
+            using HttpTransport transport = Transport(Fast(headers: headers));
+
+            using HttpResponseMessage response = await Get(transport, _server.Url("/away"));
+
+            Assert.Equal("Bearer TOPSECRET", _server.RequestsTo("/away").Single().Header("Authorization"));
+            RecordedRequest redirected = other.RequestsTo("/file").Single();
+            Assert.Null(redirected.Header("Authorization"));
+            Assert.Equal("keep-me", redirected.Header("X-Trace"));
+        }
+
+        [Fact]
+        public async Task A_credential_over_plain_http_is_refused_before_any_request()
+        {
+            _server.Add("/private", HttpTestServer.RandomBytes(10));
+            using HttpTransport transport = Transport(Fast(credential: new HttpCredential("admin", "pa55word")));
+
+            var error = await Assert.ThrowsAsync<CommandFailureException>(() => Get(transport, _server.Url("/private")));
+
+            Assert.Equal("HttpCredentialNeedsHttps", error.Error.Condition);
+            Assert.Equal(FailureCategory.SecurityError, error.Error.Category);
+            Assert.Empty(_server.Requests);
+            Assert.DoesNotContain("pa55word", error.Message, StringComparison.Ordinal);
+        }
+
+        [Fact]
+        public async Task A_password_in_the_url_is_refused()
+        {
+            using HttpTransport transport = Transport(Fast());
+
+            var error = await Assert.ThrowsAsync<CommandFailureException>(() => Get(transport, new Uri(_server.BaseUri.ToString().Replace("http://", "http://u:pa55word@", StringComparison.Ordinal) + "x")));
+
+            Assert.Equal("HttpCredentialInUrl", error.Error.Condition);
+            Assert.DoesNotContain("pa55word", error.Message, StringComparison.Ordinal);
+        }
+
+        [Fact]
+        public async Task An_untrusted_certificate_fails_without_retries()
+        {
+            await using HttpTestServer tls = await HttpTestServer.StartAsync(https: true);
+            tls.Add("/file", HttpTestServer.RandomBytes(10));
+            using HttpTransport transport = Transport(Fast());
+
+            var error = await Assert.ThrowsAsync<HttpTransferException>(() => Get(transport, tls.Url("/file")));
+
+            Assert.Equal("HttpTlsError", error.Condition);
+            Assert.False(error.IsTransient);
+            Assert.Empty(_log);
+            Assert.Empty(tls.Requests);
+        }
+
+        [Fact]
+        public async Task Basic_auth_works_over_https()
+        {
+            await using HttpTestServer tls = await HttpTestServer.StartAsync(https: true);
+            byte[] content = HttpTestServer.RandomBytes(100);
+            tls.Add("/private", content).RequiredCredential = "admin:pa55word";
+            HttpSettings settings = Fast(credential: new HttpCredential("admin", "pa55word"));
+            settings.ExtraTrustedCertificate = tls.Certificate;
+            using HttpTransport transport = Transport(settings);
+
+            using HttpResponseMessage response = await Get(transport, tls.Url("/private"));
+
+            Assert.Equal(content, await response.Content.ReadAsByteArrayAsync());
+        }
+
+        [Fact]
+        public async Task A_wrong_password_is_an_authentication_error()
+        {
+            await using HttpTestServer tls = await HttpTestServer.StartAsync(https: true);
+            tls.Add("/private", HttpTestServer.RandomBytes(100)).RequiredCredential = "admin:right";
+            HttpSettings settings = Fast(credential: new HttpCredential("admin", "wrong"));
+            settings.ExtraTrustedCertificate = tls.Certificate;
+            using HttpTransport transport = Transport(settings);
+
+            var error = await Assert.ThrowsAsync<HttpTransferException>(() => Get(transport, tls.Url("/private")));
+
+            Assert.Equal("HttpUnauthorized", error.Condition);
+            Assert.Equal(FailureCategory.AuthenticationError, error.Category);
+        }
+
+        [Fact]
+        public async Task A_redirect_from_https_to_http_is_refused()
+        {
+            await using HttpTestServer tls = await HttpTestServer.StartAsync(https: true);
+            _server.Add("/plain", HttpTestServer.RandomBytes(10));
+            tls.Redirect("/down", _server.Url("/plain").ToString());
+            HttpSettings settings = Fast();
+            settings.ExtraTrustedCertificate = tls.Certificate;
+            using HttpTransport transport = Transport(settings);
+
+            var error = await Assert.ThrowsAsync<HttpTransferException>(() => Get(transport, tls.Url("/down")));
+
+            Assert.Equal("HttpInsecureRedirect", error.Condition);
+            Assert.Empty(_server.Requests);
+        }
+
+        [Fact]
+        public async Task A_server_that_never_answers_times_out_and_is_retried()
+        {
+            TestResource resource = _server.Add("/hang", HttpTestServer.RandomBytes(10));
+            resource.HeaderDelay = TimeSpan.FromSeconds(30);
+            var settings = new HttpSettings(responseTimeout: TimeSpan.FromMilliseconds(300), maxRetries: 1, retryDelay: TimeSpan.FromMilliseconds(10));
+            using HttpTransport transport = Transport(settings);
+
+            var clock = Stopwatch.StartNew();
+            var error = await Assert.ThrowsAsync<HttpTransferException>(() => Get(transport, _server.Url("/hang")));
+
+            Assert.Equal("HttpTimeout", error.Condition);
+            Assert.Equal(FailureCategory.OperationTimeout, error.Category);
+            Assert.Equal(2, resource.RequestCount);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+        }
+
+        [Fact]
+        public async Task A_stalled_body_times_out()
+        {
+            TestResource resource = _server.Add("/stall", HttpTestServer.RandomBytes(1 << 20));
+            resource.StallAfter = 100_000;
+            using HttpTransport transport = Transport(Fast(stall: TimeSpan.FromMilliseconds(500)));
+            using HttpResponseMessage response = await Get(transport, _server.Url("/stall"));
+            using Stream body = await HttpBodyStream.OpenAsync(response, 1 << 20, transport.Settings.StallTimeout, "http://x/stall");
+
+            var clock = Stopwatch.StartNew();
+            var error = await Assert.ThrowsAsync<HttpTransferException>(() => body.CopyToAsync(Stream.Null));
+
+            Assert.Equal("HttpBodyStalled", error.Condition);
+            Assert.True(error.IsTransient);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10));
+        }
+
+        [Theory]
+        [InlineData(false, false)]
+        [InlineData(true, false)]
+        [InlineData(false, true)]
+        public async Task A_body_that_ends_early_is_truncation_never_success(bool chunked, bool lie)
+        {
+            TestResource resource = _server.Add("/cut", HttpTestServer.RandomBytes(1 << 20));
+            resource.Chunked = chunked;
+            if (lie)
+            {
+                resource.ExtraClaimedLength = 1000;
+            }
+            else
+            {
+                resource.DropAfter = 300_000;
+            }
+
+            using HttpTransport transport = Transport(Fast());
+            using HttpResponseMessage response = await Get(transport, _server.Url("/cut"));
+            using Stream body = await HttpBodyStream.OpenAsync(response, lie ? (1 << 20) + 1000 : response.Content.Headers.ContentLength, transport.Settings.StallTimeout, "http://x/cut");
+
+            var error = await Assert.ThrowsAsync<HttpTransferException>(() => body.CopyToAsync(Stream.Null));
+
+            Assert.Equal("HttpBodyTruncated", error.Condition);
+            Assert.True(error.IsTransient);
+        }
+
+        [Fact]
+        public async Task Secrets_never_appear_in_messages_or_logs()
+        {
+            TestResource resource = _server.Add("/secret", HttpTestServer.RandomBytes(10));
+            resource.FailTimes = 100;
+            resource.FailStatus = 403;
+            var headers = new Dictionary<string, string> { ["Authorization"] = "Bearer TOPSECRET" };
+            using HttpTransport transport = Transport(Fast(headers: headers));
+            TestResource busy = _server.Add("/busy", HttpTestServer.RandomBytes(10));
+            busy.FailTimes = 100;
+
+            var forbidden = await Assert.ThrowsAsync<HttpTransferException>(() => Get(transport, _server.Url("/secret?X-Amz-Signature=SIGSECRET&token=TOPSECRET")));
+            var unavailable = await Assert.ThrowsAsync<HttpTransferException>(() => Get(transport, _server.Url("/busy?X-Amz-Signature=SIGSECRET#frag")));
+
+            string everything = string.Join("\n", _log) + forbidden + forbidden.Target + unavailable + unavailable.Target + forbidden.ToError().Message;
+            Assert.DoesNotContain("SECRET", everything, StringComparison.Ordinal);
+            Assert.Contains(_server.Url("/secret").ToString(), forbidden.Message, StringComparison.Ordinal);
+            Assert.Equal("Bearer TOPSECRET", _server.RequestsTo("/secret").First().Header("Authorization"));
+        }
+    }
+}

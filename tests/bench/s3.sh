@@ -3,10 +3,12 @@
 # streamfiles, rclone, the aws cli (/usr/bin/aws, Debian's) and s3cmd, in one run: wall time, client CPU seconds
 # (user+sys) and peak RSS of each. Every tool downloads the same object (made by the aws cli: 8 MiB parts).
 # Writes the "s3" section of docs/benchmarks.md.   Usage: bash tests/bench/s3.sh [--quick]
+#   env: S3_BENCH_SIZES ("1024 4096" MiB), S3_BENCH_DIRECTIONS ("upload download"), S3_BENCH_APPEND=1 to add to the
+#        previous run's measurements instead of starting over (to redo one part of a run that was disturbed).
 # Run it on a quiet machine: on two cores the client and the server share the CPU.
 . "$(dirname "$0")/lib.sh"
 bench_require time rclone awscli s3cmd
-sizes="1024 4096"; runs=2
+sizes=${S3_BENCH_SIZES:-1024 4096}; runs=2; directions=${S3_BENCH_DIRECTIONS:-upload download}
 if [ "${1:-}" = "--quick" ]; then sizes="256"; runs=1; fi
 load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -42,7 +44,7 @@ measure() {
 
 remove() { /usr/bin/aws --endpoint-url "$endpoint" s3 rm --quiet --recursive "s3://$bucket/$prefix/" >/dev/null 2>&1 || true; }
 
-rm -f "$BENCH_RESULTS/s3.tsv"
+[ -n "${S3_BENCH_APPEND:-}" ] || rm -f "$BENCH_RESULTS/s3.tsv"
 for mib in $sizes; do
   f=$BENCH_DIR/s3-$mib.bin
   bench_random_file "$f" "$mib"
@@ -50,10 +52,13 @@ for mib in $sizes; do
   size_runs=$runs; [ "$mib" -lt 4096 ] || size_runs=1
   for run in $(seq "$size_runs"); do
     # Uploads, each to a fresh key, removed again so the test server's disk never fills.
+    if [[ " $directions " == *" upload "* ]]; then
     measure streamfiles upload "$mib" "$sf" send --no-progress --force --endpoint-url "$endpoint" "$f" "s3://$bucket/$prefix/sf.bin"; remove
     measure rclone upload "$mib" rclone copyto "$f" "$rclone_remote/$prefix/rclone.bin"; remove
     measure "aws s3 cp" upload "$mib" /usr/bin/aws --endpoint-url "$endpoint" s3 cp --only-show-errors "$f" "s3://$bucket/$prefix/aws.bin"; remove
     measure s3cmd upload "$mib" s3cmd "${s3cmd_flags[@]}" put "$f" "s3://$bucket/$prefix/s3cmd.bin"; remove
+    fi
+    [[ " $directions " == *" download "* ]] || continue
 
     # Downloads of one object, uploaded by the aws cli (8 MiB parts, the layout most tools make).
     /usr/bin/aws --endpoint-url "$endpoint" s3 cp --only-show-errors "$f" "s3://$bucket/$prefix/object.bin"

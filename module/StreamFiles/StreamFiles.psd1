@@ -14,6 +14,8 @@
         'Get-FileHashChunked'
         'ConvertTo-StreamBase64'
         'ConvertFrom-StreamBase64'
+        'Send-StreamFile'
+        'Receive-StreamFile'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -21,6 +21,9 @@ namespace StreamFiles.PowerShell
 
         protected CancellationToken CancellationToken => _cancellation.Token;
 
+        /// <summary>The condition of the error for a named path that does not exist (after the error id prefix).</summary>
+        protected virtual string NotFoundCondition => "FileNotFound";
+
         protected override void StopProcessing() => _cancellation.Cancel();
 
         /// <summary>Progress only when somebody may see it; status lines for logs when they asked for -Verbose.</summary>
@@ -101,7 +104,7 @@ namespace StreamFiles.PowerShell
         private ErrorRecord NotFound(string path, Exception inner) =>
             new ErrorRecord(
                 new ItemNotFoundException($"Cannot find the path '{path}' because it does not exist. Check the path, or use -LiteralPath if the name contains wildcard characters such as [ ].", inner),
-                ErrorIdPrefix + "FileNotFound",
+                ErrorIdPrefix + NotFoundCondition,
                 ErrorCategory.ObjectNotFound,
                 path);
 

@@ -1,0 +1,67 @@
+using System;
+using System.Management.Automation;
+using StreamFiles.Core.Operations;
+using StreamFiles.Core.Transfers;
+
+namespace StreamFiles.PowerShell
+{
+    /// <summary>
+    /// Receive-StreamFile: sources by location (-Source: s3:// and https:// URIs as written, paths with wildcards;
+    /// -LiteralPath or piped FileInfo for local files) into a local directory or file, in parallel parts,
+    /// hashed as they are read, resumable.
+    /// </summary>
+    [Cmdlet(VerbsCommunications.Receive, "StreamFile", DefaultParameterSetName = SourceSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [OutputType(typeof(TransferResult))]
+    public sealed class ReceiveStreamFileCommand : TransferCmdlet
+    {
+        private const string SourceSet = "Source";
+        private const string LiteralPathSet = "LiteralPath";
+
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = SourceSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        public string[]? Source { get; set; }
+
+        [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+        [Alias("PSPath", "LP")]
+        [ValidateNotNullOrEmpty]
+        public string[]? LiteralPath { get; set; }
+
+        protected override string ErrorIdPrefix => "ReceiveStreamFile";
+
+        protected override TransferDirection Direction => TransferDirection.Receive;
+
+        protected override int ActivityId => 0x5F40;
+
+        protected override void ProcessRecord()
+        {
+            switch (ParameterSetName)
+            {
+                case SourceSet:
+                    foreach (string source in Source!)
+                    {
+                        if (IsUri(source))
+                        {
+                            Submit(source, isExplicit: true);
+                            continue;
+                        }
+
+                        foreach (ResolvedPath path in ResolvePaths(new[] { source }, literal: false))
+                        {
+                            Submit(path.Path, path.IsExplicit);
+                        }
+                    }
+
+                    break;
+                case LiteralPathSet:
+                    foreach (ResolvedPath path in ResolvePaths(LiteralPath, literal: true))
+                    {
+                        Submit(path.Path, path.IsExplicit);
+                    }
+
+                    break;
+                default:
+                    throw new InvalidOperationException("Unknown parameter set " + ParameterSetName);
+            }
+        }
+    }
+}

@@ -1,0 +1,173 @@
+using System;
+using System.Management.Automation;
+using StreamFiles.Core.Hashing;
+using StreamFiles.Core.Locations;
+using StreamFiles.Core.Operations;
+using StreamFiles.Core.Transfers;
+
+namespace StreamFiles.PowerShell
+{
+    /// <summary>
+    /// What Send-StreamFile and Receive-StreamFile share: the destination and the transfer options, and the
+    /// plumbing into one TransferOperation per pipeline. Sources differ and live in the sealed cmdlets.
+    /// </summary>
+    public abstract class TransferCmdlet : StreamFilesCmdlet
+    {
+        private TransferOperation? _operation;
+        private CmdletSink? _sink;
+
+        /// <summary>A directory (existing, or ending in a separator) or, for a single source, the file name.</summary>
+        [Parameter(Mandatory = true, Position = 1)]
+        [ValidateNotNullOrEmpty]
+        public string? Destination { get; set; }
+
+        [Parameter]
+        public SwitchParameter Recurse { get; set; }
+
+        [Parameter]
+        [ValidateRange(1, 64)]
+        public int ThrottleLimit { get; set; } = TransferOptions.DefaultThrottleLimit;
+
+        [Parameter]
+        [ValidateRange(1, 64)]
+        public int Concurrency { get; set; } = TransferOptions.DefaultConcurrency;
+
+        [Parameter]
+        [ValidateRange(TransferOptions.MinPartSize, TransferOptions.MaxPartSize)]
+        public long PartSize { get; set; } = TransferPlan.DefaultPartSize;
+
+        [Parameter]
+        [ValidateRange(64L * 1024, 16L * 1024 * 1024 * 1024)]
+        public long MaxMemory { get; set; } = TransferOptions.DefaultMaxMemory;
+
+        [Parameter]
+        [ValidateSet("CRC32C", "CRC32", "SHA256", "SHA1", "SHA384", "SHA512", "MD5", "S3ETag", IgnoreCase = true)]
+        public string Checksum { get; set; } = "CRC32C";
+
+        [Parameter]
+        public SwitchParameter Resume { get; set; }
+
+        [Parameter]
+        public SwitchParameter SkipUnchanged { get; set; }
+
+        [Parameter]
+        [ValidateSet(nameof(TransferCompare.SizeAndHash), nameof(TransferCompare.SizeAndTime), IgnoreCase = true)]
+        public string Compare { get; set; } = nameof(TransferCompare.SizeAndHash);
+
+        [Parameter]
+        public SwitchParameter Verify { get; set; }
+
+        /// <summary>Permits overwriting existing files; it never silences -Confirm.</summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
+        protected abstract TransferDirection Direction { get; }
+
+        /// <summary>A missing source has the same id whether PowerShell or the engine finds it missing.</summary>
+        protected override string NotFoundCondition => "SourceNotFound";
+
+        protected abstract int ActivityId { get; }
+
+        protected override void BeginProcessing()
+        {
+            if (!ChecksumAlgorithms.TryParse(Checksum, out ChecksumAlgorithm algorithm))
+            {
+                throw new InvalidOperationException("ValidateSet admitted " + Checksum);
+            }
+
+            var options = new TransferOptions(
+                concurrency: Concurrency,
+                partSize: MyInvocation.BoundParameters.ContainsKey(nameof(PartSize)) ? PartSize : (long?)null,
+                maxMemory: MaxMemory,
+                checksum: algorithm,
+                resume: Resume.IsPresent,
+                skipUnchanged: SkipUnchanged.IsPresent,
+                compare: (TransferCompare)Enum.Parse(typeof(TransferCompare), Compare, ignoreCase: true),
+                verify: Verify.IsPresent,
+                overwrite: Force.IsPresent);
+            Location destination = ResolveDestination(Destination!);
+            try
+            {
+                _operation = new TransferOperation(Direction, destination, Recurse.IsPresent, options, CreateOperationSettings(ThrottleLimit), CancellationToken, basePath: CurrentDirectory());
+            }
+            catch (ArgumentException e)
+            {
+                ThrowTerminatingError(new ErrorRecord(e, ErrorIdPrefix + "UnsupportedDestination", ErrorCategory.InvalidArgument, destination.Display));
+            }
+
+            _sink = new CmdletSink(this, ErrorIdPrefix, ActivityId, Direction == TransferDirection.Send ? "Sending" : "Receiving");
+        }
+
+        /// <summary>Hands one source (a resolved path or a URI) to the running transfer.</summary>
+        protected void Submit(string source, bool isExplicit) => _operation!.SubmitSource(new TransferRequest(source, isExplicit), _sink!);
+
+        protected override void EndProcessing() => _operation!.Complete(_sink!);
+
+        protected override void Dispose(bool disposing)
+        {
+            base.Dispose(disposing);
+            if (disposing)
+            {
+                _operation?.Dispose();
+            }
+        }
+
+        /// <summary>The file-system directory of the current PowerShell location, for sources given as relative text.</summary>
+        protected string? CurrentDirectory()
+        {
+            PathInfo location = SessionState.Path.CurrentFileSystemLocation;
+            return location?.ProviderPath;
+        }
+
+        /// <summary>Whether the text is written as a URI (s3://, https://) rather than a path.</summary>
+        protected static bool IsUri(string text) => text.IndexOf("://", StringComparison.Ordinal) > 1;
+
+        /// <summary>
+        /// -Destination as users expect: URIs as written, paths relative to the current location and on the
+        /// FileSystem provider. A destination that cannot be used ends the command before anything is read.
+        /// </summary>
+        private Location ResolveDestination(string text)
+        {
+            string resolved = text;
+            if (!IsUri(text))
+            {
+                ProviderInfo provider;
+                try
+                {
+                    resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(text, out provider, out _);
+                }
+                catch (Exception e) when (e is DriveNotFoundException || e is ProviderNotFoundException || e is NotSupportedException || e is ItemNotFoundException)
+                {
+                    ThrowTerminatingError(new ErrorRecord(new ArgumentException($"-Destination '{text}' cannot be used: {e.Message}", e), ErrorIdPrefix + "InvalidDestination", ErrorCategory.InvalidArgument, text));
+                    throw;
+                }
+
+                if (!string.Equals(provider.Name, "FileSystem", StringComparison.OrdinalIgnoreCase))
+                {
+                    ThrowTerminatingError(new ErrorRecord(
+                        new ArgumentException($"-Destination '{text}' is a {provider.Name} path; {MyInvocation.MyCommand.Name} writes to files. Use a file-system path{(Direction == TransferDirection.Send ? " or an s3:// or https:// location" : string.Empty)}."),
+                        ErrorIdPrefix + "NotFileSystemPath",
+                        ErrorCategory.InvalidArgument,
+                        text));
+                }
+
+                // A trailing separator says "a directory"; provider resolution may drop it.
+                if ((text.EndsWith("/", StringComparison.Ordinal) || text.EndsWith("\\", StringComparison.Ordinal))
+                    && !resolved.EndsWith(System.IO.Path.DirectorySeparatorChar.ToString(), StringComparison.Ordinal))
+                {
+                    resolved += System.IO.Path.DirectorySeparatorChar;
+                }
+            }
+
+            try
+            {
+                return Location.Parse(resolved, CurrentDirectory());
+            }
+            catch (LocationFormatException e)
+            {
+                ThrowTerminatingError(new ErrorRecord(e, ErrorIdPrefix + e.Error.Condition, ErrorCategory.InvalidArgument, e.Error.Target));
+                throw;
+            }
+        }
+    }
+}

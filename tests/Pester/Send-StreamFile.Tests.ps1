@@ -1,0 +1,203 @@
+#Requires -Modules Pester
+
+BeforeAll {
+    Import-Module (Join-Path -Path $PSScriptRoot -ChildPath 'TestHelpers.psm1') -Force
+    Import-Module (Get-StreamFilesModulePath) -Force -ErrorAction Stop
+    $ProgressPreference = 'SilentlyContinue'
+
+    function Get-Sha256 {
+        param([Parameter(Mandatory = $true)] [string] $LiteralPath)
+        (Get-FileHash -LiteralPath $LiteralPath -Algorithm SHA256).Hash
+    }
+}
+
+AfterAll {
+    Remove-Module StreamFiles -ErrorAction SilentlyContinue
+}
+
+Describe 'Send-StreamFile' -Tags 'CI' {
+
+    BeforeAll {
+        $script:Source = New-RandomFile -LiteralPath (Join-Path $TestDrive 'source.bin') -Length (3MB + 17) -Seed 1
+        $script:Small = New-RandomFile -LiteralPath (Join-Path $TestDrive 'small.bin') -Length 1000 -Seed 2
+    }
+
+    AfterEach {
+        Remove-Item -Path (Join-Path $TestDrive 'out*') -Recurse -Force -ErrorAction SilentlyContinue
+    }
+
+    Context 'Module' {
+        It 'exports the cmdlet from the StreamFiles module' {
+            (Get-Command -Name Send-StreamFile -Module StreamFiles).CommandType | Should -Be 'Cmdlet'
+        }
+    }
+
+    Context 'Copying' {
+        It 'copies a file to a new name and returns a completed result' {
+            $out = Join-Path $TestDrive 'out.bin'
+            $result = Send-StreamFile -LiteralPath $script:Source.FullName -Destination $out
+            $result.Status | Should -Be 'Completed'
+            $result.Source | Should -Be $script:Source.FullName
+            $result.Destination | Should -Be $out
+            $result.Length | Should -Be $script:Source.Length
+            $result.Algorithm | Should -Be 'CRC32C'
+            $result.Hash | Should -Be (Get-FileHashChunked -LiteralPath $script:Source.FullName -Algorithm CRC32C).Hash
+            Get-Sha256 -LiteralPath $out | Should -Be (Get-Sha256 -LiteralPath $script:Source.FullName)
+            (Get-Item -LiteralPath $out).LastWriteTimeUtc | Should -Be $script:Source.LastWriteTimeUtc
+            Test-Path -LiteralPath "$out.partial" | Should -BeFalse
+        }
+
+        It 'copies into a directory under the source name when the destination ends with a separator' {
+            $out = Join-Path $TestDrive 'out'
+            Send-StreamFile -LiteralPath $script:Small.FullName -Destination ($out + [System.IO.Path]::DirectorySeparatorChar) | Out-Null
+            Get-Sha256 -LiteralPath (Join-Path $out 'small.bin') | Should -Be (Get-Sha256 -LiteralPath $script:Small.FullName)
+        }
+
+        It 'copies <Length> bytes in 64 KiB parts' -TestCases @(
+            @{ Length = 0 }
+            @{ Length = 1 }
+            @{ Length = 65535 }
+            @{ Length = 65536 }
+            @{ Length = 65537 }
+            @{ Length = 262144 }
+            @{ Length = 1000003 }
+        ) {
+            param($Length)
+            $path = Join-Path $TestDrive "len$Length.bin"
+            New-RandomFile -LiteralPath $path -Length $Length -Seed $Length | Out-Null
+            $out = Join-Path $TestDrive "out-$Length.bin"
+            $result = Send-StreamFile -LiteralPath $path -Destination $out -PartSize 64KB -Concurrency 4
+            $result.Status | Should -Be 'Completed'
+            (Get-Item -LiteralPath $out).Length | Should -Be $Length
+            Get-Sha256 -LiteralPath $out | Should -Be (Get-Sha256 -LiteralPath $path)
+        }
+
+        It 'reports the SHA256 that Get-FileHash computes with -Checksum SHA256 and checks the copy with -Verify' {
+            $result = Send-StreamFile -LiteralPath $script:Source.FullName -Destination (Join-Path $TestDrive 'out.bin') -Checksum SHA256 -PartSize 1MB -Verify
+            $result.Hash | Should -Be (Get-Sha256 -LiteralPath $script:Source.FullName)
+            $result.Verified | Should -BeTrue
+        }
+
+        It 'keeps the relative layout with -Recurse' {
+            $tree = Join-Path $TestDrive 'tree'
+            New-Item -ItemType Directory -Path (Join-Path $tree 'a b/c') -Force | Out-Null
+            New-RandomFile -LiteralPath (Join-Path $tree 'top.txt') -Length 10 -Seed 5 | Out-Null
+            New-RandomFile -LiteralPath (Join-Path $tree 'a b/c/deep ☃.bin') -Length 70000 -Seed 6 | Out-Null
+            $out = Join-Path $TestDrive 'out'
+            $results = @(Send-StreamFile -LiteralPath $tree -Destination $out -Recurse)
+            $results.Count | Should -Be 2
+            Get-Sha256 -LiteralPath (Join-Path $out 'a b/c/deep ☃.bin') | Should -Be (Get-Sha256 -LiteralPath (Join-Path $tree 'a b/c/deep ☃.bin'))
+        }
+
+        It 'resolves a relative destination against the current location' {
+            Push-Location -LiteralPath $TestDrive
+            try {
+                Send-StreamFile -LiteralPath $script:Small.FullName -Destination 'out-relative.bin' | Out-Null
+            }
+            finally {
+                Pop-Location
+            }
+            Test-Path -LiteralPath (Join-Path $TestDrive 'out-relative.bin') | Should -BeTrue
+        }
+
+        It 'leaves no partial file or journal after a run with -Resume' {
+            $out = Join-Path $TestDrive 'out.bin'
+            (Send-StreamFile -LiteralPath $script:Source.FullName -Destination $out -Resume -PartSize 1MB).Status | Should -Be 'Completed'
+            Get-ChildItem -LiteralPath $TestDrive -Filter 'out.bin.partial*' | Should -BeNullOrEmpty
+        }
+    }
+
+    Context 'Existing destinations' {
+        It 'refuses to overwrite without -Force and leaves the file as it was' {
+            $out = Join-Path $TestDrive 'out.bin'
+            [System.IO.File]::WriteAllText($out, 'older')
+            $result = Send-StreamFile -LiteralPath $script:Small.FullName -Destination $out -ErrorVariable problems -ErrorAction SilentlyContinue
+            $problems.Count | Should -Be 1
+            $problems[0].FullyQualifiedErrorId | Should -BeLike 'SendStreamFileDestinationExists*'
+            $problems[0].CategoryInfo.Category | Should -Be 'ResourceExists'
+            $problems[0].TargetObject | Should -Be $out
+            $result.Status | Should -Be 'Failed'
+            [System.IO.File]::ReadAllText($out) | Should -BeExactly 'older'
+        }
+
+        It 'overwrites with -Force' {
+            $out = Join-Path $TestDrive 'out.bin'
+            [System.IO.File]::WriteAllText($out, 'older')
+            Send-StreamFile -LiteralPath $script:Small.FullName -Destination $out -Force | Out-Null
+            Get-Sha256 -LiteralPath $out | Should -Be (Get-Sha256 -LiteralPath $script:Small.FullName)
+        }
+
+        It 'skips an up-to-date destination with -SkipUnchanged and says why' {
+            $out = Join-Path $TestDrive 'out.bin'
+            Copy-Item -LiteralPath $script:Small.FullName -Destination $out
+            $result = Send-StreamFile -LiteralPath $script:Small.FullName -Destination $out -SkipUnchanged
+            $result.Status | Should -Be 'Skipped'
+            $result.SkipReason | Should -Be 'same size and CRC32C'
+        }
+
+        It 'writes nothing with -WhatIf' {
+            $out = Join-Path $TestDrive 'out/new/out.bin'
+            Send-StreamFile -LiteralPath $script:Small.FullName -Destination $out -WhatIf | Should -BeNullOrEmpty
+            Test-Path -LiteralPath (Join-Path $TestDrive 'out') | Should -BeFalse
+        }
+    }
+
+    Context 'Errors' {
+        It 'reports a missing source and goes on with the others' {
+            $out = Join-Path $TestDrive 'out'
+            $results = @(Send-StreamFile -Path (Join-Path $TestDrive 'missing.bin'), $script:Small.FullName -Destination "$out/" -ErrorVariable problems -ErrorAction SilentlyContinue)
+            $problems.Count | Should -Be 1
+            $problems[0].FullyQualifiedErrorId | Should -BeLike 'SendStreamFileSourceNotFound*'
+            $problems[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+            ($results | Where-Object Status -eq 'Completed').Count | Should -Be 1
+        }
+
+        It 'needs -Recurse for a directory' {
+            Send-StreamFile -LiteralPath $TestDrive -Destination (Join-Path $TestDrive 'out') -ErrorVariable problems -ErrorAction SilentlyContinue | Out-Null
+            $problems[0].FullyQualifiedErrorId | Should -BeLike 'SendStreamFileSourceIsDirectory*'
+        }
+
+        It 'refuses a destination inside the source directory' {
+            Send-StreamFile -LiteralPath $TestDrive -Destination (Join-Path $TestDrive 'out/inside') -Recurse -ErrorVariable problems -ErrorAction SilentlyContinue | Out-Null
+            $problems[0].FullyQualifiedErrorId | Should -BeLike 'SendStreamFileDestinationInsideSource*'
+        }
+
+        It 'ends the command for a malformed destination' {
+            { Send-StreamFile -LiteralPath $script:Small.FullName -Destination 's3:/bucket/key' } | Should -Throw -ErrorId 'SendStreamFileInvalidLocation'
+        }
+
+        It 'ends the command for a destination on another provider' {
+            { Send-StreamFile -LiteralPath $script:Small.FullName -Destination 'Env:\StreamFilesTest' } | Should -Throw -ErrorId 'SendStreamFileNotFileSystemPath'
+        }
+    }
+
+    Context 'Binding' {
+        BeforeAll {
+            $script:BindDir = Join-Path $TestDrive 'bind'
+            New-Item -ItemType Directory -Path $script:BindDir | Out-Null
+            New-RandomFile -LiteralPath (Join-Path $script:BindDir 'one.dat') -Length 10 -Seed 3 | Out-Null
+            New-RandomFile -LiteralPath (Join-Path $script:BindDir 'two.dat') -Length 20 -Seed 4 | Out-Null
+            [System.IO.File]::WriteAllText((Join-Path $script:BindDir 'a[1].txt'), 'literal')
+            [System.IO.File]::WriteAllText((Join-Path $script:BindDir 'a1.txt'), 'wildcard')
+        }
+
+        It 'takes FileInfo objects from Get-ChildItem' {
+            $results = @(Get-ChildItem -LiteralPath $script:BindDir -Filter '*.dat' | Send-StreamFile -Destination (Join-Path $TestDrive 'out/'))
+            $results.Count | Should -Be 2
+            $results.Status | Should -Be @('Completed', 'Completed')
+        }
+
+        It 'takes path strings from the pipeline and binds the first two positions' {
+            $result = (Join-Path $script:BindDir 'one.dat') | Send-StreamFile -Destination (Join-Path $TestDrive 'out1.dat')
+            $result.Status | Should -Be 'Completed'
+            (Send-StreamFile (Join-Path $script:BindDir 'two.dat') (Join-Path $TestDrive 'out2.dat')).Status | Should -Be 'Completed'
+        }
+
+        It 'reads brackets as a wildcard in -Path and literally in -LiteralPath' {
+            Send-StreamFile -Path (Join-Path $script:BindDir 'a[1].txt') -Destination (Join-Path $TestDrive 'out-w.txt') | Out-Null
+            Send-StreamFile -LiteralPath (Join-Path $script:BindDir 'a[1].txt') -Destination (Join-Path $TestDrive 'out-l.txt') | Out-Null
+            [System.IO.File]::ReadAllText((Join-Path $TestDrive 'out-w.txt')) | Should -BeExactly 'wildcard'
+            [System.IO.File]::ReadAllText((Join-Path $TestDrive 'out-l.txt')) | Should -BeExactly 'literal'
+        }
+    }
+}

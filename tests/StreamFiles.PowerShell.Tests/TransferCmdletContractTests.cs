@@ -1,0 +1,88 @@
+using System.Linq;
+
+namespace StreamFiles.PowerShell.Tests
+{
+    /// <summary>The parameter surface of Send-StreamFile and Receive-StreamFile, pinned: changing it breaks users' scripts.</summary>
+    public sealed class TransferCmdletContractTests : IClassFixture<MetadataFixture>
+    {
+        private static readonly string[] SharedParameters =
+        {
+            "Checksum:System.String", "Compare:System.String", "Concurrency:System.Int32", "Destination:System.String",
+            "Force:System.Management.Automation.SwitchParameter", "MaxMemory:System.Int64", "PartSize:System.Int64",
+            "Recurse:System.Management.Automation.SwitchParameter", "Resume:System.Management.Automation.SwitchParameter",
+            "SkipUnchanged:System.Management.Automation.SwitchParameter", "ThrottleLimit:System.Int32", "Verify:System.Management.Automation.SwitchParameter",
+        };
+
+        private readonly CmdletMetadata _metadata;
+
+        public TransferCmdletContractTests(MetadataFixture fixture) => _metadata = fixture.Metadata;
+
+        private CmdletInfo Send => _metadata.Cmdlet("Send-StreamFile");
+
+        private CmdletInfo Receive => _metadata.Cmdlet("Receive-StreamFile");
+
+        [Fact]
+        public void SendTakesPathsAndTheSharedOptions() =>
+            Assert.Equal(
+                SharedParameters.Concat(new[] { "LiteralPath:System.String[]", "Path:System.String[]" }).OrderBy(s => s, System.StringComparer.Ordinal),
+                Send.Parameters.Select(p => p.Name + ":" + p.TypeName).OrderBy(s => s, System.StringComparer.Ordinal));
+
+        [Fact]
+        public void ReceiveTakesSourcesAndTheSharedOptions() =>
+            Assert.Equal(
+                SharedParameters.Concat(new[] { "LiteralPath:System.String[]", "Source:System.String[]" }).OrderBy(s => s, System.StringComparer.Ordinal),
+                Receive.Parameters.Select(p => p.Name + ":" + p.TypeName).OrderBy(s => s, System.StringComparer.Ordinal));
+
+        [Fact]
+        public void SendPathIsPositionalWildcardInputAndTheDefaultSet()
+        {
+            Assert.Equal("Path", Send.Named["DefaultParameterSetName"]);
+            ParameterSetEntry path = Assert.Single(Send.Parameter("Path").Sets);
+            Assert.True(path.Mandatory);
+            Assert.Equal(0, path.Position);
+            Assert.True(path.FromPipeline);
+            Assert.True(path.FromPipelineByPropertyName);
+            ParameterSetEntry literal = Assert.Single(Send.Parameter("LiteralPath").Sets);
+            Assert.Equal("LiteralPath", literal.SetName);
+            Assert.Null(literal.Position);
+        }
+
+        [Fact]
+        public void ReceiveSourceIsPositionalInputAndTheDefaultSet()
+        {
+            Assert.Equal("Source", Receive.Named["DefaultParameterSetName"]);
+            ParameterSetEntry source = Assert.Single(Receive.Parameter("Source").Sets);
+            Assert.True(source.Mandatory);
+            Assert.Equal(0, source.Position);
+            Assert.True(source.FromPipeline);
+        }
+
+        [Theory]
+        [InlineData("Send-StreamFile")]
+        [InlineData("Receive-StreamFile")]
+        public void DestinationIsTheSecondPositionAndNeverFromThePipeline(string name)
+        {
+            ParameterSetEntry destination = Assert.Single(_metadata.Cmdlet(name).Parameter("Destination").Sets);
+            Assert.True(destination.Mandatory);
+            Assert.Equal(1, destination.Position);
+            Assert.False(destination.FromPipeline || destination.FromPipelineByPropertyName);
+        }
+
+        [Theory]
+        [InlineData("Send-StreamFile")]
+        [InlineData("Receive-StreamFile")]
+        public void WritingFilesSupportsWhatIfAndNumbersAreValidated(string name)
+        {
+            CmdletInfo cmdlet = _metadata.Cmdlet(name);
+            Assert.Equal(true, cmdlet.Named["SupportsShouldProcess"]);
+            foreach (string number in new[] { "ThrottleLimit", "Concurrency", "PartSize", "MaxMemory" })
+            {
+                Assert.True(cmdlet.Parameter(number).Has("ValidateRangeAttribute"), number);
+            }
+
+            Assert.Equal(new[] { "CRC32C", "CRC32", "SHA256", "SHA1", "SHA384", "SHA512", "MD5", "S3ETag" }, cmdlet.Parameter("Checksum").ValidateSetValues);
+            Assert.Equal(new[] { "SizeAndHash", "SizeAndTime" }, cmdlet.Parameter("Compare").ValidateSetValues);
+            Assert.Equal(new[] { "StreamFiles.Core.Transfers.TransferResult" }, cmdlet.OutputTypes);
+        }
+    }
+}

@@ -1,8 +1,12 @@
 using System;
+using System.Collections;
+using System.Collections.Generic;
 using System.Management.Automation;
 using StreamFiles.Core.Hashing;
 using StreamFiles.Core.Locations;
 using StreamFiles.Core.Operations;
+using StreamFiles.Core.Storage;
+using StreamFiles.Core.Storage.Http;
 using StreamFiles.Core.Transfers;
 
 namespace StreamFiles.PowerShell
@@ -61,7 +65,23 @@ namespace StreamFiles.PowerShell
         [Parameter]
         public SwitchParameter Force { get; set; }
 
+        /// <summary>Extra HTTP(S) request headers (an API token); their values are never shown.</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public IDictionary? Headers { get; set; }
+
+        /// <summary>HTTP Basic authentication, sent over HTTPS only.</summary>
+        [Parameter]
+        [Credential]
+        public PSCredential? Credential { get; set; }
+
         protected abstract TransferDirection Direction { get; }
+
+        /// <summary>Content-Type of HTTP uploads (Send-StreamFile -ContentType).</summary>
+        protected virtual string? HttpContentType => null;
+
+        /// <summary>The checksum header of HTTP uploads (Send-StreamFile -UploadChecksum).</summary>
+        protected virtual UploadChecksum HttpUploadChecksum => UploadChecksum.None;
 
         /// <summary>A missing source has the same id whether PowerShell or the engine finds it missing.</summary>
         protected override string NotFoundCondition => "SourceNotFound";
@@ -86,9 +106,10 @@ namespace StreamFiles.PowerShell
                 verify: Verify.IsPresent,
                 overwrite: Force.IsPresent);
             Location destination = ResolveDestination(Destination!);
+            StorageRegistry storages = StorageRegistry.CreateDefault().RegisterHttp(CreateHttpSettings(), message => _operation?.PostVerbose(message));
             try
             {
-                _operation = new TransferOperation(Direction, destination, Recurse.IsPresent, options, CreateOperationSettings(ThrottleLimit), CancellationToken, basePath: CurrentDirectory());
+                _operation = new TransferOperation(Direction, destination, Recurse.IsPresent, options, CreateOperationSettings(ThrottleLimit), CancellationToken, storages, CurrentDirectory());
             }
             catch (ArgumentException e)
             {
@@ -96,6 +117,33 @@ namespace StreamFiles.PowerShell
             }
 
             _sink = new CmdletSink(this, ErrorIdPrefix, ActivityId, Direction == TransferDirection.Send ? "Sending" : "Receiving");
+        }
+
+        /// <summary>-Headers, -Credential, -ContentType and -UploadChecksum as HTTP settings; a malformed header ends the command.</summary>
+        private HttpSettings CreateHttpSettings()
+        {
+            var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            foreach (DictionaryEntry entry in Headers ?? new Hashtable())
+            {
+                headers[entry.Key?.ToString() ?? string.Empty] = LanguagePrimitives.ConvertTo<string>(entry.Value) ?? string.Empty;
+            }
+
+            HttpCredential? credential = null;
+            try
+            {
+                if (Credential != null && Credential != PSCredential.Empty)
+                {
+                    credential = new HttpCredential(Credential.UserName, Credential.GetNetworkCredential().Password);
+                }
+
+                return new HttpSettings(headers: headers, credential: credential, contentType: HttpContentType, uploadChecksum: HttpUploadChecksum);
+            }
+            catch (ArgumentException e)
+            {
+                // The message names the header, never its value.
+                ThrowTerminatingError(new ErrorRecord(e, ErrorIdPrefix + "InvalidHttpOption", ErrorCategory.InvalidArgument, null));
+                throw;
+            }
         }
 
         /// <summary>Hands one source (a resolved path or a URI) to the running transfer.</summary>

@@ -72,6 +72,8 @@ $allowedAssemblies = @(
     'System.Threading.Tasks.Extensions.dll',
     'Microsoft.Bcl.AsyncInterfaces.dll',
     'Microsoft.Bcl.TimeProvider.dll',
+    'System.Text.Json.dll',              # AWSSDK.Core on Windows PowerShell 5.1 (netstandard2.0)
+    'System.Text.Encodings.Web.dll',
     'System.ComponentModel.Annotations.dll'
 )
 

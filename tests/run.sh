@@ -6,7 +6,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 config=${CONFIGURATION:-Release}
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+s3_started=
+trap 'rm -f "$log"; if [ -n "$s3_started" ]; then bash tests/s3-server/stop.sh; fi' EXIT
 
 # Independent tools the tests compare against: coreutils, python3, gzip are on a fresh machine; xxd is not.
 missing=()
@@ -18,6 +19,21 @@ fi
 for tool in sha256sum md5sum python3 gzip xxd; do
   command -v "$tool" >/dev/null || { echo "tests/run.sh: '$tool' is required and missing" >&2; exit 1; }
 done
+
+# S3 tests (tests/StreamFiles.Core.Tests/S3) run against a real server. An endpoint given in
+# STREAMFILES_TEST_S3_ENDPOINT (MinIO, R2, AWS; see tests/s3-server/README.md) is used as it is; otherwise, as root on a
+# Debian-like machine, the local Ceph RGW of tests/s3-server is installed, started, and stopped at the end. Where
+# neither is possible the S3 tests are skipped, and this says so once.
+if [ -z "${STREAMFILES_TEST_S3_ENDPOINT:-}" ] && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  s3_vars=$(bash tests/s3-server/start.sh --install) || { echo "tests/run.sh: the S3 test server did not start (log above)" >&2; exit 1; }
+  s3_started=1
+  eval "$s3_vars"
+fi
+if [ -n "${STREAMFILES_TEST_S3_ENDPOINT:-}" ]; then
+  echo "S3 tests run against $STREAMFILES_TEST_S3_ENDPOINT, bucket ${STREAMFILES_TEST_S3_BUCKET:-streamfiles-test}"
+else
+  echo "SKIPPED: S3 tests: no STREAMFILES_TEST_S3_ENDPOINT, and this machine cannot start tests/s3-server (it needs root and apt-get)."
+fi
 
 dotnet build StreamFiles.sln -c "$config" -nologo -v quiet
 dotnet test StreamFiles.sln -c "$config" --no-build -nologo 2>&1 | tee "$log"

@@ -407,7 +407,7 @@ namespace StreamFiles.Core.Operations
                         ? null // a PUT URL: a directory only when written with a trailing '/'
                         : Wait(_storages.Resolve<IStorage>(_destination, "as a destination").StatAsync(_destination, CancellationToken));
                 }
-                catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+                catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is CommandFailureException)
                 {
                     _destinationInfo = null; // each file's own check reports the problem
                 }

@@ -80,7 +80,8 @@ namespace StreamFiles.Core.Transfers
 
             using (reader)
             {
-                TransferPlan plan = TransferPlan.Plan(source.Length, _options.PartSize, destinationStorage.PartLimits, reader.SupportsRanges);
+                long? partSize = _options.PartSize ?? (reader as IPartAlignedReader)?.PreferredPartSize;
+                TransferPlan plan = TransferPlan.Plan(source.Length, partSize, destinationStorage.PartLimits, reader.SupportsRanges);
                 IObjectReader partReader = plan.Sequential ? new SequentialReader(reader) : reader;
                 return await CopyAsync(partReader, destinationStorage, plan, cancellationToken).ConfigureAwait(false);
             }
@@ -689,6 +690,16 @@ namespace StreamFiles.Core.Transfers
 
             string algorithm = _options.Checksum.ToString();
             string? destinationHash = existing.Checksums.TryGetValue(algorithm, out string? stored) ? stored : null;
+            if (destinationHash is null || !source.Checksums.ContainsKey(algorithm))
+            {
+                // A store's own digest (S3's ETag) recomputed from the local side: nothing is downloaded.
+                string? byDigest = await CompareByStoredDigestAsync(source, existing, cancellationToken).ConfigureAwait(false);
+                if (byDigest != null)
+                {
+                    return (byDigest.Length > 0 ? byDigest : null, null);
+                }
+            }
+
             if (destinationHash is null)
             {
                 if (!(_destinationStorage is IReadableStorage))
@@ -705,6 +716,31 @@ namespace StreamFiles.Core.Transfers
             return string.Equals(sourceHash, destinationHash, StringComparison.OrdinalIgnoreCase)
                 ? ("same size and " + algorithm, sourceHash)
                 : (null, sourceHash);
+        }
+
+        /// <summary>
+        /// With a local file on one side and a backend that keeps a recomputable digest on the other: the skip reason
+        /// when they match, "" when they differ, null when this way of comparing does not apply.
+        /// </summary>
+        private async Task<string?> CompareByStoredDigestAsync(ObjectInfo source, ObjectInfo existing, CancellationToken cancellationToken)
+        {
+            (IStorage? remoteStorage, ObjectInfo remote, ObjectInfo local) = source.Location is Locations.FileLocation
+                ? (_destinationStorage, existing, source)
+                : (_sourceStorage, source, existing);
+            if (!(remoteStorage is IStoredDigestStorage digests) || !(local.Location is Locations.FileLocation file) || remote.Location is Locations.FileLocation)
+            {
+                return null;
+            }
+
+            StoredDigest? digest = await digests.GetStoredDigestAsync(remote, cancellationToken).ConfigureAwait(false);
+            if (digest is null)
+            {
+                return null;
+            }
+
+            var hasher = new Hashing.ChunkedHasher(new Hashing.HashSettings(new[] { digest.Algorithm }, chunkSize: digest.ChunkSize));
+            Hashing.FileHashResult computed = await hasher.HashFileAsync(file.Path, null, cancellationToken).ConfigureAwait(false);
+            return digest.Matches(computed.Hash) ? "same size and " + digest.Algorithm : string.Empty;
         }
 
         internal static bool TimesMatch(DateTimeOffset? a, DateTimeOffset? b) =>

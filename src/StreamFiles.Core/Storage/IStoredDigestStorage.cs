@@ -1,0 +1,43 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using StreamFiles.Core.Hashing;
+
+namespace StreamFiles.Core.Storage
+{
+    /// <summary>
+    /// A backend that can tell what an object's bytes hash to without reading them: a digest the store keeps and
+    /// anyone can recompute from a local copy (S3's ETag, which is an MD5 or an md5-of-md5s over parts of a known
+    /// size). SkipUnchanged compares with it instead of downloading the object to hash it.
+    /// </summary>
+    public interface IStoredDigestStorage : IStorage
+    {
+        /// <summary>The digest of the object as the store recorded it; null when it has none that can be recomputed.</summary>
+        Task<StoredDigest?> GetStoredDigestAsync(ObjectInfo info, CancellationToken cancellationToken);
+    }
+
+    /// <summary>A digest a store keeps: the algorithm, the chunk size it assumes (S3ETag's part size) and its value.</summary>
+    public sealed class StoredDigest
+    {
+        public StoredDigest(ChecksumAlgorithm algorithm, long chunkSize, string value)
+        {
+            if (chunkSize < 1)
+            {
+                throw new ArgumentOutOfRangeException(nameof(chunkSize), chunkSize, "The chunk size must be positive.");
+            }
+
+            Algorithm = algorithm;
+            ChunkSize = chunkSize;
+            Value = value ?? throw new ArgumentNullException(nameof(value));
+        }
+
+        public ChecksumAlgorithm Algorithm { get; }
+
+        public long ChunkSize { get; }
+
+        public string Value { get; }
+
+        /// <summary>Whether a locally computed digest (any letter case) is this one.</summary>
+        public bool Matches(string local) => string.Equals(Value, local, StringComparison.OrdinalIgnoreCase);
+    }
+}

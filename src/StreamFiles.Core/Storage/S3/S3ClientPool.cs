@@ -1,0 +1,187 @@
+using System;
+using System.Collections.Concurrent;
+using Amazon;
+using Amazon.Runtime;
+using Amazon.Runtime.CredentialManagement;
+using Amazon.Runtime.Credentials;
+using Amazon.S3;
+using StreamFiles.Core.Operations;
+
+namespace StreamFiles.Core.Storage.S3
+{
+    /// <summary>
+    /// One AmazonS3Client per endpoint, region, addressing, checksum mode and identity, shared by every transfer
+    /// of the process: the client owns the HTTP connection pool, so sharing it is what keeps connections warm.
+    /// Credentials are resolved once, when the client is made, and a failure to find any is a clear error.
+    /// </summary>
+    public sealed class S3ClientPool : IDisposable
+    {
+        private readonly ConcurrentDictionary<S3Connection, Lazy<S3Client>> _clients = new ConcurrentDictionary<S3Connection, Lazy<S3Client>>();
+        private readonly Func<string, string?> _environment;
+        private readonly int _maxConnections;
+
+        public S3ClientPool(int maxConnectionsPerServer = 64, Func<string, string?>? environment = null)
+        {
+            if (maxConnectionsPerServer < 1)
+            {
+                throw new ArgumentOutOfRangeException(nameof(maxConnectionsPerServer), maxConnectionsPerServer, "At least one connection is needed.");
+            }
+
+            _maxConnections = maxConnectionsPerServer;
+            _environment = environment ?? Environment.GetEnvironmentVariable;
+        }
+
+        /// <summary>The process-wide pool the hosts use.</summary>
+        public static S3ClientPool Shared { get; } = new S3ClientPool();
+
+        /// <summary>The client for a connection, made on first use. Throws CommandFailureException (S3CredentialsNotFound, S3ProfileNotFound).</summary>
+        public S3Client Get(S3Connection connection)
+        {
+            if (connection is null)
+            {
+                throw new ArgumentNullException(nameof(connection));
+            }
+
+            Lazy<S3Client> lazy = _clients.GetOrAdd(connection, c => new Lazy<S3Client>(() => Create(c)));
+            try
+            {
+                return lazy.Value;
+            }
+            catch
+            {
+                // A failure (no credentials yet) must not stick: the user may fix the environment and retry.
+                _clients.TryRemove(connection, out _);
+                throw;
+            }
+        }
+
+        public void Dispose()
+        {
+            foreach (Lazy<S3Client> lazy in _clients.Values)
+            {
+                if (lazy.IsValueCreated)
+                {
+                    lazy.Value.Client.Dispose();
+                }
+            }
+
+            _clients.Clear();
+        }
+
+        private S3Client Create(S3Connection connection)
+        {
+            CredentialProfile? profile = FindProfile(connection.ProfileName);
+            AWSCredentials credentials = connection.Credentials ?? ResolveCredentials(connection.ProfileName);
+            string? endpoint = connection.EffectiveEndpointUrl(_environment) ?? profile?.EndpointUrl;
+            string region = connection.Region
+                ?? profile?.Region?.SystemName
+                ?? NonEmpty(_environment("AWS_REGION"))
+                ?? NonEmpty(_environment("AWS_DEFAULT_REGION"))
+                ?? "us-east-1";
+            bool compatible = connection.ChecksumMode != S3ChecksumMode.WhenSupported;
+            var config = new AmazonS3Config
+            {
+                ForcePathStyle = connection.EffectivePathStyle(endpoint),
+                RequestChecksumCalculation = compatible ? RequestChecksumCalculation.WHEN_REQUIRED : RequestChecksumCalculation.WHEN_SUPPORTED,
+                ResponseChecksumValidation = compatible ? ResponseChecksumValidation.WHEN_REQUIRED : ResponseChecksumValidation.WHEN_SUPPORTED,
+                MaxConnectionsPerServer = _maxConnections,
+
+                // Parts are retried by the transfer engine with its own backoff; the SDK retries the rest a little.
+                MaxErrorRetry = 2,
+                Timeout = TimeSpan.FromMinutes(5),
+
+                // The SDK copies bodies through buffers of this size: 8 KiB costs a system call per 8 KiB, and 85,000
+                // bytes or more would land every per-request buffer on the large object heap.
+                BufferSize = 64 * 1024,
+
+                // We chose the endpoint above from the same variables; do not let the SDK pick another.
+                IgnoreConfiguredEndpointUrls = true,
+            };
+            if (endpoint != null)
+            {
+                config.ServiceURL = endpoint;
+                config.AuthenticationRegion = region;
+            }
+            else
+            {
+                config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
+            }
+
+            return new S3Client(new AmazonS3Client(credentials, config), connection, endpoint, region);
+        }
+
+        private CredentialProfile? FindProfile(string? profileName)
+        {
+            string name = profileName ?? NonEmpty(_environment("AWS_PROFILE")) ?? "default";
+            var chain = new CredentialProfileStoreChain();
+            if (chain.TryGetProfile(name, out CredentialProfile found))
+            {
+                return found;
+            }
+
+            if (profileName != null)
+            {
+                throw new CommandFailureException(new CommandError(
+                    "S3ProfileNotFound",
+                    FailureCategory.ObjectNotFound,
+                    profileName,
+                    $"The AWS profile '{profileName}' is not in the shared config or credentials file (~/.aws/config, ~/.aws/credentials, or AWS_CONFIG_FILE/AWS_SHARED_CREDENTIALS_FILE). Check the name, or leave -ProfileName (--profile) out to use the default credential chain."));
+            }
+
+            return null;
+        }
+
+        private static AWSCredentials ResolveCredentials(string? profileName)
+        {
+            if (profileName != null)
+            {
+                var chain = new CredentialProfileStoreChain();
+                if (chain.TryGetAWSCredentials(profileName, out AWSCredentials credentials))
+                {
+                    return credentials;
+                }
+
+                throw NoCredentials($"the AWS profile '{profileName}' holds no usable credentials");
+            }
+
+            try
+            {
+                return DefaultAWSCredentialsIdentityResolver.GetCredentials();
+            }
+            catch (AmazonClientException)
+            {
+                // The SDK's message lists every provider it tried; ours says what to do.
+                throw NoCredentials("no AWS credentials were found in the environment, the shared credentials and config files, or an instance or container role");
+            }
+        }
+
+        private static CommandFailureException NoCredentials(string problem) => new CommandFailureException(new CommandError(
+            "S3CredentialsNotFound",
+            FailureCategory.AuthenticationError,
+            "s3://",
+            $"Cannot sign S3 requests: {problem}. Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, configure a profile with 'aws configure' and pass it with -ProfileName (--profile), or run where an instance or container role is available."));
+
+        private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+    }
+
+    /// <summary>A pooled client and what it was made for (messages name the endpoint and region, never credentials).</summary>
+    public sealed class S3Client
+    {
+        internal S3Client(IAmazonS3 client, S3Connection connection, string? endpoint, string region)
+        {
+            Client = client;
+            Connection = connection;
+            Endpoint = endpoint;
+            Region = region;
+        }
+
+        public IAmazonS3 Client { get; }
+
+        public S3Connection Connection { get; }
+
+        /// <summary>The S3-compatible endpoint in use; null for Amazon S3.</summary>
+        public string? Endpoint { get; }
+
+        public string Region { get; }
+    }
+}

@@ -1,0 +1,117 @@
+using System;
+using System.Globalization;
+using System.Net;
+using Amazon.Runtime;
+
+namespace StreamFiles.Core.Storage.S3
+{
+    /// <summary>
+    /// Where and as whom to reach S3: what -ProfileName, -Region, -EndpointUrl, -ForcePathStyle and -ChecksumMode
+    /// (CLI: --profile, --region, --endpoint-url, --path-style, --checksum-mode) say. Anything left null comes from
+    /// the standard AWS chain: environment, shared config/credentials files, container and instance roles.
+    /// </summary>
+    public sealed class S3Connection : IEquatable<S3Connection>
+    {
+        public S3Connection(
+            string? profileName = null,
+            string? region = null,
+            string? endpointUrl = null,
+            bool forcePathStyle = false,
+            S3ChecksumMode checksumMode = S3ChecksumMode.Auto,
+            AWSCredentials? credentials = null)
+        {
+            if (endpointUrl != null && !IsHttpUri(endpointUrl))
+            {
+                throw new ArgumentException($"The endpoint URL '{endpointUrl}' is not an absolute http:// or https:// URL.", nameof(endpointUrl));
+            }
+
+            ProfileName = string.IsNullOrWhiteSpace(profileName) ? null : profileName;
+            Region = string.IsNullOrWhiteSpace(region) ? null : region;
+            EndpointUrl = string.IsNullOrWhiteSpace(endpointUrl) ? null : endpointUrl!.TrimEnd('/');
+            ForcePathStyle = forcePathStyle;
+            ChecksumMode = checksumMode;
+            Credentials = credentials;
+        }
+
+        /// <summary>A profile of the shared config/credentials files; null: the default chain.</summary>
+        public string? ProfileName { get; }
+
+        /// <summary>The region to sign for; null: the profile's, AWS_REGION, AWS_DEFAULT_REGION, else us-east-1.</summary>
+        public string? Region { get; }
+
+        /// <summary>An S3-compatible endpoint; null: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else Amazon S3.</summary>
+        public string? EndpointUrl { get; }
+
+        /// <summary>Bucket in the path (https://host/bucket/key) rather than in the host name. Always on for IP addresses and localhost.</summary>
+        public bool ForcePathStyle { get; }
+
+        public S3ChecksumMode ChecksumMode { get; }
+
+        /// <summary>Explicit credentials (tests, callers that hold their own); they win over ProfileName and the chain.</summary>
+        public AWSCredentials? Credentials { get; }
+
+        /// <summary>The endpoint after the environment is consulted: EndpointUrl, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL.</summary>
+        public string? EffectiveEndpointUrl(Func<string, string?>? environment = null)
+        {
+            environment ??= Environment.GetEnvironmentVariable;
+            string? url = EndpointUrl ?? NonEmpty(environment("AWS_ENDPOINT_URL_S3")) ?? NonEmpty(environment("AWS_ENDPOINT_URL"));
+            return url?.TrimEnd('/');
+        }
+
+        /// <summary>Path-style addressing: asked for, or the only one that can work (an IP address or localhost has no bucket subdomains).</summary>
+        public bool EffectivePathStyle(string? endpointUrl)
+        {
+            if (ForcePathStyle || endpointUrl is null)
+            {
+                return ForcePathStyle;
+            }
+
+            if (!Uri.TryCreate(endpointUrl, UriKind.Absolute, out Uri? uri))
+            {
+                return false;
+            }
+
+            return uri.HostNameType == UriHostNameType.IPv4
+                || uri.HostNameType == UriHostNameType.IPv6
+                || string.Equals(uri.Host, "localhost", StringComparison.OrdinalIgnoreCase)
+                || IPAddress.TryParse(uri.Host, out _);
+        }
+
+        public bool Equals(S3Connection? other) =>
+            other != null
+            && string.Equals(ProfileName, other.ProfileName, StringComparison.Ordinal)
+            && string.Equals(Region, other.Region, StringComparison.Ordinal)
+            && string.Equals(EndpointUrl, other.EndpointUrl, StringComparison.OrdinalIgnoreCase)
+            && ForcePathStyle == other.ForcePathStyle
+            && ChecksumMode == other.ChecksumMode
+            && ReferenceEquals(Credentials, other.Credentials);
+
+        public override bool Equals(object? obj) => obj is S3Connection other && Equals(other);
+
+        public override int GetHashCode()
+        {
+            unchecked
+            {
+                int hash = ProfileName?.GetHashCode() ?? 0;
+                hash = (hash * 31) + (Region?.GetHashCode() ?? 0);
+                hash = (hash * 31) + (EndpointUrl is null ? 0 : StringComparer.OrdinalIgnoreCase.GetHashCode(EndpointUrl));
+                hash = (hash * 31) + (ForcePathStyle ? 1 : 0);
+                hash = (hash * 31) + (int)ChecksumMode;
+                return (hash * 31) + (Credentials is null ? 0 : System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(Credentials));
+            }
+        }
+
+        /// <summary>For messages: never credentials, only what was chosen.</summary>
+        public override string ToString() => string.Format(
+            CultureInfo.InvariantCulture,
+            "endpoint {0}, region {1}, profile {2}",
+            EndpointUrl ?? "(default)",
+            Region ?? "(default)",
+            ProfileName ?? "(default chain)");
+
+        private static bool IsHttpUri(string text) =>
+            Uri.TryCreate(text, UriKind.Absolute, out Uri? uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
+
+        private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+    }
+}

@@ -1,0 +1,226 @@
+using System;
+using System.Net;
+using System.Net.Http;
+using System.Net.Sockets;
+using Amazon.Runtime;
+using Amazon.S3;
+using StreamFiles.Core.Operations;
+
+namespace StreamFiles.Core.Storage.S3
+{
+    /// <summary>
+    /// Turns what the S3 API answered into one error condition per cause, each with a message that says what to
+    /// change. Messages are built here from the error code and what we asked for; the store's own text is never
+    /// copied in (a SignatureDoesNotMatch body carries the string-to-sign), and neither are credentials.
+    /// </summary>
+    public static class S3Errors
+    {
+        /// <summary>The error for a failed call; operation is what was being done ("upload", "HEAD", "list").</summary>
+        public static CommandError Describe(Exception exception, string operation, string target, S3Client? client = null)
+        {
+            if (exception is null)
+            {
+                throw new ArgumentNullException(nameof(exception));
+            }
+
+            string where = client?.Endpoint != null ? $" at {client.Endpoint}" : string.Empty;
+            string region = client?.Region ?? "(default)";
+            bool trailing = client?.Connection.ChecksumMode == S3ChecksumMode.WhenSupported;
+            switch (exception)
+            {
+                case CommandFailureException failure:
+                    return failure.Error;
+                case AmazonS3Exception s3:
+                    return DescribeService(s3, s3.ErrorCode, s3.StatusCode, RegionIn(s3.Message + " " + s3.ResponseBody), operation, target, where, region, trailing);
+                case AmazonServiceException service:
+                    return DescribeService(service, service.ErrorCode, service.StatusCode, null, operation, target, where, region, trailing);
+            }
+
+            if (IsConnectionFailure(exception))
+            {
+                return new CommandError(
+                    "S3EndpointUnreachable",
+                    FailureCategory.ConnectionError,
+                    target,
+                    $"{operation} {target}: could not reach the S3 endpoint{where}: {Innermost(exception).Message}. Check -EndpointUrl (--endpoint-url) and the network.",
+                    exception);
+            }
+
+            return new CommandError("S3RequestFailed", FailureCategory.NotSpecified, target, $"{operation} {target}: {exception.Message}", exception);
+        }
+
+        /// <summary>Whether retrying the same request may succeed: throttling, 5xx, dropped connections.</summary>
+        public static bool IsTransient(Exception exception)
+        {
+            switch (exception)
+            {
+                case AmazonServiceException service:
+                    int status = (int)service.StatusCode;
+                    return status >= 500 || status == 429 || service.ErrorCode == "SlowDown" || service.ErrorCode == "RequestTimeout"
+                        || (status == 0 && IsConnectionFailure(service));
+                case OperationCanceledException _:
+                    return false;
+            }
+
+            return IsConnectionFailure(exception);
+        }
+
+        /// <summary>A response without a body (HEAD) carries no error code: the status alone is ambiguous.</summary>
+        public static bool IsAmbiguous(Exception exception) =>
+            exception is AmazonServiceException service
+            && (string.IsNullOrEmpty(service.ErrorCode) || string.Equals(service.ErrorCode, service.StatusCode.ToString(), StringComparison.Ordinal))
+            && (service.StatusCode == HttpStatusCode.Forbidden || service.StatusCode == HttpStatusCode.BadRequest
+                || service.StatusCode == HttpStatusCode.MovedPermanently || service.StatusCode == HttpStatusCode.NotFound
+                || service.StatusCode == HttpStatusCode.Unauthorized);
+
+        public static bool IsNotFound(Exception exception) =>
+            exception is AmazonServiceException service
+            && (service.StatusCode == HttpStatusCode.NotFound || service.ErrorCode == "NoSuchKey" || service.ErrorCode == "NotFound");
+
+        public static bool IsCode(Exception exception, string code) =>
+            exception is AmazonServiceException service && string.Equals(service.ErrorCode, code, StringComparison.Ordinal);
+
+        public static bool IsPreconditionFailed(Exception exception) =>
+            exception is AmazonServiceException service
+            && (service.StatusCode == HttpStatusCode.PreconditionFailed || service.ErrorCode == "PreconditionFailed");
+
+        private static CommandError DescribeService(Exception exception, string? code, HttpStatusCode status, string? bucketRegion, string operation, string target, string where, string region, bool trailingChecksums)
+        {
+            string bucket = BucketOf(target);
+            switch (code)
+            {
+                case "NoSuchBucket":
+                    return new CommandError("S3BucketNotFound", FailureCategory.ObjectNotFound, target, $"{operation} {target}: the bucket '{bucket}' does not exist{where}. Check the bucket name and -EndpointUrl (--endpoint-url).", exception);
+                case "NoSuchKey":
+                    return new CommandError("S3ObjectNotFound", FailureCategory.ObjectNotFound, target, $"{operation} {target}: there is no such object.", exception);
+                case "NoSuchUpload":
+                    return new CommandError("S3UploadNotFound", FailureCategory.ObjectNotFound, target, $"{operation} {target}: the multipart upload no longer exists (it was completed or aborted elsewhere, or expired).", exception);
+                case "AccessDenied":
+                case "AllAccessDisabled":
+                case "AccountProblem":
+                    return new CommandError("S3AccessDenied", FailureCategory.PermissionDenied, target, $"{operation} {target}: access denied{where}. The credentials are valid but lack permission for this bucket or key; check the bucket policy and IAM permissions.", exception);
+                case "SignatureDoesNotMatch":
+                    return new CommandError("S3SignatureMismatch", FailureCategory.AuthenticationError, target, $"{operation} {target}: the store rejected the request signature{where}: the secret access key does not belong to the access key id (or the clock or region is wrong). Check the secret key of the credentials in use.", exception);
+                case "InvalidAccessKeyId":
+                    return new CommandError("S3InvalidAccessKey", FailureCategory.AuthenticationError, target, $"{operation} {target}: the store does not know the access key id in use{where}. Check the credentials (environment, profile) and the endpoint.", exception);
+                case "ExpiredToken":
+                case "TokenRefreshRequired":
+                case "InvalidToken":
+                    return new CommandError("S3CredentialsExpired", FailureCategory.AuthenticationError, target, $"{operation} {target}: the session token has expired or is invalid. Refresh the credentials (aws sso login, a new role session) and run again.", exception);
+                case "RequestTimeTooSkewed":
+                    return new CommandError("S3ClockSkew", FailureCategory.AuthenticationError, target, $"{operation} {target}: this computer's clock differs too much from the store's. Synchronise the clock and run again.", exception);
+                case "PermanentRedirect":
+                case "AuthorizationHeaderMalformed":
+                case "IncorrectEndpoint":
+                case "IllegalLocationConstraintException":
+                    return WrongRegion(exception, bucketRegion, operation, target, bucket, region);
+                case "XAmzContentSHA256Mismatch" when trailingChecksums:
+                case "NotImplemented" when trailingChecksums:
+                case "InvalidArgument" when trailingChecksums:
+                    return ChecksumModeRejected(exception, operation, target, where);
+                case "XAmzContentSHA256Mismatch":
+                case "BadDigest":
+                case "InvalidDigest":
+                    return new CommandError("S3ChecksumMismatch", FailureCategory.InvalidData, target, $"{operation} {target}: the store computed a different checksum for the bytes it received than the one sent with them; the data was damaged on the way. Run again.", exception);
+                case "EntityTooSmall":
+                case "EntityTooLarge":
+                case "InvalidPart":
+                case "InvalidPartOrder":
+                    return new CommandError("S3InvalidPart", FailureCategory.InvalidArgument, target, $"{operation} {target}: the store refused the part layout ({code}). Choose a -PartSize (--part-size) between 5 MiB and 5 GiB.", exception);
+                case "InvalidBucketName":
+                    return new CommandError("S3InvalidBucketName", FailureCategory.InvalidArgument, target, $"{operation} {target}: '{bucket}' is not a valid bucket name.", exception);
+                case "PreconditionFailed":
+                    return new CommandError("S3ObjectChanged", FailureCategory.InvalidData, target, $"{operation} {target}: the object changed while it was being read (its ETag no longer matches). Run again to copy the new version.", exception);
+                case "SlowDown":
+                case "ServiceUnavailable":
+                case "InternalError":
+                    return new CommandError("S3ServiceUnavailable", FailureCategory.ResourceUnavailable, target, $"{operation} {target}: the store is busy or failing ({code}) and retries did not help. Try again later or with a lower -ThrottleLimit.", exception);
+            }
+
+            switch (status)
+            {
+                case HttpStatusCode.Forbidden:
+                    return new CommandError("S3AccessDenied", FailureCategory.PermissionDenied, target, $"{operation} {target}: access denied (403){where}. Check the credentials and the bucket's permissions.", exception);
+                case HttpStatusCode.NotFound:
+                    return new CommandError("S3ObjectNotFound", FailureCategory.ObjectNotFound, target, $"{operation} {target}: not found (404){where}.", exception);
+                case HttpStatusCode.MovedPermanently:
+                case HttpStatusCode.TemporaryRedirect:
+                    return WrongRegion(exception, bucketRegion, operation, target, bucket, region);
+                case HttpStatusCode.PreconditionFailed:
+                    return new CommandError("S3ObjectChanged", FailureCategory.InvalidData, target, $"{operation} {target}: the object changed while it was being read (its ETag no longer matches). Run again to copy the new version.", exception);
+            }
+
+            string detail = string.IsNullOrEmpty(code) ? $"HTTP {(int)status}" : $"{code} (HTTP {(int)status})";
+            return new CommandError("S3RequestFailed", (int)status >= 500 ? FailureCategory.ResourceUnavailable : FailureCategory.ProtocolError, target, $"{operation} {target}: the store answered {detail}{where}.", exception);
+        }
+
+        /// <summary>The error for the SDK's trailing-checksum uploads refused by a store that does not implement them.</summary>
+        public static CommandError ChecksumModeRejected(Exception? exception, string operation, string target, string where) => new CommandError(
+            "S3ChecksumModeRejected",
+            FailureCategory.ProtocolError,
+            target,
+            $"{operation} {target}: the store{where} rejected the upload's trailing checksums (ChecksumMode WhenSupported, the AWS SDK's default, which Ceph RGW, Cloudflare R2 and MinIO do not accept). Use -ChecksumMode Auto (CLI: --checksum-mode auto), which sends checksums as ordinary headers.",
+            exception);
+
+        private static CommandError WrongRegion(Exception exception, string? bucketRegion, string operation, string target, string bucket, string region)
+        {
+            string fix = string.IsNullOrEmpty(bucketRegion)
+                ? "Pass the bucket's region with -Region (--region)."
+                : $"The bucket is in {bucketRegion}: pass -Region {bucketRegion} (--region {bucketRegion}).";
+            return new CommandError("S3WrongRegion", FailureCategory.InvalidArgument, target, $"{operation} {target}: the bucket '{bucket}' is not in the region {region} the request was signed for. {fix}", exception);
+        }
+
+        /// <summary>
+        /// The bucket's region where the store names it: AuthorizationHeaderMalformed says "expecting 'eu-west-1'",
+        /// some bodies carry &lt;Region&gt;. Only a region-shaped word is taken from the store's text.
+        /// </summary>
+        private static string? RegionIn(string? body)
+        {
+            if (string.IsNullOrEmpty(body))
+            {
+                return null;
+            }
+
+            var match = System.Text.RegularExpressions.Regex.Match(body, "(?:<Region>|expecting ')([a-z]{2}(?:-[a-z0-9]+){1,4})(?:</Region>|')");
+            return match.Success ? match.Groups[1].Value : null;
+        }
+
+        private static string BucketOf(string target)
+        {
+            if (!target.StartsWith("s3://", StringComparison.Ordinal))
+            {
+                return target;
+            }
+
+            string rest = target.Substring(5);
+            int slash = rest.IndexOf('/');
+            return slash < 0 ? rest : rest.Substring(0, slash);
+        }
+
+        private static bool IsConnectionFailure(Exception exception)
+        {
+            for (Exception? e = exception; e != null; e = e.InnerException)
+            {
+                // Only the network's own failures: an IOException subclass (a changed source, a failed
+                // verification, an existing destination, a missing file) is a verdict, not a hiccup.
+                if (e is HttpRequestException || e is SocketException || e is WebException || e.GetType() == typeof(System.IO.IOException))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static Exception Innermost(Exception exception)
+        {
+            Exception e = exception;
+            while (e.InnerException != null)
+            {
+                e = e.InnerException;
+            }
+
+            return e;
+        }
+    }
+}

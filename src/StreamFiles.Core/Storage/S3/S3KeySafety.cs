@@ -1,0 +1,73 @@
+using System;
+
+namespace StreamFiles.Core.Storage.S3
+{
+    /// <summary>
+    /// Whether a key (below the listed prefix) can become a path under a destination directory on any OS. Keys are
+    /// arbitrary strings; a hostile or careless one ("../../.bashrc", "/etc/passwd", "C:\x", "a\..\..\b") must not
+    /// decide where a download is written.
+    /// </summary>
+    public static class S3KeySafety
+    {
+        /// <summary>Null when the key is safe, otherwise why not, in words that finish "its key … ".</summary>
+        public static string? Problem(string relativeKey)
+        {
+            if (relativeKey is null)
+            {
+                throw new ArgumentNullException(nameof(relativeKey));
+            }
+
+            if (relativeKey.Length == 0)
+            {
+                return "is empty";
+            }
+
+            if (relativeKey[0] == '/')
+            {
+                return "is an absolute path";
+            }
+
+            if (relativeKey.IndexOf('\\') >= 0)
+            {
+                return "contains a backslash, which Windows reads as a directory separator";
+            }
+
+            if (relativeKey.Length >= 2 && IsAsciiLetter(relativeKey[0]) && relativeKey[1] == ':')
+            {
+                return "starts with a drive letter";
+            }
+
+            foreach (char c in relativeKey)
+            {
+                if (c < 32 || c == 127)
+                {
+                    return "contains a control character";
+                }
+            }
+
+            string[] names = relativeKey.Split('/');
+            for (int i = 0; i < names.Length; i++)
+            {
+                string name = names[i];
+                if (name == "..")
+                {
+                    return "climbs out of the directory with '..'";
+                }
+
+                if (name == ".")
+                {
+                    return "contains a '.' path segment";
+                }
+
+                if (name.Length == 0 && i < names.Length - 1)
+                {
+                    return "contains an empty path segment ('//')";
+                }
+            }
+
+            return null;
+        }
+
+        private static bool IsAsciiLetter(char c) => (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    }
+}

@@ -1,0 +1,257 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Threading;
+using System.Threading.Tasks;
+using Amazon.S3.Model;
+using StreamFiles.Core.Locations;
+using StreamFiles.Core.Transfers;
+using ChecksumAlgorithm = StreamFiles.Core.Hashing.ChecksumAlgorithm;
+using S3Location = StreamFiles.Core.Locations.S3Location;
+
+namespace StreamFiles.Core.Storage.S3
+{
+    /// <summary>
+    /// Ranged GETs of one version of an object: every range asks If-Match the ETag seen by HEAD, so bytes of two
+    /// versions never end up in one file; a newer version surfaces as SourceChangedException.
+    /// <para>When the ranges are the object's own parts (PreferredPartSize, which the engine adopts), each part's
+    /// MD5 is computed as it streams through, and when the last part ends its bytes are checked against the
+    /// store's ETag (the MD5, or md5-of-md5s "-N" for multipart objects): a mismatch fails that last read with
+    /// VerifyFailedException, before the engine commits anything.</para>
+    /// </summary>
+    internal sealed class S3ObjectReader : IObjectReader, IPartAlignedReader
+    {
+        private readonly S3Client _client;
+        private readonly S3Location _location;
+        private readonly ObjectInfo _source;
+        private readonly long? _partSize;
+        private readonly byte[]?[] _partMd5s;
+        private int _partsSeen;
+
+        private readonly bool _layoutCertain;
+
+        /// <param name="layoutCertain">
+        /// False when the part size is the likeliest of several that fit (a store that will not say): a matching ETag
+        /// then still proves the bytes, but a mismatch may only mean the guess was wrong, so it is not an error.
+        /// </param>
+        public S3ObjectReader(S3Client client, S3Location location, ObjectInfo source, long? partSize, bool layoutCertain = true)
+        {
+            _layoutCertain = layoutCertain;
+            _client = client;
+            _location = location;
+            _source = source;
+            int expectedParts = S3Tags.PartCount(source.ETag) ?? 1;
+            bool usable = partSize > 0 && source.Length.HasValue && IsMd5Based(source.ETag)
+                && Math.Max(1, (source.Length.Value + partSize.Value - 1) / partSize.Value) == expectedParts;
+            _partSize = usable ? partSize : null;
+            _partMd5s = new byte[usable ? expectedParts : 0][];
+        }
+
+        public bool SupportsRanges => true;
+
+        public long? PreferredPartSize => _partSize;
+
+        /// <summary>Whether every part's MD5 was seen and the ETag they make matched (tests and results read this).</summary>
+        public bool ETagVerified { get; private set; }
+
+        public async Task<Stream> OpenRangeAsync(long offset, long? length, CancellationToken cancellationToken)
+        {
+            long? total = _source.Length;
+            if (length == 0 || (total.HasValue && offset >= total.Value && offset == 0))
+            {
+                return Stream.Null; // a range of an empty object is unsatisfiable (416); there is nothing to read
+            }
+
+            long end = length.HasValue ? offset + length.Value - 1 : (total.HasValue ? total.Value - 1 : long.MaxValue);
+            var request = new GetObjectRequest
+            {
+                BucketName = _location.Bucket,
+                Key = _location.Key,
+            };
+            if (offset != 0 || length.HasValue)
+            {
+                request.ByteRange = end == long.MaxValue ? new ByteRange("bytes=" + offset + "-") : new ByteRange(offset, end);
+            }
+
+            if (!string.IsNullOrEmpty(_source.ETag))
+            {
+                request.EtagToMatch = S3Tags.Quote(_source.ETag!);
+            }
+
+            GetObjectResponse response;
+            try
+            {
+                response = await _client.Client.GetObjectAsync(request, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (S3Errors.IsPreconditionFailed(e))
+            {
+                throw new SourceChangedException(_location.Display, $"its ETag is no longer {_source.ETag}: the object was overwritten", e);
+            }
+            catch (Exception e) when (!(e is OperationCanceledException) && !S3Errors.IsTransient(e))
+            {
+                throw new Operations.CommandFailureException(S3Errors.Describe(e, "download", _location.Display, _client));
+            }
+
+            int part = PartIndex(offset, length);
+            return new ResponseStream(response, part < 0 ? null : new PartCheck(this, part));
+        }
+
+        /// <summary>The index of the object part that the range is exactly, or -1.</summary>
+        private int PartIndex(long offset, long? length)
+        {
+            if (_partSize is not long size || !length.HasValue || offset % size != 0)
+            {
+                return -1;
+            }
+
+            long index = offset / size;
+            long expected = Math.Min(size, _source.Length!.Value - offset);
+            return index < _partMd5s.Length && length.Value == expected ? (int)index : -1;
+        }
+
+        /// <summary>Records a part's MD5; when it completes the set, compares the ETag they make with the store's.</summary>
+        private void PartDone(int index, byte[] md5)
+        {
+            if (System.Threading.Interlocked.CompareExchange(ref _partMd5s[index], md5, null) != null)
+            {
+                return; // a retried range: the first reading already counted
+            }
+
+            if (System.Threading.Interlocked.Increment(ref _partsSeen) != _partMd5s.Length)
+            {
+                return;
+            }
+
+            string expected = S3Tags.Unquote(_source.ETag)!;
+            string actual = _partMd5s.Length == 1 && S3Tags.PartCount(expected) is null
+                ? Hashing.Hex.Encode(_partMd5s[0]!).ToLowerInvariant()
+                : S3Tags.MultipartETag(_partMd5s.Select(m => Hashing.Hex.Encode(m!)).ToList());
+            if (!string.Equals(expected, actual, StringComparison.Ordinal))
+            {
+                if (!_layoutCertain)
+                {
+                    return; // another part size fits too: the guess, not the data, may be wrong
+                }
+
+                throw new VerifyFailedException(_location.Display, "S3 ETag", expected, actual);
+            }
+
+            ETagVerified = true;
+        }
+
+        internal static bool IsMd5Based(string? etag)
+        {
+            string? tag = S3Tags.Unquote(etag);
+            if (tag is null)
+            {
+                return false;
+            }
+
+            int dash = tag.IndexOf('-');
+            string hex = dash < 0 ? tag : tag.Substring(0, dash);
+            return hex.Length == 32 && hex.All(c => (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
+        }
+
+        /// <summary>The MD5 of one part as its bytes go by.</summary>
+        private sealed class PartCheck : IDisposable
+        {
+            private readonly S3ObjectReader _reader;
+            private readonly int _index;
+            private readonly IncrementalHash _md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+            private long _seen;
+
+            public PartCheck(S3ObjectReader reader, int index)
+            {
+                _reader = reader;
+                _index = index;
+            }
+
+            public void Add(byte[] buffer, int offset, int count, long expectedLength)
+            {
+                if (count == 0)
+                {
+                    return;
+                }
+
+                _md5.AppendData(buffer, offset, count);
+                _seen += count;
+                if (_seen == expectedLength)
+                {
+                    _reader.PartDone(_index, _md5.GetHashAndReset());
+                }
+            }
+
+            public void Dispose() => _md5.Dispose();
+        }
+
+        public void Dispose()
+        {
+        }
+
+        /// <summary>The body of one GET; disposing it releases the response and its connection.</summary>
+        private sealed class ResponseStream : Stream
+        {
+            private readonly GetObjectResponse _response;
+            private readonly Stream _body;
+            private readonly PartCheck? _check;
+
+            public ResponseStream(GetObjectResponse response, PartCheck? check)
+            {
+                _response = response;
+                _body = response.ResponseStream;
+                _check = check;
+            }
+
+            public override bool CanRead => true;
+
+            public override bool CanSeek => false;
+
+            public override bool CanWrite => false;
+
+            public override long Length => _response.ContentLength;
+
+            public override long Position
+            {
+                get => throw new NotSupportedException();
+                set => throw new NotSupportedException();
+            }
+
+            public override int Read(byte[] buffer, int offset, int count)
+            {
+                int read = _body.Read(buffer, offset, count);
+                _check?.Add(buffer, offset, read, _response.ContentLength);
+                return read;
+            }
+
+            public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+            {
+                int read = await _body.ReadAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false);
+                _check?.Add(buffer, offset, read, _response.ContentLength);
+                return read;
+            }
+
+            public override void Flush()
+            {
+            }
+
+            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+            public override void SetLength(long value) => throw new NotSupportedException();
+
+            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+            protected override void Dispose(bool disposing)
+            {
+                if (disposing)
+                {
+                    _body.Dispose();
+                    _response.Dispose();
+                    _check?.Dispose();
+                }
+
+                base.Dispose(disposing);
+            }
+        }
+    }
+}

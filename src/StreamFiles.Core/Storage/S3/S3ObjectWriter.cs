@@ -1,0 +1,570 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Amazon.S3;
+using Amazon.S3.Model;
+using StreamFiles.Core.Hashing;
+using StreamFiles.Core.Locations;
+using StreamFiles.Core.Operations;
+using ChecksumAlgorithm = StreamFiles.Core.Hashing.ChecksumAlgorithm;
+using S3Location = StreamFiles.Core.Locations.S3Location;
+
+namespace StreamFiles.Core.Storage.S3
+{
+    /// <summary>
+    /// One object being uploaded: a single PutObject when the plan has one part, otherwise a multipart upload whose
+    /// id is the resume token. Each part is first read to compute its headers (the x-amz-checksum-* value, and
+    /// Content-MD5 over HTTPS), then read as the request body; over plain HTTP the SDK reads it once more to sign its
+    /// SHA256, which the store recomputes. Every reading is checked against the first one's CRC32C, so bytes that
+    /// change between them fail the part. Nothing holds a whole part in memory.
+    /// After CompleteMultipartUpload the object's ETag (and checksum, where the store keeps one) is compared with
+    /// the one computed from the parts sent.
+    /// </summary>
+    internal sealed class S3ObjectWriter : IObjectWriter, IPartUploader
+    {
+        private readonly S3Storage _storage;
+        private readonly S3Client _client;
+        private readonly S3Location _destination;
+        private readonly WriteRequest _request;
+        private readonly ConcurrentDictionary<int, SentPart> _sent = new ConcurrentDictionary<int, SentPart>();
+        private string? _uploadId;
+        private string? _singleETag;
+
+        private S3ObjectWriter(S3Storage storage, S3Client client, S3Location destination, WriteRequest request, string? uploadId)
+        {
+            _storage = storage;
+            _client = client;
+            _destination = destination;
+            _request = request;
+            _uploadId = uploadId;
+        }
+
+        public string? ResumeToken => _uploadId;
+
+        private bool Multipart => !_request.Plan.IsSingleRequest;
+
+        /// <summary>
+        /// Amazon S3 or an https:// endpoint: the payload may go unsigned (as the aws cli sends it), with Content-MD5
+        /// for the store to check. Over plain HTTP the SDK refuses that, so the payload is signed with its SHA256.
+        /// </summary>
+        private bool Https => _client.Endpoint is null || _client.Endpoint.StartsWith("https:", StringComparison.OrdinalIgnoreCase);
+
+        private S3ChecksumMode Mode => _client.Connection.ChecksumMode;
+
+        /// <summary>
+        /// The algorithm of the SDK's trailing checksums. Its managed code has CRC32, SHA1 and SHA256; CRC32C would
+        /// need the AWS Common Runtime package, so CRC32 stands in for it.
+        /// </summary>
+        private Amazon.S3.ChecksumAlgorithm TrailerAlgorithm =>
+            _storage.PartChecksum == ChecksumAlgorithm.CRC32C ? Amazon.S3.ChecksumAlgorithm.CRC32 : ToSdk(_storage.PartChecksum);
+
+        private ChecksumAlgorithm? HeaderChecksum => Mode == S3ChecksumMode.Auto ? _storage.PartChecksum : (ChecksumAlgorithm?)null;
+
+        public static async Task<S3ObjectWriter> OpenAsync(S3Storage storage, S3Client client, S3Location destination, WriteRequest request, CancellationToken cancellationToken)
+        {
+            if (!request.Overwrite && await ExistsAsync(client, destination, cancellationToken).ConfigureAwait(false))
+            {
+                throw new DestinationExistsException(destination.Display);
+            }
+
+            var writer = new S3ObjectWriter(storage, client, destination, request, null);
+            if (request.Plan.IsSingleRequest)
+            {
+                return writer;
+            }
+
+            if (request.Resume && !string.IsNullOrEmpty(request.ResumeToken) && await writer.UploadExistsAsync(request.ResumeToken!, cancellationToken).ConfigureAwait(false))
+            {
+                writer._uploadId = request.ResumeToken;
+                return writer;
+            }
+
+            var create = new InitiateMultipartUploadRequest { BucketName = destination.Bucket, Key = destination.Key };
+            writer.AddMetadata(create.Metadata);
+            if (writer.HeaderChecksum is ChecksumAlgorithm algorithm)
+            {
+                create.ChecksumAlgorithm = ToSdk(algorithm);
+            }
+            else if (writer.Mode == S3ChecksumMode.WhenSupported)
+            {
+                create.ChecksumAlgorithm = writer.TrailerAlgorithm;
+            }
+
+            try
+            {
+                var created = await client.Client.InitiateMultipartUploadAsync(create, cancellationToken).ConfigureAwait(false);
+                writer._uploadId = created.UploadId;
+            }
+            catch (Exception e) when (!(e is OperationCanceledException) && !storage.IsTransient(e))
+            {
+                throw writer.Fail(e, "start multipart upload of");
+            }
+
+            return writer;
+        }
+
+        public async Task<PartReceipt> UploadPartAsync(PartContent content, CancellationToken cancellationToken)
+        {
+            if (content is null)
+            {
+                throw new ArgumentNullException(nameof(content));
+            }
+
+            PartSpec part = content.Part;
+            S3PartHash? hash = null;
+            if (Mode != S3ChecksumMode.WhenSupported)
+            {
+                using Stream window = await content.OpenAsync(cancellationToken).ConfigureAwait(false);
+                hash = await S3PartHash.ComputeAsync(window, HeaderChecksum, md5: Https, cancellationToken).ConfigureAwait(false);
+                if (part.Length >= 0 && hash.Length != part.Length)
+                {
+                    throw new SourceChangedException(_request.Source.Location.Display, $"{part} had {hash.Length} bytes instead of {part.Length}");
+                }
+            }
+
+            string etag;
+            using (Stream body = await S3PartBody.OpenAsync(content, hash?.Length ?? part.Length, hash?.Crc32c, _request.Source.Location.Display, cancellationToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    etag = Multipart
+                        ? await UploadPartAsync(part, body, hash, cancellationToken).ConfigureAwait(false)
+                        : await PutObjectAsync(part, body, hash, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (Changed(e) is SourceChangedException changed)
+                {
+                    throw changed; // the SDK may wrap what the body threw
+                }
+                catch (Exception e) when (!(e is OperationCanceledException) && !(e is CommandFailureException) && !_storage.IsTransient(e))
+                {
+                    throw Fail(e, Multipart ? $"upload {part} of" : "upload");
+                }
+            }
+
+            if (hash?.Md5Hex != null && IsMd5ETag(etag) && !string.Equals(etag, hash.Md5Hex, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new CommandFailureException(new CommandError(
+                    "S3ChecksumMismatch",
+                    FailureCategory.InvalidData,
+                    _destination.Display,
+                    $"upload {part} of {_destination.Display}: the store's ETag {etag} is not the MD5 {hash.Md5Hex} of the bytes sent."));
+            }
+
+            _sent[part.Number] = new SentPart(etag, hash?.Checksum);
+            if (!Multipart)
+            {
+                _singleETag = etag;
+            }
+
+            return new PartReceipt(part.Number, part.Offset, hash?.Length ?? part.Length, hash?.Checksum is null ? null : Hex.Encode(hash.Checksum), etag);
+        }
+
+        public async Task<IReadOnlyList<PartReceipt>> ConfirmPartsAsync(IReadOnlyList<PartReceipt> journaled, CancellationToken cancellationToken)
+        {
+            if (!Multipart || _uploadId is null || journaled.Count == 0)
+            {
+                return Array.Empty<PartReceipt>();
+            }
+
+            Dictionary<int, PartDetail> stored = await ListPartsAsync(_uploadId, cancellationToken).ConfigureAwait(false);
+            var confirmed = new List<PartReceipt>();
+            foreach (PartReceipt receipt in journaled)
+            {
+                if (stored.TryGetValue(receipt.Number, out PartDetail? detail)
+                    && (detail.Size ?? -1) == receipt.Length
+                    && string.Equals(S3Tags.Unquote(detail.ETag), S3Tags.Unquote(receipt.Tag), StringComparison.Ordinal))
+                {
+                    _sent[receipt.Number] = new SentPart(S3Tags.Unquote(detail.ETag)!, ChecksumOf(detail));
+                    confirmed.Add(receipt);
+                }
+            }
+
+            return confirmed;
+        }
+
+        public async Task CommitAsync(IReadOnlyList<PartReceipt> parts, CancellationToken cancellationToken)
+        {
+            if (parts is null)
+            {
+                throw new ArgumentNullException(nameof(parts));
+            }
+
+            if (!Multipart)
+            {
+                // The single PutObject already made the object, atomically; its ETag was checked against the MD5 sent.
+                if (_singleETag is null)
+                {
+                    throw new InvalidOperationException("CommitAsync before the object's only part was uploaded.");
+                }
+
+                return;
+            }
+
+            var ordered = parts.OrderBy(p => p.Number).ToList();
+            var complete = new CompleteMultipartUploadRequest { BucketName = _destination.Bucket, Key = _destination.Key, UploadId = _uploadId };
+            var partETags = new List<string>();
+            var partChecksums = new List<byte[]>();
+            foreach (PartReceipt receipt in ordered)
+            {
+                string etag = _sent.TryGetValue(receipt.Number, out SentPart? sent) ? sent.ETag : S3Tags.Unquote(receipt.Tag) ?? throw new InvalidOperationException($"part {receipt.Number} has no ETag");
+                var entry = new PartETag { PartNumber = receipt.Number, ETag = S3Tags.Quote(etag) };
+                byte[]? checksum = sent?.Checksum;
+                if (checksum != null && HeaderChecksum is ChecksumAlgorithm algorithm)
+                {
+                    SetChecksum(entry, algorithm, Convert.ToBase64String(checksum));
+                    partChecksums.Add(checksum);
+                }
+
+                partETags.Add(etag);
+                complete.PartETags ??= new List<PartETag>();
+                complete.PartETags.Add(entry);
+            }
+
+            if (!_request.Overwrite && await ExistsAsync(_client, _destination, cancellationToken).ConfigureAwait(false))
+            {
+                throw new DestinationExistsException(_destination.Display);
+            }
+
+            try
+            {
+                await _client.Client.CompleteMultipartUploadAsync(complete, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!(e is OperationCanceledException) && !_storage.IsTransient(e))
+            {
+                throw Fail(e, "complete multipart upload of");
+            }
+
+            await VerifyAsync(partETags, partChecksums.Count == ordered.Count ? partChecksums : null, cancellationToken).ConfigureAwait(false);
+        }
+
+        public async Task AbortAsync(bool keepForResume, CancellationToken cancellationToken)
+        {
+            if (!Multipart || _uploadId is null || keepForResume)
+            {
+                return;
+            }
+
+            try
+            {
+                await _client.Client.AbortMultipartUploadAsync(
+                    new AbortMultipartUploadRequest { BucketName = _destination.Bucket, Key = _destination.Key, UploadId = _uploadId },
+                    cancellationToken).ConfigureAwait(false);
+            }
+            catch (AmazonS3Exception e) when (e.ErrorCode == "NoSuchUpload")
+            {
+                // Already gone (completed or aborted by someone else): nothing left to clean up.
+            }
+
+            _uploadId = null;
+        }
+
+        public void Dispose()
+        {
+        }
+
+        private async Task<string> PutObjectAsync(PartSpec part, Stream body, S3PartHash? hash, CancellationToken cancellationToken)
+        {
+            var put = new PutObjectRequest
+            {
+                BucketName = _destination.Bucket,
+                Key = _destination.Key,
+                InputStream = body,
+                AutoCloseStream = false,
+                AutoResetStreamPosition = false,
+                UseChunkEncoding = true,
+            };
+            put.Headers.ContentLength = hash?.Length ?? part.Length;
+            AddMetadata(put.Metadata);
+            if (hash != null)
+            {
+                put.UseChunkEncoding = false;
+                put.DisableDefaultChecksumValidation = true;
+                put.MD5Digest = hash.Md5Base64;
+                put.DisablePayloadSigning = Https;
+                if (HeaderChecksum is ChecksumAlgorithm algorithm && hash.ChecksumBase64 != null)
+                {
+                    SetChecksum(put, algorithm, hash.ChecksumBase64);
+                }
+            }
+            else
+            {
+                put.ChecksumAlgorithm = TrailerAlgorithm;
+            }
+
+            var response = await _client.Client.PutObjectAsync(put, cancellationToken).ConfigureAwait(false);
+            return S3Tags.Unquote(response.ETag) ?? string.Empty;
+        }
+
+        private async Task<string> UploadPartAsync(PartSpec part, Stream body, S3PartHash? hash, CancellationToken cancellationToken)
+        {
+            var upload = new UploadPartRequest
+            {
+                BucketName = _destination.Bucket,
+                Key = _destination.Key,
+                UploadId = _uploadId,
+                PartNumber = part.Number,
+                PartSize = hash?.Length ?? part.Length,
+                InputStream = body,
+                UseChunkEncoding = true,
+                IsLastPart = part.Number == _request.Plan.PartCount,
+            };
+            if (hash != null)
+            {
+                upload.UseChunkEncoding = false;
+                upload.DisableDefaultChecksumValidation = true;
+                upload.MD5Digest = hash.Md5Base64;
+                upload.DisablePayloadSigning = Https;
+                if (HeaderChecksum is ChecksumAlgorithm algorithm && hash.ChecksumBase64 != null)
+                {
+                    SetChecksum(upload, algorithm, hash.ChecksumBase64);
+                }
+            }
+            else
+            {
+                upload.ChecksumAlgorithm = TrailerAlgorithm;
+            }
+
+            var response = await _client.Client.UploadPartAsync(upload, cancellationToken).ConfigureAwait(false);
+            return S3Tags.Unquote(response.ETag) ?? string.Empty;
+        }
+
+        /// <summary>Compares what the store says it assembled with what was sent; a mismatch removes the object.</summary>
+        private async Task VerifyAsync(IReadOnlyList<string> partETags, IReadOnlyList<byte[]>? partChecksums, CancellationToken cancellationToken)
+        {
+            GetObjectMetadataResponse head;
+            try
+            {
+                head = await _client.Client.GetObjectMetadataAsync(
+                    new GetObjectMetadataRequest { BucketName = _destination.Bucket, Key = _destination.Key, ChecksumMode = Mode == S3ChecksumMode.WhenRequired ? null : Amazon.S3.ChecksumMode.ENABLED },
+                    cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!(e is OperationCanceledException) && !_storage.IsTransient(e))
+            {
+                throw Fail(e, "check the uploaded");
+            }
+
+            string? problem = null;
+            string? stored = S3Tags.Unquote(head.ETag);
+            string expected = S3Tags.MultipartETag(partETags);
+            if (head.ContentLength != _request.Source.Length && _request.Source.Length.HasValue)
+            {
+                problem = $"it holds {head.ContentLength} bytes, not {_request.Source.Length}";
+            }
+            else if (S3Tags.PartCount(stored) is int count && IsMd5ETag(stored!.Substring(0, stored.LastIndexOf('-'))) && !string.Equals(stored, expected, StringComparison.Ordinal))
+            {
+                problem = count == partETags.Count
+                    ? $"its ETag is {stored}, not {expected} as computed from the parts sent"
+                    : $"its ETag says {count} parts, but {partETags.Count} were sent";
+            }
+            else if (partChecksums != null && HeaderChecksum is ChecksumAlgorithm algorithm && StoredChecksum(head, algorithm) is string storedChecksum
+                && storedChecksum.EndsWith("-" + partChecksums.Count, StringComparison.Ordinal))
+            {
+                string composite = S3Tags.CompositeChecksum(algorithm, partChecksums);
+                if (!string.Equals(storedChecksum, composite, StringComparison.Ordinal))
+                {
+                    problem = $"its {algorithm} checksum is {storedChecksum}, not {composite} as computed from the parts sent";
+                }
+            }
+
+            if (problem is null)
+            {
+                return;
+            }
+
+            // Never leave an object that looks whole but is not what was sent.
+            try
+            {
+                await _client.Client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _destination.Bucket, Key = _destination.Key }, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (AmazonS3Exception)
+            {
+                // Reported below either way; the message says the object is not trustworthy.
+            }
+
+            throw new CommandFailureException(new CommandError(
+                "S3ChecksumMismatch",
+                FailureCategory.InvalidData,
+                _destination.Display,
+                $"upload {_destination.Display}: after CompleteMultipartUpload {problem}. The object was deleted; run again."));
+        }
+
+        private async Task<Dictionary<int, PartDetail>> ListPartsAsync(string uploadId, CancellationToken cancellationToken)
+        {
+            var parts = new Dictionary<int, PartDetail>();
+            var request = new ListPartsRequest { BucketName = _destination.Bucket, Key = _destination.Key, UploadId = uploadId };
+            while (true)
+            {
+                ListPartsResponse page;
+                try
+                {
+                    page = await _client.Client.ListPartsAsync(request, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (!(e is OperationCanceledException) && !_storage.IsTransient(e))
+                {
+                    throw Fail(e, "list the uploaded parts of");
+                }
+
+                foreach (PartDetail part in page.Parts ?? new List<PartDetail>())
+                {
+                    if (part.PartNumber is int number)
+                    {
+                        parts[number] = part;
+                    }
+                }
+
+                if (page.IsTruncated != true || page.NextPartNumberMarker is null)
+                {
+                    return parts;
+                }
+
+                request.PartNumberMarker = page.NextPartNumberMarker.ToString();
+            }
+        }
+
+        private async Task<bool> UploadExistsAsync(string uploadId, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await _client.Client.ListPartsAsync(
+                    new ListPartsRequest { BucketName = _destination.Bucket, Key = _destination.Key, UploadId = uploadId, MaxParts = 1 },
+                    cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+            catch (AmazonS3Exception e) when (e.ErrorCode == "NoSuchUpload" || S3Errors.IsNotFound(e))
+            {
+                return false;
+            }
+        }
+
+        private static async Task<bool> ExistsAsync(S3Client client, S3Location location, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await client.Client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = location.Bucket, Key = location.Key }, cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+            catch (AmazonS3Exception e) when (S3Errors.IsNotFound(e))
+            {
+                // A 404 may also mean the bucket is missing: the listing says which, with its error code.
+                await S3Storage.ProbeAsync(client, location.Bucket, location.Key, "upload", location.Display, cancellationToken).ConfigureAwait(false);
+                return false;
+            }
+            catch (AmazonS3Exception e) when (S3Errors.IsAmbiguous(e))
+            {
+                throw await S3Storage.DiagnoseAsync(client, location, e, "upload", cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!(e is OperationCanceledException) && !S3Errors.IsTransient(e))
+            {
+                throw new CommandFailureException(S3Errors.Describe(e, "upload", location.Display, client));
+            }
+        }
+
+        private void AddMetadata(MetadataCollection metadata)
+        {
+            if (_request.Source.LastModified is DateTimeOffset modified)
+            {
+                metadata[S3Storage.MtimeMetadataKey] = S3Storage.FormatMtime(modified);
+            }
+        }
+
+        private static SourceChangedException? Changed(Exception exception)
+        {
+            for (Exception? e = exception; e != null; e = e.InnerException)
+            {
+                if (e is SourceChangedException changed)
+                {
+                    return changed;
+                }
+            }
+
+            return null;
+        }
+
+        private CommandFailureException Fail(Exception exception, string operation) =>
+            exception as CommandFailureException ?? new CommandFailureException(S3Errors.Describe(exception, operation, _destination.Display, _client));
+
+        private static bool IsMd5ETag(string? etag) =>
+            etag != null && etag.Length == 32 && etag.All(c => (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'));
+
+        private static string? StoredChecksum(GetObjectMetadataResponse head, ChecksumAlgorithm algorithm) => algorithm switch
+        {
+            ChecksumAlgorithm.CRC32C => head.ChecksumCRC32C,
+            ChecksumAlgorithm.CRC32 => head.ChecksumCRC32,
+            ChecksumAlgorithm.SHA256 => head.ChecksumSHA256,
+            ChecksumAlgorithm.SHA1 => head.ChecksumSHA1,
+            _ => null,
+        };
+
+        private byte[]? ChecksumOf(PartDetail part)
+        {
+            string? base64 = HeaderChecksum switch
+            {
+                ChecksumAlgorithm.CRC32C => part.ChecksumCRC32C,
+                ChecksumAlgorithm.CRC32 => part.ChecksumCRC32,
+                ChecksumAlgorithm.SHA256 => part.ChecksumSHA256,
+                ChecksumAlgorithm.SHA1 => part.ChecksumSHA1,
+                _ => null,
+            };
+            return string.IsNullOrEmpty(base64) ? null : Convert.FromBase64String(base64);
+        }
+
+        private static Amazon.S3.ChecksumAlgorithm ToSdk(ChecksumAlgorithm algorithm) => algorithm switch
+        {
+            ChecksumAlgorithm.CRC32C => Amazon.S3.ChecksumAlgorithm.CRC32C,
+            ChecksumAlgorithm.CRC32 => Amazon.S3.ChecksumAlgorithm.CRC32,
+            ChecksumAlgorithm.SHA256 => Amazon.S3.ChecksumAlgorithm.SHA256,
+            ChecksumAlgorithm.SHA1 => Amazon.S3.ChecksumAlgorithm.SHA1,
+            _ => throw new ArgumentOutOfRangeException(nameof(algorithm), algorithm, "not an S3 checksum"),
+        };
+
+        private static void SetChecksum(PutObjectRequest request, ChecksumAlgorithm algorithm, string base64)
+        {
+            switch (algorithm)
+            {
+                case ChecksumAlgorithm.CRC32C: request.ChecksumCRC32C = base64; break;
+                case ChecksumAlgorithm.CRC32: request.ChecksumCRC32 = base64; break;
+                case ChecksumAlgorithm.SHA256: request.ChecksumSHA256 = base64; break;
+                case ChecksumAlgorithm.SHA1: request.ChecksumSHA1 = base64; break;
+            }
+        }
+
+        private static void SetChecksum(UploadPartRequest request, ChecksumAlgorithm algorithm, string base64)
+        {
+            switch (algorithm)
+            {
+                case ChecksumAlgorithm.CRC32C: request.ChecksumCRC32C = base64; break;
+                case ChecksumAlgorithm.CRC32: request.ChecksumCRC32 = base64; break;
+                case ChecksumAlgorithm.SHA256: request.ChecksumSHA256 = base64; break;
+                case ChecksumAlgorithm.SHA1: request.ChecksumSHA1 = base64; break;
+            }
+        }
+
+        private static void SetChecksum(PartETag entry, ChecksumAlgorithm algorithm, string base64)
+        {
+            switch (algorithm)
+            {
+                case ChecksumAlgorithm.CRC32C: entry.ChecksumCRC32C = base64; break;
+                case ChecksumAlgorithm.CRC32: entry.ChecksumCRC32 = base64; break;
+                case ChecksumAlgorithm.SHA256: entry.ChecksumSHA256 = base64; break;
+                case ChecksumAlgorithm.SHA1: entry.ChecksumSHA1 = base64; break;
+            }
+        }
+
+        private sealed class SentPart
+        {
+            public SentPart(string etag, byte[]? checksum)
+            {
+                ETag = etag;
+                Checksum = checksum;
+            }
+
+            public string ETag { get; }
+
+            public byte[]? Checksum { get; }
+        }
+    }
+}

@@ -1,0 +1,438 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using System.Threading.Tasks;
+using Amazon.S3;
+using Amazon.S3.Model;
+using StreamFiles.Core.Hashing;
+using StreamFiles.Core.Locations;
+using StreamFiles.Core.Operations;
+using ChecksumAlgorithm = StreamFiles.Core.Hashing.ChecksumAlgorithm;
+using S3Location = StreamFiles.Core.Locations.S3Location;
+
+namespace StreamFiles.Core.Storage.S3
+{
+    /// <summary>
+    /// S3 and S3-compatible stores (Amazon S3, Cloudflare R2, MinIO, Ceph RGW) through AWSSDK.S3's low-level calls:
+    /// HEAD, ranged GET, PutObject, multipart upload and ListObjectsV2. The engine owns memory, concurrency,
+    /// retries and progress; this class only speaks the protocol and turns its answers into clear errors.
+    /// </summary>
+    public sealed class S3Storage : IReadableStorage, IWritableStorage, IListableStorage, IStoredDigestStorage
+    {
+        /// <summary>S3's limits: parts of 5 MiB to 5 GiB (the last may be smaller), at most 10,000 of them.</summary>
+        public static readonly PartLimits S3PartLimits = new PartLimits(5L * 1024 * 1024, 5L * 1024 * 1024 * 1024, 10_000);
+
+        /// <summary>The metadata key holding the source's modification time, in rclone's format (seconds since 1970).</summary>
+        internal const string MtimeMetadataKey = "mtime";
+
+        /// <summary>
+        /// Objects from one PUT have the MD5 as ETag; they are read as one range (and so checked) up to this size,
+        /// larger ones in parallel ranges that no single MD5 covers.
+        /// </summary>
+        private const long MaxVerifiedSinglePart = 64L * 1024 * 1024;
+
+        private const int ListHeadConcurrency = 16;
+
+        private readonly S3ClientPool _pool;
+
+        public S3Storage(S3Connection? connection = null, S3ClientPool? pool = null, ChecksumAlgorithm partChecksum = ChecksumAlgorithm.CRC32C)
+        {
+            if (partChecksum != ChecksumAlgorithm.CRC32C && partChecksum != ChecksumAlgorithm.SHA256 && partChecksum != ChecksumAlgorithm.CRC32 && partChecksum != ChecksumAlgorithm.SHA1)
+            {
+                throw new ArgumentOutOfRangeException(nameof(partChecksum), partChecksum, "S3 part checksums are CRC32C, CRC32, SHA256 or SHA1.");
+            }
+
+            Connection = connection ?? new S3Connection();
+            _pool = pool ?? S3ClientPool.Shared;
+            PartChecksum = partChecksum;
+        }
+
+        public string Name => "s3";
+
+        public S3Connection Connection { get; }
+
+        /// <summary>The checksum each uploaded part carries (x-amz-checksum-*), besides Content-MD5.</summary>
+        public ChecksumAlgorithm PartChecksum { get; }
+
+        public PartLimits PartLimits => S3PartLimits;
+
+        /// <summary>The pooled client; throws S3CredentialsNotFound/S3ProfileNotFound as a CommandFailureException.</summary>
+        public S3Client Client => _pool.Get(Connection);
+
+        public bool IsTransient(Exception exception) => S3Errors.IsTransient(exception);
+
+        public async Task<ObjectInfo?> StatAsync(Location location, CancellationToken cancellationToken)
+        {
+            S3Location s3 = AsS3(location);
+            S3Client client = Client;
+            if (s3.IsContainer)
+            {
+                await ProbeAsync(client, s3.Bucket, s3.Key, "stat", s3.Display, cancellationToken).ConfigureAwait(false);
+                return new ObjectInfo(s3, null, null, isContainer: true);
+            }
+
+            try
+            {
+                var response = await client.Client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = s3.Bucket, Key = s3.Key }, cancellationToken).ConfigureAwait(false);
+                return Describe(s3, response);
+            }
+            catch (AmazonS3Exception e) when (S3Errors.IsNotFound(e))
+            {
+                // No such key: maybe a "directory" (s3://b/dir written without the slash), maybe no bucket at all.
+                bool hasChildren = await ProbeAsync(client, s3.Bucket, s3.Key + "/", "stat", s3.Display, cancellationToken).ConfigureAwait(false);
+                return hasChildren ? new ObjectInfo(new S3Location(s3.Bucket, s3.Key + "/"), null, null, isContainer: true) : null;
+            }
+            catch (AmazonS3Exception e) when (S3Errors.IsAmbiguous(e))
+            {
+                throw await DiagnoseAsync(client, s3, e, "stat", cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!(e is OperationCanceledException) && !(e is CommandFailureException) && !IsTransient(e))
+            {
+                throw new CommandFailureException(S3Errors.Describe(e, "stat", s3.Display, client));
+            }
+        }
+
+        public async Task<IObjectReader> OpenReadAsync(ObjectInfo source, CancellationToken cancellationToken)
+        {
+            if (source is null)
+            {
+                throw new ArgumentNullException(nameof(source));
+            }
+
+            S3Location s3 = AsS3(source.Location);
+            S3Client client = Client;
+            if (source.ETag is null && !source.IsContainer)
+            {
+                // Listed or parsed without a HEAD: the reader pins a version, so it needs the ETag.
+                source = await StatAsync(s3, cancellationToken).ConfigureAwait(false) ?? throw new SourceChangedException(s3.Display, "it was deleted");
+            }
+
+            (long? partSize, bool certain) = S3Tags.PartCount(source.ETag) is null
+                ? (source.Length <= MaxVerifiedSinglePart ? source.Length : null, true)
+                : await GetPartLayoutAsync(source, cancellationToken).ConfigureAwait(false);
+            return new S3ObjectReader(client, s3, source, partSize, certain);
+        }
+
+        public async Task<IObjectWriter> OpenWriterAsync(WriteRequest request, CancellationToken cancellationToken)
+        {
+            if (request is null)
+            {
+                throw new ArgumentNullException(nameof(request));
+            }
+
+            S3Location destination = AsS3(request.Destination);
+            if (destination.IsContainer)
+            {
+                throw new ArgumentException($"'{destination.Display}' is a prefix; an object needs a key.", nameof(request));
+            }
+
+            return await S3ObjectWriter.OpenAsync(this, Client, destination, request, cancellationToken).ConfigureAwait(false);
+        }
+
+        public async IAsyncEnumerable<ListedObject> ListAsync(Location container, bool recurse, [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            S3Location s3 = AsS3(container);
+            S3Client client = Client;
+            string prefix = s3.Key.Length == 0 || s3.Key.EndsWith("/", StringComparison.Ordinal) ? s3.Key : s3.Key + "/";
+            var request = new ListObjectsV2Request { BucketName = s3.Bucket, Prefix = prefix, Delimiter = recurse ? null : "/" };
+            while (true)
+            {
+                ListObjectsV2Response page;
+                try
+                {
+                    page = await client.Client.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (!(e is OperationCanceledException))
+                {
+                    throw new CommandFailureException(S3Errors.Describe(e, "list", s3.Display, client));
+                }
+
+                // Each object is described by a HEAD, as StatAsync does: the listing lacks the metadata (the source's
+                // modification time) and checksums, and a transfer must see the same version description twice.
+                var heads = new List<(string Relative, S3Location Location, string? Problem, Task<ObjectInfo?>? Head)>();
+                using (var gate = new SemaphoreSlim(ListHeadConcurrency))
+                {
+                    foreach (S3Object item in page.S3Objects ?? new List<S3Object>())
+                    {
+                        string relative = item.Key.Substring(prefix.Length);
+                        if (relative.Length == 0 || (relative.EndsWith("/", StringComparison.Ordinal) && (item.Size ?? 0) == 0))
+                        {
+                            continue; // a "folder" marker made by consoles and other tools, not an object to copy
+                        }
+
+                        var location = new S3Location(s3.Bucket, item.Key);
+                        string? problem = S3KeySafety.Problem(relative);
+                        heads.Add((relative, location, problem, problem is null ? HeadAsync(client, location, gate, cancellationToken) : null));
+                    }
+
+                    foreach (var (relative, location, problem, head) in heads)
+                    {
+                        if (problem != null)
+                        {
+                            yield return new ListedObject(
+                                new CommandError(
+                                    "S3UnsafeKey",
+                                    FailureCategory.SecurityError,
+                                    location.Display,
+                                    $"'{location.Display}' was not downloaded: its key below the prefix, '{relative}', {problem}, so it would land outside the destination directory or under another name. Nothing was written for it."),
+                                relative);
+                            continue;
+                        }
+
+                        ObjectInfo? info = await head!.ConfigureAwait(false);
+                        if (info != null)
+                        {
+                            yield return new ListedObject(info, relative);
+                        }
+                    }
+                }
+
+                if (page.IsTruncated != true || string.IsNullOrEmpty(page.NextContinuationToken))
+                {
+                    yield break;
+                }
+
+                request.ContinuationToken = page.NextContinuationToken;
+            }
+        }
+
+        /// <summary>The object's ETag as an S3ETag digest over its part size (MD5-based ETags only; not SSE-KMS ones).</summary>
+        public async Task<StoredDigest?> GetStoredDigestAsync(ObjectInfo info, CancellationToken cancellationToken)
+        {
+            if (info is null)
+            {
+                throw new ArgumentNullException(nameof(info));
+            }
+
+            string? etag = S3Tags.Unquote(info.ETag);
+            if (etag is null || info.Length is null || !S3ObjectReader.IsMd5Based(etag))
+            {
+                return null;
+            }
+
+            long? partSize = S3Tags.PartCount(etag) is null ? Math.Max(1, info.Length.Value) : await GetPartSizeAsync(info, cancellationToken).ConfigureAwait(false);
+            return partSize is long size ? new StoredDigest(ChecksumAlgorithm.S3ETag, size, etag) : null;
+        }
+
+        /// <summary>
+        /// The part size an object was uploaded with, to recompute its multipart ETag locally; null for objects from
+        /// a single PUT, or when it cannot be known. Asks HEAD ?partNumber=1 first; stores that ignore it (Ceph RGW
+        /// answers with the whole object) get the size inferred from the length and the ETag's part count.
+        /// </summary>
+        public async Task<long?> GetPartSizeAsync(ObjectInfo info, CancellationToken cancellationToken) =>
+            (await GetPartLayoutAsync(info, cancellationToken).ConfigureAwait(false)).PartSize;
+
+        /// <summary>The part size and whether it is certain (the store said, or only one size fits) or a best guess.</summary>
+        internal async Task<(long? PartSize, bool Certain)> GetPartLayoutAsync(ObjectInfo info, CancellationToken cancellationToken)
+        {
+            if (info is null)
+            {
+                throw new ArgumentNullException(nameof(info));
+            }
+
+            int? parts = S3Tags.PartCount(info.ETag);
+            if (parts is null || info.Length is null)
+            {
+                return (null, false);
+            }
+
+            S3Location s3 = AsS3(info.Location);
+            S3Client client = Client;
+            try
+            {
+                var response = await client.Client.GetObjectMetadataAsync(
+                    new GetObjectMetadataRequest { BucketName = s3.Bucket, Key = s3.Key, PartNumber = 1, EtagToMatch = S3Tags.Quote(info.ETag!) },
+                    cancellationToken).ConfigureAwait(false);
+                if (response.ContentLength > 0 && (response.ContentLength < info.Length.Value || parts == 1))
+                {
+                    return (response.ContentLength, true);
+                }
+            }
+            catch (Exception e) when (S3Errors.IsPreconditionFailed(e))
+            {
+                throw new SourceChangedException(s3.Display, "its ETag changed", e);
+            }
+            catch (Exception e) when (!(e is OperationCanceledException) && !IsTransient(e))
+            {
+                throw new CommandFailureException(S3Errors.Describe(e, "HEAD part 1 of", s3.Display, client));
+            }
+
+            long? guess = InferPartSize(info.Length.Value, parts.Value, out bool certain);
+            return (guess, certain);
+        }
+
+        /// <summary>
+        /// The part size of an object of length bytes in count parts, when only one plausible size fits: (count-1)
+        /// full parts and a last part of 1..size bytes. Tools choose whole MiB; among several, the common defaults win.
+        /// </summary>
+        public static long? InferPartSize(long length, int count) => InferPartSize(length, count, out _);
+
+        /// <summary>As InferPartSize; certain tells whether no other whole-MiB (or exact) size fits as well.</summary>
+        public static long? InferPartSize(long length, int count, out bool certain)
+        {
+            certain = true;
+            if (count <= 1)
+            {
+                return count == 1 ? Math.Max(length, 1) : (long?)null;
+            }
+
+            long low = (length + count - 1) / count;   // the smallest size that still fits in count parts
+            long high = (length - 1) / (count - 1);    // the largest that still needs count parts
+            if (low > high)
+            {
+                return null;
+            }
+
+            if (low == high)
+            {
+                return low;
+            }
+
+            const long MiB = 1024 * 1024;
+            long wholeMiBs = (high / MiB) - ((low + MiB - 1) / MiB) + 1;
+            certain = wholeMiBs == 1;
+            foreach (long common in new[] { 8 * MiB, 5 * MiB, 16 * MiB, 15 * MiB, 64 * MiB, 10 * MiB, 32 * MiB, 100 * MiB, 128 * MiB })
+            {
+                if (common >= low && common <= high)
+                {
+                    return common;
+                }
+            }
+
+            long first = (low + MiB - 1) / MiB * MiB;
+            return first <= high ? first : (long?)null;
+        }
+
+        /// <summary>HEAD of a listed object; null when it was deleted since the listing.</summary>
+        private static async Task<ObjectInfo?> HeadAsync(S3Client client, S3Location location, SemaphoreSlim gate, CancellationToken cancellationToken)
+        {
+            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var response = await client.Client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = location.Bucket, Key = location.Key }, cancellationToken).ConfigureAwait(false);
+                return Describe(location, response);
+            }
+            catch (AmazonS3Exception e) when (S3Errors.IsNotFound(e))
+            {
+                return null;
+            }
+            catch (Exception e) when (!(e is OperationCanceledException))
+            {
+                throw new CommandFailureException(S3Errors.Describe(e, "HEAD", location.Display, client));
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }
+
+        internal static ObjectInfo Describe(S3Location location, GetObjectMetadataResponse response)
+        {
+            DateTimeOffset? modified = response.LastModified.HasValue ? new DateTimeOffset(response.LastModified.Value.ToUniversalTime(), TimeSpan.Zero) : (DateTimeOffset?)null;
+            string? mtime = response.Metadata?[MtimeMetadataKey];
+            if (TryParseMtime(mtime, out DateTimeOffset stored))
+            {
+                modified = stored;
+            }
+
+            var checksums = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            AddChecksum(checksums, "CRC32C", response.ChecksumCRC32C);
+            AddChecksum(checksums, "CRC32", response.ChecksumCRC32);
+            AddChecksum(checksums, "SHA256", response.ChecksumSHA256);
+            AddChecksum(checksums, "SHA1", response.ChecksumSHA1);
+            string? etag = S3Tags.Unquote(response.ETag);
+            if (!string.IsNullOrEmpty(etag))
+            {
+                checksums["S3ETag"] = etag!.ToUpperInvariant();
+            }
+
+            return new ObjectInfo(location, response.ContentLength, modified, etag, checksums: checksums);
+        }
+
+        internal static string FormatMtime(DateTimeOffset time)
+        {
+            long ticks = time.UtcTicks - DateTimeOffset.FromUnixTimeSeconds(0).UtcTicks;
+            long seconds = ticks / TimeSpan.TicksPerSecond;
+            long fraction = ticks % TimeSpan.TicksPerSecond;
+            return fraction == 0
+                ? seconds.ToString(CultureInfo.InvariantCulture)
+                : seconds.ToString(CultureInfo.InvariantCulture) + "." + (fraction * 100).ToString("D9", CultureInfo.InvariantCulture).TrimEnd('0');
+        }
+
+        internal static bool TryParseMtime(string? text, out DateTimeOffset time)
+        {
+            time = default;
+            if (string.IsNullOrEmpty(text) || !decimal.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out decimal seconds) || seconds > 253402300799m)
+            {
+                return false;
+            }
+
+            time = DateTimeOffset.FromUnixTimeSeconds(0).AddTicks((long)(seconds * TimeSpan.TicksPerSecond));
+            return true;
+        }
+
+        internal static S3Location AsS3(Location location) =>
+            location as S3Location ?? throw new ArgumentException($"'{location?.Display}' is not an S3 location.", nameof(location));
+
+        /// <summary>Whether anything is under prefix; a missing bucket, bad credentials and the like throw their own errors.</summary>
+        internal static async Task<bool> ProbeAsync(S3Client client, string bucket, string prefix, string operation, string target, CancellationToken cancellationToken)
+        {
+            try
+            {
+                var page = await client.Client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = prefix, MaxKeys = 1 }, cancellationToken).ConfigureAwait(false);
+                return (page.S3Objects?.Count ?? 0) > 0 || (page.CommonPrefixes?.Count ?? 0) > 0;
+            }
+            catch (Exception e) when (!(e is OperationCanceledException))
+            {
+                throw new CommandFailureException(S3Errors.Describe(e, operation, target, client));
+            }
+        }
+
+        /// <summary>
+        /// A HEAD that failed with 403/400/301 says nothing more (no body). A listing of the same bucket does
+        /// carry the error code (SignatureDoesNotMatch, NoSuchBucket, a region redirect), so ask it.
+        /// </summary>
+        internal static async Task<CommandFailureException> DiagnoseAsync(S3Client client, S3Location location, Exception headFailure, string operation, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await ProbeAsync(client, location.Bucket, location.Key, operation, location.Display, cancellationToken).ConfigureAwait(false);
+            }
+            catch (CommandFailureException diagnosed)
+            {
+                return diagnosed;
+            }
+
+            return new CommandFailureException(S3Errors.Describe(headFailure, operation, location.Display, client));
+        }
+
+        private static void AddChecksum(Dictionary<string, string> checksums, string name, string? base64)
+        {
+            if (string.IsNullOrEmpty(base64))
+            {
+                return;
+            }
+
+            // Composite checksums of multipart objects look like "base64-N"; keep the suffix.
+            string value = base64!;
+            string suffix = string.Empty;
+            int dash = value.IndexOf('-');
+            if (dash > 0)
+            {
+                suffix = value.Substring(dash);
+                value = value.Substring(0, dash);
+            }
+
+            try
+            {
+                checksums[name] = Hex.Encode(Convert.FromBase64String(value)) + suffix;
+            }
+            catch (FormatException)
+            {
+                // A store that writes something else: not a checksum we can compare.
+            }
+        }
+    }
+}

@@ -1,0 +1,183 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using StreamFiles.Core.Locations;
+using StreamFiles.Core.Operations;
+using StreamFiles.Core.Storage;
+using StreamFiles.Core.Storage.S3;
+using StreamFiles.Core.Tests.Support;
+using StreamFiles.Core.Transfers;
+
+namespace StreamFiles.Core.Tests.S3
+{
+    /// <summary>Failed uploads: aborted without Resume, continued from ListParts with it; SkipUnchanged by recomputed ETag.</summary>
+    public sealed class S3ResumeTests : IDisposable
+    {
+        private const long MiB = 1024 * 1024;
+        private readonly TempDirectory _temp = new TempDirectory();
+        private readonly string _prefix = S3TestServer.NewPrefix();
+
+        public void Dispose() => _temp.Dispose();
+
+        private string S3(string key) => "s3://" + S3TestServer.Bucket + "/" + _prefix + key;
+
+        private static StorageRegistry Registry(IStorage? s3 = null) =>
+            StorageRegistry.CreateDefault().Register(LocationKind.S3, s3 ?? S3TestServer.Storage());
+
+        [S3Fact]
+        public async Task AFailedUploadWithoutResumeAbortsItsMultipartUpload()
+        {
+            string path = _temp.RandomFile("fail.bin", 26 * MiB, seed: 21);
+            var failing = new FailingS3Storage(S3TestServer.Storage(), failAfterParts: 2);
+            var run = S3TransferTests.Run(TransferDirection.Send, S3("fail.bin"), new[] { path }, new TransferOptions(partSize: 5 * MiB, concurrency: 1), registry: Registry(failing));
+
+            Assert.Single(run.Errors);
+            Assert.Equal(TransferStatus.Failed, Assert.Single(run.Transfers).Status);
+            Assert.Empty(await S3TestServer.UploadsUnderAsync(_prefix));
+            Assert.Null(await S3TestServer.Storage().StatAsync(Location.Parse(S3("fail.bin")), CancellationToken.None));
+        }
+
+        [S3Fact]
+        public async Task AFailedUploadWithResumeKeepsItsPartsAndTheRerunReusesThem()
+        {
+            string path = _temp.RandomFile("resume.bin", 26 * MiB, seed: 22);
+            var options = new TransferOptions(partSize: 5 * MiB, concurrency: 1, resume: true);
+            var failing = new FailingS3Storage(S3TestServer.Storage(), failAfterParts: 3);
+            var first = S3TransferTests.Run(TransferDirection.Send, S3("resume.bin"), new[] { path }, options, registry: Registry(failing));
+            Assert.Single(first.Errors);
+            var kept = await S3TestServer.UploadsUnderAsync(_prefix);
+            Assert.Single(kept);
+
+            var second = S3TransferTests.Run(TransferDirection.Send, S3("resume.bin"), new[] { path }, options, registry: Registry());
+            Assert.Empty(second.Errors);
+            TransferResult result = Assert.Single(second.Transfers);
+            Assert.Equal(TransferStatus.Resumed, result.Status);
+            Assert.Equal(26 * MiB - (3 * 5 * MiB), result.BytesTransferred);
+            Assert.Empty(await S3TestServer.UploadsUnderAsync(_prefix));
+            Assert.Equal(File.ReadAllBytes(path), await S3TestServer.GetAsync(_prefix + "resume.bin"));
+        }
+
+        [S3Fact]
+        public void SkipUnchangedComparesTheRecomputedETagWithoutDownloading()
+        {
+            string path = _temp.RandomFile("same.bin", 12 * MiB, seed: 23);
+            Assert.Empty(S3TransferTests.Run(TransferDirection.Send, S3("same.bin"), new[] { path }, new TransferOptions(partSize: 5 * MiB)).Errors);
+
+            // Same bytes, different modification time: the hash decides (5 MiB parts inferred from the ETag).
+            File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddHours(-3));
+            var counting = new CountingS3Storage(S3TestServer.Storage());
+            var again = S3TransferTests.Run(TransferDirection.Send, S3("same.bin"), new[] { path }, new TransferOptions(skipUnchanged: true), registry: Registry(counting));
+            TransferResult skipped = Assert.Single(again.Transfers);
+            Assert.Equal(TransferStatus.Skipped, skipped.Status);
+            Assert.Contains("S3ETag", skipped.SkipReason);
+            Assert.Equal(0, counting.Reads);
+
+            // The same download skipped the other way round.
+            string local = _temp.File("local.bin");
+            File.Copy(path, local);
+            var receive = S3TransferTests.Run(TransferDirection.Receive, local, new[] { S3("same.bin") }, new TransferOptions(skipUnchanged: true), registry: Registry(counting));
+            Assert.Equal(TransferStatus.Skipped, Assert.Single(receive.Transfers).Status);
+            Assert.Equal(0, counting.Reads);
+
+            // One changed byte, same size: not skipped, and without Force not overwritten either.
+            using (var stream = new FileStream(path, FileMode.Open, FileAccess.Write))
+            {
+                stream.Position = 6 * MiB;
+                stream.WriteByte(0x5a);
+            }
+
+            var changed = S3TransferTests.Run(TransferDirection.Send, S3("same.bin"), new[] { path }, new TransferOptions(skipUnchanged: true, overwrite: true), registry: Registry(counting));
+            Assert.Equal(TransferStatus.Completed, Assert.Single(changed.Transfers).Status);
+        }
+
+        /// <summary>S3Storage whose part uploads fail for good after N parts (a crash, as far as the store can tell).</summary>
+        private sealed class FailingS3Storage : DelegatingS3Storage
+        {
+            private readonly int _failAfterParts;
+
+            public FailingS3Storage(S3Storage inner, int failAfterParts)
+                : base(inner) => _failAfterParts = failAfterParts;
+
+            public override async Task<IObjectWriter> OpenWriterAsync(WriteRequest request, CancellationToken cancellationToken) =>
+                new FailingWriter(await Inner.OpenWriterAsync(request, cancellationToken), _failAfterParts);
+
+            private sealed class FailingWriter : IObjectWriter, IPartUploader
+            {
+                private readonly IObjectWriter _inner;
+                private readonly int _failAfterParts;
+                private int _parts;
+
+                public FailingWriter(IObjectWriter inner, int failAfterParts)
+                {
+                    _inner = inner;
+                    _failAfterParts = failAfterParts;
+                }
+
+                public string? ResumeToken => _inner.ResumeToken;
+
+                public Task<IReadOnlyList<PartReceipt>> ConfirmPartsAsync(IReadOnlyList<PartReceipt> journaled, CancellationToken cancellationToken) => _inner.ConfirmPartsAsync(journaled, cancellationToken);
+
+                public Task CommitAsync(IReadOnlyList<PartReceipt> parts, CancellationToken cancellationToken) => _inner.CommitAsync(parts, cancellationToken);
+
+                public Task AbortAsync(bool keepForResume, CancellationToken cancellationToken) => _inner.AbortAsync(keepForResume, cancellationToken);
+
+                public Task<PartReceipt> UploadPartAsync(PartContent content, CancellationToken cancellationToken)
+                {
+                    if (Interlocked.Increment(ref _parts) > _failAfterParts)
+                    {
+                        throw new InvalidOperationException("injected: the process died here");
+                    }
+
+                    return ((IPartUploader)_inner).UploadPartAsync(content, cancellationToken);
+                }
+
+                public void Dispose() => _inner.Dispose();
+            }
+        }
+
+        /// <summary>S3Storage that counts the objects opened for reading.</summary>
+        private sealed class CountingS3Storage : DelegatingS3Storage
+        {
+            private int _reads;
+
+            public CountingS3Storage(S3Storage inner)
+                : base(inner)
+            {
+            }
+
+            public int Reads => Volatile.Read(ref _reads);
+
+            public override Task<IObjectReader> OpenReadAsync(ObjectInfo source, CancellationToken cancellationToken)
+            {
+                Interlocked.Increment(ref _reads);
+                return base.OpenReadAsync(source, cancellationToken);
+            }
+        }
+
+        private abstract class DelegatingS3Storage : IReadableStorage, IWritableStorage, IListableStorage, IStoredDigestStorage
+        {
+            protected DelegatingS3Storage(S3Storage inner) => Inner = inner;
+
+            protected S3Storage Inner { get; }
+
+            public string Name => Inner.Name;
+
+            public PartLimits PartLimits => Inner.PartLimits;
+
+            public Task<ObjectInfo?> StatAsync(Location location, CancellationToken cancellationToken) => Inner.StatAsync(location, cancellationToken);
+
+            public bool IsTransient(Exception exception) => Inner.IsTransient(exception);
+
+            public virtual Task<IObjectReader> OpenReadAsync(ObjectInfo source, CancellationToken cancellationToken) => Inner.OpenReadAsync(source, cancellationToken);
+
+            public virtual Task<IObjectWriter> OpenWriterAsync(WriteRequest request, CancellationToken cancellationToken) => Inner.OpenWriterAsync(request, cancellationToken);
+
+            public IAsyncEnumerable<ListedObject> ListAsync(Location container, bool recurse, CancellationToken cancellationToken) => Inner.ListAsync(container, recurse, cancellationToken);
+
+            public Task<StoredDigest?> GetStoredDigestAsync(ObjectInfo info, CancellationToken cancellationToken) => Inner.GetStoredDigestAsync(info, cancellationToken);
+        }
+    }
+}

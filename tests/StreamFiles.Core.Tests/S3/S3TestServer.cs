@@ -1,0 +1,111 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+using StreamFiles.Core.Hashing;
+using StreamFiles.Core.Storage.S3;
+using ChecksumAlgorithm = StreamFiles.Core.Hashing.ChecksumAlgorithm;
+
+namespace StreamFiles.Core.Tests.S3
+{
+    /// <summary>
+    /// The S3 server the suite runs against, from STREAMFILES_TEST_S3_ENDPOINT (+ _ACCESS_KEY, _SECRET_KEY,
+    /// _REGION, _BUCKET). tests/run.sh starts a local Ceph RGW and sets them; point them at MinIO, R2 or AWS to run
+    /// the same tests there. Without an endpoint every S3 test is skipped with one reason.
+    /// </summary>
+    public static class S3TestServer
+    {
+        public const string SkipReason =
+            "S3 tests need a server: set STREAMFILES_TEST_S3_ENDPOINT (+ STREAMFILES_TEST_S3_ACCESS_KEY, _SECRET_KEY, _BUCKET), or run tests/run.sh as root on Debian/Ubuntu, which starts tests/s3-server.";
+
+        public static string? Endpoint { get; } = Variable("STREAMFILES_TEST_S3_ENDPOINT");
+
+        public static string AccessKey { get; } = Variable("STREAMFILES_TEST_S3_ACCESS_KEY") ?? "test";
+
+        public static string SecretKey { get; } = Variable("STREAMFILES_TEST_S3_SECRET_KEY") ?? "test";
+
+        public static string Region { get; } = Variable("STREAMFILES_TEST_S3_REGION") ?? "us-east-1";
+
+        public static string Bucket { get; } = Variable("STREAMFILES_TEST_S3_BUCKET") ?? "streamfiles-test";
+
+        public static bool Available => Endpoint != null;
+
+        /// <summary>A private pool per test run, so tests never share state with the process-wide one.</summary>
+        public static S3ClientPool Pool { get; } = new S3ClientPool();
+
+        public static AWSCredentials Credentials { get; } = new BasicAWSCredentials(AccessKey, SecretKey);
+
+        public static S3Connection Connection(S3ChecksumMode mode = S3ChecksumMode.Auto, AWSCredentials? credentials = null) =>
+            new S3Connection(region: Region, endpointUrl: Endpoint, checksumMode: mode, credentials: credentials ?? Credentials);
+
+        public static S3Storage Storage(S3ChecksumMode mode = S3ChecksumMode.Auto, ChecksumAlgorithm partChecksum = ChecksumAlgorithm.CRC32C) =>
+            new S3Storage(Connection(mode), Pool, partChecksum);
+
+        /// <summary>The plain SDK client, for arranging and inspecting the store behind the code under test.</summary>
+        public static IAmazonS3 Raw => Pool.Get(Connection()).Client;
+
+        /// <summary>A key prefix of its own for one test ("t/guid/").</summary>
+        public static string NewPrefix() => "t/" + Guid.NewGuid().ToString("N") + "/";
+
+        public static async Task PutAsync(string key, byte[] content)
+        {
+            using var stream = new MemoryStream(content);
+            await Raw.PutObjectAsync(new PutObjectRequest { BucketName = Bucket, Key = key, InputStream = stream, UseChunkEncoding = false });
+        }
+
+        public static async Task<byte[]> GetAsync(string key)
+        {
+            using var response = await Raw.GetObjectAsync(Bucket, key);
+            using var copy = new MemoryStream();
+            await response.ResponseStream.CopyToAsync(copy);
+            return copy.ToArray();
+        }
+
+        public static async Task<IReadOnlyList<MultipartUpload>> UploadsUnderAsync(string prefix)
+        {
+            var response = await Raw.ListMultipartUploadsAsync(new ListMultipartUploadsRequest { BucketName = Bucket, Prefix = prefix });
+            return (IReadOnlyList<MultipartUpload>?)response.MultipartUploads ?? Array.Empty<MultipartUpload>();
+        }
+
+        public static async Task<string> ETagAsync(string key)
+        {
+            var head = await Raw.GetObjectMetadataAsync(Bucket, key);
+            return S3Tags.Unquote(head.ETag)!;
+        }
+
+        private static string? Variable(string name)
+        {
+            string? value = Environment.GetEnvironmentVariable(name);
+            return string.IsNullOrWhiteSpace(value) ? null : value;
+        }
+    }
+
+    /// <summary>A test that needs the S3 server; skipped, with the reason, when there is none.</summary>
+    public sealed class S3FactAttribute : FactAttribute
+    {
+        public S3FactAttribute()
+        {
+            if (!S3TestServer.Available)
+            {
+                Skip = S3TestServer.SkipReason;
+            }
+        }
+    }
+
+    /// <summary>A theory that needs the S3 server; skipped, with the reason, when there is none.</summary>
+    public sealed class S3TheoryAttribute : TheoryAttribute
+    {
+        public S3TheoryAttribute()
+        {
+            if (!S3TestServer.Available)
+            {
+                Skip = S3TestServer.SkipReason;
+            }
+        }
+    }
+}

@@ -1,0 +1,194 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using StreamFiles.Core.Operations;
+using StreamFiles.Core.Locations;
+using StreamFiles.Core.Progress;
+using StreamFiles.Core.Storage;
+using StreamFiles.Core.Storage.S3;
+using StreamFiles.Core.Tests.Support;
+using StreamFiles.Core.Transfers;
+
+namespace StreamFiles.Core.Tests.S3
+{
+    /// <summary>Send and receive through TransferOperation and the engine, with S3 on one side (what the hosts run).</summary>
+    public sealed class S3TransferTests : IDisposable
+    {
+        private const long MiB = 1024 * 1024;
+        private readonly TempDirectory _temp = new TempDirectory();
+        private readonly string _prefix = S3TestServer.NewPrefix();
+
+        public void Dispose() => _temp.Dispose();
+
+        private string S3(string key) => "s3://" + S3TestServer.Bucket + "/" + _prefix + key;
+
+        private static StorageRegistry Registry(S3ChecksumMode mode = S3ChecksumMode.Auto) =>
+            StorageRegistry.CreateDefault().RegisterS3(S3TestServer.Connection(mode), pool: S3TestServer.Pool);
+
+        internal static Sink Run(TransferDirection direction, string destination, IEnumerable<string> sources, TransferOptions? options = null, bool recurse = false, StorageRegistry? registry = null)
+        {
+            var sink = new Sink();
+            using var operation = new TransferOperation(direction, Location.Parse(destination), recurse, options ?? new TransferOptions(), new OperationSettings(throttleLimit: 4), CancellationToken.None, registry ?? Registry());
+            foreach (string source in sources)
+            {
+                operation.SubmitSource(new TransferRequest(source), sink);
+            }
+
+            operation.Complete(sink);
+            return sink;
+        }
+
+        [S3Fact]
+        public void SendThenReceiveAMultipartFileIsByteIdenticalAndTheETagIsChecked()
+        {
+            string path = _temp.RandomFile("big.bin", (20 * MiB) + 12345, seed: 11);
+            var sent = Run(TransferDirection.Send, S3("in/"), new[] { path }, new TransferOptions(partSize: 8 * MiB));
+            Assert.Empty(sent.Errors);
+            TransferResult up = Assert.Single(sent.Transfers);
+            Assert.Equal(TransferStatus.Completed, up.Status);
+            Assert.Equal(3, up.Parts);
+
+            string back = _temp.File("back.bin");
+            var received = Run(TransferDirection.Receive, back, new[] { S3("in/big.bin") });
+            Assert.Empty(received.Errors);
+            Assert.Equal(TransferStatus.Completed, Assert.Single(received.Transfers).Status);
+            Assert.True(Same(path, back));
+            Assert.Equal(File.GetLastWriteTimeUtc(path), File.GetLastWriteTimeUtc(back), TimeSpan.FromMilliseconds(1));
+        }
+
+        [S3Fact]
+        public async Task DownloadUsesTheObjectsPartLayoutAndVerifiesItsETag()
+        {
+            // 5 MiB parts, as rclone makes them: the download reads the same ranges and checks md5-of-md5s.
+            string path = _temp.RandomFile("five.bin", (12 * MiB) + 7, seed: 12);
+            await S3TestTransfers.UploadAsync(S3TestServer.Storage(), path, new StreamFiles.Core.Locations.S3Location(S3TestServer.Bucket, _prefix + "five.bin"), partSize: 5 * MiB);
+            S3Storage storage = S3TestServer.Storage();
+            ObjectInfo info = (await storage.StatAsync(Location.Parse(S3("five.bin")), CancellationToken.None))!;
+            using IObjectReader reader = await storage.OpenReadAsync(info, CancellationToken.None);
+            Assert.Equal(5 * MiB, ((IPartAlignedReader)reader).PreferredPartSize);
+
+            var received = Run(TransferDirection.Receive, _temp.File("five-back.bin"), new[] { S3("five.bin") });
+            Assert.Empty(received.Errors);
+            Assert.Equal(3, Assert.Single(received.Transfers).Parts);
+            Assert.True(Same(path, _temp.File("five-back.bin")));
+        }
+
+        [S3Fact]
+        public async Task BytesDamagedOnTheWayAreCaughtByTheETagAndNothingIsWritten()
+        {
+            await S3TestServer.PutAsync(_prefix + "damaged.bin", Enumerable.Range(0, 100_000).Select(i => (byte)i).ToArray());
+            using var proxy = new CorruptingProxy(new Uri(S3TestServer.Endpoint!));
+            var registry = StorageRegistry.CreateDefault().RegisterS3(
+                new S3Connection(region: S3TestServer.Region, endpointUrl: proxy.Endpoint, credentials: S3TestServer.Credentials), pool: S3TestServer.Pool);
+
+            string destination = _temp.File("damaged.bin");
+            var received = Run(TransferDirection.Receive, destination, new[] { S3("damaged.bin") }, registry: registry);
+
+            Assert.True(proxy.Corrupted > 0);
+            CommandError error = Assert.Single(received.Errors);
+            Assert.Equal("VerifyFailed", error.Condition);
+            Assert.Contains("S3 ETag", error.Message);
+            Assert.Empty(Directory.GetFiles(_temp.Path)); // neither the file nor a .partial
+        }
+
+        [S3Fact]
+        public async Task AReaderForAnOverwrittenVersionRefusesToServeTheNewOne()
+        {
+            await S3TestServer.PutAsync(_prefix + "liar.bin", Enumerable.Repeat((byte)9, 5000).ToArray());
+            S3Storage storage = S3TestServer.Storage();
+            ObjectInfo real = (await storage.StatAsync(Location.Parse(S3("liar.bin")), CancellationToken.None))!;
+            var older = new ObjectInfo(real.Location, real.Length, real.LastModified, "0123456789abcdef0123456789abcdef");
+            using IObjectReader reader = await storage.OpenReadAsync(older, CancellationToken.None);
+            await Assert.ThrowsAsync<SourceChangedException>(() => reader.OpenRangeAsync(0, 5000, CancellationToken.None));
+        }
+
+        [S3Fact]
+        public void RecursiveSendMapsTheTreeUnderThePrefixAndReceiveRecreatesIt()
+        {
+            string tree = Path.Combine(_temp.Path, "tree");
+            Directory.CreateDirectory(Path.Combine(tree, "a", "b"));
+            File.WriteAllText(Path.Combine(tree, "top.txt"), "top");
+            File.WriteAllText(Path.Combine(tree, "a", "mid file.txt"), "mid");
+            File.WriteAllText(Path.Combine(tree, "a", "b", "ünï.txt"), "deep");
+            File.WriteAllBytes(Path.Combine(tree, "a", "b", "empty.bin"), Array.Empty<byte>());
+
+            var sent = Run(TransferDirection.Send, S3("tree/"), new[] { tree }, recurse: true);
+            Assert.Empty(sent.Errors);
+            Assert.Equal(4, sent.Transfers.Count);
+
+            string back = Path.Combine(_temp.Path, "back");
+            var received = Run(TransferDirection.Receive, back + "/", new[] { S3("tree/") }, recurse: true);
+            Assert.Empty(received.Errors);
+            Assert.Equal(4, received.Transfers.Count);
+            Assert.Equal(0, ProcessRunner.Run("diff", new[] { "-r", tree, back }).ExitCode);
+        }
+
+        [S3Fact]
+        public async Task HostileKeysUnderAPrefixAreRefusedAndNothingIsWrittenForThem()
+        {
+            await S3TestServer.PutAsync(_prefix + "mixed/good.txt", new byte[] { 1 });
+            await S3TestServer.PutAsync(_prefix + "mixed/../../escape.txt", new byte[] { 2 });
+            await S3TestServer.PutAsync(_prefix + "mixed/C:/drive.txt", new byte[] { 3 });
+            await S3TestServer.PutAsync(_prefix + "mixed/back\\slash.txt", new byte[] { 4 });
+
+            string root = Path.Combine(_temp.Path, "jail");
+            string destination = Path.Combine(root, "inner");
+            var received = Run(TransferDirection.Receive, destination + "/", new[] { S3("mixed/") }, recurse: true);
+
+            Assert.True(3 == received.Errors.Count, string.Join("\n", received.Errors.Select(e => e.Condition + ": " + e.Message)));
+            Assert.All(received.Errors, e => Assert.Equal("S3UnsafeKey", e.Condition));
+            Assert.Equal(new[] { Path.Combine(destination, "good.txt") }, Directory.GetFiles(root, "*", SearchOption.AllDirectories));
+            Assert.False(File.Exists(Path.Combine(_temp.Path, "escape.txt")));
+        }
+
+        [S3Fact]
+        public void SkipUnchangedBySizeAndTimeSkipsWithoutTransferring()
+        {
+            string path = _temp.RandomFile("same.bin", 3000, seed: 2);
+            Assert.Empty(Run(TransferDirection.Send, S3("same.bin"), new[] { path }).Errors);
+
+            var again = Run(TransferDirection.Send, S3("same.bin"), new[] { path }, new TransferOptions(skipUnchanged: true, compare: TransferCompare.SizeAndTime));
+            Assert.Equal(TransferStatus.Skipped, Assert.Single(again.Transfers).Status);
+        }
+
+        [S3Fact]
+        public void WrongSecretSurfacesAsItsOwnErrorThroughTheOperation()
+        {
+            var registry = StorageRegistry.CreateDefault().RegisterS3(
+                S3TestServer.Connection(credentials: new Amazon.Runtime.BasicAWSCredentials(S3TestServer.AccessKey, "definitely-wrong")), pool: S3TestServer.Pool);
+            string path = _temp.RandomFile("x.bin", 10);
+            var sent = Run(TransferDirection.Send, S3("x.bin"), new[] { path }, registry: registry);
+            CommandError error = Assert.Single(sent.Errors);
+            Assert.Equal("S3SignatureMismatch", error.Condition);
+            Assert.DoesNotContain("definitely-wrong", error.Message);
+        }
+
+        private static bool Same(string a, string b) => ProcessRunner.Run("cmp", new[] { "-s", a, b }).ExitCode == 0;
+
+        internal sealed class Sink : ICommandSink
+        {
+            public List<object> Results { get; } = new List<object>();
+
+            public List<CommandError> Errors { get; } = new List<CommandError>();
+
+            public IReadOnlyList<TransferResult> Transfers => Results.OfType<TransferResult>().ToList();
+
+            public bool ShouldProcess(string target, string action) => true;
+
+            public void WriteResult(object result) => Results.Add(result);
+
+            public void WriteError(CommandError error) => Errors.Add(error);
+
+            public void WriteProgress(ProgressReport report)
+            {
+            }
+
+            public void WriteVerbose(string message)
+            {
+            }
+        }
+    }
+}

@@ -1,10 +1,13 @@
 using System;
+using System.Collections;
+using System.Collections.Generic;
 using System.Management.Automation;
 using StreamFiles.Core.Hashing;
 using StreamFiles.Core.Locations;
 using StreamFiles.Core.Operations;
 using StreamFiles.Core.Storage;
 using StreamFiles.Core.Storage.S3;
+using StreamFiles.Core.Storage.Http;
 using StreamFiles.Core.Transfers;
 
 namespace StreamFiles.PowerShell
@@ -92,7 +95,23 @@ namespace StreamFiles.PowerShell
         [ValidateSet("CRC32C", "SHA256", IgnoreCase = true)]
         public string PartChecksum { get; set; } = "CRC32C";
 
+        /// <summary>Extra HTTP(S) request headers (an API token); their values are never shown.</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public IDictionary? Headers { get; set; }
+
+        /// <summary>HTTP Basic authentication, sent over HTTPS only.</summary>
+        [Parameter]
+        [Credential]
+        public PSCredential? Credential { get; set; }
+
         protected abstract TransferDirection Direction { get; }
+
+        /// <summary>Content-Type of HTTP uploads (Send-StreamFile -ContentType).</summary>
+        protected virtual string? HttpContentType => null;
+
+        /// <summary>The checksum header of HTTP uploads (Send-StreamFile -UploadChecksum).</summary>
+        protected virtual UploadChecksum HttpUploadChecksum => UploadChecksum.None;
 
         /// <summary>A missing source has the same id whether PowerShell or the engine finds it missing.</summary>
         protected override string NotFoundCondition => "SourceNotFound";
@@ -117,9 +136,10 @@ namespace StreamFiles.PowerShell
                 verify: Verify.IsPresent,
                 overwrite: Force.IsPresent);
             Location destination = ResolveDestination(Destination!);
+            StorageRegistry storages = CreateStorages().RegisterHttp(CreateHttpSettings(), message => _operation?.PostVerbose(message));
             try
             {
-                _operation = new TransferOperation(Direction, destination, Recurse.IsPresent, options, CreateOperationSettings(ThrottleLimit), CancellationToken, CreateStorages(), CurrentDirectory());
+                _operation = new TransferOperation(Direction, destination, Recurse.IsPresent, options, CreateOperationSettings(ThrottleLimit), CancellationToken, storages, CurrentDirectory());
             }
             catch (ArgumentException e)
             {
@@ -129,7 +149,7 @@ namespace StreamFiles.PowerShell
             _sink = new CmdletSink(this, ErrorIdPrefix, ActivityId, Direction == TransferDirection.Send ? "Sending" : "Receiving");
         }
 
-        /// <summary>The backends: the defaults, plus S3 with the connection the S3 parameters describe.</summary>
+        /// <summary>The backends: the defaults, plus S3 with the connection the S3 parameters describe (HTTP settings are added by the caller).</summary>
         private StorageRegistry CreateStorages()
         {
             S3Connection connection;
@@ -150,6 +170,33 @@ namespace StreamFiles.PowerShell
 
             ChecksumAlgorithms.TryParse(PartChecksum, out ChecksumAlgorithm partChecksum);
             return StorageRegistry.CreateDefault().RegisterS3(connection, partChecksum);
+        }
+
+        /// <summary>-Headers, -Credential, -ContentType and -UploadChecksum as HTTP settings; a malformed header ends the command.</summary>
+        private HttpSettings CreateHttpSettings()
+        {
+            var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            foreach (DictionaryEntry entry in Headers ?? new Hashtable())
+            {
+                headers[entry.Key?.ToString() ?? string.Empty] = LanguagePrimitives.ConvertTo<string>(entry.Value) ?? string.Empty;
+            }
+
+            HttpCredential? credential = null;
+            try
+            {
+                if (Credential != null && Credential != PSCredential.Empty)
+                {
+                    credential = new HttpCredential(Credential.UserName, Credential.GetNetworkCredential().Password);
+                }
+
+                return new HttpSettings(headers: headers, credential: credential, contentType: HttpContentType, uploadChecksum: HttpUploadChecksum);
+            }
+            catch (ArgumentException e)
+            {
+                // The message names the header, never its value.
+                ThrowTerminatingError(new ErrorRecord(e, ErrorIdPrefix + "InvalidHttpOption", ErrorCategory.InvalidArgument, null));
+                throw;
+            }
         }
 
         /// <summary>Hands one source (a resolved path or a URI) to the running transfer.</summary>

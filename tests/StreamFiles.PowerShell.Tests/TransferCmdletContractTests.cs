@@ -7,7 +7,7 @@ namespace StreamFiles.PowerShell.Tests
     {
         private static readonly string[] SharedParameters =
         {
-            "Checksum:System.String", "Compare:System.String", "Concurrency:System.Int32", "Destination:System.String",
+            "Checksum:System.String", "Compare:System.String", "Credential:System.Management.Automation.PSCredential", "Headers:System.Collections.IDictionary", "Concurrency:System.Int32", "Destination:System.String",
             "Force:System.Management.Automation.SwitchParameter", "MaxMemory:System.Int64", "PartSize:System.Int64",
             "Recurse:System.Management.Automation.SwitchParameter", "Resume:System.Management.Automation.SwitchParameter",
             "SkipUnchanged:System.Management.Automation.SwitchParameter", "ThrottleLimit:System.Int32", "Verify:System.Management.Automation.SwitchParameter",
@@ -28,7 +28,7 @@ namespace StreamFiles.PowerShell.Tests
         [Fact]
         public void SendTakesPathsAndTheSharedOptions() =>
             Assert.Equal(
-                SharedParameters.Concat(new[] { "LiteralPath:System.String[]", "Path:System.String[]" }).OrderBy(s => s, System.StringComparer.Ordinal),
+                SharedParameters.Concat(new[] { "ContentType:System.String", "LiteralPath:System.String[]", "Path:System.String[]", "UploadChecksum:System.String" }).OrderBy(s => s, System.StringComparer.Ordinal),
                 Send.Parameters.Select(p => p.Name + ":" + p.TypeName).OrderBy(s => s, System.StringComparer.Ordinal));
 
         [Fact]

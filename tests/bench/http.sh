@@ -3,6 +3,8 @@
 # single-stream (one range in flight) and with parallel ranges, against curl and wget, all in one run;
 # wall time (hyperfine) and peak RSS (GNU time). Writes the "http" section of docs/benchmarks.md.
 # Usage: bash tests/bench/http.sh [--quick]     (--quick: 512 MiB, 2 runs)
+# Its own directory: other benchmark scripts publish their CLI build into the shared default at the same time.
+BENCH_DIR=${BENCH_DIR:-/tmp/streamfiles-bench-http}
 . "$(dirname "$0")/lib.sh"
 bench_require hyperfine time nginx-light curl wget
 runs=3; mib=4096
@@ -79,7 +81,7 @@ out=$BENCH_RESULTS/http.md
   echo "8 MiB range in flight on one connection (the single-stream case), --concurrency 4 runs four ranged GETs at once."
   echo "Ratios are time relative to curl (below 1.00x is faster)."
   echo
-  python3 "$BENCH_ROOT/tests/bench/hyperfine_table.py" "$((mib * 1024 * 1024))" 1 "$j"
+  python3 "$BENCH_ROOT/tests/bench/hyperfine_table.py" "$((mib * 1024 * 1024))" 0 "$j"
   echo
   echo "Peak RSS: streamfiles $((rss_single / 1024)) MiB (--concurrency 1), $((rss_parallel / 1024)) MiB (--concurrency 4); curl $((rss_curl / 1024)) MiB; wget $((rss_wget / 1024)) MiB."
   echo

@@ -417,7 +417,11 @@ namespace StreamFiles.Core.Transfers
                         {
                             try
                             {
-                                await writer.WriteAtAsync(position, new ReadOnlyMemory<byte>(buffer, 0, read), cancellationToken).ConfigureAwait(false);
+                                // The bytes were read and hashed; let the backend move them itself when it can (kernel copy).
+                                if (!(writer is IRangeCopyWriter copier && copier.TryCopyRange(reader, position, read)))
+                                {
+                                    await writer.WriteAtAsync(position, new ReadOnlyMemory<byte>(buffer, 0, read), cancellationToken).ConfigureAwait(false);
+                                }
                             }
                             catch (Exception e) when (TransferErrors.Mark(e, writing: true))
                             {
@@ -479,6 +483,26 @@ namespace StreamFiles.Core.Transfers
         /// </summary>
         private async Task RunPartsAsync(TransferPlan plan, IReadOnlyList<PartSpec> parts, Func<PartSpec, MemoryBudget.Lease, CancellationToken, Task> run, CancellationToken cancellationToken)
         {
+            if (parts.Count == 1)
+            {
+                // One part (most files): no scheduler, no extra task; the lease still comes from the shared budget.
+                MemoryBudget.Lease only = await _engine.Budget.RentAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await run(parts[0], only, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (!(e is OperationCanceledException && cancellationToken.IsCancellationRequested) && plan.PartCount > 1)
+                {
+                    throw new PartFailedException(parts[0], plan.PartCount, e);
+                }
+                finally
+                {
+                    only.Dispose();
+                }
+
+                return;
+            }
+
             int concurrency = plan.Sequential ? 1 : _options.Concurrency;
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             using var slots = new SemaphoreSlim(concurrency, concurrency);

@@ -13,7 +13,7 @@ namespace StreamFiles.Core.Transfers
     /// </summary>
     public sealed class MemoryBudget
     {
-        public const int DefaultBufferSize = 1024 * 1024;
+        public const int DefaultBufferSize = 256 * 1024;
         public const int MinBufferSize = 64 * 1024;
 
         private readonly SemaphoreSlim _tokens;

@@ -23,6 +23,9 @@ namespace StreamFiles.Core.Storage.Local
 
         public bool SupportsRanges => true;
 
+        /// <summary>The shared open file (null in the portable build, where each range opens its own).</summary>
+        internal LocalFile? File => _portable && _ownsShared ? null : _shared;
+
         public static LocalObjectReader Open(string path, bool portable) =>
             portable
                 ? new LocalObjectReader(path, portable, LocalFile.OpenRead(path, portable), ownsShared: true) // opened once so a missing file fails here

@@ -13,7 +13,7 @@ namespace StreamFiles.Core.Storage.Local
     /// transfer deletes the .partial (or keeps it for Resume); an existing destination is never touched before
     /// the rename.
     /// </summary>
-    internal sealed class LocalObjectWriter : IObjectWriter, IPositionalWriter, IReadBackWriter
+    internal sealed class LocalObjectWriter : IObjectWriter, IPositionalWriter, IReadBackWriter, IRangeCopyWriter
     {
         public const string PartialSuffix = ".partial";
 
@@ -91,6 +91,18 @@ namespace StreamFiles.Core.Storage.Local
 
         public ValueTask WriteAtAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
             OpenFile().WriteAtAsync(offset, data, cancellationToken);
+
+        public bool TryCopyRange(IObjectReader source, long offset, int count)
+        {
+#if NET8_0_OR_GREATER
+            return source is LocalObjectReader local
+                && local.File?.Handle is { } from
+                && _file?.Handle is { } to
+                && CopyFileRange.TryCopy(from, to, offset, count);
+#else
+            return false;
+#endif
+        }
 
         public Task<IReadOnlyList<PartReceipt>> ConfirmPartsAsync(IReadOnlyList<PartReceipt> journaled, CancellationToken cancellationToken)
         {

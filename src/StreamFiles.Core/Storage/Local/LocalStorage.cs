@@ -45,9 +45,11 @@ namespace StreamFiles.Core.Storage.Local
                 return Task.FromResult<ObjectInfo?>(Describe(file, info));
             }
 
-            if (Directory.Exists(file.Path))
+            // One stat answers both: FileInfo of a directory does not "exist" but carries its attributes (-1 when nothing is there).
+            FileAttributes attributes = info.Attributes;
+            if ((int)attributes != -1 && (attributes & FileAttributes.Directory) != 0)
             {
-                return Task.FromResult<ObjectInfo?>(new ObjectInfo(file, null, new DateTimeOffset(Directory.GetLastWriteTimeUtc(file.Path)), isContainer: true));
+                return Task.FromResult<ObjectInfo?>(new ObjectInfo(file, null, new DateTimeOffset(info.LastWriteTimeUtc), isContainer: true));
             }
 
             return Task.FromResult<ObjectInfo?>(null);

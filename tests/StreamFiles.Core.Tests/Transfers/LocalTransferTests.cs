@@ -337,6 +337,32 @@ namespace StreamFiles.Core.Tests.Transfers
         }
 
         [Fact]
+        public async System.Threading.Tasks.Task ADestinationCreatedDuringTheCopyIsNotReplaced()
+        {
+            string source = _dir.RandomFile("s.bin", 1 * MiB);
+            string destination = _dir.File("d.bin");
+            var storage = new FaultyStorage { ReadDelay = TimeSpan.FromMilliseconds(30) };
+            var creator = System.Threading.Tasks.Task.Run(async () =>
+            {
+                while (!File.Exists(destination + ".partial"))
+                {
+                    await System.Threading.Tasks.Task.Delay(5);
+                }
+
+                File.WriteAllText(destination, "theirs");
+            });
+
+            CollectingSink sink = TransferHarness.Run(new[] { source }, destination, new TransferOptions(partSize: 256 * KiB, bufferSize: 64 * KiB), storages: TransferHarness.With(storage));
+            await creator;
+
+            CommandError error = Assert.Single(sink.Errors);
+            Assert.Equal("DestinationExists", error.Condition);
+            Assert.Contains("appeared while the file was being copied", error.Message, StringComparison.Ordinal);
+            Assert.Equal("theirs", File.ReadAllText(destination));
+            Assert.False(File.Exists(destination + ".partial"));
+        }
+
+        [Fact]
         public void AMissingSourceIsSourceNotFound()
         {
             CollectingSink sink = TransferHarness.Run(new[] { _dir.File("nope.bin") }, _dir.File("d.bin"));

@@ -14,7 +14,12 @@ namespace StreamFiles.Core.Storage.Local
             try
             {
 #if NET8_0_OR_GREATER
-                File.Move(source, destination, overwrite);
+                // .NET checks for the target and then renames: a file created in between would be replaced. On
+                // Linux renameat2(RENAME_NOREPLACE) makes "never overwrite without -Force" atomic.
+                if (overwrite || !TryRenameNoReplace(source, destination))
+                {
+                    File.Move(source, destination, overwrite);
+                }
 #else
                 if (!overwrite)
                 {
@@ -42,6 +47,51 @@ namespace StreamFiles.Core.Storage.Local
                 throw new DestinationExistsException(destination, e);
             }
         }
+
+#if NET8_0_OR_GREATER
+        private static volatile bool _noRenameat2;
+
+        /// <summary>True when renamed; false when renameat2 cannot be used here (the caller falls back); throws when the target exists.</summary>
+        private static bool TryRenameNoReplace(string source, string destination)
+        {
+            if (_noRenameat2 || !OperatingSystem.IsLinux())
+            {
+                return false;
+            }
+
+            try
+            {
+                if (renameat2(AtFdCwd, source, AtFdCwd, destination, RenameNoReplace) == 0)
+                {
+                    return true;
+                }
+            }
+            catch (Exception e) when (e is DllNotFoundException || e is EntryPointNotFoundException)
+            {
+                _noRenameat2 = true;
+                return false;
+            }
+
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == 17 /* EEXIST */)
+            {
+                throw new DestinationExistsException(destination);
+            }
+
+            if (errno == 22 /* EINVAL: no RENAME_NOREPLACE on this file system */ || errno == 38 /* ENOSYS */)
+            {
+                return false;
+            }
+
+            return false; // anything else: let File.Move raise the usual exception
+        }
+
+        private const int AtFdCwd = -100;
+        private const uint RenameNoReplace = 1;
+
+        [DllImport("libc", SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false)]
+        private static extern int renameat2(int oldDirectory, [MarshalAs(UnmanagedType.LPUTF8Str)] string oldPath, int newDirectory, [MarshalAs(UnmanagedType.LPUTF8Str)] string newPath, uint flags);
+#endif
 
 #if !NET8_0_OR_GREATER
         private const int MoveFileReplaceExisting = 0x1;

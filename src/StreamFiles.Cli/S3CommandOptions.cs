@@ -63,8 +63,8 @@ namespace StreamFiles.Cli
             }
         }
 
-        /// <summary>The backends of a transfer: the defaults plus S3 with the connection these options describe.</summary>
-        public StorageRegistry CreateRegistry(ParseResult parse)
+        /// <summary>Adds S3, with the connection these options describe, to the backends of a transfer.</summary>
+        public StorageRegistry RegisterInto(StorageRegistry registry, ParseResult parse)
         {
             S3ChecksumMode mode = ParseChecksumMode(parse.GetValue(ChecksumMode));
             ChecksumAlgorithm partChecksum = ParsePartChecksum(parse.GetValue(PartChecksum));
@@ -83,7 +83,7 @@ namespace StreamFiles.Cli
                 throw new CliUsageException("--endpoint-url: " + e.Message.Split(new[] { " (Parameter" }, StringSplitOptions.None)[0]);
             }
 
-            return StorageRegistry.CreateDefault().RegisterS3(connection, partChecksum);
+            return registry.RegisterS3(connection, partChecksum);
         }
 
         internal static S3ChecksumMode ParseChecksumMode(string? text)

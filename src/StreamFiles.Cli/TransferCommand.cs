@@ -77,6 +77,8 @@ namespace StreamFiles.Cli
             };
             var httpOptions = new HttpCliOptions(send);
             httpOptions.AddTo(command);
+            var s3 = new S3CommandOptions();
+            s3.AddTo(command);
             command.SetAction(parse =>
             {
                 CliContext cli = context();
@@ -115,12 +117,13 @@ namespace StreamFiles.Cli
                     throw new CliUsageException(e.Error.Message);
                 }
 
-                return Run(cli, direction, destination, all.Take(all.Length - 1).ToArray(), parse.GetValue(recursive), options, settings, http, parse.GetValue(json), parse.GetValue(noProgress));
+                StorageRegistry storages = s3.RegisterInto(StorageRegistry.CreateDefault().RegisterHttp(http), parse);
+                return Run(cli, direction, destination, all.Take(all.Length - 1).ToArray(), parse.GetValue(recursive), options, settings, storages, parse.GetValue(json), parse.GetValue(noProgress));
             });
             return command;
         }
 
-        private static int Run(CliContext context, TransferDirection direction, Location destination, string[] sources, bool recursive, TransferOptions options, OperationSettings settings, HttpSettings http, bool json, bool noProgress)
+        private static int Run(CliContext context, TransferDirection direction, Location destination, string[] sources, bool recursive, TransferOptions options, OperationSettings settings, StorageRegistry storages, bool json, bool noProgress)
         {
             Action<object> write = json
                 ? result => context.Output.WriteLine(ToJson((TransferResult)result))
@@ -129,7 +132,7 @@ namespace StreamFiles.Cli
             TransferOperation operation;
             try
             {
-                operation = new TransferOperation(direction, destination, recursive, options, settings, context.CancellationToken, StorageRegistry.CreateDefault().RegisterHttp(http));
+                operation = new TransferOperation(direction, destination, recursive, options, settings, context.CancellationToken, storages);
             }
             catch (ArgumentException e)
             {

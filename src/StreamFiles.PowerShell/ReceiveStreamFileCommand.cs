@@ -16,6 +16,7 @@ namespace StreamFiles.PowerShell
     {
         private const string SourceSet = "Source";
         private const string LiteralPathSet = "LiteralPath";
+        private const string S3ObjectSet = "S3Object";
 
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = SourceSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
@@ -25,6 +26,16 @@ namespace StreamFiles.PowerShell
         [Alias("PSPath", "LP")]
         [ValidateNotNullOrEmpty]
         public string[]? LiteralPath { get; set; }
+
+        /// <summary>The bucket of an S3 object from the pipeline (what AWS.Tools' Get-S3Object emits).</summary>
+        [Parameter(Mandatory = true, ParameterSetName = S3ObjectSet, ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        public string? BucketName { get; set; }
+
+        /// <summary>The key of an S3 object from the pipeline.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = S3ObjectSet, ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        public string? Key { get; set; }
 
         protected override string ErrorIdPrefix => "ReceiveStreamFile";
 
@@ -51,6 +62,9 @@ namespace StreamFiles.PowerShell
                         }
                     }
 
+                    break;
+                case S3ObjectSet:
+                    Submit("s3://" + BucketName + "/" + Key, isExplicit: true);
                     break;
                 case LiteralPathSet:
                     foreach (ResolvedPath path in ResolvePaths(LiteralPath, literal: true))

@@ -25,7 +25,26 @@ namespace StreamFiles.PowerShell
         [ValidateNotNullOrEmpty]
         public string[]? LiteralPath { get; set; }
 
+        /// <summary>Content-Type of an upload to an HTTP(S) URL (default application/octet-stream).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? ContentType { get; set; }
+
+        /// <summary>A checksum header for an upload to an HTTP(S) URL, computed in a pre-pass: Content-MD5 or x-amz-checksum-sha256.</summary>
+        [Parameter]
+        [ValidateSet("None", "MD5", "SHA256", IgnoreCase = true)]
+        public string UploadChecksum { get; set; } = "None";
+
         protected override string ErrorIdPrefix => "SendStreamFile";
+
+        protected override string? HttpContentType => ContentType;
+
+        protected override Core.Storage.Http.UploadChecksum HttpUploadChecksum => UploadChecksum.ToUpperInvariant() switch
+        {
+            "MD5" => Core.Storage.Http.UploadChecksum.Md5,
+            "SHA256" => Core.Storage.Http.UploadChecksum.Sha256,
+            _ => Core.Storage.Http.UploadChecksum.None,
+        };
 
         protected override TransferDirection Direction => TransferDirection.Send;
 

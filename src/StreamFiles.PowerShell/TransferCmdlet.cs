@@ -1,8 +1,13 @@
 using System;
+using System.Collections;
+using System.Collections.Generic;
 using System.Management.Automation;
 using StreamFiles.Core.Hashing;
 using StreamFiles.Core.Locations;
 using StreamFiles.Core.Operations;
+using StreamFiles.Core.Storage;
+using StreamFiles.Core.Storage.S3;
+using StreamFiles.Core.Storage.Http;
 using StreamFiles.Core.Transfers;
 
 namespace StreamFiles.PowerShell
@@ -61,7 +66,52 @@ namespace StreamFiles.PowerShell
         [Parameter]
         public SwitchParameter Force { get; set; }
 
+        /// <summary>A profile of the shared AWS config and credentials files; default: the standard credential chain.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? ProfileName { get; set; }
+
+        /// <summary>The region S3 requests are signed for; default: the profile's, AWS_REGION, AWS_DEFAULT_REGION, us-east-1.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Region { get; set; }
+
+        /// <summary>An S3-compatible endpoint (MinIO, R2, Ceph RGW); default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, Amazon S3.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? EndpointUrl { get; set; }
+
+        /// <summary>Bucket in the path rather than the host name (always so for IP addresses and localhost).</summary>
+        [Parameter]
+        public SwitchParameter ForcePathStyle { get; set; }
+
+        /// <summary>How uploads carry checksums: Auto works with every S3 store; WhenSupported is the AWS SDK's trailer mode.</summary>
+        [Parameter]
+        [ValidateSet(nameof(S3ChecksumMode.Auto), nameof(S3ChecksumMode.WhenRequired), nameof(S3ChecksumMode.WhenSupported), IgnoreCase = true)]
+        public string ChecksumMode { get; set; } = nameof(S3ChecksumMode.Auto);
+
+        /// <summary>The checksum each uploaded S3 part carries.</summary>
+        [Parameter]
+        [ValidateSet("CRC32C", "SHA256", IgnoreCase = true)]
+        public string PartChecksum { get; set; } = "CRC32C";
+
+        /// <summary>Extra HTTP(S) request headers (an API token); their values are never shown.</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public IDictionary? Headers { get; set; }
+
+        /// <summary>HTTP Basic authentication, sent over HTTPS only.</summary>
+        [Parameter]
+        [Credential]
+        public PSCredential? Credential { get; set; }
+
         protected abstract TransferDirection Direction { get; }
+
+        /// <summary>Content-Type of HTTP uploads (Send-StreamFile -ContentType).</summary>
+        protected virtual string? HttpContentType => null;
+
+        /// <summary>The checksum header of HTTP uploads (Send-StreamFile -UploadChecksum).</summary>
+        protected virtual UploadChecksum HttpUploadChecksum => UploadChecksum.None;
 
         /// <summary>A missing source has the same id whether PowerShell or the engine finds it missing.</summary>
         protected override string NotFoundCondition => "SourceNotFound";
@@ -86,9 +136,10 @@ namespace StreamFiles.PowerShell
                 verify: Verify.IsPresent,
                 overwrite: Force.IsPresent);
             Location destination = ResolveDestination(Destination!);
+            StorageRegistry storages = CreateStorages().RegisterHttp(CreateHttpSettings(), message => _operation?.PostVerbose(message));
             try
             {
-                _operation = new TransferOperation(Direction, destination, Recurse.IsPresent, options, CreateOperationSettings(ThrottleLimit), CancellationToken, basePath: CurrentDirectory());
+                _operation = new TransferOperation(Direction, destination, Recurse.IsPresent, options, CreateOperationSettings(ThrottleLimit), CancellationToken, storages, CurrentDirectory());
             }
             catch (ArgumentException e)
             {
@@ -96,6 +147,56 @@ namespace StreamFiles.PowerShell
             }
 
             _sink = new CmdletSink(this, ErrorIdPrefix, ActivityId, Direction == TransferDirection.Send ? "Sending" : "Receiving");
+        }
+
+        /// <summary>The backends: the defaults, plus S3 with the connection the S3 parameters describe (HTTP settings are added by the caller).</summary>
+        private StorageRegistry CreateStorages()
+        {
+            S3Connection connection;
+            try
+            {
+                connection = new S3Connection(
+                    ProfileName,
+                    Region,
+                    EndpointUrl,
+                    ForcePathStyle.IsPresent,
+                    (S3ChecksumMode)Enum.Parse(typeof(S3ChecksumMode), ChecksumMode, ignoreCase: true));
+            }
+            catch (ArgumentException e)
+            {
+                ThrowTerminatingError(new ErrorRecord(e, ErrorIdPrefix + "InvalidEndpointUrl", ErrorCategory.InvalidArgument, EndpointUrl));
+                throw;
+            }
+
+            ChecksumAlgorithms.TryParse(PartChecksum, out ChecksumAlgorithm partChecksum);
+            return StorageRegistry.CreateDefault().RegisterS3(connection, partChecksum);
+        }
+
+        /// <summary>-Headers, -Credential, -ContentType and -UploadChecksum as HTTP settings; a malformed header ends the command.</summary>
+        private HttpSettings CreateHttpSettings()
+        {
+            var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            foreach (DictionaryEntry entry in Headers ?? new Hashtable())
+            {
+                headers[entry.Key?.ToString() ?? string.Empty] = LanguagePrimitives.ConvertTo<string>(entry.Value) ?? string.Empty;
+            }
+
+            HttpCredential? credential = null;
+            try
+            {
+                if (Credential != null && Credential != PSCredential.Empty)
+                {
+                    credential = new HttpCredential(Credential.UserName, Credential.GetNetworkCredential().Password);
+                }
+
+                return new HttpSettings(headers: headers, credential: credential, contentType: HttpContentType, uploadChecksum: HttpUploadChecksum);
+            }
+            catch (ArgumentException e)
+            {
+                // The message names the header, never its value.
+                ThrowTerminatingError(new ErrorRecord(e, ErrorIdPrefix + "InvalidHttpOption", ErrorCategory.InvalidArgument, null));
+                throw;
+            }
         }
 
         /// <summary>Hands one source (a resolved path or a URI) to the running transfer.</summary>

@@ -7,10 +7,14 @@ namespace StreamFiles.PowerShell.Tests
     {
         private static readonly string[] SharedParameters =
         {
-            "Checksum:System.String", "Compare:System.String", "Concurrency:System.Int32", "Destination:System.String",
+            "Checksum:System.String", "Compare:System.String", "Credential:System.Management.Automation.PSCredential", "Headers:System.Collections.IDictionary", "Concurrency:System.Int32", "Destination:System.String",
             "Force:System.Management.Automation.SwitchParameter", "MaxMemory:System.Int64", "PartSize:System.Int64",
             "Recurse:System.Management.Automation.SwitchParameter", "Resume:System.Management.Automation.SwitchParameter",
             "SkipUnchanged:System.Management.Automation.SwitchParameter", "ThrottleLimit:System.Int32", "Verify:System.Management.Automation.SwitchParameter",
+
+            // S3 connection (issue 4), named as AWS.Tools names them.
+            "ChecksumMode:System.String", "EndpointUrl:System.String", "ForcePathStyle:System.Management.Automation.SwitchParameter",
+            "PartChecksum:System.String", "ProfileName:System.String", "Region:System.String",
         };
 
         private readonly CmdletMetadata _metadata;
@@ -24,13 +28,13 @@ namespace StreamFiles.PowerShell.Tests
         [Fact]
         public void SendTakesPathsAndTheSharedOptions() =>
             Assert.Equal(
-                SharedParameters.Concat(new[] { "LiteralPath:System.String[]", "Path:System.String[]" }).OrderBy(s => s, System.StringComparer.Ordinal),
+                SharedParameters.Concat(new[] { "ContentType:System.String", "LiteralPath:System.String[]", "Path:System.String[]", "UploadChecksum:System.String" }).OrderBy(s => s, System.StringComparer.Ordinal),
                 Send.Parameters.Select(p => p.Name + ":" + p.TypeName).OrderBy(s => s, System.StringComparer.Ordinal));
 
         [Fact]
         public void ReceiveTakesSourcesAndTheSharedOptions() =>
             Assert.Equal(
-                SharedParameters.Concat(new[] { "LiteralPath:System.String[]", "Source:System.String[]" }).OrderBy(s => s, System.StringComparer.Ordinal),
+                SharedParameters.Concat(new[] { "BucketName:System.String", "Key:System.String", "LiteralPath:System.String[]", "Source:System.String[]" }).OrderBy(s => s, System.StringComparer.Ordinal),
                 Receive.Parameters.Select(p => p.Name + ":" + p.TypeName).OrderBy(s => s, System.StringComparer.Ordinal));
 
         [Fact]
@@ -55,6 +59,20 @@ namespace StreamFiles.PowerShell.Tests
             Assert.True(source.Mandatory);
             Assert.Equal(0, source.Position);
             Assert.True(source.FromPipeline);
+        }
+
+        [Fact]
+        public void ReceiveBindsS3ObjectsFromThePipelineByBucketNameAndKey()
+        {
+            foreach (string name in new[] { "BucketName", "Key" })
+            {
+                ParameterSetEntry entry = Assert.Single(Receive.Parameter(name).Sets);
+                Assert.Equal("S3Object", entry.SetName);
+                Assert.True(entry.Mandatory);
+                Assert.True(entry.FromPipelineByPropertyName);
+                Assert.False(entry.FromPipeline);
+                Assert.Null(entry.Position);
+            }
         }
 
         [Theory]

@@ -6,14 +6,16 @@
 #   start.sh [--install]   --install: apt-get the Debian packages first when they are missing (root): the server,
 #                          and the peer clients the interop tests compare with (rclone, awscli, s3cmd)
 #   env: S3_SERVER_DIR (default /tmp/streamfiles-s3-server), S3_SERVER_PORT (7480),
-#        S3_SERVER_BUCKET (streamfiles-test), S3_SERVER_BLOCK_GB (sparse OSD file size, 40),
+#        S3_SERVER_BUCKET (streamfiles-test), S3_SERVER_BLOCK_GB (sparse OSD file size, 16),
 #        WITH_MGR=1 to also run ceph-mgr (RGW does not need it; it costs ~300 MB)
 # Prints the variables the test suite reads (STREAMFILES_TEST_S3_*) on its last lines, ready for eval.
 set -euo pipefail
 dir=${S3_SERVER_DIR:-/tmp/streamfiles-s3-server}
 port=${S3_SERVER_PORT:-7480}
 bucket=${S3_SERVER_BUCKET:-streamfiles-test}
-block_gb=${S3_SERVER_BLOCK_GB:-40}
+# The OSD's sparse block file grows with what is written and never shrinks (deleted objects free space
+# inside it, not on the host's disk), so it is capped: enough for the 4 GiB benchmark objects.
+block_gb=${S3_SERVER_BLOCK_GB:-16}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 started=$(date +%s%N)
 say() { echo "s3-server: [$(( ($(date +%s%N) - started) / 1000000 )) ms] $*" >&2; }

@@ -182,7 +182,10 @@ namespace StreamFiles.Core.Operations
                 return;
             }
 
-            if (!_recurse)
+            // An S3 prefix written with its trailing slash (s3://bucket/prefix/) says "everything under it", as the
+            // issue's Receive-StreamFile s3://bucket/prefix/ example does; a directory path still needs Recurse.
+            bool prefix = source is S3Location && source.IsContainer;
+            if (!_recurse && !prefix)
             {
                 if (request.ExplicitSource)
                 {

@@ -18,7 +18,11 @@ namespace StreamFiles.Core.Tests.S3
         private readonly TempDirectory _temp = new TempDirectory();
         private readonly string _prefix = S3TestServer.NewPrefix();
 
-        public void Dispose() => _temp.Dispose();
+        public void Dispose()
+        {
+            _temp.Dispose();
+            S3TestServer.DeletePrefix(_prefix);
+        }
 
         private string S3(string key) => "s3://" + S3TestServer.Bucket + "/" + _prefix + key;
 

@@ -24,7 +24,11 @@ namespace StreamFiles.Core.Tests.S3
         private readonly TempDirectory _temp = new TempDirectory();
         private readonly string _prefix = S3TestServer.NewPrefix();
 
-        public void Dispose() => _temp.Dispose();
+        public void Dispose()
+        {
+            _temp.Dispose();
+            S3TestServer.DeletePrefix(_prefix);
+        }
 
         private S3Location At(string key) => new S3Location(S3TestServer.Bucket, _prefix + key);
 

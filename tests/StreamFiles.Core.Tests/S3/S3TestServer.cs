@@ -66,6 +66,53 @@ namespace StreamFiles.Core.Tests.S3
             return copy.ToArray();
         }
 
+        /// <summary>
+        /// Removes a test's objects and multipart uploads: the local server's disk is small, and a store on a bill
+        /// should not keep test data. Failures are ignored (the server may be gone at the end of a run).
+        /// </summary>
+        public static void DeletePrefix(string prefix)
+        {
+            if (!Available)
+            {
+                return;
+            }
+
+            try
+            {
+                DeletePrefixAsync(prefix).GetAwaiter().GetResult();
+            }
+            catch (Exception)
+            {
+                // Best effort.
+            }
+        }
+
+        private static async Task DeletePrefixAsync(string prefix)
+        {
+            foreach (MultipartUpload upload in await UploadsUnderAsync(prefix))
+            {
+                await Raw.AbortMultipartUploadAsync(Bucket, upload.Key, upload.UploadId);
+            }
+
+            var request = new ListObjectsV2Request { BucketName = Bucket, Prefix = prefix };
+            while (true)
+            {
+                var page = await Raw.ListObjectsV2Async(request);
+                var keys = (page.S3Objects ?? new List<S3Object>()).Select(o => new KeyVersion { Key = o.Key }).ToList();
+                if (keys.Count > 0)
+                {
+                    await Raw.DeleteObjectsAsync(new DeleteObjectsRequest { BucketName = Bucket, Objects = keys });
+                }
+
+                if (page.IsTruncated != true)
+                {
+                    return;
+                }
+
+                request.ContinuationToken = page.NextContinuationToken;
+            }
+        }
+
         public static async Task<IReadOnlyList<MultipartUpload>> UploadsUnderAsync(string prefix)
         {
             var response = await Raw.ListMultipartUploadsAsync(new ListMultipartUploadsRequest { BucketName = Bucket, Prefix = prefix });

@@ -21,7 +21,11 @@ namespace StreamFiles.Core.Tests.S3
         private readonly TempDirectory _temp = new TempDirectory();
         private readonly string _prefix = S3TestServer.NewPrefix();
 
-        public void Dispose() => _temp.Dispose();
+        public void Dispose()
+        {
+            _temp.Dispose();
+            S3TestServer.DeletePrefix(_prefix);
+        }
 
         private string S3(string key) => "s3://" + S3TestServer.Bucket + "/" + _prefix + key;
 
@@ -124,6 +128,22 @@ namespace StreamFiles.Core.Tests.S3
             Assert.Empty(received.Errors);
             Assert.Equal(4, received.Transfers.Count);
             Assert.Equal(0, ProcessRunner.Run("diff", new[] { "-r", tree, back }).ExitCode);
+        }
+
+        [S3Fact]
+        public async Task APrefixWithItsTrailingSlashDownloadsEverythingUnderItWithoutRecurse()
+        {
+            await S3TestServer.PutAsync(_prefix + "p/one.txt", new byte[] { 1 });
+            await S3TestServer.PutAsync(_prefix + "p/deep/two.txt", new byte[] { 2 });
+            string destination = Path.Combine(_temp.Path, "p-out");
+            var received = Run(TransferDirection.Receive, destination + "/", new[] { S3("p/") });
+            Assert.Empty(received.Errors);
+            Assert.True(File.Exists(Path.Combine(destination, "one.txt")));
+            Assert.True(File.Exists(Path.Combine(destination, "deep", "two.txt")));
+
+            // Without the slash it is a key; with neither an object nor Recurse, the prefix is not copied.
+            var without = Run(TransferDirection.Receive, Path.Combine(_temp.Path, "q-out") + "/", new[] { S3("p") });
+            Assert.Equal("SourceIsDirectory", Assert.Single(without.Errors).Condition);
         }
 
         [S3Fact]

@@ -1,0 +1,90 @@
+#Requires -Modules Pester
+# Send-StreamFile and Receive-StreamFile against a real S3 server: the one tests/run.sh starts (tests/s3-server),
+# or any endpoint named by STREAMFILES_TEST_S3_ENDPOINT (+ _ACCESS_KEY, _SECRET_KEY, _REGION, _BUCKET).
+# Without an endpoint every test here is skipped, with that reason.
+
+BeforeDiscovery {
+    $script:NoServer = [string]::IsNullOrWhiteSpace($env:STREAMFILES_TEST_S3_ENDPOINT)
+}
+
+BeforeAll {
+    Import-Module (Join-Path -Path $PSScriptRoot -ChildPath 'TestHelpers.psm1') -Force
+    Import-Module (Get-StreamFilesModulePath) -Force -ErrorAction Stop
+    $ProgressPreference = 'SilentlyContinue'
+
+    $script:Endpoint = $env:STREAMFILES_TEST_S3_ENDPOINT
+    $script:Bucket = if ($env:STREAMFILES_TEST_S3_BUCKET) { $env:STREAMFILES_TEST_S3_BUCKET } else { 'streamfiles-test' }
+    $script:Region = if ($env:STREAMFILES_TEST_S3_REGION) { $env:STREAMFILES_TEST_S3_REGION } else { 'us-east-1' }
+    $script:Saved = @{ Id = $env:AWS_ACCESS_KEY_ID; Secret = $env:AWS_SECRET_ACCESS_KEY }
+    $env:AWS_ACCESS_KEY_ID = if ($env:STREAMFILES_TEST_S3_ACCESS_KEY) { $env:STREAMFILES_TEST_S3_ACCESS_KEY } else { 'test' }
+    $env:AWS_SECRET_ACCESS_KEY = if ($env:STREAMFILES_TEST_S3_SECRET_KEY) { $env:STREAMFILES_TEST_S3_SECRET_KEY } else { 'test' }
+    $script:Prefix = 'pester/' + [guid]::NewGuid().ToString('N') + '/'
+    $script:S3 = @{ EndpointUrl = $script:Endpoint; Region = $script:Region }
+
+    function Get-Sha256 {
+        param([Parameter(Mandatory = $true)] [string] $LiteralPath)
+        (Get-FileHash -LiteralPath $LiteralPath -Algorithm SHA256).Hash
+    }
+}
+
+AfterAll {
+    $env:AWS_ACCESS_KEY_ID = $script:Saved.Id
+    $env:AWS_SECRET_ACCESS_KEY = $script:Saved.Secret
+    Remove-Module StreamFiles -ErrorAction SilentlyContinue
+}
+
+Describe 'Send-StreamFile and Receive-StreamFile with S3' -Tags 'CI' -Skip:$script:NoServer {
+
+    BeforeAll {
+        $script:Big = New-RandomFile -LiteralPath (Join-Path $TestDrive 'big.bin') -Length (12MB + 5) -Seed 51
+    }
+
+    It 'uploads a file in parts and downloads it byte-identical' {
+        $up = Send-StreamFile -Path $script:Big.FullName -Destination "s3://$($script:Bucket)/$($script:Prefix)" -PartSize 5MB @S3
+        $up.Status | Should -Be 'Completed'
+        $up.Destination | Should -Be "s3://$($script:Bucket)/$($script:Prefix)big.bin"
+        $up.Parts | Should -Be 3
+
+        $back = Join-Path $TestDrive 'back.bin'
+        $down = Receive-StreamFile -Source $up.Destination -Destination $back @S3
+        $down.Status | Should -Be 'Completed'
+        Get-Sha256 -LiteralPath $back | Should -Be (Get-Sha256 -LiteralPath $script:Big.FullName)
+    }
+
+    It 'binds objects with BucketName and Key from the pipeline' {
+        $object = [pscustomobject]@{ BucketName = $script:Bucket; Key = "$($script:Prefix)big.bin" }
+        $out = Join-Path $TestDrive 'piped'
+        $result = $object | Receive-StreamFile -Destination "$out/" @S3
+        $result.Status | Should -Be 'Completed'
+        Get-Sha256 -LiteralPath (Join-Path $out 'big.bin') | Should -Be (Get-Sha256 -LiteralPath $script:Big.FullName)
+    }
+
+    It 'skips an unchanged upload without downloading it' {
+        $again = Send-StreamFile -Path $script:Big.FullName -Destination "s3://$($script:Bucket)/$($script:Prefix)" -SkipUnchanged @S3
+        $again.Status | Should -Be 'Skipped'
+    }
+
+    It 'reports a wrong secret with its own error id and without the secret' {
+        $env:AWS_SECRET_ACCESS_KEY = 'not-the-secret-pester'
+        try {
+            $result = Send-StreamFile -Path $script:Big.FullName -Destination "s3://$($script:Bucket)/$($script:Prefix)x.bin" -ErrorVariable failed -ErrorAction SilentlyContinue @S3
+        }
+        finally {
+            $env:AWS_SECRET_ACCESS_KEY = if ($env:STREAMFILES_TEST_S3_SECRET_KEY) { $env:STREAMFILES_TEST_S3_SECRET_KEY } else { 'test' }
+        }
+        $result.Status | Should -Be 'Failed'
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'SendStreamFileS3SignatureMismatch*'
+        $failed[0].CategoryInfo.Category | Should -Be 'AuthenticationError'
+        $failed[0].Exception.Message | Should -Not -Match 'not-the-secret-pester'
+    }
+
+    It 'names -ChecksumMode Auto when the store rejects trailing checksums' {
+        $result = Send-StreamFile -Path $script:Big.FullName -Destination "s3://$($script:Bucket)/$($script:Prefix)trailer.bin" -ChecksumMode WhenSupported -ErrorVariable failed -ErrorAction SilentlyContinue @S3
+        if ($result.Status -eq 'Completed') {
+            Set-ItResult -Skipped -Because 'this store accepts the SDK trailing checksums (Amazon S3 does)'
+            return
+        }
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'SendStreamFileS3ChecksumModeRejected*'
+        $failed[0].Exception.Message | Should -Match '-ChecksumMode Auto'
+    }
+}

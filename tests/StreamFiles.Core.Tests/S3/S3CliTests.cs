@@ -1,0 +1,203 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using StreamFiles.Core.Resume;
+using StreamFiles.Core.Tests.Support;
+
+namespace StreamFiles.Core.Tests.S3
+{
+    /// <summary>`streamfiles send|receive` with S3: options, the environment's credentials, kill and resume, clear errors.</summary>
+    public sealed class S3CliTests : IDisposable
+    {
+        private const long MiB = 1024 * 1024;
+        private readonly TempDirectory _temp = new TempDirectory();
+        private readonly string _prefix = S3TestServer.NewPrefix();
+
+        public void Dispose()
+        {
+            _temp.Dispose();
+            S3TestServer.DeletePrefix(_prefix);
+        }
+
+        private string S3(string key) => "s3://" + S3TestServer.Bucket + "/" + _prefix + key;
+
+        [S3Fact]
+        public void SendAndReceiveWithTheEndpointOptionAndEnvironmentCredentials()
+        {
+            _temp.RandomFile("a.bin", (9 * MiB) + 5, seed: 41);
+            var sent = Cli(Credentials(), "send", "--json", "--endpoint-url", S3TestServer.Endpoint!, "--region", S3TestServer.Region, "a.bin", S3("up/"));
+            Assert.True(sent.ExitCode == 0, sent.Error);
+            JsonElement up = JsonDocument.Parse(sent.Output).RootElement;
+            Assert.Equal("completed", up.GetProperty("status").GetString());
+            Assert.Equal(S3("up/a.bin"), up.GetProperty("destination").GetString());
+
+            // AWS_ENDPOINT_URL stands in for --endpoint-url.
+            var env = Credentials();
+            env["AWS_ENDPOINT_URL"] = S3TestServer.Endpoint;
+            var received = Cli(env, "receive", "--json", S3("up/a.bin"), "back.bin");
+            Assert.True(received.ExitCode == 0, received.Error);
+            Assert.True(Same(_temp.File("a.bin"), _temp.File("back.bin")));
+        }
+
+        [S3Fact]
+        public void MissingCredentialsAreOneClearErrorAndExitCodeOne()
+        {
+            _temp.RandomFile("a.bin", 10);
+            var env = new Dictionary<string, string?>
+            {
+                ["AWS_ACCESS_KEY_ID"] = null,
+                ["AWS_SECRET_ACCESS_KEY"] = null,
+                ["AWS_SESSION_TOKEN"] = null,
+                ["AWS_PROFILE"] = null,
+                ["AWS_SHARED_CREDENTIALS_FILE"] = _temp.File("no-credentials"),
+                ["AWS_CONFIG_FILE"] = _temp.File("no-config"),
+                ["AWS_EC2_METADATA_DISABLED"] = "true", // never ask an instance metadata service from a test
+                ["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"] = null,
+                ["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = null,
+                ["AWS_WEB_IDENTITY_TOKEN_FILE"] = null,
+            };
+            var run = Cli(env, "send", "--json", "--endpoint-url", S3TestServer.Endpoint!, "a.bin", S3("a.bin"));
+            Assert.Equal(1, run.ExitCode);
+            JsonElement result = JsonDocument.Parse(run.Output).RootElement;
+            Assert.Equal("S3CredentialsNotFound", result.GetProperty("error").GetProperty("condition").GetString());
+            Assert.Contains("AWS_ACCESS_KEY_ID", run.Error);
+        }
+
+        [S3Fact]
+        public void TheTrailingChecksumModeFailsWithTheOptionThatFixesIt()
+        {
+            _temp.RandomFile("a.bin", 1000);
+            var run = Cli(Credentials(), "send", "--endpoint-url", S3TestServer.Endpoint!, "--checksum-mode", "when-supported", "a.bin", S3("a.bin"));
+            Assert.Equal(1, run.ExitCode);
+            Assert.Contains("--checksum-mode auto", run.Error);
+
+            var fixedRun = Cli(Credentials(), "send", "--endpoint-url", S3TestServer.Endpoint!, "--checksum-mode", "auto", "a.bin", S3("a.bin"));
+            Assert.True(fixedRun.ExitCode == 0, fixedRun.Error);
+        }
+
+        [S3Fact]
+        public void ABadChecksumModeIsAUsageError()
+        {
+            var run = Cli(Credentials(), "send", "--checksum-mode", "sometimes", "a.bin", S3("a.bin"));
+            Assert.Equal(2, run.ExitCode);
+            Assert.Contains("--checksum-mode 'sometimes'", run.Error);
+        }
+
+        /// <summary>
+        /// SIGKILL in the middle of a multipart upload with --resume: the rerun finds the upload id in the journal,
+        /// lists the parts already stored (ListParts) and sends only the rest; nothing is left behind.
+        /// </summary>
+        [S3Fact]
+        public async Task AKilledUploadResumesFromListPartsInANewProcess()
+        {
+            string source = _temp.RandomFile("big.bin", 160 * MiB, seed: 42);
+            string state = Path.Combine(_temp.Path, "state");
+            var env = Credentials();
+            env["STREAMFILES_STATE_DIR"] = state;
+            string[] arguments = { "send", "--resume", "--no-progress", "--concurrency", "1", "--part-size", "5MiB", "--endpoint-url", S3TestServer.Endpoint!, "big.bin", S3("big.bin") };
+
+            using (Process child = Start(env, arguments))
+            {
+                var clock = Stopwatch.StartNew();
+                while (!child.HasExited && JournaledParts(state) < 3 && clock.Elapsed < TimeSpan.FromSeconds(90))
+                {
+                    Thread.Sleep(5);
+                }
+
+                bool finishedFirst = child.HasExited;
+                child.Kill();
+                child.WaitForExit();
+                Assert.False(finishedFirst, "the upload finished before it could be killed: " + child.StandardError.ReadToEnd());
+            }
+
+            int journaled = JournaledParts(state);
+            Assert.InRange(journaled, 3, 31);
+            Assert.Single(await S3TestServer.UploadsUnderAsync(_prefix)); // the killed run's upload, still there
+
+            var rerun = Cli(env, arguments.Concat(new[] { "--json" }).ToArray());
+            Assert.True(rerun.ExitCode == 0, rerun.Error);
+            JsonElement result = JsonDocument.Parse(rerun.Output).RootElement;
+            Assert.Equal("resumed", result.GetProperty("status").GetString());
+            Assert.True(result.GetProperty("bytesTransferred").GetInt64() <= (160 - (5 * journaled)) * MiB);
+            Assert.Empty(await S3TestServer.UploadsUnderAsync(_prefix));
+            Assert.Equal(0, JournaledParts(state));
+
+            string back = _temp.File("back.bin");
+            var received = Cli(Credentials(), "receive", "--endpoint-url", S3TestServer.Endpoint!, S3("big.bin"), "back.bin");
+            Assert.True(received.ExitCode == 0, received.Error);
+            Assert.True(Same(source, back));
+        }
+
+        private static int JournaledParts(string stateDirectory)
+        {
+            string journals = Path.Combine(stateDirectory, "StreamFiles", "journals");
+            if (!Directory.Exists(journals))
+            {
+                return 0;
+            }
+
+            try
+            {
+                return Directory.GetFiles(journals).Sum(f => ResumeJournal.TryLoad(f, out _)?.Parts.Count ?? 0);
+            }
+            catch (IOException)
+            {
+                return 0; // being replaced right now
+            }
+        }
+
+        private static Dictionary<string, string?> Credentials() => new Dictionary<string, string?>
+        {
+            ["AWS_ACCESS_KEY_ID"] = S3TestServer.AccessKey,
+            ["AWS_SECRET_ACCESS_KEY"] = S3TestServer.SecretKey,
+            ["AWS_REGION"] = S3TestServer.Region,
+            ["AWS_EC2_METADATA_DISABLED"] = "true",
+        };
+
+        private ProcessRunner.Outcome Cli(Dictionary<string, string?> environment, params string[] arguments)
+        {
+            using Process process = Start(environment, arguments);
+            Task<string> output = process.StandardOutput.ReadToEndAsync();
+            Task<string> error = process.StandardError.ReadToEndAsync();
+            if (!process.WaitForExit(180_000))
+            {
+                process.Kill(entireProcessTree: true);
+                throw new TimeoutException("streamfiles " + string.Join(" ", arguments) + " did not finish in 3 minutes");
+            }
+
+            process.WaitForExit();
+            return new ProcessRunner.Outcome(process.ExitCode, output.Result, error.Result);
+        }
+
+        private Process Start(Dictionary<string, string?> environment, string[] arguments)
+        {
+            var start = new ProcessStartInfo("dotnet") { WorkingDirectory = _temp.Path, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "streamfiles.dll"));
+            foreach (string argument in arguments)
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            foreach (var (name, value) in environment)
+            {
+                if (value is null)
+                {
+                    start.Environment.Remove(name);
+                }
+                else
+                {
+                    start.Environment[name] = value;
+                }
+            }
+
+            return Process.Start(start)!;
+        }
+
+        private static bool Same(string a, string b) => ProcessRunner.Run("cmp", new[] { "-s", a, b }).ExitCode == 0;
+    }
+}

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# S3 benchmark: uploads and downloads of 1 GiB and 4 GiB files against the local Ceph RGW (tests/s3-server) with
+# streamfiles, rclone, the aws cli (/usr/bin/aws, Debian's) and s3cmd, in one run: wall time, client CPU seconds
+# (user+sys) and peak RSS of each. Every tool downloads the same object (made by the aws cli: 8 MiB parts).
+# Writes the "s3" section of docs/benchmarks.md.   Usage: bash tests/bench/s3.sh [--quick]
+#   env: S3_BENCH_SIZES ("1024 4096" MiB), S3_BENCH_DIRECTIONS ("upload download"), S3_BENCH_APPEND=1 to add to the
+#        previous run's measurements instead of starting over (to redo one part of a run that was disturbed).
+# Run it on a quiet machine: on two cores the client and the server share the CPU.
+. "$(dirname "$0")/lib.sh"
+bench_require time rclone awscli s3cmd
+sizes=${S3_BENCH_SIZES:-1024 4096}; runs=2; directions=${S3_BENCH_DIRECTIONS:-upload download}
+if [ "${1:-}" = "--quick" ]; then sizes="256"; runs=1; fi
+load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
+
+started_server=
+if [ -z "${STREAMFILES_TEST_S3_ENDPOINT:-}" ]; then
+  eval "$(bash "$BENCH_ROOT/tests/s3-server/start.sh" --install)"
+  started_server=1
+fi
+trap '[ -z "$started_server" ] || bash "$BENCH_ROOT/tests/s3-server/stop.sh"' EXIT
+endpoint=$STREAMFILES_TEST_S3_ENDPOINT
+bucket=${STREAMFILES_TEST_S3_BUCKET:-streamfiles-test}
+export AWS_ACCESS_KEY_ID=${STREAMFILES_TEST_S3_ACCESS_KEY:-test} AWS_SECRET_ACCESS_KEY=${STREAMFILES_TEST_S3_SECRET_KEY:-test}
+export AWS_DEFAULT_REGION=${STREAMFILES_TEST_S3_REGION:-us-east-1} AWS_REGION=${STREAMFILES_TEST_S3_REGION:-us-east-1}
+export AWS_EC2_METADATA_DISABLED=true RCLONE_CONFIG=/dev/null AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
+unset AWS_CA_BUNDLE
+host=${endpoint#*://}
+rclone_remote=":s3,provider=Ceph,endpoint='$endpoint',access_key_id='$AWS_ACCESS_KEY_ID',secret_access_key='$AWS_SECRET_ACCESS_KEY',region='$AWS_REGION':$bucket"
+s3cmd_flags=(--config=/dev/null "--access_key=$AWS_ACCESS_KEY_ID" "--secret_key=$AWS_SECRET_ACCESS_KEY" "--host=$host" "--host-bucket=$host" "--region=$AWS_REGION" --no-progress --no-ssl)
+sf=$(bench_build_cli)
+prefix=bench-$$
+download=$BENCH_DIR/s3-download.bin
+
+# measure NAME DIRECTION MIB CMD...: one timed run (GNU time), appended to the results as a TSV line.
+measure() {
+  local name=$1 direction=$2 mib=$3; shift 3
+  rm -f "$download"
+  sync
+  /usr/bin/time -f '%e %U %S %M' -o "$BENCH_DIR/s3-time.txt" "$@" > "$BENCH_DIR/s3-out.txt" 2>&1 || {
+    echo "s3.sh: $name $direction failed:" >&2; cat "$BENCH_DIR/s3-out.txt" >&2; exit 1; }
+  read -r wall user sys rss < <(tail -1 "$BENCH_DIR/s3-time.txt")
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$direction" "$mib" "$wall" "$user" "$sys" "$rss" >> "$BENCH_RESULTS/s3.tsv"
+}
+
+remove() { /usr/bin/aws --endpoint-url "$endpoint" s3 rm --quiet --recursive "s3://$bucket/$prefix/" >/dev/null 2>&1 || true; }
+
+[ -n "${S3_BENCH_APPEND:-}" ] || rm -f "$BENCH_RESULTS/s3.tsv"
+for mib in $sizes; do
+  f=$BENCH_DIR/s3-$mib.bin
+  bench_random_file "$f" "$mib"
+  # Two runs of 1 GiB, one of 4 GiB: the whole script stays near a quarter of an hour.
+  size_runs=$runs; [ "$mib" -lt 4096 ] || size_runs=1
+  for run in $(seq "$size_runs"); do
+    # Uploads, each to a fresh key, removed again so the test server's disk never fills.
+    if [[ " $directions " == *" upload "* ]]; then
+    measure streamfiles upload "$mib" "$sf" send --no-progress --force --endpoint-url "$endpoint" "$f" "s3://$bucket/$prefix/sf.bin"; remove
+    measure rclone upload "$mib" rclone copyto "$f" "$rclone_remote/$prefix/rclone.bin"; remove
+    measure "aws s3 cp" upload "$mib" /usr/bin/aws --endpoint-url "$endpoint" s3 cp --only-show-errors "$f" "s3://$bucket/$prefix/aws.bin"; remove
+    measure s3cmd upload "$mib" s3cmd "${s3cmd_flags[@]}" put "$f" "s3://$bucket/$prefix/s3cmd.bin"; remove
+    fi
+    [[ " $directions " == *" download "* ]] || continue
+
+    # Downloads of one object, uploaded by the aws cli (8 MiB parts, the layout most tools make).
+    /usr/bin/aws --endpoint-url "$endpoint" s3 cp --only-show-errors "$f" "s3://$bucket/$prefix/object.bin"
+    measure streamfiles download "$mib" "$sf" receive --no-progress --force --endpoint-url "$endpoint" "s3://$bucket/$prefix/object.bin" "$download"
+    cmp -s "$f" "$download" || { echo "s3.sh: streamfiles downloaded different bytes" >&2; exit 1; }
+    measure rclone download "$mib" rclone copyto "$rclone_remote/$prefix/object.bin" "$download"
+    measure "aws s3 cp" download "$mib" /usr/bin/aws --endpoint-url "$endpoint" s3 cp --only-show-errors "s3://$bucket/$prefix/object.bin" "$download"
+    measure s3cmd download "$mib" s3cmd "${s3cmd_flags[@]}" get --force "s3://$bucket/$prefix/object.bin" "$download"
+    remove
+  done
+done
+rm -f "$download"
+
+out=$BENCH_RESULTS/s3.md
+{
+  echo "## S3 upload and download (tests/bench/s3.sh)"
+  echo
+  echo "Machine: $(bench_machine). Server: the local single-node Ceph RGW of tests/s3-server on the same two cores"
+  echo "(client and server share the CPU, so client CPU is transfer time). Files of random data from page cache;"
+  echo "downloads write to the local disk. Each tool with its default settings; 1 GiB rows are the median of $runs runs,"
+  echo "4 GiB rows one run. Load average when the run started: $load_at_start (1, 5, 15 min)."
+  echo "Versions: $("$sf" --version 2>/dev/null | head -1 | sed 's/^/streamfiles /'), $(rclone version | head -1), $(/usr/bin/aws --version 2>&1 | cut -d' ' -f1), $(s3cmd --version)."
+  echo
+  python3 - "$BENCH_RESULTS/s3.tsv" <<'PY'
+import statistics, sys
+rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1])]
+groups = {}
+for name, direction, mib, wall, user, sys_, rss in rows:
+    groups.setdefault((direction, int(mib), name), []).append((float(wall), float(user) + float(sys_), int(rss)))
+print("| Direction | Size | Tool | Wall (s) | MB/s | Client CPU (s) | CPU s per GiB | Peak RSS (MiB) | Wall vs best peer | CPU vs rclone |")
+print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
+for direction in ("upload", "download"):
+    for mib in sorted({k[1] for k in groups if k[0] == direction}):
+        stats = {name: (statistics.median(w for w, _, _ in v), statistics.median(c for _, c, _ in v), max(r for _, _, r in v))
+                 for (d, m, name), v in groups.items() if d == direction and m == mib}
+        best_peer = min(s[0] for n, s in stats.items() if n != "streamfiles")
+        rclone_cpu = stats["rclone"][1] if "rclone" in stats else None
+        for name in ("streamfiles", "rclone", "aws s3 cp", "s3cmd"):
+            if name not in stats:
+                continue
+            wall, cpu, rss = stats[name]
+            mbps = mib * 1048576 / wall / 1e6
+            vs_peer = f"{wall / best_peer:.2f}x" if name == "streamfiles" else ""
+            vs_rclone = f"{cpu / rclone_cpu:.2f}x" if rclone_cpu else ""
+            label = f"**{name}**" if name == "streamfiles" else name
+            print(f"| {direction} | {mib // 1024 if mib >= 1024 else mib} {'GiB' if mib >= 1024 else 'MiB'} | {label} | {wall:.2f} | {mbps:.0f} | {cpu:.2f} | {cpu / (mib / 1024):.2f} | {rss / 1024:.0f} | {vs_peer} | {vs_rclone} |")
+PY
+  echo
+} > "$out"
+bench_write_section s3 "$out"
+cat "$out"

@@ -4,7 +4,7 @@
 # Writes the "hash" section of docs/benchmarks.md.   Usage: bash tests/bench/hash.sh [--quick]
 . "$(dirname "$0")/lib.sh"
 bench_require hyperfine time
-runs=5; sizes="1024 4096"
+runs=${BENCH_RUNS:-3}; sizes="1024 4096"
 if [ "${1:-}" = "--quick" ]; then runs=2; sizes="256"; fi
 sf=$(bench_build_cli)
 out=$BENCH_RESULTS/hash.md

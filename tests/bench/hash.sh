@@ -11,7 +11,7 @@ out=$BENCH_RESULTS/hash.md
 {
   echo "## Hashing (tests/bench/hash.sh)"
   echo
-  echo "Machine: $(bench_machine). Files of random data read from page cache; hyperfine, $runs runs after a warm-up."
+  echo "Machine: $(bench_machine), load average at the start $(cut -d' ' -f1-3 /proc/loadavg). Files of random data read from page cache; hyperfine, $runs runs after a warm-up."
   echo "Ratios are time relative to the row marked as baseline in each table (below 1.00x is faster)."
   echo
 } > "$out"
@@ -50,5 +50,6 @@ for mib in $sizes; do
     echo
   } >> "$out"
 done
+echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)." >> "$out"
 bench_write_section hash "$out"
 cat "$out"

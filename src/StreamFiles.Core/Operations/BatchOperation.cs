@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
 using StreamFiles.Core.Progress;
@@ -24,12 +23,7 @@ namespace StreamFiles.Core.Operations
         private readonly ConcurrentQueue<Outcome> _outbox = new ConcurrentQueue<Outcome>();
         private readonly ConcurrentQueue<string> _notes = new ConcurrentQueue<string>();
         private readonly SortedDictionary<long, Outcome> _reorder = new SortedDictionary<long, Outcome>();
-        private readonly ProgressTracker _tracker;
-        private readonly Stopwatch _clock = Stopwatch.StartNew();
-        private TimeSpan? _lastProgress; // null: none yet, so the first drain shows the bar at once
-        private TimeSpan _lastStatus;
-        private bool _progressShown;
-        private bool _closed;
+        private readonly ProgressPacer _progress;
         private long _nextSequence;
         private long _nextToEmit;
         private int _running;
@@ -41,7 +35,7 @@ namespace StreamFiles.Core.Operations
             _settings = settings ?? throw new ArgumentNullException(nameof(settings));
             _cancellationToken = cancellationToken;
             _slots = new SemaphoreSlim(settings.ThrottleLimit, settings.ThrottleLimit);
-            _tracker = new ProgressTracker(activity, keepFinishedRows: settings.ReportProgress);
+            _progress = new ProgressPacer(settings, activity);
         }
 
         public OperationSettings Settings => _settings;
@@ -85,8 +79,8 @@ namespace StreamFiles.Core.Operations
             catch (CommandFailureException failure)
             {
                 Interlocked.Increment(ref _failed);
-                _tracker.AddSubmitted(null);
-                _tracker.CountFinishedWithoutWork(null);
+                _progress.Tracker.AddSubmitted(null);
+                _progress.Tracker.CountFinishedWithoutWork(null);
                 Post(new Outcome(sequence, failure.Result, failure.Error));
                 Drain(sink);
                 return;
@@ -99,13 +93,13 @@ namespace StreamFiles.Core.Operations
                 return;
             }
 
-            _tracker.AddSubmitted(work.Length);
+            _progress.Tracker.AddSubmitted(work.Length);
             while (!_slots.Wait(0))
             {
                 Drain(sink);
                 if (_cancellationToken.IsCancellationRequested)
                 {
-                    _tracker.CountFinishedWithoutWork(work.Length);
+                    _progress.Tracker.CountFinishedWithoutWork(work.Length);
                     Post(new Outcome(sequence, null, null));
                     return;
                 }
@@ -114,7 +108,7 @@ namespace StreamFiles.Core.Operations
             }
 
             Interlocked.Increment(ref _running);
-            ProgressTracker.TrackedItem tracked = _tracker.Start(work.Name, work.Length);
+            ProgressTracker.TrackedItem tracked = _progress.Tracker.Start(work.Name, work.Length);
             _ = Task.Run(() => RunAsync(sequence, work, tracked));
         }
 
@@ -164,27 +158,7 @@ namespace StreamFiles.Core.Operations
                 }
             }
 
-            TimeSpan now = _clock.Elapsed;
-            bool progressDue = _settings.ReportProgress && (_lastProgress is null || now - _lastProgress.Value >= _settings.ProgressInterval);
-            bool statusDue = _settings.StatusInterval.HasValue && now - _lastStatus >= _settings.StatusInterval.Value;
-            if (!progressDue && !statusDue)
-            {
-                return;
-            }
-
-            ProgressReport report = _tracker.Sample(final: false, takeFinishedRows: progressDue);
-            if (progressDue)
-            {
-                _lastProgress = now;
-                _progressShown = true;
-                sink.WriteProgress(report);
-            }
-
-            if (statusDue)
-            {
-                _lastStatus = now;
-                sink.WriteVerbose(report.Activity + ": " + report.StatusText);
-            }
+            _progress.Tick(sink);
         }
 
         /// <summary>Marks the input complete and waits for every item, draining as they finish.</summary>
@@ -195,7 +169,7 @@ namespace StreamFiles.Core.Operations
                 throw new ArgumentNullException(nameof(sink));
             }
 
-            _tracker.CompleteInput();
+            _progress.Tracker.CompleteInput();
             while (Volatile.Read(ref _running) > 0)
             {
                 Drain(sink);
@@ -207,30 +181,7 @@ namespace StreamFiles.Core.Operations
         }
 
         /// <summary>Sends the final progress record (hosts close their displays); safe to call twice.</summary>
-        public void Close(ICommandSink sink)
-        {
-            if (_closed)
-            {
-                return;
-            }
-
-            _closed = true;
-            ProgressReport? final = _progressShown || _settings.StatusInterval.HasValue ? _tracker.Sample(final: true) : null;
-            if (final is null)
-            {
-                return;
-            }
-
-            if (_progressShown)
-            {
-                sink.WriteProgress(final);
-            }
-
-            if (_settings.StatusInterval.HasValue)
-            {
-                sink.WriteVerbose(final.Activity + " finished: " + final.StatusText);
-            }
-        }
+        public void Close(ICommandSink sink) => _progress.Close(sink);
 
         private async Task RunAsync(long sequence, WorkItem work, ProgressTracker.TrackedItem tracked)
         {
@@ -252,7 +203,7 @@ namespace StreamFiles.Core.Operations
                 outcome = new Outcome(sequence, work.FailureResult?.Invoke(error), error);
             }
 
-            _tracker.Finish(tracked);
+            _progress.Tracker.Finish(tracked);
 
             // The outcome goes out before the item stops counting as running: once Complete sees no item
             // running, its last Drain must find every outcome.

@@ -23,7 +23,6 @@
     PrivateData          = @{
         PSData = @{
             Tags       = @('hash', 'checksum', 'S3', 'transfer', 'upload', 'download', 'PSEdition_Core', 'PSEdition_Desktop', 'Windows', 'Linux', 'MacOS')
-            ProjectUri = ''
         }
     }
 }

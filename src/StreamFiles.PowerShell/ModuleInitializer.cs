@@ -48,4 +48,45 @@ namespace StreamFiles.PowerShell
         }
     }
 }
+#else
+using System;
+using System.IO;
+using System.Management.Automation;
+using System.Reflection;
+
+namespace StreamFiles.PowerShell
+{
+    /// <summary>
+    /// Windows PowerShell 5.1 runs modules without binding redirects, so two of our dependencies that were built
+    /// against different versions of a shared library (System.Memory, System.Runtime.CompilerServices.Unsafe,
+    /// Microsoft.Bcl.AsyncInterfaces …) would fail to load. This hands the copy in the module's folder to any
+    /// request for an assembly of the same simple name that the default probing did not find.
+    /// </summary>
+    public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
+    {
+        private static readonly string ModuleDirectory =
+            Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location) ?? string.Empty;
+
+        public void OnImport()
+        {
+            AppDomain.CurrentDomain.AssemblyResolve -= ResolveFromModuleDirectory;
+            AppDomain.CurrentDomain.AssemblyResolve += ResolveFromModuleDirectory;
+        }
+
+        public void OnRemove(PSModuleInfo psModuleInfo) =>
+            AppDomain.CurrentDomain.AssemblyResolve -= ResolveFromModuleDirectory;
+
+        private static Assembly? ResolveFromModuleDirectory(object? sender, ResolveEventArgs args)
+        {
+            string? name = new AssemblyName(args.Name).Name;
+            if (string.IsNullOrEmpty(name))
+            {
+                return null;
+            }
+
+            string path = Path.Combine(ModuleDirectory, name + ".dll");
+            return File.Exists(path) ? Assembly.LoadFrom(path) : null;
+        }
+    }
+}
 #endif

@@ -56,7 +56,7 @@ namespace StreamFiles.Core.Progress
 
         /// <summary>Only while the totals are final; -1 otherwise (the convention of progress records).</summary>
         public int PercentComplete =>
-            InputComplete && BytesTotal > 0 ? (int)Math.Min(100, BytesDone * 100 / BytesTotal) : -1;
+            InputComplete && BytesTotal > 0 ? (int)Math.Max(0, Math.Min(100, BytesDone * 100 / BytesTotal)) : -1;
 
         public TimeSpan? Remaining => InputComplete ? TimeLeft(BytesTotal - BytesDone, BytesPerSecond) : null;
 
@@ -121,7 +121,7 @@ namespace StreamFiles.Core.Progress
         public bool Completed { get; }
 
         public int PercentComplete =>
-            Length.HasValue && Length.Value > 0 ? (int)Math.Min(100, BytesDone * 100 / Length.Value) : -1;
+            Length.HasValue && Length.Value > 0 ? (int)Math.Max(0, Math.Min(100, BytesDone * 100 / Length.Value)) : -1;
 
         public TimeSpan? Remaining => Length.HasValue ? ProgressReport.TimeLeft(Length.Value - BytesDone, BytesPerSecond) : null;
 

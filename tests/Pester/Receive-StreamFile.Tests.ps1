@@ -66,10 +66,10 @@ Describe 'Receive-StreamFile' -Tags 'CI' {
         [System.IO.File]::ReadAllText($out) | Should -BeExactly 'older'
     }
 
-    It 'reports a source whose backend is not available as an error of that file' {
-        $result = Receive-StreamFile -Source 'https://example.invalid/file.bin?token=secret' -Destination (Join-Path $TestDrive 'out/') -ErrorVariable problems -ErrorAction SilentlyContinue
+    It 'reports a source with an unsupported scheme as an error of that file, without its query string' {
+        $result = Receive-StreamFile -Source 'ftp://example.invalid/file.bin?token=secret' -Destination (Join-Path $TestDrive 'out/') -ErrorVariable problems -ErrorAction SilentlyContinue
         $problems[0].FullyQualifiedErrorId | Should -BeLike 'ReceiveStreamFileUnsupportedLocation*'
-        $problems[0].TargetObject | Should -Be 'https://example.invalid/file.bin'
+        $problems[0].TargetObject | Should -Be 'ftp://example.invalid/file.bin'
         $problems[0].Exception.Message | Should -Not -Match 'secret'
         $result.Status | Should -Be 'Failed'
     }

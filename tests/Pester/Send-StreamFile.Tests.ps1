@@ -171,6 +171,67 @@ Describe 'Send-StreamFile' -Tags 'CI' {
         }
     }
 
+    Context 'Common parameters' {
+        It 'turns the failed file into a terminating error with -ErrorAction Stop' {
+            $missing = Join-Path $TestDrive 'missing-for-stop.bin'
+            $out = Join-Path $TestDrive 'out'
+            { Send-StreamFile -LiteralPath $missing -Destination "$out/" -ErrorAction Stop } | Should -Throw -ErrorId 'SendStreamFileSourceNotFound'
+        }
+
+        It 'collects one error per failed file with -ErrorVariable and still copies the rest' {
+            $out = Join-Path $TestDrive 'out'
+            $missingOne = Join-Path $TestDrive 'missing-one.bin'
+            $missingTwo = Join-Path $TestDrive 'missing-two.bin'
+            $results = @(Send-StreamFile -LiteralPath $missingOne, $script:Small.FullName, $missingTwo -Destination "$out/" -ErrorVariable problems -ErrorAction SilentlyContinue)
+            $problems.Count | Should -Be 2
+            foreach ($problem in $problems) {
+                $problem.FullyQualifiedErrorId | Should -BeLike 'SendStreamFileSourceNotFound*'
+            }
+            @($results | Where-Object Status -eq 'Completed').Count | Should -Be 1
+            Test-Path -LiteralPath (Join-Path $out 'small.bin') | Should -BeTrue
+        }
+    }
+
+    Context 'Progress' {
+        It 'writes one parent record, children under it, and completes them' {
+            $ps = [powershell]::Create()
+            try {
+                $null = $ps.AddCommand('Import-Module').AddParameter('Name', (Get-StreamFilesModulePath))
+                $null = $ps.AddStatement().AddCommand('Send-StreamFile').AddParameter('LiteralPath', @($script:Source.FullName, $script:Small.FullName)).AddParameter('Destination', (Join-Path $TestDrive 'out-progress/'))
+                $results = $ps.Invoke()
+                $results.Count | Should -Be 2
+                $records = @($ps.Streams.Progress)
+                $parents = @($records | Where-Object { $_.ParentActivityId -eq -1 })
+                $children = @($records | Where-Object { $_.ParentActivityId -ne -1 })
+                $parents.Count | Should -BeGreaterThan 0
+                @($parents | Select-Object -ExpandProperty ActivityId -Unique).Count | Should -Be 1
+                $parents[-1].RecordType | Should -Be 'Completed'
+                foreach ($child in $children) {
+                    $child.ParentActivityId | Should -Be $parents[0].ActivityId
+                }
+                @($children | Select-Object -ExpandProperty ActivityId -Unique).Count | Should -BeLessOrEqual 4
+            }
+            finally {
+                $ps.Dispose()
+            }
+        }
+
+        It 'writes no progress when ProgressPreference is SilentlyContinue' {
+            $ps = [powershell]::Create()
+            try {
+                $null = $ps.AddCommand('Import-Module').AddParameter('Name', (Get-StreamFilesModulePath))
+                $null = $ps.AddStatement().AddCommand('Set-Variable').AddParameter('Name', 'ProgressPreference').AddParameter('Value', 'SilentlyContinue')
+                $null = $ps.AddStatement().AddCommand('Send-StreamFile').AddParameter('LiteralPath', $script:Source.FullName).AddParameter('Destination', (Join-Path $TestDrive 'out-quiet.bin'))
+                $results = $ps.Invoke()
+                $results.Count | Should -Be 1
+                $ps.Streams.Progress.Count | Should -Be 0
+            }
+            finally {
+                $ps.Dispose()
+            }
+        }
+    }
+
     Context 'Binding' {
         BeforeAll {
             $script:BindDir = Join-Path $TestDrive 'bind'

@@ -127,6 +127,14 @@ namespace StreamFiles.Core.Tests.S3
         }
 
         [Fact]
+        public void AProfileThatDoesNotExistGivesNothing()
+        {
+            var connection = new S3Connection(profileName: "streamfiles-no-such-profile-" + Guid.NewGuid().ToString("N"), region: "us-east-1", endpointUrl: "http://127.0.0.1:" + ClosedPort());
+
+            Assert.Empty(S3Completion.Shared.Complete("s3://", connection));
+        }
+
+        [Fact]
         public async Task AnEndpointThatNeverAnswersGivesNothingWhenTheTimeRunsOut()
         {
             using var silent = new TcpListener(IPAddress.Loopback, 0);

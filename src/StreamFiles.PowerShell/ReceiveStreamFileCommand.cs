@@ -18,8 +18,10 @@ namespace StreamFiles.PowerShell
         private const string LiteralPathSet = "LiteralPath";
         private const string S3ObjectSet = "S3Object";
 
+        /// <summary>s3:// and https:// locations as written, or paths with wildcards; s3:// words complete with Tab.</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = SourceSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(S3LocationCompleter))]
         public string[]? Source { get; set; }
 
         [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
@@ -36,6 +38,11 @@ namespace StreamFiles.PowerShell
         [Parameter(Mandatory = true, ParameterSetName = S3ObjectSet, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         public string? Key { get; set; }
+
+        /// <summary>A local directory or file name: no completer of its own, so PowerShell completes paths.</summary>
+        [Parameter(Mandatory = true, Position = 1)]
+        [ValidateNotNullOrEmpty]
+        public override string? Destination { get; set; }
 
         protected override string ErrorIdPrefix => "ReceiveStreamFile";
 

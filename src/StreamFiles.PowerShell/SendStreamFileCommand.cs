@@ -25,6 +25,12 @@ namespace StreamFiles.PowerShell
         [ValidateNotNullOrEmpty]
         public string[]? LiteralPath { get; set; }
 
+        /// <summary>A directory, a file name, or an s3:// or https:// location; s3:// words complete with Tab.</summary>
+        [Parameter(Mandatory = true, Position = 1)]
+        [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(S3LocationCompleter))]
+        public override string? Destination { get; set; }
+
         /// <summary>Content-Type of an upload to an HTTP(S) URL (default application/octet-stream).</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]

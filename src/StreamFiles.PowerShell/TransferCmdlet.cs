@@ -21,10 +21,12 @@ namespace StreamFiles.PowerShell
         private TransferOperation? _operation;
         private CmdletSink? _sink;
 
-        /// <summary>A directory (existing, or ending in a separator) or, for a single source, the file name.</summary>
-        [Parameter(Mandatory = true, Position = 1)]
-        [ValidateNotNullOrEmpty]
-        public string? Destination { get; set; }
+        /// <summary>
+        /// A directory (existing, or ending in a separator) or, for a single source, the file name. Each cmdlet
+        /// declares the parameter itself, so that only where an s3:// destination makes sense (Send) does it
+        /// complete s3:// locations.
+        /// </summary>
+        public abstract string? Destination { get; set; }
 
         [Parameter]
         public SwitchParameter Recurse { get; set; }

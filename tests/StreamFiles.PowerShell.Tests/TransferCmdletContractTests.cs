@@ -1,4 +1,6 @@
+using System;
 using System.Linq;
+using System.Reflection;
 
 namespace StreamFiles.PowerShell.Tests
 {
@@ -85,6 +87,53 @@ namespace StreamFiles.PowerShell.Tests
             Assert.Equal(1, destination.Position);
             Assert.False(destination.FromPipeline || destination.FromPipelineByPropertyName);
         }
+
+        [Fact]
+        public void S3LocationsCompleteWhereAnS3ValueMakesSense()
+        {
+            const string completer = "StreamFiles.PowerShell.S3LocationCompleter";
+            Assert.Equal(completer, CompleterOf(Send.Parameter("Destination")));
+            Assert.Equal(completer, CompleterOf(Receive.Parameter("Source")));
+
+            // Local only: no completer of our own, so PowerShell completes paths.
+            Assert.Null(CompleterOf(Receive.Parameter("Destination")));
+            Assert.Null(CompleterOf(Send.Parameter("Path")));
+            Assert.Null(CompleterOf(Receive.Parameter("LiteralPath")));
+        }
+
+        [Fact]
+        public void TheCompleterIsWhatPowerShellCanMakeAndCallBeforeTheEngineLoads()
+        {
+            Type completer = _metadata.Module.GetType("StreamFiles.PowerShell.S3LocationCompleter", throwOnError: true)!;
+            Assert.True(completer.IsPublic && completer.IsSealed);
+            Assert.Contains(completer.GetInterfaces(), i => i.FullName == CmdletMetadata.AutomationNamespace + ".IArgumentCompleter");
+            Assert.NotNull(completer.GetConstructor(Type.EmptyTypes));
+
+            // PowerShell reads the attribute, and so loads this type, when it builds the cmdlets' metadata: on
+            // PowerShell 7 nothing it declares may need the engine's assembly.
+            foreach (MemberInfo member in completer.GetMembers(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly))
+            {
+                Type? type = member switch
+                {
+                    FieldInfo field => field.FieldType,
+                    PropertyInfo property => property.PropertyType,
+                    MethodInfo method => method.ReturnType,
+                    _ => null,
+                };
+                Type? element = type != null && type.HasElementType ? type.GetElementType() : type;
+                Assert.NotEqual("StreamFiles.Core", element?.Assembly.GetName().Name);
+                if (member is MethodBase signature)
+                {
+                    Assert.All(signature.GetParameters(), p => Assert.NotEqual("StreamFiles.Core", p.ParameterType.Assembly.GetName().Name));
+                }
+            }
+        }
+
+        private static string? CompleterOf(ParameterInfo parameter) =>
+            parameter.Attributes
+                .Where(a => a.AttributeType.FullName == CmdletMetadata.AutomationNamespace + ".ArgumentCompleterAttribute")
+                .Select(a => ((Type)a.ConstructorArguments.Single().Value!).FullName)
+                .SingleOrDefault();
 
         [Theory]
         [InlineData("Send-StreamFile")]

@@ -19,16 +19,34 @@ namespace StreamFiles.Core.Storage.S3
         private readonly ConcurrentDictionary<S3Connection, Lazy<S3Client>> _clients = new ConcurrentDictionary<S3Connection, Lazy<S3Client>>();
         private readonly Func<string, string?> _environment;
         private readonly int _maxConnections;
+        private readonly int _maxErrorRetry;
+        private readonly TimeSpan _requestTimeout;
 
-        public S3ClientPool(int maxConnectionsPerServer = 64, Func<string, string?>? environment = null)
+        /// <param name="maxConnectionsPerServer">The HTTP connections each client may keep open.</param>
+        /// <param name="environment">Where AWS_* variables are read (tests pass their own).</param>
+        /// <param name="maxErrorRetry">The SDK's own retries of a failed request; 0 for callers that must answer at once (tab completion).</param>
+        /// <param name="requestTimeout">How long one request may take; default five minutes, for parts on slow links.</param>
+        public S3ClientPool(int maxConnectionsPerServer = 64, Func<string, string?>? environment = null, int maxErrorRetry = 2, TimeSpan? requestTimeout = null)
         {
             if (maxConnectionsPerServer < 1)
             {
                 throw new ArgumentOutOfRangeException(nameof(maxConnectionsPerServer), maxConnectionsPerServer, "At least one connection is needed.");
             }
 
+            if (maxErrorRetry < 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(maxErrorRetry), maxErrorRetry, "The number of retries cannot be negative.");
+            }
+
+            if (requestTimeout is TimeSpan timeout && timeout <= TimeSpan.Zero)
+            {
+                throw new ArgumentOutOfRangeException(nameof(requestTimeout), requestTimeout, "The request timeout must be positive.");
+            }
+
             _maxConnections = maxConnectionsPerServer;
             _environment = environment ?? Environment.GetEnvironmentVariable;
+            _maxErrorRetry = maxErrorRetry;
+            _requestTimeout = requestTimeout ?? TimeSpan.FromMinutes(5);
         }
 
         /// <summary>The process-wide pool the hosts use.</summary>
@@ -87,8 +105,8 @@ namespace StreamFiles.Core.Storage.S3
                 MaxConnectionsPerServer = _maxConnections,
 
                 // Parts are retried by the transfer engine with its own backoff; the SDK retries the rest a little.
-                MaxErrorRetry = 2,
-                Timeout = TimeSpan.FromMinutes(5),
+                MaxErrorRetry = _maxErrorRetry,
+                Timeout = _requestTimeout,
 
                 // The SDK copies bodies through buffers of this size: 8 KiB costs a system call per 8 KiB, and 85,000
                 // bytes or more would land every per-request buffer on the large object heap.

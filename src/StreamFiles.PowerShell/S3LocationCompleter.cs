@@ -1,0 +1,87 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using StreamFiles.Core.Storage.S3;
+using StreamFiles.Core.Text;
+
+namespace StreamFiles.PowerShell
+{
+    /// <summary>
+    /// Tab completion of s3:// words (Send-StreamFile -Destination, Receive-StreamFile -Source): bucket names, then
+    /// prefixes and keys, listed with the connection the command line names so far (-ProfileName, -Region,
+    /// -EndpointUrl, -ForcePathStyle, else the standard chain). Any other word, or any failure, yields nothing, and
+    /// PowerShell goes on to its own (path) completion.
+    /// </summary>
+    public sealed class S3LocationCompleter : IArgumentCompleter
+    {
+        private static readonly CompletionResult[] Nothing = new CompletionResult[0];
+
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+        {
+            PowerShellWord word = PowerShellWord.Parse(wordToComplete);
+            if (!S3Completion.IsS3Word(word.Text))
+            {
+                return Nothing;
+            }
+
+            try
+            {
+                var connection = new S3Connection(
+                    Text(fakeBoundParameters, "ProfileName"),
+                    Text(fakeBoundParameters, "Region"),
+                    Text(fakeBoundParameters, "EndpointUrl"),
+                    IsSet(fakeBoundParameters, "ForcePathStyle"));
+                var results = new List<CompletionResult>();
+                foreach (string location in S3Completion.Shared.Complete(word.Text, connection))
+                {
+                    results.Add(new CompletionResult(word.Write(location), location, CompletionResultType.ParameterValue, location));
+                }
+
+                return results;
+            }
+            catch (Exception)
+            {
+                // A malformed -EndpointUrl or anything else: completion stays silent; the command itself reports it.
+                return Nothing;
+            }
+        }
+
+        /// <summary>A parameter already on the command line, as text; null when absent or not a plain value.</summary>
+        private static string? Text(IDictionary? bound, string name)
+        {
+            object? value = Find(bound, name);
+            if (value is PSObject wrapped)
+            {
+                value = wrapped.BaseObject;
+            }
+
+            return value is string text && !string.IsNullOrWhiteSpace(text) ? text : null;
+        }
+
+        private static bool IsSet(IDictionary? bound, string name)
+        {
+            object? value = Find(bound, name);
+            return value != null && LanguagePrimitives.IsTrue(value);
+        }
+
+        private static object? Find(IDictionary? bound, string name)
+        {
+            if (bound is null)
+            {
+                return null;
+            }
+
+            foreach (DictionaryEntry entry in bound)
+            {
+                if (string.Equals(entry.Key as string, name, StringComparison.OrdinalIgnoreCase))
+                {
+                    return entry.Value;
+                }
+            }
+
+            return null;
+        }
+    }
+}

@@ -35,9 +35,30 @@ else
   echo "SKIPPED: S3 tests: no STREAMFILES_TEST_S3_ENDPOINT, and this machine cannot start tests/s3-server (it needs root and apt-get)."
 fi
 
+# Everything the tests capture from the code under test (process output, what the recording sinks receive) lands
+# here, with secrets.txt listing the distinctive secrets tests handed it (tests/StreamFiles.Core.Tests/Support/TestCapture.cs).
+export STREAMFILES_TEST_CAPTURE_DIR=${STREAMFILES_TEST_CAPTURE_DIR:-$(mktemp -d -t streamfiles-capture.XXXXXX)}
+
 dotnet build StreamFiles.sln -c "$config" -nologo -v quiet
 dotnet test StreamFiles.sln -c "$config" --no-build -nologo 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+
+# No registered secret may appear in anything the suite captured. Only file names and line numbers are printed.
+capture=$STREAMFILES_TEST_CAPTURE_DIR
+secrets=$capture/secrets.txt
+files=$(find "$capture" -type f ! -name secrets.txt | wc -l)
+bytes=$(find "$capture" -type f ! -name secrets.txt -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
+if [ -s "$secrets" ]; then
+  leaks=$(grep -rnF -f "$secrets" --exclude=secrets.txt "$capture" | cut -d: -f1,2 || true)
+  echo "secret scan: $(wc -l < "$secrets") registered secrets, $files captured files, $bytes bytes in $capture"
+  if [ -n "$leaks" ]; then
+    echo "secret scan: FAILED: a registered secret appears at (file:line):" >&2
+    echo "$leaks" >&2
+    exit 1
+  fi
+else
+  echo "secret scan: no secrets registered (the tests that register them did not run); $files files, $bytes bytes captured in $capture"
+fi
 
 # One plain closing line for whoever reads the log: totals over every test project.
 awk '/(Passed|Failed)! +-/ { for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }

@@ -38,7 +38,8 @@ namespace StreamFiles.Cli
         {
             Errors++;
             _progress?.Clear();
-            _error.WriteLine("streamfiles: " + error.Message);
+            // The id first, in brackets, so scripts can tell conditions apart as the cmdlets' error ids do.
+            _error.WriteLine("streamfiles: [" + error.Condition + "] " + error.Message);
         }
 
         public void WriteProgress(ProgressReport report) => _progress?.Show(report);

@@ -41,7 +41,7 @@ namespace StreamFiles.Cli
             {
                 foreach (System.CommandLine.Parsing.ParseError problem in parse.Errors)
                 {
-                    context.Error.WriteLine("streamfiles: " + problem.Message);
+                    context.Error.WriteLine("streamfiles: [Usage] " + problem.Message);
                 }
 
                 context.Error.WriteLine("Try 'streamfiles --help' for more information.");
@@ -54,7 +54,7 @@ namespace StreamFiles.Cli
             }
             catch (CliUsageException usage)
             {
-                context.Error.WriteLine("streamfiles: " + usage.Message);
+                context.Error.WriteLine("streamfiles: [" + usage.Condition + "] " + usage.Message);
                 return ExitCodes.Usage;
             }
         }

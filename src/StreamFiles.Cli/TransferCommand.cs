@@ -110,11 +110,11 @@ namespace StreamFiles.Cli
                 }
                 catch (ArgumentException e)
                 {
-                    throw new CliUsageException(e.Message.Split(new[] { " (Parameter" }, StringSplitOptions.None)[0]);
+                    throw new CliUsageException(OptionNamed(e, parse, throttle, concurrency, partSize, maxMemory) + Plain(e));
                 }
                 catch (LocationFormatException e)
                 {
-                    throw new CliUsageException(e.Error.Message);
+                    throw new CliUsageException(e.Error.Message, e.Error.Condition);
                 }
 
                 StorageRegistry storages = s3.RegisterInto(StorageRegistry.CreateDefault().RegisterHttp(http), parse);
@@ -136,7 +136,7 @@ namespace StreamFiles.Cli
             }
             catch (ArgumentException e)
             {
-                throw new CliUsageException(e.Message.Split(new[] { " (Parameter" }, StringSplitOptions.None)[0]);
+                throw new CliUsageException(Plain(e), "UnsupportedDestination");
             }
 
             using (operation)
@@ -150,6 +150,19 @@ namespace StreamFiles.Cli
                 return context.ExitCode(operation.FailedCount);
             }
         }
+
+        private static string Plain(ArgumentException e) => e.Message.Split(new[] { " (Parameter" }, StringSplitOptions.None)[0];
+
+        /// <summary>"--throttle-limit 0: " for a value the engine refused, so the message names what was typed.</summary>
+        private static string OptionNamed(ArgumentException e, ParseResult parse, Option<int> throttle, Option<int> concurrency, Option<string?> partSize, Option<string?> maxMemory) =>
+            e.ParamName switch
+            {
+                "throttleLimit" => $"{throttle.Name} {parse.GetValue(throttle)}: ",
+                "concurrency" => $"{concurrency.Name} {parse.GetValue(concurrency)}: ",
+                "partSize" => $"{partSize.Name} {parse.GetValue(partSize)}: ",
+                "maxMemory" => $"{maxMemory.Name} {parse.GetValue(maxMemory)}: ",
+                _ => string.Empty,
+            };
 
         private static TransferCompare ParseCompare(string text) =>
             text.Replace("-", string.Empty).ToLowerInvariant() switch

@@ -23,6 +23,11 @@ namespace StreamFiles.Core.Operations
             new CommandError("InvalidPath", FailureCategory.InvalidArgument, path,
                 $"'{path}' is not a valid file path: {exception.Message}", exception);
 
+        /// <summary>A name or whole path longer than the file system takes (on Linux usually 255 bytes a name, 4096 a path).</summary>
+        public static CommandError PathTooLong(string path, string prefix, Exception exception) =>
+            new CommandError("PathTooLong", FailureCategory.InvalidArgument, path,
+                prefix + "a file name or the whole path is longer than the file system allows. Choose a shorter name or a shallower directory.", exception);
+
         public static bool IsDiskFull(IOException exception) =>
             exception.HResult == WindowsDiskFull || exception.HResult == WindowsHandleDiskFull || exception.HResult == UnixNoSpace;
 
@@ -35,6 +40,8 @@ namespace StreamFiles.Core.Operations
                 case DirectoryNotFoundException _:
                     return new CommandError("FileNotFound", FailureCategory.ObjectNotFound, path,
                         $"Cannot find the file '{path}': {exception.Message}", exception);
+                case PathTooLongException _:
+                    return PathTooLong(path, $"Cannot {(writing ? "write" : "read")} '{path}': ", exception);
                 case UnauthorizedAccessException _:
                     return new CommandError("AccessDenied", FailureCategory.PermissionDenied, path,
                         $"Access to '{path}' is denied. Check its permissions, or run as a user that can {(writing ? "write" : "read")} it.", exception);

@@ -300,7 +300,7 @@ namespace StreamFiles.Core.Operations
             ObjectInfo? target = DestinationInfo();
             if (target != null && !target.IsContainer)
             {
-                Submit(Fail(root.Display, TransferErrors.DestinationNotDirectory(root.Display, _destination.Display)), sink);
+                Submit(Fail(root.Display, TransferErrors.DirectoryIntoFile(root.Display, _destination.Display)), sink);
                 return;
             }
 

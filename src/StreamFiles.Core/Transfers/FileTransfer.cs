@@ -326,7 +326,7 @@ namespace StreamFiles.Core.Transfers
                             Interlocked.Add(ref counted, n);
                             _progress.Add(n);
                         });
-                    });
+                    }, CheckSourceUnchangedAsync);
 
                     PartReceipt accepted = await WithRetriesAsync(async () =>
                     {

@@ -42,6 +42,11 @@ namespace StreamFiles.Core.Transfers
             new CommandError("DestinationNotDirectory", FailureCategory.InvalidArgument, destination,
                 $"Cannot copy '{source}': '{destination}' names a single file, and more than one source was given. To copy several files, give a directory: an existing one, or end the name with '/'.");
 
+        /// <summary>A directory source and a destination that is an existing file.</summary>
+        public static CommandError DirectoryIntoFile(string source, string destination) =>
+            new CommandError("DestinationNotDirectory", FailureCategory.InvalidArgument, destination,
+                $"Cannot copy the directory '{source}' into '{destination}', which is a file. Give a directory: an existing one, or a new name ending in '/'.");
+
         public static CommandError DuplicateDestination(string source, string destination) =>
             new CommandError("DuplicateDestination", FailureCategory.InvalidOperation, destination,
                 $"Cannot copy '{source}': another source of this batch is already copied to '{destination}'. Give the sources different names or destinations.");
@@ -87,6 +92,11 @@ namespace StreamFiles.Core.Transfers
                 case UnauthorizedAccessException _:
                     return new CommandError("AccessDenied", FailureCategory.PermissionDenied, target,
                         prefix + inner.Message + $" Check the permissions of '{target}', or run as a user that can {(writing ? "write" : "read")} it.", exception);
+                case Storage.Local.ParentIsFileException parent:
+                    return new CommandError("DestinationNotDirectory", FailureCategory.InvalidArgument, destination,
+                        prefix + parent.Message + " Choose a destination inside a directory.", exception);
+                case PathTooLongException _:
+                    return FileErrors.PathTooLong(target, prefix, exception);
                 case IOException io when FileErrors.IsDiskFull(io):
                     return new CommandError("DiskFull", FailureCategory.WriteError, destination,
                         prefix + $"there is not enough space on the disk. Free some space and run the command again{(exception is PartFailedException ? " (with -Resume to keep what was copied)" : string.Empty)}.", exception);

@@ -70,7 +70,7 @@ namespace StreamFiles.Core.Tests.Cli
 
             Assert.Equal(1, run.ExitCode);
             Assert.Equal(string.Empty, run.Output);
-            Assert.Equal("streamfiles: 'bad.b64' is not valid base64 text: invalid character '*' (0x2A) at byte offset 13. The existing 'out.bin' was left as it was.\n", run.Error);
+            Assert.Equal("streamfiles: [InvalidData] 'bad.b64' is not valid base64 text: invalid character '*' (0x2A) at byte offset 13. The existing 'out.bin' was left as it was.\n", run.Error);
             Assert.Equal("precious", File.ReadAllText(_dir.File("out.bin")));
             Assert.False(File.Exists(_dir.File("out.bin.partial")));
         }

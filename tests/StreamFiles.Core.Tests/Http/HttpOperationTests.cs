@@ -176,14 +176,27 @@ namespace StreamFiles.Core.Tests.Http
                 return true;
             }
 
-            public void WriteResult(object result) => Results.Add(result);
+            public void WriteResult(object result)
+            {
+                TestCapture.Sink("result", result);
+                Results.Add(result);
+            }
 
-            public void WriteError(CommandError error) => Errors.Add(error);
+            public void WriteError(CommandError error)
+            {
+                TestCapture.Sink("error", error);
+                Errors.Add(error);
+            }
 
-            public void WriteProgress(ProgressReport report) => Progress.Add(report);
+            public void WriteProgress(ProgressReport report)
+            {
+                TestCapture.Sink("progress", report);
+                Progress.Add(report);
+            }
 
             public void WriteVerbose(string message)
             {
+                TestCapture.Record("sink verbose", message);
                 lock (Verbose)
                 {
                     Verbose.Add(message);

@@ -347,6 +347,11 @@ namespace StreamFiles.Core.Tests.Http
                     }
 
                     Interlocked.Add(ref resource.BytesReceived, n);
+                    if (resource.UploadChunkDelay > TimeSpan.Zero)
+                    {
+                        await Task.Delay(resource.UploadChunkDelay, context.RequestAborted).ConfigureAwait(false);
+                    }
+
                     md5.AppendData(chunk, 0, n);
                     sha256.AppendData(chunk, 0, n);
                     received += n;
@@ -527,6 +532,9 @@ namespace StreamFiles.Core.Tests.Http
         public int RedirectStatus { get; set; } = 302;
 
         public bool AcceptsPut { get; set; }
+
+        /// <summary>A pause after each chunk of a PUT body read, to make an upload last long enough to interfere with.</summary>
+        public TimeSpan UploadChunkDelay { get; set; }
 
         /// <summary>"user:password" that Basic auth must carry.</summary>
         public string? RequiredCredential { get; set; }

@@ -41,6 +41,7 @@ namespace StreamFiles.Core.Tests.Operations
 
         private void Record(object item)
         {
+            StreamFiles.Core.Tests.Support.TestCapture.Sink(item is VerboseLine line ? "verbose" : "event", item is VerboseLine verbose ? verbose.Text : item);
             if (Environment.CurrentManagedThreadId != _hostThread)
             {
                 ForeignThreadCalls++;

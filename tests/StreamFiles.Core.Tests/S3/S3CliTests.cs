@@ -171,7 +171,7 @@ namespace StreamFiles.Core.Tests.S3
             }
 
             process.WaitForExit();
-            return new ProcessRunner.Outcome(process.ExitCode, output.Result, error.Result);
+            return ProcessRunner.Captured("streamfiles", new ProcessRunner.Outcome(process.ExitCode, output.Result, error.Result));
         }
 
         private Process Start(Dictionary<string, string?> environment, string[] arguments)

@@ -41,7 +41,15 @@ namespace StreamFiles.Core.Tests.Support
             }
 
             process.WaitForExit();
-            return new Outcome(process.ExitCode, output.Result, error.Result);
+            return Captured(Path.GetFileName(fileName) + (fileName == "dotnet" && arguments.Length > 0 ? " " + Path.GetFileName(arguments[0]) : string.Empty), new Outcome(process.ExitCode, output.Result, error.Result));
+        }
+
+        /// <summary>Hands what a process printed to TestCapture (labelled by program, never by its arguments) and returns it.</summary>
+        public static Outcome Captured(string program, Outcome outcome)
+        {
+            TestCapture.Record(program + " stdout", outcome.Output);
+            TestCapture.Record(program + " stderr", outcome.Error);
+            return outcome;
         }
 
         /// <summary>Runs a shell command line (for coreutils pipelines) and returns its stdout, failing on a non-zero exit.</summary>

@@ -25,14 +25,24 @@ namespace StreamFiles.Core.Tests.Text
             return Approve;
         }
 
-        public void WriteResult(object result) => Results.Add(result);
-
-        public void WriteError(CommandError error) => Errors.Add(error);
-
-        public void WriteProgress(ProgressReport report) => Progress.Add(report);
-
-        public void WriteVerbose(string message)
+        public void WriteResult(object result)
         {
+            StreamFiles.Core.Tests.Support.TestCapture.Sink("result", result);
+            Results.Add(result);
         }
+
+        public void WriteError(CommandError error)
+        {
+            StreamFiles.Core.Tests.Support.TestCapture.Sink("error", error);
+            Errors.Add(error);
+        }
+
+        public void WriteProgress(ProgressReport report)
+        {
+            StreamFiles.Core.Tests.Support.TestCapture.Sink("progress", report);
+            Progress.Add(report);
+        }
+
+        public void WriteVerbose(string message) => StreamFiles.Core.Tests.Support.TestCapture.Record("sink verbose", message);
     }
 }

@@ -157,6 +157,19 @@ namespace StreamFiles.Core.Storage.Http
                 CopyAsync(stream, cancellationToken);
 #endif
 
+            private async Task VerifySourceAsync(CancellationToken cancellationToken)
+            {
+                try
+                {
+                    await _content.VerifySourceAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (!(e is OperationCanceledException))
+                {
+                    HttpTransport.MarkUploadSource(e);
+                    throw;
+                }
+            }
+
             protected override bool TryComputeLength(out long length)
             {
                 length = _length ?? -1;
@@ -182,8 +195,23 @@ namespace StreamFiles.Core.Storage.Http
 
                     using Stream opened = source;
                     int read;
-                    while ((read = await ReadSourceAsync(source, buffer, cancellationToken).ConfigureAwait(false)) > 0)
+                    long sent = 0;
+                    while (true)
                     {
+                        read = await ReadSourceAsync(source, buffer, cancellationToken).ConfigureAwait(false);
+                        sent += read;
+                        if (_length.HasValue && (read == 0 || sent >= _length.Value))
+                        {
+                            // The server publishes the object once the body is complete: the source is checked before the
+                            // last bytes go out, so a file changed (or cut short) meanwhile never becomes a whole object.
+                            await VerifySourceAsync(cancellationToken).ConfigureAwait(false);
+                        }
+
+                        if (read == 0)
+                        {
+                            break;
+                        }
+
                         await target.WriteAsync(buffer, 0, read, cancellationToken).ConfigureAwait(false);
                         _timer.BodyProgress();
                     }

@@ -59,7 +59,15 @@ namespace StreamFiles.Core.Storage.Local
                 // The first file of a new directory: create the tree (cheaper than checking before every file).
                 // Creating a file can only be "not found" for its directory; .NET says FileNotFound when another
                 // file's transfer created the directory between the failed open and its own check.
-                Directory.CreateDirectory(Path.GetDirectoryName(finalPath)!);
+                try
+                {
+                    Directory.CreateDirectory(Path.GetDirectoryName(finalPath)!);
+                }
+                catch (IOException inner) when (ParentIsFileException.FileAncestor(finalPath) is string blocking)
+                {
+                    throw new ParentIsFileException(blocking, inner);
+                }
+
                 file = LocalFile.OpenWrite(partial, create: true, length, portable);
             }
             return new LocalObjectWriter(request, finalPath, partial, file, continuedLength: 0);

@@ -64,6 +64,25 @@ namespace StreamFiles.Core.Tests.Http
             }
         }
 
+        private static long SettledServed(TestResource resource)
+        {
+            long served = resource.Served;
+            var clock = Stopwatch.StartNew();
+            while (clock.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                Thread.Sleep(250);
+                long now = resource.Served;
+                if (now == served)
+                {
+                    return now;
+                }
+
+                served = now;
+            }
+
+            return served;
+        }
+
         private static int DoneParts(string journal)
         {
             try
@@ -92,7 +111,9 @@ namespace StreamFiles.Core.Tests.Http
             Assert.True(File.Exists(destination + ".partial"));
 
             resource.ChunkDelay = TimeSpan.Zero;
-            long servedBefore = resource.Served;
+            // The server may still be writing the killed child's responses until it sees their sockets close:
+            // count the rerun's bytes only from when that has settled.
+            long servedBefore = SettledServed(resource);
             int requestsBefore = _server.Requests.Count;
             ProcessRunner.Outcome rerun = ProcessRunner.Run("dotnet", ChildArguments(url, destination));
 

@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Concurrent;
+using System.Net.Http;
+using System.Security.Cryptography.X509Certificates;
 using Amazon;
 using Amazon.Runtime;
 using Amazon.Runtime.CredentialManagement;
@@ -30,6 +32,13 @@ namespace StreamFiles.Core.Storage.S3
             _maxConnections = maxConnectionsPerServer;
             _environment = environment ?? Environment.GetEnvironmentVariable;
         }
+
+        /// <summary>
+        /// Tests only: one more certificate to accept besides those the system trusts (the self-signed certificate of
+        /// a test's TLS endpoint). Null everywhere else; no user-facing option reaches it, and certificate validation
+        /// is never switched off: a wrong host name or any other certificate still fails.
+        /// </summary>
+        internal X509Certificate2? ExtraTrustedCertificate { get; set; }
 
         /// <summary>The process-wide pool the hosts use.</summary>
         public static S3ClientPool Shared { get; } = new S3ClientPool();
@@ -97,6 +106,11 @@ namespace StreamFiles.Core.Storage.S3
                 // We chose the endpoint above from the same variables; do not let the SDK pick another.
                 IgnoreConfiguredEndpointUrls = true,
             };
+            if (ExtraTrustedCertificate is X509Certificate2 extra)
+            {
+                config.HttpClientFactory = new ExtraTrustHttpClientFactory(extra, _maxConnections);
+            }
+
             if (endpoint != null)
             {
                 config.ServiceURL = endpoint;
@@ -162,6 +176,31 @@ namespace StreamFiles.Core.Storage.S3
             $"Cannot sign S3 requests: {problem}. Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, configure a profile with 'aws configure' and pass it with -ProfileName (--profile), or run where an instance or container role is available."));
 
         private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+
+        /// <summary>The SDK's HTTP client for ExtraTrustedCertificate: the system's validation plus that one certificate.</summary>
+        private sealed class ExtraTrustHttpClientFactory : HttpClientFactory
+        {
+            private readonly X509Certificate2 _extra;
+            private readonly int _maxConnections;
+
+            public ExtraTrustHttpClientFactory(X509Certificate2 extra, int maxConnections)
+            {
+                _extra = extra;
+                _maxConnections = maxConnections;
+            }
+
+            public override HttpClient CreateHttpClient(IClientConfig clientConfig)
+            {
+                var handler = new HttpClientHandler
+                {
+                    AllowAutoRedirect = false,
+                    UseCookies = false,
+                    MaxConnectionsPerServer = _maxConnections,
+                    ServerCertificateCustomValidationCallback = (message, certificate, chain, errors) => Http.HttpTransport.Trusted(_extra, certificate, errors),
+                };
+                return new HttpClient(handler) { Timeout = clientConfig.Timeout ?? TimeSpan.FromMinutes(5) };
+            }
+        }
     }
 
     /// <summary>A pooled client and what it was made for (messages name the endpoint and region, never credentials).</summary>

@@ -177,11 +177,16 @@ namespace StreamFiles.Core.Storage.S3
 
         private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
-        /// <summary>The SDK's HTTP client for ExtraTrustedCertificate: the system's validation plus that one certificate.</summary>
+        /// <summary>
+        /// The SDK's HTTP client for ExtraTrustedCertificate: the system's validation plus that one certificate. One
+        /// client per factory, never put in the SDK's process-wide cache, so no other S3 client can pick it up.
+        /// </summary>
         private sealed class ExtraTrustHttpClientFactory : HttpClientFactory
         {
             private readonly X509Certificate2 _extra;
             private readonly int _maxConnections;
+            private readonly object _gate = new object();
+            private HttpClient? _client;
 
             public ExtraTrustHttpClientFactory(X509Certificate2 extra, int maxConnections)
             {
@@ -191,15 +196,27 @@ namespace StreamFiles.Core.Storage.S3
 
             public override HttpClient CreateHttpClient(IClientConfig clientConfig)
             {
-                var handler = new HttpClientHandler
+                lock (_gate)
                 {
-                    AllowAutoRedirect = false,
-                    UseCookies = false,
-                    MaxConnectionsPerServer = _maxConnections,
-                    ServerCertificateCustomValidationCallback = (message, certificate, chain, errors) => Http.HttpTransport.Trusted(_extra, certificate, errors),
-                };
-                return new HttpClient(handler) { Timeout = clientConfig.Timeout ?? TimeSpan.FromMinutes(5) };
+                    if (_client is null)
+                    {
+                        var handler = new HttpClientHandler
+                        {
+                            AllowAutoRedirect = false,
+                            UseCookies = false,
+                            MaxConnectionsPerServer = _maxConnections,
+                            ServerCertificateCustomValidationCallback = (message, certificate, chain, errors) => Http.HttpTransport.Trusted(_extra, certificate, errors),
+                        };
+                        _client = new HttpClient(handler) { Timeout = clientConfig.Timeout ?? TimeSpan.FromMinutes(5) };
+                    }
+
+                    return _client;
+                }
             }
+
+            public override bool UseSDKHttpClientCaching(IClientConfig clientConfig) => false;
+
+            public override bool DisposeHttpClientsAfterUse(IClientConfig clientConfig) => false;
         }
     }
 

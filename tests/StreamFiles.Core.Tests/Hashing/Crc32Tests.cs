@@ -90,6 +90,29 @@ namespace StreamFiles.Core.Tests.Hashing
         public void Hardware_Ieee_agrees_with_the_tables_for_odd_lengths_and_offsets() =>
             AssertAgree(Crc32.UpdateIeee, Crc32.UpdateIeeePortable);
 
+        [Fact]
+        public void Hardware_Castagnoli_agrees_with_the_tables_around_its_three_lane_blocks()
+        {
+            // Long inputs run as three interleaved lanes of LaneBytes joined by a table shift; check every seam.
+            var random = new Random(7);
+            int block = 3 * Crc32.LaneBytes;
+            byte[] pool = RandomBytes(random, (5 * block) + 64);
+            foreach (int length in new[] { block - 1, block, block + 1, block + 7, block + 8, (2 * block) - 1, 2 * block, (4 * block) + 13, 5 * block })
+            {
+                foreach (int offset in new[] { 0, 1, 3, 8, 13 })
+                {
+                    ReadOnlySpan<byte> data = pool.AsSpan(offset, length);
+                    foreach (uint state in new[] { 0u, 0xFFFFFFFFu, 0x80000000u, 0x12345678u })
+                    {
+                        Assert.True(Crc32.UpdateCastagnoliPortable(state, data) == Crc32.UpdateCastagnoli(state, data), $"length {length}, offset {offset}, state {state:X8}");
+                    }
+                }
+            }
+
+            byte[] zeros = new byte[4 * block];
+            Assert.Equal(~Crc32.UpdateCastagnoliPortable(0xFFFFFFFF, zeros), Crc32.Compute(zeros, castagnoli: true));
+        }
+
         [PclmulqdqFact]
         public void Carryless_folding_agrees_with_the_tables_for_all_lengths_offsets_and_states()
         {

@@ -22,19 +22,25 @@ namespace StreamFiles.Core.Storage.Http
         // What the probe learnt beyond ObjectInfo, for the reader opened on that very ObjectInfo.
         private readonly ConditionalWeakTable<ObjectInfo, Probe> _probes = new ConditionalWeakTable<ObjectInfo, Probe>();
 
+        // Made on first use: every host registers this backend, and most runs (local, S3) never send an HTTP request;
+        // building the client and its retry pipeline costs ~0.1 s of CPU at start-up (reflection-based validation).
+        private readonly Lazy<HttpTransport> _transport;
+
         public HttpStorage(HttpSettings? settings = null, Action<string>? log = null)
         {
-            Transport = new HttpTransport(settings ?? HttpSettings.Default, log);
+            HttpSettings chosen = settings ?? HttpSettings.Default;
+            Settings = chosen;
+            _transport = new Lazy<HttpTransport>(() => new HttpTransport(chosen, log), LazyThreadSafetyMode.ExecutionAndPublication);
         }
 
         public string Name => "http";
 
-        public HttpSettings Settings => Transport.Settings;
+        public HttpSettings Settings { get; }
 
         /// <summary>One PUT per object: HTTP has no standard multipart upload.</summary>
         public PartLimits PartLimits => PartLimits.SingleRequest;
 
-        internal HttpTransport Transport { get; }
+        internal HttpTransport Transport => _transport.Value;
 
         public async Task<ObjectInfo?> StatAsync(Location location, CancellationToken cancellationToken)
         {
@@ -127,7 +133,13 @@ namespace StreamFiles.Core.Storage.Http
 
         public bool IsTransient(Exception exception) => HttpTransport.IsTransient(exception);
 
-        public void Dispose() => Transport.Dispose();
+        public void Dispose()
+        {
+            if (_transport.IsValueCreated)
+            {
+                _transport.Value.Dispose();
+            }
+        }
 
         private static Uri UriOf(Location location) =>
             location is HttpLocation http ? http.Uri : throw new ArgumentException($"'{location?.Display}' is not an HTTP(S) URL.", nameof(location));

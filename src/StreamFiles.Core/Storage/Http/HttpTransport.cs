@@ -503,7 +503,7 @@ namespace StreamFiles.Core.Storage.Http
 #endif
         }
 
-        private static bool Trusted(X509Certificate2 extra, X509Certificate? certificate, SslPolicyErrors errors)
+        internal static bool Trusted(X509Certificate2 extra, X509Certificate? certificate, SslPolicyErrors errors)
         {
             if (errors == SslPolicyErrors.None)
             {

@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Concurrent;
+using System.Net.Http;
+using System.Security.Cryptography.X509Certificates;
 using Amazon;
 using Amazon.Runtime;
 using Amazon.Runtime.CredentialManagement;
@@ -48,6 +50,13 @@ namespace StreamFiles.Core.Storage.S3
             _maxErrorRetry = maxErrorRetry;
             _requestTimeout = requestTimeout ?? TimeSpan.FromMinutes(5);
         }
+
+        /// <summary>
+        /// Tests only: one more certificate to accept besides those the system trusts (the self-signed certificate of
+        /// a test's TLS endpoint). Null everywhere else; no user-facing option reaches it, and certificate validation
+        /// is never switched off: a wrong host name or any other certificate still fails.
+        /// </summary>
+        internal X509Certificate2? ExtraTrustedCertificate { get; set; }
 
         /// <summary>The process-wide pool the hosts use.</summary>
         public static S3ClientPool Shared { get; } = new S3ClientPool();
@@ -115,6 +124,11 @@ namespace StreamFiles.Core.Storage.S3
                 // We chose the endpoint above from the same variables; do not let the SDK pick another.
                 IgnoreConfiguredEndpointUrls = true,
             };
+            if (ExtraTrustedCertificate is X509Certificate2 extra)
+            {
+                config.HttpClientFactory = new ExtraTrustHttpClientFactory(extra, _maxConnections);
+            }
+
             if (endpoint != null)
             {
                 config.ServiceURL = endpoint;
@@ -180,6 +194,48 @@ namespace StreamFiles.Core.Storage.S3
             $"Cannot sign S3 requests: {problem}. Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, configure a profile with 'aws configure' and pass it with -ProfileName (--profile), or run where an instance or container role is available."));
 
         private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+
+        /// <summary>
+        /// The SDK's HTTP client for ExtraTrustedCertificate: the system's validation plus that one certificate. One
+        /// client per factory, never put in the SDK's process-wide cache, so no other S3 client can pick it up.
+        /// </summary>
+        private sealed class ExtraTrustHttpClientFactory : HttpClientFactory
+        {
+            private readonly X509Certificate2 _extra;
+            private readonly int _maxConnections;
+            private readonly object _gate = new object();
+            private HttpClient? _client;
+
+            public ExtraTrustHttpClientFactory(X509Certificate2 extra, int maxConnections)
+            {
+                _extra = extra;
+                _maxConnections = maxConnections;
+            }
+
+            public override HttpClient CreateHttpClient(IClientConfig clientConfig)
+            {
+                lock (_gate)
+                {
+                    if (_client is null)
+                    {
+                        var handler = new HttpClientHandler
+                        {
+                            AllowAutoRedirect = false,
+                            UseCookies = false,
+                            MaxConnectionsPerServer = _maxConnections,
+                            ServerCertificateCustomValidationCallback = (message, certificate, chain, errors) => Http.HttpTransport.Trusted(_extra, certificate, errors),
+                        };
+                        _client = new HttpClient(handler) { Timeout = clientConfig.Timeout ?? TimeSpan.FromMinutes(5) };
+                    }
+
+                    return _client;
+                }
+            }
+
+            public override bool UseSDKHttpClientCaching(IClientConfig clientConfig) => false;
+
+            public override bool DisposeHttpClientsAfterUse(IClientConfig clientConfig) => false;
+        }
     }
 
     /// <summary>A pooled client and what it was made for (messages name the endpoint and region, never credentials).</summary>

@@ -36,6 +36,16 @@ namespace StreamFiles.Core.Storage.S3
                     return DescribeService(service, service.ErrorCode, service.StatusCode, null, operation, target, where, region, trailing);
             }
 
+            if (IsTlsFailure(exception))
+            {
+                return new CommandError(
+                    "S3TlsError",
+                    FailureCategory.SecurityError,
+                    target,
+                    $"{operation} {target}: the TLS connection to the S3 endpoint{where} could not be established securely ({Innermost(exception).Message}). StreamFiles validates every certificate; if the endpoint is yours, install the issuing CA in the system's trust store, or check that -EndpointUrl (--endpoint-url) names the host the certificate is for.",
+                    exception);
+            }
+
             if (IsConnectionFailure(exception))
             {
                 return new CommandError(
@@ -49,9 +59,14 @@ namespace StreamFiles.Core.Storage.S3
             return new CommandError("S3RequestFailed", FailureCategory.NotSpecified, target, $"{operation} {target}: {exception.Message}", exception);
         }
 
-        /// <summary>Whether retrying the same request may succeed: throttling, 5xx, dropped connections.</summary>
+        /// <summary>Whether retrying the same request may succeed: throttling, 5xx, dropped connections (not a rejected certificate).</summary>
         public static bool IsTransient(Exception exception)
         {
+            if (IsTlsFailure(exception))
+            {
+                return false;
+            }
+
             switch (exception)
             {
                 case AmazonServiceException service:
@@ -204,6 +219,20 @@ namespace StreamFiles.Core.Storage.S3
                 // Only the network's own failures: an IOException subclass (a changed source, a failed
                 // verification, an existing destination, a missing file) is a verdict, not a hiccup.
                 if (e is HttpRequestException || e is SocketException || e is WebException || e.GetType() == typeof(System.IO.IOException))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>A certificate the client would not accept (or another TLS handshake failure): never a hiccup.</summary>
+        internal static bool IsTlsFailure(Exception exception)
+        {
+            for (Exception? e = exception; e != null; e = e.InnerException)
+            {
+                if (e is System.Security.Authentication.AuthenticationException)
                 {
                     return true;
                 }

@@ -30,6 +30,7 @@ namespace StreamFiles.Core.Transfers
         private readonly object _journalGate = new object();
         private IStorage? _sourceStorage;
         private IStorage? _destinationStorage;
+        private IDurableWriter? _durableWriter;
         private int _attempts = 1;
         private long _transferred;
         private TimeSpan _lastJournalSave = TimeSpan.MinValue;
@@ -127,6 +128,7 @@ namespace StreamFiles.Core.Transfers
 
             using (writer)
             {
+                _durableWriter = writer as IDurableWriter;
                 ResumeJournal? journal = null;
                 bool committed = false;
                 try
@@ -214,7 +216,15 @@ namespace StreamFiles.Core.Transfers
                         && !(root is DestinationExistsException);
                     if (keep)
                     {
-                        SaveJournal(journal!, journalPath, force: true);
+                        try
+                        {
+                            SaveJournal(journal!, journalPath, force: true);
+                        }
+                        catch (Exception saving) when (saving is IOException || saving is UnauthorizedAccessException)
+                        {
+                            // The data could not be flushed (or the journal written): the last journal saved stays, and
+                            // it lists only parts that were on disk. The failure being reported is the one that matters.
+                        }
                     }
 
                     await writer.AbortAsync(keep, CancellationToken.None).ConfigureAwait(false);
@@ -756,7 +766,10 @@ namespace StreamFiles.Core.Transfers
                     return;
                 }
 
-                journal.Save(path);
+                // Parts are recorded after their last write returned: flushing the data file after the journal took
+                // its list of parts and before it is written keeps every listed part on disk (the fdatasync order).
+                IDurableWriter? durable = _durableWriter;
+                journal.Save(path, durable is null ? null : durable.FlushToDisk);
                 _lastJournalSave = now;
             }
         }

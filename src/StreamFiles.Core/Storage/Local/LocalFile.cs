@@ -30,6 +30,9 @@ namespace StreamFiles.Core.Storage.Local
 
         public abstract ValueTask WriteAtAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
 
+        /// <summary>Waits until what was written is on stable storage (the data and the length, not all metadata).</summary>
+        public abstract void FlushToDisk();
+
         /// <summary>Carries the source's modification time and permission bits; called after the last write.</summary>
         public abstract void SetTimesAndMode(DateTimeOffset? lastModified, int? unixMode, string path);
 
@@ -154,6 +157,8 @@ namespace StreamFiles.Core.Storage.Local
                 return default;
             }
 
+            public override void FlushToDisk() => DiskFlush.Flush(_handle);
+
             public override void SetTimesAndMode(DateTimeOffset? lastModified, int? unixMode, string path)
             {
                 if (lastModified.HasValue)
@@ -214,6 +219,19 @@ namespace StreamFiles.Core.Storage.Local
                 {
                     _stream.Seek(offset, SeekOrigin.Begin);
                     await _stream.WriteAsync(segment.Array!, segment.Offset, segment.Count, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _lock.Release();
+                }
+            }
+
+            public override void FlushToDisk()
+            {
+                _lock.Wait();
+                try
+                {
+                    _stream.Flush(flushToDisk: true);
                 }
                 finally
                 {

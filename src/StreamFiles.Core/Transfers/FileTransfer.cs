@@ -626,7 +626,7 @@ namespace StreamFiles.Core.Transfers
 
         private async Task<T> WithRetriesAsync<T>(Func<Task<T>> action, CancellationToken cancellationToken)
         {
-            var random = new Random();
+            Random? random = null; // seeding one reads the OS's random source: only when a retry needs it
             for (int attempt = 1; ; attempt++)
             {
                 try
@@ -636,6 +636,7 @@ namespace StreamFiles.Core.Transfers
                 catch (Exception e) when (attempt < _options.MaxAttempts && !cancellationToken.IsCancellationRequested && IsTransient(e))
                 {
                     Interlocked.Increment(ref _attempts);
+                    random ??= new Random();
                     double jitter = 0.5 + random.NextDouble();
                     var delay = TimeSpan.FromMilliseconds(_options.RetryDelay.TotalMilliseconds * Math.Pow(2, attempt - 1) * jitter);
                     await Task.Delay(delay, cancellationToken).ConfigureAwait(false);

@@ -84,9 +84,33 @@ namespace StreamFiles.Core.Hashing
 #if NET8_0_OR_GREATER
         private static bool Arm64IsSupported => System.Runtime.Intrinsics.Arm.Crc32.Arm64.IsSupported;
 
+        // The CRC instruction takes 3 cycles and can start one per cycle: three independent streams over
+        // consecutive lanes keep it busy, and their states are joined with a table-driven shift (CrcCombine).
+        private const int Lane = 4096;
+        private static readonly uint[] ShiftByLane = CrcCombine.ShiftTable(Lane, castagnoli: true);
+        private static readonly uint[] ShiftByTwoLanes = CrcCombine.ShiftTable(2 * Lane, castagnoli: true);
+
         private static uint UpdateSse42(uint crc, ReadOnlySpan<byte> data)
         {
             ulong state = crc;
+            while (data.Length >= 3 * Lane)
+            {
+                ReadOnlySpan<ulong> first = MemoryMarshal.Cast<byte, ulong>(data.Slice(0, Lane));
+                ReadOnlySpan<ulong> second = MemoryMarshal.Cast<byte, ulong>(data.Slice(Lane, Lane));
+                ReadOnlySpan<ulong> third = MemoryMarshal.Cast<byte, ulong>(data.Slice(2 * Lane, Lane));
+                ulong b = 0;
+                ulong c = 0;
+                for (int i = 0; i < first.Length; i++)
+                {
+                    state = Sse42.X64.Crc32(state, first[i]);
+                    b = Sse42.X64.Crc32(b, second[i]);
+                    c = Sse42.X64.Crc32(c, third[i]);
+                }
+
+                state = CrcCombine.Shift(ShiftByTwoLanes, (uint)state) ^ CrcCombine.Shift(ShiftByLane, (uint)b) ^ (uint)c;
+                data = data.Slice(3 * Lane);
+            }
+
             ReadOnlySpan<ulong> words = MemoryMarshal.Cast<byte, ulong>(data);
             foreach (ulong word in words)
             {

@@ -23,6 +23,30 @@ namespace StreamFiles.Core.Hashing
             return MultiplyModP(XToThe8NModP(lengthB, powers, polynomial), crcA, polynomial) ^ crcB;
         }
 
+        /// <summary>
+        /// A table that moves a CRC register state past the given number of zero bytes in four lookups (see Shift):
+        /// what joins CRCs computed side by side over consecutive lanes of one buffer.
+        /// </summary>
+        internal static uint[] ShiftTable(long bytes, bool castagnoli)
+        {
+            uint polynomial = castagnoli ? Crc32Tables.CastagnoliPolynomial : Crc32Tables.IeeePolynomial;
+            uint x = XToThe8NModP(bytes, castagnoli ? CastagnoliPowers : IeeePowers, polynomial);
+            var table = new uint[4 * 256];
+            for (int k = 0; k < 4; k++)
+            {
+                for (uint b = 0; b < 256; b++)
+                {
+                    table[(k * 256) + (int)b] = b == 0 ? 0 : MultiplyModP(x, b << (8 * k), polynomial);
+                }
+            }
+
+            return table;
+        }
+
+        /// <summary>state·x^(8·n) mod P, with the table ShiftTable made for n bytes (the product is linear in state).</summary>
+        internal static uint Shift(uint[] table, uint state) =>
+            table[state & 0xFF] ^ table[256 + ((state >> 8) & 0xFF)] ^ table[512 + ((state >> 16) & 0xFF)] ^ table[768 + (state >> 24)];
+
         // a(x)·b(x) mod p(x) on reflected bit order, where the top bit is x^0.
         private static uint MultiplyModP(uint a, uint b, uint polynomial)
         {

@@ -57,7 +57,7 @@ namespace StreamFiles.Cli
             };
             var verify = new Option<bool>("--verify") { Description = "Read each copy back and compare its checksum before giving it its name." };
             var force = new Option<bool>("--force", "-f") { Description = "Overwrite existing destination files." };
-            var recursive = new Option<bool>("--recursive", "-r") { Description = "Copy the files of directory sources, keeping their layout below the destination." };
+            var recursive = new Option<bool>("--recursive", "-r") { Description = "Copy the files of directory sources, keeping their layout below the destination (empty directories too)." };
             var json = new Option<bool>("--json") { Description = "Write one JSON object per file per line (failures included)." };
             var noProgress = new Option<bool>("--no-progress") { Description = "No progress line on stderr." };
             var paths = new Argument<string[]>("SOURCE... DESTINATION")

@@ -61,7 +61,9 @@ done
 
 j=$BENCH_RESULTS/http-$mib.json
 load_start=$(cut -d' ' -f1 /proc/loadavg)
-hyperfine -N --warmup 1 --runs "$runs" --export-json "$j" \
+# Every run starts without the previous download and with its dirty pages written back (not timed): otherwise each
+# tool pays, inside its timed run, for truncating or replacing the last tool's 4 GiB file and for its writeback.
+hyperfine -N --warmup 1 --runs "$runs" --prepare "bash -c 'rm -f $dst $dst.partial && sync'" --export-json "$j" \
   --command-name "curl (single stream, baseline)" "$curl_cmd" \
   --command-name "wget (single stream)" "$wget_cmd" \
   --command-name "streamfiles receive --concurrency 1" "$single" \

@@ -337,6 +337,10 @@ namespace StreamFiles.Core.Operations
                     {
                         Submit(Fail(entry.Error.Target, entry.Error), sink);
                     }
+                    else if (entry.Info!.IsContainer)
+                    {
+                        CreateEmptyDirectory(entry.Info, entry.RelativePath, sink);
+                    }
                     else
                     {
                         Submit(ItemFor(entry.Info!, entry.RelativePath), sink);
@@ -351,6 +355,40 @@ namespace StreamFiles.Core.Operations
             finally
             {
                 entries.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+        }
+
+        /// <summary>
+        /// Recreates a directory the listing found empty, as cp -r and rsync -r do (directories of files come with
+        /// their files). Object stores have no directories: there it is passed over. Nothing is output for it but an
+        /// error when it cannot be made.
+        /// </summary>
+        private void CreateEmptyDirectory(ObjectInfo directory, string relativePath, ICommandSink sink)
+        {
+            string sourceText = directory.Location.Display;
+            Location destination;
+            try
+            {
+                destination = relativePath.Length == 0 ? _destination : _destination.Child(relativePath);
+            }
+            catch (LocationFormatException e)
+            {
+                Submit(Fail(sourceText, e.Error), sink);
+                return;
+            }
+
+            if (!(destination is FileLocation local) || !sink.ShouldProcess("Item: " + sourceText + " Destination: " + destination.Display, "Create Directory"))
+            {
+                return;
+            }
+
+            try
+            {
+                Directory.CreateDirectory(local.Path);
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                Submit(Fail(sourceText, TransferErrors.Describe(e, sourceText, destination.Display)), sink);
             }
         }
 

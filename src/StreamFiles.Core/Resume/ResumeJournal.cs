@@ -129,14 +129,20 @@ namespace StreamFiles.Core.Resume
             return algorithm != Algorithm ? "the checksum algorithm differs from the interrupted run's" : null;
         }
 
-        /// <summary>Writes the journal atomically: a temporary file renamed over the old journal.</summary>
-        public void Save(string path)
+        /// <summary>
+        /// Writes the journal atomically and durably: a temporary file, flushed to disk, renamed over the old journal.
+        /// makeListedPartsDurable runs after the parts to list were taken and before anything is written, so that the
+        /// journal never lists a part whose bytes are not yet on disk (the caller flushes the data file there).
+        /// </summary>
+        public void Save(string path, Action? makeListedPartsDurable = null)
         {
             string text;
             lock (_gate)
             {
                 text = Format();
             }
+
+            makeListedPartsDurable?.Invoke();
 
             string? directory = Path.GetDirectoryName(path);
             if (!string.IsNullOrEmpty(directory))
@@ -145,7 +151,15 @@ namespace StreamFiles.Core.Resume
             }
 
             string temporary = path + ".tmp";
-            File.WriteAllText(temporary, text, new UTF8Encoding(false));
+            byte[] bytes = new UTF8Encoding(false).GetBytes(text);
+            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1))
+            {
+                stream.Write(bytes, 0, bytes.Length);
+
+                // Without this a crash soon after the rename can leave an empty journal (then the rerun starts over).
+                stream.Flush(flushToDisk: true);
+            }
+
             FileReplace.Move(temporary, path, overwrite: true);
         }
 

@@ -20,4 +20,12 @@ namespace StreamFiles.Core.Storage
         /// </summary>
         Task<Stream> OpenRangeAsync(long offset, long? length, CancellationToken cancellationToken);
     }
+
+    /// <summary>
+    /// A reader of local storage: reading bytes a second time costs a disk (usually page-cache) read, never a
+    /// network transfer, so the engine may give an ordered hasher its own front-to-back pass over the source.
+    /// </summary>
+    public interface ILocalReader
+    {
+    }
 }

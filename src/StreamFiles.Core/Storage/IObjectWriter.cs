@@ -52,6 +52,16 @@ namespace StreamFiles.Core.Storage
         Task<PartReceipt> UploadPartAsync(PartContent content, CancellationToken cancellationToken);
     }
 
+    /// <summary>
+    /// A writer whose bytes can sit in a cache that a crash loses (a file in the page cache). The engine flushes it
+    /// before a resume journal lists parts as done, so a rerun never trusts parts that were not on disk.
+    /// </summary>
+    public interface IDurableWriter
+    {
+        /// <summary>Returns once every byte written so far is on stable storage (fdatasync, FlushFileBuffers).</summary>
+        void FlushToDisk();
+    }
+
     /// <summary>A writer whose partial state can be read back before commit (to verify, or to re-hash resumed parts).</summary>
     public interface IReadBackWriter
     {

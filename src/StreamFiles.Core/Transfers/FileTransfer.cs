@@ -22,6 +22,9 @@ namespace StreamFiles.Core.Transfers
         private static readonly TimeSpan JournalInterval = TimeSpan.FromMilliseconds(250);
         private static readonly TimeSpan ModifyWindow = TimeSpan.FromSeconds(1);
 
+        /// <summary>Bytes per kernel copy when no byte needs to pass through the engine (a few calls per part).</summary>
+        private const int DirectCopyChunk = 8 * 1024 * 1024;
+
         private readonly TransferEngine _engine;
         private readonly TransferOptions _options;
         private readonly TransferJob _job;
@@ -30,6 +33,7 @@ namespace StreamFiles.Core.Transfers
         private readonly object _journalGate = new object();
         private IStorage? _sourceStorage;
         private IStorage? _destinationStorage;
+        private IDurableWriter? _durableWriter;
         private int _attempts = 1;
         private long _transferred;
         private TimeSpan _lastJournalSave = TimeSpan.MinValue;
@@ -127,6 +131,7 @@ namespace StreamFiles.Core.Transfers
 
             using (writer)
             {
+                _durableWriter = writer as IDurableWriter;
                 ResumeJournal? journal = null;
                 bool committed = false;
                 try
@@ -214,7 +219,15 @@ namespace StreamFiles.Core.Transfers
                         && !(root is DestinationExistsException);
                     if (keep)
                     {
-                        SaveJournal(journal!, journalPath, force: true);
+                        try
+                        {
+                            SaveJournal(journal!, journalPath, force: true);
+                        }
+                        catch (Exception saving) when (saving is IOException || saving is UnauthorizedAccessException)
+                        {
+                            // The data could not be flushed (or the journal written): the last journal saved stays, and
+                            // it lists only parts that were on disk. The failure being reported is the one that matters.
+                        }
                     }
 
                     await writer.AbortAsync(keep, CancellationToken.None).ConfigureAwait(false);
@@ -240,13 +253,26 @@ namespace StreamFiles.Core.Transfers
             string journalPath,
             CancellationToken cancellationToken)
         {
-            // An ordered hasher must see every byte in order: parts done by an earlier run are read back
-            // from the partial object (no new transfer) when their turn comes.
-            bool rehash = integrity.IsOrdered && receipts.Any(r => r != null);
+            // An ordered hasher (SHA-256, MD5…) must see every byte in order. Fed by the parts, it would make each
+            // part wait for its turn with its buffer, which serialises reading, hashing and writing on one core. A
+            // local source is cheap to read twice (page cache), so the hasher gets its own front-to-back pass there,
+            // in parallel with the copy; the parts keep only their CRCs.
+            bool ownPass = integrity.IsOrdered && plan.PartCount > 1 && reader is ILocalReader;
+
+            // Fed by the parts instead, parts done by an earlier run are read back from the partial object (no new
+            // transfer) when their turn comes.
+            bool rehash = integrity.IsOrdered && !ownPass && receipts.Any(r => r != null);
             IObjectReader? partial = rehash && readBack != null ? await readBack.OpenReadBackAsync(cancellationToken).ConfigureAwait(false) : null;
             if (rehash && partial is null)
             {
                 throw new NotSupportedException("The destination cannot be read back to re-hash the parts an earlier run copied; run again without -Resume.");
+            }
+
+            Task wholeHash = Task.CompletedTask;
+            using var stopHashing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            if (ownPass)
+            {
+                wholeHash = Task.Run(() => HashInOrderAsync(reader, plan, integrity, stopHashing.Token));
             }
 
             try
@@ -264,8 +290,11 @@ namespace StreamFiles.Core.Transfers
                         return;
                     }
 
-                    long length = await PumpAsync(reader, writer, part, lease, hash, token).ConfigureAwait(false);
-                    var receipt = new PartReceipt(part.Number, part.Offset, length, hash.Complete());
+                    // With the hasher on its own pass and no journal to keep part CRCs for, nothing needs the bytes in
+                    // this process: the backend may copy them file to file (copy_file_range) without a read.
+                    bool partCrc = !ownPass || journal != null;
+                    long length = await PumpAsync(reader, writer, part, lease, hash, token, feedWhole: !ownPass, hashPart: partCrc).ConfigureAwait(false);
+                    var receipt = new PartReceipt(part.Number, part.Offset, length, partCrc ? hash.Complete() : null);
                     receipts[part.Number - 1] = receipt;
                     if (journal != null)
                     {
@@ -273,9 +302,12 @@ namespace StreamFiles.Core.Transfers
                         SaveJournal(journal, journalPath, force: false);
                     }
                 }, cancellationToken).ConfigureAwait(false);
+                await wholeHash.ConfigureAwait(false);
             }
             finally
             {
+                stopHashing.Cancel();
+                await SafeWait(wholeHash).ConfigureAwait(false);
                 partial?.Dispose();
             }
         }
@@ -382,7 +414,9 @@ namespace StreamFiles.Core.Transfers
             MemoryBudget.Lease lease,
             TransferIntegrity.PartHash hash,
             CancellationToken cancellationToken,
-            bool countProgress = true)
+            bool countProgress = true,
+            bool feedWhole = true,
+            bool hashPart = true)
         {
             long position = part.Offset;
             long end = part.Length < 0 ? long.MaxValue : part.End;
@@ -404,6 +438,32 @@ namespace StreamFiles.Core.Transfers
                 {
                     while (position < end && !ended)
                     {
+                        if (!hashPart && part.Length >= 0 && writer is IRangeCopyWriter direct)
+                        {
+                            int chunk = (int)Math.Min(end - position, DirectCopyChunk);
+                            bool copied;
+                            try
+                            {
+                                copied = direct.TryCopyRange(reader, position, chunk);
+                            }
+                            catch (Exception e) when (TransferErrors.Mark(e, writing: true))
+                            {
+                                throw;
+                            }
+
+                            if (copied)
+                            {
+                                position += chunk;
+                                Interlocked.Add(ref _transferred, chunk);
+                                if (countProgress)
+                                {
+                                    _progress.Add(chunk);
+                                }
+
+                                continue;
+                            }
+                        }
+
                         int want = (int)Math.Min(lease.Length, end - position);
                         int read = await ReadFullAsync(stream, buffer, want, cancellationToken).ConfigureAwait(false);
                         ended = read < want;
@@ -412,7 +472,7 @@ namespace StreamFiles.Core.Transfers
                             break;
                         }
 
-                        await hash.AppendAsync(position, buffer, 0, read, feedWhole: true, cancellationToken).ConfigureAwait(false);
+                        await hash.AppendAsync(position, buffer, 0, read, feedWhole, cancellationToken).ConfigureAwait(false);
                         if (writer != null)
                         {
                             try
@@ -566,7 +626,7 @@ namespace StreamFiles.Core.Transfers
 
         private async Task<T> WithRetriesAsync<T>(Func<Task<T>> action, CancellationToken cancellationToken)
         {
-            var random = new Random();
+            Random? random = null; // seeding one reads the OS's random source: only when a retry needs it
             for (int attempt = 1; ; attempt++)
             {
                 try
@@ -576,6 +636,7 @@ namespace StreamFiles.Core.Transfers
                 catch (Exception e) when (attempt < _options.MaxAttempts && !cancellationToken.IsCancellationRequested && IsTransient(e))
                 {
                     Interlocked.Increment(ref _attempts);
+                    random ??= new Random();
                     double jitter = 0.5 + random.NextDouble();
                     var delay = TimeSpan.FromMilliseconds(_options.RetryDelay.TotalMilliseconds * Math.Pow(2, attempt - 1) * jitter);
                     await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
@@ -756,7 +817,10 @@ namespace StreamFiles.Core.Transfers
                     return;
                 }
 
-                journal.Save(path);
+                // Parts are recorded after their last write returned: flushing the data file after the journal took
+                // its list of parts and before it is written keeps every listed part on disk (the fdatasync order).
+                IDurableWriter? durable = _durableWriter;
+                journal.Save(path, durable is null ? null : durable.FlushToDisk);
                 _lastJournalSave = now;
             }
         }

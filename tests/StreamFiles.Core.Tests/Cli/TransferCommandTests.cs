@@ -116,6 +116,20 @@ namespace StreamFiles.Core.Tests.Cli
             Assert.True(Coreutils.SameTree(_dir.File("tree"), _dir.File("copy")));
         }
 
+        [Fact]
+        public void SendRecursiveRecreatesEmptyDirectories()
+        {
+            Directory.CreateDirectory(_dir.File("tree/empty"));
+            _dir.RandomFile("tree/a.bin", 3000);
+            Directory.CreateDirectory(_dir.File("tree/deeper/still empty"));
+            var run = ProcessRunner.Streamfiles(_dir.Path, "send", "--recursive", "--no-progress", "--json", "tree", "copy");
+            Assert.Equal(0, run.ExitCode);
+            Assert.Single(run.Output.TrimEnd('\n').Split('\n')); // one result per file; directories are just made
+            Assert.True(Directory.Exists(_dir.File("copy/empty")));
+            Assert.True(Directory.Exists(_dir.File("copy/deeper/still empty")));
+            Assert.True(Coreutils.SameTree(_dir.File("tree"), _dir.File("copy")));
+        }
+
         /// <summary>
         /// The process is killed (SIGKILL, no cleanup) in the middle of a transfer with --resume; the rerun
         /// continues from the journal instead of starting over, and the result is byte-identical.

@@ -178,7 +178,9 @@ namespace StreamFiles.Core.Tests.Hashing
         {
             var random = new Random(3);
             byte[] pool = RandomBytes(random, 70_000);
-            var lengths = Enumerable.Range(0, 300).Concat(new[] { 511, 512, 513, 1023, 4096, 4097, 65535, 65536, 65537, 69_000 });
+
+            // 12,288 bytes is where the CRC32C loop starts running three lanes of 4 KiB side by side.
+            var lengths = Enumerable.Range(0, 300).Concat(new[] { 511, 512, 513, 1023, 4096, 4097, 12_287, 12_288, 12_289, 24_583, 36_864, 65535, 65536, 65537, 69_000 });
             foreach (int length in lengths)
             {
                 int offset = random.Next(0, 16);

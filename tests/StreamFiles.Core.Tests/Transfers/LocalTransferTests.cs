@@ -439,11 +439,56 @@ namespace StreamFiles.Core.Tests.Transfers
             Assert.Equal(names.Length, sink.Transfers.Count);
             Assert.All(sink.Transfers, r => Assert.Equal(TransferStatus.Completed, r.Status));
 
-            // Files are copied, as rclone does; a directory without files has nothing to copy (object stores have no directories).
-            Assert.False(Directory.Exists(_dir.File("out/no files here")));
-            Directory.Delete(_dir.File("tree/no files here"));
+            // An empty directory is recreated too, as cp -r and rsync -r do (diff -r reports a missing one).
+            Assert.True(Directory.Exists(_dir.File("out/no files here")));
             Assert.True(Coreutils.SameTree(_dir.File("tree"), _dir.File("out")));
             Assert.Empty(Directory.GetFiles(_dir.File("out"), "*.partial*", SearchOption.AllDirectories));
+        }
+
+        [Fact]
+        public void RecurseRecreatesEmptyDirectoriesAtAnyDepthWithoutResults()
+        {
+            MakeFile("tree/a/file.bin", 1000);
+            Directory.CreateDirectory(_dir.File("tree/a/empty"));
+            Directory.CreateDirectory(_dir.File("tree/b/c/d"));
+            Directory.CreateDirectory(_dir.File("tree/ünï cödé"));
+            CollectingSink sink = TransferHarness.Run(new[] { _dir.File("tree") }, _dir.File("out"), recurse: true);
+
+            Assert.Empty(sink.Errors);
+            Assert.Single(sink.Transfers); // directories are made, not reported as transfers
+            Assert.True(Directory.Exists(_dir.File("out/a/empty")));
+            Assert.True(Directory.Exists(_dir.File("out/b/c/d")));
+            Assert.True(Directory.Exists(_dir.File("out/ünï cödé")));
+            Assert.True(Coreutils.SameTree(_dir.File("tree"), _dir.File("out")));
+        }
+
+        [Fact]
+        public void AnEmptySourceDirectoryMakesTheDestinationDirectory()
+        {
+            Directory.CreateDirectory(_dir.File("empty"));
+            CollectingSink sink = TransferHarness.Run(new[] { _dir.File("empty") }, _dir.File("out/copy"), recurse: true);
+            Assert.Empty(sink.Errors);
+            Assert.Empty(sink.Transfers);
+            Assert.True(Directory.Exists(_dir.File("out/copy")));
+        }
+
+        [Fact]
+        public void AnEmptyDirectoryIsNotMadeWithoutApprovalOrOverAFile()
+        {
+            Directory.CreateDirectory(_dir.File("tree/x"));
+            Directory.CreateDirectory(_dir.File("tree/y"));
+            CollectingSink denied = TransferHarness.Run(new[] { _dir.File("tree") }, _dir.File("whatif"), recurse: true, approve: false);
+            Assert.Equal(2, denied.Questions.Count);
+            Assert.Contains("Destination: " + _dir.File("whatif/x"), denied.Questions[0], StringComparison.Ordinal);
+            Assert.False(Directory.Exists(_dir.File("whatif")));
+
+            Directory.CreateDirectory(_dir.File("out"));
+            File.WriteAllText(_dir.File("out/x"), "a file in the way");
+            CollectingSink sink = TransferHarness.Run(new[] { _dir.File("tree") }, _dir.File("out"), recurse: true);
+            CommandError error = Assert.Single(sink.Errors);
+            Assert.Equal(_dir.File("tree/x"), error.Target);
+            Assert.Equal("a file in the way", File.ReadAllText(_dir.File("out/x")));
+            Assert.True(Directory.Exists(_dir.File("out/y")));
         }
 
         [Fact]

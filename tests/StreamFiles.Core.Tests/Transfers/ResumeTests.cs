@@ -40,6 +40,28 @@ namespace StreamFiles.Core.Tests.Transfers
             return (source, destination);
         }
 
+        /// <summary>
+        /// A crash must never leave a journal that lists bytes the disk does not hold: the engine flushes the data
+        /// file before each journal save. Checked through the writer seam at every write, flush and the commit.
+        /// </summary>
+        [Fact]
+        public void TheJournalListsOnlyPartsAlreadyFlushedToDisk()
+        {
+            string source = _dir.RandomFile("s.bin", 100 * 64 * KiB);
+            string destination = _dir.File("d.bin");
+            var storage = new FlushRecordingStorage { WriteDelay = TimeSpan.FromMilliseconds(10) };
+            var options = new TransferOptions(resume: true, partSize: 64 * KiB, concurrency: 2, bufferSize: 64 * KiB);
+
+            CollectingSink sink = TransferHarness.Run(new[] { source }, destination, options, storages: TransferHarness.With(storage));
+
+            Assert.Empty(sink.Errors);
+            Assert.Equal(TransferStatus.Completed, Assert.Single(sink.Transfers).Status);
+            Assert.True(Coreutils.Same(source, destination));
+            Assert.Empty(storage.Violations);
+            Assert.True(storage.JournalChecks > 0, "the transfer ended before any journal listed a part: nothing was checked");
+            Assert.True(storage.Flushes > 1);
+        }
+
         [Theory]
         [InlineData(ChecksumAlgorithm.CRC32C)]
         [InlineData(ChecksumAlgorithm.SHA256)]

@@ -12,6 +12,8 @@ namespace StreamFiles.Core.Storage.Local
     /// Lists the files under a directory in a stable (ordinal) order with '/'-separated relative paths.
     /// Hidden files are included; symbolic links to directories are not followed (no loops, no escaping the
     /// tree), links to files are copied as files. A directory that cannot be read becomes an error entry.
+    /// When recursing, a directory with nothing to list below it (no file, no subdirectory) is listed itself, as a
+    /// container entry, so that a copy can recreate it as cp -r and rsync -r do.
     /// </summary>
     internal static class DirectoryWalker
     {
@@ -42,6 +44,7 @@ namespace StreamFiles.Core.Storage.Local
                 }
 
                 var subdirectories = new List<(DirectoryInfo, string)>();
+                bool listedAny = false;
                 foreach (FileSystemInfo entry in entries)
                 {
                     string path = relative.Length == 0 ? entry.Name : relative + "/" + entry.Name;
@@ -66,7 +69,15 @@ namespace StreamFiles.Core.Storage.Local
                         }
                     }
 
+                    listedAny = true;
                     yield return new ListedObject(LocalStorage.Describe(FileLocation.FromPath(file.FullName), file), path);
+                }
+
+                if (recurse && !listedAny && subdirectories.Count == 0)
+                {
+                    yield return new ListedObject(
+                        new ObjectInfo(FileLocation.FromPath(directory.FullName), null, new DateTimeOffset(directory.LastWriteTimeUtc), isContainer: true),
+                        relative);
                 }
 
                 for (int i = subdirectories.Count - 1; i >= 0; i--)

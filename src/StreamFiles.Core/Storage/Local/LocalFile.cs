@@ -16,6 +16,9 @@ namespace StreamFiles.Core.Storage.Local
     /// </summary>
     internal abstract class LocalFile : IDisposable
     {
+        /// <summary>Files from this size on get their blocks reserved and their final length when created.</summary>
+        public const long PreallocateFrom = 1024 * 1024;
+
         public abstract long Length { get; }
 
 #if NET8_0_OR_GREATER
@@ -29,6 +32,9 @@ namespace StreamFiles.Core.Storage.Local
         public abstract ValueTask<int> ReadAtAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken);
 
         public abstract ValueTask WriteAtAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
+
+        /// <summary>Waits until what was written is on stable storage (the data and the length, not all metadata).</summary>
+        public abstract void FlushToDisk();
 
         /// <summary>Carries the source's modification time and permission bits; called after the last write.</summary>
         public abstract void SetTimesAndMode(DateTimeOffset? lastModified, int? unixMode, string path);
@@ -56,25 +62,23 @@ namespace StreamFiles.Core.Storage.Local
 #if NET8_0_OR_GREATER
             if (!portable)
             {
+                // Small files are written in one or a few calls: reserving their blocks first would cost more system
+                // calls (fallocate, ftruncate) than it saves, and a rerun never resumes them (one part, no journal).
+                bool preallocate = create && length.HasValue && length.Value >= PreallocateFrom;
                 SafeFileHandle handle;
                 try
                 {
-                    handle = File.OpenHandle(
-                        path,
-                        create ? FileMode.Create : FileMode.Open,
-                        FileAccess.ReadWrite,
-                        FileShare.None,
-                        FileOptions.None,
-                        preallocationSize: create && length.HasValue ? length.Value : 0);
+                    // CreateNew: a new file needs no truncation (.NET truncates a FileMode.Create file after locking it).
+                    handle = OpenHandle(path, create ? FileMode.CreateNew : FileMode.Open, preallocate ? length!.Value : 0);
                 }
-                catch (IOException e) when (create && length.HasValue && IsShortOfSpace(path, length.Value))
+                catch (IOException) when (create && File.Exists(path))
                 {
-                    // .NET reports a failed preallocation without the OS error code: say what it was.
-                    throw new DiskFullException(e.Message, e);
+                    // A .partial left by an earlier run (without Resume): start it over.
+                    handle = OpenHandle(path, FileMode.Create, preallocate ? length!.Value : 0);
                 }
 
                 var file = new RandomAccessFile(handle);
-                if (create && length.HasValue && length.Value > 0)
+                if (preallocate && length!.Value > 0)
                 {
                     // Preallocation reserves the blocks but leaves the length at 0: give the file its final
                     // length too, so a rerun can tell how much of it exists.
@@ -101,6 +105,21 @@ namespace StreamFiles.Core.Storage.Local
 
             return new StreamFile(stream);
         }
+
+#if NET8_0_OR_GREATER
+        private static SafeFileHandle OpenHandle(string path, FileMode mode, long preallocationSize)
+        {
+            try
+            {
+                return File.OpenHandle(path, mode, FileAccess.ReadWrite, FileShare.None, FileOptions.None, preallocationSize);
+            }
+            catch (IOException e) when (preallocationSize > 0 && !(e is DirectoryNotFoundException) && IsShortOfSpace(path, preallocationSize))
+            {
+                // .NET reports a failed preallocation without the OS error code: say what it was.
+                throw new DiskFullException(e.Message, e);
+            }
+        }
+#endif
 
         private static bool IsShortOfSpace(string path, long length)
         {
@@ -153,6 +172,8 @@ namespace StreamFiles.Core.Storage.Local
                 RandomAccess.Write(_handle, data.Span, offset);
                 return default;
             }
+
+            public override void FlushToDisk() => DiskFlush.Flush(_handle);
 
             public override void SetTimesAndMode(DateTimeOffset? lastModified, int? unixMode, string path)
             {
@@ -214,6 +235,19 @@ namespace StreamFiles.Core.Storage.Local
                 {
                     _stream.Seek(offset, SeekOrigin.Begin);
                     await _stream.WriteAsync(segment.Array!, segment.Offset, segment.Count, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _lock.Release();
+                }
+            }
+
+            public override void FlushToDisk()
+            {
+                _lock.Wait();
+                try
+                {
+                    _stream.Flush(flushToDisk: true);
                 }
                 finally
                 {

@@ -6,7 +6,7 @@ using System.Threading.Tasks;
 namespace StreamFiles.Core.Storage.Local
 {
     /// <summary>Reads a file by ranges: on .NET 8 every range reads the one shared handle positionally.</summary>
-    internal sealed class LocalObjectReader : IObjectReader
+    internal sealed class LocalObjectReader : IObjectReader, ILocalReader
     {
         private readonly string _path;
         private readonly bool _portable;

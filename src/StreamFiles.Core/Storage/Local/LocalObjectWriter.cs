@@ -13,7 +13,7 @@ namespace StreamFiles.Core.Storage.Local
     /// transfer deletes the .partial (or keeps it for Resume); an existing destination is never touched before
     /// the rename.
     /// </summary>
-    internal sealed class LocalObjectWriter : IObjectWriter, IPositionalWriter, IReadBackWriter, IRangeCopyWriter
+    internal sealed class LocalObjectWriter : IObjectWriter, IPositionalWriter, IReadBackWriter, IRangeCopyWriter, IDurableWriter
     {
         public const string PartialSuffix = ".partial";
 
@@ -99,6 +99,8 @@ namespace StreamFiles.Core.Storage.Local
 
         public ValueTask WriteAtAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
             OpenFile().WriteAtAsync(offset, data, cancellationToken);
+
+        public void FlushToDisk() => OpenFile().FlushToDisk();
 
         public bool TryCopyRange(IObjectReader source, long offset, int count)
         {

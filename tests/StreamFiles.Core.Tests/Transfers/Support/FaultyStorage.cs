@@ -171,7 +171,7 @@ namespace StreamFiles.Core.Tests.Transfers.Support
             }
         }
 
-        private sealed class Writer : IObjectWriter, IPositionalWriter, IReadBackWriter
+        private sealed class Writer : IObjectWriter, IPositionalWriter, IReadBackWriter, IDurableWriter
         {
             private readonly FaultyStorage _owner;
             private readonly IObjectWriter _inner;
@@ -209,6 +209,8 @@ namespace StreamFiles.Core.Tests.Transfers.Support
 
                 return ((IPositionalWriter)_inner).WriteAtAsync(offset, data, cancellationToken);
             }
+
+            public void FlushToDisk() => ((IDurableWriter)_inner).FlushToDisk();
 
             public void Dispose() => _inner.Dispose();
         }

@@ -94,6 +94,7 @@ namespace StreamFiles.Core.Storage.S3
                 create.ChecksumAlgorithm = writer.TrailerAlgorithm;
             }
 
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             try
             {
                 var created = await client.Client.InitiateMultipartUploadAsync(create, cancellationToken).ConfigureAwait(false);
@@ -104,7 +105,45 @@ namespace StreamFiles.Core.Storage.S3
                 throw writer.Fail(e, "start multipart upload of");
             }
 
+            await writer.AbortLostUploadsAsync(clock.Elapsed, cancellationToken).ConfigureAwait(false);
             return writer;
+        }
+
+        /// <summary>
+        /// A CreateMultipartUpload whose response was lost (a reset or a stall after the store acted) is retried by
+        /// the SDK, and the store then holds an upload nobody knows the id of: billed storage for every part it ever
+        /// gets, and a stray entry in ListMultipartUploads. Any other upload of the same key that the store started
+        /// while this request was being made (by the store's clock, between this request's start and its own
+        /// upload's) is such an orphan and is aborted. Best effort: a store or a policy that does not allow listing
+        /// uploads leaves them to a lifecycle rule.
+        /// </summary>
+        private async Task AbortLostUploadsAsync(TimeSpan requestTime, CancellationToken cancellationToken)
+        {
+            try
+            {
+                var listed = await _client.Client.ListMultipartUploadsAsync(
+                    new ListMultipartUploadsRequest { BucketName = _destination.Bucket, Prefix = _destination.Key },
+                    cancellationToken).ConfigureAwait(false);
+                var uploads = (listed.MultipartUploads ?? new List<MultipartUpload>()).Where(u => u.Key == _destination.Key).ToList();
+                DateTime? ours = uploads.FirstOrDefault(u => u.UploadId == _uploadId)?.Initiated;
+                if (ours is null)
+                {
+                    return;
+                }
+
+                // Initiated has a resolution of a second on some stores: allow one on either side.
+                DateTime from = ours.Value - requestTime - TimeSpan.FromSeconds(1);
+                foreach (MultipartUpload lost in uploads.Where(u => u.UploadId != _uploadId && u.Initiated is DateTime at && at >= from && at <= ours.Value + TimeSpan.FromSeconds(1)))
+                {
+                    await _client.Client.AbortMultipartUploadAsync(
+                        new AbortMultipartUploadRequest { BucketName = _destination.Bucket, Key = _destination.Key, UploadId = lost.UploadId },
+                        cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (Exception e) when (!(e is OperationCanceledException))
+            {
+                // Cleanup only; the upload itself is fine.
+            }
         }
 
         public async Task<PartReceipt> UploadPartAsync(PartContent content, CancellationToken cancellationToken)

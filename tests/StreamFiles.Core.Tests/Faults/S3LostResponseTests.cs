@@ -1,0 +1,56 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Threading.Tasks;
+using StreamFiles.Core.Locations;
+using StreamFiles.Core.Operations;
+using StreamFiles.Core.Storage;
+using StreamFiles.Core.Storage.S3;
+using StreamFiles.Core.Tests.S3;
+using StreamFiles.Core.Tests.Support;
+using StreamFiles.Core.Transfers;
+
+namespace StreamFiles.Core.Tests.Faults
+{
+    /// <summary>Responses lost after the store acted: the retried request must not leave a second, orphaned thing behind.</summary>
+    public sealed class S3LostResponseTests : IDisposable
+    {
+        private const long MiB = 1024 * 1024;
+        private readonly TempDirectory _temp = new TempDirectory();
+        private readonly string _prefix = S3TestServer.NewPrefix();
+        private readonly S3ClientPool _pool = new S3ClientPool();
+
+        public void Dispose()
+        {
+            _pool.Dispose();
+            _temp.Dispose();
+            S3TestServer.DeletePrefix(_prefix);
+        }
+
+        /// <summary>
+        /// Found by the fault matrix: the store created a multipart upload, the response never arrived, the SDK
+        /// created another, and the upload completed while the first one stayed in ListMultipartUploads for good.
+        /// </summary>
+        [S3Theory]
+        [InlineData(FaultKind.ResetResponse)]
+        [InlineData(FaultKind.Stall)]
+        public async Task ALostCreateMultipartUploadResponseLeavesNoOrphanedUpload(FaultKind fault)
+        {
+            using var proxy = new FaultProxy(new Uri(S3TestServer.Endpoint!)) { StallFor = TimeSpan.FromSeconds(1) };
+            int creates = 0;
+            proxy.Script = request => request.Method == "POST" && request.Target.EndsWith("?uploads", StringComparison.Ordinal) && System.Threading.Interlocked.Increment(ref creates) == 1
+                ? fault
+                : FaultKind.None;
+            string path = _temp.RandomFile("a.bin", 11 * MiB, seed: 5);
+            var storage = new S3Storage(new S3Connection(region: S3TestServer.Region, endpointUrl: proxy.Endpoint, credentials: S3TestServer.Credentials), _pool);
+            string url = "s3://" + S3TestServer.Bucket + "/" + _prefix + "a.bin";
+
+            var run = S3TransferTests.Run(TransferDirection.Send, url, new[] { path }, new TransferOptions(partSize: 5 * MiB), registry: StorageRegistry.CreateDefault().Register(LocationKind.S3, storage));
+
+            Assert.True(run.Errors.Count == 0, string.Join("\n", run.Errors.Select(e => e.Message)));
+            Assert.True(creates >= 2, $"the create was not retried ({creates} requests; {proxy.Describe()})");
+            Assert.Empty(await S3TestServer.UploadsUnderAsync(_prefix));
+            Assert.Equal(File.ReadAllBytes(path), await S3TestServer.GetAsync(_prefix + "a.bin"));
+        }
+    }
+}

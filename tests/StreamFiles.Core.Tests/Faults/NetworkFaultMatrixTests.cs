@@ -90,6 +90,7 @@ namespace StreamFiles.Core.Tests.Faults
                 bool resume = transfer != TransferKind.HttpUpload && random.Next(2) == 0;
                 string name = $"f{i}-{size}.bin";
                 int before = proxy.TotalInjected;
+                tally.LastError = null;
                 string? problem = transfer switch
                 {
                     TransferKind.S3Upload => await S3UploadAsync(proxy, name, size, resume, seed + i, tally),
@@ -98,7 +99,7 @@ namespace StreamFiles.Core.Tests.Faults
                     _ => await HttpUploadAsync(proxy, name, size, seed + i, tally),
                 };
                 tally.Tried++;
-                _output.WriteLine($"{name} resume={resume} faults={proxy.TotalInjected - before}: {problem ?? "ok"}");
+                _output.WriteLine($"{name} resume={resume} faults={proxy.TotalInjected - before}: {problem ?? "ok"}{(tally.LastError is null ? string.Empty : " (reported: " + tally.LastError + ")")}");
                 if (problem != null)
                 {
                     tally.Lost++;
@@ -317,6 +318,7 @@ namespace StreamFiles.Core.Tests.Faults
             }
 
             tally.Failed++;
+            tally.LastError = run.Errors[0].Condition + ": " + run.Errors[0].Message;
             if (run.Errors.Count != 1 || string.IsNullOrWhiteSpace(run.Errors[0].Message))
             {
                 return $"{run.Errors.Count} errors were reported for one transfer";
@@ -383,6 +385,7 @@ namespace StreamFiles.Core.Tests.Faults
             public int Failed;
             public int Lost;
             public int Reruns;
+            public string? LastError;
         }
     }
 }

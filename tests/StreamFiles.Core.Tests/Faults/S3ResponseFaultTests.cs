@@ -12,8 +12,8 @@ using StreamFiles.Core.Transfers;
 
 namespace StreamFiles.Core.Tests.Faults
 {
-    /// <summary>Responses lost after the store acted: the retried request must not leave a second, orphaned thing behind.</summary>
-    public sealed class S3LostResponseTests : IDisposable
+    /// <summary>S3 responses lost or cut short: a retry recovers, and leaves no second, orphaned thing behind.</summary>
+    public sealed class S3ResponseFaultTests : IDisposable
     {
         private const long MiB = 1024 * 1024;
         private readonly TempDirectory _temp = new TempDirectory();
@@ -51,6 +51,29 @@ namespace StreamFiles.Core.Tests.Faults
             Assert.True(creates >= 2, $"the create was not retried ({creates} requests; {proxy.Describe()})");
             Assert.Empty(await S3TestServer.UploadsUnderAsync(_prefix));
             Assert.Equal(File.ReadAllBytes(path), await S3TestServer.GetAsync(_prefix + "a.bin"));
+        }
+
+        /// <summary>
+        /// Found by the fault matrix: a GET body that ended early (a clean close before Content-Length bytes) failed
+        /// the download at once as a ReadError, where a reset was retried; now the range is read again from where it stopped.
+        /// </summary>
+        [S3Fact]
+        public async Task ADownloadWhoseBodyIsCutShortReadsTheRestAgain()
+        {
+            string path = _temp.RandomFile("b.bin", 11 * MiB, seed: 6);
+            await S3TestTransfers.UploadAsync(S3TestServer.Storage(), path, new S3Location(S3TestServer.Bucket, _prefix + "b.bin"), partSize: 5 * MiB);
+            using var proxy = new FaultProxy(new Uri(S3TestServer.Endpoint!));
+            int gets = 0;
+            proxy.Script = request => request.Method == "GET" && request.Range != null && System.Threading.Interlocked.Increment(ref gets) <= 2 ? FaultKind.TruncateResponse : FaultKind.None;
+            var storage = new S3Storage(new S3Connection(region: S3TestServer.Region, endpointUrl: proxy.Endpoint, credentials: S3TestServer.Credentials), _pool);
+            string copy = _temp.File("copy.bin");
+
+            var run = S3TransferTests.Run(TransferDirection.Receive, copy, new[] { "s3://" + S3TestServer.Bucket + "/" + _prefix + "b.bin" }, new TransferOptions(partSize: 5 * MiB, retryDelay: TimeSpan.FromMilliseconds(20)), registry: StorageRegistry.CreateDefault().Register(LocationKind.S3, storage));
+
+            Assert.True(run.Errors.Count == 0, string.Join("\n", run.Errors.Select(e => e.Message)));
+            Assert.Equal(2, proxy.Injected(FaultKind.TruncateResponse));
+            Assert.True(Assert.Single(run.Transfers).Attempts > 1);
+            Assert.Equal(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)), System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(copy)));
         }
     }
 }

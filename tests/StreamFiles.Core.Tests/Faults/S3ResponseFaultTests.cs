@@ -75,5 +75,27 @@ namespace StreamFiles.Core.Tests.Faults
             Assert.True(Assert.Single(run.Transfers).Attempts > 1);
             Assert.Equal(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)), System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(copy)));
         }
+
+        /// <summary>
+        /// Found by the fault matrix: with Resume, the source's fingerprint (its first and last bytes) is read before
+        /// any part, and a network hiccup there failed the transfer without a retry.
+        /// </summary>
+        [S3Fact]
+        public async Task AResumableDownloadRetriesTheFingerprintRead()
+        {
+            string path = _temp.RandomFile("c.bin", 11 * MiB, seed: 7);
+            await S3TestTransfers.UploadAsync(S3TestServer.Storage(), path, new S3Location(S3TestServer.Bucket, _prefix + "c.bin"), partSize: 5 * MiB);
+            using var proxy = new FaultProxy(new Uri(S3TestServer.Endpoint!));
+            int gets = 0;
+            proxy.Script = request => request.Method == "GET" && request.Range != null && System.Threading.Interlocked.Increment(ref gets) == 1 ? FaultKind.ResetResponse : FaultKind.None;
+            var storage = new S3Storage(new S3Connection(region: S3TestServer.Region, endpointUrl: proxy.Endpoint, credentials: S3TestServer.Credentials), _pool);
+            string copy = _temp.File("copy.bin");
+
+            var run = S3TransferTests.Run(TransferDirection.Receive, copy, new[] { "s3://" + S3TestServer.Bucket + "/" + _prefix + "c.bin" }, new TransferOptions(partSize: 5 * MiB, resume: true, retryDelay: TimeSpan.FromMilliseconds(20)), registry: StorageRegistry.CreateDefault().Register(LocationKind.S3, storage));
+
+            Assert.True(run.Errors.Count == 0, string.Join("\n", run.Errors.Select(e => e.Message)));
+            Assert.Equal(1, proxy.Injected(FaultKind.ResetResponse));
+            Assert.Equal(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)), System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(copy)));
+        }
     }
 }

@@ -109,14 +109,17 @@ namespace StreamFiles.Core.Tests.Faults
             await using HttpTestServer server = await HttpTestServer.StartAsync();
             byte[] content = HttpTestServer.RandomBytes((int)Size, BaseSeed + 3);
             string expected = Convert.ToHexString(SHA256.HashData(content));
-            server.Add("/big.bin", content).ETag = "\"big-v1\"";
+            TestResource resource = server.Add("/big.bin", content);
+            resource.ETag = "\"big-v1\"";
             using var proxy = new FaultProxy(server.BaseUri, seed: BaseSeed);
             string destination = _temp.File("http.bin");
             string[] arguments = { "receive", "--resume", "--force", "--no-progress", "--json", "--concurrency", Concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture), "--part-size", "8MiB", proxy.Rewrite(server.Url("/big.bin")).ToString(), destination };
-            await KillTwiceAndFinishDownloadAsync(proxy, arguments, destination, expected, "HTTP download");
+            
+            // The in-process server is faster than the disk: slowed down while a run is to be killed, so it can be.
+            await KillTwiceAndFinishDownloadAsync(proxy, arguments, destination, expected, "HTTP download", slow => resource.ChunkDelay = slow ? TimeSpan.FromMilliseconds(2) : TimeSpan.Zero);
         }
 
-        private async Task KillTwiceAndFinishDownloadAsync(FaultProxy proxy, string[] arguments, string destination, string expected, string label)
+        private async Task KillTwiceAndFinishDownloadAsync(FaultProxy proxy, string[] arguments, string destination, string expected, string label, Action<bool>? slow = null)
         {
             var random = new Random(BaseSeed + label.Length);
             string journal = destination + ".partial.journal";
@@ -127,6 +130,7 @@ namespace StreamFiles.Core.Tests.Faults
                 long missing = Size - (atStart * PartSize);
                 long fetchedBefore = proxy.ResponseBodyBytes;
                 ProcessRunner.Outcome? finished = null;
+                slow?.Invoke(kill < 2);
                 if (kill < 2)
                 {
                     int target = atStart + random.Next(2, Math.Max(3, (PartCount - atStart) / 2));

@@ -31,6 +31,9 @@ namespace StreamFiles.Core.Storage.S3
         private readonly S3Location _destination;
         private readonly WriteRequest _request;
         private readonly ConcurrentDictionary<int, SentPart> _sent = new ConcurrentDictionary<int, SentPart>();
+
+        /// <summary>Parts the store held when this upload was resumed that no journal entry confirmed (see UploadPartAsync).</summary>
+        private readonly ConcurrentDictionary<int, PartDetail> _unconfirmed = new ConcurrentDictionary<int, PartDetail>();
         private string? _uploadId;
         private string? _singleETag;
 
@@ -155,13 +158,23 @@ namespace StreamFiles.Core.Storage.S3
 
             PartSpec part = content.Part;
             S3PartHash? hash = null;
+            _unconfirmed.TryRemove(part.Number, out PartDetail? stored);
             if (Mode != S3ChecksumMode.WhenSupported)
             {
                 using Stream window = await content.OpenAsync(cancellationToken).ConfigureAwait(false);
-                hash = await S3PartHash.ComputeAsync(window, HeaderChecksum, md5: Https, cancellationToken).ConfigureAwait(false);
+                hash = await S3PartHash.ComputeAsync(window, HeaderChecksum, md5: Https || stored != null, cancellationToken).ConfigureAwait(false);
                 if (part.Length >= 0 && hash.Length != part.Length)
                 {
                     throw new SourceChangedException(_request.Source.Location.Display, $"{part} had {hash.Length} bytes instead of {part.Length}");
+                }
+
+                // The store already holds this part with these very bytes (same size, its ETag the MD5 of what was just
+                // read): an earlier run sent it but was killed, or lost the response, before its journal said so.
+                string? storedETag = S3Tags.Unquote(stored?.ETag);
+                if (stored != null && (stored.Size ?? -1) == hash.Length && IsMd5ETag(storedETag) && string.Equals(storedETag, hash.Md5Hex, StringComparison.OrdinalIgnoreCase))
+                {
+                    _sent[part.Number] = new SentPart(storedETag!, ChecksumOf(stored) ?? hash.Checksum);
+                    return new PartReceipt(part.Number, part.Offset, hash.Length, hash.Checksum is null ? null : Hex.Encode(hash.Checksum), storedETag);
                 }
             }
 
@@ -204,7 +217,7 @@ namespace StreamFiles.Core.Storage.S3
 
         public async Task<IReadOnlyList<PartReceipt>> ConfirmPartsAsync(IReadOnlyList<PartReceipt> journaled, CancellationToken cancellationToken)
         {
-            if (!Multipart || _uploadId is null || journaled.Count == 0)
+            if (!Multipart || _uploadId is null || !_request.Resume)
             {
                 return Array.Empty<PartReceipt>();
             }
@@ -219,7 +232,14 @@ namespace StreamFiles.Core.Storage.S3
                 {
                     _sent[receipt.Number] = new SentPart(S3Tags.Unquote(detail.ETag)!, ChecksumOf(detail));
                     confirmed.Add(receipt);
+                    stored.Remove(receipt.Number);
                 }
+            }
+
+            // The rest may still be whole parts the journal missed; UploadPartAsync checks each against the source.
+            foreach (KeyValuePair<int, PartDetail> left in stored)
+            {
+                _unconfirmed[left.Key] = left.Value;
             }
 
             return confirmed;

@@ -97,5 +97,25 @@ namespace StreamFiles.Core.Tests.Faults
             Assert.Equal(1, proxy.Injected(FaultKind.ResetResponse));
             Assert.Equal(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)), System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(copy)));
         }
+
+        /// <summary>
+        /// Found by the fault matrix: a 503 SlowDown burst longer than the SDK's retries on the HEAD that asks whether
+        /// the destination is a folder escaped the operation as an exception, where it should be one file's problem.
+        /// </summary>
+        [S3Fact]
+        public void ABusyStoreWhileLookingAtTheDestinationFailsNoMoreThanTheFile()
+        {
+            string path = _temp.RandomFile("d.bin", 1000, seed: 8);
+            using var proxy = new FaultProxy(new Uri(S3TestServer.Endpoint!));
+            int heads = 0;
+            proxy.Script = request => request.Method == "HEAD" && System.Threading.Interlocked.Increment(ref heads) <= 3 ? FaultKind.SlowDown : FaultKind.None;
+            var storage = new S3Storage(new S3Connection(region: S3TestServer.Region, endpointUrl: proxy.Endpoint, credentials: S3TestServer.Credentials), _pool);
+
+            var run = S3TransferTests.Run(TransferDirection.Send, "s3://" + S3TestServer.Bucket + "/" + _prefix + "d.bin", new[] { path }, new TransferOptions(), registry: StorageRegistry.CreateDefault().Register(LocationKind.S3, storage));
+
+            Assert.True(proxy.Injected(FaultKind.SlowDown) >= 3, proxy.Describe());
+            Assert.True(run.Errors.Count == 0, string.Join("\n", run.Errors.Select(e => e.Message)));
+            Assert.Equal(TransferStatus.Completed, Assert.Single(run.Transfers).Status);
+        }
     }
 }

@@ -448,9 +448,12 @@ namespace StreamFiles.Core.Operations
                         ? null // a PUT URL: a directory only when written with a trailing '/'
                         : Wait(_storages.Resolve<IStorage>(_destination, "as a destination").StatAsync(_destination, CancellationToken));
                 }
-                catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is CommandFailureException)
+                catch (Exception e) when (!(e is OperationCanceledException))
                 {
-                    _destinationInfo = null; // each file's own check reports the problem
+                    // Each file's own check reports the problem. That includes a store's error that outlasted its
+                    // client's retries (a 503 SlowDown burst, found by the fault matrix), which used to escape the
+                    // operation and end the whole batch instead of failing one file.
+                    _destinationInfo = null;
                 }
             }
 

@@ -102,7 +102,8 @@ namespace StreamFiles.Core.Transfers
             {
                 using (MemoryBudget.Lease lease = await _engine.Budget.RentAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    fingerprint = await SourceFingerprint.ComputeAsync(source, reader, lease.Array, cancellationToken).ConfigureAwait(false);
+                    // Reads the source over the network for remote sources: retried like a part (found by the fault matrix).
+                    fingerprint = await WithRetriesAsync(() => SourceFingerprint.ComputeAsync(source, reader, lease.Array, cancellationToken), cancellationToken).ConfigureAwait(false);
                 }
 
                 previous = ResumeJournal.TryLoad(journalPath, out _);

@@ -222,6 +222,15 @@ namespace StreamFiles.Core.Storage.S3
                 {
                     return true;
                 }
+#if NET8_0_OR_GREATER
+
+                // A body cut short (the connection closed before Content-Length bytes came): the range is read again
+                // from where it stopped. Found by the fault matrix: it used to fail the transfer on the first short read.
+                if (e is HttpIOException)
+                {
+                    return true;
+                }
+#endif
             }
 
             return false;

@@ -31,6 +31,9 @@ namespace StreamFiles.Core.Storage.S3
         private readonly S3Location _destination;
         private readonly WriteRequest _request;
         private readonly ConcurrentDictionary<int, SentPart> _sent = new ConcurrentDictionary<int, SentPart>();
+
+        /// <summary>Parts the store held when this upload was resumed that no journal entry confirmed (see UploadPartAsync).</summary>
+        private readonly ConcurrentDictionary<int, PartDetail> _unconfirmed = new ConcurrentDictionary<int, PartDetail>();
         private string? _uploadId;
         private string? _singleETag;
 
@@ -94,6 +97,7 @@ namespace StreamFiles.Core.Storage.S3
                 create.ChecksumAlgorithm = writer.TrailerAlgorithm;
             }
 
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             try
             {
                 var created = await client.Client.InitiateMultipartUploadAsync(create, cancellationToken).ConfigureAwait(false);
@@ -104,7 +108,45 @@ namespace StreamFiles.Core.Storage.S3
                 throw writer.Fail(e, "start multipart upload of");
             }
 
+            await writer.AbortLostUploadsAsync(clock.Elapsed, cancellationToken).ConfigureAwait(false);
             return writer;
+        }
+
+        /// <summary>
+        /// A CreateMultipartUpload whose response was lost (a reset or a stall after the store acted) is retried by
+        /// the SDK, and the store then holds an upload nobody knows the id of: billed storage for every part it ever
+        /// gets, and a stray entry in ListMultipartUploads. Any other upload of the same key that the store started
+        /// while this request was being made (by the store's clock, between this request's start and its own
+        /// upload's) is such an orphan and is aborted. Best effort: a store or a policy that does not allow listing
+        /// uploads leaves them to a lifecycle rule.
+        /// </summary>
+        private async Task AbortLostUploadsAsync(TimeSpan requestTime, CancellationToken cancellationToken)
+        {
+            try
+            {
+                var listed = await _client.Client.ListMultipartUploadsAsync(
+                    new ListMultipartUploadsRequest { BucketName = _destination.Bucket, Prefix = _destination.Key },
+                    cancellationToken).ConfigureAwait(false);
+                var uploads = (listed.MultipartUploads ?? new List<MultipartUpload>()).Where(u => u.Key == _destination.Key).ToList();
+                DateTime? ours = uploads.FirstOrDefault(u => u.UploadId == _uploadId)?.Initiated;
+                if (ours is null)
+                {
+                    return;
+                }
+
+                // Initiated has a resolution of a second on some stores: allow one on either side.
+                DateTime from = ours.Value - requestTime - TimeSpan.FromSeconds(1);
+                foreach (MultipartUpload lost in uploads.Where(u => u.UploadId != _uploadId && u.Initiated is DateTime at && at >= from && at <= ours.Value + TimeSpan.FromSeconds(1)))
+                {
+                    await _client.Client.AbortMultipartUploadAsync(
+                        new AbortMultipartUploadRequest { BucketName = _destination.Bucket, Key = _destination.Key, UploadId = lost.UploadId },
+                        cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (Exception e) when (!(e is OperationCanceledException))
+            {
+                // Cleanup only; the upload itself is fine.
+            }
         }
 
         public async Task<PartReceipt> UploadPartAsync(PartContent content, CancellationToken cancellationToken)
@@ -116,13 +158,23 @@ namespace StreamFiles.Core.Storage.S3
 
             PartSpec part = content.Part;
             S3PartHash? hash = null;
+            _unconfirmed.TryRemove(part.Number, out PartDetail? stored);
             if (Mode != S3ChecksumMode.WhenSupported)
             {
                 using Stream window = await content.OpenAsync(cancellationToken).ConfigureAwait(false);
-                hash = await S3PartHash.ComputeAsync(window, HeaderChecksum, md5: Https, cancellationToken).ConfigureAwait(false);
+                hash = await S3PartHash.ComputeAsync(window, HeaderChecksum, md5: Https || stored != null, cancellationToken).ConfigureAwait(false);
                 if (part.Length >= 0 && hash.Length != part.Length)
                 {
                     throw new SourceChangedException(_request.Source.Location.Display, $"{part} had {hash.Length} bytes instead of {part.Length}");
+                }
+
+                // The store already holds this part with these very bytes (same size, its ETag the MD5 of what was just
+                // read): an earlier run sent it but was killed, or lost the response, before its journal said so.
+                string? storedETag = S3Tags.Unquote(stored?.ETag);
+                if (stored != null && (stored.Size ?? -1) == hash.Length && IsMd5ETag(storedETag) && string.Equals(storedETag, hash.Md5Hex, StringComparison.OrdinalIgnoreCase))
+                {
+                    _sent[part.Number] = new SentPart(storedETag!, ChecksumOf(stored) ?? hash.Checksum);
+                    return new PartReceipt(part.Number, part.Offset, hash.Length, hash.Checksum is null ? null : Hex.Encode(hash.Checksum), storedETag);
                 }
             }
 
@@ -165,7 +217,7 @@ namespace StreamFiles.Core.Storage.S3
 
         public async Task<IReadOnlyList<PartReceipt>> ConfirmPartsAsync(IReadOnlyList<PartReceipt> journaled, CancellationToken cancellationToken)
         {
-            if (!Multipart || _uploadId is null || journaled.Count == 0)
+            if (!Multipart || _uploadId is null || !_request.Resume)
             {
                 return Array.Empty<PartReceipt>();
             }
@@ -180,7 +232,14 @@ namespace StreamFiles.Core.Storage.S3
                 {
                     _sent[receipt.Number] = new SentPart(S3Tags.Unquote(detail.ETag)!, ChecksumOf(detail));
                     confirmed.Add(receipt);
+                    stored.Remove(receipt.Number);
                 }
+            }
+
+            // The rest may still be whole parts the journal missed; UploadPartAsync checks each against the source.
+            foreach (KeyValuePair<int, PartDetail> left in stored)
+            {
+                _unconfirmed[left.Key] = left.Value;
             }
 
             return confirmed;

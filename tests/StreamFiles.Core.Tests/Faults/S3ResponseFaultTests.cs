@@ -1,0 +1,121 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Threading.Tasks;
+using StreamFiles.Core.Locations;
+using StreamFiles.Core.Operations;
+using StreamFiles.Core.Storage;
+using StreamFiles.Core.Storage.S3;
+using StreamFiles.Core.Tests.S3;
+using StreamFiles.Core.Tests.Support;
+using StreamFiles.Core.Transfers;
+
+namespace StreamFiles.Core.Tests.Faults
+{
+    /// <summary>S3 responses lost or cut short: a retry recovers, and leaves no second, orphaned thing behind.</summary>
+    public sealed class S3ResponseFaultTests : IDisposable
+    {
+        private const long MiB = 1024 * 1024;
+        private readonly TempDirectory _temp = new TempDirectory();
+        private readonly string _prefix = S3TestServer.NewPrefix();
+        private readonly S3ClientPool _pool = new S3ClientPool();
+
+        public void Dispose()
+        {
+            _pool.Dispose();
+            _temp.Dispose();
+            S3TestServer.DeletePrefix(_prefix);
+        }
+
+        /// <summary>
+        /// Found by the fault matrix: the store created a multipart upload, the response never arrived, the SDK
+        /// created another, and the upload completed while the first one stayed in ListMultipartUploads for good.
+        /// </summary>
+        [S3Theory]
+        [InlineData(FaultKind.ResetResponse)]
+        [InlineData(FaultKind.Stall)]
+        public async Task ALostCreateMultipartUploadResponseLeavesNoOrphanedUpload(FaultKind fault)
+        {
+            using var proxy = new FaultProxy(new Uri(S3TestServer.Endpoint!)) { StallFor = TimeSpan.FromSeconds(1) };
+            int creates = 0;
+            proxy.Script = request => request.Method == "POST" && request.Target.EndsWith("?uploads", StringComparison.Ordinal) && System.Threading.Interlocked.Increment(ref creates) == 1
+                ? fault
+                : FaultKind.None;
+            string path = _temp.RandomFile("a.bin", 11 * MiB, seed: 5);
+            var storage = new S3Storage(new S3Connection(region: S3TestServer.Region, endpointUrl: proxy.Endpoint, credentials: S3TestServer.Credentials), _pool);
+            string url = "s3://" + S3TestServer.Bucket + "/" + _prefix + "a.bin";
+
+            var run = S3TransferTests.Run(TransferDirection.Send, url, new[] { path }, new TransferOptions(partSize: 5 * MiB), registry: StorageRegistry.CreateDefault().Register(LocationKind.S3, storage));
+
+            Assert.True(run.Errors.Count == 0, string.Join("\n", run.Errors.Select(e => e.Message)));
+            Assert.True(creates >= 2, $"the create was not retried ({creates} requests; {proxy.Describe()})");
+            Assert.Empty(await S3TestServer.UploadsUnderAsync(_prefix));
+            Assert.Equal(File.ReadAllBytes(path), await S3TestServer.GetAsync(_prefix + "a.bin"));
+        }
+
+        /// <summary>
+        /// Found by the fault matrix: a GET body that ended early (a clean close before Content-Length bytes) failed
+        /// the download at once as a ReadError, where a reset was retried; now the range is read again from where it stopped.
+        /// </summary>
+        [S3Fact]
+        public async Task ADownloadWhoseBodyIsCutShortReadsTheRestAgain()
+        {
+            string path = _temp.RandomFile("b.bin", 11 * MiB, seed: 6);
+            await S3TestTransfers.UploadAsync(S3TestServer.Storage(), path, new S3Location(S3TestServer.Bucket, _prefix + "b.bin"), partSize: 5 * MiB);
+            using var proxy = new FaultProxy(new Uri(S3TestServer.Endpoint!));
+            int gets = 0;
+            proxy.Script = request => request.Method == "GET" && request.Range != null && System.Threading.Interlocked.Increment(ref gets) <= 2 ? FaultKind.TruncateResponse : FaultKind.None;
+            var storage = new S3Storage(new S3Connection(region: S3TestServer.Region, endpointUrl: proxy.Endpoint, credentials: S3TestServer.Credentials), _pool);
+            string copy = _temp.File("copy.bin");
+
+            var run = S3TransferTests.Run(TransferDirection.Receive, copy, new[] { "s3://" + S3TestServer.Bucket + "/" + _prefix + "b.bin" }, new TransferOptions(partSize: 5 * MiB, retryDelay: TimeSpan.FromMilliseconds(20)), registry: StorageRegistry.CreateDefault().Register(LocationKind.S3, storage));
+
+            Assert.True(run.Errors.Count == 0, string.Join("\n", run.Errors.Select(e => e.Message)));
+            Assert.Equal(2, proxy.Injected(FaultKind.TruncateResponse));
+            Assert.True(Assert.Single(run.Transfers).Attempts > 1);
+            Assert.Equal(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)), System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(copy)));
+        }
+
+        /// <summary>
+        /// Found by the fault matrix: with Resume, the source's fingerprint (its first and last bytes) is read before
+        /// any part, and a network hiccup there failed the transfer without a retry.
+        /// </summary>
+        [S3Fact]
+        public async Task AResumableDownloadRetriesTheFingerprintRead()
+        {
+            string path = _temp.RandomFile("c.bin", 11 * MiB, seed: 7);
+            await S3TestTransfers.UploadAsync(S3TestServer.Storage(), path, new S3Location(S3TestServer.Bucket, _prefix + "c.bin"), partSize: 5 * MiB);
+            using var proxy = new FaultProxy(new Uri(S3TestServer.Endpoint!));
+            int gets = 0;
+            proxy.Script = request => request.Method == "GET" && request.Range != null && System.Threading.Interlocked.Increment(ref gets) == 1 ? FaultKind.ResetResponse : FaultKind.None;
+            var storage = new S3Storage(new S3Connection(region: S3TestServer.Region, endpointUrl: proxy.Endpoint, credentials: S3TestServer.Credentials), _pool);
+            string copy = _temp.File("copy.bin");
+
+            var run = S3TransferTests.Run(TransferDirection.Receive, copy, new[] { "s3://" + S3TestServer.Bucket + "/" + _prefix + "c.bin" }, new TransferOptions(partSize: 5 * MiB, resume: true, retryDelay: TimeSpan.FromMilliseconds(20)), registry: StorageRegistry.CreateDefault().Register(LocationKind.S3, storage));
+
+            Assert.True(run.Errors.Count == 0, string.Join("\n", run.Errors.Select(e => e.Message)));
+            Assert.Equal(1, proxy.Injected(FaultKind.ResetResponse));
+            Assert.Equal(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)), System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(copy)));
+        }
+
+        /// <summary>
+        /// Found by the fault matrix: a 503 SlowDown burst longer than the SDK's retries on the HEAD that asks whether
+        /// the destination is a folder escaped the operation as an exception, where it should be one file's problem.
+        /// </summary>
+        [S3Fact]
+        public void ABusyStoreWhileLookingAtTheDestinationFailsNoMoreThanTheFile()
+        {
+            string path = _temp.RandomFile("d.bin", 1000, seed: 8);
+            using var proxy = new FaultProxy(new Uri(S3TestServer.Endpoint!));
+            int heads = 0;
+            proxy.Script = request => request.Method == "HEAD" && System.Threading.Interlocked.Increment(ref heads) <= 3 ? FaultKind.SlowDown : FaultKind.None;
+            var storage = new S3Storage(new S3Connection(region: S3TestServer.Region, endpointUrl: proxy.Endpoint, credentials: S3TestServer.Credentials), _pool);
+
+            var run = S3TransferTests.Run(TransferDirection.Send, "s3://" + S3TestServer.Bucket + "/" + _prefix + "d.bin", new[] { path }, new TransferOptions(), registry: StorageRegistry.CreateDefault().Register(LocationKind.S3, storage));
+
+            Assert.True(proxy.Injected(FaultKind.SlowDown) >= 3, proxy.Describe());
+            Assert.True(run.Errors.Count == 0, string.Join("\n", run.Errors.Select(e => e.Message)));
+            Assert.Equal(TransferStatus.Completed, Assert.Single(run.Transfers).Status);
+        }
+    }
+}

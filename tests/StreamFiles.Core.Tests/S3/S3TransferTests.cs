@@ -64,23 +64,6 @@ namespace StreamFiles.Core.Tests.S3
         }
 
         [S3Fact]
-        public void ASourceChangedDuringASinglePutObjectNeverBecomesTheObject()
-        {
-            // Stat 1 is the submit; the second stat of the source is the check a single PutObject makes before its
-            // last bytes go out (its body completing publishes the object). It reports a later modification time.
-            string path = _temp.RandomFile("changing.bin", 3 * MiB, seed: 21);
-            var source = new StreamFiles.Core.Tests.Transfers.Support.FaultyStorage { ChangeAfterStats = 2 };
-            StorageRegistry registry = Registry().Register(LocationKind.FileSystem, source);
-
-            var sent = Run(TransferDirection.Send, S3("changing.bin"), new[] { path }, registry: registry);
-
-            CommandError error = Assert.Single(sent.Errors);
-            Assert.Equal("SourceChanged", error.Condition);
-            var missing = Assert.Throws<Amazon.S3.AmazonS3Exception>(() => S3TestServer.Raw.GetObjectMetadataAsync(S3TestServer.Bucket, _prefix + "changing.bin").GetAwaiter().GetResult());
-            Assert.Equal(System.Net.HttpStatusCode.NotFound, missing.StatusCode);
-        }
-
-        [S3Fact]
         public async Task DownloadUsesTheObjectsPartLayoutAndVerifiesItsETag()
         {
             // 5 MiB parts, as rclone makes them: the download reads the same ranges and checks md5-of-md5s.

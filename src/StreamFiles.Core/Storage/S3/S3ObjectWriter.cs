@@ -179,7 +179,7 @@ namespace StreamFiles.Core.Storage.S3
             }
 
             string etag;
-            using (Stream body = await S3PartBody.OpenAsync(content, hash?.Length ?? part.Length, hash?.Crc32c, _request.Source.Location.Display, verifySourceAtEnd: !Multipart, cancellationToken).ConfigureAwait(false))
+            using (Stream body = await S3PartBody.OpenAsync(content, hash?.Length ?? part.Length, hash?.Crc32c, _request.Source.Location.Display, cancellationToken).ConfigureAwait(false))
             {
                 try
                 {

@@ -30,11 +30,9 @@ namespace StreamFiles.Core.Storage.S3
         private readonly string _sourceDisplay;
         private readonly Hashing.Crc32 _crc = Hashing.Crc32.CreateCastagnoli();
         private long _filled;
-        private readonly bool _verifySourceAtEnd;
 
-        private S3PartBody(PartContent content, Stream window, long length, uint? expectedCrc, string sourceDisplay, bool verifySourceAtEnd, CancellationToken cancellationToken)
+        private S3PartBody(PartContent content, Stream window, long length, uint? expectedCrc, string sourceDisplay, CancellationToken cancellationToken)
         {
-            _verifySourceAtEnd = verifySourceAtEnd;
             _content = content;
             _window = window;
             Length = length;
@@ -43,14 +41,10 @@ namespace StreamFiles.Core.Storage.S3
             _cancellationToken = cancellationToken;
         }
 
-        /// <param name="verifySourceAtEnd">
-        /// For a single PutObject, whose body completing publishes the object: the source file is checked (size and
-        /// modification time) before the last bytes are handed over, so a file changed meanwhile never becomes an object.
-        /// </param>
-        public static async Task<S3PartBody> OpenAsync(PartContent content, long length, uint? expectedCrc, string sourceDisplay, bool verifySourceAtEnd, CancellationToken cancellationToken)
+        public static async Task<S3PartBody> OpenAsync(PartContent content, long length, uint? expectedCrc, string sourceDisplay, CancellationToken cancellationToken)
         {
             Stream window = await content.OpenAsync(cancellationToken).ConfigureAwait(false);
-            return new S3PartBody(content, window, length, expectedCrc, sourceDisplay, verifySourceAtEnd, cancellationToken);
+            return new S3PartBody(content, window, length, expectedCrc, sourceDisplay, cancellationToken);
         }
 
         public override bool CanRead => true;
@@ -117,10 +111,6 @@ namespace StreamFiles.Core.Storage.S3
                 }
 
                 CheckReading(step, _bufferEnd);
-                if (_verifySourceAtEnd && _position + _bufferEnd >= Length)
-                {
-                    await _content.VerifySourceAsync(cancellationToken).ConfigureAwait(false);
-                }
             }
 
             int n = Math.Min(count, _bufferEnd - _bufferStart);

@@ -130,6 +130,9 @@ namespace StreamFiles.Core.Tests.S3
             Assert.True(S3Errors.IsTransient(new AmazonS3Exception("x", ErrorType.Receiver, "SlowDown", "id", HttpStatusCode.ServiceUnavailable)));
             Assert.True(S3Errors.IsTransient(new AmazonS3Exception("x", ErrorType.Receiver, "InternalError", "id", HttpStatusCode.InternalServerError)));
             Assert.True(S3Errors.IsTransient(new IOException("connection reset")));
+            Assert.True(S3Errors.IsTransient(new AmazonS3Exception("x", ErrorType.Sender, "BadDigest", "id", HttpStatusCode.BadRequest)));
+            Assert.True(S3Errors.IsTransient(new AmazonS3Exception("x", ErrorType.Sender, "XAmzContentSHA256Mismatch", "id", HttpStatusCode.BadRequest)));
+            Assert.False(S3Errors.IsTransient(new AmazonS3Exception("x", ErrorType.Sender, "InvalidDigest", "id", HttpStatusCode.BadRequest)));
             Assert.False(S3Errors.IsTransient(new AmazonS3Exception("x", ErrorType.Sender, "AccessDenied", "id", HttpStatusCode.Forbidden)));
         }
 

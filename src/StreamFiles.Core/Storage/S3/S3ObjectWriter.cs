@@ -191,7 +191,7 @@ namespace StreamFiles.Core.Storage.S3
                 {
                     throw changed; // the SDK may wrap what the body threw
                 }
-                catch (Exception e) when (!(e is OperationCanceledException) && !(e is CommandFailureException) && !_storage.IsTransient(e))
+                catch (Exception e) when (!(e is OperationCanceledException) && !(e is CommandFailureException) && (!_storage.IsTransient(e) || TrailerRejected(e)))
                 {
                     throw Fail(e, Multipart ? $"upload {part} of" : "upload");
                 }
@@ -542,6 +542,13 @@ namespace StreamFiles.Core.Storage.S3
 
             return null;
         }
+
+        /// <summary>
+        /// With trailer checksums a store that does not speak them answers with a digest mismatch: that is the setting,
+        /// not bytes damaged on the way, and sending the part again cannot help.
+        /// </summary>
+        private bool TrailerRejected(Exception exception) =>
+            Mode == S3ChecksumMode.WhenSupported && exception is AmazonS3Exception s3 && s3.ErrorCode == "XAmzContentSHA256Mismatch";
 
         private CommandFailureException Fail(Exception exception, string operation) =>
             exception as CommandFailureException ?? new CommandFailureException(S3Errors.Describe(exception, operation, _destination.Display, _client));

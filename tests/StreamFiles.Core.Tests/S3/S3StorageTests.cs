@@ -294,36 +294,6 @@ namespace StreamFiles.Core.Tests.S3
             Assert.Equal(File.ReadAllBytes(small), await S3TestServer.GetAsync(_prefix + "mode-small.bin"));
         }
 
-        [S3Theory]
-        [InlineData(2)] // between the checksum pre-pass and the SDK's signing read
-        [InlineData(3)] // between the signing read and the body that is sent
-        public async Task BytesThatChangeBetweenReadingsOfAPartFailThePart(int changedOpening)
-        {
-            S3Storage storage = S3TestServer.Storage();
-            var data = Enumerable.Repeat((byte)7, 6 * (int)MiB).ToArray();
-            string path = _temp.File("flip.bin");
-            File.WriteAllBytes(path, data);
-            var source = new ObjectInfo(Location.Parse(path), data.Length, DateTimeOffset.UtcNow);
-            var plan = StreamFiles.Core.Transfers.TransferPlan.Plan(data.Length, 5 * MiB, storage.PartLimits, true);
-            using IObjectWriter writer = await storage.OpenWriterAsync(new WriteRequest(At("flip.bin"), source, plan, true, false, null), CancellationToken.None);
-            int opened = 0;
-            var content = new PartContent(plan.Part(1), _ =>
-            {
-                var copy = (byte[])data.Clone();
-                if (Interlocked.Increment(ref opened) >= changedOpening)
-                {
-                    copy[1234] ^= 1;
-                }
-
-                return Task.FromResult<Stream>(new MemoryStream(copy, 0, (int)plan.Part(1).Length));
-            });
-
-            var error = await Assert.ThrowsAsync<SourceChangedException>(() => ((IPartUploader)writer).UploadPartAsync(content, CancellationToken.None));
-            Assert.Contains("changed between two readings", error.Message);
-            await writer.AbortAsync(false, CancellationToken.None);
-            Assert.Empty(await S3TestServer.UploadsUnderAsync(_prefix));
-        }
-
         private static string Md5Hex(byte[] data)
         {
             using var md5 = MD5.Create();

@@ -300,6 +300,8 @@ namespace StreamFiles.Core.Storage.S3
             await VerifyAsync(partETags, partChecksums.Count == ordered.Count ? partChecksums : null, cancellationToken).ConfigureAwait(false);
         }
 
+        private const int AbortAttempts = 6;
+
         public async Task AbortAsync(bool keepForResume, CancellationToken cancellationToken)
         {
             if (!Multipart || _uploadId is null || keepForResume)
@@ -307,15 +309,26 @@ namespace StreamFiles.Core.Storage.S3
                 return;
             }
 
-            try
+            // Cleanup must outlast a store that is shedding load (SlowDown, 503) beyond the SDK's own retries, or the
+            // failed upload would stay behind, billed, until a lifecycle rule removes it.
+            for (int attempt = 1; ; attempt++)
             {
-                await _client.Client.AbortMultipartUploadAsync(
-                    new AbortMultipartUploadRequest { BucketName = _destination.Bucket, Key = _destination.Key, UploadId = _uploadId },
-                    cancellationToken).ConfigureAwait(false);
-            }
-            catch (AmazonS3Exception e) when (e.ErrorCode == "NoSuchUpload")
-            {
-                // Already gone (completed or aborted by someone else): nothing left to clean up.
+                try
+                {
+                    await _client.Client.AbortMultipartUploadAsync(
+                        new AbortMultipartUploadRequest { BucketName = _destination.Bucket, Key = _destination.Key, UploadId = _uploadId },
+                        cancellationToken).ConfigureAwait(false);
+                    break;
+                }
+                catch (AmazonS3Exception e) when (e.ErrorCode == "NoSuchUpload")
+                {
+                    // Already gone (completed or aborted by someone else): nothing left to clean up.
+                    break;
+                }
+                catch (Exception e) when (attempt < AbortAttempts && _storage.IsTransient(e))
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(250 * attempt * attempt), cancellationToken).ConfigureAwait(false);
+                }
             }
 
             _uploadId = null;

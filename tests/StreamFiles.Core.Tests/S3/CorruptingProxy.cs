@@ -14,57 +14,30 @@ namespace StreamFiles.Core.Tests.S3
     /// body: bytes damaged between the store and the client, which only an end-to-end check can catch. It follows
     /// keep-alive connections by reading each response's Content-Length; requests pass through untouched.
     /// </summary>
-    internal sealed class CorruptingProxy : IDisposable
+    internal sealed class CorruptingProxy : LoopbackServer
     {
-        private readonly TcpListener _listener = new TcpListener(IPAddress.Loopback, 0);
         private readonly Uri _upstream;
-        private readonly CancellationTokenSource _stop = new CancellationTokenSource();
         private int _corrupted;
 
         public CorruptingProxy(Uri upstream)
         {
             _upstream = upstream;
-            _listener.Start();
-            _ = AcceptAsync();
+            Start();
         }
 
-        public string Endpoint => "http://127.0.0.1:" + ((IPEndPoint)_listener.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture);
+        public string Endpoint => Address("http");
 
         /// <summary>How many response bodies were damaged.</summary>
         public int Corrupted => Volatile.Read(ref _corrupted);
 
-        public void Dispose()
-        {
-            _stop.Cancel();
-            _listener.Stop();
-        }
-
-        private async Task AcceptAsync()
-        {
-            while (!_stop.IsCancellationRequested)
-            {
-                TcpClient client;
-                try
-                {
-                    client = await _listener.AcceptTcpClientAsync(_stop.Token);
-                }
-                catch (Exception)
-                {
-                    return;
-                }
-
-                _ = ServeAsync(client);
-            }
-        }
-
-        private async Task ServeAsync(TcpClient client)
+        protected override async Task ServeAsync(TcpClient client)
         {
             using (client)
             using (var server = new TcpClient())
             {
                 try
                 {
-                    await server.ConnectAsync(_upstream.Host, _upstream.Port, _stop.Token);
+                    await server.ConnectAsync(_upstream.Host, _upstream.Port, Stopping);
                     var methods = new ConcurrentQueue<string>();
                     Task up = PumpRequestsAsync(client.GetStream(), server.GetStream(), methods);
                     Task down = PumpResponsesAsync(server.GetStream(), client.GetStream(), methods);
@@ -83,7 +56,7 @@ namespace StreamFiles.Core.Tests.S3
             var buffer = new byte[64 * 1024];
             var pending = new StringBuilder();
             int read;
-            while ((read = await from.ReadAsync(buffer, _stop.Token)) > 0)
+            while ((read = await from.ReadAsync(buffer, Stopping)) > 0)
             {
                 pending.Append(Encoding.Latin1.GetString(buffer, 0, read));
                 string text = pending.ToString();
@@ -95,7 +68,7 @@ namespace StreamFiles.Core.Tests.S3
                 }
 
                 pending.Clear().Append(text.Length > 8192 ? string.Empty : text);
-                await to.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
+                await to.WriteAsync(buffer.AsMemory(0, read), Stopping);
             }
         }
 
@@ -107,7 +80,7 @@ namespace StreamFiles.Core.Tests.S3
             long flipAt = -1;
             bool passThrough = false;
             int read;
-            while ((read = await from.ReadAsync(buffer, _stop.Token)) > 0)
+            while ((read = await from.ReadAsync(buffer, Stopping)) > 0)
             {
                 int i = 0;
                 while (i < read && !passThrough)
@@ -155,7 +128,7 @@ namespace StreamFiles.Core.Tests.S3
                     }
                 }
 
-                await to.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
+                await to.WriteAsync(buffer.AsMemory(0, read), Stopping);
             }
         }
 

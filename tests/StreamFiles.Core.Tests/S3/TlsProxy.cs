@@ -19,55 +19,33 @@ namespace StreamFiles.Core.Tests.S3
     /// It notes each request's method, target and headers as they pass (bodies are skipped by their
     /// Content-Length), so a test can see what the client put on the wire inside TLS.
     /// </summary>
-    internal sealed class TlsProxy : IDisposable
+    internal sealed class TlsProxy : LoopbackServer
     {
-        private readonly TcpListener _listener = new TcpListener(IPAddress.Loopback, 0);
         private readonly Uri _upstream;
-        private readonly CancellationTokenSource _stop = new CancellationTokenSource();
         private readonly ConcurrentQueue<ProxiedRequest> _requests = new ConcurrentQueue<ProxiedRequest>();
 
         public TlsProxy(Uri upstream)
         {
             _upstream = upstream;
             Certificate = CreateCertificate();
-            _listener.Start();
-            _ = AcceptAsync();
+            Start();
         }
 
         /// <summary>The server certificate (public part and key); trust it, or not, in the client under test.</summary>
         public X509Certificate2 Certificate { get; }
 
-        public string Endpoint => "https://127.0.0.1:" + ((IPEndPoint)_listener.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture);
+        public string Endpoint => Address("https");
 
         /// <summary>The requests that came through TLS, in arrival order per connection.</summary>
         public IReadOnlyList<ProxiedRequest> Requests => _requests.ToArray();
 
-        public void Dispose()
+        public override void Dispose()
         {
-            _stop.Cancel();
-            _listener.Stop();
+            base.Dispose();
             Certificate.Dispose();
         }
 
-        private async Task AcceptAsync()
-        {
-            while (!_stop.IsCancellationRequested)
-            {
-                TcpClient client;
-                try
-                {
-                    client = await _listener.AcceptTcpClientAsync(_stop.Token);
-                }
-                catch (Exception)
-                {
-                    return;
-                }
-
-                _ = ServeAsync(client);
-            }
-        }
-
-        private async Task ServeAsync(TcpClient client)
+        protected override async Task ServeAsync(TcpClient client)
         {
             using (client)
             using (var tls = new SslStream(client.GetStream(), leaveInnerStreamOpen: false))
@@ -75,7 +53,7 @@ namespace StreamFiles.Core.Tests.S3
             {
                 try
                 {
-                    await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = Certificate }, _stop.Token);
+                    await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = Certificate }, Stopping);
                 }
                 catch (Exception)
                 {
@@ -84,7 +62,7 @@ namespace StreamFiles.Core.Tests.S3
 
                 try
                 {
-                    await server.ConnectAsync(_upstream.Host, _upstream.Port, _stop.Token);
+                    await server.ConnectAsync(_upstream.Host, _upstream.Port, Stopping);
                     NetworkStream upstream = server.GetStream();
                     Task up = PumpRequestsAsync(tls, upstream);
                     Task down = CopyAsync(upstream, tls);
@@ -101,10 +79,10 @@ namespace StreamFiles.Core.Tests.S3
         {
             var buffer = new byte[64 * 1024];
             int read;
-            while ((read = await from.ReadAsync(buffer, _stop.Token)) > 0)
+            while ((read = await from.ReadAsync(buffer, Stopping)) > 0)
             {
-                await to.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
-                await to.FlushAsync(_stop.Token);
+                await to.WriteAsync(buffer.AsMemory(0, read), Stopping);
+                await to.FlushAsync(Stopping);
             }
         }
 
@@ -115,7 +93,7 @@ namespace StreamFiles.Core.Tests.S3
             var head = new StringBuilder();
             long bodyLeft = 0;
             int read;
-            while ((read = await from.ReadAsync(buffer, _stop.Token)) > 0)
+            while ((read = await from.ReadAsync(buffer, Stopping)) > 0)
             {
                 int i = 0;
                 while (i < read)
@@ -139,7 +117,7 @@ namespace StreamFiles.Core.Tests.S3
                     }
                 }
 
-                await to.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
+                await to.WriteAsync(buffer.AsMemory(0, read), Stopping);
             }
         }
 

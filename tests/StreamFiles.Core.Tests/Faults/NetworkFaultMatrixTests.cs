@@ -90,6 +90,7 @@ namespace StreamFiles.Core.Tests.Faults
                 bool resume = transfer != TransferKind.HttpUpload && random.Next(2) == 0;
                 string name = $"f{i}-{size}.bin";
                 int before = proxy.TotalInjected;
+                int requestsBefore = proxy.Requests.Count;
                 tally.LastError = null;
                 string? problem = transfer switch
                 {
@@ -104,6 +105,10 @@ namespace StreamFiles.Core.Tests.Faults
                 {
                     tally.Lost++;
                     problems.Add($"{name}: {problem}");
+                    foreach (ProxiedRequest request in proxy.Requests.Skip(requestsBefore))
+                    {
+                        _output.WriteLine($"   {request.Method} {request.Target} fault={request.Fault}");
+                    }
                 }
             }
 

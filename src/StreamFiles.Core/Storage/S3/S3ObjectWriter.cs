@@ -122,30 +122,53 @@ namespace StreamFiles.Core.Storage.S3
         /// </summary>
         private async Task AbortLostUploadsAsync(TimeSpan requestTime, CancellationToken cancellationToken)
         {
+            List<MultipartUpload> uploads;
             try
             {
-                var listed = await _client.Client.ListMultipartUploadsAsync(
-                    new ListMultipartUploadsRequest { BucketName = _destination.Bucket, Prefix = _destination.Key },
-                    cancellationToken).ConfigureAwait(false);
-                var uploads = (listed.MultipartUploads ?? new List<MultipartUpload>()).Where(u => u.Key == _destination.Key).ToList();
-                DateTime? ours = uploads.FirstOrDefault(u => u.UploadId == _uploadId)?.Initiated;
-                if (ours is null)
-                {
-                    return;
-                }
-
-                // Initiated has a resolution of a second on some stores: allow one on either side.
-                DateTime from = ours.Value - requestTime - TimeSpan.FromSeconds(1);
-                foreach (MultipartUpload lost in uploads.Where(u => u.UploadId != _uploadId && u.Initiated is DateTime at && at >= from && at <= ours.Value + TimeSpan.FromSeconds(1)))
-                {
-                    await _client.Client.AbortMultipartUploadAsync(
-                        new AbortMultipartUploadRequest { BucketName = _destination.Bucket, Key = _destination.Key, UploadId = lost.UploadId },
-                        cancellationToken).ConfigureAwait(false);
-                }
+                uploads = await ListUploadsOfKeyAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (!(e is OperationCanceledException))
             {
-                // Cleanup only; the upload itself is fine.
+                return; // cleanup only; the upload itself is fine
+            }
+
+            DateTime? ours = uploads.FirstOrDefault(u => u.UploadId == _uploadId)?.Initiated;
+            if (ours is null)
+            {
+                return;
+            }
+
+            // Initiated has a resolution of a second on some stores: allow one on either side. Each orphan on its own:
+            // one that cannot be aborted does not keep the others.
+            DateTime from = ours.Value - requestTime - TimeSpan.FromSeconds(1);
+            foreach (MultipartUpload lost in uploads.Where(u => u.UploadId != _uploadId && u.Initiated is DateTime at && at >= from && at <= ours.Value + TimeSpan.FromSeconds(1)))
+            {
+                try
+                {
+                    await AbortUploadAsync(lost.UploadId, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (!(e is OperationCanceledException))
+                {
+                    // Left to a lifecycle rule, like a store or a policy that does not allow listing uploads.
+                }
+            }
+        }
+
+        private async Task<List<MultipartUpload>> ListUploadsOfKeyAsync(CancellationToken cancellationToken)
+        {
+            for (int attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    var listed = await _client.Client.ListMultipartUploadsAsync(
+                        new ListMultipartUploadsRequest { BucketName = _destination.Bucket, Prefix = _destination.Key },
+                        cancellationToken).ConfigureAwait(false);
+                    return (listed.MultipartUploads ?? new List<MultipartUpload>()).Where(u => u.Key == _destination.Key).ToList();
+                }
+                catch (Exception e) when (attempt < AbortAttempts && _storage.IsTransient(e))
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(250 * attempt * attempt), cancellationToken).ConfigureAwait(false);
+                }
             }
         }
 
@@ -309,33 +332,40 @@ namespace StreamFiles.Core.Storage.S3
                 return;
             }
 
-            // Cleanup must outlast a store that is shedding load (SlowDown, 503) beyond the SDK's own retries, or the
-            // failed upload would stay behind, billed, until a lifecycle rule removes it.
+            await AbortUploadAsync(_uploadId, cancellationToken).ConfigureAwait(false);
+            _uploadId = null;
+        }
+
+        public void Dispose()
+        {
+        }
+
+        /// <summary>
+        /// Aborts one upload. Cleanup must outlast a store that is shedding load (SlowDown, 503) or a response lost on
+        /// the way back beyond the SDK's own retries, or the upload would stay behind, billed, until a lifecycle rule
+        /// removes it. NoSuchUpload means it is already gone (an earlier attempt whose response was lost, or someone
+        /// else): nothing is left to clean up.
+        /// </summary>
+        private async Task AbortUploadAsync(string uploadId, CancellationToken cancellationToken)
+        {
             for (int attempt = 1; ; attempt++)
             {
                 try
                 {
                     await _client.Client.AbortMultipartUploadAsync(
-                        new AbortMultipartUploadRequest { BucketName = _destination.Bucket, Key = _destination.Key, UploadId = _uploadId },
+                        new AbortMultipartUploadRequest { BucketName = _destination.Bucket, Key = _destination.Key, UploadId = uploadId },
                         cancellationToken).ConfigureAwait(false);
-                    break;
+                    return;
                 }
                 catch (AmazonS3Exception e) when (e.ErrorCode == "NoSuchUpload")
                 {
-                    // Already gone (completed or aborted by someone else): nothing left to clean up.
-                    break;
+                    return;
                 }
                 catch (Exception e) when (attempt < AbortAttempts && _storage.IsTransient(e))
                 {
                     await Task.Delay(TimeSpan.FromMilliseconds(250 * attempt * attempt), cancellationToken).ConfigureAwait(false);
                 }
             }
-
-            _uploadId = null;
-        }
-
-        public void Dispose()
-        {
         }
 
         private async Task<string> PutObjectAsync(PartSpec part, Stream body, S3PartHash? hash, CancellationToken cancellationToken)

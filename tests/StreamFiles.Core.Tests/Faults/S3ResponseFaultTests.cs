@@ -77,6 +77,38 @@ namespace StreamFiles.Core.Tests.Faults
         }
 
         /// <summary>
+        /// A store that goes silent mid-body (the connection stays open, no data, no reset for a minute): the request
+        /// timeout no longer applies once the response head came, so only the stall watchdog ends the read. The range
+        /// is read again and the download completes long before the proxy would give up on its own.
+        /// </summary>
+        [S3Fact]
+        public async Task ADownloadWhoseBodyGoesSilentIsReadAgainAfterTheStallTimeout()
+        {
+            string path = _temp.RandomFile("s.bin", 11 * MiB, seed: 8);
+            await S3TestTransfers.UploadAsync(S3TestServer.Storage(), path, new S3Location(S3TestServer.Bucket, _prefix + "s.bin"), partSize: 5 * MiB);
+            using var proxy = new FaultProxy(new Uri(S3TestServer.Endpoint!)) { StallFor = TimeSpan.FromSeconds(60) };
+            int gets = 0;
+            proxy.Script = request => request.Method == "GET" && request.Range != null && System.Threading.Interlocked.Increment(ref gets) == 1 ? FaultKind.Stall : FaultKind.None;
+            using var pool = new S3ClientPool(stallTimeout: TimeSpan.FromSeconds(1));
+            var storage = new S3Storage(new S3Connection(region: S3TestServer.Region, endpointUrl: proxy.Endpoint, credentials: S3TestServer.Credentials), pool);
+            string copy = _temp.File("stalled.bin");
+
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var run = S3TransferTests.Run(TransferDirection.Receive, copy, new[] { "s3://" + S3TestServer.Bucket + "/" + _prefix + "s.bin" }, new TransferOptions(partSize: 5 * MiB, retryDelay: TimeSpan.FromMilliseconds(20)), registry: StorageRegistry.CreateDefault().Register(LocationKind.S3, storage));
+            clock.Stop();
+
+            Assert.True(run.Errors.Count == 0, string.Join("\n", run.Errors.Select(e => e.Message)));
+            Assert.Equal(1, proxy.Injected(FaultKind.Stall));
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"the download took {clock.Elapsed.TotalSeconds:0.0} s: the silent body was not given up after the 1 s stall timeout");
+            Assert.True(Assert.Single(run.Transfers).Attempts > 1);
+            Assert.Equal(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)), System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(copy)));
+        }
+
+        [Fact]
+        public void AStallTimeoutMustBePositive() =>
+            Assert.Throws<ArgumentOutOfRangeException>(() => new S3ClientPool(stallTimeout: TimeSpan.Zero));
+
+        /// <summary>
         /// Found by the fault matrix: with Resume, the source's fingerprint (its first and last bytes) is read before
         /// any part, and a network hiccup there failed the transfer without a retry.
         /// </summary>

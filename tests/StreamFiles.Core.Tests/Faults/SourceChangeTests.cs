@@ -102,6 +102,54 @@ namespace StreamFiles.Core.Tests.Faults
             Assert.Empty(await S3TestServer.UploadsUnderAsync(_prefix)); // a changed source is not resumable: aborted even with --resume
         }
 
+        [S3Theory]
+        [InlineData(Change.Modify)]
+        [InlineData(Change.Truncate)]
+        [InlineData(Change.Delete)]
+        public async Task AnS3SinglePutOfAChangingFileStoresNothing(Change change)
+        {
+            // One PutObject publishes the object when its body ends: the change lands while the body is going out
+            // (the part's checksum pre-pass has read the file once, and a quarter of the second reading is done).
+            const long size = 256 * MiB;
+            string source = _temp.RandomFile("single.bin", size);
+            string key = _prefix + "single.bin";
+            using Process child = FaultCli.Start(_temp.Path, FaultCli.S3Environment(), new[] { "send", "--json", "--no-progress", "--part-size", "512MiB", "single.bin", "s3://" + S3TestServer.Bucket + "/" + key });
+            var started = Stopwatch.StartNew();
+            WaitFor(child, () => OperatingSystem.IsLinux() ? BytesRead(child) >= size + (size / 4) : started.Elapsed > TimeSpan.FromSeconds(1.5));
+            Apply(change, source);
+            var run = Finish(child);
+
+            Assert.True(run.ExitCode == 1, $"exit {run.ExitCode}: {run.Error}");
+            Assert.StartsWith("streamfiles: [SourceChanged] ", run.Error, StringComparison.Ordinal);
+            Assert.Equal(new[] { "SourceChanged" }, FaultCli.Conditions(run.Output));
+            var missing = await Assert.ThrowsAsync<AmazonS3Exception>(() => S3TestServer.Raw.GetObjectMetadataAsync(S3TestServer.Bucket, key));
+            Assert.Equal(System.Net.HttpStatusCode.NotFound, missing.StatusCode);
+            Assert.Empty(await S3TestServer.UploadsUnderAsync(_prefix));
+        }
+
+        /// <summary>Bytes the process has read through read calls so far (rchar in /proc/PID/io), or 0 when unknown.</summary>
+        private static long BytesRead(Process process)
+        {
+            try
+            {
+                foreach (string line in File.ReadLines($"/proc/{process.Id}/io"))
+                {
+                    if (line.StartsWith("rchar:", StringComparison.Ordinal))
+                    {
+                        return long.Parse(line.Substring(6).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+                    }
+                }
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+
+            return 0;
+        }
+
         [Theory]
         [InlineData(Change.Modify)]
         [InlineData(Change.Truncate)]

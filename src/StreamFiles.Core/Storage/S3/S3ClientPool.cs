@@ -23,12 +23,18 @@ namespace StreamFiles.Core.Storage.S3
         private readonly int _maxConnections;
         private readonly int _maxErrorRetry;
         private readonly TimeSpan _requestTimeout;
+        private readonly TimeSpan _stallTimeout;
 
         /// <param name="maxConnectionsPerServer">The HTTP connections each client may keep open.</param>
         /// <param name="environment">Where AWS_* variables are read (tests pass their own).</param>
         /// <param name="maxErrorRetry">The SDK's own retries of a failed request; 0 for callers that must answer at once (tab completion).</param>
         /// <param name="requestTimeout">How long one request may take; default five minutes, for parts on slow links.</param>
-        public S3ClientPool(int maxConnectionsPerServer = 64, Func<string, string?>? environment = null, int maxErrorRetry = 2, TimeSpan? requestTimeout = null)
+        /// <param name="stallTimeout">
+        /// How long a download's body may bring no data before its connection is dropped and the range is read again;
+        /// default 60 s. The request timeout ends when the response head arrives, so without this a store that goes
+        /// silent mid-body would hold a transfer forever.
+        /// </param>
+        public S3ClientPool(int maxConnectionsPerServer = 64, Func<string, string?>? environment = null, int maxErrorRetry = 2, TimeSpan? requestTimeout = null, TimeSpan? stallTimeout = null)
         {
             if (maxConnectionsPerServer < 1)
             {
@@ -45,6 +51,12 @@ namespace StreamFiles.Core.Storage.S3
                 throw new ArgumentOutOfRangeException(nameof(requestTimeout), requestTimeout, "The request timeout must be positive.");
             }
 
+            if (stallTimeout is TimeSpan stall && stall <= TimeSpan.Zero)
+            {
+                throw new ArgumentOutOfRangeException(nameof(stallTimeout), stallTimeout, "The stall timeout must be positive.");
+            }
+
+            _stallTimeout = stallTimeout ?? TimeSpan.FromSeconds(60);
             _maxConnections = maxConnectionsPerServer;
             _environment = environment ?? Environment.GetEnvironmentVariable;
             _maxErrorRetry = maxErrorRetry;
@@ -139,7 +151,7 @@ namespace StreamFiles.Core.Storage.S3
                 config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
             }
 
-            return new S3Client(new AmazonS3Client(credentials, config), connection, endpoint, region);
+            return new S3Client(new AmazonS3Client(credentials, config), connection, endpoint, region, _stallTimeout);
         }
 
         private CredentialProfile? FindProfile(string? profileName)
@@ -241,8 +253,9 @@ namespace StreamFiles.Core.Storage.S3
     /// <summary>A pooled client and what it was made for (messages name the endpoint and region, never credentials).</summary>
     public sealed class S3Client
     {
-        internal S3Client(IAmazonS3 client, S3Connection connection, string? endpoint, string region)
+        internal S3Client(IAmazonS3 client, S3Connection connection, string? endpoint, string region, TimeSpan stallTimeout)
         {
+            StallTimeout = stallTimeout;
             Client = client;
             Connection = connection;
             Endpoint = endpoint;
@@ -257,5 +270,8 @@ namespace StreamFiles.Core.Storage.S3
         public string? Endpoint { get; }
 
         public string Region { get; }
+
+        /// <summary>How long a download's body may bring no data before the range is given up and read again.</summary>
+        public TimeSpan StallTimeout { get; }
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Security.Cryptography;
@@ -94,7 +95,7 @@ namespace StreamFiles.Core.Storage.S3
             }
 
             int part = PartIndex(offset, length);
-            return new ResponseStream(response, part < 0 ? null : new PartCheck(this, part));
+            return new ResponseStream(response, part < 0 ? null : new PartCheck(this, part), _client.StallTimeout, _location.Display);
         }
 
         /// <summary>The index of the object part that the range is exactly, or -1.</summary>
@@ -189,18 +190,37 @@ namespace StreamFiles.Core.Storage.S3
         {
         }
 
-        /// <summary>The body of one GET; disposing it releases the response and its connection.</summary>
+        /// <summary>
+        /// The body of one GET; disposing it releases the response and its connection. A read that brings nothing for
+        /// the stall timeout tears the response down and fails with a plain IOException, a network failure the engine
+        /// retries by reading the range again (a read blocked on a silent socket does not always heed cancellation).
+        /// </summary>
         private sealed class ResponseStream : Stream
         {
             private readonly GetObjectResponse _response;
             private readonly Stream _body;
             private readonly PartCheck? _check;
+            private readonly TimeSpan _stallTimeout;
+            private readonly string _display;
+            private readonly CancellationTokenSource _stall = new CancellationTokenSource();
+            private readonly CancellationTokenRegistration _onStall;
+            private long _received;
+            private int _stalled;
+            private int _disposed;
 
-            public ResponseStream(GetObjectResponse response, PartCheck? check)
+            public ResponseStream(GetObjectResponse response, PartCheck? check, TimeSpan stallTimeout, string display)
             {
                 _response = response;
                 _body = response.ResponseStream;
                 _check = check;
+                _stallTimeout = stallTimeout;
+                _display = display;
+                _onStall = _stall.Token.Register(() =>
+                {
+                    Interlocked.Exchange(ref _stalled, 1);
+                    _body.Dispose();
+                    _response.Dispose();
+                });
             }
 
             public override bool CanRead => true;
@@ -217,19 +237,42 @@ namespace StreamFiles.Core.Storage.S3
                 set => throw new NotSupportedException();
             }
 
-            public override int Read(byte[] buffer, int offset, int count)
+            public override int Read(byte[] buffer, int offset, int count) =>
+                ReadAsync(buffer, offset, count, CancellationToken.None).ConfigureAwait(false).GetAwaiter().GetResult();
+
+            public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
             {
-                int read = _body.Read(buffer, offset, count);
+                int read;
+                _stall.CancelAfter(_stallTimeout);
+                try
+                {
+                    read = await _body.ReadAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (Volatile.Read(ref _stalled) != 0 && !cancellationToken.IsCancellationRequested)
+                {
+                    throw Stalled(e);
+                }
+                finally
+                {
+                    if (Volatile.Read(ref _stalled) == 0)
+                    {
+                        _stall.CancelAfter(Timeout.Infinite);
+                    }
+                }
+
+                if (Volatile.Read(ref _stalled) != 0)
+                {
+                    throw Stalled(null);
+                }
+
+                _received += read;
                 _check?.Add(buffer, offset, read, _response.ContentLength);
                 return read;
             }
 
-            public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-            {
-                int read = await _body.ReadAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false);
-                _check?.Add(buffer, offset, read, _response.ContentLength);
-                return read;
-            }
+            private IOException Stalled(Exception? cause) => new IOException(
+                string.Format(CultureInfo.InvariantCulture, "The download of {0} stalled: no data for {1:0.#} s after {2} bytes of the range.", _display, _stallTimeout.TotalSeconds, _received),
+                cause);
 
             public override void Flush()
             {
@@ -243,8 +286,10 @@ namespace StreamFiles.Core.Storage.S3
 
             protected override void Dispose(bool disposing)
             {
-                if (disposing)
+                if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
                 {
+                    _onStall.Dispose();
+                    _stall.Dispose();
                     _body.Dispose();
                     _response.Dispose();
                     _check?.Dispose();

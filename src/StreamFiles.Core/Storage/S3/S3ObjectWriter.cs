@@ -202,7 +202,7 @@ namespace StreamFiles.Core.Storage.S3
             }
 
             string etag;
-            using (Stream body = await S3PartBody.OpenAsync(content, hash?.Length ?? part.Length, hash?.Crc32c, _request.Source.Location.Display, cancellationToken).ConfigureAwait(false))
+            using (Stream body = await S3PartBody.OpenAsync(content, hash?.Length ?? part.Length, hash?.Crc32c, _request.Source.Location.Display, verifyBeforeEnd: !Multipart, cancellationToken).ConfigureAwait(false))
             {
                 try
                 {

@@ -12,7 +12,9 @@ namespace StreamFiles.Core.Storage.S3
     /// The SDK and HttpClient read bodies a few KiB at a time; the window (a positional read per call) is read in
     /// 256 KiB steps through one pooled buffer instead, so a part costs tens of system calls, not thousands.
     /// Each complete reading is checked against the CRC32C of the pre-pass: a part whose bytes changed in between
-    /// fails with SourceChangedException instead of going out unlike its checksum headers.
+    /// fails with SourceChangedException instead of going out unlike its checksum headers. The body of a request that
+    /// publishes the object when it ends (a single PutObject) checks the source's version before its last step goes
+    /// out, so a file modified, truncated or deleted meanwhile never becomes a complete object.
     /// </summary>
     internal sealed class S3PartBody : Stream
     {
@@ -29,10 +31,12 @@ namespace StreamFiles.Core.Storage.S3
         private readonly uint? _expectedCrc;
         private readonly string _sourceDisplay;
         private readonly Hashing.Crc32 _crc = Hashing.Crc32.CreateCastagnoli();
+        private readonly bool _verifyBeforeEnd;
         private long _filled;
 
-        private S3PartBody(PartContent content, Stream window, long length, uint? expectedCrc, string sourceDisplay, CancellationToken cancellationToken)
+        private S3PartBody(PartContent content, Stream window, long length, uint? expectedCrc, string sourceDisplay, bool verifyBeforeEnd, CancellationToken cancellationToken)
         {
+            _verifyBeforeEnd = verifyBeforeEnd;
             _content = content;
             _window = window;
             Length = length;
@@ -41,10 +45,10 @@ namespace StreamFiles.Core.Storage.S3
             _cancellationToken = cancellationToken;
         }
 
-        public static async Task<S3PartBody> OpenAsync(PartContent content, long length, uint? expectedCrc, string sourceDisplay, CancellationToken cancellationToken)
+        public static async Task<S3PartBody> OpenAsync(PartContent content, long length, uint? expectedCrc, string sourceDisplay, bool verifyBeforeEnd, CancellationToken cancellationToken)
         {
             Stream window = await content.OpenAsync(cancellationToken).ConfigureAwait(false);
-            return new S3PartBody(content, window, length, expectedCrc, sourceDisplay, cancellationToken);
+            return new S3PartBody(content, window, length, expectedCrc, sourceDisplay, verifyBeforeEnd, cancellationToken);
         }
 
         public override bool CanRead => true;
@@ -111,6 +115,10 @@ namespace StreamFiles.Core.Storage.S3
                 }
 
                 CheckReading(step, _bufferEnd);
+                if (_verifyBeforeEnd && _position + _bufferEnd >= Length)
+                {
+                    await _content.VerifySourceAsync(cancellationToken).ConfigureAwait(false);
+                }
             }
 
             int n = Math.Min(count, _bufferEnd - _bufferStart);

@@ -157,7 +157,7 @@ namespace StreamFiles.Core.Tests.Faults
             string journal = ResumeJournal.PathFor(Location.Parse(S3Url(name)));
             try
             {
-                string? stored = await StoredSha256Async(_prefix + name);
+                string? stored = await S3TestTransfers.StoredSha256Async(_prefix + name);
                 var uploads = (await S3TestServer.UploadsUnderAsync(_prefix + name)).Where(u => u.Key == _prefix + name).ToList();
                 if (Outcome(run, tally) is string wrong)
                 {
@@ -189,7 +189,7 @@ namespace StreamFiles.Core.Tests.Faults
                 // The resume state must be usable: a rerun without faults completes.
                 tally.Reruns++;
                 var rerun = S3TransferTests.Run(TransferDirection.Send, S3Url(name), new[] { source }, Options(resume), registry: StorageRegistry.CreateDefault().Register(LocationKind.S3, S3TestServer.Storage()));
-                string? again = await StoredSha256Async(_prefix + name);
+                string? again = await S3TestTransfers.StoredSha256Async(_prefix + name);
                 return rerun.Errors.Count > 0 ? "the rerun failed: " + rerun.Errors[0].Message
                     : again != expected ? "the rerun completed with the wrong content"
                     : (await S3TestServer.UploadsUnderAsync(_prefix + name)).Any(u => u.Key == _prefix + name) ? "the rerun left a multipart upload" : null;
@@ -254,7 +254,7 @@ namespace StreamFiles.Core.Tests.Faults
             var run = S3TransferTests.Run(TransferDirection.Send, url, new[] { source }, Options(false), registry: StorageRegistry.CreateDefault().Register(LocationKind.Http, http));
             try
             {
-                string? stored = await StoredSha256Async(key);
+                string? stored = await S3TestTransfers.StoredSha256Async(key);
                 if (Outcome(run, tally) is string wrong)
                 {
                     return wrong;
@@ -346,27 +346,6 @@ namespace StreamFiles.Core.Tests.Faults
             return Convert.ToHexString(SHA256.HashData(stream));
         }
 
-        /// <summary>The SHA256 of an object read straight from the S3 server (not through the proxy), or null when there is none.</summary>
-        private static async Task<string?> StoredSha256Async(string key)
-        {
-            try
-            {
-                using GetObjectResponse response = await S3TestServer.Raw.GetObjectAsync(S3TestServer.Bucket, key);
-                using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-                byte[] buffer = new byte[256 * 1024];
-                int n;
-                while ((n = await response.ResponseStream.ReadAsync(buffer)) > 0)
-                {
-                    sha.AppendData(buffer, 0, n);
-                }
-
-                return Convert.ToHexString(sha.GetHashAndReset());
-            }
-            catch (AmazonS3Exception e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
-            {
-                return null;
-            }
-        }
 
         private static void Report(string line)
         {

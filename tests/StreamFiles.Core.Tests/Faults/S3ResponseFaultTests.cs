@@ -149,5 +149,67 @@ namespace StreamFiles.Core.Tests.Faults
             Assert.True(run.Errors.Count == 0, string.Join("\n", run.Errors.Select(e => e.Message)));
             Assert.Equal(TransferStatus.Completed, Assert.Single(run.Transfers).Status);
         }
+
+        /// <summary>
+        /// Found by the fault matrix: a SlowDown burst longer than the SDK's own retries on a request that is not a
+        /// part (CreateMultipartUpload, CompleteMultipartUpload, the HEAD that checks the result) failed a file whose
+        /// parts were all stored. Those requests now get retries of their own.
+        /// </summary>
+        [S3Theory]
+        [InlineData("POST", "?uploads")]
+        [InlineData("POST", "?uploadId=")]
+        [InlineData("HEAD", null)]
+        public async Task ABusyStoreAroundTheMultipartUploadIsWaitedOut(string method, string? target)
+        {
+            string path = _temp.RandomFile("w.bin", 11 * MiB, seed: 9);
+            using var proxy = new FaultProxy(new Uri(S3TestServer.Endpoint!));
+            int hits = 0;
+            bool uploading = false;
+            proxy.Script = request =>
+            {
+                if (request.Method == "PUT")
+                {
+                    uploading = true; // the HEADs before the upload are the engine's own look at the destination
+                }
+
+                bool matches = request.Method == method && (target is null ? uploading : request.Target.Contains(target, StringComparison.Ordinal));
+                return matches && System.Threading.Interlocked.Increment(ref hits) <= 4 ? FaultKind.SlowDown : FaultKind.None;
+            };
+            var storage = new S3Storage(new S3Connection(region: S3TestServer.Region, endpointUrl: proxy.Endpoint, credentials: S3TestServer.Credentials), _pool);
+            string key = _prefix + "w-" + method + (target is null ? "head" : target.Trim('?', '=')) + ".bin";
+
+            var run = S3TransferTests.Run(TransferDirection.Send, "s3://" + S3TestServer.Bucket + "/" + key, new[] { path }, new TransferOptions(partSize: 5 * MiB), registry: StorageRegistry.CreateDefault().Register(LocationKind.S3, storage));
+
+            Assert.True(proxy.Injected(FaultKind.SlowDown) == 4, string.Join("\n", proxy.Requests.Select(r => r.Method + " " + r.Target + " " + r.Fault)));
+            Assert.True(run.Errors.Count == 0, string.Join("\n", run.Errors.Select(e => e.Message)));
+            Assert.Equal(TransferStatus.Completed, Assert.Single(run.Transfers).Status);
+            Assert.Equal(S3TestTransfers.Sha256Hex(File.ReadAllBytes(path)), await S3TestTransfers.StoredSha256Async(key));
+            Assert.DoesNotContain(await S3TestServer.UploadsUnderAsync(key), u => u.Key == key);
+        }
+
+        /// <summary>
+        /// A CompleteMultipartUpload whose response is lost after the store completed the upload, three times over:
+        /// the upload is done, not failed, and nothing is left behind. (RGW answers a repeated Complete with the object
+        /// again; AWS S3 answers NoSuchUpload, which the writer accepts only when the object's size and multipart ETag
+        /// are those of the parts sent.)
+        /// </summary>
+        [S3Fact]
+        public async Task ALostCompleteResponseIsRecognisedAsDone()
+        {
+            string path = _temp.RandomFile("x.bin", 11 * MiB, seed: 10);
+            using var proxy = new FaultProxy(new Uri(S3TestServer.Endpoint!));
+            int completes = 0;
+            proxy.Script = request => request.Method == "POST" && request.Target.Contains("?uploadId=", StringComparison.Ordinal) && System.Threading.Interlocked.Increment(ref completes) <= 3 ? FaultKind.ResetResponse : FaultKind.None;
+            var storage = new S3Storage(new S3Connection(region: S3TestServer.Region, endpointUrl: proxy.Endpoint, credentials: S3TestServer.Credentials), _pool);
+            string key = _prefix + "x.bin";
+
+            var run = S3TransferTests.Run(TransferDirection.Send, "s3://" + S3TestServer.Bucket + "/" + key, new[] { path }, new TransferOptions(partSize: 5 * MiB), registry: StorageRegistry.CreateDefault().Register(LocationKind.S3, storage));
+
+            Assert.True(proxy.Injected(FaultKind.ResetResponse) >= 1, proxy.Describe());
+            Assert.True(run.Errors.Count == 0, string.Join("\n", run.Errors.Select(e => e.Message)));
+            Assert.Equal(TransferStatus.Completed, Assert.Single(run.Transfers).Status);
+            Assert.Equal(S3TestTransfers.Sha256Hex(File.ReadAllBytes(path)), await S3TestTransfers.StoredSha256Async(key));
+            Assert.DoesNotContain(await S3TestServer.UploadsUnderAsync(key), u => u.Key == key);
+        }
     }
 }

@@ -2,8 +2,11 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Security.Cryptography;
 using System.Threading;
 using System.Threading.Tasks;
+using Amazon.S3;
+using GetObjectResponse = Amazon.S3.Model.GetObjectResponse;
 using StreamFiles.Core.Locations;
 using StreamFiles.Core.Storage;
 using StreamFiles.Core.Storage.S3;
@@ -208,6 +211,31 @@ namespace StreamFiles.Core.Tests.S3
                 }
 
                 base.Dispose(disposing);
+            }
+        }
+
+        /// <summary>The SHA256 of bytes, as upper-case hex (what StoredSha256Async returns).</summary>
+        internal static string Sha256Hex(byte[] bytes) => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes));
+
+        /// <summary>The SHA256 of an object read straight from the S3 server (not through the proxy), or null when there is none.</summary>
+        internal static async Task<string?> StoredSha256Async(string key)
+        {
+            try
+            {
+                using GetObjectResponse response = await S3TestServer.Raw.GetObjectAsync(S3TestServer.Bucket, key);
+                using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                byte[] buffer = new byte[256 * 1024];
+                int n;
+                while ((n = await response.ResponseStream.ReadAsync(buffer)) > 0)
+                {
+                    sha.AppendData(buffer, 0, n);
+                }
+
+                return Convert.ToHexString(sha.GetHashAndReset());
+            }
+            catch (AmazonS3Exception e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
+            {
+                return null;
             }
         }
     }

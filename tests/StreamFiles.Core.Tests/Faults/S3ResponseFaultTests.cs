@@ -211,5 +211,41 @@ namespace StreamFiles.Core.Tests.Faults
             Assert.Equal(S3TestTransfers.Sha256Hex(File.ReadAllBytes(path)), await S3TestTransfers.StoredSha256Async(key));
             Assert.DoesNotContain(await S3TestServer.UploadsUnderAsync(key), u => u.Key == key);
         }
+
+        /// <summary>
+        /// In process (as in a PowerShell session), a single PutObject whose source is touched while its body is on the
+        /// wire fails as SourceChanged with no object stored, and the next uploads on the same pooled client are not
+        /// disturbed by the request that was broken off.
+        /// </summary>
+        [S3Fact]
+        public async Task ASinglePutBrokenOffBySourceChangeLeavesNothingAndTheClientHealthy()
+        {
+            string path = _temp.RandomFile("p.bin", 24 * MiB, seed: 11);
+            string other = _temp.RandomFile("q.bin", 3 * MiB, seed: 12);
+            using var proxy = new FaultProxy(new Uri(S3TestServer.Endpoint!));
+            int touched = 0;
+            proxy.Script = request =>
+            {
+                if (request.Method == "PUT" && request.Target.Contains("p.bin", StringComparison.Ordinal) && System.Threading.Interlocked.Increment(ref touched) == 1)
+                {
+                    File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddMinutes(-5)); // the body is still on its way
+                }
+
+                return FaultKind.None;
+            };
+            using var pool = new S3ClientPool();
+            var storage = new S3Storage(new S3Connection(region: S3TestServer.Region, endpointUrl: proxy.Endpoint, credentials: S3TestServer.Credentials), pool);
+            var registry = StorageRegistry.CreateDefault().Register(LocationKind.S3, storage);
+
+            var broken = S3TransferTests.Run(TransferDirection.Send, "s3://" + S3TestServer.Bucket + "/" + _prefix + "p.bin", new[] { path }, new TransferOptions(partSize: 64 * MiB), registry: registry);
+            var next = S3TransferTests.Run(TransferDirection.Send, "s3://" + S3TestServer.Bucket + "/" + _prefix + "q.bin", new[] { other }, new TransferOptions(partSize: 64 * MiB), registry: registry);
+
+            Assert.InRange(touched, 1, 3); // HttpClient reports the broken-off body as a request error, which the SDK retries twice
+            Assert.Equal("SourceChanged", Assert.Single(broken.Errors).Condition);
+            Assert.Null(await S3TestTransfers.StoredSha256Async(_prefix + "p.bin"));
+            Assert.True(next.Errors.Count == 0, string.Join("\n", next.Errors.Select(e => e.Message)));
+            Assert.Equal(1, Assert.Single(next.Transfers).Attempts);
+            Assert.Equal(S3TestTransfers.Sha256Hex(File.ReadAllBytes(other)), await S3TestTransfers.StoredSha256Async(_prefix + "q.bin"));
+        }
     }
 }

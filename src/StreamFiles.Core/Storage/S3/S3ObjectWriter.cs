@@ -100,7 +100,7 @@ namespace StreamFiles.Core.Storage.S3
             var clock = System.Diagnostics.Stopwatch.StartNew();
             try
             {
-                var created = await WithStoreRetriesAsync(() => client.Client.InitiateMultipartUploadAsync(create, cancellationToken), cancellationToken).ConfigureAwait(false);
+                var created = await S3StoreRetry.RunAsync(() => client.Client.InitiateMultipartUploadAsync(create, cancellationToken), cancellationToken).ConfigureAwait(false);
                 writer._uploadId = created.UploadId;
             }
             catch (Exception e) when (!(e is OperationCanceledException) && !storage.IsTransient(e))
@@ -313,7 +313,7 @@ namespace StreamFiles.Core.Storage.S3
 
             try
             {
-                await WithStoreRetriesAsync(() => _client.Client.CompleteMultipartUploadAsync(complete, cancellationToken), cancellationToken).ConfigureAwait(false);
+                await S3StoreRetry.RunAsync(() => _client.Client.CompleteMultipartUploadAsync(complete, cancellationToken), cancellationToken).ConfigureAwait(false);
             }
             catch (AmazonS3Exception e) when (e.ErrorCode == "NoSuchUpload")
             {
@@ -349,32 +349,12 @@ namespace StreamFiles.Core.Storage.S3
         {
         }
 
-        /// <summary>
-        /// A request the engine cannot retry as a part (starting, completing or checking the upload) gets retries of
-        /// its own beyond the SDK's few: a store shedding load for a few seconds (SlowDown, 503) or a response lost on
-        /// the way back would otherwise fail a file whose parts are all stored.
-        /// </summary>
-        private static async Task<T> WithStoreRetriesAsync<T>(Func<Task<T>> request, CancellationToken cancellationToken)
-        {
-            for (int attempt = 1; ; attempt++)
-            {
-                try
-                {
-                    return await request().ConfigureAwait(false);
-                }
-                catch (Exception e) when (attempt < AbortAttempts && S3Errors.IsTransient(e) && !cancellationToken.IsCancellationRequested)
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(250 * attempt * attempt), cancellationToken).ConfigureAwait(false);
-                }
-            }
-        }
-
         /// <summary>Whether the object under the key is the one the parts make (its size and multipart ETag).</summary>
         private async Task<bool> CompletedAlreadyAsync(IReadOnlyList<string> partETags, CancellationToken cancellationToken)
         {
             try
             {
-                var head = await WithStoreRetriesAsync(
+                var head = await S3StoreRetry.RunAsync(
                     () => _client.Client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _destination.Bucket, Key = _destination.Key }, cancellationToken),
                     cancellationToken).ConfigureAwait(false);
                 return (!_request.Source.Length.HasValue || head.ContentLength == _request.Source.Length.Value)
@@ -486,7 +466,7 @@ namespace StreamFiles.Core.Storage.S3
             GetObjectMetadataResponse head;
             try
             {
-                head = await WithStoreRetriesAsync(
+                head = await S3StoreRetry.RunAsync(
                     () => _client.Client.GetObjectMetadataAsync(
                         new GetObjectMetadataRequest { BucketName = _destination.Bucket, Key = _destination.Key, ChecksumMode = Mode == S3ChecksumMode.WhenRequired ? null : Amazon.S3.ChecksumMode.ENABLED },
                         cancellationToken),
@@ -594,7 +574,7 @@ namespace StreamFiles.Core.Storage.S3
         {
             try
             {
-                await WithStoreRetriesAsync(
+                await S3StoreRetry.RunAsync(
                     () => client.Client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = location.Bucket, Key = location.Key }, cancellationToken),
                     cancellationToken).ConfigureAwait(false);
                 return true;

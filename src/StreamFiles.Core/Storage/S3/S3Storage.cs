@@ -75,7 +75,9 @@ namespace StreamFiles.Core.Storage.S3
 
             try
             {
-                var response = await client.Client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = s3.Bucket, Key = s3.Key }, cancellationToken).ConfigureAwait(false);
+                var response = await S3StoreRetry.RunAsync(
+                    () => client.Client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = s3.Bucket, Key = s3.Key }, cancellationToken),
+                    cancellationToken).ConfigureAwait(false);
                 return Describe(s3, response);
             }
             catch (AmazonS3Exception e) when (S3Errors.IsNotFound(e))
@@ -311,7 +313,9 @@ namespace StreamFiles.Core.Storage.S3
             await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                var response = await client.Client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = location.Bucket, Key = location.Key }, cancellationToken).ConfigureAwait(false);
+                var response = await S3StoreRetry.RunAsync(
+                    () => client.Client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = location.Bucket, Key = location.Key }, cancellationToken),
+                    cancellationToken).ConfigureAwait(false);
                 return Describe(location, response);
             }
             catch (AmazonS3Exception e) when (S3Errors.IsNotFound(e))
@@ -381,7 +385,9 @@ namespace StreamFiles.Core.Storage.S3
         {
             try
             {
-                var page = await client.Client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = prefix, MaxKeys = 1 }, cancellationToken).ConfigureAwait(false);
+                var page = await S3StoreRetry.RunAsync(
+                    () => client.Client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = prefix, MaxKeys = 1 }, cancellationToken),
+                    cancellationToken).ConfigureAwait(false);
                 return (page.S3Objects?.Count ?? 0) > 0 || (page.CommonPrefixes?.Count ?? 0) > 0;
             }
             catch (Exception e) when (!(e is OperationCanceledException))

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.IO;
 using System.Linq;
 using System.Security.Cryptography;
@@ -19,6 +20,8 @@ namespace StreamFiles.Core.Storage.S3
     /// each part's MD5 is computed as it streams through, and when the last part ends its bytes are checked against
     /// the store's ETag (the MD5, or md5-of-md5s "-N" for multipart objects): a mismatch fails that last read with
     /// VerifyFailedException, before the engine commits anything.</para>
+    /// <para>A range that fails mid-part and is reopened where it stopped (the engine's retry) carries on with the
+    /// interrupted part's MD5, so a retry does not leave the ETag unchecked.</para>
     /// <para>Objects of many small parts are read several parts per range (up to MaxRangeBytes, keeping at least
     /// MinRanges ranges for the parallel workers): every GET costs the SDK's request pipeline (~2 ms of CPU), and
     /// 8 MiB parts would make 128 of them per GiB.</para>
@@ -37,6 +40,9 @@ namespace StreamFiles.Core.Storage.S3
         private readonly long? _partSize;
         private readonly int _partsPerRange;
         private readonly byte[]?[] _partMd5s;
+
+        /// <summary>Part checks of ranges that ended mid-part, by the offset of the byte each expects next.</summary>
+        private readonly ConcurrentDictionary<long, PartCheck> _interrupted = new ConcurrentDictionary<long, PartCheck>();
         private int _partsSeen;
 
         private readonly bool _layoutCertain;
@@ -109,28 +115,44 @@ namespace StreamFiles.Core.Storage.S3
                 throw new Operations.CommandFailureException(S3Errors.Describe(e, "download", _location.Display, _client));
             }
 
-            (int first, int last) = PartsOf(offset, length);
-            return new ResponseStream(response, first < 0 ? null : new PartCheck(this, first, last));
+            return new ResponseStream(response, CheckFor(offset, length));
         }
 
-        /// <summary>The object parts that the range is exactly (it starts and ends on part boundaries), or (-1, -1).</summary>
-        private (int First, int Last) PartsOf(long offset, long? length)
+        /// <summary>The part check of a range: a new one, one carried on from a range interrupted at this offset, or none.</summary>
+        private PartCheck? CheckFor(long offset, long? length)
         {
-            if (_partSize is not long size || !length.HasValue || length.Value <= 0 || offset % size != 0)
+            _interrupted.TryRemove(offset, out PartCheck? carried);
+            int last = LastPartOf(offset, length);
+            if (last < 0)
             {
-                return (-1, -1);
+                carried?.Release();
+                return null;
+            }
+
+            if (carried != null)
+            {
+                carried.ExtendTo(last);
+                return carried;
+            }
+
+            return offset % _partSize!.Value == 0 ? new PartCheck(this, (int)(offset / _partSize.Value), last) : null;
+        }
+
+        /// <summary>The last object part of a range that ends on a part boundary or at the object's end, or -1.</summary>
+        private int LastPartOf(long offset, long? length)
+        {
+            if (_partSize is not long size || !length.HasValue || length.Value <= 0)
+            {
+                return -1;
             }
 
             long end = offset + length.Value;
-            long total = _source.Length!.Value;
-            if (end > total || (end % size != 0 && end != total))
+            if (end > _source.Length!.Value || (end % size != 0 && end != _source.Length.Value))
             {
-                return (-1, -1);
+                return -1;
             }
 
-            long first = offset / size;
-            long last = ((end + size - 1) / size) - 1;
-            return first < _partMd5s.Length && last < _partMd5s.Length ? ((int)first, (int)last) : (-1, -1);
+            return (int)(((end + size - 1) / size) - 1);
         }
 
         private long PartLength(int index) => Math.Min(_partSize!.Value, _source.Length!.Value - (index * _partSize.Value));
@@ -182,10 +204,11 @@ namespace StreamFiles.Core.Storage.S3
         private sealed class PartCheck : IDisposable
         {
             private readonly S3ObjectReader _reader;
-            private readonly int _last;
             private readonly IncrementalHash _md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+            private int _last;
             private int _index;
             private long _left;
+            private long _next;
 
             public PartCheck(S3ObjectReader reader, int first, int last)
             {
@@ -193,7 +216,11 @@ namespace StreamFiles.Core.Storage.S3
                 _index = first;
                 _last = last;
                 _left = reader.PartLength(first);
+                _next = first * reader._partSize!.Value;
             }
+
+            /// <summary>Carries on in a reopened range that ends with part <paramref name="last"/>.</summary>
+            public void ExtendTo(int last) => _last = last;
 
             public void Add(byte[] buffer, int offset, int count)
             {
@@ -204,6 +231,7 @@ namespace StreamFiles.Core.Storage.S3
                     offset += take;
                     count -= take;
                     _left -= take;
+                    _next += take;
                     if (_left == 0)
                     {
                         _reader.PartDone(_index, _md5.GetHashAndReset());
@@ -213,11 +241,28 @@ namespace StreamFiles.Core.Storage.S3
                 }
             }
 
-            public void Dispose() => _md5.Dispose();
+            /// <summary>Ends the range: a part left half-read waits for the range to be reopened at the next byte.</summary>
+            public void Dispose()
+            {
+                if (_index > _last || _left == _reader.PartLength(_index) || !_reader._interrupted.TryAdd(_next, this))
+                {
+                    _md5.Dispose();
+                }
+            }
+
+            /// <summary>Releases the hash of a part that was never carried on.</summary>
+            public void Release() => _md5.Dispose();
         }
 
         public void Dispose()
         {
+            foreach (long offset in _interrupted.Keys)
+            {
+                if (_interrupted.TryRemove(offset, out PartCheck? check))
+                {
+                    check.Release();
+                }
+            }
         }
 
         /// <summary>The body of one GET; disposing it releases the response and its connection.</summary>

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.IO;
 using System.Linq;
@@ -16,18 +17,33 @@ namespace StreamFiles.Core.Storage.S3
     /// <summary>
     /// Ranged GETs of one version of an object: every range asks If-Match the ETag seen by HEAD, so bytes of two
     /// versions never end up in one file; a newer version surfaces as SourceChangedException.
-    /// <para>When the ranges are the object's own parts (PreferredPartSize, which the engine adopts), each part's
-    /// MD5 is computed as it streams through, and when the last part ends its bytes are checked against the
-    /// store's ETag (the MD5, or md5-of-md5s "-N" for multipart objects): a mismatch fails that last read with
+    /// <para>When the ranges are whole runs of the object's own parts (PreferredPartSize, which the engine adopts),
+    /// each part's MD5 is computed as it streams through, and when the last part ends its bytes are checked against
+    /// the store's ETag (the MD5, or md5-of-md5s "-N" for multipart objects): a mismatch fails that last read with
     /// VerifyFailedException, before the engine commits anything.</para>
+    /// <para>A range that fails mid-part and is reopened where it stopped (the engine's retry) carries on with the
+    /// interrupted part's MD5, so a retry does not leave the ETag unchecked.</para>
+    /// <para>Objects of many small parts are read several parts per range (up to MaxRangeBytes, keeping at least
+    /// MinRanges ranges for the parallel workers): every GET costs the SDK's request pipeline (~2 ms of CPU), and
+    /// 8 MiB parts would make 128 of them per GiB.</para>
     /// </summary>
     internal sealed class S3ObjectReader : IObjectReader, IPartAlignedReader
     {
         private readonly S3Client _client;
         private readonly S3Location _location;
         private readonly ObjectInfo _source;
+        /// <summary>The largest range that several parts are joined into.</summary>
+        internal const long MaxRangeBytes = 64L * 1024 * 1024;
+
+        /// <summary>Parts are joined only while the object still makes at least this many ranges.</summary>
+        internal const int MinRanges = 8;
+
         private readonly long? _partSize;
+        private readonly int _partsPerRange;
         private readonly byte[]?[] _partMd5s;
+
+        /// <summary>Part checks of ranges that ended mid-part, by the offset of the byte each expects next.</summary>
+        private readonly ConcurrentDictionary<long, PartCheck> _interrupted = new ConcurrentDictionary<long, PartCheck>();
         private int _partsSeen;
 
         private readonly bool _layoutCertain;
@@ -36,7 +52,8 @@ namespace StreamFiles.Core.Storage.S3
         /// False when the part size is the likeliest of several that fit (a store that will not say): a matching ETag
         /// then still proves the bytes, but a mismatch may only mean the guess was wrong, so it is not an error.
         /// </param>
-        public S3ObjectReader(S3Client client, S3Location location, ObjectInfo source, long? partSize, bool layoutCertain = true)
+        /// <param name="partsPerRange">The object parts per range (PreferredPartSize); by default from MaxRangeBytes and MinRanges.</param>
+        public S3ObjectReader(S3Client client, S3Location location, ObjectInfo source, long? partSize, bool layoutCertain = true, int? partsPerRange = null)
         {
             _layoutCertain = layoutCertain;
             _client = client;
@@ -47,11 +64,16 @@ namespace StreamFiles.Core.Storage.S3
                 && Math.Max(1, (source.Length.Value + partSize.Value - 1) / partSize.Value) == expectedParts;
             _partSize = usable ? partSize : null;
             _partMd5s = new byte[usable ? expectedParts : 0][];
+            _partsPerRange = usable ? Math.Max(1, partsPerRange ?? PartsPerRange(partSize!.Value, expectedParts)) : 1;
         }
+
+        /// <summary>How many of the object's parts one range takes: as many as fit MaxRangeBytes while MinRanges remain.</summary>
+        internal static int PartsPerRange(long partSize, int partCount) =>
+            (int)Math.Max(1, Math.Min(MaxRangeBytes / partSize, partCount / MinRanges));
 
         public bool SupportsRanges => true;
 
-        public long? PreferredPartSize => _partSize;
+        public long? PreferredPartSize => _partSize * _partsPerRange;
 
         /// <summary>Whether every part's MD5 was seen and the ETag they make matched (tests and results read this).</summary>
         public bool ETagVerified { get; private set; }
@@ -94,22 +116,47 @@ namespace StreamFiles.Core.Storage.S3
                 throw new Operations.CommandFailureException(S3Errors.Describe(e, "download", _location.Display, _client));
             }
 
-            int part = PartIndex(offset, length);
-            return new ResponseStream(response, part < 0 ? null : new PartCheck(this, part), _client.StallTimeout, _location.Display);
+            return new ResponseStream(response, CheckFor(offset, length), _client.StallTimeout, _location.Display);
         }
 
-        /// <summary>The index of the object part that the range is exactly, or -1.</summary>
-        private int PartIndex(long offset, long? length)
+        /// <summary>The part check of a range: a new one, one carried on from a range interrupted at this offset, or none.</summary>
+        private PartCheck? CheckFor(long offset, long? length)
         {
-            if (_partSize is not long size || !length.HasValue || offset % size != 0)
+            _interrupted.TryRemove(offset, out PartCheck? carried);
+            int last = LastPartOf(offset, length);
+            if (last < 0)
+            {
+                carried?.Release();
+                return null;
+            }
+
+            if (carried != null)
+            {
+                carried.ExtendTo(last);
+                return carried;
+            }
+
+            return offset % _partSize!.Value == 0 ? new PartCheck(this, (int)(offset / _partSize.Value), last) : null;
+        }
+
+        /// <summary>The last object part of a range that ends on a part boundary or at the object's end, or -1.</summary>
+        private int LastPartOf(long offset, long? length)
+        {
+            if (_partSize is not long size || !length.HasValue || length.Value <= 0)
             {
                 return -1;
             }
 
-            long index = offset / size;
-            long expected = Math.Min(size, _source.Length!.Value - offset);
-            return index < _partMd5s.Length && length.Value == expected ? (int)index : -1;
+            long end = offset + length.Value;
+            if (end > _source.Length!.Value || (end % size != 0 && end != _source.Length.Value))
+            {
+                return -1;
+            }
+
+            return (int)(((end + size - 1) / size) - 1);
         }
+
+        private long PartLength(int index) => Math.Min(_partSize!.Value, _source.Length!.Value - (index * _partSize.Value));
 
         /// <summary>Records a part's MD5; when it completes the set, compares the ETag they make with the store's.</summary>
         private void PartDone(int index, byte[] md5)
@@ -154,40 +201,69 @@ namespace StreamFiles.Core.Storage.S3
             return hex.Length == 32 && hex.All(c => (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
         }
 
-        /// <summary>The MD5 of one part as its bytes go by.</summary>
+        /// <summary>The MD5 of each part of a range as its bytes go by.</summary>
         private sealed class PartCheck : IDisposable
         {
             private readonly S3ObjectReader _reader;
-            private readonly int _index;
             private readonly IncrementalHash _md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
-            private long _seen;
+            private int _last;
+            private int _index;
+            private long _left;
+            private long _next;
 
-            public PartCheck(S3ObjectReader reader, int index)
+            public PartCheck(S3ObjectReader reader, int first, int last)
             {
                 _reader = reader;
-                _index = index;
+                _index = first;
+                _last = last;
+                _left = reader.PartLength(first);
+                _next = first * reader._partSize!.Value;
             }
 
-            public void Add(byte[] buffer, int offset, int count, long expectedLength)
+            /// <summary>Carries on in a reopened range that ends with part <paramref name="last"/>.</summary>
+            public void ExtendTo(int last) => _last = last;
+
+            public void Add(byte[] buffer, int offset, int count)
             {
-                if (count == 0)
+                while (count > 0 && _index <= _last)
                 {
-                    return;
-                }
-
-                _md5.AppendData(buffer, offset, count);
-                _seen += count;
-                if (_seen == expectedLength)
-                {
-                    _reader.PartDone(_index, _md5.GetHashAndReset());
+                    int take = (int)Math.Min(count, _left);
+                    _md5.AppendData(buffer, offset, take);
+                    offset += take;
+                    count -= take;
+                    _left -= take;
+                    _next += take;
+                    if (_left == 0)
+                    {
+                        _reader.PartDone(_index, _md5.GetHashAndReset());
+                        _index++;
+                        _left = _index <= _last ? _reader.PartLength(_index) : 0;
+                    }
                 }
             }
 
-            public void Dispose() => _md5.Dispose();
+            /// <summary>Ends the range: a part left half-read waits for the range to be reopened at the next byte.</summary>
+            public void Dispose()
+            {
+                if (_index > _last || _left == _reader.PartLength(_index) || !_reader._interrupted.TryAdd(_next, this))
+                {
+                    _md5.Dispose();
+                }
+            }
+
+            /// <summary>Releases the hash of a part that was never carried on.</summary>
+            public void Release() => _md5.Dispose();
         }
 
         public void Dispose()
         {
+            foreach (long offset in _interrupted.Keys)
+            {
+                if (_interrupted.TryRemove(offset, out PartCheck? check))
+                {
+                    check.Release();
+                }
+            }
         }
 
         /// <summary>
@@ -266,7 +342,7 @@ namespace StreamFiles.Core.Storage.S3
                 }
 
                 _received += read;
-                _check?.Add(buffer, offset, read, _response.ContentLength);
+                _check?.Add(buffer, offset, read);
                 return read;
             }
 

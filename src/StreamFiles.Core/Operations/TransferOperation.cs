@@ -359,9 +359,9 @@ namespace StreamFiles.Core.Operations
         }
 
         /// <summary>
-        /// Recreates a directory the listing found empty, as cp -r and rsync -r do (directories of files come with
-        /// their files). Object stores have no directories: there it is passed over. Nothing is output for it but an
-        /// error when it cannot be made.
+        /// Recreates a directory the listing found (the local lister names each one before its files, and an empty
+        /// root), as cp -r and rsync -r do. Object stores have no directories: there it is passed over. Nothing is
+        /// output for it but an error when it cannot be made.
         /// </summary>
         private void CreateEmptyDirectory(ObjectInfo directory, string relativePath, ICommandSink sink)
         {

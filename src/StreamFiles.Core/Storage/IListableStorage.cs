@@ -8,9 +8,9 @@ namespace StreamFiles.Core.Storage
     public interface IListableStorage : IStorage
     {
         /// <summary>
-        /// The objects (never containers) under container, each with its path relative to it using '/'
-        /// separators. An entry that cannot be read (a directory without permission) is yielded as a
-        /// ListedObject with an Error, and listing goes on.
+        /// The objects under container, each with its path relative to it using '/' separators; a backend with
+        /// real directories may also list them as container entries (to be recreated). An entry that cannot be read
+        /// (a directory without permission) is yielded as a ListedObject with an Error, and listing goes on.
         /// </summary>
         IAsyncEnumerable<ListedObject> ListAsync(Location container, bool recurse, CancellationToken cancellationToken);
     }

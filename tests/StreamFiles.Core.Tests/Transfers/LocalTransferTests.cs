@@ -463,6 +463,27 @@ namespace StreamFiles.Core.Tests.Transfers
         }
 
         [Fact]
+        public async System.Threading.Tasks.Task TheLocalListingNamesALevelsDirectoriesBeforeAnyFileBelowThem()
+        {
+            MakeFile("tree/a/x.bin", 10);
+            MakeFile("tree/b/y.bin", 10);
+            MakeFile("tree/b/c/z.bin", 10);
+            MakeFile("tree/top.bin", 10);
+            Directory.CreateDirectory(_dir.File("tree/d"));
+
+            var listed = new System.Collections.Generic.List<string>();
+            var storage = new StreamFiles.Core.Storage.Local.LocalStorage();
+            await foreach (var entry in storage.ListAsync(StreamFiles.Core.Locations.FileLocation.FromPath(_dir.File("tree")), recurse: true, System.Threading.CancellationToken.None))
+            {
+                listed.Add((entry.Info!.IsContainer ? "dir " : "file ") + entry.RelativePath);
+            }
+
+            // The copy makes the directories of a level together, before the files that go in them (cheaper inode
+            // allocation on ext4), and the empty ones among them as cp -r does.
+            Assert.Equal(new[] { "dir a", "dir b", "dir d", "file top.bin", "file a/x.bin", "dir b/c", "file b/y.bin", "file b/c/z.bin" }, listed);
+        }
+
+        [Fact]
         public void AnEmptySourceDirectoryMakesTheDestinationDirectory()
         {
             Directory.CreateDirectory(_dir.File("empty"));

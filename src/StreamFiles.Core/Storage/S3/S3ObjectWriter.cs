@@ -202,13 +202,20 @@ namespace StreamFiles.Core.Storage.S3
             }
 
             string etag;
-            using (Stream body = await S3PartBody.OpenAsync(content, hash?.Length ?? part.Length, hash?.Crc32c, _request.Source.Location.Display, verifyBeforeEnd: !Multipart, cancellationToken).ConfigureAwait(false))
+            // A body that finds its source changed cancels the request as it fails: HttpClient reports what a body
+            // throws as a request error, which the SDK would retry, reading and sending the changed file again.
+            using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            using (S3PartBody body = await S3PartBody.OpenAsync(content, hash?.Length ?? part.Length, hash?.Crc32c, _request.Source.Location.Display, verifyBeforeEnd: !Multipart, abandon, cancellationToken).ConfigureAwait(false))
             {
                 try
                 {
                     etag = Multipart
-                        ? await UploadPartAsync(part, body, hash, cancellationToken).ConfigureAwait(false)
-                        : await PutObjectAsync(part, body, hash, cancellationToken).ConfigureAwait(false);
+                        ? await UploadPartAsync(part, body, hash, abandon.Token).ConfigureAwait(false)
+                        : await PutObjectAsync(part, body, hash, abandon.Token).ConfigureAwait(false);
+                }
+                catch (Exception) when (body.SourceChange is SourceChangedException changed)
+                {
+                    throw changed;
                 }
                 catch (Exception e) when (Changed(e) is SourceChangedException changed)
                 {

@@ -32,11 +32,13 @@ namespace StreamFiles.Core.Storage.S3
         private readonly string _sourceDisplay;
         private readonly Hashing.Crc32 _crc = Hashing.Crc32.CreateCastagnoli();
         private readonly bool _verifyBeforeEnd;
+        private readonly CancellationTokenSource? _abandon;
         private long _filled;
 
-        private S3PartBody(PartContent content, Stream window, long length, uint? expectedCrc, string sourceDisplay, bool verifyBeforeEnd, CancellationToken cancellationToken)
+        private S3PartBody(PartContent content, Stream window, long length, uint? expectedCrc, string sourceDisplay, bool verifyBeforeEnd, CancellationTokenSource? abandon, CancellationToken cancellationToken)
         {
             _verifyBeforeEnd = verifyBeforeEnd;
+            _abandon = abandon;
             _content = content;
             _window = window;
             Length = length;
@@ -45,11 +47,15 @@ namespace StreamFiles.Core.Storage.S3
             _cancellationToken = cancellationToken;
         }
 
-        public static async Task<S3PartBody> OpenAsync(PartContent content, long length, uint? expectedCrc, string sourceDisplay, bool verifyBeforeEnd, CancellationToken cancellationToken)
+        /// <param name="abandon">Cancelled when the body finds the source changed, so the request is not retried.</param>
+        public static async Task<S3PartBody> OpenAsync(PartContent content, long length, uint? expectedCrc, string sourceDisplay, bool verifyBeforeEnd, CancellationTokenSource? abandon, CancellationToken cancellationToken)
         {
             Stream window = await content.OpenAsync(cancellationToken).ConfigureAwait(false);
-            return new S3PartBody(content, window, length, expectedCrc, sourceDisplay, verifyBeforeEnd, cancellationToken);
+            return new S3PartBody(content, window, length, expectedCrc, sourceDisplay, verifyBeforeEnd, abandon, cancellationToken);
         }
+
+        /// <summary>The change this body found in its source, if it found one.</summary>
+        public SourceChangedException? SourceChange { get; private set; }
 
         public override bool CanRead => true;
 
@@ -114,10 +120,19 @@ namespace StreamFiles.Core.Storage.S3
                     return 0;
                 }
 
-                CheckReading(step, _bufferEnd);
-                if (_verifyBeforeEnd && _position + _bufferEnd >= Length)
+                try
                 {
-                    await _content.VerifySourceAsync(cancellationToken).ConfigureAwait(false);
+                    CheckReading(step, _bufferEnd);
+                    if (_verifyBeforeEnd && _position + _bufferEnd >= Length)
+                    {
+                        await _content.VerifySourceAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                }
+                catch (SourceChangedException changed)
+                {
+                    SourceChange = changed;
+                    _abandon?.Cancel();
+                    throw;
                 }
             }
 

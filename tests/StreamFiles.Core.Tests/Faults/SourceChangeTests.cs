@@ -74,7 +74,8 @@ namespace StreamFiles.Core.Tests.Faults
         [InlineData(Change.Modify, true)]
         public async Task AnS3MultipartUploadOfAChangingFileFails(Change change, bool resume)
         {
-            string source = _temp.RandomFile("big.bin", 96 * MiB);
+            // 64 parts: enough that a quiet machine is still uploading when two are stored (96 MiB once finished first).
+            string source = _temp.RandomFile("big.bin", 320 * MiB);
             string state = _temp.File("state");
             var environment = FaultCli.S3Environment();
             environment["STREAMFILES_STATE_DIR"] = state;

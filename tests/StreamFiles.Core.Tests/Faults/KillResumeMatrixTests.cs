@@ -85,7 +85,7 @@ namespace StreamFiles.Core.Tests.Faults
             }
 
             Assert.Empty(await S3TestServer.UploadsUnderAsync(key));
-            Assert.Equal(Sha256(source), await StoredSha256Async(key));
+            Assert.Equal(Sha256(source), await S3TestTransfers.StoredSha256Async(key));
             Report($"S3 upload\t{Size / MiB} MiB\t2\t{worst}\t{Concurrency}");
         }
 
@@ -252,20 +252,6 @@ namespace StreamFiles.Core.Tests.Faults
         {
             using FileStream stream = File.OpenRead(path);
             return Convert.ToHexString(SHA256.HashData(stream));
-        }
-
-        private static async Task<string> StoredSha256Async(string key)
-        {
-            using var response = await S3TestServer.Raw.GetObjectAsync(S3TestServer.Bucket, key);
-            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            byte[] buffer = new byte[256 * 1024];
-            int n;
-            while ((n = await response.ResponseStream.ReadAsync(buffer)) > 0)
-            {
-                sha.AppendData(buffer, 0, n);
-            }
-
-            return Convert.ToHexString(sha.GetHashAndReset());
         }
 
         private static void Report(string line)

@@ -95,12 +95,7 @@ namespace StreamFiles.Core.Tests.Faults
             Apply(change, source);
             var run = Finish(child);
 
-            Assert.True(run.ExitCode == 1, $"exit {run.ExitCode}: {run.Error}");
-            Assert.StartsWith("streamfiles: [SourceChanged] ", run.Error, StringComparison.Ordinal);
-            Assert.Equal(new[] { "SourceChanged" }, FaultCli.Conditions(run.Output));
-            var missing = await Assert.ThrowsAsync<AmazonS3Exception>(() => S3TestServer.Raw.GetObjectMetadataAsync(S3TestServer.Bucket, key));
-            Assert.Equal(System.Net.HttpStatusCode.NotFound, missing.StatusCode);
-            Assert.Empty(await S3TestServer.UploadsUnderAsync(_prefix)); // a changed source is not resumable: aborted even with --resume
+            await AssertSourceChangedAndNothingStoredAsync(run, key); // a changed source is not resumable: aborted even with --resume
         }
 
         [S3Theory]
@@ -120,6 +115,12 @@ namespace StreamFiles.Core.Tests.Faults
             Apply(change, source);
             var run = Finish(child);
 
+            await AssertSourceChangedAndNothingStoredAsync(run, key);
+        }
+
+        /// <summary>The run failed as SourceChanged, and the store holds neither the object nor an upload under the prefix.</summary>
+        private async Task AssertSourceChangedAndNothingStoredAsync(ProcessRunner.Outcome run, string key)
+        {
             Assert.True(run.ExitCode == 1, $"exit {run.ExitCode}: {run.Error}");
             Assert.StartsWith("streamfiles: [SourceChanged] ", run.Error, StringComparison.Ordinal);
             Assert.Equal(new[] { "SourceChanged" }, FaultCli.Conditions(run.Output));

@@ -19,12 +19,9 @@ namespace StreamFiles.Core.Storage.Http
         private readonly HttpResponseMessage _response;
         private readonly Stream _inner;
         private readonly long? _expectedLength;
-        private readonly TimeSpan _stallTimeout;
         private readonly string _display;
-        private readonly CancellationTokenSource _stall = new CancellationTokenSource();
-        private readonly CancellationTokenRegistration _onStall;
+        private readonly StallWatchdog _watchdog;
         private long _received;
-        private int _stalled;
         private int _disposed;
 
         private HttpBodyStream(HttpResponseMessage response, Stream inner, long? expectedLength, TimeSpan stallTimeout, string display)
@@ -32,15 +29,8 @@ namespace StreamFiles.Core.Storage.Http
             _response = response;
             _inner = inner;
             _expectedLength = expectedLength;
-            _stallTimeout = stallTimeout;
             _display = display;
-
-            // A read blocked on a dead socket does not always notice cancellation; tearing the response down does.
-            _onStall = _stall.Token.Register(() =>
-            {
-                Interlocked.Exchange(ref _stalled, 1);
-                _response.Dispose();
-            });
+            _watchdog = new StallWatchdog(stallTimeout, _response.Dispose);
         }
 
         /// <summary>Takes ownership of response. expectedLength is what the request asked for (null: to the end).</summary>
@@ -105,7 +95,7 @@ namespace StreamFiles.Core.Storage.Http
             }
 
             int read;
-            _stall.CancelAfter(_stallTimeout);
+            _watchdog.Arm();
             try
             {
 #if NET
@@ -120,13 +110,10 @@ namespace StreamFiles.Core.Storage.Http
             }
             finally
             {
-                if (Volatile.Read(ref _stalled) == 0)
-                {
-                    _stall.CancelAfter(Timeout.Infinite);
-                }
+                _watchdog.Disarm();
             }
 
-            if (Volatile.Read(ref _stalled) != 0)
+            if (_watchdog.Stalled)
             {
                 throw Broken(null);
             }
@@ -162,13 +149,13 @@ namespace StreamFiles.Core.Storage.Http
 
         private HttpTransferException Broken(Exception? cause)
         {
-            if (Volatile.Read(ref _stalled) != 0)
+            if (_watchdog.Stalled)
             {
                 return new HttpTransferException(
                     "HttpBodyStalled",
                     FailureCategory.OperationTimeout,
                     _display,
-                    string.Format(CultureInfo.InvariantCulture, "The download of '{0}' stalled: no data for {1:0.#} s after {2} bytes.", _display, _stallTimeout.TotalSeconds, _received),
+                    string.Format(CultureInfo.InvariantCulture, "The download of '{0}' stalled: no data for {1:0.#} s after {2} bytes.", _display, _watchdog.Timeout.TotalSeconds, _received),
                     isTransient: true,
                     inner: cause);
             }
@@ -197,8 +184,7 @@ namespace StreamFiles.Core.Storage.Http
         {
             if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
             {
-                _onStall.Dispose();
-                _stall.Dispose();
+                _watchdog.Dispose();
                 _inner.Dispose();
                 _response.Dispose();
             }

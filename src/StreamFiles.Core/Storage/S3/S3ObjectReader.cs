@@ -276,12 +276,9 @@ namespace StreamFiles.Core.Storage.S3
             private readonly GetObjectResponse _response;
             private readonly Stream _body;
             private readonly PartCheck? _check;
-            private readonly TimeSpan _stallTimeout;
             private readonly string _display;
-            private readonly CancellationTokenSource _stall = new CancellationTokenSource();
-            private readonly CancellationTokenRegistration _onStall;
+            private readonly StallWatchdog _watchdog;
             private long _received;
-            private int _stalled;
             private int _disposed;
 
             public ResponseStream(GetObjectResponse response, PartCheck? check, TimeSpan stallTimeout, string display)
@@ -289,11 +286,9 @@ namespace StreamFiles.Core.Storage.S3
                 _response = response;
                 _body = response.ResponseStream;
                 _check = check;
-                _stallTimeout = stallTimeout;
                 _display = display;
-                _onStall = _stall.Token.Register(() =>
+                _watchdog = new StallWatchdog(stallTimeout, () =>
                 {
-                    Interlocked.Exchange(ref _stalled, 1);
                     _body.Dispose();
                     _response.Dispose();
                 });
@@ -319,24 +314,21 @@ namespace StreamFiles.Core.Storage.S3
             public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
             {
                 int read;
-                _stall.CancelAfter(_stallTimeout);
+                _watchdog.Arm();
                 try
                 {
                     read = await _body.ReadAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception e) when (Volatile.Read(ref _stalled) != 0 && !cancellationToken.IsCancellationRequested)
+                catch (Exception e) when (_watchdog.Stalled && !cancellationToken.IsCancellationRequested)
                 {
                     throw Stalled(e);
                 }
                 finally
                 {
-                    if (Volatile.Read(ref _stalled) == 0)
-                    {
-                        _stall.CancelAfter(Timeout.Infinite);
-                    }
+                    _watchdog.Disarm();
                 }
 
-                if (Volatile.Read(ref _stalled) != 0)
+                if (_watchdog.Stalled)
                 {
                     throw Stalled(null);
                 }
@@ -347,7 +339,7 @@ namespace StreamFiles.Core.Storage.S3
             }
 
             private IOException Stalled(Exception? cause) => new IOException(
-                string.Format(CultureInfo.InvariantCulture, "The download of {0} stalled: no data for {1:0.#} s after {2} bytes of the range.", _display, _stallTimeout.TotalSeconds, _received),
+                string.Format(CultureInfo.InvariantCulture, "The download of {0} stalled: no data for {1:0.#} s after {2} bytes of the range.", _display, _watchdog.Timeout.TotalSeconds, _received),
                 cause);
 
             public override void Flush()
@@ -364,8 +356,7 @@ namespace StreamFiles.Core.Storage.S3
             {
                 if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
                 {
-                    _onStall.Dispose();
-                    _stall.Dispose();
+                    _watchdog.Dispose();
                     _body.Dispose();
                     _response.Dispose();
                     _check?.Dispose();

@@ -156,20 +156,10 @@ namespace StreamFiles.Core.Storage.S3
 
         private async Task<List<MultipartUpload>> ListUploadsOfKeyAsync(CancellationToken cancellationToken)
         {
-            for (int attempt = 1; ; attempt++)
-            {
-                try
-                {
-                    var listed = await _client.Client.ListMultipartUploadsAsync(
-                        new ListMultipartUploadsRequest { BucketName = _destination.Bucket, Prefix = _destination.Key },
-                        cancellationToken).ConfigureAwait(false);
-                    return (listed.MultipartUploads ?? new List<MultipartUpload>()).Where(u => u.Key == _destination.Key).ToList();
-                }
-                catch (Exception e) when (attempt < AbortAttempts && _storage.IsTransient(e))
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(250 * attempt * attempt), cancellationToken).ConfigureAwait(false);
-                }
-            }
+            var listed = await S3StoreRetry.RunAsync(
+                () => _client.Client.ListMultipartUploadsAsync(new ListMultipartUploadsRequest { BucketName = _destination.Bucket, Prefix = _destination.Key }, cancellationToken),
+                cancellationToken).ConfigureAwait(false);
+            return (listed.MultipartUploads ?? new List<MultipartUpload>()).Where(u => u.Key == _destination.Key).ToList();
         }
 
         public async Task<PartReceipt> UploadPartAsync(PartContent content, CancellationToken cancellationToken)
@@ -339,8 +329,6 @@ namespace StreamFiles.Core.Storage.S3
             await VerifyAsync(partETags, partChecksums.Count == ordered.Count ? partChecksums : null, cancellationToken).ConfigureAwait(false);
         }
 
-        private const int AbortAttempts = 6;
-
         public async Task AbortAsync(bool keepForResume, CancellationToken cancellationToken)
         {
             if (!Multipart || _uploadId is null || keepForResume)
@@ -381,23 +369,14 @@ namespace StreamFiles.Core.Storage.S3
         /// </summary>
         private async Task AbortUploadAsync(string uploadId, CancellationToken cancellationToken)
         {
-            for (int attempt = 1; ; attempt++)
+            try
             {
-                try
-                {
-                    await _client.Client.AbortMultipartUploadAsync(
-                        new AbortMultipartUploadRequest { BucketName = _destination.Bucket, Key = _destination.Key, UploadId = uploadId },
-                        cancellationToken).ConfigureAwait(false);
-                    return;
-                }
-                catch (AmazonS3Exception e) when (e.ErrorCode == "NoSuchUpload")
-                {
-                    return;
-                }
-                catch (Exception e) when (attempt < AbortAttempts && _storage.IsTransient(e))
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(250 * attempt * attempt), cancellationToken).ConfigureAwait(false);
-                }
+                await S3StoreRetry.RunAsync(
+                    () => _client.Client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = _destination.Bucket, Key = _destination.Key, UploadId = uploadId }, cancellationToken),
+                    cancellationToken).ConfigureAwait(false);
+            }
+            catch (AmazonS3Exception e) when (e.ErrorCode == "NoSuchUpload")
+            {
             }
         }
 

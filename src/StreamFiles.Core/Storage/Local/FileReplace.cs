@@ -11,6 +11,14 @@ namespace StreamFiles.Core.Storage.Local
         /// <summary>Moves source to destination atomically (same volume); DestinationExistsException when taken and !overwrite.</summary>
         public static void Move(string source, string destination, bool overwrite)
         {
+            lock (DirectoryLocks.For(destination))
+            {
+                MoveUnlocked(source, destination, overwrite);
+            }
+        }
+
+        private static void MoveUnlocked(string source, string destination, bool overwrite)
+        {
             try
             {
 #if NET8_0_OR_GREATER

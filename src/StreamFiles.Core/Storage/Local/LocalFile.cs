@@ -111,7 +111,15 @@ namespace StreamFiles.Core.Storage.Local
         {
             try
             {
-                return File.OpenHandle(path, mode, FileAccess.ReadWrite, FileShare.None, FileOptions.None, preallocationSize);
+                if (mode == FileMode.Open)
+                {
+                    return File.OpenHandle(path, mode, FileAccess.ReadWrite, FileShare.None, FileOptions.None, preallocationSize);
+                }
+
+                lock (DirectoryLocks.For(path))
+                {
+                    return File.OpenHandle(path, mode, FileAccess.ReadWrite, FileShare.None, FileOptions.None, preallocationSize);
+                }
             }
             catch (IOException e) when (preallocationSize > 0 && !(e is DirectoryNotFoundException) && IsShortOfSpace(path, preallocationSize))
             {

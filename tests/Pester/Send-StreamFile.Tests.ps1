@@ -163,11 +163,11 @@ Describe 'Send-StreamFile' -Tags 'CI' {
         }
 
         It 'ends the command for a malformed destination' {
-            { Send-StreamFile -LiteralPath $script:Small.FullName -Destination 's3:/bucket/key' } | Should -Throw -ErrorId 'SendStreamFileInvalidLocation'
+            { Send-StreamFile -LiteralPath $script:Small.FullName -Destination 's3:/bucket/key' } | Should -Throw -ErrorId 'SendStreamFileInvalidLocation,StreamFiles.PowerShell.SendStreamFileCommand'
         }
 
         It 'ends the command for a destination on another provider' {
-            { Send-StreamFile -LiteralPath $script:Small.FullName -Destination 'Env:\StreamFilesTest' } | Should -Throw -ErrorId 'SendStreamFileNotFileSystemPath'
+            { Send-StreamFile -LiteralPath $script:Small.FullName -Destination 'Env:\StreamFilesTest' } | Should -Throw -ErrorId 'SendStreamFileNotFileSystemPath,StreamFiles.PowerShell.SendStreamFileCommand'
         }
     }
 
@@ -175,7 +175,7 @@ Describe 'Send-StreamFile' -Tags 'CI' {
         It 'turns the failed file into a terminating error with -ErrorAction Stop' {
             $missing = Join-Path $TestDrive 'missing-for-stop.bin'
             $out = Join-Path $TestDrive 'out'
-            { Send-StreamFile -LiteralPath $missing -Destination "$out/" -ErrorAction Stop } | Should -Throw -ErrorId 'SendStreamFileSourceNotFound'
+            { Send-StreamFile -LiteralPath $missing -Destination "$out/" -ErrorAction Stop } | Should -Throw -ErrorId 'SendStreamFileSourceNotFound,StreamFiles.PowerShell.SendStreamFileCommand'
         }
 
         It 'collects one error per failed file with -ErrorVariable and still copies the rest' {

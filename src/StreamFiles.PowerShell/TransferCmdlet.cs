@@ -148,7 +148,7 @@ namespace StreamFiles.PowerShell
                 ThrowTerminatingError(new ErrorRecord(e, ErrorIdPrefix + "UnsupportedDestination", ErrorCategory.InvalidArgument, destination.Display));
             }
 
-            _sink = new CmdletSink(this, ErrorIdPrefix, ActivityId, Direction == TransferDirection.Send ? "Sending" : "Receiving");
+            _sink = CreateSink(ActivityId, Direction == TransferDirection.Send ? "Sending" : "Receiving");
         }
 
         /// <summary>The backends: the defaults, plus S3 with the connection the S3 parameters describe (HTTP settings are added by the caller).</summary>
@@ -204,7 +204,7 @@ namespace StreamFiles.PowerShell
         /// <summary>Hands one source (a resolved path or a URI) to the running transfer.</summary>
         protected void Submit(string source, bool isExplicit) => _operation!.SubmitSource(new TransferRequest(source, isExplicit), _sink!);
 
-        protected override void EndProcessing() => _operation!.Complete(_sink!);
+        protected override void EndProcessing() => RunClosingProgressOnFailure(() => _operation!.Complete(_sink!));
 
         protected override void Dispose(bool disposing)
         {

@@ -18,6 +18,9 @@ namespace StreamFiles.PowerShell
     /// </summary>
     public abstract class TransferCmdlet : StreamFilesCmdlet
     {
+        // Schemes whose "scheme:" without "//" is a mistyped location rather than a drive (unless a drive has the name).
+        private static readonly HashSet<string> UriSchemes = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "s3", "http", "https" };
+
         private TransferOperation? _operation;
         private CmdletSink? _sink;
 
@@ -222,8 +225,41 @@ namespace StreamFiles.PowerShell
             return location?.ProviderPath;
         }
 
-        /// <summary>Whether the text is written as a URI (s3://, https://) rather than a path.</summary>
-        protected static bool IsUri(string text) => text.IndexOf("://", StringComparison.Ordinal) > 1;
+        /// <summary>
+        /// Whether the text is written as a URI (s3://, https://) rather than a path, or as one with its slashes
+        /// mistyped ("s3:/bucket/key", "https:host/x") when no PowerShell drive has that name: those go to the
+        /// engine, which names the mistake (InvalidLocation), instead of to the provider, which would only say
+        /// that there is no drive "s3".
+        /// </summary>
+        protected bool IsUri(string text)
+        {
+            if (text.IndexOf("://", StringComparison.Ordinal) > 1)
+            {
+                return true;
+            }
+
+            int colon = text.IndexOf(':');
+            if (colon < 2)
+            {
+                return false;
+            }
+
+            string scheme = text.Substring(0, colon);
+            if (!UriSchemes.Contains(scheme))
+            {
+                return false;
+            }
+
+            foreach (PSDriveInfo drive in SessionState.Drive.GetAll())
+            {
+                if (string.Equals(drive.Name, scheme, StringComparison.OrdinalIgnoreCase))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
 
         /// <summary>
         /// -Destination as users expect: URIs as written, paths relative to the current location and on the

@@ -216,6 +216,24 @@ Describe 'Send-StreamFile' -Tags 'CI' {
             }
         }
 
+        It 'completes every progress record it opened when -ErrorAction Stop ends the command' {
+            $ps = [powershell]::Create()
+            try {
+                $null = $ps.AddCommand('Import-Module').AddParameter('Name', (Get-StreamFilesModulePath))
+                $sources = @($script:Source.FullName, (Join-Path $TestDrive 'missing-progress.bin'))
+                $null = $ps.AddStatement().AddCommand('Send-StreamFile').AddParameter('LiteralPath', $sources).AddParameter('Destination', (Join-Path $TestDrive 'out-stop/')).AddParameter('ErrorAction', 'Stop')
+                { $ps.Invoke() } | Should -Throw
+                $records = @($ps.Streams.Progress)
+                $records.Count | Should -BeGreaterThan 0
+                foreach ($id in @($records | Select-Object -ExpandProperty ActivityId -Unique)) {
+                    @($records | Where-Object { $_.ActivityId -eq $id })[-1].RecordType | Should -Be 'Completed'
+                }
+            }
+            finally {
+                $ps.Dispose()
+            }
+        }
+
         It 'writes no progress when ProgressPreference is SilentlyContinue' {
             $ps = [powershell]::Create()
             try {

@@ -133,6 +133,13 @@ function Invoke-DocsTask {
     $pages = Get-ChildItem -LiteralPath $docs -Filter '*.md' -File |
         Where-Object { $_.Name -like '*-*.md' -or $_.Name -like 'about_*.md' }
     New-ExternalHelp -Path $pages.FullName -OutputPath $helpOut -Force | Out-Null
+    # Get-Help looks for <assembly>-Help.xml under the base of the module that owns the cmdlet; the loader imports
+    # the assembly from bin/<framework>, so the cmdlet help goes beside each build as well as beside the manifest.
+    foreach ($framework in @('net8.0', 'netstandard2.0')) {
+        $frameworkHelp = Join-Path $moduleOut "bin/$framework/en-US"
+        New-Item -ItemType Directory -Path $frameworkHelp -Force | Out-Null
+        Get-ChildItem -LiteralPath $helpOut -Filter '*-Help.xml' -File | Copy-Item -Destination $frameworkHelp -Force
+    }
     Write-Host "MAML help written to $helpOut"
 }
 

@@ -21,6 +21,7 @@ namespace StreamFiles.PowerShell
         private readonly int _activityId;
         private readonly string _itemActivity;
         private readonly HashSet<int> _openChildren = new HashSet<int>();
+        private string? _openParentActivity;
 
         public CmdletSink(PSCmdlet cmdlet, string errorIdPrefix, int activityId, string itemActivity)
         {
@@ -80,6 +81,7 @@ namespace StreamFiles.PowerShell
                 _cmdlet.WriteProgress(child);
             }
 
+            _openParentActivity = report.Completed ? null : report.Activity;
             if (report.Completed)
             {
                 // Children the final report did not mention (already finished) are closed too.
@@ -92,6 +94,34 @@ namespace StreamFiles.PowerShell
             }
 
             _cmdlet.WriteProgress(parent);
+        }
+
+        /// <summary>
+        /// Closes the records still open when the command ends early (-ErrorAction Stop on an item's error, a
+        /// terminating error): the operation's own final report never comes then, and a bar left open would stay
+        /// on the screen or in the captured progress stream. Called while the failure propagates, so it never throws.
+        /// </summary>
+        public void CloseOpenProgress()
+        {
+            try
+            {
+                foreach (int childId in _openChildren)
+                {
+                    _cmdlet.WriteProgress(new ProgressRecord(childId, _itemActivity, "Stopped") { ParentActivityId = _activityId, RecordType = ProgressRecordType.Completed });
+                }
+
+                _openChildren.Clear();
+                if (_openParentActivity != null)
+                {
+                    string activity = _openParentActivity;
+                    _openParentActivity = null;
+                    _cmdlet.WriteProgress(new ProgressRecord(_activityId, activity, "Stopped") { RecordType = ProgressRecordType.Completed });
+                }
+            }
+            catch (Exception)
+            {
+                // The pipeline is stopping (Ctrl+C) and takes no more records; the error on its way out matters more.
+            }
         }
 
         internal static ErrorRecord ToErrorRecord(CommandError error, string errorIdPrefix)

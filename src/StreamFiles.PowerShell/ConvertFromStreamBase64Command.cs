@@ -17,7 +17,7 @@ namespace StreamFiles.PowerShell
         private const string PathSet = "Path";
         private const string LiteralPathSet = "LiteralPath";
         private const string InputObjectSet = "InputObject";
-        private const int ActivityId = 0x5F30;
+        private const int ActivityId = 0x5F50;
 
         private Base64Operation? _fromFile;
         private Base64FromTextOperation? _fromText;
@@ -56,7 +56,7 @@ namespace StreamFiles.PowerShell
         {
             var format = new Base64Format(urlSafe: UrlSafe.IsPresent);
             _outFile = OutFilePath.Resolve(this, ErrorIdPrefix, OutFile!);
-            _sink = new CmdletSink(this, ErrorIdPrefix, ActivityId, "Decoding");
+            _sink = CreateSink(ActivityId, "Decoding");
             if (ParameterSetName == InputObjectSet)
             {
                 _fromText = new Base64FromTextOperation(_outFile, format, CreateOperationSettings(1), CancellationToken, PassThru.IsPresent);
@@ -67,7 +67,9 @@ namespace StreamFiles.PowerShell
             }
         }
 
-        protected override void ProcessRecord()
+        protected override void ProcessRecord() => RunClosingProgressOnFailure(ProcessInput);
+
+        private void ProcessInput()
         {
             switch (ParameterSetName)
             {
@@ -92,7 +94,9 @@ namespace StreamFiles.PowerShell
             }
         }
 
-        protected override void EndProcessing()
+        protected override void EndProcessing() => RunClosingProgressOnFailure(CompleteInput);
+
+        private void CompleteInput()
         {
             _fromFile?.Complete(_sink!);
             _fromText?.Complete(_sink!);

@@ -63,7 +63,7 @@ namespace StreamFiles.PowerShell
         protected override void BeginProcessing()
         {
             var format = new Base64Format(LineLength, UrlSafe.IsPresent);
-            _sink = new CmdletSink(this, ErrorIdPrefix, ActivityId, "Encoding");
+            _sink = CreateSink(ActivityId, "Encoding");
             if (ToFile)
             {
                 _outFile = OutFilePath.Resolve(this, ErrorIdPrefix, OutFile!);
@@ -75,7 +75,9 @@ namespace StreamFiles.PowerShell
             }
         }
 
-        protected override void ProcessRecord()
+        protected override void ProcessRecord() => RunClosingProgressOnFailure(ProcessInput);
+
+        private void ProcessInput()
         {
             bool literal = ParameterSetName switch
             {
@@ -96,7 +98,9 @@ namespace StreamFiles.PowerShell
             }
         }
 
-        protected override void EndProcessing()
+        protected override void EndProcessing() => RunClosingProgressOnFailure(CompleteInput);
+
+        private void CompleteInput()
         {
             _toFile?.Complete(_sink!);
             _toText?.Complete(_sink!);

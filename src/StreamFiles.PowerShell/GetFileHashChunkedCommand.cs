@@ -49,10 +49,12 @@ namespace StreamFiles.PowerShell
             var algorithms = ChecksumAlgorithms.ParseList(string.Join(",", Algorithm));
             var hashSettings = new HashSettings(algorithms, ChunkSize, IncludeChunkHash.IsPresent);
             _operation = new HashOperation(hashSettings, CreateOperationSettings(ThrottleLimit), CancellationToken);
-            _sink = new CmdletSink(this, ErrorIdPrefix, ActivityId, "Hashing");
+            _sink = CreateSink(ActivityId, "Hashing");
         }
 
-        protected override void ProcessRecord()
+        protected override void ProcessRecord() => RunClosingProgressOnFailure(ProcessInput);
+
+        private void ProcessInput()
         {
             bool literal = ParameterSetName switch
             {
@@ -66,7 +68,7 @@ namespace StreamFiles.PowerShell
             }
         }
 
-        protected override void EndProcessing() => _operation!.Complete(_sink!);
+        protected override void EndProcessing() => RunClosingProgressOnFailure(() => _operation!.Complete(_sink!));
 
         protected override void Dispose(bool disposing)
         {

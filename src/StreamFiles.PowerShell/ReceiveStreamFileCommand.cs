@@ -18,6 +18,9 @@ namespace StreamFiles.PowerShell
         private const string LiteralPathSet = "LiteralPath";
         private const string S3ObjectSet = "S3Object";
 
+        // Its own progress ids (this one for the batch, the next four for files in flight): no other cmdlet's bars interfere.
+        private const int ProgressActivityId = 0x5F40;
+
         /// <summary>s3:// and https:// locations as written, or paths with wildcards; s3:// words complete with Tab.</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = SourceSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
@@ -48,9 +51,11 @@ namespace StreamFiles.PowerShell
 
         protected override TransferDirection Direction => TransferDirection.Receive;
 
-        protected override int ActivityId => 0x5F40;
+        protected override int ActivityId => ProgressActivityId;
 
-        protected override void ProcessRecord()
+        protected override void ProcessRecord() => RunClosingProgressOnFailure(ProcessInput);
+
+        private void ProcessInput()
         {
             switch (ParameterSetName)
             {

@@ -11,19 +11,20 @@ namespace StreamFiles.PowerShell
     /// <summary>
     /// Tab completion of s3:// words (Send-StreamFile -Destination, Receive-StreamFile -Source): bucket names, then
     /// prefixes and keys, listed with the connection the command line names so far (-ProfileName, -Region,
-    /// -EndpointUrl, -ForcePathStyle, else the standard chain). Any other word, or any failure, yields nothing, and
-    /// PowerShell goes on to its own (path) completion.
+    /// -EndpointUrl, -ForcePathStyle, else the standard chain). Any other word gets null: PowerShell falls back to
+    /// its own (path) completion only when a completer returns null, not an empty list. An s3:// word that cannot be
+    /// listed (no credentials, no network, a malformed -EndpointUrl) gets an empty list: quietly nothing.
     /// </summary>
     public sealed class S3LocationCompleter : IArgumentCompleter
     {
         private static readonly CompletionResult[] Nothing = new CompletionResult[0];
 
-        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+        public IEnumerable<CompletionResult>? CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
         {
             PowerShellWord word = PowerShellWord.Parse(wordToComplete);
             if (!S3Completion.IsS3Word(word.Text))
             {
-                return Nothing;
+                return null;
             }
 
             try

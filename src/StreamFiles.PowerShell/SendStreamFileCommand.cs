@@ -16,6 +16,9 @@ namespace StreamFiles.PowerShell
         private const string PathSet = "Path";
         private const string LiteralPathSet = "LiteralPath";
 
+        // Its own progress ids (this one for the batch, the next four for files in flight): no other cmdlet's bars interfere.
+        private const int ProgressActivityId = 0x5F30;
+
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         public string[]? Path { get; set; }
@@ -54,9 +57,11 @@ namespace StreamFiles.PowerShell
 
         protected override TransferDirection Direction => TransferDirection.Send;
 
-        protected override int ActivityId => 0x5F30;
+        protected override int ActivityId => ProgressActivityId;
 
-        protected override void ProcessRecord()
+        protected override void ProcessRecord() => RunClosingProgressOnFailure(ProcessInput);
+
+        private void ProcessInput()
         {
             bool literal = ParameterSetName switch
             {

@@ -15,6 +15,7 @@ namespace StreamFiles.PowerShell
     {
         private static readonly TimeSpan StatusInterval = TimeSpan.FromSeconds(10);
         private readonly CancellationTokenSource _cancellation = new CancellationTokenSource();
+        private readonly List<CmdletSink> _sinks = new List<CmdletSink>();
 
         /// <summary>The cmdlet's name without the dash: the prefix of its error ids.</summary>
         protected abstract string ErrorIdPrefix { get; }
@@ -25,6 +26,35 @@ namespace StreamFiles.PowerShell
         protected virtual string NotFoundCondition => "FileNotFound";
 
         protected override void StopProcessing() => _cancellation.Cancel();
+
+        /// <summary>The sink the cmdlet's operation reports through; its progress is closed if the command fails.</summary>
+        private protected CmdletSink CreateSink(int activityId, string itemActivity)
+        {
+            var sink = new CmdletSink(this, ErrorIdPrefix, activityId, itemActivity);
+            _sinks.Add(sink);
+            return sink;
+        }
+
+        /// <summary>
+        /// Runs ProcessRecord's or EndProcessing's work; when an error ends the command there (an item's error under
+        /// -ErrorAction Stop, a terminating error), the progress records still open get their Completed record first.
+        /// </summary>
+        protected void RunClosingProgressOnFailure(Action step)
+        {
+            try
+            {
+                step();
+            }
+            catch (Exception)
+            {
+                foreach (CmdletSink sink in _sinks)
+                {
+                    sink.CloseOpenProgress();
+                }
+
+                throw;
+            }
+        }
 
         /// <summary>Progress only when somebody may see it; status lines for logs when they asked for -Verbose.</summary>
         protected OperationSettings CreateOperationSettings(int throttleLimit, bool orderedOutput = false)

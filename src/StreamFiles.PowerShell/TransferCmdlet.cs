@@ -18,6 +18,9 @@ namespace StreamFiles.PowerShell
     /// </summary>
     public abstract class TransferCmdlet : StreamFilesCmdlet
     {
+        // Schemes whose "scheme:" without "//" is a mistyped location rather than a drive (unless a drive has the name).
+        private static readonly HashSet<string> UriSchemes = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "s3", "http", "https" };
+
         private TransferOperation? _operation;
         private CmdletSink? _sink;
 
@@ -148,7 +151,7 @@ namespace StreamFiles.PowerShell
                 ThrowTerminatingError(new ErrorRecord(e, ErrorIdPrefix + "UnsupportedDestination", ErrorCategory.InvalidArgument, destination.Display));
             }
 
-            _sink = new CmdletSink(this, ErrorIdPrefix, ActivityId, Direction == TransferDirection.Send ? "Sending" : "Receiving");
+            _sink = CreateSink(ActivityId, Direction == TransferDirection.Send ? "Sending" : "Receiving");
         }
 
         /// <summary>The backends: the defaults, plus S3 with the connection the S3 parameters describe (HTTP settings are added by the caller).</summary>
@@ -204,7 +207,7 @@ namespace StreamFiles.PowerShell
         /// <summary>Hands one source (a resolved path or a URI) to the running transfer.</summary>
         protected void Submit(string source, bool isExplicit) => _operation!.SubmitSource(new TransferRequest(source, isExplicit), _sink!);
 
-        protected override void EndProcessing() => _operation!.Complete(_sink!);
+        protected override void EndProcessing() => RunClosingProgressOnFailure(() => _operation!.Complete(_sink!));
 
         protected override void Dispose(bool disposing)
         {
@@ -222,8 +225,41 @@ namespace StreamFiles.PowerShell
             return location?.ProviderPath;
         }
 
-        /// <summary>Whether the text is written as a URI (s3://, https://) rather than a path.</summary>
-        protected static bool IsUri(string text) => text.IndexOf("://", StringComparison.Ordinal) > 1;
+        /// <summary>
+        /// Whether the text is written as a URI (s3://, https://) rather than a path, or as one with its slashes
+        /// mistyped ("s3:/bucket/key", "https:host/x") when no PowerShell drive has that name: those go to the
+        /// engine, which names the mistake (InvalidLocation), instead of to the provider, which would only say
+        /// that there is no drive "s3".
+        /// </summary>
+        protected bool IsUri(string text)
+        {
+            if (text.IndexOf("://", StringComparison.Ordinal) > 1)
+            {
+                return true;
+            }
+
+            int colon = text.IndexOf(':');
+            if (colon < 2)
+            {
+                return false;
+            }
+
+            string scheme = text.Substring(0, colon);
+            if (!UriSchemes.Contains(scheme))
+            {
+                return false;
+            }
+
+            foreach (PSDriveInfo drive in SessionState.Drive.GetAll())
+            {
+                if (string.Equals(drive.Name, scheme, StringComparison.OrdinalIgnoreCase))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
 
         /// <summary>
         /// -Destination as users expect: URIs as written, paths relative to the current location and on the

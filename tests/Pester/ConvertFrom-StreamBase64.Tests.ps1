@@ -172,7 +172,7 @@ Describe 'ConvertFrom-StreamBase64' -Tags 'CI' {
             $out = Join-Path $TestDrive 'out.bin'
             [System.IO.File]::WriteAllText($out, 'precious')
             { 'QUJD', 'QU!D' | ConvertFrom-StreamBase64 -OutFile $out -ErrorAction Stop } |
-                Should -Throw -ErrorId 'ConvertFromStreamBase64InvalidData'
+                Should -Throw -ErrorId 'ConvertFromStreamBase64InvalidData,StreamFiles.PowerShell.ConvertFromStreamBase64Command'
             [System.IO.File]::ReadAllText($out) | Should -BeExactly 'precious'
         }
 
@@ -184,27 +184,27 @@ Describe 'ConvertFrom-StreamBase64' -Tags 'CI' {
 
         It 'refuses text that ends inside a group' {
             { 'QUJDQQ' | ConvertFrom-StreamBase64 -OutFile (Join-Path $TestDrive 'out.bin') -ErrorAction Stop } |
-                Should -Throw -ErrorId 'ConvertFromStreamBase64InvalidData'
+                Should -Throw -ErrorId 'ConvertFromStreamBase64InvalidData,StreamFiles.PowerShell.ConvertFromStreamBase64Command'
         }
 
         It 'refuses the standard alphabet with -UrlSafe' {
             { '+/+/+w==' | ConvertFrom-StreamBase64 -OutFile (Join-Path $TestDrive 'out.bin') -UrlSafe -ErrorAction Stop } |
-                Should -Throw -ErrorId 'ConvertFromStreamBase64InvalidData'
+                Should -Throw -ErrorId 'ConvertFromStreamBase64InvalidData,StreamFiles.PowerShell.ConvertFromStreamBase64Command'
         }
 
         It 'reports a missing file with its own error id' {
             { ConvertFrom-StreamBase64 -Path (Join-Path $TestDrive 'missing.b64') -OutFile (Join-Path $TestDrive 'out.bin') -ErrorAction Stop } |
-                Should -Throw -ErrorId 'ConvertFromStreamBase64FileNotFound'
+                Should -Throw -ErrorId 'ConvertFromStreamBase64FileNotFound,StreamFiles.PowerShell.ConvertFromStreamBase64Command'
         }
 
         It 'refuses a directory as -OutFile' {
             { 'QUJD' | ConvertFrom-StreamBase64 -OutFile $TestDrive -ErrorAction Stop } |
-                Should -Throw -ErrorId 'ConvertFromStreamBase64OutFileIsDirectory'
+                Should -Throw -ErrorId 'ConvertFromStreamBase64OutFileIsDirectory,StreamFiles.PowerShell.ConvertFromStreamBase64Command'
         }
 
         It 'refuses an -OutFile of another provider' {
             { 'QUJD' | ConvertFrom-StreamBase64 -OutFile 'Env:StreamFilesOut' } |
-                Should -Throw -ErrorId 'ConvertFromStreamBase64NotFileSystemPath'
+                Should -Throw -ErrorId 'ConvertFromStreamBase64NotFileSystemPath,StreamFiles.PowerShell.ConvertFromStreamBase64Command'
         }
     }
 

@@ -202,28 +202,28 @@ Describe 'ConvertTo-StreamBase64' -Tags 'CI' {
     Context 'Errors' {
         It 'reports a missing file with its own error id' {
             { ConvertTo-StreamBase64 -Path (Join-Path $TestDrive 'missing.bin') -ErrorAction Stop } |
-                Should -Throw -ErrorId 'ConvertToStreamBase64FileNotFound'
+                Should -Throw -ErrorId 'ConvertToStreamBase64FileNotFound,StreamFiles.PowerShell.ConvertToStreamBase64Command'
         }
 
         It 'refuses a directory named explicitly' {
             { ConvertTo-StreamBase64 -LiteralPath $TestDrive -ErrorAction Stop } |
-                Should -Throw -ErrorId 'ConvertToStreamBase64PathIsDirectory'
+                Should -Throw -ErrorId 'ConvertToStreamBase64PathIsDirectory,StreamFiles.PowerShell.ConvertToStreamBase64Command'
         }
 
         It 'refuses paths of other providers' {
             { ConvertTo-StreamBase64 -Path 'Env:PATH' -ErrorAction Stop } |
-                Should -Throw -ErrorId 'ConvertToStreamBase64NotFileSystemPath'
+                Should -Throw -ErrorId 'ConvertToStreamBase64NotFileSystemPath,StreamFiles.PowerShell.ConvertToStreamBase64Command'
         }
 
         It 'refuses an -OutFile of another provider before reading anything' {
             { ConvertTo-StreamBase64 -LiteralPath $script:Small.FullName -OutFile 'Env:StreamFilesOut' } |
-                Should -Throw -ErrorId 'ConvertToStreamBase64NotFileSystemPath'
+                Should -Throw -ErrorId 'ConvertToStreamBase64NotFileSystemPath,StreamFiles.PowerShell.ConvertToStreamBase64Command'
         }
 
         It 'refuses an -OutFile in a directory that does not exist' {
             $out = Join-Path (Join-Path $TestDrive 'nowhere') 'out.b64'
             { ConvertTo-StreamBase64 -LiteralPath $script:Small.FullName -OutFile $out -ErrorAction Stop } |
-                Should -Throw -ErrorId 'ConvertToStreamBase64OutFileDirectoryNotFound'
+                Should -Throw -ErrorId 'ConvertToStreamBase64OutFileDirectoryNotFound,StreamFiles.PowerShell.ConvertToStreamBase64Command'
         }
 
         It 'goes on with the next file after a failed one' {

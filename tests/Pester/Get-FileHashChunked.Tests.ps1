@@ -149,12 +149,12 @@ Describe 'Get-FileHashChunked' -Tags 'CI' {
     Context 'Errors' {
         It 'reports a missing file with its own error id' {
             { Get-FileHashChunked -Path (Join-Path $TestDrive 'missing.bin') -ErrorAction Stop } |
-                Should -Throw -ErrorId 'GetFileHashChunkedFileNotFound'
+                Should -Throw -ErrorId 'GetFileHashChunkedFileNotFound,StreamFiles.PowerShell.GetFileHashChunkedCommand'
         }
 
         It 'reports a missing literal path with the same id' {
             { Get-FileHashChunked -LiteralPath (Join-Path $TestDrive 'missing.bin') -ErrorAction Stop } |
-                Should -Throw -ErrorId 'GetFileHashChunkedFileNotFound'
+                Should -Throw -ErrorId 'GetFileHashChunkedFileNotFound,StreamFiles.PowerShell.GetFileHashChunkedCommand'
         }
 
         It 'says nothing when a wildcard matches nothing' {
@@ -165,12 +165,12 @@ Describe 'Get-FileHashChunked' -Tags 'CI' {
 
         It 'refuses a directory named explicitly' {
             { Get-FileHashChunked -LiteralPath $TestDrive -ErrorAction Stop } |
-                Should -Throw -ErrorId 'GetFileHashChunkedPathIsDirectory'
+                Should -Throw -ErrorId 'GetFileHashChunkedPathIsDirectory,StreamFiles.PowerShell.GetFileHashChunkedCommand'
         }
 
         It 'refuses paths of other providers' {
             { Get-FileHashChunked -Path 'Env:PATH' -ErrorAction Stop } |
-                Should -Throw -ErrorId 'GetFileHashChunkedNotFileSystemPath'
+                Should -Throw -ErrorId 'GetFileHashChunkedNotFileSystemPath,StreamFiles.PowerShell.GetFileHashChunkedCommand'
         }
 
         It 'goes on with the batch after a failed file' {

@@ -75,6 +75,6 @@ Describe 'Receive-StreamFile' -Tags 'CI' {
     }
 
     It 'ends the command for a destination that is not a file-system path' {
-        { Receive-StreamFile -Source $script:Big.FullName -Destination 's3://bucket/key' } | Should -Throw -ErrorId 'ReceiveStreamFileUnsupportedDestination'
+        { Receive-StreamFile -Source $script:Big.FullName -Destination 's3://bucket/key' } | Should -Throw -ErrorId 'ReceiveStreamFileUnsupportedDestination,StreamFiles.PowerShell.ReceiveStreamFileCommand'
     }
 }

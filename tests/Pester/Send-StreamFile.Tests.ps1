@@ -163,11 +163,11 @@ Describe 'Send-StreamFile' -Tags 'CI' {
         }
 
         It 'ends the command for a malformed destination' {
-            { Send-StreamFile -LiteralPath $script:Small.FullName -Destination 's3:/bucket/key' } | Should -Throw -ErrorId 'SendStreamFileInvalidLocation'
+            { Send-StreamFile -LiteralPath $script:Small.FullName -Destination 's3:/bucket/key' } | Should -Throw -ErrorId 'SendStreamFileInvalidLocation,StreamFiles.PowerShell.SendStreamFileCommand'
         }
 
         It 'ends the command for a destination on another provider' {
-            { Send-StreamFile -LiteralPath $script:Small.FullName -Destination 'Env:\StreamFilesTest' } | Should -Throw -ErrorId 'SendStreamFileNotFileSystemPath'
+            { Send-StreamFile -LiteralPath $script:Small.FullName -Destination 'Env:\StreamFilesTest' } | Should -Throw -ErrorId 'SendStreamFileNotFileSystemPath,StreamFiles.PowerShell.SendStreamFileCommand'
         }
     }
 
@@ -175,7 +175,7 @@ Describe 'Send-StreamFile' -Tags 'CI' {
         It 'turns the failed file into a terminating error with -ErrorAction Stop' {
             $missing = Join-Path $TestDrive 'missing-for-stop.bin'
             $out = Join-Path $TestDrive 'out'
-            { Send-StreamFile -LiteralPath $missing -Destination "$out/" -ErrorAction Stop } | Should -Throw -ErrorId 'SendStreamFileSourceNotFound'
+            { Send-StreamFile -LiteralPath $missing -Destination "$out/" -ErrorAction Stop } | Should -Throw -ErrorId 'SendStreamFileSourceNotFound,StreamFiles.PowerShell.SendStreamFileCommand'
         }
 
         It 'collects one error per failed file with -ErrorVariable and still copies the rest' {
@@ -210,6 +210,24 @@ Describe 'Send-StreamFile' -Tags 'CI' {
                     $child.ParentActivityId | Should -Be $parents[0].ActivityId
                 }
                 @($children | Select-Object -ExpandProperty ActivityId -Unique).Count | Should -BeLessOrEqual 4
+            }
+            finally {
+                $ps.Dispose()
+            }
+        }
+
+        It 'completes every progress record it opened when -ErrorAction Stop ends the command' {
+            $ps = [powershell]::Create()
+            try {
+                $null = $ps.AddCommand('Import-Module').AddParameter('Name', (Get-StreamFilesModulePath))
+                $sources = @($script:Source.FullName, (Join-Path $TestDrive 'missing-progress.bin'))
+                $null = $ps.AddStatement().AddCommand('Send-StreamFile').AddParameter('LiteralPath', $sources).AddParameter('Destination', (Join-Path $TestDrive 'out-stop/')).AddParameter('ErrorAction', 'Stop')
+                { $ps.Invoke() } | Should -Throw
+                $records = @($ps.Streams.Progress)
+                $records.Count | Should -BeGreaterThan 0
+                foreach ($id in @($records | Select-Object -ExpandProperty ActivityId -Unique)) {
+                    @($records | Where-Object { $_.ActivityId -eq $id })[-1].RecordType | Should -Be 'Completed'
+                }
             }
             finally {
                 $ps.Dispose()

@@ -83,6 +83,6 @@ Describe 'HTTP parameters of Receive-StreamFile and Send-StreamFile' -Tags 'CI' 
 
     It 'ends the command on a header StreamFiles sets itself' {
         { Send-StreamFile -LiteralPath $script:File.FullName -Destination "$script:Base/put/x.bin" -Headers @{ Range = 'bytes=0-1' } } |
-            Should -Throw -ErrorId 'SendStreamFileInvalidHttpOption'
+            Should -Throw -ErrorId 'SendStreamFileInvalidHttpOption,StreamFiles.PowerShell.SendStreamFileCommand'
     }
 }

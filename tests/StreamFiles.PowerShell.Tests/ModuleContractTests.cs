@@ -101,6 +101,26 @@ namespace StreamFiles.PowerShell.Tests
         }
 
         [Fact]
+        public void EveryCmdletHasProgressIdsOfItsOwn()
+        {
+            // A cmdlet writes its batch record under its activity id and up to four file records under the next
+            // four ids; two cmdlets in one pipeline (Send-StreamFile | ConvertFrom-StreamBase64) must not share any.
+            var ranges = new List<(string Cmdlet, int First)>();
+            foreach (CmdletInfo cmdlet in _metadata.Cmdlets)
+            {
+                System.Reflection.FieldInfo id = Assert.Single(
+                    cmdlet.Type.GetFields(System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.DeclaredOnly),
+                    f => f.IsLiteral && f.Name.EndsWith("ActivityId", StringComparison.Ordinal));
+                ranges.Add((cmdlet.Name, (int)id.GetRawConstantValue()!));
+            }
+
+            foreach ((string cmdlet, int first) in ranges)
+            {
+                Assert.DoesNotContain(ranges, other => other.Cmdlet != cmdlet && Math.Abs(other.First - first) <= 4);
+            }
+        }
+
+        [Fact]
         public void FormatViewsCallOnlyTypesPowerShellCanNameOnEveryEdition()
         {
             string xml = _metadata.ReadRepositoryFile("module", "StreamFiles", "StreamFiles.Format.ps1xml");

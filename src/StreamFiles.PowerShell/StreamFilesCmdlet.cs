@@ -2,8 +2,10 @@ using System;
 using System.Collections.Generic;
 using System.Collections.ObjectModel;
 using System.Management.Automation;
+using System.Runtime.InteropServices;
 using System.Threading;
 using StreamFiles.Core.Operations;
+using StreamFiles.Core.Text;
 
 namespace StreamFiles.PowerShell
 {
@@ -56,11 +58,22 @@ namespace StreamFiles.PowerShell
             }
         }
 
+        /// <summary>
+        /// A process with nobody at it: started with -NonInteractive (scheduled tasks, CI runners), or, on Windows, not
+        /// in an interactive session (a task that runs whether the user is logged on or not). Its console host shows
+        /// progress to nobody, so none is made there; other hosts (a runspace made with [powershell]::Create(), whose
+        /// progress stream the caller reads) still get it.
+        /// </summary>
+        private static readonly Lazy<bool> NoInteractiveProcess = new Lazy<bool>(() =>
+            PowerShellCommandLine.IsNonInteractive(Environment.GetCommandLineArgs())
+            || (RuntimeInformation.IsOSPlatform(OSPlatform.Windows) && !Environment.UserInteractive));
+
         /// <summary>Progress only when somebody may see it; status lines for logs when they asked for -Verbose.</summary>
         protected OperationSettings CreateOperationSettings(int throttleLimit, bool orderedOutput = false)
         {
             bool progress = !IsPreference("ProgressPreference", ActionPreference.SilentlyContinue)
-                && !IsPreference("ProgressPreference", ActionPreference.Ignore);
+                && !IsPreference("ProgressPreference", ActionPreference.Ignore)
+                && !(NoInteractiveProcess.Value && string.Equals(Host?.Name, "ConsoleHost", StringComparison.Ordinal));
             bool verbose = MyInvocation.BoundParameters.ContainsKey("Verbose")
                 ? ((SwitchParameter)MyInvocation.BoundParameters["Verbose"]).IsPresent
                 : IsPreference("VerbosePreference", ActionPreference.Continue);

@@ -322,7 +322,7 @@ namespace StreamFiles.Core.Tests.Http
                     var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
                     fillers.Add(socket);
                     Task connect = socket.ConnectAsync(listener.LocalEndPoint!);
-                    if (await Task.WhenAny(connect, Task.Delay(500)) != connect)
+                    if (await Task.WhenAny(connect, Task.Delay(1500)) != connect)
                     {
                         break;
                     }

@@ -128,6 +128,32 @@ namespace StreamFiles.Core.Tests.Cli
             Assert.Empty(_server.Requests);
         }
 
+        [Fact]
+        public async Task An_untrusted_certificate_is_refused_with_the_fix_and_no_switch_turns_that_off()
+        {
+            await using HttpTestServer tls = await HttpTestServer.StartAsync(https: true);
+            tls.Add("/file.bin", HttpTestServer.RandomBytes(1000));
+            string url = tls.Url("/file.bin?token=SECRET").ToString();
+            string destination = _temp.File("file.bin");
+
+            ProcessRunner.Outcome refused = Streamfiles("receive", "--no-progress", url, destination);
+
+            Assert.Equal(1, refused.ExitCode);
+            Assert.Contains("[HttpTlsError]", refused.Error, StringComparison.Ordinal);
+            Assert.Contains("trust store", refused.Error, StringComparison.Ordinal);
+            Assert.DoesNotContain("SECRET", refused.Output + refused.Error, StringComparison.Ordinal);
+            Assert.False(File.Exists(destination));
+            Assert.False(File.Exists(destination + ".partial"));
+            foreach (string option in new[] { "--insecure", "-k", "--skip-certificate-check", "--no-check-certificate" })
+            {
+                ProcessRunner.Outcome bypass = Streamfiles("receive", "--no-progress", option, url, destination);
+                Assert.True(bypass.ExitCode == 2, $"{option}: exit {bypass.ExitCode} {bypass.Error}");
+            }
+
+            Assert.Empty(tls.Requests);
+            Assert.False(File.Exists(destination));
+        }
+
         [Theory]
         [InlineData("--header", "no colon here")]
         [InlineData("--header", "Range: bytes=0-1")]

@@ -241,13 +241,84 @@ namespace StreamFiles.Core.Tests.Http
 
             resource.DropAfter = null;
             long servedBefore = resource.Served;
+            int requestsBefore = _server.Requests.Count;
             TransferResult result = await DownloadAsync(_server.Url("/resume.bin"), destination, Options(resume: true, concurrency: 1));
 
             Assert.True(TransferStatus.Resumed == result.Status, journal);
             Assert.Equal(Sha256(content), Sha256Sum(destination));
             long servedAgain = resource.Served - servedBefore;
             Assert.True(servedAgain < Size - 3 * PartSize, $"the rerun fetched {servedAgain} of {Size} bytes");
+            var resumed = RangedSince(requestsBefore, "/resume.bin");
+            Assert.NotEmpty(resumed);
+            Assert.All(resumed, r => Assert.Equal("\"v1\"", r.Header("If-Range")));
+            Assert.DoesNotContain(resumed, r => r.Header("Range") == $"bytes=0-{PartSize - 1}"); // the first part was not fetched again
         }
+
+        [Fact]
+        public async Task Resume_without_an_etag_pins_the_rest_with_last_modified()
+        {
+            byte[] content = HttpTestServer.RandomBytes(Size, seed: 5);
+            TestResource resource = _server.Add("/dated-resume.bin", content);
+            resource.ETag = null;
+            resource.DropAfter = 4 * PartSize + 1000;
+            string destination = _temp.File("dated-resume.bin");
+            await Assert.ThrowsAsync<CommandFailureException>(() => DownloadAsync(_server.Url("/dated-resume.bin"), destination, Options(resume: true, maxAttempts: 1, concurrency: 1)));
+            Assert.True(File.Exists(destination + ".partial.journal"));
+
+            resource.DropAfter = null;
+            long servedBefore = resource.Served;
+            int requestsBefore = _server.Requests.Count;
+            TransferResult result = await DownloadAsync(_server.Url("/dated-resume.bin"), destination, Options(resume: true, concurrency: 1));
+
+            Assert.Equal(TransferStatus.Resumed, result.Status);
+            Assert.Equal(Sha256(content), Sha256Sum(destination));
+            Assert.True(resource.Served - servedBefore < Size - 3 * PartSize, $"the rerun fetched {resource.Served - servedBefore} of {Size} bytes");
+            var resumed = RangedSince(requestsBefore, "/dated-resume.bin");
+            Assert.NotEmpty(resumed);
+            Assert.All(resumed, r => Assert.Equal("Wed, 01 May 2024 12:00:00 GMT", r.Header("If-Range")));
+        }
+
+        [Fact]
+        public async Task Resume_without_an_etag_restarts_when_last_modified_changed()
+        {
+            byte[] first = HttpTestServer.RandomBytes(Size, seed: 6);
+            TestResource resource = _server.Add("/dated-changed.bin", first);
+            resource.ETag = null;
+            resource.DropAfter = 4 * PartSize + 1000;
+            string destination = _temp.File("dated-changed.bin");
+            await Assert.ThrowsAsync<CommandFailureException>(() => DownloadAsync(_server.Url("/dated-changed.bin"), destination, Options(resume: true, maxAttempts: 1, concurrency: 1)));
+
+            // Same size, new bytes, a later Last-Modified, still no ETag.
+            byte[] second = HttpTestServer.RandomBytes(Size, seed: 8);
+            resource.DropAfter = null;
+            resource.Replace(second, null, new DateTimeOffset(2024, 5, 2, 8, 0, 0, TimeSpan.Zero));
+            TransferResult result = await DownloadAsync(_server.Url("/dated-changed.bin"), destination, Options(resume: true, concurrency: 1));
+
+            Assert.Equal(TransferStatus.Completed, result.Status);
+            Assert.Equal(Sha256(second), Sha256Sum(destination));
+            Assert.False(File.Exists(destination + ".partial.journal"));
+        }
+
+        [Fact]
+        public async Task A_file_without_an_etag_that_changes_during_the_download_is_never_spliced()
+        {
+            byte[] content = HttpTestServer.RandomBytes(Size, seed: 9);
+            TestResource resource = _server.Add("/dated-moving.bin", content);
+            resource.ETag = null;
+            resource.ChangeAfterServed = 2 * PartSize;
+            resource.ChangeTo = HttpTestServer.RandomBytes(Size, seed: 10);
+            string destination = _temp.File("dated-moving.bin");
+
+            var error = await Assert.ThrowsAsync<CommandFailureException>(() => DownloadAsync(_server.Url("/dated-moving.bin"), destination, Options(concurrency: 1)));
+
+            Assert.Equal("SourceChanged", error.Error.Condition);
+            Assert.False(File.Exists(destination));
+            Assert.False(File.Exists(destination + ".partial"));
+            Assert.Null(resource.ETag);
+        }
+
+        private List<RecordedRequest> RangedSince(int requestsBefore, string path) =>
+            _server.Requests.Skip(requestsBefore).Where(r => r.Path == path && r.Header("Range") is string range && range != "bytes=0-0").ToList();
 
         [Fact]
         public async Task Resume_restarts_when_the_file_changed_in_between()

@@ -31,11 +31,14 @@ namespace StreamFiles.Core.Tests.Http
         private readonly WebApplication _app;
         private readonly ConcurrentDictionary<string, TestResource> _resources = new ConcurrentDictionary<string, TestResource>(StringComparer.Ordinal);
 
-        private HttpTestServer(WebApplication app, Uri baseUri, X509Certificate2? certificate)
+        private readonly bool _ownsCertificate;
+
+        private HttpTestServer(WebApplication app, Uri baseUri, X509Certificate2? certificate, bool ownsCertificate)
         {
             _app = app;
             BaseUri = baseUri;
             Certificate = certificate;
+            _ownsCertificate = ownsCertificate;
         }
 
         public Uri BaseUri { get; }
@@ -48,9 +51,11 @@ namespace StreamFiles.Core.Tests.Http
         /// <summary>Bodies received by PUT, by path.</summary>
         public ConcurrentDictionary<string, byte[]> Uploads { get; } = new ConcurrentDictionary<string, byte[]>(StringComparer.Ordinal);
 
-        public static async Task<HttpTestServer> StartAsync(bool https = false)
+        /// <param name="certificate">Another HTTPS server's certificate, so that one trusted certificate serves two origins.</param>
+        public static async Task<HttpTestServer> StartAsync(bool https = false, X509Certificate2? certificate = null)
         {
-            X509Certificate2? certificate = https ? CreateCertificate() : null;
+            bool owns = https && certificate is null;
+            certificate = https ? certificate ?? CreateCertificate() : null;
             WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
             builder.Logging.ClearProviders();
             builder.WebHost.UseKestrel(options =>
@@ -71,7 +76,7 @@ namespace StreamFiles.Core.Tests.Http
             app.Run(context => server!.HandleAsync(context));
             await app.StartAsync().ConfigureAwait(false);
             string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            server = new HttpTestServer(app, new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal)), certificate);
+            server = new HttpTestServer(app, new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal)), certificate, owns);
             return server;
         }
 
@@ -105,7 +110,10 @@ namespace StreamFiles.Core.Tests.Http
         {
             await _app.StopAsync().ConfigureAwait(false);
             await _app.DisposeAsync().ConfigureAwait(false);
-            Certificate?.Dispose();
+            if (_ownsCertificate)
+            {
+                Certificate?.Dispose();
+            }
         }
 
         public static byte[] RandomBytes(int length, int seed = 7)
@@ -546,7 +554,7 @@ namespace StreamFiles.Core.Tests.Http
 
         public long Served => Interlocked.Read(ref _served);
 
-        public void Replace(byte[] content, string etag, DateTimeOffset? lastModified = null)
+        public void Replace(byte[] content, string? etag, DateTimeOffset? lastModified = null)
         {
             lock (_gate)
             {
@@ -572,7 +580,8 @@ namespace StreamFiles.Core.Tests.Http
                 byte[] next = ChangeTo;
                 ChangeTo = null;
                 ChangeAfterServed = null;
-                Replace(next, "\"v2\"");
+                // A server that sends no ETag keeps sending none: only Last-Modified tells the versions apart.
+                Replace(next, ETag is null ? null : "\"v2\"");
             }
         }
     }

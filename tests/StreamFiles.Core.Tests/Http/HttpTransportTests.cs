@@ -234,9 +234,121 @@ namespace StreamFiles.Core.Tests.Http
             var error = await Assert.ThrowsAsync<HttpTransferException>(() => Get(transport, tls.Url("/file")));
 
             Assert.Equal("HttpTlsError", error.Condition);
+            Assert.Equal(FailureCategory.SecurityError, error.Category);
             Assert.False(error.IsTransient);
             Assert.Empty(_log);
             Assert.Empty(tls.Requests);
+            // The message names the fix (trust the issuer), not a way around validation.
+            Assert.Contains(tls.Url("/file").ToString(), error.Message, StringComparison.Ordinal);
+            Assert.Contains("trust store", error.Message, StringComparison.Ordinal);
+        }
+
+        [Fact]
+        public void Nothing_public_can_switch_certificate_validation_off()
+        {
+            // The only way to trust another certificate is internal, for these tests; a caller of the library,
+            // the cmdlets (whose parameters TransferCmdletContractTests pins exactly) and the CLI have none.
+            string[] suspicious = { "certificate", "validat", "insecure", "trust", "ssl", "tls", "callback" };
+            var members = typeof(HttpSettings).GetMembers().Concat(typeof(HttpStorage).GetMembers())
+                .Select(m => m.Name)
+                .Concat(typeof(HttpSettings).GetConstructors().SelectMany(c => c.GetParameters()).Select(p => p.Name!))
+                .ToList();
+            Assert.Contains("ConnectTimeout", members); // the reflection sees the public surface
+            Assert.DoesNotContain(members, name => suspicious.Any(word => name.Contains(word, StringComparison.OrdinalIgnoreCase)));
+            System.Reflection.PropertyInfo extra = typeof(HttpSettings).GetProperty(nameof(HttpSettings.ExtraTrustedCertificate), System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)!;
+            Assert.True(extra.GetSetMethod(nonPublic: true)!.IsAssembly);
+        }
+
+        [Fact]
+        public async Task A_credential_goes_to_its_origin_and_never_where_a_redirect_leads()
+        {
+            await using HttpTestServer origin = await HttpTestServer.StartAsync(https: true);
+            await using HttpTestServer other = await HttpTestServer.StartAsync(https: true, certificate: origin.Certificate);
+            byte[] content = HttpTestServer.RandomBytes(100);
+            origin.Redirect("/start", "/hop").RequiredCredential = "admin:pa55word";
+            origin.Redirect("/hop", other.Url("/file").ToString()).RequiredCredential = "admin:pa55word";
+            other.Add("/file", content);
+            other.Add("/private", content).RequiredCredential = "admin:pa55word";
+            origin.Redirect("/to-private", other.Url("/private").ToString()).RequiredCredential = "admin:pa55word";
+            HttpSettings settings = Fast(credential: new HttpCredential("admin", "pa55word"));
+            settings.ExtraTrustedCertificate = origin.Certificate;
+            using HttpTransport transport = Transport(settings);
+
+            using HttpResponseMessage response = await Get(transport, origin.Url("/start"));
+            var refused = await Assert.ThrowsAsync<HttpTransferException>(() => Get(transport, origin.Url("/to-private")));
+
+            Assert.Equal(content, await response.Content.ReadAsByteArrayAsync());
+            string basic = "Basic " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("admin:pa55word"));
+            Assert.Equal(basic, origin.RequestsTo("/start").Single().Header("Authorization"));
+            Assert.Equal(basic, origin.RequestsTo("/hop").Single().Header("Authorization")); // same origin: still sent
+            Assert.Null(other.RequestsTo("/file").Single().Header("Authorization"));
+            Assert.Null(other.RequestsTo("/private").Single().Header("Authorization"));
+            Assert.Equal("HttpUnauthorized", refused.Condition);
+            string everything = string.Join("\n", _log) + refused + refused.Target;
+            Assert.DoesNotContain("pa55word", everything, StringComparison.Ordinal);
+            Assert.DoesNotContain(basic.Substring(6), everything, StringComparison.Ordinal);
+        }
+
+        [Fact]
+        public async Task Retry_after_as_an_http_date_is_honoured()
+        {
+            TestResource resource = _server.Add("/dated-busy", HttpTestServer.RandomBytes(10));
+            resource.FailTimes = 1;
+            resource.FailStatus = 503;
+            // Whole seconds: two seconds from now, cut to the second, is a wait of more than one second.
+            resource.RetryAfter = DateTimeOffset.UtcNow.AddSeconds(2).ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+            using HttpTransport transport = Transport(Fast());
+
+            var clock = Stopwatch.StartNew();
+            using HttpResponseMessage response = await Get(transport, _server.Url("/dated-busy"));
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(2, resource.RequestCount);
+            Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(0.9), $"waited only {clock.Elapsed}");
+        }
+
+        [Fact]
+        public async Task A_connection_that_is_never_accepted_times_out_and_is_retried()
+        {
+            using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            listener.Listen(0);
+            var fillers = new List<Socket>();
+            try
+            {
+                // Nothing accepts: once the listen queue is full, the kernel drops further SYNs and a connect hangs.
+                while (true)
+                {
+                    var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                    fillers.Add(socket);
+                    Task connect = socket.ConnectAsync(listener.LocalEndPoint!);
+                    if (await Task.WhenAny(connect, Task.Delay(1500)) != connect)
+                    {
+                        break;
+                    }
+
+                    Assert.True(fillers.Count < 64, "the listen queue never filled");
+                }
+
+                int port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+                var settings = new HttpSettings(connectTimeout: TimeSpan.FromMilliseconds(400), responseTimeout: TimeSpan.FromSeconds(30), maxRetries: 1, retryDelay: TimeSpan.FromMilliseconds(10));
+                using HttpTransport transport = Transport(settings);
+
+                var clock = Stopwatch.StartNew();
+                var error = await Assert.ThrowsAsync<HttpTransferException>(() => Get(transport, new Uri($"http://127.0.0.1:{port}/x?token=SECRET")));
+
+                Assert.Equal("HttpTimeout", error.Condition);
+                Assert.Equal(FailureCategory.OperationTimeout, error.Category);
+                Assert.Contains("connect", error.Message, StringComparison.OrdinalIgnoreCase);
+                Assert.Contains("gave up after 1 retries", error.Message, StringComparison.Ordinal);
+                Assert.Single(_log);
+                Assert.DoesNotContain("SECRET", error.Message + string.Join("\n", _log), StringComparison.Ordinal);
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}: the 30 s response timeout, not the 0.4 s connect timeout");
+            }
+            finally
+            {
+                fillers.ForEach(s => s.Dispose());
+            }
         }
 
         [Fact]

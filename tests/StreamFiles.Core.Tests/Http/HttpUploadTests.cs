@@ -104,6 +104,30 @@ namespace StreamFiles.Core.Tests.Http
         }
 
         [Fact]
+        public async Task An_upload_follows_307_and_308_but_no_redirect_that_would_drop_its_body()
+        {
+            string file = _temp.RandomFile("moved.bin", 2 * 1024 * 1024);
+            _server.AcceptUploads("/new/moved.bin");
+            _server.Redirect("/old/moved.bin", "/new/moved.bin", 307);
+            _server.Redirect("/perm/moved.bin", "/new/moved.bin", 308);
+            _server.Redirect("/found/moved.bin", "/new/moved.bin", 302);
+
+            TransferResult temporary = await UploadAsync(file, _server.Url("/old/moved.bin"), HttpTransportTests.Fast());
+            Assert.Equal(File.ReadAllBytes(file), _server.Uploads["/new/moved.bin"]);
+            _server.Uploads.Clear();
+            TransferResult permanent = await UploadAsync(file, _server.Url("/perm/moved.bin"), HttpTransportTests.Fast());
+            Assert.Equal(File.ReadAllBytes(file), _server.Uploads["/new/moved.bin"]);
+            _server.Uploads.Clear();
+            var refused = await Assert.ThrowsAsync<CommandFailureException>(() => UploadAsync(file, _server.Url("/found/moved.bin"), HttpTransportTests.Fast()));
+
+            Assert.Equal(TransferStatus.Completed, temporary.Status);
+            Assert.Equal(TransferStatus.Completed, permanent.Status);
+            Assert.Equal("HttpBadRedirect", refused.Error.Condition);
+            Assert.Empty(_server.Uploads);
+            Assert.All(_server.RequestsTo("/new/moved.bin"), r => Assert.Equal("PUT", r.Method));
+        }
+
+        [Fact]
         public async Task Without_overwrite_an_existing_object_is_not_replaced()
         {
             string file = _temp.RandomFile("keep.bin", 1024);

@@ -252,6 +252,15 @@ namespace StreamFiles.Core.Storage.Http
                 throw new HttpTransferException("HttpTimeout", FailureCategory.OperationTimeout, Redact(uri),
                     $"{method} '{Redact(uri)}' timed out: {timer.Expired}.", isTransient: true, inner: e);
             }
+            catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested && e.InnerException is TimeoutException)
+            {
+                // SocketsHttpHandler's ConnectTimeout ends the request as a cancellation carrying a TimeoutException;
+                // left alone it would look like Ctrl+C to the caller and never be retried.
+                request.Dispose();
+                throw new HttpTransferException("HttpTimeout", FailureCategory.OperationTimeout, Redact(uri),
+                    string.Format(CultureInfo.InvariantCulture, "{0} '{1}' timed out: no connection within {2:0.#} s.", method, Redact(uri), Settings.ConnectTimeout.TotalSeconds),
+                    isTransient: true, inner: e);
+            }
             catch (HttpRequestException e)
             {
                 request.Dispose();

@@ -11,13 +11,19 @@ namespace StreamFiles.Core.Hashing
     /// that finds nobody hashing hashes its own bytes at once, together with whatever other lanes queued meanwhile;
     /// a caller that finds a batch running queues its bytes and awaits them without holding a thread. The caller's
     /// buffer must stay unchanged until the returned task completes.
-    /// <para>Once its own bytes are hashed, a caller leaves the bytes that queued during its batch to a pool work
-    /// item, so one stream's reads are never held up by the others'.</para>
+    /// <para>Bytes are hashed in slices, and requests queued meanwhile join between slices. Once its own bytes are
+    /// hashed, a caller leaves the rest to a pool work item, so one stream's reads are never held up by the others'.</para>
     /// </summary>
     internal sealed class Md5Batcher
     {
+        /// <summary>Bytes of each lane hashed between two looks at the queue.</summary>
+        private const int SliceBytes = 16 * 1024;
+
         private readonly object _gate = new object();
         private readonly Queue<Request> _pending = new Queue<Request>();
+
+        // The requests being hashed: only the running combiner touches them (_running hands them from one to the next).
+        private readonly List<Request> _active = new List<Request>(Md5Blocks.Lanes);
         private bool _running;
         private long _sharedBlocks;
         private long _blocks;
@@ -66,37 +72,46 @@ namespace StreamFiles.Core.Hashing
             return Combine(own);
         }
 
-        /// <summary>Runs batches: the caller's own (when it has one) plus queued ones, until the queue is empty.</summary>
+        /// <summary>
+        /// Hashes the lanes in hand in slices of at most SliceBytes each, taking in queued requests between slices, so
+        /// bytes that arrive while a long span is being hashed join it at once rather than waiting for it to end.
+        /// The caller that combines stops when its own bytes are done and hands what is left to a pool work item.
+        /// </summary>
         private Task Combine(Request? own)
         {
             var lanes = new List<Md5Lane>(Md5Blocks.Lanes);
             var pieces = new List<ArraySegment<byte>>(Md5Blocks.Lanes);
-            var batch = new List<Request>(Md5Blocks.Lanes);
-            Exception? ownFailure = null;
+            if (own != null)
+            {
+                _active.Add(own);
+            }
+
             while (true)
             {
-                batch.Clear();
-                if (own != null)
-                {
-                    batch.Add(own);
-                }
-
                 lock (_gate)
                 {
-                    while (batch.Count < Md5Blocks.Lanes && _pending.Count > 0)
+                    while (_active.Count < Md5Blocks.Lanes && _pending.Count > 0)
                     {
-                        batch.Add(_pending.Dequeue());
+                        _active.Add(_pending.Dequeue());
+                    }
+
+                    if (_active.Count == 0)
+                    {
+                        _running = false;
+                        return Task.CompletedTask;
                     }
                 }
 
                 lanes.Clear();
                 pieces.Clear();
                 long blocks = 0;
-                foreach (Request request in batch)
+                foreach (Request request in _active)
                 {
+                    int take = Math.Min(request.Bytes.Count - request.Done, SliceBytes);
                     lanes.Add(request.Lane);
-                    pieces.Add(request.Bytes);
-                    blocks += (request.Lane.TailCount + request.Bytes.Count) / 64;
+                    pieces.Add(new ArraySegment<byte>(request.Bytes.Array!, request.Bytes.Offset + request.Done, take));
+                    blocks += (request.Lane.TailCount + take) / 64;
+                    request.Done += take;
                 }
 
                 Exception? failure = null;
@@ -111,40 +126,46 @@ namespace StreamFiles.Core.Hashing
                     failure = e;
                 }
 
-                foreach (Request request in batch)
+                bool ownDone = false;
+                for (int i = _active.Count - 1; i >= 0; i--)
                 {
-                    if (request.Completion is null)
+                    Request request = _active[i];
+                    if (failure is null && request.Done < request.Bytes.Count)
                     {
-                        ownFailure = failure;
+                        continue;
+                    }
+
+                    _active.RemoveAt(i);
+                    if (request == own)
+                    {
+                        ownDone = true;
                     }
                     else if (failure is null)
                     {
-                        request.Completion.TrySetResult(true);
+                        request.Completion!.TrySetResult(true);
                     }
                     else
                     {
-                        request.Completion.TrySetException(failure);
+                        request.Completion!.TrySetException(failure);
                     }
                 }
 
-                lock (_gate)
+                if (ownDone)
                 {
-                    if (_pending.Count == 0)
+                    lock (_gate)
                     {
-                        _running = false;
-                        break;
+                        if (_active.Count == 0 && _pending.Count == 0)
+                        {
+                            _running = false;
+                            return failure is null ? Task.CompletedTask : Task.FromException(failure);
+                        }
                     }
-                }
 
-                if (own != null)
-                {
-                    // Still running: the queued bytes go on in a pool work item while this caller returns to its stream.
+                    // Others are still hashing: a pool work item carries them on while this caller returns to its stream.
                     ThreadPool.UnsafeQueueUserWorkItem(static batcher => batcher.Combine(null), this, preferLocal: false);
-                    break;
+                    return failure is null ? Task.CompletedTask : Task.FromException(failure);
                 }
             }
-
-            return ownFailure is null ? Task.CompletedTask : Task.FromException(ownFailure);
         }
 
         private sealed class Request
@@ -158,6 +179,9 @@ namespace StreamFiles.Core.Hashing
             public Md5Lane Lane { get; }
 
             public ArraySegment<byte> Bytes { get; }
+
+            /// <summary>The bytes hashed so far.</summary>
+            public int Done { get; set; }
 
             /// <summary>Set for a queued request; null for the combining caller's own.</summary>
             public TaskCompletionSource<bool>? Completion { get; set; }

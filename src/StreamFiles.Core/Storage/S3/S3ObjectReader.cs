@@ -364,6 +364,31 @@ namespace StreamFiles.Core.Storage.S3
 
             public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
             {
+                // With a part check, the read fills the caller's buffer before hashing: a few large spans per part cost
+                // the hashing (and the MD5 batcher's hand-offs) far less than one per socket read of a few KiB.
+                int total = 0;
+                do
+                {
+                    int read = await ReadBodyAsync(buffer, offset + total, count - total, cancellationToken).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        break;
+                    }
+
+                    total += read;
+                }
+                while (_check != null && total < count);
+
+                if (_check != null)
+                {
+                    await _check.AddAsync(buffer, offset, total).ConfigureAwait(false);
+                }
+
+                return total;
+            }
+
+            private async Task<int> ReadBodyAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+            {
                 int read;
                 _watchdog.Arm();
                 try
@@ -385,11 +410,6 @@ namespace StreamFiles.Core.Storage.S3
                 }
 
                 _received += read;
-                if (_check != null)
-                {
-                    await _check.AddAsync(buffer, offset, read).ConfigureAwait(false);
-                }
-
                 return read;
             }
 

@@ -11,10 +11,13 @@ namespace StreamFiles.Core.Hashing
     /// that finds nobody hashing hashes its own bytes at once, together with whatever other lanes queued meanwhile;
     /// a caller that finds a batch running queues its bytes and awaits them without holding a thread. The caller's
     /// buffer must stay unchanged until the returned task completes.
+    /// <para>While several streams are open (Open/Close), bytes wait up to CompanyWait for the others' before a batch
+    /// starts: parts arrive every few milliseconds and take a fraction of that to hash, so hashing each on arrival
+    /// would mostly run one lane. A lone stream's bytes are hashed at once.</para>
     /// <para>Bytes are hashed in slices, and requests queued meanwhile join between slices. Once its own bytes are
     /// hashed, a caller leaves the rest to a pool work item, so one stream's reads are never held up by the others'.</para>
     /// </summary>
-    internal sealed class Md5Batcher
+    internal sealed class Md5Batcher : IDisposable
     {
         /// <summary>Bytes of each lane hashed between two looks at the queue.</summary>
         private const int SliceBytes = 16 * 1024;
@@ -24,9 +27,16 @@ namespace StreamFiles.Core.Hashing
 
         // The requests being hashed: only the running combiner touches them (_running hands them from one to the next).
         private readonly List<Request> _active = new List<Request>(Md5Blocks.Lanes);
+        private readonly Timer _deadline;
         private bool _running;
+        private int _streams;
         private long _sharedBlocks;
         private long _blocks;
+
+        public Md5Batcher() => _deadline = new Timer(static state => ((Md5Batcher)state!).OnDeadline(), this, Timeout.Infinite, Timeout.Infinite);
+
+        /// <summary>How long bytes wait for the other streams' before they are hashed without them.</summary>
+        internal static TimeSpan CompanyWait { get; } = TimeSpan.FromMilliseconds(3);
 
         /// <summary>Whether batching pays here: without AVX-512, one lane at a time is all the kernel does.</summary>
         public static bool IsAccelerated => Md5Blocks.IsVectorized;
@@ -59,10 +69,18 @@ namespace StreamFiles.Core.Hashing
             var own = new Request(lane, new ArraySegment<byte>(buffer, offset, count));
             lock (_gate)
             {
-                if (_running)
+                // Bytes wait (without a thread) while a batch runs, or for the other open streams' bytes to come
+                // along, at most CompanyWait: hashed alone they would cost as much as with fifteen others.
+                bool waitForCompany = _streams > 1 && _pending.Count + 1 < _streams;
+                if (_running || waitForCompany)
                 {
                     own.Completion = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
                     _pending.Enqueue(own);
+                    if (!_running && _pending.Count == 1)
+                    {
+                        _deadline.Change(CompanyWait, Timeout.InfiniteTimeSpan);
+                    }
+
                     return own.Completion.Task;
                 }
 
@@ -70,6 +88,49 @@ namespace StreamFiles.Core.Hashing
             }
 
             return Combine(own);
+        }
+
+        /// <summary>A stream that appends through this batcher opened: bytes wait for it to join them.</summary>
+        public void Open()
+        {
+            lock (_gate)
+            {
+                _streams++;
+            }
+        }
+
+        /// <summary>The stream closed: bytes waiting for it are hashed now when nobody else is due.</summary>
+        public void Close()
+        {
+            lock (_gate)
+            {
+                _streams--;
+                if (_running || _pending.Count == 0 || _pending.Count < _streams)
+                {
+                    return;
+                }
+
+                _running = true;
+            }
+
+            ThreadPool.UnsafeQueueUserWorkItem(static batcher => batcher.Combine(null), this, preferLocal: false);
+        }
+
+        public void Dispose() => _deadline.Dispose();
+
+        private void OnDeadline()
+        {
+            lock (_gate)
+            {
+                if (_running || _pending.Count == 0)
+                {
+                    return;
+                }
+
+                _running = true;
+            }
+
+            Combine(null);
         }
 
         /// <summary>

@@ -25,6 +25,9 @@ namespace StreamFiles.Core.Hashing
         /// advances it by strides[j] per block (64 for a real message, 0 for an idle lane parked on a readable block).
         /// Idle lanes' state comes out as garbage; the caller ignores it.
         /// </summary>
+        // Straight to optimised code: the tier-0 first compile would call every step as a function, and a download
+        // calls this a few thousand times only, too few for the tiers to catch up soon.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Compress16(uint* state, byte** rows, long* strides, long blocks)
         {
             Vector512<uint> a = Vector512.Load(state);
@@ -189,6 +192,9 @@ namespace StreamFiles.Core.Hashing
             b + Avx512F.RotateLeft(a + (m + Vector512.Create(k)) + Avx512F.TernaryLogic(b, c, d, 0x39), s);
 
         /// <summary>Compresses <paramref name="blocks"/> consecutive blocks of one message into lane <paramref name="lane"/> of the state.</summary>
+        // Straight to optimised code: the tier-0 first compile would call every step as a function, and a download
+        // calls this a few thousand times only, too few for the tiers to catch up soon.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void CompressOne(uint* state, int lane, byte* data, long blocks)
         {
             uint a = state[lane], b = state[16 + lane], c = state[32 + lane], d = state[48 + lane];

@@ -13,7 +13,7 @@ namespace StreamFiles.Core.Tests.Hashing
         [Fact]
         public async Task ConcurrentStreamsHashedThroughTheBatcherMatchMd5()
         {
-            var batcher = new Md5Batcher();
+            using var batcher = new Md5Batcher();
             byte[][] messages = Enumerable.Range(0, 8).Select(i => Random((3 * 1024 * 1024) + (i * 1001), seed: 20 + i)).ToArray();
             var lanes = messages.Select(_ => new Md5Lane()).ToArray();
 
@@ -41,7 +41,7 @@ namespace StreamFiles.Core.Tests.Hashing
         [Fact]
         public async Task BytesQueuedWhileALongSpanIsHashedJoinItBetweenSlices()
         {
-            var batcher = new Md5Batcher();
+            using var batcher = new Md5Batcher();
             byte[] big = Random(48 * 1024 * 1024, seed: 30);
             byte[][] small = Enumerable.Range(0, 3).Select(i => Random(256 * 1024, seed: 31 + i)).ToArray();
             var bigLane = new Md5Lane();
@@ -72,9 +72,54 @@ namespace StreamFiles.Core.Tests.Hashing
         }
 
         [Fact]
+        public async Task BytesOfOneOfTwoOpenStreamsWaitForTheOthersAndGoTogether()
+        {
+            using var batcher = new Md5Batcher();
+            batcher.Open();
+            batcher.Open();
+            byte[] a = Random(300_000, seed: 50);
+            byte[] b = Random(200_000, seed: 51);
+            var laneA = new Md5Lane();
+            var laneB = new Md5Lane();
+
+            Task first = batcher.AppendAsync(laneA, a, 0, a.Length);
+            bool waited = !first.IsCompleted;
+            bool stillWaiting = !first.IsCompleted;
+            Task second = batcher.AppendAsync(laneB, b, 0, b.Length);
+            await Task.WhenAll(first, second);
+
+            Assert.True(waited); // both streams' bytes went as one batch, unless the deadline came between the two calls
+            Assert.Equal(Convert.ToHexString(MD5.HashData(a)), Convert.ToHexString(laneA.FinishAndReset()));
+            Assert.Equal(Convert.ToHexString(MD5.HashData(b)), Convert.ToHexString(laneB.FinishAndReset()));
+            if (Md5Batcher.IsAccelerated && stillWaiting)
+            {
+                Assert.True(batcher.SharedBlocks > 0);
+            }
+        }
+
+        [Fact]
+        public async Task BytesWaitingForAStreamThatSendsNothingAreHashedAfterTheDeadlineOrWhenItCloses()
+        {
+            using var batcher = new Md5Batcher();
+            batcher.Open();
+            batcher.Open();
+            byte[] a = Random(100_000, seed: 52);
+            var lane = new Md5Lane();
+            await batcher.AppendAsync(lane, a, 0, a.Length).WaitAsync(TimeSpan.FromSeconds(30)); // the deadline, not the other stream
+            Assert.Equal(Convert.ToHexString(MD5.HashData(a)), Convert.ToHexString(lane.FinishAndReset()));
+
+            batcher.Open();
+            Task waiting = batcher.AppendAsync(lane, a, 0, a.Length);
+            batcher.Close();
+            batcher.Close();
+            await waiting.WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(Convert.ToHexString(MD5.HashData(a)), Convert.ToHexString(lane.FinishAndReset()));
+        }
+
+        [Fact]
         public void ALoneCallerHashesItsOwnBytesBeforeItReturns()
         {
-            var batcher = new Md5Batcher();
+            using var batcher = new Md5Batcher();
             byte[] data = Random(100_000, seed: 40);
             var lane = new Md5Lane();
             Task done = batcher.AppendAsync(lane, data, 0, data.Length);

@@ -250,6 +250,22 @@ namespace StreamFiles.Core.Storage.S3
             /// <summary>Carries on in a reopened range that ends with part <paramref name="last"/>.</summary>
             public void ExtendTo(int last) => _last = last;
 
+            /// <summary>A range stream reads into this check from now on (its bytes are worth waiting for).</summary>
+            public void Open()
+            {
+#if NET8_0_OR_GREATER
+                _reader._batcher?.Open();
+#endif
+            }
+
+            /// <summary>The range stream ended.</summary>
+            public void Close()
+            {
+#if NET8_0_OR_GREATER
+                _reader._batcher?.Close();
+#endif
+            }
+
             /// <summary>Hashes bytes just read; the buffer must stay unchanged until the task completes.</summary>
             public async Task AddAsync(byte[] buffer, int offset, int count)
             {
@@ -308,6 +324,9 @@ namespace StreamFiles.Core.Storage.S3
 
         public void Dispose()
         {
+#if NET8_0_OR_GREATER
+            _batcher?.Dispose();
+#endif
             foreach (long offset in _interrupted.Keys)
             {
                 if (_interrupted.TryRemove(offset, out PartCheck? check))
@@ -337,6 +356,7 @@ namespace StreamFiles.Core.Storage.S3
                 _response = response;
                 _body = response.ResponseStream;
                 _check = check;
+                _check?.Open();
                 _display = display;
                 _watchdog = new StallWatchdog(stallTimeout, () =>
                 {
@@ -434,6 +454,7 @@ namespace StreamFiles.Core.Storage.S3
                     _watchdog.Dispose();
                     _body.Dispose();
                     _response.Dispose();
+                    _check?.Close();
                     _check?.Dispose();
                 }
 

@@ -134,6 +134,48 @@ namespace StreamFiles.Core.Tests.S3
             Assert.Contains("S3 ETag", error.Message);
             Assert.True(proxy.Corrupted > 0);
             Assert.False(reader.ETagVerified);
+            AssertHashedThroughTheBatcher(reader, info.Length!.Value);
+        }
+
+        [S3Fact]
+        public async Task PartsReadAtOnceAreHashedTogetherAndStillCheckedAgainstTheETag()
+        {
+            // Four parts as four ranges in flight at once, the way the engine reads them: their MD5s share batches.
+            string path = _temp.RandomFile("together.bin", (19 * MiB) + 5, seed: 16);
+            var location = new StreamFiles.Core.Locations.S3Location(S3TestServer.Bucket, _prefix + "together.bin");
+            await S3TestTransfers.UploadAsync(S3TestServer.Storage(), path, location, partSize: 5 * MiB);
+            ObjectInfo info = (await S3TestServer.Storage().StatAsync(Location.Parse(S3("together.bin")), CancellationToken.None))!;
+
+            using (var reader = new S3ObjectReader(S3TestServer.Storage().Client, location, info, 5 * MiB, partsPerRange: 1))
+            {
+                await Task.WhenAll(Enumerable.Range(0, 4).Select(i => ReadRangeAsync(reader, i * 5 * MiB, Math.Min(5 * MiB, info.Length!.Value - (i * 5 * MiB)), Stream.Null)));
+                Assert.True(reader.ETagVerified);
+                AssertHashedThroughTheBatcher(reader, info.Length!.Value);
+            }
+
+            // The same parts damaged on the way (one flipped byte in each response body): the last part to end fails.
+            using var proxy = new CorruptingProxy(new Uri(S3TestServer.Endpoint!));
+            var damaging = new S3Storage(new S3Connection(region: S3TestServer.Region, endpointUrl: proxy.Endpoint, credentials: S3TestServer.Credentials), S3TestServer.Pool);
+            using var damaged = new S3ObjectReader(damaging.Client, location, info, 5 * MiB, partsPerRange: 1);
+            Task all = Task.WhenAll(Enumerable.Range(0, 4).Select(i => ReadRangeAsync(damaged, i * 5 * MiB, Math.Min(5 * MiB, info.Length!.Value - (i * 5 * MiB)), Stream.Null)));
+            var error = await Assert.ThrowsAsync<VerifyFailedException>(() => all);
+            Assert.Contains("S3 ETag", error.Message);
+            Assert.Equal(4, proxy.Corrupted);
+            Assert.False(damaged.ETagVerified);
+            AssertHashedThroughTheBatcher(damaged, info.Length!.Value);
+        }
+
+        /// <summary>With AVX-512 every whole block of the parts went through the MD5 batcher (the partial last block of each part is padded apart).</summary>
+        private static void AssertHashedThroughTheBatcher(S3ObjectReader reader, long length)
+        {
+            if (StreamFiles.Core.Hashing.Md5Batcher.IsAccelerated)
+            {
+                Assert.Equal(length / 64, reader.Md5Batched.Blocks);
+            }
+            else
+            {
+                Assert.Equal(0, reader.Md5Batched.Blocks);
+            }
         }
 
         [S3Fact]

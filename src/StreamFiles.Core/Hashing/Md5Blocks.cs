@@ -1,0 +1,296 @@
+#if NET8_0_OR_GREATER
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace StreamFiles.Core.Hashing
+{
+    /// <summary>
+    /// The MD5 compression function (RFC 1321) over 64-byte blocks: sixteen independent messages at once in the lanes of
+    /// AVX-512 registers, or one message with scalar code. One MD5 is a chain of dependent steps, so a core that runs
+    /// one message leaves most of its execution units idle; sixteen messages in lockstep cost about as much per block.
+    /// <para>State is kept as structure-of-arrays: state[0..15] are the A words of the sixteen lanes, state[16..31]
+    /// the B words, then C and D.</para>
+    /// </summary>
+    internal static unsafe class Md5Blocks
+    {
+        public const int Lanes = 16;
+
+        /// <summary>Whether the sixteen-lane kernel runs in hardware here.</summary>
+        public static bool IsVectorized => Avx512F.IsSupported;
+
+        /// <summary>
+        /// Compresses <paramref name="blocks"/> consecutive blocks of each lane: lane j reads from rows[j] and then
+        /// advances it by strides[j] per block (64 for a real message, 0 for an idle lane parked on a readable block).
+        /// Idle lanes' state comes out as garbage; the caller ignores it.
+        /// </summary>
+        // Straight to optimised code: the tier-0 first compile would call every step as a function, and a download
+        // calls this a few thousand times only, too few for the tiers to catch up soon.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void Compress16(uint* state, byte** rows, long* strides, long blocks)
+        {
+            Vector512<uint> a = Vector512.Load(state);
+            Vector512<uint> b = Vector512.Load(state + 16);
+            Vector512<uint> c = Vector512.Load(state + 32);
+            Vector512<uint> d = Vector512.Load(state + 48);
+            for (long n = 0; n < blocks; n++)
+            {
+                // Row j is lane j's block; the transpose turns the rows into message words m0..m15, each across all lanes.
+                Vector512<uint> r0 = Vector512.Load((uint*)rows[0]);
+                Vector512<uint> r1 = Vector512.Load((uint*)rows[1]);
+                Vector512<uint> r2 = Vector512.Load((uint*)rows[2]);
+                Vector512<uint> r3 = Vector512.Load((uint*)rows[3]);
+                Vector512<uint> r4 = Vector512.Load((uint*)rows[4]);
+                Vector512<uint> r5 = Vector512.Load((uint*)rows[5]);
+                Vector512<uint> r6 = Vector512.Load((uint*)rows[6]);
+                Vector512<uint> r7 = Vector512.Load((uint*)rows[7]);
+                Vector512<uint> r8 = Vector512.Load((uint*)rows[8]);
+                Vector512<uint> r9 = Vector512.Load((uint*)rows[9]);
+                Vector512<uint> r10 = Vector512.Load((uint*)rows[10]);
+                Vector512<uint> r11 = Vector512.Load((uint*)rows[11]);
+                Vector512<uint> r12 = Vector512.Load((uint*)rows[12]);
+                Vector512<uint> r13 = Vector512.Load((uint*)rows[13]);
+                Vector512<uint> r14 = Vector512.Load((uint*)rows[14]);
+                Vector512<uint> r15 = Vector512.Load((uint*)rows[15]);
+                for (int j = 0; j < Lanes; j++)
+                {
+                    rows[j] += strides[j];
+                }
+
+                // 4x4 transposes of 32-bit words inside each 128-bit quarter...
+                Transpose4(ref r0, ref r1, ref r2, ref r3);
+                Transpose4(ref r4, ref r5, ref r6, ref r7);
+                Transpose4(ref r8, ref r9, ref r10, ref r11);
+                Transpose4(ref r12, ref r13, ref r14, ref r15);
+
+                // ...then a 4x4 transpose of the quarters: word 4k+m comes from quarter k of r(m), r(4+m), r(8+m), r(12+m).
+                Quarters(r0, r4, r8, r12, out Vector512<uint> m0, out Vector512<uint> m4, out Vector512<uint> m8, out Vector512<uint> m12);
+                Quarters(r1, r5, r9, r13, out Vector512<uint> m1, out Vector512<uint> m5, out Vector512<uint> m9, out Vector512<uint> m13);
+                Quarters(r2, r6, r10, r14, out Vector512<uint> m2, out Vector512<uint> m6, out Vector512<uint> m10, out Vector512<uint> m14);
+                Quarters(r3, r7, r11, r15, out Vector512<uint> m3, out Vector512<uint> m7, out Vector512<uint> m11, out Vector512<uint> m15);
+
+                Vector512<uint> aa = a, bb = b, cc = c, dd = d;
+                a = StepF(a, b, c, d, m0, 0xd76aa478u, 7);
+                d = StepF(d, a, b, c, m1, 0xe8c7b756u, 12);
+                c = StepF(c, d, a, b, m2, 0x242070dbu, 17);
+                b = StepF(b, c, d, a, m3, 0xc1bdceeeu, 22);
+                a = StepF(a, b, c, d, m4, 0xf57c0fafu, 7);
+                d = StepF(d, a, b, c, m5, 0x4787c62au, 12);
+                c = StepF(c, d, a, b, m6, 0xa8304613u, 17);
+                b = StepF(b, c, d, a, m7, 0xfd469501u, 22);
+                a = StepF(a, b, c, d, m8, 0x698098d8u, 7);
+                d = StepF(d, a, b, c, m9, 0x8b44f7afu, 12);
+                c = StepF(c, d, a, b, m10, 0xffff5bb1u, 17);
+                b = StepF(b, c, d, a, m11, 0x895cd7beu, 22);
+                a = StepF(a, b, c, d, m12, 0x6b901122u, 7);
+                d = StepF(d, a, b, c, m13, 0xfd987193u, 12);
+                c = StepF(c, d, a, b, m14, 0xa679438eu, 17);
+                b = StepF(b, c, d, a, m15, 0x49b40821u, 22);
+                a = StepG(a, b, c, d, m1, 0xf61e2562u, 5);
+                d = StepG(d, a, b, c, m6, 0xc040b340u, 9);
+                c = StepG(c, d, a, b, m11, 0x265e5a51u, 14);
+                b = StepG(b, c, d, a, m0, 0xe9b6c7aau, 20);
+                a = StepG(a, b, c, d, m5, 0xd62f105du, 5);
+                d = StepG(d, a, b, c, m10, 0x02441453u, 9);
+                c = StepG(c, d, a, b, m15, 0xd8a1e681u, 14);
+                b = StepG(b, c, d, a, m4, 0xe7d3fbc8u, 20);
+                a = StepG(a, b, c, d, m9, 0x21e1cde6u, 5);
+                d = StepG(d, a, b, c, m14, 0xc33707d6u, 9);
+                c = StepG(c, d, a, b, m3, 0xf4d50d87u, 14);
+                b = StepG(b, c, d, a, m8, 0x455a14edu, 20);
+                a = StepG(a, b, c, d, m13, 0xa9e3e905u, 5);
+                d = StepG(d, a, b, c, m2, 0xfcefa3f8u, 9);
+                c = StepG(c, d, a, b, m7, 0x676f02d9u, 14);
+                b = StepG(b, c, d, a, m12, 0x8d2a4c8au, 20);
+                a = StepH(a, b, c, d, m5, 0xfffa3942u, 4);
+                d = StepH(d, a, b, c, m8, 0x8771f681u, 11);
+                c = StepH(c, d, a, b, m11, 0x6d9d6122u, 16);
+                b = StepH(b, c, d, a, m14, 0xfde5380cu, 23);
+                a = StepH(a, b, c, d, m1, 0xa4beea44u, 4);
+                d = StepH(d, a, b, c, m4, 0x4bdecfa9u, 11);
+                c = StepH(c, d, a, b, m7, 0xf6bb4b60u, 16);
+                b = StepH(b, c, d, a, m10, 0xbebfbc70u, 23);
+                a = StepH(a, b, c, d, m13, 0x289b7ec6u, 4);
+                d = StepH(d, a, b, c, m0, 0xeaa127fau, 11);
+                c = StepH(c, d, a, b, m3, 0xd4ef3085u, 16);
+                b = StepH(b, c, d, a, m6, 0x04881d05u, 23);
+                a = StepH(a, b, c, d, m9, 0xd9d4d039u, 4);
+                d = StepH(d, a, b, c, m12, 0xe6db99e5u, 11);
+                c = StepH(c, d, a, b, m15, 0x1fa27cf8u, 16);
+                b = StepH(b, c, d, a, m2, 0xc4ac5665u, 23);
+                a = StepI(a, b, c, d, m0, 0xf4292244u, 6);
+                d = StepI(d, a, b, c, m7, 0x432aff97u, 10);
+                c = StepI(c, d, a, b, m14, 0xab9423a7u, 15);
+                b = StepI(b, c, d, a, m5, 0xfc93a039u, 21);
+                a = StepI(a, b, c, d, m12, 0x655b59c3u, 6);
+                d = StepI(d, a, b, c, m3, 0x8f0ccc92u, 10);
+                c = StepI(c, d, a, b, m10, 0xffeff47du, 15);
+                b = StepI(b, c, d, a, m1, 0x85845dd1u, 21);
+                a = StepI(a, b, c, d, m8, 0x6fa87e4fu, 6);
+                d = StepI(d, a, b, c, m15, 0xfe2ce6e0u, 10);
+                c = StepI(c, d, a, b, m6, 0xa3014314u, 15);
+                b = StepI(b, c, d, a, m13, 0x4e0811a1u, 21);
+                a = StepI(a, b, c, d, m4, 0xf7537e82u, 6);
+                d = StepI(d, a, b, c, m11, 0xbd3af235u, 10);
+                c = StepI(c, d, a, b, m2, 0x2ad7d2bbu, 15);
+                b = StepI(b, c, d, a, m9, 0xeb86d391u, 21);
+                a += aa;
+                b += bb;
+                c += cc;
+                d += dd;
+            }
+
+            a.Store(state);
+            b.Store(state + 16);
+            c.Store(state + 32);
+            d.Store(state + 48);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Transpose4(ref Vector512<uint> r0, ref Vector512<uint> r1, ref Vector512<uint> r2, ref Vector512<uint> r3)
+        {
+            Vector512<ulong> t0 = Avx512F.UnpackLow(r0, r1).AsUInt64();
+            Vector512<ulong> t1 = Avx512F.UnpackHigh(r0, r1).AsUInt64();
+            Vector512<ulong> t2 = Avx512F.UnpackLow(r2, r3).AsUInt64();
+            Vector512<ulong> t3 = Avx512F.UnpackHigh(r2, r3).AsUInt64();
+            r0 = Avx512F.UnpackLow(t0, t2).AsUInt32();
+            r1 = Avx512F.UnpackHigh(t0, t2).AsUInt32();
+            r2 = Avx512F.UnpackLow(t1, t3).AsUInt32();
+            r3 = Avx512F.UnpackHigh(t1, t3).AsUInt32();
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Quarters(Vector512<uint> u0, Vector512<uint> u1, Vector512<uint> u2, Vector512<uint> u3, out Vector512<uint> q0, out Vector512<uint> q1, out Vector512<uint> q2, out Vector512<uint> q3)
+        {
+            Vector512<uint> v0 = Avx512F.Shuffle4x128(u0, u1, 0x44);
+            Vector512<uint> v1 = Avx512F.Shuffle4x128(u0, u1, 0xEE);
+            Vector512<uint> v2 = Avx512F.Shuffle4x128(u2, u3, 0x44);
+            Vector512<uint> v3 = Avx512F.Shuffle4x128(u2, u3, 0xEE);
+            q0 = Avx512F.Shuffle4x128(v0, v2, 0x88);
+            q1 = Avx512F.Shuffle4x128(v0, v2, 0xDD);
+            q2 = Avx512F.Shuffle4x128(v1, v3, 0x88);
+            q3 = Avx512F.Shuffle4x128(v1, v3, 0xDD);
+        }
+
+        // The four round functions as ternary-logic truth tables over (b, c, d) = (0xF0, 0xCC, 0xAA):
+        // F = b ? c : d (0xCA), G = d ? b : c (0xE4), H = b ^ c ^ d (0x96), I = c ^ (b | ~d) (0x39).
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<uint> StepF(Vector512<uint> a, Vector512<uint> b, Vector512<uint> c, Vector512<uint> d, Vector512<uint> m, uint k, [System.Diagnostics.CodeAnalysis.ConstantExpected] byte s) =>
+            b + Avx512F.RotateLeft(a + (m + Vector512.Create(k)) + Avx512F.TernaryLogic(b, c, d, 0xCA), s);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<uint> StepG(Vector512<uint> a, Vector512<uint> b, Vector512<uint> c, Vector512<uint> d, Vector512<uint> m, uint k, [System.Diagnostics.CodeAnalysis.ConstantExpected] byte s) =>
+            b + Avx512F.RotateLeft(a + (m + Vector512.Create(k)) + Avx512F.TernaryLogic(b, c, d, 0xE4), s);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<uint> StepH(Vector512<uint> a, Vector512<uint> b, Vector512<uint> c, Vector512<uint> d, Vector512<uint> m, uint k, [System.Diagnostics.CodeAnalysis.ConstantExpected] byte s) =>
+            b + Avx512F.RotateLeft(a + (m + Vector512.Create(k)) + Avx512F.TernaryLogic(b, c, d, 0x96), s);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<uint> StepI(Vector512<uint> a, Vector512<uint> b, Vector512<uint> c, Vector512<uint> d, Vector512<uint> m, uint k, [System.Diagnostics.CodeAnalysis.ConstantExpected] byte s) =>
+            b + Avx512F.RotateLeft(a + (m + Vector512.Create(k)) + Avx512F.TernaryLogic(b, c, d, 0x39), s);
+
+        /// <summary>Compresses <paramref name="blocks"/> consecutive blocks of one message into lane <paramref name="lane"/> of the state.</summary>
+        // Straight to optimised code: the tier-0 first compile would call every step as a function, and a download
+        // calls this a few thousand times only, too few for the tiers to catch up soon.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void CompressOne(uint* state, int lane, byte* data, long blocks)
+        {
+            uint a = state[lane], b = state[16 + lane], c = state[32 + lane], d = state[48 + lane];
+            for (long n = 0; n < blocks; n++, data += 64)
+            {
+                uint* w = (uint*)data;
+                uint w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5], w6 = w[6], w7 = w[7];
+                uint w8 = w[8], w9 = w[9], w10 = w[10], w11 = w[11], w12 = w[12], w13 = w[13], w14 = w[14], w15 = w[15];
+                uint aa = a, bb = b, cc = c, dd = d;
+                a = b + BitOperations.RotateLeft(a + 0xd76aa478u + w0 + F(b, c, d), 7);
+                d = a + BitOperations.RotateLeft(d + 0xe8c7b756u + w1 + F(a, b, c), 12);
+                c = d + BitOperations.RotateLeft(c + 0x242070dbu + w2 + F(d, a, b), 17);
+                b = c + BitOperations.RotateLeft(b + 0xc1bdceeeu + w3 + F(c, d, a), 22);
+                a = b + BitOperations.RotateLeft(a + 0xf57c0fafu + w4 + F(b, c, d), 7);
+                d = a + BitOperations.RotateLeft(d + 0x4787c62au + w5 + F(a, b, c), 12);
+                c = d + BitOperations.RotateLeft(c + 0xa8304613u + w6 + F(d, a, b), 17);
+                b = c + BitOperations.RotateLeft(b + 0xfd469501u + w7 + F(c, d, a), 22);
+                a = b + BitOperations.RotateLeft(a + 0x698098d8u + w8 + F(b, c, d), 7);
+                d = a + BitOperations.RotateLeft(d + 0x8b44f7afu + w9 + F(a, b, c), 12);
+                c = d + BitOperations.RotateLeft(c + 0xffff5bb1u + w10 + F(d, a, b), 17);
+                b = c + BitOperations.RotateLeft(b + 0x895cd7beu + w11 + F(c, d, a), 22);
+                a = b + BitOperations.RotateLeft(a + 0x6b901122u + w12 + F(b, c, d), 7);
+                d = a + BitOperations.RotateLeft(d + 0xfd987193u + w13 + F(a, b, c), 12);
+                c = d + BitOperations.RotateLeft(c + 0xa679438eu + w14 + F(d, a, b), 17);
+                b = c + BitOperations.RotateLeft(b + 0x49b40821u + w15 + F(c, d, a), 22);
+                a = b + BitOperations.RotateLeft(a + 0xf61e2562u + w1 + G(b, c, d), 5);
+                d = a + BitOperations.RotateLeft(d + 0xc040b340u + w6 + G(a, b, c), 9);
+                c = d + BitOperations.RotateLeft(c + 0x265e5a51u + w11 + G(d, a, b), 14);
+                b = c + BitOperations.RotateLeft(b + 0xe9b6c7aau + w0 + G(c, d, a), 20);
+                a = b + BitOperations.RotateLeft(a + 0xd62f105du + w5 + G(b, c, d), 5);
+                d = a + BitOperations.RotateLeft(d + 0x02441453u + w10 + G(a, b, c), 9);
+                c = d + BitOperations.RotateLeft(c + 0xd8a1e681u + w15 + G(d, a, b), 14);
+                b = c + BitOperations.RotateLeft(b + 0xe7d3fbc8u + w4 + G(c, d, a), 20);
+                a = b + BitOperations.RotateLeft(a + 0x21e1cde6u + w9 + G(b, c, d), 5);
+                d = a + BitOperations.RotateLeft(d + 0xc33707d6u + w14 + G(a, b, c), 9);
+                c = d + BitOperations.RotateLeft(c + 0xf4d50d87u + w3 + G(d, a, b), 14);
+                b = c + BitOperations.RotateLeft(b + 0x455a14edu + w8 + G(c, d, a), 20);
+                a = b + BitOperations.RotateLeft(a + 0xa9e3e905u + w13 + G(b, c, d), 5);
+                d = a + BitOperations.RotateLeft(d + 0xfcefa3f8u + w2 + G(a, b, c), 9);
+                c = d + BitOperations.RotateLeft(c + 0x676f02d9u + w7 + G(d, a, b), 14);
+                b = c + BitOperations.RotateLeft(b + 0x8d2a4c8au + w12 + G(c, d, a), 20);
+                a = b + BitOperations.RotateLeft(a + 0xfffa3942u + w5 + H(b, c, d), 4);
+                d = a + BitOperations.RotateLeft(d + 0x8771f681u + w8 + H(a, b, c), 11);
+                c = d + BitOperations.RotateLeft(c + 0x6d9d6122u + w11 + H(d, a, b), 16);
+                b = c + BitOperations.RotateLeft(b + 0xfde5380cu + w14 + H(c, d, a), 23);
+                a = b + BitOperations.RotateLeft(a + 0xa4beea44u + w1 + H(b, c, d), 4);
+                d = a + BitOperations.RotateLeft(d + 0x4bdecfa9u + w4 + H(a, b, c), 11);
+                c = d + BitOperations.RotateLeft(c + 0xf6bb4b60u + w7 + H(d, a, b), 16);
+                b = c + BitOperations.RotateLeft(b + 0xbebfbc70u + w10 + H(c, d, a), 23);
+                a = b + BitOperations.RotateLeft(a + 0x289b7ec6u + w13 + H(b, c, d), 4);
+                d = a + BitOperations.RotateLeft(d + 0xeaa127fau + w0 + H(a, b, c), 11);
+                c = d + BitOperations.RotateLeft(c + 0xd4ef3085u + w3 + H(d, a, b), 16);
+                b = c + BitOperations.RotateLeft(b + 0x04881d05u + w6 + H(c, d, a), 23);
+                a = b + BitOperations.RotateLeft(a + 0xd9d4d039u + w9 + H(b, c, d), 4);
+                d = a + BitOperations.RotateLeft(d + 0xe6db99e5u + w12 + H(a, b, c), 11);
+                c = d + BitOperations.RotateLeft(c + 0x1fa27cf8u + w15 + H(d, a, b), 16);
+                b = c + BitOperations.RotateLeft(b + 0xc4ac5665u + w2 + H(c, d, a), 23);
+                a = b + BitOperations.RotateLeft(a + 0xf4292244u + w0 + I(b, c, d), 6);
+                d = a + BitOperations.RotateLeft(d + 0x432aff97u + w7 + I(a, b, c), 10);
+                c = d + BitOperations.RotateLeft(c + 0xab9423a7u + w14 + I(d, a, b), 15);
+                b = c + BitOperations.RotateLeft(b + 0xfc93a039u + w5 + I(c, d, a), 21);
+                a = b + BitOperations.RotateLeft(a + 0x655b59c3u + w12 + I(b, c, d), 6);
+                d = a + BitOperations.RotateLeft(d + 0x8f0ccc92u + w3 + I(a, b, c), 10);
+                c = d + BitOperations.RotateLeft(c + 0xffeff47du + w10 + I(d, a, b), 15);
+                b = c + BitOperations.RotateLeft(b + 0x85845dd1u + w1 + I(c, d, a), 21);
+                a = b + BitOperations.RotateLeft(a + 0x6fa87e4fu + w8 + I(b, c, d), 6);
+                d = a + BitOperations.RotateLeft(d + 0xfe2ce6e0u + w15 + I(a, b, c), 10);
+                c = d + BitOperations.RotateLeft(c + 0xa3014314u + w6 + I(d, a, b), 15);
+                b = c + BitOperations.RotateLeft(b + 0x4e0811a1u + w13 + I(c, d, a), 21);
+                a = b + BitOperations.RotateLeft(a + 0xf7537e82u + w4 + I(b, c, d), 6);
+                d = a + BitOperations.RotateLeft(d + 0xbd3af235u + w11 + I(a, b, c), 10);
+                c = d + BitOperations.RotateLeft(c + 0x2ad7d2bbu + w2 + I(d, a, b), 15);
+                b = c + BitOperations.RotateLeft(b + 0xeb86d391u + w9 + I(c, d, a), 21);
+                a += aa;
+                b += bb;
+                c += cc;
+                d += dd;
+            }
+
+            state[lane] = a;
+            state[16 + lane] = b;
+            state[32 + lane] = c;
+            state[48 + lane] = d;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static uint F(uint b, uint c, uint d) => d ^ (b & (c ^ d));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static uint G(uint b, uint c, uint d) => c ^ (d & (b ^ c));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static uint H(uint b, uint c, uint d) => b ^ c ^ d;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static uint I(uint b, uint c, uint d) => c ^ (b | ~d);
+    }
+}
+#endif

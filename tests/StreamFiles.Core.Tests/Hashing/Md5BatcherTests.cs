@@ -1,0 +1,139 @@
+using System;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Threading;
+using System.Threading.Tasks;
+using StreamFiles.Core.Hashing;
+
+namespace StreamFiles.Core.Tests.Hashing
+{
+    /// <summary>The flat-combining MD5 batcher: concurrent streams come out as .NET's MD5 says, queued bytes are hashed together.</summary>
+    public sealed class Md5BatcherTests
+    {
+        [Fact]
+        public async Task ConcurrentStreamsHashedThroughTheBatcherMatchMd5()
+        {
+            using var batcher = new Md5Batcher();
+            byte[][] messages = Enumerable.Range(0, 8).Select(i => Random((3 * 1024 * 1024) + (i * 1001), seed: 20 + i)).ToArray();
+            var lanes = messages.Select(_ => new Md5Lane()).ToArray();
+
+            await Task.WhenAll(Enumerable.Range(0, messages.Length).Select(i => Task.Run(async () =>
+            {
+                var random = new Random(i);
+                int position = 0;
+                while (position < messages[i].Length)
+                {
+                    int size = Math.Min(messages[i].Length - position, random.Next(1, 70_000));
+                    await batcher.AppendAsync(lanes[i], messages[i], position, size);
+                    position += size;
+                }
+            })));
+
+            for (int i = 0; i < messages.Length; i++)
+            {
+                Assert.Equal(Convert.ToHexString(MD5.HashData(messages[i])), Convert.ToHexString(lanes[i].FinishAndReset()));
+            }
+
+            Assert.Equal(messages.Sum(m => (long)(m.Length / 64)), batcher.Blocks);
+            Assert.False(batcher.IsRunning);
+        }
+
+        [Fact]
+        public async Task BytesQueuedWhileALongSpanIsHashedJoinItBetweenSlices()
+        {
+            using var batcher = new Md5Batcher();
+            byte[] big = Random(48 * 1024 * 1024, seed: 30);
+            byte[][] small = Enumerable.Range(0, 3).Select(i => Random(256 * 1024, seed: 31 + i)).ToArray();
+            var bigLane = new Md5Lane();
+            var smallLanes = small.Select(_ => new Md5Lane()).ToArray();
+
+            Task first = Task.Run(() => batcher.AppendAsync(bigLane, big, 0, big.Length));
+            SpinWait.SpinUntil(() => batcher.IsRunning || first.IsCompleted);
+            Task[] queued = Enumerable.Range(0, 3).Select(i => batcher.AppendAsync(smallLanes[i], small[i], 0, small[i].Length)).ToArray();
+            bool allQueued = queued.All(t => !t.IsCompleted);
+            await first;
+            bool doneBeforeTheLongSpan = queued.All(t => t.IsCompleted);
+            await Task.WhenAll(queued);
+
+            Assert.Equal(Convert.ToHexString(MD5.HashData(big)), Convert.ToHexString(bigLane.FinishAndReset()));
+            for (int i = 0; i < small.Length; i++)
+            {
+                Assert.Equal(Convert.ToHexString(MD5.HashData(small[i])), Convert.ToHexString(smallLanes[i].FinishAndReset()));
+            }
+
+            // 48 MiB take tens of milliseconds: the three arrive while they hash, wait, join the long span's next slice and
+            // end before it, every one of their blocks hashed beside one of the long span's.
+            Assert.True(allQueued);
+            Assert.True(doneBeforeTheLongSpan);
+            if (Md5Batcher.IsAccelerated)
+            {
+                Assert.True(batcher.SharedBlocks >= 4L * 256 * 1024 / 64, $"{batcher.SharedBlocks} shared blocks");
+            }
+        }
+
+        [Fact]
+        public async Task BytesOfOneOfTwoOpenStreamsWaitForTheOthersAndGoTogether()
+        {
+            using var batcher = new Md5Batcher();
+            batcher.Open();
+            batcher.Open();
+            byte[] a = Random(300_000, seed: 50);
+            byte[] b = Random(200_000, seed: 51);
+            var laneA = new Md5Lane();
+            var laneB = new Md5Lane();
+
+            Task first = batcher.AppendAsync(laneA, a, 0, a.Length);
+            bool waited = !first.IsCompleted;
+            bool stillWaiting = !first.IsCompleted;
+            Task second = batcher.AppendAsync(laneB, b, 0, b.Length);
+            await Task.WhenAll(first, second);
+
+            Assert.True(waited); // both streams' bytes went as one batch, unless the deadline came between the two calls
+            Assert.Equal(Convert.ToHexString(MD5.HashData(a)), Convert.ToHexString(laneA.FinishAndReset()));
+            Assert.Equal(Convert.ToHexString(MD5.HashData(b)), Convert.ToHexString(laneB.FinishAndReset()));
+            if (Md5Batcher.IsAccelerated && stillWaiting)
+            {
+                Assert.True(batcher.SharedBlocks > 0);
+            }
+        }
+
+        [Fact]
+        public async Task BytesWaitingForAStreamThatSendsNothingAreHashedAfterTheDeadlineOrWhenItCloses()
+        {
+            using var batcher = new Md5Batcher();
+            batcher.Open();
+            batcher.Open();
+            byte[] a = Random(100_000, seed: 52);
+            var lane = new Md5Lane();
+            await batcher.AppendAsync(lane, a, 0, a.Length).WaitAsync(TimeSpan.FromSeconds(30)); // the deadline, not the other stream
+            Assert.Equal(Convert.ToHexString(MD5.HashData(a)), Convert.ToHexString(lane.FinishAndReset()));
+
+            batcher.Open();
+            Task waiting = batcher.AppendAsync(lane, a, 0, a.Length);
+            batcher.Close();
+            batcher.Close();
+            await waiting.WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(Convert.ToHexString(MD5.HashData(a)), Convert.ToHexString(lane.FinishAndReset()));
+        }
+
+        [Fact]
+        public void ALoneCallerHashesItsOwnBytesBeforeItReturns()
+        {
+            using var batcher = new Md5Batcher();
+            byte[] data = Random(100_000, seed: 40);
+            var lane = new Md5Lane();
+            Task done = batcher.AppendAsync(lane, data, 0, data.Length);
+            Assert.True(done.IsCompletedSuccessfully);
+            Assert.False(batcher.IsRunning);
+            Assert.Equal(0, batcher.SharedBlocks);
+            Assert.Equal(Convert.ToHexString(MD5.HashData(data)), Convert.ToHexString(lane.FinishAndReset()));
+        }
+
+        private static byte[] Random(int length, int seed)
+        {
+            var bytes = new byte[length];
+            new Random(seed).NextBytes(bytes);
+            return bytes;
+        }
+    }
+}

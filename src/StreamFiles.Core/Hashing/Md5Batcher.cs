@@ -30,6 +30,11 @@ namespace StreamFiles.Core.Hashing
         private readonly Timer _deadline;
         private bool _running;
         private int _streams;
+
+        // Deadlines that found no company, less batches that found some: streams that cannot move together (a
+        // whole-file hash fed in order holds the later parts back until the earlier ones are done) would otherwise
+        // make every read wait the whole CompanyWait for nothing.
+        private int _lonely;
         private long _sharedBlocks;
         private long _blocks;
 
@@ -37,6 +42,21 @@ namespace StreamFiles.Core.Hashing
 
         /// <summary>How long bytes wait for the other streams' before they are hashed without them.</summary>
         internal static TimeSpan CompanyWait { get; } = TimeSpan.FromMilliseconds(3);
+
+        /// <summary>After this many more lonely deadlines than companionable batches, bytes no longer wait for company.</summary>
+        internal const int LonelyLimit = 8;
+
+        /// <summary>Whether bytes still wait for the other streams' (false once waiting has proved to be in vain).</summary>
+        internal bool WaitsForCompany
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _lonely < LonelyLimit;
+                }
+            }
+        }
 
         /// <summary>Whether batching pays here: without AVX-512, one lane at a time is all the kernel does.</summary>
         public static bool IsAccelerated => Md5Blocks.IsVectorized;
@@ -71,7 +91,12 @@ namespace StreamFiles.Core.Hashing
             {
                 // Bytes wait (without a thread) while a batch runs, or for the other open streams' bytes to come
                 // along, at most CompanyWait: hashed alone they would cost as much as with fifteen others.
-                bool waitForCompany = _streams > 1 && _pending.Count + 1 < _streams;
+                bool waitForCompany = _streams > 1 && _pending.Count + 1 < _streams && _lonely < LonelyLimit;
+                if (!_running && !waitForCompany && _pending.Count > 0 && _lonely > 0 && _lonely < LonelyLimit)
+                {
+                    _lonely--;   // the company it waited for came
+                }
+
                 if (_running || waitForCompany)
                 {
                     own.Completion = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -125,6 +150,15 @@ namespace StreamFiles.Core.Hashing
                 if (_running || _pending.Count == 0)
                 {
                     return;
+                }
+
+                if (_pending.Count == 1)
+                {
+                    _lonely++;
+                }
+                else if (_lonely > 0 && _lonely < LonelyLimit)
+                {
+                    _lonely--;
                 }
 
                 _running = true;

@@ -71,70 +71,70 @@ namespace StreamFiles.Core.Hashing
                 Quarters(r3, r7, r11, r15, out Vector512<uint> m3, out Vector512<uint> m7, out Vector512<uint> m11, out Vector512<uint> m15);
 
                 Vector512<uint> aa = a, bb = b, cc = c, dd = d;
-                a = StepF(a, b, c, d, m0, 0xd76aa478u, 7);
-                d = StepF(d, a, b, c, m1, 0xe8c7b756u, 12);
-                c = StepF(c, d, a, b, m2, 0x242070dbu, 17);
-                b = StepF(b, c, d, a, m3, 0xc1bdceeeu, 22);
-                a = StepF(a, b, c, d, m4, 0xf57c0fafu, 7);
-                d = StepF(d, a, b, c, m5, 0x4787c62au, 12);
-                c = StepF(c, d, a, b, m6, 0xa8304613u, 17);
-                b = StepF(b, c, d, a, m7, 0xfd469501u, 22);
-                a = StepF(a, b, c, d, m8, 0x698098d8u, 7);
-                d = StepF(d, a, b, c, m9, 0x8b44f7afu, 12);
-                c = StepF(c, d, a, b, m10, 0xffff5bb1u, 17);
-                b = StepF(b, c, d, a, m11, 0x895cd7beu, 22);
-                a = StepF(a, b, c, d, m12, 0x6b901122u, 7);
-                d = StepF(d, a, b, c, m13, 0xfd987193u, 12);
-                c = StepF(c, d, a, b, m14, 0xa679438eu, 17);
-                b = StepF(b, c, d, a, m15, 0x49b40821u, 22);
-                a = StepG(a, b, c, d, m1, 0xf61e2562u, 5);
-                d = StepG(d, a, b, c, m6, 0xc040b340u, 9);
-                c = StepG(c, d, a, b, m11, 0x265e5a51u, 14);
-                b = StepG(b, c, d, a, m0, 0xe9b6c7aau, 20);
-                a = StepG(a, b, c, d, m5, 0xd62f105du, 5);
-                d = StepG(d, a, b, c, m10, 0x02441453u, 9);
-                c = StepG(c, d, a, b, m15, 0xd8a1e681u, 14);
-                b = StepG(b, c, d, a, m4, 0xe7d3fbc8u, 20);
-                a = StepG(a, b, c, d, m9, 0x21e1cde6u, 5);
-                d = StepG(d, a, b, c, m14, 0xc33707d6u, 9);
-                c = StepG(c, d, a, b, m3, 0xf4d50d87u, 14);
-                b = StepG(b, c, d, a, m8, 0x455a14edu, 20);
-                a = StepG(a, b, c, d, m13, 0xa9e3e905u, 5);
-                d = StepG(d, a, b, c, m2, 0xfcefa3f8u, 9);
-                c = StepG(c, d, a, b, m7, 0x676f02d9u, 14);
-                b = StepG(b, c, d, a, m12, 0x8d2a4c8au, 20);
-                a = StepH(a, b, c, d, m5, 0xfffa3942u, 4);
-                d = StepH(d, a, b, c, m8, 0x8771f681u, 11);
-                c = StepH(c, d, a, b, m11, 0x6d9d6122u, 16);
-                b = StepH(b, c, d, a, m14, 0xfde5380cu, 23);
-                a = StepH(a, b, c, d, m1, 0xa4beea44u, 4);
-                d = StepH(d, a, b, c, m4, 0x4bdecfa9u, 11);
-                c = StepH(c, d, a, b, m7, 0xf6bb4b60u, 16);
-                b = StepH(b, c, d, a, m10, 0xbebfbc70u, 23);
-                a = StepH(a, b, c, d, m13, 0x289b7ec6u, 4);
-                d = StepH(d, a, b, c, m0, 0xeaa127fau, 11);
-                c = StepH(c, d, a, b, m3, 0xd4ef3085u, 16);
-                b = StepH(b, c, d, a, m6, 0x04881d05u, 23);
-                a = StepH(a, b, c, d, m9, 0xd9d4d039u, 4);
-                d = StepH(d, a, b, c, m12, 0xe6db99e5u, 11);
-                c = StepH(c, d, a, b, m15, 0x1fa27cf8u, 16);
-                b = StepH(b, c, d, a, m2, 0xc4ac5665u, 23);
-                a = StepI(a, b, c, d, m0, 0xf4292244u, 6);
-                d = StepI(d, a, b, c, m7, 0x432aff97u, 10);
-                c = StepI(c, d, a, b, m14, 0xab9423a7u, 15);
-                b = StepI(b, c, d, a, m5, 0xfc93a039u, 21);
-                a = StepI(a, b, c, d, m12, 0x655b59c3u, 6);
-                d = StepI(d, a, b, c, m3, 0x8f0ccc92u, 10);
-                c = StepI(c, d, a, b, m10, 0xffeff47du, 15);
-                b = StepI(b, c, d, a, m1, 0x85845dd1u, 21);
-                a = StepI(a, b, c, d, m8, 0x6fa87e4fu, 6);
-                d = StepI(d, a, b, c, m15, 0xfe2ce6e0u, 10);
-                c = StepI(c, d, a, b, m6, 0xa3014314u, 15);
-                b = StepI(b, c, d, a, m13, 0x4e0811a1u, 21);
-                a = StepI(a, b, c, d, m4, 0xf7537e82u, 6);
-                d = StepI(d, a, b, c, m11, 0xbd3af235u, 10);
-                c = StepI(c, d, a, b, m2, 0x2ad7d2bbu, 15);
-                b = StepI(b, c, d, a, m9, 0xeb86d391u, 21);
+                a = Step(TableF, a, b, c, d, m0, 0xd76aa478u, 7);
+                d = Step(TableF, d, a, b, c, m1, 0xe8c7b756u, 12);
+                c = Step(TableF, c, d, a, b, m2, 0x242070dbu, 17);
+                b = Step(TableF, b, c, d, a, m3, 0xc1bdceeeu, 22);
+                a = Step(TableF, a, b, c, d, m4, 0xf57c0fafu, 7);
+                d = Step(TableF, d, a, b, c, m5, 0x4787c62au, 12);
+                c = Step(TableF, c, d, a, b, m6, 0xa8304613u, 17);
+                b = Step(TableF, b, c, d, a, m7, 0xfd469501u, 22);
+                a = Step(TableF, a, b, c, d, m8, 0x698098d8u, 7);
+                d = Step(TableF, d, a, b, c, m9, 0x8b44f7afu, 12);
+                c = Step(TableF, c, d, a, b, m10, 0xffff5bb1u, 17);
+                b = Step(TableF, b, c, d, a, m11, 0x895cd7beu, 22);
+                a = Step(TableF, a, b, c, d, m12, 0x6b901122u, 7);
+                d = Step(TableF, d, a, b, c, m13, 0xfd987193u, 12);
+                c = Step(TableF, c, d, a, b, m14, 0xa679438eu, 17);
+                b = Step(TableF, b, c, d, a, m15, 0x49b40821u, 22);
+                a = Step(TableG, a, b, c, d, m1, 0xf61e2562u, 5);
+                d = Step(TableG, d, a, b, c, m6, 0xc040b340u, 9);
+                c = Step(TableG, c, d, a, b, m11, 0x265e5a51u, 14);
+                b = Step(TableG, b, c, d, a, m0, 0xe9b6c7aau, 20);
+                a = Step(TableG, a, b, c, d, m5, 0xd62f105du, 5);
+                d = Step(TableG, d, a, b, c, m10, 0x02441453u, 9);
+                c = Step(TableG, c, d, a, b, m15, 0xd8a1e681u, 14);
+                b = Step(TableG, b, c, d, a, m4, 0xe7d3fbc8u, 20);
+                a = Step(TableG, a, b, c, d, m9, 0x21e1cde6u, 5);
+                d = Step(TableG, d, a, b, c, m14, 0xc33707d6u, 9);
+                c = Step(TableG, c, d, a, b, m3, 0xf4d50d87u, 14);
+                b = Step(TableG, b, c, d, a, m8, 0x455a14edu, 20);
+                a = Step(TableG, a, b, c, d, m13, 0xa9e3e905u, 5);
+                d = Step(TableG, d, a, b, c, m2, 0xfcefa3f8u, 9);
+                c = Step(TableG, c, d, a, b, m7, 0x676f02d9u, 14);
+                b = Step(TableG, b, c, d, a, m12, 0x8d2a4c8au, 20);
+                a = Step(TableH, a, b, c, d, m5, 0xfffa3942u, 4);
+                d = Step(TableH, d, a, b, c, m8, 0x8771f681u, 11);
+                c = Step(TableH, c, d, a, b, m11, 0x6d9d6122u, 16);
+                b = Step(TableH, b, c, d, a, m14, 0xfde5380cu, 23);
+                a = Step(TableH, a, b, c, d, m1, 0xa4beea44u, 4);
+                d = Step(TableH, d, a, b, c, m4, 0x4bdecfa9u, 11);
+                c = Step(TableH, c, d, a, b, m7, 0xf6bb4b60u, 16);
+                b = Step(TableH, b, c, d, a, m10, 0xbebfbc70u, 23);
+                a = Step(TableH, a, b, c, d, m13, 0x289b7ec6u, 4);
+                d = Step(TableH, d, a, b, c, m0, 0xeaa127fau, 11);
+                c = Step(TableH, c, d, a, b, m3, 0xd4ef3085u, 16);
+                b = Step(TableH, b, c, d, a, m6, 0x04881d05u, 23);
+                a = Step(TableH, a, b, c, d, m9, 0xd9d4d039u, 4);
+                d = Step(TableH, d, a, b, c, m12, 0xe6db99e5u, 11);
+                c = Step(TableH, c, d, a, b, m15, 0x1fa27cf8u, 16);
+                b = Step(TableH, b, c, d, a, m2, 0xc4ac5665u, 23);
+                a = Step(TableI, a, b, c, d, m0, 0xf4292244u, 6);
+                d = Step(TableI, d, a, b, c, m7, 0x432aff97u, 10);
+                c = Step(TableI, c, d, a, b, m14, 0xab9423a7u, 15);
+                b = Step(TableI, b, c, d, a, m5, 0xfc93a039u, 21);
+                a = Step(TableI, a, b, c, d, m12, 0x655b59c3u, 6);
+                d = Step(TableI, d, a, b, c, m3, 0x8f0ccc92u, 10);
+                c = Step(TableI, c, d, a, b, m10, 0xffeff47du, 15);
+                b = Step(TableI, b, c, d, a, m1, 0x85845dd1u, 21);
+                a = Step(TableI, a, b, c, d, m8, 0x6fa87e4fu, 6);
+                d = Step(TableI, d, a, b, c, m15, 0xfe2ce6e0u, 10);
+                c = Step(TableI, c, d, a, b, m6, 0xa3014314u, 15);
+                b = Step(TableI, b, c, d, a, m13, 0x4e0811a1u, 21);
+                a = Step(TableI, a, b, c, d, m4, 0xf7537e82u, 6);
+                d = Step(TableI, d, a, b, c, m11, 0xbd3af235u, 10);
+                c = Step(TableI, c, d, a, b, m2, 0x2ad7d2bbu, 15);
+                b = Step(TableI, b, c, d, a, m9, 0xeb86d391u, 21);
                 a += aa;
                 b += bb;
                 c += cc;
@@ -175,21 +175,14 @@ namespace StreamFiles.Core.Hashing
 
         // The four round functions as ternary-logic truth tables over (b, c, d) = (0xF0, 0xCC, 0xAA):
         // F = b ? c : d (0xCA), G = d ? b : c (0xE4), H = b ^ c ^ d (0x96), I = c ^ (b | ~d) (0x39).
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<uint> StepF(Vector512<uint> a, Vector512<uint> b, Vector512<uint> c, Vector512<uint> d, Vector512<uint> m, uint k, [System.Diagnostics.CodeAnalysis.ConstantExpected] byte s) =>
-            b + Avx512F.RotateLeft(a + (m + Vector512.Create(k)) + Avx512F.TernaryLogic(b, c, d, 0xCA), s);
+        private const byte TableF = 0xCA, TableG = 0xE4, TableH = 0x96, TableI = 0x39;
 
+        /// <summary>One MD5 step on sixteen lanes; <paramref name="function"/> is the round's truth table (TableF, TableG, TableH or TableI).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<uint> StepG(Vector512<uint> a, Vector512<uint> b, Vector512<uint> c, Vector512<uint> d, Vector512<uint> m, uint k, [System.Diagnostics.CodeAnalysis.ConstantExpected] byte s) =>
-            b + Avx512F.RotateLeft(a + (m + Vector512.Create(k)) + Avx512F.TernaryLogic(b, c, d, 0xE4), s);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<uint> StepH(Vector512<uint> a, Vector512<uint> b, Vector512<uint> c, Vector512<uint> d, Vector512<uint> m, uint k, [System.Diagnostics.CodeAnalysis.ConstantExpected] byte s) =>
-            b + Avx512F.RotateLeft(a + (m + Vector512.Create(k)) + Avx512F.TernaryLogic(b, c, d, 0x96), s);
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<uint> StepI(Vector512<uint> a, Vector512<uint> b, Vector512<uint> c, Vector512<uint> d, Vector512<uint> m, uint k, [System.Diagnostics.CodeAnalysis.ConstantExpected] byte s) =>
-            b + Avx512F.RotateLeft(a + (m + Vector512.Create(k)) + Avx512F.TernaryLogic(b, c, d, 0x39), s);
+        private static Vector512<uint> Step(
+            [System.Diagnostics.CodeAnalysis.ConstantExpected] byte function, Vector512<uint> a, Vector512<uint> b, Vector512<uint> c, Vector512<uint> d, Vector512<uint> m, uint k,
+            [System.Diagnostics.CodeAnalysis.ConstantExpected] byte s) =>
+            b + Avx512F.RotateLeft(a + (m + Vector512.Create(k)) + Avx512F.TernaryLogic(b, c, d, function), s);
 
         /// <summary>Compresses <paramref name="blocks"/> consecutive blocks of one message into lane <paramref name="lane"/> of the state.</summary>
         // Straight to optimised code: the tier-0 first compile would call every step as a function, and a download

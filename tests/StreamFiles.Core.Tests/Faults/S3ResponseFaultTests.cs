@@ -178,13 +178,10 @@ namespace StreamFiles.Core.Tests.Faults
             var storage = new S3Storage(new S3Connection(region: S3TestServer.Region, endpointUrl: proxy.Endpoint, credentials: S3TestServer.Credentials), _pool);
             string key = _prefix + "w-" + method + (target is null ? "head" : target.Trim('?', '=')) + ".bin";
 
-            var run = S3TransferTests.Run(TransferDirection.Send, "s3://" + S3TestServer.Bucket + "/" + key, new[] { path }, new TransferOptions(partSize: 5 * MiB), registry: StorageRegistry.CreateDefault().Register(LocationKind.S3, storage));
+            var run = UploadInFiveMiBParts(storage, path, key);
 
             Assert.True(proxy.Injected(FaultKind.SlowDown) == 4, string.Join("\n", proxy.Requests.Select(r => r.Method + " " + r.Target + " " + r.Fault)));
-            Assert.True(run.Errors.Count == 0, string.Join("\n", run.Errors.Select(e => e.Message)));
-            Assert.Equal(TransferStatus.Completed, Assert.Single(run.Transfers).Status);
-            Assert.Equal(S3TestTransfers.Sha256Hex(File.ReadAllBytes(path)), await S3TestTransfers.StoredSha256Async(key));
-            Assert.DoesNotContain(await S3TestServer.UploadsUnderAsync(key), u => u.Key == key);
+            await AssertUploadedWholeAsync(run, path, key);
         }
 
         /// <summary>
@@ -203,9 +200,19 @@ namespace StreamFiles.Core.Tests.Faults
             var storage = new S3Storage(new S3Connection(region: S3TestServer.Region, endpointUrl: proxy.Endpoint, credentials: S3TestServer.Credentials), _pool);
             string key = _prefix + "x.bin";
 
-            var run = S3TransferTests.Run(TransferDirection.Send, "s3://" + S3TestServer.Bucket + "/" + key, new[] { path }, new TransferOptions(partSize: 5 * MiB), registry: StorageRegistry.CreateDefault().Register(LocationKind.S3, storage));
+            var run = UploadInFiveMiBParts(storage, path, key);
 
             Assert.True(proxy.Injected(FaultKind.ResetResponse) >= 1, proxy.Describe());
+            await AssertUploadedWholeAsync(run, path, key);
+        }
+
+        /// <summary>Sends <paramref name="path"/> to <paramref name="key"/> through <paramref name="storage"/> in 5 MiB parts.</summary>
+        private static S3TransferTests.Sink UploadInFiveMiBParts(S3Storage storage, string path, string key) =>
+            S3TransferTests.Run(TransferDirection.Send, "s3://" + S3TestServer.Bucket + "/" + key, new[] { path }, new TransferOptions(partSize: 5 * MiB), registry: StorageRegistry.CreateDefault().Register(LocationKind.S3, storage));
+
+        /// <summary>The upload completed without errors, the stored object is the file, and no multipart upload is left.</summary>
+        private static async Task AssertUploadedWholeAsync(S3TransferTests.Sink run, string path, string key)
+        {
             Assert.True(run.Errors.Count == 0, string.Join("\n", run.Errors.Select(e => e.Message)));
             Assert.Equal(TransferStatus.Completed, Assert.Single(run.Transfers).Status);
             Assert.Equal(S3TestTransfers.Sha256Hex(File.ReadAllBytes(path)), await S3TestTransfers.StoredSha256Async(key));

@@ -254,15 +254,22 @@ namespace StreamFiles.Core.Tests.Http
             Assert.DoesNotContain(resumed, r => r.Header("Range") == $"bytes=0-{PartSize - 1}"); // the first part was not fetched again
         }
 
+        /// <summary>Serves <paramref name="content"/> without an ETag, and has a resumable download of it break off after four parts.</summary>
+        private async Task<(TestResource Resource, string Destination)> InterruptedDownloadWithoutETagAsync(string name, byte[] content)
+        {
+            TestResource resource = _server.Add("/" + name, content);
+            resource.ETag = null;
+            resource.DropAfter = 4 * PartSize + 1000;
+            string destination = _temp.File(name);
+            await Assert.ThrowsAsync<CommandFailureException>(() => DownloadAsync(_server.Url("/" + name), destination, Options(resume: true, maxAttempts: 1, concurrency: 1)));
+            return (resource, destination);
+        }
+
         [Fact]
         public async Task Resume_without_an_etag_pins_the_rest_with_last_modified()
         {
             byte[] content = HttpTestServer.RandomBytes(Size, seed: 5);
-            TestResource resource = _server.Add("/dated-resume.bin", content);
-            resource.ETag = null;
-            resource.DropAfter = 4 * PartSize + 1000;
-            string destination = _temp.File("dated-resume.bin");
-            await Assert.ThrowsAsync<CommandFailureException>(() => DownloadAsync(_server.Url("/dated-resume.bin"), destination, Options(resume: true, maxAttempts: 1, concurrency: 1)));
+            (TestResource resource, string destination) = await InterruptedDownloadWithoutETagAsync("dated-resume.bin", content);
             Assert.True(File.Exists(destination + ".partial.journal"));
 
             resource.DropAfter = null;
@@ -282,11 +289,7 @@ namespace StreamFiles.Core.Tests.Http
         public async Task Resume_without_an_etag_restarts_when_last_modified_changed()
         {
             byte[] first = HttpTestServer.RandomBytes(Size, seed: 6);
-            TestResource resource = _server.Add("/dated-changed.bin", first);
-            resource.ETag = null;
-            resource.DropAfter = 4 * PartSize + 1000;
-            string destination = _temp.File("dated-changed.bin");
-            await Assert.ThrowsAsync<CommandFailureException>(() => DownloadAsync(_server.Url("/dated-changed.bin"), destination, Options(resume: true, maxAttempts: 1, concurrency: 1)));
+            (TestResource resource, string destination) = await InterruptedDownloadWithoutETagAsync("dated-changed.bin", first);
 
             // Same size, new bytes, a later Last-Modified, still no ETag.
             byte[] second = HttpTestServer.RandomBytes(Size, seed: 8);

@@ -99,13 +99,10 @@ namespace StreamFiles.Core.Tests.S3
         public async Task RangesOfSeveralPartsStillCheckEveryPartAgainstTheETag()
         {
             // 4 parts of 5 MiB read as 2 ranges of 2 parts: each part's MD5 is split out of its range.
-            string path = _temp.RandomFile("joined.bin", (17 * MiB) + 3, seed: 13);
-            await S3TestTransfers.UploadAsync(S3TestServer.Storage(), path, new StreamFiles.Core.Locations.S3Location(S3TestServer.Bucket, _prefix + "joined.bin"), partSize: 5 * MiB);
-            S3Storage storage = S3TestServer.Storage();
-            ObjectInfo info = (await storage.StatAsync(Location.Parse(S3("joined.bin")), CancellationToken.None))!;
+            (string path, var location, ObjectInfo info) = await UploadInFiveMiBPartsAsync("joined.bin", (17 * MiB) + 3, seed: 13);
             Assert.EndsWith("-4", info.ETag);
 
-            using var reader = new S3ObjectReader(storage.Client, new StreamFiles.Core.Locations.S3Location(S3TestServer.Bucket, _prefix + "joined.bin"), info, 5 * MiB, partsPerRange: 2);
+            using var reader = new S3ObjectReader(S3TestServer.Storage().Client, location, info, 5 * MiB, partsPerRange: 2);
             Assert.Equal(10 * MiB, reader.PreferredPartSize);
             var back = new MemoryStream();
             await ReadRangeAsync(reader, 10 * MiB, info.Length!.Value - (10 * MiB), back); // the later range first: order does not matter
@@ -117,13 +114,20 @@ namespace StreamFiles.Core.Tests.S3
             Assert.Equal(File.ReadAllBytes(path), first.ToArray());
         }
 
+        /// <summary>Uploads a random file of <paramref name="size"/> bytes in 5 MiB parts under the test prefix, and stats it.</summary>
+        private async Task<(string Path, StreamFiles.Core.Locations.S3Location Location, ObjectInfo Info)> UploadInFiveMiBPartsAsync(string name, long size, int seed)
+        {
+            string path = _temp.RandomFile(name, size, seed: seed);
+            var location = new StreamFiles.Core.Locations.S3Location(S3TestServer.Bucket, _prefix + name);
+            await S3TestTransfers.UploadAsync(S3TestServer.Storage(), path, location, partSize: 5 * MiB);
+            ObjectInfo info = (await S3TestServer.Storage().StatAsync(Location.Parse(S3(name)), CancellationToken.None))!;
+            return (path, location, info);
+        }
+
         [S3Fact]
         public async Task DamageInARangeOfSeveralPartsFailsTheLastRead()
         {
-            string path = _temp.RandomFile("joined-damaged.bin", (15 * MiB) + 1, seed: 14);
-            var location = new StreamFiles.Core.Locations.S3Location(S3TestServer.Bucket, _prefix + "joined-damaged.bin");
-            await S3TestTransfers.UploadAsync(S3TestServer.Storage(), path, location, partSize: 5 * MiB);
-            ObjectInfo info = (await S3TestServer.Storage().StatAsync(Location.Parse(S3("joined-damaged.bin")), CancellationToken.None))!;
+            (_, var location, ObjectInfo info) = await UploadInFiveMiBPartsAsync("joined-damaged.bin", (15 * MiB) + 1, seed: 14);
             using var proxy = new CorruptingProxy(new Uri(S3TestServer.Endpoint!));
             var damaging = new S3Storage(new S3Connection(region: S3TestServer.Region, endpointUrl: proxy.Endpoint, credentials: S3TestServer.Credentials), S3TestServer.Pool);
 
@@ -141,10 +145,7 @@ namespace StreamFiles.Core.Tests.S3
         public async Task PartsReadAtOnceAreHashedTogetherAndStillCheckedAgainstTheETag()
         {
             // Four parts as four ranges in flight at once, the way the engine reads them: their MD5s share batches.
-            string path = _temp.RandomFile("together.bin", (19 * MiB) + 5, seed: 16);
-            var location = new StreamFiles.Core.Locations.S3Location(S3TestServer.Bucket, _prefix + "together.bin");
-            await S3TestTransfers.UploadAsync(S3TestServer.Storage(), path, location, partSize: 5 * MiB);
-            ObjectInfo info = (await S3TestServer.Storage().StatAsync(Location.Parse(S3("together.bin")), CancellationToken.None))!;
+            (string path, var location, ObjectInfo info) = await UploadInFiveMiBPartsAsync("together.bin", (19 * MiB) + 5, seed: 16);
 
             using (var reader = new S3ObjectReader(S3TestServer.Storage().Client, location, info, 5 * MiB, partsPerRange: 1))
             {

@@ -402,7 +402,8 @@ namespace StreamFiles.Core.Tests.Http
         {
             TestResource resource = _server.Add("/hang", HttpTestServer.RandomBytes(10));
             resource.HeaderDelay = TimeSpan.FromSeconds(30);
-            var settings = new HttpSettings(responseTimeout: TimeSpan.FromMilliseconds(300), maxRetries: 1, retryDelay: TimeSpan.FromMilliseconds(10));
+            // A second, not less: under load a retried request can take longer than 300 ms to reach the server at all.
+            var settings = new HttpSettings(responseTimeout: TimeSpan.FromSeconds(1), maxRetries: 1, retryDelay: TimeSpan.FromMilliseconds(10));
             using HttpTransport transport = Transport(settings);
 
             var clock = Stopwatch.StartNew();

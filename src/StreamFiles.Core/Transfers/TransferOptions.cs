@@ -9,7 +9,14 @@ namespace StreamFiles.Core.Transfers
         /// <summary>Files in flight at once, for hosts that do not say (ThrottleLimit).</summary>
         public const int DefaultThrottleLimit = 8;
 
-        public const int DefaultConcurrency = 4;
+        /// <summary>
+        /// Parts of one file in flight at once, by default. Eight, not four: an S3 download checks every part's MD5, and
+        /// the parts in flight hash together in the lanes of one vector kernel (Md5Batcher), which costs as much per
+        /// round for four lanes as for sixteen. A 1 GiB download from the test RGW ran 4.6 million rounds with four
+        /// parts (3.5 lanes busy on average) and 2.7 million with eight (6.1 lanes), about 0.35 s of CPU less; a 1 GiB
+        /// upload took 5.6 s with eight against 6.0 s with four, at the same peak RSS.
+        /// </summary>
+        public const int DefaultConcurrency = 8;
         public const long DefaultMaxMemory = 32L * 1024 * 1024;
         public const long MinPartSize = 64 * 1024;
         public const long MaxPartSize = 5L * 1024 * 1024 * 1024;

@@ -17,7 +17,8 @@ bench_require() {
 
 # Publishes the CLI in Release and prints the path of the streamfiles executable.
 bench_build_cli() {
-  dotnet publish "$BENCH_ROOT/src/StreamFiles.Cli" -c Release -o "$BENCH_DIR/cli" -nologo -v quiet >/dev/null
+  # As README.md installs it: for this machine's runtime, so with ReadyToRun code.
+  dotnet publish "$BENCH_ROOT/src/StreamFiles.Cli" -c Release --use-current-runtime -o "$BENCH_DIR/cli" -nologo -v quiet >/dev/null
   echo "$BENCH_DIR/cli/streamfiles"
 }
 

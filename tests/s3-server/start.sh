@@ -95,6 +95,10 @@ osd memory target = 1073741824
 rgw frontends = beast endpoint=127.0.0.1:$port
 rgw data = $cluster/data/rgw.a
 rgw enable usage log = false
+# Data of deleted objects and aborted uploads is reclaimed within about a minute, not after the default two hours:
+# the suite and tests/bench/s3.sh delete what they upload, and the OSD file would otherwise fill with deleted data.
+rgw gc obj min wait = 60
+rgw gc processor period = 30
 # without cephx the monitor cannot offer radosgw's default "secure" mode: it would retry EACCES forever
 ms mon client mode = crc
 CONF

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Stops the server start.sh started, by the PIDs it recorded (nothing else is touched). radosgw and the OSD go
-# before the monitor, which they need to shut down cleanly; whatever is still alive after 10 s is killed.
+# Stops the server start.sh started, by the PIDs it recorded (no other process is touched), and deletes its OSD
+# block file. radosgw and the OSD go before the monitor, which they need to shut down cleanly; whatever is still
+# alive after 10 s is killed.
 #   stop.sh [--quiet]
 dir=${S3_SERVER_DIR:-/tmp/streamfiles-s3-server}
 run=$dir/cluster/run
@@ -25,4 +26,7 @@ stop_group() {
 stop_group rgw.a
 stop_group osd.0 mgr.x
 stop_group mon.a
+# The OSD's block file holds up to S3_SERVER_BLOCK_GB of the host's disk, and start.sh wipes it anyway: give the
+# space back now (the logs stay for reading).
+rm -f "$dir/cluster/data/osd.0/block"
 exit 0

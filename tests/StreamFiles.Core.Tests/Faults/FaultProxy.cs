@@ -145,6 +145,26 @@ namespace StreamFiles.Core.Tests.Faults
             + string.Join(", ", Enumerable.Range(1, _injected.Length - 1).Where(i => _injected[i] > 0).Select(i => $"{(FaultKind)i}={_injected[i]}"))
             + $", {_requests.Count} requests";
 
+        /// <summary>
+        /// Waits until no connection is open, so that what a killed client's connections still carried has been
+        /// counted before the next run's bytes are; false when some is still open after the timeout.
+        /// </summary>
+        public bool WaitUntilIdle(TimeSpan timeout)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (!_open.IsEmpty)
+            {
+                if (clock.Elapsed > timeout)
+                {
+                    return false;
+                }
+
+                Thread.Sleep(10);
+            }
+
+            return true;
+        }
+
         /// <summary>Resets every open connection (what a crashed server or a cut cable looks like to the client).</summary>
         public void ResetAll()
         {

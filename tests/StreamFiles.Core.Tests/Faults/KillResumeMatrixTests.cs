@@ -66,7 +66,7 @@ namespace StreamFiles.Core.Tests.Faults
                 if (run < 2)
                 {
                     int target = journaled() + random.Next(2, Math.Max(3, (PartCount - journaled()) / 2));
-                    Assert.True(RunAndKill(arguments, state, () => journaled() >= target), "the upload finished before it could be killed");
+                    Assert.True(RunAndKill(arguments, state, () => journaled() >= target, proxy), "the upload finished before it could be killed");
                     Assert.Single(await S3TestServer.UploadsUnderAsync(key));
                 }
                 else
@@ -137,7 +137,7 @@ namespace StreamFiles.Core.Tests.Faults
                 if (kill < 2)
                 {
                     int target = atStart + random.Next(2, Math.Max(3, (PartCount - atStart) / 2));
-                    Assert.True(RunAndKill(arguments, null, () => JournaledParts(journal) >= target), "the download finished before it could be killed");
+                    Assert.True(RunAndKill(arguments, null, () => JournaledParts(journal) >= target, proxy), "the download finished before it could be killed");
                     Assert.False(File.Exists(destination), "a file is under the final name after the kill");
                 }
                 else
@@ -164,8 +164,12 @@ namespace StreamFiles.Core.Tests.Faults
             await Task.CompletedTask;
         }
 
-        /// <summary>Starts the CLI and kills it (SIGKILL) once ready() says so; false when it finished first.</summary>
-        private bool RunAndKill(string[] arguments, string? stateDirectory, Func<bool> ready)
+        /// <summary>
+        /// Starts the CLI and kills it (SIGKILL) once ready() says so; false when it finished first. Then waits until
+        /// the proxy has closed the dead client's connections: a response cut by the kill is counted when its
+        /// connection ends, which must not fall into the next run's count.
+        /// </summary>
+        private bool RunAndKill(string[] arguments, string? stateDirectory, Func<bool> ready, FaultProxy proxy)
         {
             using Process child = Start(stateDirectory, arguments);
             child.OutputDataReceived += (_, __) => { };
@@ -182,6 +186,7 @@ namespace StreamFiles.Core.Tests.Faults
             bool killed = !child.HasExited;
             child.Kill(entireProcessTree: true);
             child.WaitForExit();
+            Assert.True(proxy.WaitUntilIdle(TimeSpan.FromSeconds(40)), "the proxy still has connections open 40 s after the kill");
             return killed;
         }
 

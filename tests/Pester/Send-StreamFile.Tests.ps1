@@ -107,6 +107,34 @@ Describe 'Send-StreamFile' -Tags 'CI' {
         }
     }
 
+    Context 'UNC paths' {
+        It 'copies to and back from a UNC path on Windows (the administrative share of the test drive)' {
+            if ([System.Environment]::OSVersion.Platform -ne [System.PlatformID]::Win32NT) {
+                Set-ItResult -Skipped -Because 'UNC paths exist only on Windows'
+                return
+            }
+
+            $local = Join-Path $TestDrive 'out-unc'
+            New-Item -ItemType Directory -Path $local | Out-Null
+            $full = (Get-Item -LiteralPath $local).FullName
+            $unc = '\\localhost\' + $full.Substring(0, 1) + '$' + $full.Substring(2)
+            if (-not (Test-Path -LiteralPath $unc)) {
+                Set-ItResult -Skipped -Because "the administrative share $unc cannot be reached on this machine"
+                return
+            }
+
+            $sent = Send-StreamFile -LiteralPath $script:Source.FullName -Destination (Join-Path $unc 'sent.bin')
+            $sent.Status | Should -Be 'Completed'
+            Get-Sha256 -LiteralPath (Join-Path $local 'sent.bin') | Should -Be (Get-Sha256 -LiteralPath $script:Source.FullName)
+
+            $back = Receive-StreamFile -Source (Join-Path $unc 'sent.bin') -Destination (Join-Path $local 'back.bin') -Verify
+            $back.Status | Should -Be 'Completed'
+            $back.Hash | Should -Be $sent.Hash
+            Get-Sha256 -LiteralPath (Join-Path $local 'back.bin') | Should -Be (Get-Sha256 -LiteralPath $script:Source.FullName)
+            Test-Path -LiteralPath (Join-Path $local 'sent.bin.partial') | Should -BeFalse
+        }
+    }
+
     Context 'Existing destinations' {
         It 'refuses to overwrite without -Force and leaves the file as it was' {
             $out = Join-Path $TestDrive 'out.bin'

@@ -4,11 +4,12 @@
 # (user+sys) and peak RSS of each. Every tool downloads the same object (made by the aws cli: 8 MiB parts).
 # Writes the "s3" section of docs/benchmarks.md.   Usage: bash tests/bench/s3.sh [--quick]
 #   env: S3_BENCH_SIZES ("1024 4096" MiB), S3_BENCH_DIRECTIONS ("upload download"), S3_BENCH_APPEND=1 to add to the
-#        previous run's measurements instead of starting over (to redo one part of a run that was disturbed).
+#        previous run's measurements instead of starting over (to redo one part of a run that was disturbed),
+#        S3_BENCH_RUNS_4G (1) runs of the 4 GiB file.
 # Run it on a quiet machine: on two cores the client and the server share the CPU.
 . "$(dirname "$0")/lib.sh"
 bench_require time rclone awscli s3cmd
-sizes=${S3_BENCH_SIZES:-1024 4096}; runs=2; directions=${S3_BENCH_DIRECTIONS:-upload download}
+sizes=${S3_BENCH_SIZES:-1024 4096}; runs=3; directions=${S3_BENCH_DIRECTIONS:-upload download}
 if [ "${1:-}" = "--quick" ]; then sizes="256"; runs=1; fi
 load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -45,28 +46,42 @@ measure() {
 remove() { /usr/bin/aws --endpoint-url "$endpoint" s3 rm --quiet --recursive "s3://$bucket/$prefix/" >/dev/null 2>&1 || true; }
 
 [ -n "${S3_BENCH_APPEND:-}" ] || rm -f "$BENCH_RESULTS/s3.tsv"
+turn=0
 for mib in $sizes; do
   f=$BENCH_DIR/s3-$mib.bin
   bench_random_file "$f" "$mib"
-  # Two runs of 1 GiB, one of 4 GiB: the whole script stays near a quarter of an hour.
+  # Three runs of 1 GiB, one of 4 GiB: the whole script stays near twenty minutes.
   size_runs=$runs; [ "$mib" -lt 4096 ] || size_runs=1
+  [ "$mib" -lt 4096 ] || [ -z "${S3_BENCH_RUNS_4G:-}" ] || size_runs=$S3_BENCH_RUNS_4G
   for run in $(seq "$size_runs"); do
     # Uploads, each to a fresh key, removed again so the test server's disk never fills.
+    # The tools take turns in a different order each run (the first one after an upload may meet a busier server).
+    turn=$((turn + 1)); order="streamfiles rclone aws s3cmd"; [ $((turn % 2)) -eq 1 ] || order="s3cmd aws rclone streamfiles"
     if [[ " $directions " == *" upload "* ]]; then
-    measure streamfiles upload "$mib" "$sf" send --no-progress --force --endpoint-url "$endpoint" "$f" "s3://$bucket/$prefix/sf.bin"; remove
-    measure rclone upload "$mib" rclone copyto "$f" "$rclone_remote/$prefix/rclone.bin"; remove
-    measure "aws s3 cp" upload "$mib" /usr/bin/aws --endpoint-url "$endpoint" s3 cp --only-show-errors "$f" "s3://$bucket/$prefix/aws.bin"; remove
-    measure s3cmd upload "$mib" s3cmd "${s3cmd_flags[@]}" put "$f" "s3://$bucket/$prefix/s3cmd.bin"; remove
+      for tool in $order; do
+        case $tool in
+          streamfiles) measure streamfiles upload "$mib" "$sf" send --no-progress --force --endpoint-url "$endpoint" "$f" "s3://$bucket/$prefix/sf.bin" ;;
+          rclone) measure rclone upload "$mib" rclone copyto "$f" "$rclone_remote/$prefix/rclone.bin" ;;
+          aws) measure "aws s3 cp" upload "$mib" /usr/bin/aws --endpoint-url "$endpoint" s3 cp --only-show-errors "$f" "s3://$bucket/$prefix/aws.bin" ;;
+          s3cmd) measure s3cmd upload "$mib" s3cmd "${s3cmd_flags[@]}" put "$f" "s3://$bucket/$prefix/s3cmd.bin" ;;
+        esac
+        remove
+      done
     fi
     [[ " $directions " == *" download "* ]] || continue
 
     # Downloads of one object, uploaded by the aws cli (8 MiB parts, the layout most tools make).
     /usr/bin/aws --endpoint-url "$endpoint" s3 cp --only-show-errors "$f" "s3://$bucket/$prefix/object.bin"
-    measure streamfiles download "$mib" "$sf" receive --no-progress --force --endpoint-url "$endpoint" "s3://$bucket/$prefix/object.bin" "$download"
-    cmp -s "$f" "$download" || { echo "s3.sh: streamfiles downloaded different bytes" >&2; exit 1; }
-    measure rclone download "$mib" rclone copyto "$rclone_remote/$prefix/object.bin" "$download"
-    measure "aws s3 cp" download "$mib" /usr/bin/aws --endpoint-url "$endpoint" s3 cp --only-show-errors "s3://$bucket/$prefix/object.bin" "$download"
-    measure s3cmd download "$mib" s3cmd "${s3cmd_flags[@]}" get --force "s3://$bucket/$prefix/object.bin" "$download"
+    for tool in $order; do
+      case $tool in
+        streamfiles)
+          measure streamfiles download "$mib" "$sf" receive --no-progress --force --endpoint-url "$endpoint" "s3://$bucket/$prefix/object.bin" "$download"
+          cmp -s "$f" "$download" || { echo "s3.sh: streamfiles downloaded different bytes" >&2; exit 1; } ;;
+        rclone) measure rclone download "$mib" rclone copyto "$rclone_remote/$prefix/object.bin" "$download" ;;
+        aws) measure "aws s3 cp" download "$mib" /usr/bin/aws --endpoint-url "$endpoint" s3 cp --only-show-errors "s3://$bucket/$prefix/object.bin" "$download" ;;
+        s3cmd) measure s3cmd download "$mib" s3cmd "${s3cmd_flags[@]}" get --force "s3://$bucket/$prefix/object.bin" "$download" ;;
+      esac
+    done
     remove
   done
 done
@@ -79,7 +94,8 @@ out=$BENCH_RESULTS/s3.md
   echo "Machine: $(bench_machine). Server: the local single-node Ceph RGW of tests/s3-server on the same two cores"
   echo "(client and server share the CPU, so client CPU is transfer time). Files of random data from page cache;"
   echo "downloads write to the local disk. Each tool with its default settings; 1 GiB rows are the median of $runs runs,"
-  echo "4 GiB rows one run. Load average when the run started: $load_at_start (1, 5, 15 min)."
+  echo "4 GiB rows of ${S3_BENCH_RUNS_4G:-1}; the tools take turns in the opposite order every other run (streamfiles first, then last)."
+  echo "Load average when the run started: $load_at_start (1, 5, 15 min)."
   echo "Versions: $("$sf" --version 2>/dev/null | head -1 | sed 's/^/streamfiles /'), $(rclone version | head -1), $(/usr/bin/aws --version 2>&1 | cut -d' ' -f1), $(s3cmd --version)."
   echo
   python3 - "$BENCH_RESULTS/s3.tsv" <<'PY'

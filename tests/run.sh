@@ -9,14 +9,16 @@ log=$(mktemp)
 s3_started=
 trap 'rm -f "$log"; if [ -n "$s3_started" ]; then bash tests/s3-server/stop.sh; fi' EXIT
 
-# Independent tools the tests compare against: coreutils, python3, gzip are on a fresh machine; xxd is not.
+# Independent tools the tests compare against: coreutils, python3, gzip are on a fresh machine; xxd and fincore
+# (util-linux-extra: how much of a file is in the page cache) may not be.
 missing=()
 command -v xxd >/dev/null || missing+=(xxd)
+command -v fincore >/dev/null || missing+=(util-linux-extra)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "tests/run.sh: installing ${missing[*]}"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-for tool in sha256sum md5sum python3 gzip xxd; do
+for tool in sha256sum md5sum python3 gzip xxd fincore; do
   command -v "$tool" >/dev/null || { echo "tests/run.sh: '$tool' is required and missing" >&2; exit 1; }
 done
 

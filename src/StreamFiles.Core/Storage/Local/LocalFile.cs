@@ -24,6 +24,9 @@ namespace StreamFiles.Core.Storage.Local
 #if NET8_0_OR_GREATER
         /// <summary>The OS handle for positional system calls (copy_file_range); null for the portable FileStream.</summary>
         public virtual SafeFileHandle? Handle => null;
+
+        /// <summary>The drop-behind of a large file being written (null for small files, reads, and where it does not apply).</summary>
+        public virtual DropBehind? DropBehind => null;
 #endif
 
         /// <summary>Sets the length (extending with zeros where the file system allows a sparse extension).</summary>
@@ -35,6 +38,16 @@ namespace StreamFiles.Core.Storage.Local
 
         /// <summary>Waits until what was written is on stable storage (the data and the length, not all metadata).</summary>
         public abstract void FlushToDisk();
+
+        /// <summary>Counts bytes the kernel copied into the file (copy_file_range), as writes count theirs.</summary>
+        public virtual void Copied(long count)
+        {
+        }
+
+        /// <summary>Called after the last write of a completed file.</summary>
+        public virtual void Finished()
+        {
+        }
 
         /// <summary>Carries the source's modification time and permission bits; called after the last write.</summary>
         public abstract void SetTimesAndMode(DateTimeOffset? lastModified, int? unixMode, string path);
@@ -77,7 +90,7 @@ namespace StreamFiles.Core.Storage.Local
                     handle = OpenHandle(path, FileMode.Create, preallocate ? length!.Value : 0);
                 }
 
-                var file = new RandomAccessFile(handle);
+                var file = new RandomAccessFile(handle, DropBehind.For(handle, length));
                 if (preallocate && length!.Value > 0)
                 {
                     // Preallocation reserves the blocks but leaves the length at 0: give the file its final
@@ -146,8 +159,15 @@ namespace StreamFiles.Core.Storage.Local
         private sealed class RandomAccessFile : LocalFile
         {
             private readonly SafeFileHandle _handle;
+            private readonly DropBehind? _dropBehind;
 
-            public RandomAccessFile(SafeFileHandle handle) => _handle = handle;
+            public RandomAccessFile(SafeFileHandle handle, DropBehind? dropBehind = null)
+            {
+                _handle = handle;
+                _dropBehind = dropBehind;
+            }
+
+            public override DropBehind? DropBehind => _dropBehind;
 
             public override SafeFileHandle? Handle => _handle;
 
@@ -178,8 +198,13 @@ namespace StreamFiles.Core.Storage.Local
 
                 cancellationToken.ThrowIfCancellationRequested();
                 RandomAccess.Write(_handle, data.Span, offset);
+                _dropBehind?.Wrote(data.Length);
                 return default;
             }
+
+            public override void Copied(long count) => _dropBehind?.Wrote(count);
+
+            public override void Finished() => _dropBehind?.Advise();
 
             public override void FlushToDisk() => DiskFlush.Flush(_handle);
 

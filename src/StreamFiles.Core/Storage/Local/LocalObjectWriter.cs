@@ -105,10 +105,16 @@ namespace StreamFiles.Core.Storage.Local
         public bool TryCopyRange(IObjectReader source, long offset, int count)
         {
 #if NET8_0_OR_GREATER
-            return source is LocalObjectReader local
+            if (source is LocalObjectReader local
                 && local.File?.Handle is { } from
                 && _file?.Handle is { } to
-                && CopyFileRange.TryCopy(from, to, offset, count);
+                && CopyFileRange.TryCopy(from, to, offset, count))
+            {
+                _file.Copied(count);
+                return true;
+            }
+
+            return false;
 #else
             return false;
 #endif
@@ -128,6 +134,7 @@ namespace StreamFiles.Core.Storage.Local
         public Task CommitAsync(IReadOnlyList<PartReceipt> parts, CancellationToken cancellationToken)
         {
             LocalFile file = OpenFile();
+            file.Finished();
             file.SetTimesAndMode(_request.Source.LastModified, _request.Source.UnixMode, _partialPath);
             file.Dispose();
             _file = null;

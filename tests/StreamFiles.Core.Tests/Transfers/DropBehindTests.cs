@@ -1,0 +1,116 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Threading.Tasks;
+using StreamFiles.Core.Storage.Local;
+using StreamFiles.Core.Tests.TestSupport;
+using Xunit;
+
+namespace StreamFiles.Core.Tests.Transfers
+{
+    /// <summary>
+    /// A large file being written asks the kernel to drop its written pages behind it (Linux). How much of a file the
+    /// page cache holds is read with fincore (util-linux), not with the code under test.
+    /// </summary>
+    public sealed class DropBehindTests : IDisposable
+    {
+        private const int MiB = 1024 * 1024;
+        private readonly TempDirectory _dir = new TempDirectory();
+
+        // Next to the test binaries, on a disk: /tmp may be a tmpfs, whose pages are the file and never dropped.
+        private readonly string _onDisk = Path.Combine(AppContext.BaseDirectory, "drop-behind-" + Guid.NewGuid().ToString("N"));
+
+        public DropBehindTests() => Directory.CreateDirectory(_onDisk);
+
+        public void Dispose()
+        {
+            _dir.Dispose();
+            Directory.Delete(_onDisk, recursive: true);
+        }
+
+        [Fact]
+        public void A_file_smaller_than_the_threshold_gets_none()
+        {
+            using LocalFile file = LocalFile.OpenWrite(_dir.File("small.bin.partial"), create: true, DropBehind.From - 1, portable: false);
+            Assert.Null(file.DropBehind);
+        }
+
+        [Fact]
+        public void A_file_of_unknown_length_gets_none()
+        {
+            using LocalFile file = LocalFile.OpenWrite(_dir.File("stream.bin.partial"), create: true, length: null, portable: false);
+            Assert.Null(file.DropBehind);
+        }
+
+        [Fact]
+        public async Task Parallel_writes_advise_once_per_interval_and_every_byte_arrives()
+        {
+            long length = (6 * DropBehind.Interval) + (3 * MiB);
+            string path = _dir.File("big.bin.partial");
+            byte[] content = new byte[length];
+            new Random(7).NextBytes(content);
+            using LocalFile file = LocalFile.OpenWrite(path, create: true, length, portable: false);
+            if (!OperatingSystem.IsLinux())
+            {
+                Assert.Null(file.DropBehind); // posix_fadvise is Linux-only here
+                return;
+            }
+
+            DropBehind dropBehind = Assert.IsType<DropBehind>(file.DropBehind);
+
+            // Four writers, each taking every fourth MiB: the 16 MiB marks are passed by whichever writer gets there.
+            int blocks = (int)(length / MiB);
+            await Task.WhenAll(Enumerable.Range(0, 4).Select(writer => Task.Run(async () =>
+            {
+                for (int block = writer; block < blocks; block += 4)
+                {
+                    await file.WriteAtAsync((long)block * MiB, content.AsMemory(block * MiB, MiB), default);
+                }
+            })));
+
+            Assert.Equal(6, dropBehind.Calls); // 99 MiB written: the marks at 16, 32, 48, 64, 80 and 96 MiB
+            file.Copied(DropBehind.Interval);  // what copy_file_range moved counts the same: 115 MiB passes 112
+            Assert.Equal(7, dropBehind.Calls);
+            file.Finished();
+            Assert.Equal(8, dropBehind.Calls);
+            file.Dispose();
+
+            using FileStream written = File.OpenRead(path);
+            Assert.Equal(Convert.ToHexString(SHA256.HashData(content)), Convert.ToHexString(SHA256.HashData(written)));
+        }
+
+        [Fact]
+        public async Task Pages_on_disk_leave_the_page_cache_when_advised()
+        {
+            if (!OperatingSystem.IsLinux())
+            {
+                return; // nothing to observe: no drop-behind off Linux (see the test above)
+            }
+
+            long length = DropBehind.From;
+            string path = Path.Combine(_onDisk, "cached.bin.partial");
+            byte[] block = new byte[MiB];
+            new Random(3).NextBytes(block);
+            using LocalFile file = LocalFile.OpenWrite(path, create: true, length, portable: false);
+            DropBehind dropBehind = Assert.IsType<DropBehind>(file.DropBehind);
+            for (long offset = 0; offset < length; offset += MiB)
+            {
+                await file.WriteAtAsync(offset, block, default);
+            }
+
+            // On disk and clean, but still cached: the drop-behind calls made while writing found the pages dirty.
+            file.FlushToDisk();
+            long before = ResidentBytes(path);
+            Assert.True(before > 0, $"fincore: {before} bytes of {path} in the page cache after writing");
+
+            // Clean pages are dropped by the next call.
+            dropBehind.Advise();
+            long after = ResidentBytes(path);
+            Assert.True(after <= before / 16, $"fincore: {after} bytes cached after the advice, {before} before");
+        }
+
+        private static long ResidentBytes(string path) =>
+            long.Parse(ExternalTool.Run("fincore", "--bytes", "--noheadings", "--output", "RES", path).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+}

@@ -416,6 +416,40 @@ namespace StreamFiles.Core.Tests.Http
         }
 
         [Fact]
+        public void A_deadline_counts_as_expired_before_any_other_callback_of_its_token_runs()
+        {
+            // HttpClient registers on the token after the timer exists, and a token runs its callbacks newest first:
+            // the request ends (and the catch filter asks Expired) before a callback of the timer's own would run.
+            var settings = new HttpSettings(responseTimeout: TimeSpan.FromMilliseconds(50));
+            using var timer = new HttpTransport.RequestTimer(settings, CancellationToken.None);
+            string? seen = "never called";
+            using var called = new ManualResetEventSlim();
+            using CancellationTokenRegistration registration = timer.Token.Register(() =>
+            {
+                seen = timer.Expired;
+                called.Set();
+            });
+
+            timer.AwaitResponse();
+
+            Assert.True(called.Wait(TimeSpan.FromSeconds(10)), "the deadline never passed");
+            Assert.StartsWith("no response within", seen);
+        }
+
+        [Fact]
+        public void A_cancelled_caller_is_not_a_timeout()
+        {
+            using var caller = new CancellationTokenSource();
+            using var timer = new HttpTransport.RequestTimer(new HttpSettings(responseTimeout: TimeSpan.FromSeconds(30)), caller.Token);
+            timer.AwaitResponse();
+
+            caller.Cancel();
+
+            Assert.True(timer.Token.IsCancellationRequested);
+            Assert.Null(timer.Expired);
+        }
+
+        [Fact]
         public async Task A_stalled_body_times_out()
         {
             TestResource resource = _server.Add("/stall", HttpTestServer.RandomBytes(1 << 20));

@@ -547,26 +547,24 @@ namespace StreamFiles.Core.Storage.Http
         {
             private readonly HttpSettings _settings;
             private readonly CancellationTokenSource _source;
-            private readonly CancellationTokenRegistration _onExpire;
+            private readonly CancellationToken _caller;
             private string _phase = string.Empty;
 
             public RequestTimer(HttpSettings settings, CancellationToken cancellationToken)
             {
                 _settings = settings;
+                _caller = cancellationToken;
                 _source = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                _onExpire = _source.Token.Register(() =>
-                {
-                    if (!cancellationToken.IsCancellationRequested)
-                    {
-                        Expired = _phase;
-                    }
-                });
             }
 
             public CancellationToken Token => _source.Token;
 
-            /// <summary>What took too long, once the deadline passed.</summary>
-            public string? Expired { get; private set; }
+            /// <summary>
+            /// What took too long, once the deadline passed (null before, and when the caller cancelled). Read from the
+            /// source's state, which is set before any callback runs: a callback of our own could still be waiting
+            /// behind HttpClient's, which ends the request first.
+            /// </summary>
+            public string? Expired => _source.IsCancellationRequested && !_caller.IsCancellationRequested ? _phase : null;
 
             public void AwaitResponse()
             {
@@ -583,11 +581,7 @@ namespace StreamFiles.Core.Storage.Http
 
             public void BodySent() => AwaitResponse();
 
-            public void Dispose()
-            {
-                _onExpire.Dispose();
-                _source.Dispose();
-            }
+            public void Dispose() => _source.Dispose();
         }
     }
 }

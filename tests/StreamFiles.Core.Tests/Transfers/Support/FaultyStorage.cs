@@ -17,14 +17,19 @@ namespace StreamFiles.Core.Tests.Transfers.Support
     public sealed class FaultyStorage : IReadableStorage, IWritableStorage, IListableStorage
     {
         private readonly LocalStorage _inner;
+        private readonly object _readGate = new object();
         private long _bytesRead;
+        private long _bytesGranted;
         private long _bytesWritten;
         private int _transientLeft;
         private int _stats;
 
         public FaultyStorage(bool portable = false) => _inner = new LocalStorage(portable);
 
-        /// <summary>Reading fails once this many bytes (over all parts) have been read.</summary>
+        /// <summary>
+        /// Reading fails once this many bytes (over all parts) have been read: parts reading at the same time share
+        /// the allowance, so whatever the concurrency no more than this is read before the failure.
+        /// </summary>
         public long? FailReadAfter { get; set; }
 
         /// <summary>The exception a failing read throws (default: IOException).</summary>
@@ -128,25 +133,39 @@ namespace StreamFiles.Core.Tests.Transfers.Support
                     await Task.Delay(_owner.ReadDelay, cancellationToken);
                 }
 
-                if (_owner.FailReadAfter.HasValue)
+                long granted = 0;
+                lock (_owner._readGate)
                 {
-                    long left = _owner.FailReadAfter.Value - Interlocked.Read(ref _owner._bytesRead);
-                    if (left <= 0)
+                    if (_owner.FailReadAfter is long limit)
                     {
-                        if (Interlocked.Decrement(ref _owner._transientLeft) >= 0)
+                        long left = limit - _owner._bytesGranted;
+                        if (left <= 0)
                         {
-                            _owner.FailReadAfter = null;
-                            throw new TransientTestException();
+                            if (Interlocked.Decrement(ref _owner._transientLeft) >= 0)
+                            {
+                                _owner.FailReadAfter = null;
+                                throw new TransientTestException();
+                            }
+
+                            throw _owner.ReadFailure();
                         }
 
-                        throw _owner.ReadFailure();
+                        count = (int)Math.Min(count, left);
+                        granted = count;
+                        _owner._bytesGranted += granted;
                     }
-
-                    count = (int)Math.Min(count, left);
                 }
 
                 int n = await _inner.ReadAsync(buffer, offset, count, cancellationToken);
                 Interlocked.Add(ref _owner._bytesRead, n);
+                if (granted > n)
+                {
+                    lock (_owner._readGate)
+                    {
+                        _owner._bytesGranted -= granted - n; // the range ended early: the rest of the allowance is not used
+                    }
+                }
+
                 return n;
             }
 

@@ -109,21 +109,17 @@ namespace StreamFiles.PowerShell
                 }
                 catch (ItemNotFoundException e)
                 {
-                    if (!hasWildcards)
-                    {
-                        WriteError(NotFound(path, e));
-                    }
-
+                    ReportMissing(path, hasWildcards, e);
                     continue;
                 }
                 catch (DriveNotFoundException e)
                 {
-                    WriteError(NotFound(path, e));
+                    ReportMissing(path, pattern: false, e);
                     continue;
                 }
                 catch (ProviderNotFoundException e)
                 {
-                    WriteError(NotFound(path, e));
+                    ReportMissing(path, pattern: false, e);
                     continue;
                 }
 
@@ -137,6 +133,13 @@ namespace StreamFiles.PowerShell
                     continue;
                 }
 
+                if (resolved.Count == 0)
+                {
+                    // The provider returns nothing, without an exception, for a wildcard that matches nothing.
+                    ReportMissing(path, hasWildcards, null);
+                    continue;
+                }
+
                 foreach (string item in resolved)
                 {
                     yield return new ResolvedPath(item, !hasWildcards);
@@ -144,7 +147,19 @@ namespace StreamFiles.PowerShell
             }
         }
 
-        private ErrorRecord NotFound(string path, Exception inner) =>
+        /// <summary>
+        /// A path that names nothing: by default an error for a path without wildcards and nothing for a wildcard
+        /// that matched nothing, as Get-FileHash does. The transfer cmdlets hand both to their operation instead.
+        /// </summary>
+        protected virtual void ReportMissing(string path, bool pattern, Exception? cause)
+        {
+            if (!pattern)
+            {
+                WriteError(NotFound(path, cause));
+            }
+        }
+
+        private ErrorRecord NotFound(string path, Exception? inner) =>
             new ErrorRecord(
                 new ItemNotFoundException($"Cannot find the path '{path}' because it does not exist. Check the path, or use -LiteralPath if the name contains wildcard characters such as [ ].", inner),
                 ErrorIdPrefix + NotFoundCondition,

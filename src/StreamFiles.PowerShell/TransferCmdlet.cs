@@ -207,6 +207,25 @@ namespace StreamFiles.PowerShell
         /// <summary>Hands one source (a resolved path or a URI) to the running transfer.</summary>
         protected void Submit(string source, bool isExplicit) => _operation!.SubmitSource(new TransferRequest(source, isExplicit), _sink!);
 
+        /// <summary>
+        /// A -Path, -LiteralPath or -Source path PowerShell found missing, or a wildcard that matched nothing: an
+        /// error (SourceNotFound, ObjectNotFound) and a Failed result, exactly as for a source the engine finds missing.
+        /// </summary>
+        protected override void ReportMissing(string path, bool pattern, Exception? cause)
+        {
+            string source = path;
+            try
+            {
+                source = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+            }
+            catch (Exception e) when (e is DriveNotFoundException || e is ProviderNotFoundException || e is NotSupportedException || e is ItemNotFoundException || e is PSInvalidOperationException)
+            {
+                // Named as the user wrote it.
+            }
+
+            _operation!.SubmitMissingSource(source, pattern, _sink!);
+        }
+
         protected override void EndProcessing() => RunClosingProgressOnFailure(() => _operation!.Complete(_sink!));
 
         protected override void Dispose(bool disposing)

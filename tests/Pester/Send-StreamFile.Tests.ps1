@@ -180,6 +180,30 @@ Describe 'Send-StreamFile' -Tags 'CI' {
             ($results | Where-Object Status -eq 'Completed').Count | Should -Be 1
         }
 
+        It 'reports a wildcard that matches nothing, with a Failed result, and goes on with the others' {
+            $out = Join-Path $TestDrive 'out'
+            $results = @(Send-StreamFile -Path (Join-Path $TestDrive '*.nomatch'), $script:Small.FullName -Destination "$out/" -ErrorVariable problems -ErrorAction SilentlyContinue)
+            $problems.Count | Should -Be 1
+            $problems[0].FullyQualifiedErrorId | Should -Be 'SendStreamFileSourceNotFound,StreamFiles.PowerShell.SendStreamFileCommand'
+            $problems[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+            @($results | Where-Object Status -eq 'Failed').Count | Should -Be 1
+            @($results | Where-Object Status -eq 'Completed').Count | Should -Be 1
+        }
+
+        It 'gives a missing -Path the Failed result a missing -LiteralPath gets' {
+            $missing = Join-Path $TestDrive 'missing-path.bin'
+            $result = Send-StreamFile -Path $missing -Destination (Join-Path $TestDrive 'out.bin') -ErrorAction SilentlyContinue
+            $result.Status | Should -Be 'Failed'
+            $result.Source | Should -Be $missing
+        }
+
+        It 'resolves TestDrive: paths for -Path, -LiteralPath and -Destination' {
+            Send-StreamFile -Path 'TestDrive:\small.bin' -Destination 'TestDrive:\out\' | Out-Null
+            Send-StreamFile -LiteralPath 'TestDrive:\small.bin' -Destination 'TestDrive:\out-literal.bin' | Out-Null
+            Test-Path -LiteralPath (Join-Path $TestDrive 'out/small.bin') | Should -BeTrue
+            Test-Path -LiteralPath (Join-Path $TestDrive 'out-literal.bin') | Should -BeTrue
+        }
+
         It 'needs -Recurse for a directory' {
             Send-StreamFile -LiteralPath $TestDrive -Destination (Join-Path $TestDrive 'out') -ErrorVariable problems -ErrorAction SilentlyContinue | Out-Null
             $problems[0].FullyQualifiedErrorId | Should -BeLike 'SendStreamFileSourceIsDirectory*'

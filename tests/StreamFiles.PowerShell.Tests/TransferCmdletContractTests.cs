@@ -129,6 +129,23 @@ namespace StreamFiles.PowerShell.Tests
             }
         }
 
+        /// <summary>
+        /// A -Path PowerShell finds missing, or a wildcard matching nothing, must reach the operation (an error and a
+        /// Failed result, as for -LiteralPath) rather than the base class's Get-FileHash behaviour (silence for a
+        /// wildcard, an error without a result otherwise).
+        /// </summary>
+        [Fact]
+        public void MissingPathsGoToTheOperationInBothTransferCmdlets()
+        {
+            Type transfer = _metadata.Module.GetType("StreamFiles.PowerShell.TransferCmdlet", throwOnError: true)!;
+            MethodInfo? reportMissing = transfer.GetMethod("ReportMissing", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly);
+            Assert.NotNull(reportMissing);
+            Assert.True(reportMissing!.IsVirtual && (reportMissing.Attributes & MethodAttributes.NewSlot) == 0, "ReportMissing overrides the base class's");
+            Assert.NotNull(transfer.BaseType!.GetMethod("ReportMissing", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly));
+            Assert.True(Send.Type.IsSubclassOf(transfer));
+            Assert.True(Receive.Type.IsSubclassOf(transfer));
+        }
+
         private static string? CompleterOf(ParameterInfo parameter) =>
             parameter.Attributes
                 .Where(a => a.AttributeType.FullName == CmdletMetadata.AutomationNamespace + ".ArgumentCompleterAttribute")

@@ -198,6 +198,27 @@ namespace StreamFiles.Core.Operations
             SubmitDirectory(info, sink);
         }
 
+        /// <summary>
+        /// A source the host found missing before the engine could look (PowerShell's provider resolving -Path), or
+        /// a wildcard pattern that matched nothing: reported as the engine reports a source it finds missing, an
+        /// error (SourceNotFound) and a TransferResult with Status Failed, so every way of naming a file behaves alike.
+        /// </summary>
+        public void SubmitMissingSource(string source, bool pattern, ICommandSink sink)
+        {
+            if (source is null)
+            {
+                throw new ArgumentNullException(nameof(source));
+            }
+
+            if (IsCancelled)
+            {
+                return;
+            }
+
+            string display = UriRedaction.RedactText(source);
+            Submit(Fail(display, pattern ? TransferErrors.NoMatch(display) : TransferErrors.SourceNotFound(display)), sink);
+        }
+
         protected override WorkItem? Prepare(TransferItem item, ICommandSink sink)
         {
             if (item.Failure != null)

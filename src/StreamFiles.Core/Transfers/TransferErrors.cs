@@ -18,6 +18,11 @@ namespace StreamFiles.Core.Transfers
             new CommandError("SourceNotFound", FailureCategory.ObjectNotFound, source,
                 $"Cannot find the source '{source}'. Check the path, or use -LiteralPath if it contains wildcard characters such as [ ].");
 
+        /// <summary>A wildcard pattern that matched no file: the same condition as a missing source, since the user named files that are not there.</summary>
+        public static CommandError NoMatch(string pattern) =>
+            new CommandError("SourceNotFound", FailureCategory.ObjectNotFound, pattern,
+                $"No file matches '{pattern}'. Check the path and the pattern, or use -LiteralPath if the name contains wildcard characters such as [ ].");
+
         public static CommandError SourceIsDirectory(string source) =>
             new CommandError("SourceIsDirectory", FailureCategory.InvalidArgument, source,
                 $"'{source}' is a directory. Add -Recurse (--recursive) to copy the files in it and below it.");

@@ -374,6 +374,48 @@ namespace StreamFiles.Core.Tests.Transfers
             Assert.Empty(sink.Questions);
         }
 
+        /// <summary>
+        /// What the cmdlets hand over when PowerShell's provider finds a -Path missing or a wildcard matching nothing:
+        /// each is one SourceNotFound error and one Failed result, as for a source the engine finds missing itself, and
+        /// the other files of the batch still go.
+        /// </summary>
+        [Fact]
+        public void SourcesTheHostFoundMissingAreErrorsAndFailedResultsAndTheBatchGoesOn()
+        {
+            string present = _dir.RandomFile("present.bin", 100);
+            string pattern = _dir.File("*.nomatch");
+            string missing = _dir.File("missing.bin");
+            var sink = new CollectingSink();
+            using (var operation = new TransferOperation(
+                TransferDirection.Send,
+                StreamFiles.Core.Locations.Location.Parse(_dir.File("out") + "/"),
+                recurse: false,
+                new TransferOptions(),
+                new OperationSettings(4),
+                default,
+                TransferHarness.Local()))
+            {
+                operation.SubmitMissingSource(pattern, pattern: true, sink);
+                operation.SubmitSource(new TransferRequest(present), sink);
+                operation.SubmitMissingSource(missing, pattern: false, sink);
+                operation.Complete(sink);
+            }
+
+            Assert.Equal(2, sink.Errors.Count);
+            Assert.All(sink.Errors, e => Assert.Equal("SourceNotFound", e.Condition));
+            Assert.All(sink.Errors, e => Assert.Equal(FailureCategory.ObjectNotFound, e.Category));
+            CommandError noMatch = sink.Errors.Single(e => e.Target == pattern);
+            Assert.Contains("No file matches '" + pattern + "'", noMatch.Message, StringComparison.Ordinal);
+            Assert.Contains("-LiteralPath", noMatch.Message, StringComparison.Ordinal);
+            Assert.Contains(sink.Errors, e => e.Target == missing);
+            Assert.Equal(3, sink.Transfers.Count);
+            Assert.Equal(TransferStatus.Failed, sink.Transfers.Single(t => t.Source == pattern).Status);
+            Assert.Equal(TransferStatus.Failed, sink.Transfers.Single(t => t.Source == missing).Status);
+            Assert.Equal(TransferStatus.Completed, sink.Transfers.Single(t => t.Source == present).Status);
+            Assert.True(File.Exists(_dir.File("out/present.bin")));
+            Assert.Contains(present, Assert.Single(sink.Questions), StringComparison.Ordinal);
+        }
+
         [Fact]
         public void CopyingAFileOntoItselfIsRefused()
         {

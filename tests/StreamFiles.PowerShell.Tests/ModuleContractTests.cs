@@ -131,6 +131,34 @@ namespace StreamFiles.PowerShell.Tests
             }
         }
 
+        /// <summary>
+        /// PowerShell loads a format file only when it is well-formed, and shows a blank column, without any error, for a
+        /// property the object does not have: every view names only properties of the type it is for.
+        /// </summary>
+        [Fact]
+        public void FormatViewsAreWellFormedAndNameOnlyPropertiesTheirTypesHave()
+        {
+            var document = System.Xml.Linq.XDocument.Parse(_metadata.ReadRepositoryFile("module", "StreamFiles", "StreamFiles.Format.ps1xml"));
+            var views = document.Descendants("View").ToList();
+            Assert.NotEmpty(views);
+            foreach (System.Xml.Linq.XElement view in views)
+            {
+                string typeName = view.Element("ViewSelectedBy")!.Element("TypeName")!.Value;
+                Type type = _metadata.Core.GetType(typeName) ?? _metadata.Module.GetType(typeName, throwOnError: true)!;
+                var properties = new HashSet<string>(type.GetProperties().Select(p => p.Name), StringComparer.OrdinalIgnoreCase);
+                IEnumerable<string> named = view.Descendants("PropertyName").Select(e => e.Value)
+                    .Concat(view.Descendants("ScriptBlock").SelectMany(e => Regex.Matches(OutsideForEach(e.Value), @"\$_\.(\w+)").Cast<Match>().Select(m => m.Groups[1].Value)));
+                foreach (string property in named)
+                {
+                    Assert.True(properties.Contains(property), $"{typeName} has no property {property} (view {view.Element("Name")!.Value})");
+                }
+            }
+        }
+
+        // Inside ForEach-Object, $_ is the item of an inner pipeline, not the formatted object.
+        private static string OutsideForEach(string script) =>
+            Regex.Replace(script, @"ForEach-Object\s*\{(?:[^{}]|\{[^{}]*\})*\}", string.Empty);
+
         [Fact]
         public void ManifestExportsExactlyTheCmdlets()
         {

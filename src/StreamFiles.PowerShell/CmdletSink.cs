@@ -48,6 +48,14 @@ namespace StreamFiles.PowerShell
                 RecordType = report.Completed ? ProgressRecordType.Completed : ProgressRecordType.Processing,
             };
 
+            // A parent goes before its children while the batch runs (a host that gets a child whose parent it has
+            // not seen shows it as a bar of its own), and after them at the end, when each is closed.
+            if (!report.Completed)
+            {
+                _cmdlet.WriteProgress(parent);
+                _openParentActivity = report.Activity;
+            }
+
             foreach (ItemProgressReport item in report.Items)
             {
                 if (item.Slot >= MaxChildRecords)
@@ -81,9 +89,9 @@ namespace StreamFiles.PowerShell
                 _cmdlet.WriteProgress(child);
             }
 
-            _openParentActivity = report.Completed ? null : report.Activity;
             if (report.Completed)
             {
+                _openParentActivity = null;
                 // Children the final report did not mention (already finished) are closed too.
                 foreach (int childId in _openChildren)
                 {
@@ -91,9 +99,8 @@ namespace StreamFiles.PowerShell
                 }
 
                 _openChildren.Clear();
+                _cmdlet.WriteProgress(parent);
             }
-
-            _cmdlet.WriteProgress(parent);
         }
 
         /// <summary>

@@ -216,7 +216,11 @@ namespace StreamFiles.PowerShell
             string source = path;
             try
             {
-                source = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+                string resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out ProviderInfo provider, out _);
+                if (string.Equals(provider.Name, "FileSystem", StringComparison.OrdinalIgnoreCase))
+                {
+                    source = resolved;
+                }
             }
             catch (Exception e) when (e is DriveNotFoundException || e is ProviderNotFoundException || e is NotSupportedException || e is ItemNotFoundException || e is PSInvalidOperationException)
             {

@@ -64,8 +64,8 @@ namespace StreamFiles.Cli
             {
                 Arity = new ArgumentArity(2, 100_000),
                 Description = send
-                    ? "Local files or directories, then where they go: a directory (existing, or ending in '/'), or a file name for a single source."
-                    : "Sources, then the local directory (existing, or ending in '/') or file name they go to.",
+                    ? "Local files or directories, then where they go: a directory (existing, ending in '/', or a new name for several sources), or a file name for a single source."
+                    : "Sources, then the local directory (existing, ending in '/', or a new name for several sources) or file name they go to.",
             };
             paths.Validators.Add(CliContext.RejectUnknownOptions);
 

@@ -161,6 +161,11 @@ namespace StreamFiles.Core.Operations
             _progress.Tick(sink);
         }
 
+        /// <summary>Called once when the input has ended, before Complete waits: an input held back can still be submitted.</summary>
+        protected virtual void EndInput(ICommandSink sink)
+        {
+        }
+
         /// <summary>Marks the input complete and waits for every item, draining as they finish.</summary>
         public void Complete(ICommandSink sink)
         {
@@ -169,6 +174,7 @@ namespace StreamFiles.Core.Operations
                 throw new ArgumentNullException(nameof(sink));
             }
 
+            EndInput(sink);
             _progress.Tracker.CompleteInput();
             while (Volatile.Read(ref _running) > 0)
             {

@@ -86,6 +86,8 @@ namespace StreamFiles.Core.Operations
         private ObjectInfo? _destinationInfo;
         private bool _destinationLooked;
         private string? _singleFileSource;
+        private ObjectInfo? _heldSource;
+        private bool _destinationIsNewDirectory;
 
         public TransferOperation(
             TransferDirection direction,
@@ -178,7 +180,7 @@ namespace StreamFiles.Core.Operations
 
             if (!info.IsContainer)
             {
-                Submit(ItemFor(info, relativePath: null), sink);
+                SubmitFile(info, sink);
                 return;
             }
 
@@ -325,6 +327,13 @@ namespace StreamFiles.Core.Operations
                 return;
             }
 
+            if (target == null && _destination.Kind != LocationKind.Http)
+            {
+                // A directory's files go under the new name, so it is a directory for every other source too.
+                _destinationIsNewDirectory = true;
+                ReleaseHeld(sink);
+            }
+
             IListableStorage lister;
             try
             {
@@ -413,6 +422,50 @@ namespace StreamFiles.Core.Operations
             }
         }
 
+        /// <summary>
+        /// Submits a source file named on its own (not found by listing a directory). A destination that does not
+        /// exist yet and has no trailing separator names a file for a single source and a new directory for several,
+        /// so the first such source is held until a second arrives (both then go into the directory) or the input
+        /// ends (it goes to the file name). The first transfer of such a batch starts with the second source.
+        /// </summary>
+        private void SubmitFile(ObjectInfo source, ICommandSink sink)
+        {
+            if (!_destinationIsNewDirectory && _singleFileSource == null && MayBeNewDirectory())
+            {
+                if (_heldSource == null)
+                {
+                    _heldSource = source;
+                    return;
+                }
+
+                if (_heldSource.Location.Display != source.Location.Display)
+                {
+                    _destinationIsNewDirectory = true;
+                }
+
+                // The same source twice stays one file: its second copy is refused as a duplicate destination.
+                ReleaseHeld(sink);
+            }
+
+            Submit(ItemFor(source, relativePath: null), sink);
+        }
+
+        private bool MayBeNewDirectory() =>
+            _destination.Kind != LocationKind.Http && !_destination.IsContainer && DestinationInfo() == null;
+
+        /// <summary>Submits the held first source, into the new directory or as the single file the destination names.</summary>
+        private void ReleaseHeld(ICommandSink sink)
+        {
+            if (_heldSource is ObjectInfo held)
+            {
+                _heldSource = null;
+                Submit(ItemFor(held, relativePath: null), sink);
+            }
+        }
+
+        /// <summary>The input has ended: a source still held was the only one, and goes to the file name.</summary>
+        protected override void EndInput(ICommandSink sink) => ReleaseHeld(sink);
+
         /// <summary>Where one source file goes.</summary>
         private TransferItem ItemFor(ObjectInfo source, string? relativePath)
         {
@@ -423,7 +476,7 @@ namespace StreamFiles.Core.Operations
                 {
                     destination = _destination.Child(relativePath);
                 }
-                else if (DestinationIsDirectory())
+                else if (_destinationIsNewDirectory || DestinationIsDirectory())
                 {
                     destination = _destination.Child(source.Location.Name);
                 }

@@ -30,6 +30,18 @@ namespace StreamFiles.Core.Tests.Cli
         }
 
         [Fact]
+        public void SeveralSourcesGoIntoANewDirectoryWithoutATrailingSlash()
+        {
+            _dir.RandomFile("a.bin", 10, seed: 1);
+            _dir.RandomFile("b.bin", 20, seed: 2);
+            var run = ProcessRunner.Streamfiles(_dir.Path, "send", "a.bin", "b.bin", "backup");
+            Assert.Equal(0, run.ExitCode);
+            Assert.Equal(string.Empty, run.Error);
+            Assert.True(Coreutils.Same(_dir.File("a.bin"), _dir.File("backup/a.bin")));
+            Assert.True(Coreutils.Same(_dir.File("b.bin"), _dir.File("backup/b.bin")));
+        }
+
+        [Fact]
         public void JsonHasOneObjectPerFileWithTheHash()
         {
             _dir.RandomFile("a.bin", 2 * MiB);

@@ -425,13 +425,97 @@ namespace StreamFiles.Core.Tests.Transfers
         }
 
         [Fact]
-        public void SeveralSourcesNeedADirectory()
+        public void SeveralSourcesCannotGoToAnExistingFile()
         {
             string a = _dir.RandomFile("a.bin", 10);
             string b = _dir.RandomFile("b.bin", 10);
-            CollectingSink sink = TransferHarness.Run(new[] { a, b }, _dir.File("single.bin"));
-            Assert.Equal("DestinationNotDirectory", Assert.Single(sink.Errors).Condition);
-            Assert.True(Coreutils.Same(a, _dir.File("single.bin")));
+            string single = _dir.RandomFile("single.bin", 3);
+            CollectingSink sink = TransferHarness.Run(new[] { a, b }, single, new TransferOptions(overwrite: true));
+            CommandError error = Assert.Single(sink.Errors);
+            Assert.Equal("DestinationNotDirectory", error.Condition);
+            Assert.Contains("end the name with '/'", error.Message, StringComparison.Ordinal);
+            Assert.True(Coreutils.Same(a, single));
+            Assert.Equal(TransferStatus.Failed, sink.Transfers.Single(t => t.Source == b).Status);
+        }
+
+        [Fact]
+        public void SeveralSourcesMakeANewDestinationADirectoryWithoutATrailingSlash()
+        {
+            string a = _dir.RandomFile("a.bin", 10);
+            string b = _dir.RandomFile("b.bin", 20);
+            string c = _dir.RandomFile("c.bin", 0);
+            string target = _dir.File("new/out");
+            CollectingSink sink = TransferHarness.Run(new[] { a, b, c }, target);
+            Assert.Empty(sink.Errors);
+            Assert.True(Directory.Exists(target));
+            Assert.True(Coreutils.Same(a, Path.Combine(target, "a.bin")));
+            Assert.True(Coreutils.Same(b, Path.Combine(target, "b.bin")));
+            Assert.True(Coreutils.Same(c, Path.Combine(target, "c.bin")));
+            Assert.Equal(3, sink.Transfers.Count(t => t.Status == TransferStatus.Completed));
+            Assert.Contains(sink.Transfers, t => t.Source == a && t.Destination == Path.Combine(target, "a.bin"));
+        }
+
+        [Fact]
+        public void OneSourceToANewNameIsAFileAndTheSameSourceTwiceStaysOne()
+        {
+            string a = _dir.RandomFile("a.bin", 10);
+            CollectingSink one = TransferHarness.Run(new[] { a }, _dir.File("copy.bin"));
+            Assert.Empty(one.Errors);
+            Assert.True(File.Exists(_dir.File("copy.bin")));
+            Assert.True(Coreutils.Same(a, _dir.File("copy.bin")));
+
+            CollectingSink twice = TransferHarness.Run(new[] { a, a }, _dir.File("twice.bin"));
+            Assert.Equal("DuplicateDestination", Assert.Single(twice.Errors).Condition);
+            Assert.True(Coreutils.Same(a, _dir.File("twice.bin")));
+        }
+
+        [Fact]
+        public void AFileAndADirectoryToANewNameBothGoUnderIt()
+        {
+            string a = _dir.RandomFile("a.bin", 10);
+            string tree = MakeFile("tree/sub/x.bin", 30, seed: 3);
+            string target = _dir.File("mixed");
+            CollectingSink sink = TransferHarness.Run(new[] { a, _dir.File("tree") }, target, recurse: true);
+            Assert.Empty(sink.Errors);
+            Assert.True(Coreutils.Same(a, Path.Combine(target, "a.bin")));
+            Assert.True(Coreutils.Same(tree, Path.Combine(target, "sub", "x.bin")));
+
+            // The other order: the directory makes the new name a directory for the file after it.
+            string other = _dir.File("mixed2");
+            sink = TransferHarness.Run(new[] { _dir.File("tree"), a }, other, recurse: true);
+            Assert.Empty(sink.Errors);
+            Assert.True(Coreutils.Same(tree, Path.Combine(other, "sub", "x.bin")));
+            Assert.True(Coreutils.Same(a, Path.Combine(other, "a.bin")));
+        }
+
+        [Fact]
+        public void TheFirstOfSeveralSourcesStartsWhenTheSecondArrives()
+        {
+            string a = _dir.RandomFile("a.bin", 10);
+            string b = _dir.RandomFile("b.bin", 10);
+            string target = _dir.File("later");
+            var sink = new CollectingSink();
+            using (var operation = new TransferOperation(
+                TransferDirection.Send,
+                StreamFiles.Core.Locations.Location.Parse(target),
+                recurse: false,
+                new TransferOptions(),
+                new OperationSettings(4),
+                default,
+                TransferHarness.Local()))
+            {
+                operation.SubmitSource(new TransferRequest(a), sink);
+                Assert.Empty(sink.Questions);
+                Assert.False(File.Exists(target) || Directory.Exists(target));
+                operation.SubmitSource(new TransferRequest(b), sink);
+                Assert.Equal(2, sink.Questions.Count);
+                Assert.Contains(Path.Combine(target, "a.bin"), sink.Questions[0], StringComparison.Ordinal);
+                operation.Complete(sink);
+            }
+
+            Assert.Empty(sink.Errors);
+            Assert.True(Coreutils.Same(a, Path.Combine(target, "a.bin")));
+            Assert.True(Coreutils.Same(b, Path.Combine(target, "b.bin")));
         }
 
         [Fact]

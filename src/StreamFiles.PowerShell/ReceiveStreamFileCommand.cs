@@ -21,8 +21,12 @@ namespace StreamFiles.PowerShell
         // Its own progress ids (this one for the batch, the next four for files in flight): no other cmdlet's bars interfere.
         private const int ProgressActivityId = 0x5F40;
 
-        /// <summary>s3:// and https:// locations as written, or paths with wildcards; s3:// words complete with Tab.</summary>
+        /// <summary>
+        /// s3:// and https:// locations as written, or paths with wildcards; s3:// words complete with Tab. Path is an
+        /// alias, so the mirror image of Send-StreamFile -Path works and Resolve-Path output binds by property name.
+        /// </summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = SourceSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("Path")]
         [ValidateNotNullOrEmpty]
         [ArgumentCompleter(typeof(S3LocationCompleter))]
         public string[]? Source { get; set; }

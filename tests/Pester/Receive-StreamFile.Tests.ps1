@@ -41,6 +41,13 @@ Describe 'Receive-StreamFile' -Tags 'CI' {
         Get-Sha256 -LiteralPath (Join-Path $out 'big.bin') | Should -Be $result.Hash
     }
 
+    It 'takes -Path as another name for -Source' {
+        $out = Join-Path $TestDrive 'out-path.bin'
+        $result = Receive-StreamFile -Path $script:Big.FullName -Destination $out
+        $result.Status | Should -Be 'Completed'
+        Get-Sha256 -LiteralPath $out | Should -Be (Get-Sha256 -LiteralPath $script:Big.FullName)
+    }
+
     It 'receives a tree with -Recurse, keeping its layout' {
         $out = Join-Path $TestDrive 'out'
         $results = @(Receive-StreamFile -Source $script:Remote -Destination $out -Recurse)

@@ -61,6 +61,7 @@ namespace StreamFiles.PowerShell.Tests
             Assert.True(source.Mandatory);
             Assert.Equal(0, source.Position);
             Assert.True(source.FromPipeline);
+            Assert.Contains("Path", Receive.Parameter("Source").Aliases);
         }
 
         [Fact]

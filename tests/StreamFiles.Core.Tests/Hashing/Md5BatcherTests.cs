@@ -42,33 +42,47 @@ namespace StreamFiles.Core.Tests.Hashing
         [Fact]
         public async Task BytesQueuedWhileALongSpanIsHashedJoinItBetweenSlices()
         {
-            using var batcher = new Md5Batcher();
             byte[] big = Random(48 * 1024 * 1024, seed: 30);
             byte[][] small = Enumerable.Range(0, 3).Select(i => Random(256 * 1024, seed: 31 + i)).ToArray();
-            var bigLane = new Md5Lane();
-            var smallLanes = small.Select(_ => new Md5Lane()).ToArray();
 
-            Task first = Task.Run(() => batcher.AppendAsync(bigLane, big, 0, big.Length));
-            SpinWait.SpinUntil(() => batcher.IsRunning || first.IsCompleted);
-            Task[] queued = Enumerable.Range(0, 3).Select(i => batcher.AppendAsync(smallLanes[i], small[i], 0, small[i].Length)).ToArray();
-            bool allQueued = queued.All(t => !t.IsCompleted);
-            await first;
-            bool doneBeforeTheLongSpan = queued.All(t => t.IsCompleted);
-            await Task.WhenAll(queued);
-
-            Assert.Equal(Convert.ToHexString(MD5.HashData(big)), Convert.ToHexString(bigLane.FinishAndReset()));
-            for (int i = 0; i < small.Length; i++)
+            // The scenario needs the three to arrive while the long span is still being hashed. On a loaded machine the
+            // test thread can be descheduled for longer than the 48 MiB take, so a run where the long span had already
+            // ended is not a failure but a run that did not test anything: it is tried again (at most five times).
+            for (int attempt = 1; ; attempt++)
             {
-                Assert.Equal(Convert.ToHexString(MD5.HashData(small[i])), Convert.ToHexString(smallLanes[i].FinishAndReset()));
-            }
+                using var batcher = new Md5Batcher();
+                var bigLane = new Md5Lane();
+                var smallLanes = small.Select(_ => new Md5Lane()).ToArray();
 
-            // 48 MiB take tens of milliseconds: the three arrive while they hash, wait, join the long span's next slice and
-            // end before it, every one of their blocks hashed beside one of the long span's.
-            Assert.True(allQueued);
-            Assert.True(doneBeforeTheLongSpan);
-            if (Md5Batcher.IsAccelerated)
-            {
-                Assert.True(batcher.SharedBlocks >= 4L * 256 * 1024 / 64, $"{batcher.SharedBlocks} shared blocks");
+                Task first = Task.Run(() => batcher.AppendAsync(bigLane, big, 0, big.Length));
+                SpinWait.SpinUntil(() => batcher.IsRunning || first.IsCompleted);
+                Task[] queued = Enumerable.Range(0, 3).Select(i => batcher.AppendAsync(smallLanes[i], small[i], 0, small[i].Length)).ToArray();
+                bool arrivedWhileRunning = !first.IsCompleted;
+                await first;
+                bool doneBeforeTheLongSpan = queued.All(t => t.IsCompleted);
+                await Task.WhenAll(queued);
+
+                Assert.Equal(Convert.ToHexString(MD5.HashData(big)), Convert.ToHexString(bigLane.FinishAndReset()));
+                for (int i = 0; i < small.Length; i++)
+                {
+                    Assert.Equal(Convert.ToHexString(MD5.HashData(small[i])), Convert.ToHexString(smallLanes[i].FinishAndReset()));
+                }
+
+                if (!arrivedWhileRunning && attempt < 5)
+                {
+                    continue;
+                }
+
+                // 48 MiB take tens of milliseconds: the three arrive while they hash, wait, join the long span's next slice
+                // and end before it, every one of their blocks hashed beside one of the long span's.
+                Assert.True(arrivedWhileRunning, "in five attempts the long span never outlasted the queuing of three short ones");
+                Assert.True(doneBeforeTheLongSpan);
+                if (Md5Batcher.IsAccelerated)
+                {
+                    Assert.True(batcher.SharedBlocks >= 4L * 256 * 1024 / 64, $"{batcher.SharedBlocks} shared blocks");
+                }
+
+                return;
             }
         }
 

@@ -174,6 +174,59 @@ namespace StreamFiles.Core.Tests.S3
         }
 
         [Fact]
+        public void AClientIsMadeAgainWhenTheEnvironmentItCameFromChanges()
+        {
+            // A PowerShell session outlives its environment: $env:AWS_ENDPOINT_URL set between two commands must
+            // reach the second one, not a client pooled by the first.
+            var env = new Dictionary<string, string?>
+            {
+                ["AWS_ACCESS_KEY_ID"] = "id-one",
+                ["AWS_SECRET_ACCESS_KEY"] = "secret-one",
+                ["AWS_ENDPOINT_URL"] = "http://127.0.0.1:1",
+            };
+            using var pool = new S3ClientPool(environment: n => env.GetValueOrDefault(n));
+            var given = new S3Connection(credentials: new BasicAWSCredentials("a", "b"));
+            S3Client first = pool.Get(given);
+            Assert.Same(first, pool.Get(given));
+            Assert.Equal("http://127.0.0.1:1", first.Endpoint);
+
+            env["AWS_ENDPOINT_URL"] = "http://127.0.0.1:2";
+            Assert.Equal("http://127.0.0.1:2", pool.Get(given).Endpoint);
+            env["AWS_REGION"] = "eu-west-3";
+            Assert.Equal("eu-west-3", pool.Get(given).Region);
+
+            // Credentials from the environment: a changed secret is another client.
+            S3Client fromEnvironment = pool.Get(new S3Connection());
+            Assert.Same(fromEnvironment, pool.Get(new S3Connection()));
+            env["AWS_SECRET_ACCESS_KEY"] = "secret-two";
+            Assert.NotSame(fromEnvironment, pool.Get(new S3Connection()));
+        }
+
+        [Fact]
+        public void CredentialsRemovedFromTheEnvironmentAreMissingForTheNextClient()
+        {
+            if (Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID") != null || File.Exists(Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".aws", "credentials"))
+                || Environment.GetEnvironmentVariable("AWS_CONTAINER_CREDENTIALS_FULL_URI") != null || Environment.GetEnvironmentVariable("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") != null)
+            {
+                return; // this machine has credentials of its own: the chain would find them
+            }
+
+            var env = new Dictionary<string, string?>
+            {
+                ["AWS_ACCESS_KEY_ID"] = "id-one",
+                ["AWS_SECRET_ACCESS_KEY"] = "secret-one",
+            };
+            using var pool = new S3ClientPool(environment: n => env.GetValueOrDefault(n));
+            var connection = new S3Connection(endpointUrl: "http://127.0.0.1:1");
+            pool.Get(connection);
+
+            env.Remove("AWS_ACCESS_KEY_ID");
+            env.Remove("AWS_SECRET_ACCESS_KEY");
+            var error = Assert.Throws<CommandFailureException>(() => pool.Get(connection));
+            Assert.Equal("S3CredentialsNotFound", error.Error.Condition);
+        }
+
+        [Fact]
         public void AnUnknownProfileHasItsOwnError()
         {
             using var pool = new S3ClientPool();

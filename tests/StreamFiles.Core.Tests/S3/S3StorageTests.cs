@@ -244,6 +244,30 @@ namespace StreamFiles.Core.Tests.S3
         }
 
         [S3Fact]
+        public async Task ASecretChangedInTheEnvironmentIsUsedByTheNextCommand()
+        {
+            // As in a PowerShell session: one command with the right secret, then $env:AWS_SECRET_ACCESS_KEY changes.
+            var env = new Dictionary<string, string?>
+            {
+                ["AWS_ACCESS_KEY_ID"] = S3TestServer.AccessKey,
+                ["AWS_SECRET_ACCESS_KEY"] = S3TestServer.SecretKey,
+            };
+            using var pool = new S3ClientPool(environment: n => env.TryGetValue(n, out string? value) ? value : null);
+            var connection = new S3Connection(region: S3TestServer.Region, endpointUrl: S3TestServer.Endpoint);
+            string key = _prefix + "env-secret.bin";
+            await S3TestServer.PutAsync(key, new byte[] { 1, 2, 3 });
+
+            ObjectInfo? found = await new S3Storage(connection, pool).StatAsync(new S3Location(S3TestServer.Bucket, key), CancellationToken.None);
+            Assert.Equal(3, found!.Length);
+
+            const string wrong = "not-the-secret-env-41c7";
+            env["AWS_SECRET_ACCESS_KEY"] = wrong;
+            var error = await Assert.ThrowsAsync<CommandFailureException>(() => new S3Storage(connection, pool).StatAsync(new S3Location(S3TestServer.Bucket, key), CancellationToken.None));
+            Assert.Equal("S3SignatureMismatch", error.Error.Condition);
+            Assert.DoesNotContain(wrong, error.ToString());
+        }
+
+        [S3Fact]
         public async Task UnknownAccessKeyHasItsOwnError()
         {
             var storage = new S3Storage(S3TestServer.Connection(credentials: new BasicAWSCredentials("nobody-" + Guid.NewGuid().ToString("N").Substring(0, 8), "x")), S3TestServer.Pool);

@@ -1,7 +1,9 @@
 using System;
 using System.Collections.Concurrent;
 using System.Net.Http;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Text;
 using Amazon;
 using Amazon.Runtime;
 using Amazon.Runtime.CredentialManagement;
@@ -15,10 +17,20 @@ namespace StreamFiles.Core.Storage.S3
     /// One AmazonS3Client per endpoint, region, addressing, checksum mode and identity, shared by every transfer
     /// of the process: the client owns the HTTP connection pool, so sharing it is what keeps connections warm.
     /// Credentials are resolved once, when the client is made, and a failure to find any is a clear error.
+    /// <para>A client is also keyed by the AWS_* variables it was made from (credentials, profile, region, endpoint,
+    /// config files): a PowerShell session lives on while the user changes them, and the next command must see the
+    /// change (credentials removed, a wrong secret, another endpoint) instead of reusing a client made before it.</para>
     /// </summary>
     public sealed class S3ClientPool : IDisposable
     {
-        private readonly ConcurrentDictionary<S3Connection, Lazy<S3Client>> _clients = new ConcurrentDictionary<S3Connection, Lazy<S3Client>>();
+        /// <summary>The variables a client is made from; the secret ones are kept in the pool's keys only as hashes.</summary>
+        private static readonly string[] EnvironmentVariables =
+        {
+            "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION",
+            "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE",
+        };
+
+        private readonly ConcurrentDictionary<ClientKey, Lazy<S3Client>> _clients = new ConcurrentDictionary<ClientKey, Lazy<S3Client>>();
         private readonly Func<string, string?> _environment;
         private readonly int _maxConnections;
         private readonly int _maxErrorRetry;
@@ -81,7 +93,8 @@ namespace StreamFiles.Core.Storage.S3
                 throw new ArgumentNullException(nameof(connection));
             }
 
-            Lazy<S3Client> lazy = _clients.GetOrAdd(connection, c => new Lazy<S3Client>(() => Create(c)));
+            var key = new ClientKey(connection, EnvironmentFingerprint());
+            Lazy<S3Client> lazy = _clients.GetOrAdd(key, k => new Lazy<S3Client>(() => Create(k.Connection)));
             try
             {
                 return lazy.Value;
@@ -89,7 +102,7 @@ namespace StreamFiles.Core.Storage.S3
             catch
             {
                 // A failure (no credentials yet) must not stick: the user may fix the environment and retry.
-                _clients.TryRemove(connection, out _);
+                _clients.TryRemove(key, out _);
                 throw;
             }
         }
@@ -110,7 +123,7 @@ namespace StreamFiles.Core.Storage.S3
         private S3Client Create(S3Connection connection)
         {
             CredentialProfile? profile = FindProfile(connection.ProfileName);
-            AWSCredentials credentials = connection.Credentials ?? ResolveCredentials(connection.ProfileName);
+            AWSCredentials credentials = connection.Credentials ?? ResolveCredentials(connection.ProfileName, _environment);
             string? endpoint = connection.EffectiveEndpointUrl(_environment) ?? profile?.EndpointUrl;
             string region = connection.Region
                 ?? profile?.Region?.SystemName
@@ -175,7 +188,7 @@ namespace StreamFiles.Core.Storage.S3
             return null;
         }
 
-        private static AWSCredentials ResolveCredentials(string? profileName)
+        private static AWSCredentials ResolveCredentials(string? profileName, Func<string, string?> environment)
         {
             if (profileName != null)
             {
@@ -186,6 +199,16 @@ namespace StreamFiles.Core.Storage.S3
                 }
 
                 throw NoCredentials($"the AWS profile '{profileName}' holds no usable credentials");
+            }
+
+            // The chain's first source, read from the same environment as the pool's key, so the client keeps what
+            // the key describes.
+            string? accessKey = NonEmpty(environment("AWS_ACCESS_KEY_ID"));
+            string? secretKey = NonEmpty(environment("AWS_SECRET_ACCESS_KEY"));
+            if (accessKey != null && secretKey != null)
+            {
+                string? token = NonEmpty(environment("AWS_SESSION_TOKEN"));
+                return token is null ? new BasicAWSCredentials(accessKey, secretKey) : (AWSCredentials)new SessionAWSCredentials(accessKey, secretKey, token);
             }
 
             try
@@ -206,6 +229,43 @@ namespace StreamFiles.Core.Storage.S3
             $"Cannot sign S3 requests: {problem}. Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, configure a profile with 'aws configure' and pass it with -ProfileName (--profile), or run where an instance or container role is available."));
 
         private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+
+        /// <summary>The AWS_* variables a client would be made from now, with secrets hashed: part of the pool's key.</summary>
+        private string EnvironmentFingerprint()
+        {
+            var text = new StringBuilder();
+            using (SHA256 sha = SHA256.Create())
+            {
+                foreach (string name in EnvironmentVariables)
+                {
+                    string? value = _environment(name);
+                    string shown = value is null ? "-" : Convert.ToBase64String(sha.ComputeHash(Encoding.UTF8.GetBytes(value)));
+                    text.Append(name).Append('=').Append(shown).Append('\n');
+                }
+            }
+
+            return text.ToString();
+        }
+
+        /// <summary>What a pooled client was made for: the connection and the environment it was made in.</summary>
+        private readonly struct ClientKey : IEquatable<ClientKey>
+        {
+            public ClientKey(S3Connection connection, string environment)
+            {
+                Connection = connection;
+                Environment = environment;
+            }
+
+            public S3Connection Connection { get; }
+
+            public string Environment { get; }
+
+            public bool Equals(ClientKey other) => Connection.Equals(other.Connection) && string.Equals(Environment, other.Environment, StringComparison.Ordinal);
+
+            public override bool Equals(object? obj) => obj is ClientKey other && Equals(other);
+
+            public override int GetHashCode() => unchecked((Connection.GetHashCode() * 31) + StringComparer.Ordinal.GetHashCode(Environment));
+        }
 
         /// <summary>
         /// The SDK's HTTP client for ExtraTrustedCertificate: the system's validation plus that one certificate. One

@@ -296,6 +296,24 @@ namespace StreamFiles.Core.Tests.S3
         }
 
         [S3Fact]
+        public async Task AnObjectNamedOnItsOwnWhoseLastKeySegmentIsNoFileNameIsRefusedAsAnUnsafeKey()
+        {
+            // As Receive-StreamFile gets them from s3:// strings or piped BucketName/Key objects, into a directory.
+            await S3TestServer.PutAsync(_prefix + "one/good.txt", new byte[] { 1 });
+            await S3TestServer.PutAsync(_prefix + "one/..\\..\\escape.txt", new byte[] { 2 });
+            await S3TestServer.PutAsync(_prefix + "one/C:drive.txt", new byte[] { 3 });
+
+            string root = Path.Combine(_temp.Path, "jail-one");
+            string destination = Path.Combine(root, "inner");
+            var received = Run(TransferDirection.Receive, destination + "/", new[] { S3("one/good.txt"), S3("one/..\\..\\escape.txt"), S3("one/C:drive.txt") });
+
+            Assert.True(2 == received.Errors.Count, string.Join("\n", received.Errors.Select(e => e.Condition + ": " + e.Message)));
+            Assert.All(received.Errors, e => Assert.Equal("S3UnsafeKey", e.Condition));
+            Assert.All(received.Errors, e => Assert.Equal(FailureCategory.SecurityError, e.Category));
+            Assert.Equal(new[] { Path.Combine(destination, "good.txt") }, Directory.GetFiles(root, "*", SearchOption.AllDirectories));
+        }
+
+        [S3Fact]
         public void SkipUnchangedBySizeAndTimeSkipsWithoutTransferring()
         {
             string path = _temp.RandomFile("same.bin", 3000, seed: 2);

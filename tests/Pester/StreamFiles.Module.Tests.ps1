@@ -55,6 +55,16 @@ try { `$null = Get-FileHashChunked -LiteralPath `$file } finally { Remove-Item -
         $contextName | Should -Be 'StreamFiles'
     }
 
+    It 'lets scripts name the engine types although they live in the private load context' -Skip:($PSEdition -ne 'Core') {
+        # PowerShell resolves type names only in the default load context; the module registers the engine's types.
+        Import-Module $script:ModulePath -Force -ErrorAction Stop
+        'StreamFiles.Core.Transfers.TransferResult' -as [type] | Should -Not -BeNullOrEmpty
+        ('StreamFiles.Core.Transfers.TransferStatus' -as [type])::Completed | Should -Be 'Completed'
+        $file = New-Item -Path (Join-Path $TestDrive 'named.bin') -ItemType File -Force
+        $result = Send-StreamFile -LiteralPath $file.FullName -Destination (Join-Path $TestDrive 'named-out.bin')
+        $result | Should -BeOfType 'StreamFiles.Core.Transfers.TransferResult'
+    }
+
     It 'works in the same session as AWS.Tools.S3, imported first' -Skip:(($PSEdition -ne 'Core') -or -not (Get-Module -ListAvailable -Name AWS.Tools.S3)) {
         $script = @"
 Import-Module AWS.Tools.S3 -ErrorAction Stop

@@ -100,6 +100,30 @@ namespace StreamFiles.PowerShell.Tests
             Assert.Contains(_metadata.Module.GetReferencedAssemblies(), a => a.Name == "System.Runtime.Loader" || a.Name == "System.Runtime");
         }
 
+        /// <summary>
+        /// PowerShell 7 resolves [TypeName], -is, -as and Pester's -BeOfType only in the default load context: the engine's
+        /// types, in the private one, are registered under their full names when the module is imported (and removed
+        /// with it). What the cmdlets output is among them only if it is an exported engine type.
+        /// </summary>
+        [Fact]
+        public void PowerShell7BuildNamesTheEngineTypesForScriptsAndForgetsThemWithTheModule()
+        {
+            Type initializer = Assert.Single(_metadata.Module.GetTypes(), t => t.GetInterfaces().Any(i => i.FullName == CmdletMetadata.AutomationNamespace + ".IModuleAssemblyInitializer"));
+            Assert.Contains(initializer.GetInterfaces(), i => i.FullName == CmdletMetadata.AutomationNamespace + ".IModuleAssemblyCleanup");
+
+            var exported = new HashSet<string>(_metadata.Core.GetExportedTypes().Select(t => t.FullName!));
+            foreach (CmdletInfo cmdlet in _metadata.Cmdlets)
+            {
+                foreach (string output in cmdlet.OutputTypes.Where(t => t.StartsWith("StreamFiles.Core.", StringComparison.Ordinal)))
+                {
+                    Assert.Contains(output, exported);
+                }
+            }
+
+            Assert.Contains("StreamFiles.Core.Transfers.TransferResult", exported);
+            Assert.Contains("StreamFiles.Core.Transfers.TransferStatus", exported);
+        }
+
         [Fact]
         public void EveryCmdletHasProgressIdsOfItsOwn()
         {

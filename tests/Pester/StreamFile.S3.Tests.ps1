@@ -78,6 +78,25 @@ Describe 'Send-StreamFile and Receive-StreamFile with S3' -Tags 'CI' -Skip:$scri
         $failed[0].Exception.Message | Should -Not -Match 'not-the-secret-pester'
     }
 
+    It 'reports credentials removed from the session with their own error id, after a command that had them' {
+        $home_credentials = Join-Path -Path ([Environment]::GetFolderPath('UserProfile')) -ChildPath '.aws/credentials'
+        if ((Test-Path -LiteralPath $home_credentials) -or $env:AWS_CONTAINER_CREDENTIALS_FULL_URI -or $env:AWS_CONTAINER_CREDENTIALS_RELATIVE_URI) {
+            Set-ItResult -Skipped -Because 'this machine has credentials of its own, which the chain would find'
+            return
+        }
+        # The earlier tests made a client with these parameters; it must not be reused without the credentials.
+        $env:AWS_ACCESS_KEY_ID = $null
+        $env:AWS_SECRET_ACCESS_KEY = $null
+        try {
+            { Send-StreamFile -Path $script:Big.FullName -Destination "s3://$($script:Bucket)/$($script:Prefix)nocreds.bin" -ErrorAction Stop @S3 } |
+                Should -Throw -ErrorId 'SendStreamFileS3CredentialsNotFound,StreamFiles.PowerShell.SendStreamFileCommand'
+        }
+        finally {
+            $env:AWS_ACCESS_KEY_ID = if ($env:STREAMFILES_TEST_S3_ACCESS_KEY) { $env:STREAMFILES_TEST_S3_ACCESS_KEY } else { 'test' }
+            $env:AWS_SECRET_ACCESS_KEY = if ($env:STREAMFILES_TEST_S3_SECRET_KEY) { $env:STREAMFILES_TEST_S3_SECRET_KEY } else { 'test' }
+        }
+    }
+
     It 'names -ChecksumMode Auto when the store rejects trailing checksums' {
         $result = Send-StreamFile -Path $script:Big.FullName -Destination "s3://$($script:Bucket)/$($script:Prefix)trailer.bin" -ChecksumMode WhenSupported -ErrorVariable failed -ErrorAction SilentlyContinue @S3
         if ($result.Status -eq 'Completed') {

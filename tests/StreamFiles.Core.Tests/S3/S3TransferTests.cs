@@ -314,6 +314,21 @@ namespace StreamFiles.Core.Tests.S3
         }
 
         [S3Fact]
+        public async Task SeveralFilesSentToAKeyThatDoesNotExistGoUnderItAsAPrefix()
+        {
+            string a = _temp.RandomFile("a.bin", 100, seed: 5);
+            string b = _temp.RandomFile("b.bin", 200, seed: 6);
+            var sent = Run(TransferDirection.Send, S3("several"), new[] { a, b });
+            Assert.Empty(sent.Errors);
+            Assert.Equal(File.ReadAllBytes(a), await S3TestServer.GetAsync(_prefix + "several/a.bin"));
+            Assert.Equal(File.ReadAllBytes(b), await S3TestServer.GetAsync(_prefix + "several/b.bin"));
+
+            // One file to a new key is that key.
+            Assert.Empty(Run(TransferDirection.Send, S3("one-key"), new[] { a }).Errors);
+            Assert.Equal(File.ReadAllBytes(a), await S3TestServer.GetAsync(_prefix + "one-key"));
+        }
+
+        [S3Fact]
         public void SkipUnchangedBySizeAndTimeSkipsWithoutTransferring()
         {
             string path = _temp.RandomFile("same.bin", 3000, seed: 2);

@@ -479,7 +479,9 @@ namespace StreamFiles.Core.Operations
                 }
                 else if (_destinationIsNewDirectory || DestinationIsDirectory())
                 {
-                    if (source.Location is S3Location s3 && UnsafeKeyName(s3) is CommandError unsafeKey)
+                    // An object named on its own (s3://b/k, a piped BucketName and Key) lands under its key's last
+                    // segment, which must be a file name there as a listed object's key must be.
+                    if (source.Location is S3Location s3 && S3KeySafety.Refusal(s3.Display, s3.Name, "the last part of its key") is CommandError unsafeKey)
                     {
                         return Fail(source.Location.Display, unsafeKey, source.Length ?? 0);
                     }
@@ -504,23 +506,6 @@ namespace StreamFiles.Core.Operations
             }
 
             return new TransferItem(source, destination);
-        }
-
-        /// <summary>
-        /// An object named on its own (s3://b/k, a piped BucketName and Key) lands in a directory under its key's last
-        /// segment; one that cannot be a file name there ("..", a backslash, a drive letter) is refused as a listed
-        /// object's key is, with S3UnsafeKey.
-        /// </summary>
-        private static CommandError? UnsafeKeyName(S3Location source)
-        {
-            string? problem = S3KeySafety.Problem(source.Name);
-            return problem is null
-                ? null
-                : new CommandError(
-                    "S3UnsafeKey",
-                    FailureCategory.SecurityError,
-                    source.Display,
-                    $"'{source.Display}' was not downloaded: the last part of its key, '{source.Name}', {problem}, so it would land outside the destination directory or under another name. Nothing was written for it.");
         }
 
         private bool DestinationIsDirectory()

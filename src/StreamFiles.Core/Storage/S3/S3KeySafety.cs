@@ -1,4 +1,5 @@
 using System;
+using StreamFiles.Core.Operations;
 
 namespace StreamFiles.Core.Storage.S3
 {
@@ -66,6 +67,22 @@ namespace StreamFiles.Core.Storage.S3
             }
 
             return null;
+        }
+
+        /// <summary>
+        /// The S3UnsafeKey error for an object whose key part (named by <paramref name="keyPartNamed"/>, such as "its key
+        /// below the prefix") cannot become a path under the destination directory; null when it can.
+        /// </summary>
+        public static CommandError? Refusal(string display, string keyPart, string keyPartNamed)
+        {
+            string? problem = Problem(keyPart);
+            return problem is null
+                ? null
+                : new CommandError(
+                    "S3UnsafeKey",
+                    FailureCategory.SecurityError,
+                    display,
+                    $"'{display}' was not downloaded: {keyPartNamed}, '{keyPart}', {problem}, so it would land outside the destination directory or under another name. Nothing was written for it.");
         }
 
         private static bool IsAsciiLetter(char c) => (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');

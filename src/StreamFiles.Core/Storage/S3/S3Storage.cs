@@ -37,6 +37,8 @@ namespace StreamFiles.Core.Storage.S3
 
         private readonly S3ClientPool _pool;
 
+        private S3Client? _client;
+
         public S3Storage(S3Connection? connection = null, S3ClientPool? pool = null, ChecksumAlgorithm partChecksum = ChecksumAlgorithm.CRC32C)
         {
             if (partChecksum != ChecksumAlgorithm.CRC32C && partChecksum != ChecksumAlgorithm.SHA256 && partChecksum != ChecksumAlgorithm.CRC32 && partChecksum != ChecksumAlgorithm.SHA1)
@@ -58,8 +60,12 @@ namespace StreamFiles.Core.Storage.S3
 
         public PartLimits PartLimits => S3PartLimits;
 
-        /// <summary>The pooled client; throws S3CredentialsNotFound/S3ProfileNotFound as a CommandFailureException.</summary>
-        public S3Client Client => _pool.Get(Connection);
+        /// <summary>
+        /// The pooled client, looked up once per storage (one command), not per request: the pool's lookup reads the
+        /// AWS_* environment. Throws S3CredentialsNotFound/S3ProfileNotFound as a CommandFailureException, and a failed
+        /// lookup is tried again on the next use.
+        /// </summary>
+        public S3Client Client => _client ??= _pool.Get(Connection);
 
         public bool IsTransient(Exception exception) => S3Errors.IsTransient(exception);
 
@@ -153,7 +159,7 @@ namespace StreamFiles.Core.Storage.S3
 
                 // Each object is described by a HEAD, as StatAsync does: the listing lacks the metadata (the source's
                 // modification time) and checksums, and a transfer must see the same version description twice.
-                var heads = new List<(string Relative, S3Location Location, string? Problem, Task<ObjectInfo?>? Head)>();
+                var heads = new List<(string Relative, CommandError? Refusal, Task<ObjectInfo?>? Head)>();
                 using (var gate = new SemaphoreSlim(ListHeadConcurrency))
                 {
                     foreach (S3Object item in page.S3Objects ?? new List<S3Object>())
@@ -165,21 +171,15 @@ namespace StreamFiles.Core.Storage.S3
                         }
 
                         var location = new S3Location(s3.Bucket, item.Key);
-                        string? problem = S3KeySafety.Problem(relative);
-                        heads.Add((relative, location, problem, problem is null ? HeadAsync(client, location, gate, cancellationToken) : null));
+                        CommandError? refusal = S3KeySafety.Refusal(location.Display, relative, "its key below the prefix");
+                        heads.Add((relative, refusal, refusal is null ? HeadAsync(client, location, gate, cancellationToken) : null));
                     }
 
-                    foreach (var (relative, location, problem, head) in heads)
+                    foreach (var (relative, refusal, head) in heads)
                     {
-                        if (problem != null)
+                        if (refusal != null)
                         {
-                            yield return new ListedObject(
-                                new CommandError(
-                                    "S3UnsafeKey",
-                                    FailureCategory.SecurityError,
-                                    location.Display,
-                                    $"'{location.Display}' was not downloaded: its key below the prefix, '{relative}', {problem}, so it would land outside the destination directory or under another name. Nothing was written for it."),
-                                relative);
+                            yield return new ListedObject(refusal, relative);
                             continue;
                         }
 

@@ -33,8 +33,11 @@ namespace StreamFiles.Core.Hashing
 
         // Deadlines that found no company, less batches that found some: streams that cannot move together (a
         // whole-file hash fed in order holds the later parts back until the earlier ones are done) would otherwise
-        // make every read wait the whole CompanyWait for nothing.
+        // make every read wait the whole CompanyWait for nothing. At LonelyLimit bytes stop waiting, except every
+        // ProbeEvery-th append, which waits once more: the streams of a download open one by one over a few hundred
+        // milliseconds, so the first deadlines are lonely even where the streams move together later.
         private int _lonely;
+        private int _sinceProbe;
         private long _sharedBlocks;
         private long _blocks;
 
@@ -45,6 +48,9 @@ namespace StreamFiles.Core.Hashing
 
         /// <summary>After this many more lonely deadlines than companionable batches, bytes no longer wait for company.</summary>
         internal const int LonelyLimit = 8;
+
+        /// <summary>Once bytes no longer wait, every this-many-th append waits again; if company comes, waiting resumes.</summary>
+        internal const int ProbeEvery = 32;
 
         /// <summary>Whether bytes still wait for the other streams' (false once waiting has proved to be in vain).</summary>
         internal bool WaitsForCompany
@@ -91,10 +97,19 @@ namespace StreamFiles.Core.Hashing
             {
                 // Bytes wait (without a thread) while a batch runs, or for the other open streams' bytes to come
                 // along, at most CompanyWait: hashed alone they would cost as much as with fifteen others.
-                bool waitForCompany = _streams > 1 && _pending.Count + 1 < _streams && _lonely < LonelyLimit;
-                if (!_running && !waitForCompany && _pending.Count > 0 && _lonely > 0 && _lonely < LonelyLimit)
+                bool gaveUp = _lonely >= LonelyLimit;
+                bool probe = false;
+                if (gaveUp && ++_sinceProbe >= ProbeEvery)
                 {
-                    _lonely--;   // the company it waited for came
+                    _sinceProbe = 0;
+                    probe = true;
+                }
+
+                bool waitForCompany = _streams > 1 && _pending.Count + 1 < _streams && (!gaveUp || probe);
+                if (!_running && !waitForCompany && _pending.Count > 0 && _lonely > 0)
+                {
+                    // The company it waited for came; after a probe, that is reason enough to wait again.
+                    _lonely = gaveUp ? 0 : _lonely - 1;
                 }
 
                 if (_running || waitForCompany)
@@ -154,11 +169,11 @@ namespace StreamFiles.Core.Hashing
 
                 if (_pending.Count == 1)
                 {
-                    _lonely++;
+                    _lonely = Math.Min(_lonely + 1, LonelyLimit);
                 }
-                else if (_lonely > 0 && _lonely < LonelyLimit)
+                else if (_lonely > 0)
                 {
-                    _lonely--;
+                    _lonely = _lonely >= LonelyLimit ? 0 : _lonely - 1;
                 }
 
                 _running = true;

@@ -162,6 +162,70 @@ namespace StreamFiles.Core.Tests.Hashing
         }
 
         [Fact]
+        public async Task BytesThatStoppedWaitingWaitAgainOnceTheOtherStreamsSend()
+        {
+            // The streams of a download open one by one: the first deadlines find no company even where the streams move
+            // together later. After giving up, every ProbeEvery-th append waits once more, and company then resumes waiting.
+            for (int attempt = 1; ; attempt++)
+            {
+                using var batcher = new Md5Batcher();
+                batcher.Open();
+                batcher.Open();
+                byte[] a = Random(10_000, seed: 54);
+                byte[] b = Random(20_000, seed: 55);
+                var laneA = new Md5Lane();
+                var laneB = new Md5Lane();
+                using var expectedA = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+                while (batcher.WaitsForCompany)
+                {
+                    await batcher.AppendAsync(laneA, a, 0, a.Length).WaitAsync(TimeSpan.FromSeconds(30));
+                    expectedA.AppendData(a);
+                    await UntilIdleAsync(batcher);
+                }
+
+                // Hashed at once until the probe, which waits (unless a slow machine reaches its deadline first).
+                Task probe = Task.CompletedTask;
+                int immediate = 0;
+                while (probe.IsCompleted && immediate < Md5Batcher.ProbeEvery)
+                {
+                    probe = batcher.AppendAsync(laneA, a, 0, a.Length);
+                    expectedA.AppendData(a);
+                    if (probe.IsCompleted)
+                    {
+                        immediate++;
+                    }
+                }
+
+                if (probe.IsCompleted)
+                {
+                    // No append waited, or the probe's deadline passed before the test looked at it.
+                    Assert.True(attempt < 5, "no append waited for company again in five attempts");
+                    continue;
+                }
+
+                Assert.Equal(Md5Batcher.ProbeEvery - 1, immediate);
+                long sharedBefore = batcher.SharedBlocks;
+                Task other = batcher.AppendAsync(laneB, b, 0, b.Length);
+                await Task.WhenAll(probe, other).WaitAsync(TimeSpan.FromSeconds(30));
+                await UntilIdleAsync(batcher);
+                Assert.Equal(Convert.ToHexString(expectedA.GetHashAndReset()), Convert.ToHexString(laneA.FinishAndReset()));
+                Assert.Equal(Convert.ToHexString(MD5.HashData(b)), Convert.ToHexString(laneB.FinishAndReset()));
+                if (batcher.WaitsForCompany)
+                {
+                    if (Md5Batcher.IsAccelerated)
+                    {
+                        Assert.True(batcher.SharedBlocks > sharedBefore); // the probe and the other stream's bytes went together
+                    }
+
+                    return;
+                }
+
+                // The probe's deadline came before the other stream's bytes (the test thread was descheduled): try again.
+                Assert.True(attempt < 5, "the probe never met the other stream's bytes in five attempts");
+            }
+        }
+
+        [Fact]
         public void ALoneCallerHashesItsOwnBytesBeforeItReturns()
         {
             using var batcher = new Md5Batcher();

@@ -207,6 +207,18 @@ Describe 'Send-StreamFile' -Tags 'CI' {
             $result.Source | Should -Be $missing
         }
 
+        It 'names Receive-StreamFile for an s3:// or https:// source, with a Failed result' {
+            foreach ($source in 's3://bucket/key.bin', 'https://example.invalid/file.bin') {
+                $result = Send-StreamFile -Path $source -Destination (Join-Path $TestDrive 'out-url.bin') -ErrorVariable problems -ErrorAction SilentlyContinue
+                $problems.Count | Should -Be 1
+                $problems[0].FullyQualifiedErrorId | Should -Be 'SendStreamFileSourceNotLocal,StreamFiles.PowerShell.SendStreamFileCommand'
+                $problems[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+                $problems[0].Exception.Message | Should -BeLike '*Receive-StreamFile*'
+                $result.Status | Should -Be 'Failed'
+            }
+            Test-Path -LiteralPath (Join-Path $TestDrive 'out-url.bin') | Should -BeFalse
+        }
+
         It 'resolves TestDrive: paths for -Path, -LiteralPath and -Destination' {
             Send-StreamFile -Path 'TestDrive:\small.bin' -Destination 'TestDrive:\out\' | Out-Null
             Send-StreamFile -LiteralPath 'TestDrive:\small.bin' -Destination 'TestDrive:\out-literal.bin' | Out-Null

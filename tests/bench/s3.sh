@@ -4,7 +4,7 @@
 # (user+sys) and peak RSS of each. Every tool downloads the same object (made by the aws cli: 8 MiB parts).
 # Writes the "s3" section of docs/benchmarks.md.   Usage: bash tests/bench/s3.sh [--quick]
 #   env: S3_BENCH_SIZES ("1024 4096" MiB), S3_BENCH_DIRECTIONS ("upload download"), S3_BENCH_APPEND=1 to add to the
-#        previous run's measurements instead of starting over (to redo one part of a run that was disturbed),
+#        previous run's measurements instead of starting over (more runs of one direction; medians cover them all),
 #        S3_BENCH_RUNS_4G (1) runs of the 4 GiB file.
 # Run it on a quiet machine: on two cores the client and the server share the CPU.
 . "$(dirname "$0")/lib.sh"
@@ -93,8 +93,8 @@ out=$BENCH_RESULTS/s3.md
   echo
   echo "Machine: $(bench_machine). Server: the local single-node Ceph RGW of tests/s3-server on the same two cores"
   echo "(client and server share the CPU, so client CPU is transfer time). Files of random data from page cache;"
-  echo "downloads write to the local disk. Each tool with its default settings; 1 GiB rows are the median of $runs runs,"
-  echo "4 GiB rows of ${S3_BENCH_RUNS_4G:-1}; the tools take turns in the opposite order every other run (streamfiles first, then last)."
+  echo "downloads write to the local disk. Each tool with its default settings; each row is the median of its runs (below);"
+  echo "the tools take turns in the opposite order every other run (streamfiles first, then last)."
   echo "Load average when the run started: $load_at_start (1, 5, 15 min)."
   echo "Versions: $("$sf" --version 2>/dev/null | head -1 | sed 's/^/streamfiles /'), $(rclone version | head -1), $(/usr/bin/aws --version 2>&1 | cut -d' ' -f1), $(s3cmd --version)."
   echo
@@ -104,6 +104,12 @@ rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1])]
 groups = {}
 for name, direction, mib, wall, user, sys_, rss in rows:
     groups.setdefault((direction, int(mib), name), []).append((float(wall), float(user) + float(sys_), int(rss)))
+counts = {}
+for (direction, mib, name), v in groups.items():
+    counts.setdefault((direction, mib), set()).add(len(v))
+print("Runs per row: " + "; ".join(f"{d} {m // 1024 if m >= 1024 else m} {'GiB' if m >= 1024 else 'MiB'}: {'/'.join(str(c) for c in sorted(n))}"
+                                    for (d, m), n in sorted(counts.items(), key=lambda item: (item[0][0] != "upload", item[0][1]))) + ".")
+print()
 print("| Direction | Size | Tool | Wall (s) | MB/s | Client CPU (s) | CPU s per GiB | Peak RSS (MiB) | Wall vs best peer | CPU vs rclone |")
 print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
 for direction in ("upload", "download"):

@@ -1,7 +1,6 @@
 #if NET8_0_OR_GREATER
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -12,11 +11,9 @@ namespace StreamFiles.Core.Hashing
     /// that finds nobody hashing hashes its own bytes at once, together with whatever other lanes queued meanwhile;
     /// a caller that finds a batch running queues its bytes and awaits them without holding a thread. The caller's
     /// buffer must stay unchanged until the returned task completes.
-    /// <para>While several streams are open (Open/Close), bytes wait for the others' before a batch starts: parts arrive
-    /// every few milliseconds and take a fraction of that to hash, so hashing each on arrival would mostly run one
-    /// lane. The wait follows the streams' pace: about one and a half times the time a stream takes between two
-    /// appends, within MinCompanyWait and MaxCompanyWait, so a stream that stalls holds the others back no longer than
-    /// their own next read would take. A lone stream's bytes are hashed at once.</para>
+    /// <para>While several streams are open (Open/Close), bytes wait up to CompanyWait for the others' before a batch
+    /// starts: parts arrive every few milliseconds and take a fraction of that to hash, so hashing each on arrival
+    /// would mostly run one lane. A lone stream's bytes are hashed at once.</para>
     /// <para>Bytes are hashed in slices, and requests queued meanwhile join between slices. Once its own bytes are
     /// hashed, a caller leaves the rest to a pool work item, so one stream's reads are never held up by the others'.</para>
     /// </summary>
@@ -36,38 +33,18 @@ namespace StreamFiles.Core.Hashing
 
         // Deadlines that found no company, less batches that found some: streams that cannot move together (a
         // whole-file hash fed in order holds the later parts back until the earlier ones are done) would otherwise
-        // make every read wait for company for nothing. At LonelyLimit bytes stop waiting, except every
+        // make every read wait the whole CompanyWait for nothing. At LonelyLimit bytes stop waiting, except every
         // ProbeEvery-th append, which waits once more: the streams of a download open one by one over a few hundred
         // milliseconds, so the first deadlines are lonely even where the streams move together later.
         private int _lonely;
         private int _sinceProbe;
-
-        // The time between two appends of any stream, smoothed (Stopwatch ticks); times the open streams, about how
-        // long one stream takes between two reads.
-        private double _gap;
-        private long _lastAppend;
         private long _sharedBlocks;
         private long _blocks;
 
         public Md5Batcher() => _deadline = new Timer(static state => ((Md5Batcher)state!).OnDeadline(), this, Timeout.Infinite, Timeout.Infinite);
 
-        /// <summary>The shortest wait for the other streams' bytes, and the wait of a probe.</summary>
-        internal static TimeSpan MinCompanyWait { get; } = TimeSpan.FromMilliseconds(3);
-
-        /// <summary>The longest wait for the other streams' bytes.</summary>
-        internal static TimeSpan MaxCompanyWait { get; } = TimeSpan.FromMilliseconds(20);
-
-        /// <summary>How long bytes queued now would wait for the other streams' before they are hashed without them.</summary>
-        internal TimeSpan CompanyWait
-        {
-            get
-            {
-                lock (_gate)
-                {
-                    return WaitFor(probe: false);
-                }
-            }
-        }
+        /// <summary>How long bytes wait for the other streams' before they are hashed without them.</summary>
+        internal static TimeSpan CompanyWait { get; } = TimeSpan.FromMilliseconds(3);
 
         /// <summary>After this many more lonely deadlines than companionable batches, bytes no longer wait for company.</summary>
         internal const int LonelyLimit = 8;
@@ -118,15 +95,6 @@ namespace StreamFiles.Core.Hashing
             var own = new Request(lane, new ArraySegment<byte>(buffer, offset, count));
             lock (_gate)
             {
-                long now = Stopwatch.GetTimestamp();
-                if (_lastAppend != 0)
-                {
-                    double gap = now - _lastAppend;
-                    _gap = _gap <= 0 ? gap : (_gap * 0.875) + (gap * 0.125);
-                }
-
-                _lastAppend = now;
-
                 // Bytes wait (without a thread) while a batch runs, or for the other open streams' bytes to come
                 // along, at most CompanyWait: hashed alone they would cost as much as with fifteen others.
                 bool gaveUp = _lonely >= LonelyLimit;
@@ -150,7 +118,7 @@ namespace StreamFiles.Core.Hashing
                     _pending.Enqueue(own);
                     if (!_running && _pending.Count == 1)
                     {
-                        _deadline.Change(WaitFor(probe), Timeout.InfiniteTimeSpan);
+                        _deadline.Change(CompanyWait, Timeout.InfiniteTimeSpan);
                     }
 
                     return own.Completion.Task;
@@ -189,18 +157,6 @@ namespace StreamFiles.Core.Hashing
         }
 
         public void Dispose() => _deadline.Dispose();
-
-        /// <summary>The wait for company (under the gate): the streams' pace, or MinCompanyWait for a probe or before it is known.</summary>
-        private TimeSpan WaitFor(bool probe)
-        {
-            if (probe || _gap <= 0 || _streams < 2)
-            {
-                return MinCompanyWait;
-            }
-
-            var wait = TimeSpan.FromSeconds(1.5 * _gap * _streams / Stopwatch.Frequency);
-            return wait < MinCompanyWait ? MinCompanyWait : (wait > MaxCompanyWait ? MaxCompanyWait : wait);
-        }
 
         private void OnDeadline()
         {

@@ -135,7 +135,7 @@ namespace StreamFiles.Core.Tests.Hashing
         public async Task BytesStopWaitingForAStreamThatNeverSendsWhileTheyDo()
         {
             // Two streams open, but only one sends (as when an ordered whole-file hash holds the other back): after a
-            // few deadlines in vain, its bytes are hashed as they come instead of waiting for company every time.
+            // few deadlines in vain, its bytes are hashed as they come instead of waiting CompanyWait every time.
             using var batcher = new Md5Batcher();
             batcher.Open();
             batcher.Open();
@@ -223,33 +223,6 @@ namespace StreamFiles.Core.Tests.Hashing
                 // The probe's deadline came before the other stream's bytes (the test thread was descheduled): try again.
                 Assert.True(attempt < 5, "the probe never met the other stream's bytes in five attempts");
             }
-        }
-
-        [Fact]
-        public async Task TheWaitForCompanyFollowsTheStreamsPaceWithinItsBounds()
-        {
-            using var batcher = new Md5Batcher();
-            batcher.Open();
-            batcher.Open();
-            Assert.Equal(Md5Batcher.MinCompanyWait, batcher.CompanyWait); // no pace known yet
-
-            // Two streams that take turns 15 ms apart: each reads every 30 ms or more, so bytes may wait that long for
-            // the other's, but never longer than MaxCompanyWait (a stalled stream holds the others back no longer).
-            byte[] data = Random(4096, seed: 56);
-            var lanes = new[] { new Md5Lane(), new Md5Lane() };
-            for (int i = 0; i < 12; i++)
-            {
-                await batcher.AppendAsync(lanes[i % 2], data, 0, data.Length).WaitAsync(TimeSpan.FromSeconds(30));
-                await Task.Delay(15);
-            }
-
-            Assert.Equal(Md5Batcher.MaxCompanyWait, batcher.CompanyWait);
-            string expected = Convert.ToHexString(MD5.HashData(Enumerable.Repeat(data, 6).SelectMany(b => b).ToArray()));
-            Assert.Equal(expected, Convert.ToHexString(lanes[0].FinishAndReset()));
-            Assert.Equal(expected, Convert.ToHexString(lanes[1].FinishAndReset()));
-
-            batcher.Close();
-            Assert.Equal(Md5Batcher.MinCompanyWait, batcher.CompanyWait); // a lone stream does not wait
         }
 
         [Fact]

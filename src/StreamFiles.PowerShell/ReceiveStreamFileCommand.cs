@@ -64,20 +64,7 @@ namespace StreamFiles.PowerShell
             switch (ParameterSetName)
             {
                 case SourceSet:
-                    foreach (string source in Source!)
-                    {
-                        if (IsUri(source))
-                        {
-                            Submit(source, isExplicit: true);
-                            continue;
-                        }
-
-                        foreach (ResolvedPath path in ResolvePaths(new[] { source }, literal: false))
-                        {
-                            Submit(path.Path, path.IsExplicit);
-                        }
-                    }
-
+                    SubmitSources(Source, literal: false);
                     break;
                 case S3ObjectSet:
                     Submit("s3://" + BucketName + "/" + Key, isExplicit: true);

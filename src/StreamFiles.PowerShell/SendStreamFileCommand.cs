@@ -69,21 +69,9 @@ namespace StreamFiles.PowerShell
                 LiteralPathSet => true,
                 _ => throw new InvalidOperationException("Unknown parameter set " + ParameterSetName),
             };
-            foreach (string text in (literal ? LiteralPath : Path) ?? Array.Empty<string>())
-            {
-                // An s3:// or https:// source goes to the engine, which says this cmdlet uploads local files and which
-                // one downloads (SourceNotLocal), rather than to the provider, which would only say there is no drive "s3".
-                if (IsUri(text))
-                {
-                    Submit(text, isExplicit: true);
-                    continue;
-                }
-
-                foreach (ResolvedPath path in ResolvePaths(new[] { text }, literal))
-                {
-                    Submit(path.Path, path.IsExplicit);
-                }
-            }
+            // An s3:// or https:// source goes to the engine, which says this cmdlet uploads local files and which one
+            // downloads (SourceNotLocal), rather than to the provider, which would only say there is no drive "s3".
+            SubmitSources(literal ? LiteralPath : Path, literal);
         }
     }
 }

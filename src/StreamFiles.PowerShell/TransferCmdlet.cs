@@ -208,6 +208,27 @@ namespace StreamFiles.PowerShell
         protected void Submit(string source, bool isExplicit) => _operation!.SubmitSource(new TransferRequest(source, isExplicit), _sink!);
 
         /// <summary>
+        /// Sources as the user wrote them: s3:// and https:// go to the engine as written (it names what it cannot
+        /// take, such as a URL given to Send-StreamFile), everything else through the provider's path resolution.
+        /// </summary>
+        protected void SubmitSources(string[]? texts, bool literal)
+        {
+            foreach (string text in texts ?? Array.Empty<string>())
+            {
+                if (IsUri(text))
+                {
+                    Submit(text, isExplicit: true);
+                    continue;
+                }
+
+                foreach (ResolvedPath path in ResolvePaths(new[] { text }, literal))
+                {
+                    Submit(path.Path, path.IsExplicit);
+                }
+            }
+        }
+
+        /// <summary>
         /// A -Path, -LiteralPath or -Source path PowerShell found missing, or a wildcard that matched nothing: an
         /// error (SourceNotFound, ObjectNotFound) and a Failed result, exactly as for a source the engine finds missing.
         /// </summary>

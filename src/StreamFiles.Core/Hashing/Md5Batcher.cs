@@ -106,10 +106,9 @@ namespace StreamFiles.Core.Hashing
                 }
 
                 bool waitForCompany = _streams > 1 && _pending.Count + 1 < _streams && (!gaveUp || probe);
-                if (!_running && !waitForCompany && _pending.Count > 0 && _lonely > 0)
+                if (!_running && !waitForCompany && _pending.Count > 0)
                 {
-                    // The company it waited for came; after a probe, that is reason enough to wait again.
-                    _lonely = gaveUp ? 0 : _lonely - 1;
+                    CompanyCame();
                 }
 
                 if (_running || waitForCompany)
@@ -158,6 +157,15 @@ namespace StreamFiles.Core.Hashing
 
         public void Dispose() => _deadline.Dispose();
 
+        /// <summary>Bytes that waited found company (under the gate): one lonely deadline less; after a probe, waiting resumes.</summary>
+        private void CompanyCame()
+        {
+            if (_lonely > 0)
+            {
+                _lonely = _lonely >= LonelyLimit ? 0 : _lonely - 1;
+            }
+        }
+
         private void OnDeadline()
         {
             lock (_gate)
@@ -171,9 +179,9 @@ namespace StreamFiles.Core.Hashing
                 {
                     _lonely = Math.Min(_lonely + 1, LonelyLimit);
                 }
-                else if (_lonely > 0)
+                else
                 {
-                    _lonely = _lonely >= LonelyLimit ? 0 : _lonely - 1;
+                    CompanyCame();
                 }
 
                 _running = true;

@@ -89,9 +89,7 @@ namespace StreamFiles.Core.Tests.Hashing
         [Fact]
         public async Task BytesOfOneOfTwoOpenStreamsWaitForTheOthersAndGoTogether()
         {
-            using var batcher = new Md5Batcher();
-            batcher.Open();
-            batcher.Open();
+            using var batcher = WithTwoOpenStreams();
             byte[] a = Random(300_000, seed: 50);
             byte[] b = Random(200_000, seed: 51);
             var laneA = new Md5Lane();
@@ -115,9 +113,7 @@ namespace StreamFiles.Core.Tests.Hashing
         [Fact]
         public async Task BytesWaitingForAStreamThatSendsNothingAreHashedAfterTheDeadlineOrWhenItCloses()
         {
-            using var batcher = new Md5Batcher();
-            batcher.Open();
-            batcher.Open();
+            using var batcher = WithTwoOpenStreams();
             byte[] a = Random(100_000, seed: 52);
             var lane = new Md5Lane();
             await batcher.AppendAsync(lane, a, 0, a.Length).WaitAsync(TimeSpan.FromSeconds(30)); // the deadline, not the other stream
@@ -136,9 +132,7 @@ namespace StreamFiles.Core.Tests.Hashing
         {
             // Two streams open, but only one sends (as when an ordered whole-file hash holds the other back): after a
             // few deadlines in vain, its bytes are hashed as they come instead of waiting CompanyWait every time.
-            using var batcher = new Md5Batcher();
-            batcher.Open();
-            batcher.Open();
+            using var batcher = WithTwoOpenStreams();
             byte[] a = Random(10_000, seed: 53);
             var lane = new Md5Lane();
             using var expected = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
@@ -168,9 +162,7 @@ namespace StreamFiles.Core.Tests.Hashing
             // together later. After giving up, every ProbeEvery-th append waits once more, and company then resumes waiting.
             for (int attempt = 1; ; attempt++)
             {
-                using var batcher = new Md5Batcher();
-                batcher.Open();
-                batcher.Open();
+                using var batcher = WithTwoOpenStreams();
                 byte[] a = Random(10_000, seed: 54);
                 byte[] b = Random(20_000, seed: 55);
                 var laneA = new Md5Lane();
@@ -236,6 +228,14 @@ namespace StreamFiles.Core.Tests.Hashing
             Assert.False(batcher.IsRunning);
             Assert.Equal(0, batcher.SharedBlocks);
             Assert.Equal(Convert.ToHexString(MD5.HashData(data)), Convert.ToHexString(lane.FinishAndReset()));
+        }
+
+        private static Md5Batcher WithTwoOpenStreams()
+        {
+            var batcher = new Md5Batcher();
+            batcher.Open();
+            batcher.Open();
+            return batcher;
         }
 
         private static async Task UntilIdleAsync(Md5Batcher batcher)

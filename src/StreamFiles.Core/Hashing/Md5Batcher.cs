@@ -12,8 +12,10 @@ namespace StreamFiles.Core.Hashing
     /// a caller that finds a batch running queues its bytes and awaits them without holding a thread. The caller's
     /// buffer must stay unchanged until the returned task completes.
     /// <para>While several streams are open (Open/Close), bytes wait up to CompanyWait for the others' before a batch
-    /// starts: parts arrive every few milliseconds and take a fraction of that to hash, so hashing each on arrival
-    /// would mostly run one lane. A lone stream's bytes are hashed at once.</para>
+    /// starts (at once when every open stream has bytes queued): a stream's reads come every ten milliseconds or so
+    /// and take a fraction of that to hash, so hashing each on arrival would mostly run one lane. The streams stage
+    /// their reads, so the wait does not hold their sockets; bytes a stream is about to wait for come urgent (or the
+    /// stream hurries its lane), and do not wait. A lone stream's bytes are hashed at once.</para>
     /// <para>Bytes are hashed in slices, and requests queued meanwhile join between slices. Once its own bytes are
     /// hashed, a caller leaves the rest to a pool work item, so one stream's reads are never held up by the others'.</para>
     /// </summary>
@@ -44,7 +46,7 @@ namespace StreamFiles.Core.Hashing
         public Md5Batcher() => _deadline = new Timer(static state => ((Md5Batcher)state!).OnDeadline(), this, Timeout.Infinite, Timeout.Infinite);
 
         /// <summary>How long bytes wait for the other streams' before they are hashed without them.</summary>
-        internal static TimeSpan CompanyWait { get; } = TimeSpan.FromMilliseconds(3);
+        internal static TimeSpan CompanyWait { get; } = TimeSpan.FromMilliseconds(20);
 
         /// <summary>After this many more lonely deadlines than companionable batches, bytes no longer wait for company.</summary>
         internal const int LonelyLimit = 8;
@@ -85,7 +87,8 @@ namespace StreamFiles.Core.Hashing
             }
         }
 
-        public Task AppendAsync(Md5Lane lane, byte[] buffer, int offset, int count)
+        /// <param name="urgent">The caller is about to wait for these bytes: they do not wait for company.</param>
+        public Task AppendAsync(Md5Lane lane, byte[] buffer, int offset, int count, bool urgent = false)
         {
             if (count == 0)
             {
@@ -105,7 +108,7 @@ namespace StreamFiles.Core.Hashing
                     probe = true;
                 }
 
-                bool waitForCompany = _streams > 1 && _pending.Count + 1 < _streams && (!gaveUp || probe);
+                bool waitForCompany = !urgent && !lane.Hurried && _streams > 1 && _pending.Count + 1 < _streams && (!gaveUp || probe);
                 if (!_running && !waitForCompany && _pending.Count > 0)
                 {
                     CompanyCame();
@@ -135,6 +138,36 @@ namespace StreamFiles.Core.Hashing
             lock (_gate)
             {
                 _streams++;
+            }
+        }
+
+        /// <summary>
+        /// A stream cannot go on until bytes it appended to <paramref name="lane"/> are hashed: what is queued is hashed
+        /// now (on the calling thread unless a batch is running), and until the matching Unhurry, that lane's bytes are
+        /// hashed as they come instead of waiting for company. The other lanes' bytes still wait.
+        /// </summary>
+        public void Hurry(Md5Lane lane)
+        {
+            lock (_gate)
+            {
+                lane.Hurried = true;
+                if (_running || _pending.Count == 0)
+                {
+                    return;
+                }
+
+                _running = true;
+            }
+
+            Combine(null);
+        }
+
+        /// <summary>The bytes the stream hurried for are hashed: that lane's bytes may wait for company again.</summary>
+        public void Unhurry(Md5Lane lane)
+        {
+            lock (_gate)
+            {
+                lane.Hurried = false;
             }
         }
 

@@ -20,6 +20,9 @@ namespace StreamFiles.Core.Hashing
 
         public Md5Lane() => Reset();
 
+        /// <summary>Set while a stream waits for this lane's bytes (Md5Batcher.Hurry): they are hashed without waiting for company.</summary>
+        internal bool Hurried { get; set; }
+
         /// <summary>The bytes appended since the last reset.</summary>
         public long Length { get; internal set; }
 

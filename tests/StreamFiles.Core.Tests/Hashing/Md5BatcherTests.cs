@@ -218,6 +218,57 @@ namespace StreamFiles.Core.Tests.Hashing
         }
 
         [Fact]
+        public void UrgentBytesDoNotWaitForCompany()
+        {
+            // A range stream whose staging ring is full is about to wait for these bytes: they go at once.
+            using var batcher = WithTwoOpenStreams();
+            byte[] a = Random(100_000, seed: 56);
+            var lane = new Md5Lane();
+            Task urgent = batcher.AppendAsync(lane, a, 0, a.Length, urgent: true);
+            Assert.True(urgent.IsCompletedSuccessfully);
+            Assert.True(batcher.WaitsForCompany); // the other bytes still wait
+            Assert.Equal(Convert.ToHexString(MD5.HashData(a)), Convert.ToHexString(lane.FinishAndReset()));
+        }
+
+        [Fact]
+        public async Task HurryHashesBytesWaitingForCompanyAndTheLanesNextBytesUntilUnhurry()
+        {
+            for (int attempt = 1; ; attempt++)
+            {
+                using var batcher = WithTwoOpenStreams();
+                byte[] a = Random(100_000, seed: 57);
+                var lane = new Md5Lane();
+                using var expected = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+                Task waiting = batcher.AppendAsync(lane, a, 0, a.Length);
+                expected.AppendData(a);
+                bool waited = !waiting.IsCompleted;
+                batcher.Hurry(lane);
+                if (!waited || batcher.IsRunning)
+                {
+                    // The deadline came first (a descheduled test thread): this attempt tests nothing.
+                    await waiting.WaitAsync(TimeSpan.FromSeconds(30));
+                    batcher.Unhurry(lane);
+                    Assert.True(attempt < 5, "the bytes never waited for company long enough to be hurried in five attempts");
+                    continue;
+                }
+
+                Assert.True(waiting.IsCompletedSuccessfully); // hashed on the hurrying thread, before Hurry returned
+                Task next = batcher.AppendAsync(lane, a, 0, a.Length);
+                expected.AppendData(a);
+                Assert.True(next.IsCompletedSuccessfully);
+
+                batcher.Unhurry(lane);
+                Task after = batcher.AppendAsync(lane, a, 0, a.Length);
+                expected.AppendData(a);
+                bool waitsAgain = !after.IsCompleted;
+                await after.WaitAsync(TimeSpan.FromSeconds(30));
+                Assert.Equal(Convert.ToHexString(expected.GetHashAndReset()), Convert.ToHexString(lane.FinishAndReset()));
+                Assert.True(waitsAgain);
+                return;
+            }
+        }
+
+        [Fact]
         public void ALoneCallerHashesItsOwnBytesBeforeItReturns()
         {
             using var batcher = new Md5Batcher();

@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.IO;
@@ -27,7 +28,9 @@ namespace StreamFiles.Core.Storage.S3
     /// MinRanges ranges for the parallel workers): every GET costs the SDK's request pipeline (~2 ms of CPU), and
     /// 8 MiB parts would make 128 of them per GiB.</para>
     /// <para>With AVX-512 the parts' MD5s of one object go through one Md5Batcher, which hashes the bytes of the ranges
-    /// in flight together (up to sixteen for the cost of about one).</para>
+    /// in flight together (up to sixteen for the cost of about one). Bytes wait there for the other ranges' to come
+    /// along, so each range stream hands the batcher a copy of its reads (a ring of StagedReads reads) and goes on
+    /// receiving: waiting for company then costs no wall time, only the copy.</para>
     /// </summary>
     internal sealed class S3ObjectReader : IObjectReader, IPartAlignedReader
     {
@@ -258,6 +261,28 @@ namespace StreamFiles.Core.Storage.S3
 #endif
             }
 
+            /// <summary>The range stream cannot go on until its bytes are hashed: they stop waiting for company (Md5Batcher.Hurry).</summary>
+            public void Hurry()
+            {
+#if NET8_0_OR_GREATER
+                if (_lane != null)
+                {
+                    _reader._batcher!.Hurry(_lane);
+                }
+#endif
+            }
+
+            /// <summary>The bytes the range stream hurried are hashed.</summary>
+            public void Unhurry()
+            {
+#if NET8_0_OR_GREATER
+                if (_lane != null)
+                {
+                    _reader._batcher!.Unhurry(_lane);
+                }
+#endif
+            }
+
             /// <summary>The range stream ended.</summary>
             public void Close()
             {
@@ -266,13 +291,29 @@ namespace StreamFiles.Core.Storage.S3
 #endif
             }
 
+            /// <summary>
+            /// Whether AddAsync may wait for other streams (the MD5 batcher): the range stream then hashes a copy of
+            /// each read and goes on receiving meanwhile, rather than leave its socket unread while the bytes wait.
+            /// </summary>
+            public bool Waits
+            {
+                get
+                {
+#if NET8_0_OR_GREATER
+                    return _lane != null;
+#else
+                    return false;
+#endif
+                }
+            }
+
             /// <summary>Hashes bytes just read; the buffer must stay unchanged until the task completes.</summary>
-            public async Task AddAsync(byte[] buffer, int offset, int count)
+            public async Task AddAsync(byte[] buffer, int offset, int count, bool urgent = false)
             {
                 while (count > 0 && _index <= _last)
                 {
                     int take = (int)Math.Min(count, _left);
-                    await AppendAsync(buffer, offset, take).ConfigureAwait(false);
+                    await AppendAsync(buffer, offset, take, urgent).ConfigureAwait(false);
                     offset += take;
                     count -= take;
                     _left -= take;
@@ -286,12 +327,12 @@ namespace StreamFiles.Core.Storage.S3
                 }
             }
 
-            private Task AppendAsync(byte[] buffer, int offset, int count)
+            private Task AppendAsync(byte[] buffer, int offset, int count, bool urgent)
             {
 #if NET8_0_OR_GREATER
                 if (_lane != null)
                 {
-                    return _reader._batcher!.AppendAsync(_lane, buffer, offset, count);
+                    return _reader._batcher!.AppendAsync(_lane, buffer, offset, count, urgent);
                 }
 #endif
                 _md5!.AppendData(buffer, offset, count);
@@ -343,6 +384,9 @@ namespace StreamFiles.Core.Storage.S3
         /// </summary>
         private sealed class ResponseStream : Stream
         {
+            /// <summary>Reads copied and not yet hashed, at most, per range stream.</summary>
+            internal const int StagedReads = 4;
+
             private readonly GetObjectResponse _response;
             private readonly Stream _body;
             private readonly PartCheck? _check;
@@ -350,6 +394,18 @@ namespace StreamFiles.Core.Storage.S3
             private readonly StallWatchdog _watchdog;
             private long _received;
             private int _disposed;
+
+            // With a check that waits for company: the bytes read are copied into a ring and hashed from there by a
+            // pump, at most one read's worth per append, so the stream goes on receiving while its bytes wait for the
+            // other streams', and the lanes of a batch carry alike amounts. A read that finds the ring full waits for room.
+            private readonly object _ringGate = new object();
+            private byte[]? _ring;
+            private int _quantum;
+            private long _copied;
+            private long _hashed;
+            private bool _pumping;
+            private TaskCompletionSource<bool>? _room;
+            private Task _pump = Task.CompletedTask;
 
             public ResponseStream(GetObjectResponse response, PartCheck? check, TimeSpan stallTimeout, string display)
             {
@@ -399,12 +455,163 @@ namespace StreamFiles.Core.Storage.S3
                 }
                 while (_check != null && total < count);
 
-                if (_check != null)
+                if (_check is null)
+                {
+                    return total;
+                }
+
+                if (!_check.Waits)
                 {
                     await _check.AddAsync(buffer, offset, total).ConfigureAwait(false);
+                    return total;
+                }
+
+                if (_pump.IsFaulted)
+                {
+                    await _pump.ConfigureAwait(false); // the hashing of earlier bytes failed (the ETag check, at a part's end)
+                }
+
+                if (total > 0)
+                {
+                    await StageAsync(buffer, offset, total, count).ConfigureAwait(false);
+                }
+
+                // The range's last bytes are hashed before they are handed over: the caller may never read again, and
+                // the part (and the ETag) check must be settled before the engine commits the file.
+                if (total < count || _received >= _response.ContentLength)
+                {
+                    await DrainAsync().ConfigureAwait(false);
                 }
 
                 return total;
+            }
+
+            /// <summary>Copies bytes just read into the ring (first waiting for room) and sees that the pump hashes them.</summary>
+            private async Task StageAsync(byte[] buffer, int offset, int total, int count)
+            {
+                if (_ring is null || _ring.Length < total * StagedReads)
+                {
+                    await DrainAsync().ConfigureAwait(false);
+                    if (_ring != null)
+                    {
+                        ArrayPool<byte>.Shared.Return(_ring);
+                    }
+
+                    _quantum = Math.Max(total, count);
+                    _ring = ArrayPool<byte>.Shared.Rent(_quantum * StagedReads);
+                }
+
+                while (true)
+                {
+                    Task room;
+                    lock (_ringGate)
+                    {
+                        if (_ring.Length - (_copied - _hashed) >= total)
+                        {
+                            break;
+                        }
+
+                        _room ??= new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                        room = _room.Task;
+                    }
+
+                    if (_pump.IsFaulted)
+                    {
+                        await _pump.ConfigureAwait(false);
+                    }
+
+                    await room.ConfigureAwait(false);
+                }
+
+                int at = (int)(_copied % _ring.Length);
+                int first = Math.Min(total, _ring.Length - at);
+                Buffer.BlockCopy(buffer, offset, _ring, at, first);
+                Buffer.BlockCopy(buffer, offset + first, _ring, 0, total - first);
+                bool start;
+                lock (_ringGate)
+                {
+                    _copied += total;
+                    start = !_pumping;
+                    _pumping = true;
+                }
+
+                if (start)
+                {
+                    _pump = PumpAsync(_ring, _quantum, _check!);
+                }
+            }
+
+            /// <summary>
+            /// Hashes what the ring holds, a read's worth at a time, until it has caught up with the copies. Bytes that
+            /// leave no room behind them for another read do not wait for company: the stream is about to wait for them.
+            /// </summary>
+            private async Task PumpAsync(byte[] ring, int quantum, PartCheck check)
+            {
+                try
+                {
+                    while (true)
+                    {
+                        long from;
+                        long to;
+                        lock (_ringGate)
+                        {
+                            from = _hashed;
+                            to = _copied;
+                            if (from == to)
+                            {
+                                _pumping = false;
+                                return;
+                            }
+                        }
+
+                        int at = (int)(from % ring.Length);
+                        int run = (int)Math.Min(Math.Min(to - from, ring.Length - at), quantum);
+                        bool urgent = ring.Length - (to - from) < quantum;
+                        await check.AddAsync(ring, at, run, urgent).ConfigureAwait(false);
+                        lock (_ringGate)
+                        {
+                            _hashed += run;
+                        }
+
+                        WakeReader();
+                    }
+                }
+                finally
+                {
+                    WakeReader();
+                }
+            }
+
+            /// <summary>Wakes a read waiting for room in the ring (to find it, or to find the pump failed).</summary>
+            private void WakeReader()
+            {
+                TaskCompletionSource<bool>? room;
+                lock (_ringGate)
+                {
+                    room = _room;
+                    _room = null;
+                }
+
+                room?.TrySetResult(true);
+            }
+
+            /// <summary>Waits until every byte copied is hashed, hurrying the batcher (the stream cannot go on until then).</summary>
+            private async Task DrainAsync()
+            {
+                if (!_pump.IsCompleted)
+                {
+                    _check!.Hurry();
+                    try
+                    {
+                        await _pump.ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        _check.Unhurry();
+                    }
+                }
+
+                await _pump.ConfigureAwait(false);
             }
 
             private async Task<int> ReadBodyAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
@@ -437,6 +644,24 @@ namespace StreamFiles.Core.Storage.S3
                 string.Format(CultureInfo.InvariantCulture, "The download of {0} stalled: no data for {1:0.#} s after {2} bytes of the range.", _display, _watchdog.Timeout.TotalSeconds, _received),
                 cause);
 
+            /// <summary>
+            /// Hashes what the ring still holds (a stream closed early, by a failed read or cancellation, leaves bytes
+            /// waiting for company), so the check has taken every byte handed over before it is handed on to a reopened
+            /// range. False if that hashing failed.
+            /// </summary>
+            private bool Settle()
+            {
+                try
+                {
+                    DrainAsync().GetAwaiter().GetResult();
+                    return true;
+                }
+                catch (Exception)
+                {
+                    return false;
+                }
+            }
+
             public override void Flush()
             {
             }
@@ -454,8 +679,22 @@ namespace StreamFiles.Core.Storage.S3
                     _watchdog.Dispose();
                     _body.Dispose();
                     _response.Dispose();
+                    bool hashed = Settle();
                     _check?.Close();
-                    _check?.Dispose();
+                    if (hashed)
+                    {
+                        _check?.Dispose();
+                    }
+                    else
+                    {
+                        _check?.Release(); // its lane missed bytes: a reopened range must not carry it on
+                    }
+
+                    if (_ring != null)
+                    {
+                        ArrayPool<byte>.Shared.Return(_ring);
+                        _ring = null;
+                    }
                 }
 
                 base.Dispose(disposing);

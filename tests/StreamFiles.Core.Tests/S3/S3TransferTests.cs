@@ -247,6 +247,40 @@ namespace StreamFiles.Core.Tests.S3
             }
         }
 
+        [S3Fact]
+        public async Task ReadsOfMixedSizesKeepTheirOrderInTheMd5()
+        {
+            // Small reads are staged and hashed later; a read too large to stage is hashed in place, after the staged
+            // bytes before it. Two ranges in flight, so staged bytes wait for company.
+            (string path, var location, ObjectInfo info) = await UploadInFiveMiBPartsAsync("mixed.bin", (17 * MiB) + 3, seed: 18);
+            using var reader = new S3ObjectReader(S3TestServer.Storage().Client, location, info, 5 * MiB, partsPerRange: 2);
+            var first = new MemoryStream();
+            var second = new MemoryStream();
+            await Task.WhenAll(
+                ReadInMixedSizesAsync(reader, 0, 10 * MiB, first),
+                ReadInMixedSizesAsync(reader, 10 * MiB, info.Length!.Value - (10 * MiB), second));
+            Assert.True(reader.ETagVerified);
+            first.Write(second.ToArray());
+            Assert.Equal(File.ReadAllBytes(path), first.ToArray());
+        }
+
+        private static async Task ReadInMixedSizesAsync(IObjectReader reader, long offset, long length, Stream into)
+        {
+            using Stream range = await reader.OpenRangeAsync(offset, length, CancellationToken.None);
+            int[] sizes = { 100_000, 3 * 1024 * 1024, 200_000, 65_536, 1024 * 1024 + 7 };
+            var buffer = new byte[sizes.Max()];
+            for (int i = 0; ; i++)
+            {
+                int read = await range.ReadAsync(buffer.AsMemory(0, sizes[i % sizes.Length]));
+                if (read == 0)
+                {
+                    return;
+                }
+
+                into.Write(buffer, 0, read);
+            }
+        }
+
         private static async Task ReadRangeAsync(IObjectReader reader, long offset, long length, Stream into)
         {
             using Stream range = await reader.OpenRangeAsync(offset, length, CancellationToken.None);

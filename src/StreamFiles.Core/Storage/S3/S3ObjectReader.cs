@@ -29,7 +29,7 @@ namespace StreamFiles.Core.Storage.S3
     /// 8 MiB parts would make 128 of them per GiB.</para>
     /// <para>With AVX-512 the parts' MD5s of one object go through one Md5Batcher, which hashes the bytes of the ranges
     /// in flight together (up to sixteen for the cost of about one). Bytes wait there for the other ranges' to come
-    /// along, so each range stream hands the batcher a copy of its reads (a ring of StagedReads reads) and goes on
+    /// along, so each range stream hands the batcher a copy of its reads (a ring of RingBytes, 1 MiB) and goes on
     /// receiving: waiting for company then costs no wall time, only the copy.</para>
     /// </summary>
     internal sealed class S3ObjectReader : IObjectReader, IPartAlignedReader
@@ -384,8 +384,11 @@ namespace StreamFiles.Core.Storage.S3
         /// </summary>
         private sealed class ResponseStream : Stream
         {
-            /// <summary>Reads copied and not yet hashed, at most, per range stream.</summary>
-            internal const int StagedReads = 4;
+            /// <summary>The staging ring of one range stream (with a check that waits for company).</summary>
+            internal const int RingBytes = 1024 * 1024;
+
+            /// <summary>Reads of up to this many bytes are staged (four of the engine's default buffers fill the ring).</summary>
+            internal const int MaxStagedRead = RingBytes / 4;
 
             private readonly GetObjectResponse _response;
             private readonly Stream _body;
@@ -400,7 +403,6 @@ namespace StreamFiles.Core.Storage.S3
             // other streams', and the lanes of a batch carry alike amounts. A read that finds the ring full waits for room.
             private readonly object _ringGate = new object();
             private byte[]? _ring;
-            private int _quantum;
             private long _copied;
             private long _hashed;
             private bool _pumping;
@@ -460,8 +462,10 @@ namespace StreamFiles.Core.Storage.S3
                     return total;
                 }
 
-                if (!_check.Waits)
+                if (!_check.Waits || count > MaxStagedRead)
                 {
+                    // Hashed in place: no company to wait for, or reads too large to stage within the ring's bound.
+                    await DrainAsync().ConfigureAwait(false);
                     await _check.AddAsync(buffer, offset, total).ConfigureAwait(false);
                     return total;
                 }
@@ -473,7 +477,7 @@ namespace StreamFiles.Core.Storage.S3
 
                 if (total > 0)
                 {
-                    await StageAsync(buffer, offset, total, count).ConfigureAwait(false);
+                    await StageAsync(buffer, offset, total).ConfigureAwait(false);
                 }
 
                 // The range's last bytes are hashed before they are handed over: the caller may never read again, and
@@ -487,20 +491,9 @@ namespace StreamFiles.Core.Storage.S3
             }
 
             /// <summary>Copies bytes just read into the ring (first waiting for room) and sees that the pump hashes them.</summary>
-            private async Task StageAsync(byte[] buffer, int offset, int total, int count)
+            private async Task StageAsync(byte[] buffer, int offset, int total)
             {
-                if (_ring is null || _ring.Length < total * StagedReads)
-                {
-                    await DrainAsync().ConfigureAwait(false);
-                    if (_ring != null)
-                    {
-                        ArrayPool<byte>.Shared.Return(_ring);
-                    }
-
-                    _quantum = Math.Max(total, count);
-                    _ring = ArrayPool<byte>.Shared.Rent(_quantum * StagedReads);
-                }
-
+                _ring ??= ArrayPool<byte>.Shared.Rent(RingBytes);
                 while (true)
                 {
                     Task room;
@@ -537,7 +530,7 @@ namespace StreamFiles.Core.Storage.S3
 
                 if (start)
                 {
-                    _pump = PumpAsync(_ring, _quantum, _check!);
+                    _pump = PumpAsync(_ring, _check!);
                 }
             }
 
@@ -545,7 +538,7 @@ namespace StreamFiles.Core.Storage.S3
             /// Hashes what the ring holds, a read's worth at a time, until it has caught up with the copies. Bytes that
             /// leave no room behind them for another read do not wait for company: the stream is about to wait for them.
             /// </summary>
-            private async Task PumpAsync(byte[] ring, int quantum, PartCheck check)
+            private async Task PumpAsync(byte[] ring, PartCheck check)
             {
                 try
                 {
@@ -565,8 +558,8 @@ namespace StreamFiles.Core.Storage.S3
                         }
 
                         int at = (int)(from % ring.Length);
-                        int run = (int)Math.Min(Math.Min(to - from, ring.Length - at), quantum);
-                        bool urgent = ring.Length - (to - from) < quantum;
+                        int run = (int)Math.Min(Math.Min(to - from, ring.Length - at), MaxStagedRead);
+                        bool urgent = ring.Length - (to - from) < MaxStagedRead;
                         await check.AddAsync(ring, at, run, urgent).ConfigureAwait(false);
                         lock (_ringGate)
                         {

@@ -513,7 +513,8 @@ namespace StreamFiles.Core.Storage.S3
                         await _pump.ConfigureAwait(false);
                     }
 
-                    await room.ConfigureAwait(false);
+                    // The pump wakes the room's waiter before its own task ends, so a failure is looked for once it has.
+                    await Task.WhenAny(room, _pump).ConfigureAwait(false);
                 }
 
                 int at = (int)(_copied % _ring.Length);

@@ -470,11 +470,6 @@ namespace StreamFiles.Core.Storage.S3
                     return total;
                 }
 
-                if (_pump.IsFaulted)
-                {
-                    await _pump.ConfigureAwait(false); // the hashing of earlier bytes failed (the ETag check, at a part's end)
-                }
-
                 if (total > 0)
                 {
                     await StageAsync(buffer, offset, total).ConfigureAwait(false);
@@ -496,6 +491,11 @@ namespace StreamFiles.Core.Storage.S3
                 _ring ??= ArrayPool<byte>.Shared.Rent(RingBytes);
                 while (true)
                 {
+                    if (_pump.IsFaulted)
+                    {
+                        await _pump.ConfigureAwait(false); // the hashing of earlier bytes failed (the ETag check, at a part's end)
+                    }
+
                     Task room;
                     lock (_ringGate)
                     {
@@ -506,11 +506,6 @@ namespace StreamFiles.Core.Storage.S3
 
                         _room ??= new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
                         room = _room.Task;
-                    }
-
-                    if (_pump.IsFaulted)
-                    {
-                        await _pump.ConfigureAwait(false);
                     }
 
                     // The pump wakes the room's waiter before its own task ends, so a failure is looked for once it has.
@@ -592,20 +587,23 @@ namespace StreamFiles.Core.Storage.S3
             /// <summary>Waits until every byte copied is hashed, hurrying the batcher (the stream cannot go on until then).</summary>
             private async Task DrainAsync()
             {
-                if (!_pump.IsCompleted)
+                bool hurried = !_pump.IsCompleted;
+                if (hurried)
                 {
                     _check!.Hurry();
-                    try
-                    {
-                        await _pump.ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        _check.Unhurry();
-                    }
                 }
 
-                await _pump.ConfigureAwait(false);
+                try
+                {
+                    await _pump.ConfigureAwait(false);
+                }
+                finally
+                {
+                    if (hurried)
+                    {
+                        _check!.Unhurry();
+                    }
+                }
             }
 
             private async Task<int> ReadBodyAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)

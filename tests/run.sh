@@ -6,14 +6,17 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 config=${CONFIGURATION:-Release}
 log=$(mktemp)
+native=$(mktemp -d -t streamfiles-native.XXXXXX)
 s3_started=
-trap 'rm -f "$log"; if [ -n "$s3_started" ]; then bash tests/s3-server/stop.sh; fi' EXIT
+trap 'rm -f "$log"; rm -rf "$native"; if [ -n "$s3_started" ]; then bash tests/s3-server/stop.sh; fi' EXIT
 
 # Independent tools the tests compare against: coreutils, python3, gzip are on a fresh machine; xxd and fincore
-# (util-linux-extra: how much of a file is in the page cache) may not be.
+# (util-linux-extra: how much of a file is in the page cache) may not be. The native AOT build of the CLI links with
+# a C toolchain (clang, else gcc).
 missing=()
 command -v xxd >/dev/null || missing+=(xxd)
 command -v fincore >/dev/null || missing+=(util-linux-extra)
+command -v clang >/dev/null || command -v gcc >/dev/null || missing+=(gcc)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "tests/run.sh: installing ${missing[*]}"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
@@ -45,6 +48,21 @@ dotnet build StreamFiles.sln -c "$config" -nologo -v quiet
 dotnet test StreamFiles.sln -c "$config" --no-build -nologo 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
+# The CLI's tests once more, against the native AOT publish that README.md offers (-p:NativeAot=true): no JIT, a
+# trimmed framework and the AWS SDK compiled ahead of time make it a program of its own. The tests run the
+# executable that STREAMFILES_TEST_CLI names (tests/StreamFiles.Core.Tests/Support/ProcessRunner.cs). Left out for
+# time: SourceChangeTests and KillResumeMatrixTests, which test the engine's resume logic through the same CLI code.
+cli_tests='FullyQualifiedName~StreamFiles.Core.Tests.Cli.|FullyQualifiedName~StreamFiles.Core.Tests.S3.S3CliTests|FullyQualifiedName~StreamFiles.Core.Tests.Faults.BadInputMatrixTests|FullyQualifiedName~StreamFiles.Core.Tests.Faults.InterruptAndDiskFullTests|FullyQualifiedName~StreamFiles.Core.Tests.Faults.SecretsInOutputTests|FullyQualifiedName~StreamFiles.Core.Tests.Http.HttpKillResumeTests|FullyQualifiedName~StreamFiles.Core.Tests.Http.HttpProxyTests'
+if command -v clang >/dev/null || command -v gcc >/dev/null; then
+  echo "native AOT: publishing the CLI (-p:NativeAot=true) and running its tests against it"
+  dotnet publish src/StreamFiles.Cli -c "$config" --use-current-runtime -p:NativeAot=true -o "$native" -nologo -v quiet
+  STREAMFILES_TEST_CLI=$native/streamfiles dotnet test tests/StreamFiles.Core.Tests -c "$config" --no-build -nologo --filter "$cli_tests" 2>&1 | tee -a "$log"
+  native_status=${PIPESTATUS[0]}
+  [ "$native_status" -eq 0 ] || status=$native_status
+else
+  echo "SKIPPED: native AOT CLI tests: no C toolchain (clang or gcc) to link the native executable with."
+fi
+
 # No registered secret may appear in anything the suite captured. Only file names and line numbers are printed.
 capture=$STREAMFILES_TEST_CAPTURE_DIR
 secrets=$capture/secrets.txt
@@ -62,7 +80,7 @@ else
   echo "secret scan: no secrets registered (the tests that register them did not run); $files files, $bytes bytes captured in $capture"
 fi
 
-# One plain closing line for whoever reads the log: totals over every test project.
+# One plain closing line for whoever reads the log: totals over every test project and the native pass.
 awk '/(Passed|Failed)! +-/ { for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
      END { printf "xunit: %d passed, %d failed, %d skipped\n", p, f, s }' FS='[ ,]+' "$log"
 [ "$status" -eq 0 ] || exit "$status"

@@ -22,6 +22,14 @@ bench_build_cli() {
   echo "$BENCH_DIR/cli/streamfiles"
 }
 
+# Publishes the native AOT build of the CLI (README.md: -p:NativeAot=true, for this machine's CPU) and prints the path of
+# its executable, or nothing when there is no C toolchain (clang or gcc) to link it with.
+bench_build_cli_native() {
+  command -v clang >/dev/null || command -v gcc >/dev/null || return 0
+  dotnet publish "$BENCH_ROOT/src/StreamFiles.Cli" -c Release --use-current-runtime -p:NativeAot=true -o "$BENCH_DIR/cli-native" -nologo -v quiet >/dev/null
+  echo "$BENCH_DIR/cli-native/streamfiles"
+}
+
 # bench_random_file PATH SIZE_MIB: incompressible data, made once and reused between runs.
 bench_random_file() {
   local path=$1 mib=$2

@@ -2,6 +2,8 @@
 # S3 benchmark: uploads and downloads of 1 GiB and 4 GiB files against the local Ceph RGW (tests/s3-server) with
 # streamfiles, rclone, the aws cli (/usr/bin/aws, Debian's) and s3cmd, in one run: wall time, client CPU seconds
 # (user+sys) and peak RSS of each. Every tool downloads the same object (made by the aws cli: 8 MiB parts).
+# streamfiles runs twice: as README.md installs it (ReadyToRun) and as its opt-in native AOT build (when a C toolchain
+# is here to build it).
 # Writes the "s3" section of docs/benchmarks.md.   Usage: bash tests/bench/s3.sh [--quick]
 #   env: S3_BENCH_SIZES ("1024 4096" MiB), S3_BENCH_DIRECTIONS ("upload download"), S3_BENCH_APPEND=1 to add to the
 #        previous run's measurements instead of starting over (more runs of one direction; medians cover them all),
@@ -29,6 +31,7 @@ host=${endpoint#*://}
 rclone_remote=":s3,provider=Ceph,endpoint='$endpoint',access_key_id='$AWS_ACCESS_KEY_ID',secret_access_key='$AWS_SECRET_ACCESS_KEY',region='$AWS_REGION':$bucket"
 s3cmd_flags=(--config=/dev/null "--access_key=$AWS_ACCESS_KEY_ID" "--secret_key=$AWS_SECRET_ACCESS_KEY" "--host=$host" "--host-bucket=$host" "--region=$AWS_REGION" --no-progress --no-ssl)
 sf=$(bench_build_cli)
+sf_native=$(bench_build_cli_native)
 prefix=bench-$$
 download=$BENCH_DIR/s3-download.bin
 
@@ -56,11 +59,13 @@ for mib in $sizes; do
   for run in $(seq "$size_runs"); do
     # Uploads, each to a fresh key, removed again so the test server's disk never fills.
     # The tools take turns in a different order each run (the first one after an upload may meet a busier server).
-    turn=$((turn + 1)); order="streamfiles rclone aws s3cmd"; [ $((turn % 2)) -eq 1 ] || order="s3cmd aws rclone streamfiles"
+    turn=$((turn + 1)); order="streamfiles native rclone aws s3cmd"; [ $((turn % 2)) -eq 1 ] || order="s3cmd aws rclone native streamfiles"
+    [ -n "$sf_native" ] || order=${order/native /}
     if [[ " $directions " == *" upload "* ]]; then
       for tool in $order; do
         case $tool in
           streamfiles) measure streamfiles upload "$mib" "$sf" send --no-progress --force --endpoint-url "$endpoint" "$f" "s3://$bucket/$prefix/sf.bin" ;;
+          native) measure "streamfiles (native AOT)" upload "$mib" "$sf_native" send --no-progress --force --endpoint-url "$endpoint" "$f" "s3://$bucket/$prefix/sf-native.bin" ;;
           rclone) measure rclone upload "$mib" rclone copyto "$f" "$rclone_remote/$prefix/rclone.bin" ;;
           aws) measure "aws s3 cp" upload "$mib" /usr/bin/aws --endpoint-url "$endpoint" s3 cp --only-show-errors "$f" "s3://$bucket/$prefix/aws.bin" ;;
           s3cmd) measure s3cmd upload "$mib" s3cmd "${s3cmd_flags[@]}" put "$f" "s3://$bucket/$prefix/s3cmd.bin" ;;
@@ -77,6 +82,9 @@ for mib in $sizes; do
         streamfiles)
           measure streamfiles download "$mib" "$sf" receive --no-progress --force --endpoint-url "$endpoint" "s3://$bucket/$prefix/object.bin" "$download"
           cmp -s "$f" "$download" || { echo "s3.sh: streamfiles downloaded different bytes" >&2; exit 1; } ;;
+        native)
+          measure "streamfiles (native AOT)" download "$mib" "$sf_native" receive --no-progress --force --endpoint-url "$endpoint" "s3://$bucket/$prefix/object.bin" "$download"
+          cmp -s "$f" "$download" || { echo "s3.sh: streamfiles (native AOT) downloaded different bytes" >&2; exit 1; } ;;
         rclone) measure rclone download "$mib" rclone copyto "$rclone_remote/$prefix/object.bin" "$download" ;;
         aws) measure "aws s3 cp" download "$mib" /usr/bin/aws --endpoint-url "$endpoint" s3 cp --only-show-errors "s3://$bucket/$prefix/object.bin" "$download" ;;
         s3cmd) measure s3cmd download "$mib" s3cmd "${s3cmd_flags[@]}" get --force "s3://$bucket/$prefix/object.bin" "$download" ;;
@@ -95,6 +103,8 @@ out=$BENCH_RESULTS/s3.md
   echo "(client and server share the CPU, so client CPU is transfer time). Files of random data from page cache;"
   echo "downloads write to the local disk. Each tool with its default settings; each row is the median of its runs (below);"
   echo "the tools take turns in the opposite order every other run (streamfiles first, then last)."
+  echo "streamfiles is published as README.md installs it (ReadyToRun); **streamfiles (native AOT)** is the same code"
+  echo "published with -p:NativeAot=true for this machine's CPU (README.md), when a C toolchain is here to link it."
   echo "Load average when the run started: $load_at_start (1, 5, 15 min)."
   echo "Versions: $("$sf" --version 2>/dev/null | head -1 | sed 's/^/streamfiles /'), $(rclone version | head -1), $(/usr/bin/aws --version 2>&1 | cut -d' ' -f1), $(s3cmd --version)."
   echo
@@ -116,16 +126,17 @@ for direction in ("upload", "download"):
     for mib in sorted({k[1] for k in groups if k[0] == direction}):
         stats = {name: (statistics.median(w for w, _, _ in v), statistics.median(c for _, c, _ in v), max(r for _, _, r in v))
                  for (d, m, name), v in groups.items() if d == direction and m == mib}
-        best_peer = min(s[0] for n, s in stats.items() if n != "streamfiles")
+        best_peer = min(s[0] for n, s in stats.items() if not n.startswith("streamfiles"))
         rclone_cpu = stats["rclone"][1] if "rclone" in stats else None
-        for name in ("streamfiles", "rclone", "aws s3 cp", "s3cmd"):
+        for name in ("streamfiles", "streamfiles (native AOT)", "rclone", "aws s3 cp", "s3cmd"):
             if name not in stats:
                 continue
             wall, cpu, rss = stats[name]
             mbps = mib * 1048576 / wall / 1e6
-            vs_peer = f"{wall / best_peer:.2f}x" if name == "streamfiles" else ""
+            ours = name.startswith("streamfiles")
+            vs_peer = f"{wall / best_peer:.2f}x" if ours else ""
             vs_rclone = f"{cpu / rclone_cpu:.2f}x" if rclone_cpu else ""
-            label = f"**{name}**" if name == "streamfiles" else name
+            label = f"**{name}**" if ours else name
             print(f"| {direction} | {mib // 1024 if mib >= 1024 else mib} {'GiB' if mib >= 1024 else 'MiB'} | {label} | {wall:.2f} | {mbps:.0f} | {cpu:.2f} | {cpu / (mib / 1024):.2f} | {rss / 1024:.0f} | {vs_peer} | {vs_rclone} |")
 PY
   echo

@@ -26,18 +26,7 @@ namespace StreamFiles.Core.Tests.Cli
 
         private ProcessRunner.Outcome Streamfiles(IReadOnlyDictionary<string, string>? environment, params string[] arguments)
         {
-            var start = new ProcessStartInfo("dotnet")
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-                WorkingDirectory = _temp.Path,
-            };
-            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "streamfiles.dll"));
-            foreach (string argument in arguments)
-            {
-                start.ArgumentList.Add(argument);
-            }
+            ProcessStartInfo start = ProcessRunner.CliStart(_temp.Path, arguments);
 
             start.Environment.Remove("STREAMFILES_HTTP_PASSWORD");
             foreach (KeyValuePair<string, string> variable in environment ?? new Dictionary<string, string>())

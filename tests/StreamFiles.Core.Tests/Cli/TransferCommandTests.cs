@@ -156,12 +156,7 @@ namespace StreamFiles.Core.Tests.Cli
             string destination = _dir.File("copy.bin");
             string[] arguments = { "send", "--resume", "--no-progress", "--checksum", "sha512", "--concurrency", "1", "--part-size", "1MiB", "big.bin", "copy.bin" };
 
-            var start = new ProcessStartInfo("dotnet") { WorkingDirectory = _dir.Path, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "streamfiles.dll"));
-            foreach (string argument in arguments)
-            {
-                start.ArgumentList.Add(argument);
-            }
+            ProcessStartInfo start = ProcessRunner.CliStart(_dir.Path, arguments);
 
             using (Process child = Process.Start(start)!)
             {

@@ -38,19 +38,7 @@ namespace StreamFiles.Core.Tests.Faults
 
         public static Process Start(string workingDirectory, IDictionary<string, string?>? environment, IEnumerable<string> arguments)
         {
-            var start = new ProcessStartInfo("dotnet")
-            {
-                WorkingDirectory = workingDirectory,
-                UseShellExecute = false,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "streamfiles.dll"));
-            foreach (string argument in arguments)
-            {
-                start.ArgumentList.Add(argument);
-            }
-
+            ProcessStartInfo start = ProcessRunner.CliStart(workingDirectory, arguments);
             foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
             {
                 if (value is null)

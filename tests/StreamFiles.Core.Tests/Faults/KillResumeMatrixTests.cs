@@ -207,12 +207,7 @@ namespace StreamFiles.Core.Tests.Faults
 
         private Process Start(string? stateDirectory, string[] arguments)
         {
-            var start = new ProcessStartInfo("dotnet") { WorkingDirectory = _temp.Path, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "streamfiles.dll"));
-            foreach (string argument in arguments)
-            {
-                start.ArgumentList.Add(argument);
-            }
+            ProcessStartInfo start = ProcessRunner.CliStart(_temp.Path, arguments);
 
             start.Environment["AWS_ACCESS_KEY_ID"] = S3TestServer.AccessKey;
             start.Environment["AWS_SECRET_ACCESS_KEY"] = S3TestServer.SecretKey;

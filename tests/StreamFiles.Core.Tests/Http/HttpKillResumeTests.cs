@@ -12,7 +12,7 @@ namespace StreamFiles.Core.Tests.Http
     /// <summary>
     /// A download killed mid-way (SIGKILL, no cleanup) and run again in a new process with resume: the rerun
     /// continues the same version with Range + If-Range, or starts over when the file changed meanwhile.
-    /// The child is the streamfiles CLI (streamfiles.dll, built beside the tests).
+    /// The child is the streamfiles CLI (streamfiles.dll built beside the tests, or STREAMFILES_TEST_CLI).
     /// </summary>
     public sealed class HttpKillResumeTests : IAsyncLifetime
     {
@@ -30,16 +30,12 @@ namespace StreamFiles.Core.Tests.Http
         }
 
         private static string[] ChildArguments(string url, string destination) =>
-            new[] { Path.Combine(AppContext.BaseDirectory, "streamfiles.dll"), "receive", "--resume", "--force", "--no-progress", "--concurrency", "2", "--part-size", "1MiB", url, destination };
+            new[] { "receive", "--resume", "--force", "--no-progress", "--concurrency", "2", "--part-size", "1MiB", url, destination };
 
         /// <summary>Starts the child and kills it once its journal lists at least `parts` finished parts.</summary>
         private static void StartAndKill(string url, string destination, int parts)
         {
-            var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (string argument in ChildArguments(url, destination))
-            {
-                start.ArgumentList.Add(argument);
-            }
+            ProcessStartInfo start = ProcessRunner.CliStart(null, ChildArguments(url, destination));
 
             using Process child = Process.Start(start)!;
             child.OutputDataReceived += (_, __) => { };
@@ -115,7 +111,7 @@ namespace StreamFiles.Core.Tests.Http
             // count the rerun's bytes only from when that has settled.
             long servedBefore = SettledServed(resource);
             int requestsBefore = _server.Requests.Count;
-            ProcessRunner.Outcome rerun = ProcessRunner.Run("dotnet", ChildArguments(url, destination));
+            ProcessRunner.Outcome rerun = ProcessRunner.Streamfiles(Environment.CurrentDirectory, ChildArguments(url, destination));
 
             Assert.True(rerun.ExitCode == 0, rerun.Output + rerun.Error);
             Assert.StartsWith("resumed ", rerun.Output, StringComparison.Ordinal);
@@ -144,7 +140,7 @@ namespace StreamFiles.Core.Tests.Http
             byte[] replaced = HttpTestServer.RandomBytes(Size, seed: 13);
             resource.Replace(replaced, "\"v2\"");
             resource.ChunkDelay = TimeSpan.Zero;
-            ProcessRunner.Outcome rerun = ProcessRunner.Run("dotnet", ChildArguments(url, destination));
+            ProcessRunner.Outcome rerun = ProcessRunner.Streamfiles(Environment.CurrentDirectory, ChildArguments(url, destination));
 
             Assert.True(rerun.ExitCode == 0, rerun.Output + rerun.Error);
             Assert.StartsWith("completed ", rerun.Output, StringComparison.Ordinal);

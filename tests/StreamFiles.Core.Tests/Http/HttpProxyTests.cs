@@ -29,11 +29,7 @@ namespace StreamFiles.Core.Tests.Http
         {
             byte[] content = HttpTestServer.RandomBytes(3 * 1024 * 1024);
             _proxy.Add("/via-proxy.bin", content);
-            var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (string argument in new[] { Path.Combine(AppContext.BaseDirectory, "streamfiles.dll"), "receive", "--no-progress", "http://files.example.invalid/via-proxy.bin", _temp.File("via-proxy.bin") })
-            {
-                start.ArgumentList.Add(argument);
-            }
+            ProcessStartInfo start = ProcessRunner.CliStart(null, new[] { "receive", "--no-progress", "http://files.example.invalid/via-proxy.bin", _temp.File("via-proxy.bin") });
 
             start.Environment["HTTP_PROXY"] = _proxy.BaseUri.ToString();
             start.Environment["http_proxy"] = _proxy.BaseUri.ToString();

@@ -176,12 +176,7 @@ namespace StreamFiles.Core.Tests.S3
 
         private Process Start(Dictionary<string, string?> environment, string[] arguments)
         {
-            var start = new ProcessStartInfo("dotnet") { WorkingDirectory = _temp.Path, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "streamfiles.dll"));
-            foreach (string argument in arguments)
-            {
-                start.ArgumentList.Add(argument);
-            }
+            ProcessStartInfo start = ProcessRunner.CliStart(_temp.Path, arguments);
 
             foreach (var (name, value) in environment)
             {

@@ -1,6 +1,8 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using System.Threading.Tasks;
 
 namespace StreamFiles.Core.Tests.Support
@@ -64,14 +66,51 @@ namespace StreamFiles.Core.Tests.Support
             return outcome.Output;
         }
 
-        /// <summary>The streamfiles CLI built beside the tests, run through the dotnet host.</summary>
+        /// <summary>Names a native streamfiles executable (a native AOT publish) for the CLI tests to run instead of streamfiles.dll.</summary>
+        public const string CliVariable = "STREAMFILES_TEST_CLI";
+
+        /// <summary>
+        /// The program and arguments that run the streamfiles CLI: the executable that STREAMFILES_TEST_CLI names (tests/run.sh
+        /// sets it to a native AOT publish for a second pass of the CLI tests), else streamfiles.dll built beside the tests,
+        /// through the dotnet host.
+        /// </summary>
+        public static (string FileName, string[] Arguments) Cli(params string[] arguments)
+        {
+            string? native = Environment.GetEnvironmentVariable(CliVariable);
+            if (!string.IsNullOrEmpty(native))
+            {
+                return (native, arguments);
+            }
+
+            var all = new string[arguments.Length + 1];
+            all[0] = Path.Combine(AppContext.BaseDirectory, "streamfiles.dll");
+            Array.Copy(arguments, 0, all, 1, arguments.Length);
+            return ("dotnet", all);
+        }
+
+        /// <summary>A start for the streamfiles CLI (see <see cref="Cli"/>) with its output redirected.</summary>
+        public static ProcessStartInfo CliStart(string? workingDirectory, IEnumerable<string> arguments)
+        {
+            var (fileName, all) = Cli(arguments.ToArray());
+            var start = new ProcessStartInfo(fileName) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            if (workingDirectory != null)
+            {
+                start.WorkingDirectory = workingDirectory;
+            }
+
+            foreach (string argument in all)
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            return start;
+        }
+
+        /// <summary>Runs the streamfiles CLI (see <see cref="Cli"/>) to completion.</summary>
         public static Outcome Streamfiles(string workingDirectory, params string[] arguments)
         {
-            string cli = Path.Combine(AppContext.BaseDirectory, "streamfiles.dll");
-            var all = new string[arguments.Length + 1];
-            all[0] = cli;
-            Array.Copy(arguments, 0, all, 1, arguments.Length);
-            return Run("dotnet", all, workingDirectory);
+            var (fileName, all) = Cli(arguments);
+            return Run(fileName, all, workingDirectory);
         }
     }
 }

@@ -43,7 +43,19 @@ namespace StreamFiles.Core.Hashing
         private long _sharedBlocks;
         private long _blocks;
 
-        public Md5Batcher() => _deadline = new Timer(static state => ((Md5Batcher)state!).OnDeadline(), this, Timeout.Infinite, Timeout.Infinite);
+        private readonly int _width;
+
+        public Md5Batcher()
+            : this(Md5Blocks.Width)
+        {
+        }
+
+        /// <summary>A batcher that hashes with the kernel of <paramref name="width"/> lanes (16, 8 or 1): the tests run each kernel the CPU has.</summary>
+        internal Md5Batcher(int width)
+        {
+            _width = width;
+            _deadline = new Timer(static state => ((Md5Batcher)state!).OnDeadline(), this, Timeout.Infinite, Timeout.Infinite);
+        }
 
         /// <summary>How long bytes wait for the other streams' before they are hashed without them.</summary>
         internal static TimeSpan CompanyWait { get; } = TimeSpan.FromMilliseconds(20);
@@ -66,7 +78,7 @@ namespace StreamFiles.Core.Hashing
             }
         }
 
-        /// <summary>Whether batching pays here: without AVX-512, one lane at a time is all the kernel does.</summary>
+        /// <summary>Whether batching pays here: without AVX-512 or AVX2, one lane at a time is all the kernel does.</summary>
         public static bool IsAccelerated => Md5Blocks.IsVectorized;
 
         /// <summary>Whole 64-byte blocks that went through the batcher.</summary>
@@ -241,7 +253,7 @@ namespace StreamFiles.Core.Hashing
             {
                 lock (_gate)
                 {
-                    while (_active.Count < Md5Blocks.Lanes && _pending.Count > 0)
+                    while (_active.Count < (_width == 1 ? Md5Blocks.Lanes : _width) && _pending.Count > 0)
                     {
                         _active.Add(_pending.Dequeue());
                     }
@@ -268,7 +280,7 @@ namespace StreamFiles.Core.Hashing
                 Exception? failure = null;
                 try
                 {
-                    long shared = Md5MultiBuffer.Append(lanes, pieces);
+                    long shared = Md5MultiBuffer.Append(lanes, pieces, _width);
                     Interlocked.Add(ref _sharedBlocks, shared);
                     Interlocked.Add(ref _blocks, blocks);
                 }

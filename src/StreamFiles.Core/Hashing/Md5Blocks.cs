@@ -1,4 +1,5 @@
 #if NET8_0_OR_GREATER
+using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -8,8 +9,9 @@ namespace StreamFiles.Core.Hashing
 {
     /// <summary>
     /// The MD5 compression function (RFC 1321) over 64-byte blocks: sixteen independent messages at once in the lanes of
-    /// AVX-512 registers, or one message with scalar code. One MD5 is a chain of dependent steps, so a core that runs
-    /// one message leaves most of its execution units idle; sixteen messages in lockstep cost about as much per block.
+    /// AVX-512 registers, eight in AVX2 registers where the CPU has no AVX-512, or one message with scalar code. One MD5
+    /// is a chain of dependent steps, so a core that runs one message leaves most of its execution units idle; sixteen
+    /// (or eight) messages in lockstep cost about as much per block.
     /// <para>State is kept as structure-of-arrays: state[0..15] are the A words of the sixteen lanes, state[16..31]
     /// the B words, then C and D.</para>
     /// </summary>
@@ -17,8 +19,11 @@ namespace StreamFiles.Core.Hashing
     {
         public const int Lanes = 16;
 
-        /// <summary>Whether the sixteen-lane kernel runs in hardware here.</summary>
-        public static bool IsVectorized => Avx512F.IsSupported;
+        /// <summary>Lanes one round of the widest kernel here hashes: 16 (AVX-512), 8 (AVX2) or 1 (scalar only).</summary>
+        public static int Width { get; } = Avx512F.IsSupported ? 16 : Avx2.IsSupported ? 8 : 1;
+
+        /// <summary>Whether a vector kernel (sixteen or eight lanes) runs in hardware here.</summary>
+        public static bool IsVectorized => Width > 1;
 
         /// <summary>
         /// Compresses <paramref name="blocks"/> consecutive blocks of each lane: lane j reads from rows[j] and then
@@ -183,6 +188,158 @@ namespace StreamFiles.Core.Hashing
             [System.Diagnostics.CodeAnalysis.ConstantExpected] byte function, Vector512<uint> a, Vector512<uint> b, Vector512<uint> c, Vector512<uint> d, Vector512<uint> m, uint k,
             [System.Diagnostics.CodeAnalysis.ConstantExpected] byte s) =>
             b + Avx512F.RotateLeft(a + (m + Vector512.Create(k)) + Avx512F.TernaryLogic(b, c, d, function), s);
+
+        // The additive constants as a table for the eight-lane kernel, floor(|sin(i + 1)| * 2^32) (RFC 1321, 3.4): its
+        // steps wait on each other, not on these loads, so loops over four steps at a time run as fast as the 64 steps
+        // written out. The tests check every kernel against .NET's MD5.
+        private static readonly uint[] Constants = MakeConstants();
+
+        private static uint[] MakeConstants()
+        {
+            var k = new uint[64];
+            for (int i = 0; i < 64; i++)
+            {
+                k[i] = (uint)(long)Math.Floor(Math.Abs(Math.Sin(i + 1)) * 4294967296.0);
+            }
+
+            return k;
+        }
+
+        /// <summary>
+        /// Compress16 for eight lanes with AVX2: lanes 0 to 7 of the same state layout (structure-of-arrays, sixteen words
+        /// per row), rows[0..7] and strides[0..7].
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void Compress8(uint* state, byte** rows, long* strides, long blocks)
+        {
+            Vector256<uint> a = Vector256.Load(state);
+            Vector256<uint> b = Vector256.Load(state + 16);
+            Vector256<uint> c = Vector256.Load(state + 32);
+            Vector256<uint> d = Vector256.Load(state + 48);
+            Vector256<uint>* m = stackalloc Vector256<uint>[16];
+            fixed (uint* k = Constants)
+            {
+                for (long n = 0; n < blocks; n++)
+                {
+                    // Words 0-7 of the eight rows, then words 8-15, each transposed so that m[w] holds word w of every lane.
+                    Transpose8(rows, 0, m);
+                    Transpose8(rows, 32, m + 8);
+                    for (int j = 0; j < 8; j++)
+                    {
+                        rows[j] += strides[j];
+                    }
+
+                    Vector256<uint> aa = a, bb = b, cc = c, dd = d;
+
+                    // Message word of step i: i in round 1, (5i + 1) mod 16 in round 2, (3i + 5) in round 3, 7i in round 4.
+                    for (int i = 0; i < 16; i += 4)
+                    {
+                        a = Step8(0, a, b, c, d, m[i], k[i], 7);
+                        d = Step8(0, d, a, b, c, m[i + 1], k[i + 1], 12);
+                        c = Step8(0, c, d, a, b, m[i + 2], k[i + 2], 17);
+                        b = Step8(0, b, c, d, a, m[i + 3], k[i + 3], 22);
+                    }
+
+                    for (int i = 16; i < 32; i += 4)
+                    {
+                        a = Step8(1, a, b, c, d, m[((5 * i) + 1) & 15], k[i], 5);
+                        d = Step8(1, d, a, b, c, m[((5 * i) + 6) & 15], k[i + 1], 9);
+                        c = Step8(1, c, d, a, b, m[((5 * i) + 11) & 15], k[i + 2], 14);
+                        b = Step8(1, b, c, d, a, m[(5 * i) & 15], k[i + 3], 20);
+                    }
+
+                    for (int i = 32; i < 48; i += 4)
+                    {
+                        a = Step8(2, a, b, c, d, m[((3 * i) + 5) & 15], k[i], 4);
+                        d = Step8(2, d, a, b, c, m[((3 * i) + 8) & 15], k[i + 1], 11);
+                        c = Step8(2, c, d, a, b, m[((3 * i) + 11) & 15], k[i + 2], 16);
+                        b = Step8(2, b, c, d, a, m[((3 * i) + 14) & 15], k[i + 3], 23);
+                    }
+
+                    for (int i = 48; i < 64; i += 4)
+                    {
+                        a = Step8(3, a, b, c, d, m[(7 * i) & 15], k[i], 6);
+                        d = Step8(3, d, a, b, c, m[((7 * i) + 7) & 15], k[i + 1], 10);
+                        c = Step8(3, c, d, a, b, m[((7 * i) + 14) & 15], k[i + 2], 15);
+                        b = Step8(3, b, c, d, a, m[((7 * i) + 21) & 15], k[i + 3], 21);
+                    }
+
+                    a += aa;
+                    b += bb;
+                    c += cc;
+                    d += dd;
+                }
+            }
+
+            a.Store(state);
+            b.Store(state + 16);
+            c.Store(state + 32);
+            d.Store(state + 48);
+        }
+
+        /// <summary>
+        /// One MD5 step on eight lanes. <paramref name="round"/> picks the function: 0 F, 1 G, 2 H, 3 I. The sum is
+        /// ordered so that only the last terms wait for b, the previous step's result.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<uint> Step8(
+            [System.Diagnostics.CodeAnalysis.ConstantExpected] int round, Vector256<uint> a, Vector256<uint> b, Vector256<uint> c, Vector256<uint> d, Vector256<uint> m, uint k,
+            [System.Diagnostics.CodeAnalysis.ConstantExpected] byte s)
+        {
+            Vector256<uint> t = a + m + Vector256.Create(k);
+            t = round switch
+            {
+                0 => t + (d ^ (b & (c ^ d))),
+
+                // G = (b & d) | (c & ~d): the halves share no bits, so adding both is the same, and only b & d waits for b.
+                1 => t + Vector256.AndNot(c, d) + (b & d),
+                2 => t + (b ^ (c ^ d)),
+                _ => t + (c ^ (b | ~d)),
+            };
+            return b + (Vector256.ShiftLeft(t, s) | Vector256.ShiftRightLogical(t, 32 - s));
+        }
+
+        /// <summary>Eight 32-byte rows (bytes offset..offset+31 of rows[0..7]) transposed into eight vectors of one word each.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Transpose8(byte** rows, int offset, Vector256<uint>* words)
+        {
+            Vector256<uint> r0 = Vector256.Load((uint*)(rows[0] + offset));
+            Vector256<uint> r1 = Vector256.Load((uint*)(rows[1] + offset));
+            Vector256<uint> r2 = Vector256.Load((uint*)(rows[2] + offset));
+            Vector256<uint> r3 = Vector256.Load((uint*)(rows[3] + offset));
+            Vector256<uint> r4 = Vector256.Load((uint*)(rows[4] + offset));
+            Vector256<uint> r5 = Vector256.Load((uint*)(rows[5] + offset));
+            Vector256<uint> r6 = Vector256.Load((uint*)(rows[6] + offset));
+            Vector256<uint> r7 = Vector256.Load((uint*)(rows[7] + offset));
+
+            // In each 128-bit half: pairs of rows interleaved by word, then by pairs of words...
+            Vector256<ulong> t0 = Avx2.UnpackLow(r0, r1).AsUInt64();
+            Vector256<ulong> t1 = Avx2.UnpackHigh(r0, r1).AsUInt64();
+            Vector256<ulong> t2 = Avx2.UnpackLow(r2, r3).AsUInt64();
+            Vector256<ulong> t3 = Avx2.UnpackHigh(r2, r3).AsUInt64();
+            Vector256<ulong> t4 = Avx2.UnpackLow(r4, r5).AsUInt64();
+            Vector256<ulong> t5 = Avx2.UnpackHigh(r4, r5).AsUInt64();
+            Vector256<ulong> t6 = Avx2.UnpackLow(r6, r7).AsUInt64();
+            Vector256<ulong> t7 = Avx2.UnpackHigh(r6, r7).AsUInt64();
+            Vector256<uint> u0 = Avx2.UnpackLow(t0, t2).AsUInt32();   // words 0 | 4 of rows 0-3
+            Vector256<uint> u1 = Avx2.UnpackHigh(t0, t2).AsUInt32();  // words 1 | 5
+            Vector256<uint> u2 = Avx2.UnpackLow(t1, t3).AsUInt32();   // words 2 | 6
+            Vector256<uint> u3 = Avx2.UnpackHigh(t1, t3).AsUInt32();  // words 3 | 7
+            Vector256<uint> u4 = Avx2.UnpackLow(t4, t6).AsUInt32();   // the same for rows 4-7
+            Vector256<uint> u5 = Avx2.UnpackHigh(t4, t6).AsUInt32();
+            Vector256<uint> u6 = Avx2.UnpackLow(t5, t7).AsUInt32();
+            Vector256<uint> u7 = Avx2.UnpackHigh(t5, t7).AsUInt32();
+
+            // ...then the low halves of rows 0-3 and 4-7 make words 0-3, the high halves words 4-7.
+            words[0] = Avx2.Permute2x128(u0, u4, 0x20);
+            words[4] = Avx2.Permute2x128(u0, u4, 0x31);
+            words[1] = Avx2.Permute2x128(u1, u5, 0x20);
+            words[5] = Avx2.Permute2x128(u1, u5, 0x31);
+            words[2] = Avx2.Permute2x128(u2, u6, 0x20);
+            words[6] = Avx2.Permute2x128(u2, u6, 0x31);
+            words[3] = Avx2.Permute2x128(u3, u7, 0x20);
+            words[7] = Avx2.Permute2x128(u3, u7, 0x31);
+        }
 
         /// <summary>Compresses <paramref name="blocks"/> consecutive blocks of one message into lane <paramref name="lane"/> of the state.</summary>
         // Straight to optimised code: the tier-0 first compile would call every step as a function, and a download

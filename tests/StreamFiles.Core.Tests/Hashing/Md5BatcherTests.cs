@@ -11,10 +11,11 @@ namespace StreamFiles.Core.Tests.Hashing
     /// <summary>The flat-combining MD5 batcher: concurrent streams come out as .NET's MD5 says, queued bytes are hashed together.</summary>
     public sealed class Md5BatcherTests
     {
-        [Fact]
-        public async Task ConcurrentStreamsHashedThroughTheBatcherMatchMd5()
+        [Theory]
+        [MemberData(nameof(Md5MultiBufferTests.Widths), MemberType = typeof(Md5MultiBufferTests))]
+        public async Task ConcurrentStreamsHashedThroughTheBatcherMatchMd5(int width)
         {
-            using var batcher = new Md5Batcher();
+            using var batcher = new Md5Batcher(width);
             byte[][] messages = Enumerable.Range(0, 8).Select(i => Random((3 * 1024 * 1024) + (i * 1001), seed: 20 + i)).ToArray();
             var lanes = messages.Select(_ => new Md5Lane()).ToArray();
 

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.Intrinsics.X86;
 using System.Security.Cryptography;
 using StreamFiles.Core.Hashing;
 
@@ -8,11 +9,21 @@ namespace StreamFiles.Core.Tests.Hashing
 {
     /// <summary>
     /// The multi-buffer MD5 against .NET's MD5 (the independent side): every length around the block and padding
-    /// edges, long random messages, sixteen lanes of different lengths fed in uneven pieces, and lanes reused.
+    /// edges, long random messages, sixteen lanes of different lengths fed in uneven pieces, and lanes reused. The
+    /// multi-lane tests run each kernel this CPU has: sixteen lanes (AVX-512), eight (AVX2) and scalar.
     /// </summary>
     public sealed class Md5MultiBufferTests
     {
         private static readonly int[] PieceSizes = { 1, 63, 64, 65, 127, 4095, 4096, 16384, 65537 };
+
+        /// <summary>Kernel widths this CPU runs: 16 with AVX-512, 8 with AVX2, and 1 (scalar) everywhere.</summary>
+        public static IEnumerable<object[]> Widths() =>
+            new[] { 16, 8, 1 }.Where(w => w == 1 || (w == 8 && Avx2.IsSupported) || (w == 16 && Avx512F.IsSupported)).Select(w => new object[] { w });
+
+        public static IEnumerable<object[]> LaneCountsAndWidths() =>
+            from count in new[] { 1, 2, 3, 7, 8, 9, 15, 16, 21 } // 9 and 21: more lanes than a kernel has, so two batches
+            from width in Widths()
+            select new object[] { count, width[0] };
 
         [Fact]
         public void EveryLengthUpTo200MatchesMd5()
@@ -26,15 +37,16 @@ namespace StreamFiles.Core.Tests.Hashing
             }
         }
 
-        [Fact]
-        public void EveryLengthUpTo200MatchesMd5InSixteenLanesAtOnce()
+        [Theory]
+        [MemberData(nameof(Widths))]
+        public void EveryLengthUpTo200MatchesMd5InSixteenLanesAtOnce(int width)
         {
             // Lane i holds length + i bytes: the lanes end in different blocks and pad in different ways.
             byte[] data = Random(240, seed: 2);
             var lanes = Enumerable.Range(0, 16).Select(_ => new Md5Lane()).ToArray();
             for (int length = 0; length <= 200; length++)
             {
-                Md5MultiBuffer.Append(lanes, lanes.Select((_, i) => new ArraySegment<byte>(data, i, length + i)).ToArray());
+                Md5MultiBuffer.Append(lanes, lanes.Select((_, i) => new ArraySegment<byte>(data, i, length + i)).ToArray(), width);
                 for (int i = 0; i < lanes.Length; i++)
                 {
                     Assert.Equal(Hex(MD5.HashData(data.AsSpan(i, length + i))), Hex(lanes[i].FinishAndReset()));
@@ -56,15 +68,8 @@ namespace StreamFiles.Core.Tests.Hashing
         }
 
         [Theory]
-        [InlineData(1)]
-        [InlineData(2)]
-        [InlineData(3)]
-        [InlineData(7)]
-        [InlineData(8)]
-        [InlineData(15)]
-        [InlineData(16)]
-        [InlineData(21)] // more lanes than the kernel has: two batches
-        public void LanesOfDifferentLengthsFedInUnevenPiecesMatchMd5(int laneCount)
+        [MemberData(nameof(LaneCountsAndWidths))]
+        public void LanesOfDifferentLengthsFedInUnevenPiecesMatchMd5(int laneCount, int width)
         {
             var random = new Random(100 + laneCount);
             byte[][] messages = Enumerable.Range(0, laneCount).Select(i => Random(random.Next(0, 600_000), seed: (laneCount * 100) + i)).ToArray();
@@ -96,7 +101,7 @@ namespace StreamFiles.Core.Tests.Hashing
                     break;
                 }
 
-                Md5MultiBuffer.Append(batchLanes, pieces);
+                Md5MultiBuffer.Append(batchLanes, pieces, width);
             }
 
             for (int i = 0; i < laneCount; i++)
@@ -126,17 +131,28 @@ namespace StreamFiles.Core.Tests.Hashing
             Assert.Equal(Hex(MD5.HashData(Array.Empty<byte>())), Hex(lane.FinishAndReset()));
         }
 
-        [Fact]
-        public void BatchesOfSeveralLanesAreCountedAsShared()
+        [Theory]
+        [MemberData(nameof(Widths))]
+        public void BatchesOfSeveralLanesAreCountedAsShared(int width)
         {
             byte[] data = Random(64 * 10, seed: 8);
-            var lanes = new[] { new Md5Lane(), new Md5Lane(), new Md5Lane() };
-            long shared = Md5MultiBuffer.Append(lanes, new[] { new ArraySegment<byte>(data), new ArraySegment<byte>(data, 0, 64 * 4), new ArraySegment<byte>(data, 0, 63) });
+            var lanes = new[] { new Md5Lane(), new Md5Lane(), new Md5Lane(), new Md5Lane() };
+            long shared = Md5MultiBuffer.Append(
+                lanes,
+                new[] { new ArraySegment<byte>(data), new ArraySegment<byte>(data, 0, 64 * 4), new ArraySegment<byte>(data, 64, 64 * 4), new ArraySegment<byte>(data, 0, 63) },
+                width);
 
-            // Four rounds with two lanes, then six with one (the scalar kernel); a 63-byte piece hashes nothing yet.
-            Assert.Equal(Md5Blocks.IsVectorized ? 8 : 0, shared);
+            // Four rounds with three lanes, then six with one (the scalar kernel); a 63-byte piece hashes nothing yet.
+            Assert.Equal(width == 1 ? 0 : 12, shared);
             Assert.Equal(Hex(MD5.HashData(data)), Hex(lanes[0].FinishAndReset()));
-            Assert.Equal(Hex(MD5.HashData(data.AsSpan(0, 63))), Hex(lanes[2].FinishAndReset()));
+            Assert.Equal(Hex(MD5.HashData(data.AsSpan(64, 64 * 4))), Hex(lanes[2].FinishAndReset()));
+            Assert.Equal(Hex(MD5.HashData(data.AsSpan(0, 63))), Hex(lanes[3].FinishAndReset()));
+
+            // Two lanes: the sixteen-lane kernel shares its rounds, the eight-lane one leaves them to the scalar kernel.
+            lanes = new[] { new Md5Lane(), new Md5Lane() };
+            shared = Md5MultiBuffer.Append(lanes, new[] { new ArraySegment<byte>(data), new ArraySegment<byte>(data, 0, 64 * 4) }, width);
+            Assert.Equal(width == 16 ? 8 : 0, shared);
+            Assert.Equal(Hex(MD5.HashData(data.AsSpan(0, 64 * 4))), Hex(lanes[1].FinishAndReset()));
         }
 
         private static byte[] Random(int length, int seed)

@@ -27,8 +27,8 @@ namespace StreamFiles.Core.Storage.S3
     /// <para>Objects of many small parts are read several parts per range (up to MaxRangeBytes, keeping at least
     /// MinRanges ranges for the parallel workers): every GET costs the SDK's request pipeline (~2 ms of CPU), and
     /// 8 MiB parts would make 128 of them per GiB.</para>
-    /// <para>With AVX-512 the parts' MD5s of one object go through one Md5Batcher, which hashes the bytes of the ranges
-    /// in flight together (up to sixteen for the cost of about one). Bytes wait there for the other ranges' to come
+    /// <para>With AVX-512 or AVX2 the parts' MD5s of one object go through one Md5Batcher, which hashes the bytes of the
+    /// ranges in flight together (up to sixteen, or eight with AVX2, for the cost of about one). Bytes wait there for the other ranges' to come
     /// along, so each range stream hands the batcher a copy of its reads (a ring of RingBytes, 1 MiB) and goes on
     /// receiving: waiting for company then costs no wall time, only the copy.</para>
     /// </summary>

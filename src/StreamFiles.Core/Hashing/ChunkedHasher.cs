@@ -1,5 +1,6 @@
 using System;
 using System.Buffers;
+using System.Collections.Generic;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
@@ -25,8 +26,23 @@ namespace StreamFiles.Core.Hashing
         public async Task<FileHashResult> HashFileAsync(string path, ByteCounter? progress = null, CancellationToken cancellationToken = default)
         {
             var started = DateTime.UtcNow;
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
-            HashDigests digests = await HashAsync(stream, progress, cancellationToken).ConfigureAwait(false);
+            HashDigests digests;
+#if NET8_0_OR_GREATER
+            if (Settings.Algorithms.Count == 1 && Settings.Algorithms[0] == ChecksumAlgorithm.S3ETag && PartsMd5.Suits(new FileInfo(path).Length, Settings.ChunkSize))
+            {
+                // The S3 ETag alone: its parts are hashed side by side in the lanes of the vector kernel.
+                (long length, List<byte[]> parts) = await PartsMd5.HashAsync(path, Settings.ChunkSize, progress, cancellationToken).ConfigureAwait(false);
+                Dictionary<string, string> hashes = HashDigests.NewTable();
+                hashes[nameof(ChecksumAlgorithm.S3ETag)] = ChunkLane.S3ETag(parts);
+                digests = new HashDigests(length, hashes, Settings.IncludeChunkHashes ? ChunkLane.Manifest(parts, Settings.ChunkSize, length) : null);
+                return new FileHashResult(path, Settings.Algorithms[0], digests, Settings.IncludeChunkHashes ? Settings.ChunkSize : (long?)null, DateTime.UtcNow - started);
+            }
+#endif
+            using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan))
+            {
+                digests = await HashAsync(stream, progress, cancellationToken).ConfigureAwait(false);
+            }
+
             return new FileHashResult(path, Settings.Algorithms[0], digests, Settings.IncludeChunkHashes ? Settings.ChunkSize : (long?)null, DateTime.UtcNow - started);
         }
 

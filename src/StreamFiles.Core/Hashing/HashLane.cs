@@ -90,22 +90,26 @@ namespace StreamFiles.Core.Hashing
             return _digests;
         }
 
-        public IReadOnlyList<ChunkHash> FinishManifest()
+        public IReadOnlyList<ChunkHash> FinishManifest() => Manifest(Finish(), _chunkSize, _total);
+
+        public string FinishS3ETag() => S3ETag(Finish());
+
+        /// <summary>The manifest of chunk digests of a stream of <paramref name="total"/> bytes.</summary>
+        internal static IReadOnlyList<ChunkHash> Manifest(IReadOnlyList<byte[]> digests, long chunkSize, long total)
         {
-            IReadOnlyList<byte[]> digests = Finish();
             var chunks = new ChunkHash[digests.Count];
             for (int i = 0; i < digests.Count; i++)
             {
-                long offset = i * _chunkSize;
-                chunks[i] = new ChunkHash(i, offset, Math.Min(_chunkSize, _total - offset), Hex.Encode(digests[i]));
+                long offset = i * chunkSize;
+                chunks[i] = new ChunkHash(i, offset, Math.Min(chunkSize, total - offset), Hex.Encode(digests[i]));
             }
 
             return chunks;
         }
 
-        public string FinishS3ETag()
+        /// <summary>The S3 ETag made of the MD5s of the parts.</summary>
+        internal static string S3ETag(IReadOnlyList<byte[]> parts)
         {
-            IReadOnlyList<byte[]> parts = Finish();
             if (parts.Count == 1)
             {
                 return Hex.Encode(parts[0]);

@@ -35,6 +35,8 @@ rm -f part.*";
         [InlineData((3 * 65536) + 1, 65536, 16384)]
         [InlineData((7 * 5000) + 1, 5000, 8192)]   // parts smaller than the buffer
         [InlineData(7 * 5000, 5000, 4096)]         // parts that straddle buffers
+        [InlineData((41 * 5000) + 3, 5000, 4096)]  // 42 parts: batches of as many parts as the MD5 kernel has lanes, and a rest
+        [InlineData((5 * 600_000) + 1, 600_000, 16384)] // parts read in two slices each (PartsMd5.SliceBytes), a 1-byte last part
         public async Task ETag_matches_the_shell_computation(long size, long partSize, int bufferSize)
         {
             string path = _temp.WriteRandom("object.bin", size);
@@ -61,6 +63,32 @@ rm -f part.*";
             Assert.EndsWith("-3", expected);
             Assert.Equal(expected.ToUpperInvariant(), result.Hash);
             Assert.Equal(ExternalTool.CoreutilsDigest("md5sum", path), result.Hashes["MD5"]);
+        }
+
+        [Fact]
+        public async Task The_ETag_alone_lists_each_parts_md5_as_md5sum_computes_it()
+        {
+            // S3ETag as the only algorithm hashes the parts side by side (PartsMd5); its manifest must still be the parts in order.
+            const long partSize = 5000;
+            long size = (41 * partSize) + 3;
+            string path = _temp.WriteRandom("object.bin", size);
+            string work = _temp.File("parts");
+            System.IO.Directory.CreateDirectory(work);
+
+            FileHashResult result = await TestHashing.HashFileAsync(path, partSize, 4096, includeChunkHashes: true, ChecksumAlgorithm.S3ETag);
+
+            string listing = ExternalTool.Bash("cd \"$1\"; split -b \"$3\" -a 6 -d \"$2\" part.; for f in part.*; do md5sum < \"$f\" | cut -c1-32; done; rm -f part.*", work, path, "5000");
+            string[] expected = listing.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Equal(42, expected.Length);
+            Assert.NotNull(result.Chunks);
+            Assert.Equal(expected.Length, result.Chunks!.Count);
+            for (int i = 0; i < expected.Length; i++)
+            {
+                Assert.Equal(i, result.Chunks[i].Index);
+                Assert.Equal(i * partSize, result.Chunks[i].Offset);
+                Assert.Equal(i == 41 ? 3 : partSize, result.Chunks[i].Length);
+                Assert.Equal(expected[i].Trim().ToUpperInvariant(), result.Chunks[i].Hash);
+            }
         }
 
         public void Dispose() => _temp.Dispose();

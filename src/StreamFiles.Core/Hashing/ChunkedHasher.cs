@@ -31,7 +31,7 @@ namespace StreamFiles.Core.Hashing
             if (Settings.Algorithms.Count == 1 && Settings.Algorithms[0] == ChecksumAlgorithm.S3ETag && PartsMd5.Suits(new FileInfo(path).Length, Settings.ChunkSize))
             {
                 // The S3 ETag alone: its parts are hashed side by side in the lanes of the vector kernel.
-                (long length, List<byte[]> parts) = await PartsMd5.HashAsync(path, Settings.ChunkSize, progress, cancellationToken).ConfigureAwait(false);
+                (long length, List<byte[]> parts) = await PartsMd5.HashAsync(path, Settings.ChunkSize, Settings.BufferSize, progress, cancellationToken).ConfigureAwait(false);
                 Dictionary<string, string> hashes = HashDigests.NewTable();
                 hashes[nameof(ChecksumAlgorithm.S3ETag)] = ChunkLane.S3ETag(parts);
                 digests = new HashDigests(length, hashes, Settings.IncludeChunkHashes ? ChunkLane.Manifest(parts, Settings.ChunkSize, length) : null);

@@ -28,7 +28,9 @@ namespace StreamFiles.Core.Hashing
             var started = DateTime.UtcNow;
             HashDigests digests;
 #if NET8_0_OR_GREATER
-            if (Settings.Algorithms.Count == 1 && Settings.Algorithms[0] == ChecksumAlgorithm.S3ETag && PartsMd5.Suits(new FileInfo(path).Length, Settings.ChunkSize))
+            // (A path that is no file, or none at all, takes the stream's way below, which reports it as it always has.)
+            var file = new FileInfo(path);
+            if (Settings.Algorithms.Count == 1 && Settings.Algorithms[0] == ChecksumAlgorithm.S3ETag && file.Exists && PartsMd5.Suits(file.Length, Settings.ChunkSize))
             {
                 // The S3 ETag alone: its parts are hashed side by side in the lanes of the vector kernel.
                 (long length, List<byte[]> parts) = await PartsMd5.HashAsync(path, Settings.ChunkSize, Settings.BufferSize, progress, cancellationToken).ConfigureAwait(false);

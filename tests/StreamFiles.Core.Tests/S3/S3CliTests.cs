@@ -68,6 +68,45 @@ namespace StreamFiles.Core.Tests.S3
             Assert.Contains("AWS_ACCESS_KEY_ID", run.Error);
         }
 
+        /// <summary>
+        /// A profile whose credentials come from a credential_process (what docs/Send-StreamFile.md offers for role and
+        /// SSO profiles, over `aws configure export-credentials`): the process's keys sign the requests, and a wrong
+        /// secret from it is the signature error, so the keys really came from the process.
+        /// </summary>
+        [S3Fact]
+        [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+        public void AProfileWithACredentialProcessSignsWithTheProcesssKeys()
+        {
+            _temp.RandomFile("a.bin", 1000);
+            string Profile(string name, string secret)
+            {
+                string script = _temp.File(name + ".sh");
+                File.WriteAllText(script, "#!/bin/sh\necho '{\"Version\": 1, \"AccessKeyId\": \"" + S3TestServer.AccessKey + "\", \"SecretAccessKey\": \"" + secret + "\"}'\n");
+                File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                return "[profile " + name + "]\ncredential_process = " + script + "\nregion = " + S3TestServer.Region + "\n";
+            }
+
+            File.WriteAllText(_temp.File("config"), Profile("right", S3TestServer.SecretKey) + Profile("wrong", TestCapture.NewSecret("procsecret")));
+            var env = new Dictionary<string, string?>
+            {
+                ["AWS_ACCESS_KEY_ID"] = null,
+                ["AWS_SECRET_ACCESS_KEY"] = null,
+                ["AWS_SESSION_TOKEN"] = null,
+                ["AWS_PROFILE"] = null,
+                ["AWS_SHARED_CREDENTIALS_FILE"] = _temp.File("no-credentials"),
+                ["AWS_CONFIG_FILE"] = _temp.File("config"),
+                ["AWS_EC2_METADATA_DISABLED"] = "true",
+            };
+
+            var right = Cli(env, "send", "--json", "--profile", "right", "--endpoint-url", S3TestServer.Endpoint!, "a.bin", S3("a.bin"));
+            Assert.True(right.ExitCode == 0, right.Error);
+            Assert.Equal("completed", JsonDocument.Parse(right.Output).RootElement.GetProperty("status").GetString());
+
+            var wrong = Cli(env, "send", "--json", "--force", "--profile", "wrong", "--endpoint-url", S3TestServer.Endpoint!, "a.bin", S3("a.bin"));
+            Assert.Equal(1, wrong.ExitCode);
+            Assert.Equal("S3SignatureMismatch", JsonDocument.Parse(wrong.Output).RootElement.GetProperty("error").GetProperty("condition").GetString());
+        }
+
         [S3Fact]
         public void TheTrailingChecksumModeFailsWithTheOptionThatFixesIt()
         {

@@ -48,20 +48,7 @@ namespace StreamFiles.Core.Tests.S3
         public void MissingCredentialsAreOneClearErrorAndExitCodeOne()
         {
             _temp.RandomFile("a.bin", 10);
-            var env = new Dictionary<string, string?>
-            {
-                ["AWS_ACCESS_KEY_ID"] = null,
-                ["AWS_SECRET_ACCESS_KEY"] = null,
-                ["AWS_SESSION_TOKEN"] = null,
-                ["AWS_PROFILE"] = null,
-                ["AWS_SHARED_CREDENTIALS_FILE"] = _temp.File("no-credentials"),
-                ["AWS_CONFIG_FILE"] = _temp.File("no-config"),
-                ["AWS_EC2_METADATA_DISABLED"] = "true", // never ask an instance metadata service from a test
-                ["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"] = null,
-                ["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = null,
-                ["AWS_WEB_IDENTITY_TOKEN_FILE"] = null,
-            };
-            var run = Cli(env, "send", "--json", "--endpoint-url", S3TestServer.Endpoint!, "a.bin", S3("a.bin"));
+            var run = Cli(NoCredentials(), "send", "--json", "--endpoint-url", S3TestServer.Endpoint!, "a.bin", S3("a.bin"));
             Assert.Equal(1, run.ExitCode);
             JsonElement result = JsonDocument.Parse(run.Output).RootElement;
             Assert.Equal("S3CredentialsNotFound", result.GetProperty("error").GetProperty("condition").GetString());
@@ -87,16 +74,8 @@ namespace StreamFiles.Core.Tests.S3
             }
 
             File.WriteAllText(_temp.File("config"), Profile("right", S3TestServer.SecretKey) + Profile("wrong", TestCapture.NewSecret("procsecret")));
-            var env = new Dictionary<string, string?>
-            {
-                ["AWS_ACCESS_KEY_ID"] = null,
-                ["AWS_SECRET_ACCESS_KEY"] = null,
-                ["AWS_SESSION_TOKEN"] = null,
-                ["AWS_PROFILE"] = null,
-                ["AWS_SHARED_CREDENTIALS_FILE"] = _temp.File("no-credentials"),
-                ["AWS_CONFIG_FILE"] = _temp.File("config"),
-                ["AWS_EC2_METADATA_DISABLED"] = "true",
-            };
+            var env = NoCredentials();
+            env["AWS_CONFIG_FILE"] = _temp.File("config");
 
             var right = Cli(env, "send", "--json", "--profile", "right", "--endpoint-url", S3TestServer.Endpoint!, "a.bin", S3("a.bin"));
             Assert.True(right.ExitCode == 0, right.Error);
@@ -217,6 +196,21 @@ namespace StreamFiles.Core.Tests.S3
             ["AWS_SECRET_ACCESS_KEY"] = S3TestServer.SecretKey,
             ["AWS_REGION"] = S3TestServer.Region,
             ["AWS_EC2_METADATA_DISABLED"] = "true",
+        };
+
+        /// <summary>An environment with no credentials anywhere in the chain: no variables, no profile files, no instance or container role.</summary>
+        private Dictionary<string, string?> NoCredentials() => new Dictionary<string, string?>
+        {
+            ["AWS_ACCESS_KEY_ID"] = null,
+            ["AWS_SECRET_ACCESS_KEY"] = null,
+            ["AWS_SESSION_TOKEN"] = null,
+            ["AWS_PROFILE"] = null,
+            ["AWS_SHARED_CREDENTIALS_FILE"] = _temp.File("no-credentials"),
+            ["AWS_CONFIG_FILE"] = _temp.File("no-config"),
+            ["AWS_EC2_METADATA_DISABLED"] = "true", // never ask an instance metadata service from a test
+            ["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"] = null,
+            ["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = null,
+            ["AWS_WEB_IDENTITY_TOKEN_FILE"] = null,
         };
 
         private ProcessRunner.Outcome Cli(Dictionary<string, string?> environment, params string[] arguments)

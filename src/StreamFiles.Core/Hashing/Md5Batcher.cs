@@ -253,7 +253,7 @@ namespace StreamFiles.Core.Hashing
             {
                 lock (_gate)
                 {
-                    while (_active.Count < (_width == 1 ? Md5Blocks.Lanes : _width) && _pending.Count > 0)
+                    while (_active.Count < Md5MultiBuffer.BatchLanes(_width) && _pending.Count > 0)
                     {
                         _active.Add(_pending.Dequeue());
                     }

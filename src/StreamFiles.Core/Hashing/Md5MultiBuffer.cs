@@ -39,7 +39,7 @@ namespace StreamFiles.Core.Hashing
             }
 
             long shared = 0;
-            int batch = width == 1 ? Md5Blocks.Lanes : width;
+            int batch = BatchLanes(width);
             for (int start = 0; start < lanes.Count; start += batch)
             {
                 shared += AppendBatch(lanes, data, start, Math.Min(batch, lanes.Count - start), width);
@@ -47,6 +47,9 @@ namespace StreamFiles.Core.Hashing
 
             return shared;
         }
+
+        /// <summary>Lanes hashed together by the kernel of <paramref name="width"/> lanes; scalar-only batches take sixteen, each hashed alone.</summary>
+        internal static int BatchLanes(int width) => width == 1 ? Md5Blocks.Lanes : width;
 
         internal static void AppendOne(Md5Lane lane, byte* data, int count)
         {

@@ -5,6 +5,8 @@
 
 BeforeDiscovery {
     $script:NoServer = [string]::IsNullOrWhiteSpace($env:STREAMFILES_TEST_S3_ENDPOINT)
+    # The role tests also need two roles the test user may assume (tests/s3-server/start.sh makes them on its RGW).
+    $script:NoRoles = $script:NoServer -or [string]::IsNullOrWhiteSpace($env:STREAMFILES_TEST_S3_ROLE_ARN) -or [string]::IsNullOrWhiteSpace($env:STREAMFILES_TEST_S3_READER_ROLE_ARN)
 }
 
 BeforeAll {
@@ -105,5 +107,52 @@ Describe 'Send-StreamFile and Receive-StreamFile with S3' -Tags 'CI' -Skip:$scri
         }
         $failed[0].FullyQualifiedErrorId | Should -BeLike 'SendStreamFileS3ChecksumModeRejected*'
         $failed[0].Exception.Message | Should -Match '-ChecksumMode Auto'
+    }
+}
+
+Describe 'Send-StreamFile with a profile that assumes a role' -Tags 'CI' -Skip:$script:NoRoles {
+
+    BeforeAll {
+        # STS and the S3 requests signed with the role's session keys go to the same endpoint.
+        $script:StsEndpoint = if ($env:STREAMFILES_TEST_S3_STS_ENDPOINT) { $env:STREAMFILES_TEST_S3_STS_ENDPOINT } else { $script:Endpoint }
+        $script:SavedAws = @{ Config = $env:AWS_CONFIG_FILE; Credentials = $env:AWS_SHARED_CREDENTIALS_FILE; Sts = $env:AWS_ENDPOINT_URL_STS }
+        $config = Join-Path -Path $TestDrive -ChildPath 'aws-config'
+        $credentials = Join-Path -Path $TestDrive -ChildPath 'aws-credentials'
+        Set-Content -LiteralPath $config -Value @(
+            '[profile base]'
+            "region = $($script:Region)"
+            '[profile writer]'
+            "role_arn = $($env:STREAMFILES_TEST_S3_ROLE_ARN)"
+            'source_profile = base'
+            "region = $($script:Region)"
+            '[profile reader]'
+            "role_arn = $($env:STREAMFILES_TEST_S3_READER_ROLE_ARN)"
+            'source_profile = base'
+            "region = $($script:Region)"
+        )
+        Set-Content -LiteralPath $credentials -Value @(
+            '[base]'
+            "aws_access_key_id = $($env:AWS_ACCESS_KEY_ID)"
+            "aws_secret_access_key = $($env:AWS_SECRET_ACCESS_KEY)"
+        )
+        $env:AWS_CONFIG_FILE = $config
+        $env:AWS_SHARED_CREDENTIALS_FILE = $credentials
+        $env:AWS_ENDPOINT_URL_STS = $script:StsEndpoint
+        $script:Small = New-RandomFile -LiteralPath (Join-Path $TestDrive 'small.bin') -Length 1000 -Seed 52
+    }
+
+    AfterAll {
+        $env:AWS_CONFIG_FILE = $script:SavedAws.Config
+        $env:AWS_SHARED_CREDENTIALS_FILE = $script:SavedAws.Credentials
+        $env:AWS_ENDPOINT_URL_STS = $script:SavedAws.Sts
+    }
+
+    It 'signs with the keys of the role, so a read-only role is refused an upload the writer role may make' {
+        $up = Send-StreamFile -Path $script:Small.FullName -Destination "s3://$($script:Bucket)/$($script:Prefix)role/" -ProfileName writer -EndpointUrl $script:StsEndpoint
+        $up.Status | Should -Be 'Completed'
+
+        $result = Send-StreamFile -Path $script:Small.FullName -Destination "s3://$($script:Bucket)/$($script:Prefix)role/refused.bin" -ProfileName reader -EndpointUrl $script:StsEndpoint -ErrorVariable failed -ErrorAction SilentlyContinue
+        $result.Status | Should -Be 'Failed'
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'SendStreamFileS3AccessDenied*'
     }
 }

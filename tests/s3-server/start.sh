@@ -12,6 +12,7 @@
 set -euo pipefail
 dir=${S3_SERVER_DIR:-/tmp/streamfiles-s3-server}
 port=${S3_SERVER_PORT:-7480}
+sts_port=${S3_SERVER_STS_PORT:-7481}
 bucket=${S3_SERVER_BUCKET:-streamfiles-test}
 # The OSD's sparse block file grows with what is written and never shrinks (deleted objects free space
 # inside it, not on the host's disk), so it is capped: enough for the 4 GiB benchmark objects.
@@ -38,7 +39,7 @@ done
 "$here/stop.sh" --quiet || true
 cluster=$dir/cluster
 rm -rf "$cluster"
-mkdir -p "$cluster"/{run,log,data/mon.a,data/mgr.x,data/osd.0,data/rgw.a}
+mkdir -p "$cluster"/{run,log,data/mon.a,data/mgr.x,data/osd.0,data/rgw.a,data/rgw.sts}
 
 fsid=$(cat /proc/sys/kernel/random/uuid)
 export CEPH_CONF=$cluster/ceph.conf
@@ -101,6 +102,18 @@ rgw gc obj min wait = 60
 rgw gc processor period = 30
 # without cephx the monitor cannot offer radosgw's default "secure" mode: it would retry EACCES forever
 ms mon client mode = crc
+
+# A second gateway on the same cluster (same users, buckets and roles) that also answers STS AssumeRole, for the tests
+# of profiles that assume a role. It is separate because with STS on, this RGW (16.2) answers a wrong secret with
+# AccessDenied instead of SignatureDoesNotMatch, and the signature tests need the latter. The key encrypts the
+# session tokens it hands out and must be 16 characters.
+[client.rgw.sts]
+rgw frontends = beast endpoint=127.0.0.1:$sts_port
+rgw data = $cluster/data/rgw.sts
+rgw enable usage log = false
+ms mon client mode = crc
+rgw s3 auth use sts = true
+rgw sts key = streamfilests16k
 CONF
 
 record() { echo "$2" > "$cluster/run/$1.pid"; }
@@ -130,8 +143,23 @@ radosgw -n client.rgw.a -f >>"$cluster/log/rgw.a.stdout" 2>&1 &
 record rgw.a $!
 for _ in $(seq 240); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.5; done
 curl -s -o /dev/null "http://127.0.0.1:$port/" || { echo "s3-server: radosgw did not answer; see $cluster/log/client.rgw.a.log" >&2; exit 1; }
+# The STS gateway starts once the first has made RGW's pools, so the two do not race to create them.
+radosgw -n client.rgw.sts -f >>"$cluster/log/rgw.sts.stdout" 2>&1 &
+record rgw.sts $!
 radosgw-admin user create --uid test --display-name test --access-key test --secret test >/dev/null
-say "radosgw answering on 127.0.0.1:$port"
+# Two roles the test user may assume (STS AssumeRole), for the tests of profiles with role_arn and source_profile:
+# one may do everything on S3, the other only read, so a refused upload shows the role's keys signed it.
+radosgw-admin caps add --uid test --caps "roles=*" >/dev/null
+trust='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam:::user/test"]},"Action":["sts:AssumeRole"]}]}'
+radosgw-admin role create --role-name streamfiles-test-role --assume-role-policy-doc "$trust" >/dev/null
+radosgw-admin role-policy put --role-name streamfiles-test-role --policy-name s3-all \
+  --policy-doc '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*"],"Resource":["arn:aws:s3:::*"]}]}' >/dev/null
+radosgw-admin role create --role-name streamfiles-test-reader --assume-role-policy-doc "$trust" >/dev/null
+radosgw-admin role-policy put --role-name streamfiles-test-reader --policy-name s3-read \
+  --policy-doc '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:Get*","s3:List*"],"Resource":["arn:aws:s3:::*"]}]}' >/dev/null
+for _ in $(seq 240); do curl -s -o /dev/null "http://127.0.0.1:$sts_port/" && break; sleep 0.5; done
+curl -s -o /dev/null "http://127.0.0.1:$sts_port/" || { echo "s3-server: the STS radosgw did not answer; see $cluster/log/client.rgw.sts.log" >&2; exit 1; }
+say "radosgw answering on 127.0.0.1:$port, with STS on 127.0.0.1:$sts_port"
 
 # The bucket, with a signed request of our own: no S3 client needs to be installed for the tests.
 python3 "$here/make_bucket.py" "http://127.0.0.1:$port" test test "$bucket"
@@ -143,4 +171,7 @@ export STREAMFILES_TEST_S3_ACCESS_KEY=test
 export STREAMFILES_TEST_S3_SECRET_KEY=test
 export STREAMFILES_TEST_S3_REGION=us-east-1
 export STREAMFILES_TEST_S3_BUCKET=$bucket
+export STREAMFILES_TEST_S3_STS_ENDPOINT=http://127.0.0.1:$sts_port
+export STREAMFILES_TEST_S3_ROLE_ARN=arn:aws:iam:::role/streamfiles-test-role
+export STREAMFILES_TEST_S3_READER_ROLE_ARN=arn:aws:iam:::role/streamfiles-test-reader
 VARS

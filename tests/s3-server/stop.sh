@@ -23,7 +23,7 @@ stop_group() {
   done
 }
 [[ -d $run ]] || exit 0
-stop_group rgw.a
+stop_group rgw.a rgw.sts
 stop_group osd.0 mgr.x
 stop_group mon.a
 # The OSD's block file holds up to S3_SERVER_BLOCK_GB of the host's disk, and start.sh wipes it anyway: give the

@@ -35,6 +35,21 @@ namespace StreamFiles.Core.Tests.S3
 
         public static bool Available => Endpoint != null;
 
+        /// <summary>
+        /// Where the role tests send STS AssumeRole and then S3 requests with the role's session keys; default: the S3
+        /// endpoint (MinIO answers STS there). tests/s3-server/start.sh runs a second gateway for it, because its RGW
+        /// with STS on reports a wrong secret as AccessDenied.
+        /// </summary>
+        public static string? StsEndpoint { get; } = Variable("STREAMFILES_TEST_S3_STS_ENDPOINT") ?? Endpoint;
+
+        /// <summary>
+        /// Roles the test user may assume through STS: one that may write, one that may only read. tests/s3-server/start.sh
+        /// makes both on its RGW; another store sets them to run the role tests.
+        /// </summary>
+        public static string? RoleArn { get; } = Variable("STREAMFILES_TEST_S3_ROLE_ARN");
+
+        public static string? ReaderRoleArn { get; } = Variable("STREAMFILES_TEST_S3_READER_ROLE_ARN");
+
         /// <summary>A private pool per test run, so tests never share state with the process-wide one.</summary>
         public static S3ClientPool Pool { get; } = new S3ClientPool();
 
@@ -152,6 +167,22 @@ namespace StreamFiles.Core.Tests.S3
             if (!S3TestServer.Available)
             {
                 Skip = S3TestServer.SkipReason;
+            }
+        }
+    }
+
+    /// <summary>A test that assumes the server's roles; skipped, with the reason, without the server or the roles.</summary>
+    public sealed class S3RoleFactAttribute : FactAttribute
+    {
+        public S3RoleFactAttribute()
+        {
+            if (!S3TestServer.Available)
+            {
+                Skip = S3TestServer.SkipReason;
+            }
+            else if (S3TestServer.RoleArn is null || S3TestServer.ReaderRoleArn is null)
+            {
+                Skip = "Role tests need STREAMFILES_TEST_S3_ROLE_ARN (a role that may write the bucket) and STREAMFILES_TEST_S3_READER_ROLE_ARN (one that may only read), both assumable by the test user through STS at STREAMFILES_TEST_S3_STS_ENDPOINT (default: the S3 endpoint); tests/s3-server/start.sh sets them for its RGW.";
             }
         }
     }

@@ -27,7 +27,7 @@ namespace StreamFiles.Core.Storage.S3
         private static readonly string[] EnvironmentVariables =
         {
             "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION",
-            "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE",
+            "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_STS", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE",
         };
 
         private readonly ConcurrentDictionary<ClientKey, Lazy<S3Client>> _clients = new ConcurrentDictionary<ClientKey, Lazy<S3Client>>();
@@ -123,13 +123,14 @@ namespace StreamFiles.Core.Storage.S3
         private S3Client Create(S3Connection connection)
         {
             CredentialProfile? profile = FindProfile(connection.ProfileName);
-            AWSCredentials credentials = connection.Credentials ?? ResolveCredentials(connection.ProfileName, _environment);
             string? endpoint = connection.EffectiveEndpointUrl(_environment) ?? profile?.EndpointUrl;
             string region = connection.Region
                 ?? profile?.Region?.SystemName
                 ?? NonEmpty(_environment("AWS_REGION"))
                 ?? NonEmpty(_environment("AWS_DEFAULT_REGION"))
                 ?? "us-east-1";
+            AWSCredentials credentials = connection.Credentials
+                ?? S3RoleCredentials.Wrap(ResolveCredentials(connection.ProfileName, _environment), region, ProfileNameOf(connection.ProfileName));
             bool compatible = connection.ChecksumMode != S3ChecksumMode.WhenSupported;
             var config = new AmazonS3Config
             {
@@ -167,9 +168,12 @@ namespace StreamFiles.Core.Storage.S3
             return new S3Client(new AmazonS3Client(credentials, config), connection, endpoint, region, _stallTimeout);
         }
 
+        /// <summary>The profile the chain reads: the one named, else AWS_PROFILE, else "default".</summary>
+        private string ProfileNameOf(string? profileName) => profileName ?? NonEmpty(_environment("AWS_PROFILE")) ?? "default";
+
         private CredentialProfile? FindProfile(string? profileName)
         {
-            string name = profileName ?? NonEmpty(_environment("AWS_PROFILE")) ?? "default";
+            string name = ProfileNameOf(profileName);
             var chain = new CredentialProfileStoreChain();
             if (chain.TryGetProfile(name, out CredentialProfile found))
             {

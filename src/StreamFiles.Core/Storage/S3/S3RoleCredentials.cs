@@ -1,0 +1,131 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Amazon;
+using Amazon.Runtime;
+using Amazon.Runtime.SharedInterfaces;
+using Amazon.SecurityToken;
+using StreamFiles.Core.Operations;
+
+namespace StreamFiles.Core.Storage.S3
+{
+    /// <summary>
+    /// The credentials of a profile that assumes a role (role_arn with source_profile or credential_source), renewed
+    /// through an STS client made here with the source credentials.
+    /// <para>The SDK reads such a profile into AssumeRoleAWSCredentials, which finds its STS client by loading
+    /// AWSSDK.SecurityToken by name at run time. A native AOT build cannot do that, and the SDK's registry for native
+    /// builds hands out one STS client for every role, which signs with its own credentials rather than the profile's
+    /// source. Making the client here works the same in every build and host, and a failure becomes one clear error
+    /// instead of the SDK's wrapped exception.</para>
+    /// <para>What the SDK read from the profile is kept as it is: the role ARN, the session name, the external id, the
+    /// MFA serial and the duration go to STS unchanged. A source that is itself a role profile is wrapped the same way.
+    /// The STS endpoint is the SDK's: AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL or the profile's endpoint_url, else AWS's
+    /// regional endpoint.</para>
+    /// </summary>
+    internal sealed class S3RoleCredentials : RefreshingAWSCredentials
+    {
+        private readonly AssumeRoleAWSCredentials _role;
+        private readonly AWSCredentials _source;
+        private readonly RegionEndpoint _region;
+        private readonly string _profile;
+
+        private S3RoleCredentials(AssumeRoleAWSCredentials role, AWSCredentials source, RegionEndpoint region, string profile)
+        {
+            _role = role;
+            _source = source;
+            _region = region;
+            _profile = profile;
+
+            // As the SDK does: new keys well before the old ones expire, so no request is signed with expired keys.
+            PreemptExpiryTime = TimeSpan.FromMinutes(15);
+        }
+
+        /// <summary>
+        /// The credentials to sign with: a role profile's are replaced by ones that assume the role through our own STS
+        /// client; any other credentials are returned as they are.
+        /// </summary>
+        /// <param name="credentials">What the SDK resolved for the profile or the default chain.</param>
+        /// <param name="region">The region of the S3 connection; STS is asked in the same region.</param>
+        /// <param name="profile">The profile's name, for the error message.</param>
+        public static AWSCredentials Wrap(AWSCredentials credentials, string region, string profile)
+        {
+            if (credentials is AssumeRoleAWSCredentials role)
+            {
+                AWSCredentials source = Wrap(role.SourceCredentials, region, profile);
+                return new S3RoleCredentials(role, source, RegionEndpoint.GetBySystemName(region), profile);
+            }
+
+            return credentials;
+        }
+
+        protected override CredentialsRefreshState GenerateNewCredentials()
+        {
+            using AmazonSecurityTokenServiceClient sts = NewClient();
+            try
+            {
+                AssumeRoleImmutableCredentials assumed = ((ICoreAmazonSTS)sts).CredentialsFromAssumeRoleAuthentication(_role.RoleArn, _role.RoleSessionName, _role.Options);
+                return new CredentialsRefreshState(assumed, assumed.Expiration);
+            }
+            catch (Exception exception) when (!(exception is CommandFailureException))
+            {
+                throw Failed(exception, sts);
+            }
+        }
+
+        protected override async Task<CredentialsRefreshState> GenerateNewCredentialsAsync()
+        {
+            using AmazonSecurityTokenServiceClient sts = NewClient();
+            try
+            {
+                AssumeRoleImmutableCredentials assumed = await ((ICoreAmazonSTS)sts).CredentialsFromAssumeRoleAuthenticationAsync(_role.RoleArn, _role.RoleSessionName, _role.Options).ConfigureAwait(false);
+                return new CredentialsRefreshState(assumed, assumed.Expiration);
+            }
+            catch (Exception exception) when (!(exception is CommandFailureException))
+            {
+                throw Failed(exception, sts);
+            }
+        }
+
+        private AmazonSecurityTokenServiceClient NewClient()
+        {
+            var config = new AmazonSecurityTokenServiceConfig { RegionEndpoint = _region };
+            if (_role.Options?.ProxySettings != null)
+            {
+                config.SetWebProxy(_role.Options.ProxySettings);
+            }
+
+            return new AmazonSecurityTokenServiceClient(_source, config);
+        }
+
+        /// <summary>
+        /// One error for every way AssumeRole can fail. Like S3Errors, it names the STS error code and status but does
+        /// not copy the service's text; the endpoint is named without its query (none is ever configured with one).
+        /// </summary>
+        private CommandFailureException Failed(Exception exception, AmazonSecurityTokenServiceClient sts)
+        {
+            Exception cause = exception is AmazonClientException && !(exception is AmazonServiceException) && exception.InnerException != null
+                ? exception.InnerException
+                : exception;
+            string at = sts.Config.ServiceURL != null ? "STS at " + sts.Config.ServiceURL : $"STS (AWS's endpoint for {_region.SystemName})";
+            string answer = cause is AmazonServiceException service
+                ? $"{at} answered {(int)service.StatusCode} {(string.IsNullOrEmpty(service.ErrorCode) ? "(no error code)" : service.ErrorCode)}"
+                : $"{at} could not be reached: {Innermost(cause).Message}";
+            return new CommandFailureException(new CommandError(
+                "S3AssumeRoleFailed",
+                FailureCategory.AuthenticationError,
+                "s3://",
+                $"Cannot assume the role {_role.RoleArn} of the AWS profile '{_profile}': {answer}. Check that the profile's source credentials may call sts:AssumeRole on that role (the role's trust policy) and that role_arn is right; for a store other than AWS, set AWS_ENDPOINT_URL_STS (or endpoint_url in the profile) to its STS endpoint.",
+                cause));
+        }
+
+        private static Exception Innermost(Exception exception)
+        {
+            while (exception.InnerException != null)
+            {
+                exception = exception.InnerException;
+            }
+
+            return exception;
+        }
+    }
+}

@@ -184,7 +184,7 @@ namespace StreamFiles.Core.Tests.Http
                 return;
             }
 
-            if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method))
+            if (!resource.AnyMethod && !HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method))
             {
                 context.Response.StatusCode = 405;
                 return;
@@ -486,6 +486,9 @@ namespace StreamFiles.Core.Tests.Http
 
         /// <summary>PUT bodies are hashed and counted but not kept (large uploads).</summary>
         public bool DiscardUploads { get; set; }
+
+        /// <summary>Answers POST and other methods with the content too, as an API endpoint would (the body is not read).</summary>
+        public bool AnyMethod { get; set; }
 
         public byte[] Content
         {

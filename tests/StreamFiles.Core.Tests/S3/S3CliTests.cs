@@ -3,10 +3,12 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
+using System.Text;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using StreamFiles.Core.Resume;
+using StreamFiles.Core.Tests.Http;
 using StreamFiles.Core.Tests.Support;
 
 namespace StreamFiles.Core.Tests.S3
@@ -56,9 +58,9 @@ namespace StreamFiles.Core.Tests.S3
         }
 
         /// <summary>
-        /// A profile whose credentials come from a credential_process (what docs/Send-StreamFile.md offers for role and
-        /// SSO profiles, over `aws configure export-credentials`): the process's keys sign the requests, and a wrong
-        /// secret from it is the signature error, so the keys really came from the process.
+        /// A profile whose credentials come from a credential_process (such as `aws configure export-credentials`): the
+        /// process's keys sign the requests, and a wrong secret from it is the signature error, so the keys really came
+        /// from the process.
         /// </summary>
         [S3Fact]
         [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
@@ -124,6 +126,93 @@ namespace StreamFiles.Core.Tests.S3
             Assert.Equal("S3AssumeRoleFailed", JsonDocument.Parse(nobody.Output).RootElement.GetProperty("error").GetProperty("condition").GetString());
             Assert.Contains("arn:aws:iam:::role/streamfiles-no-such-role", nobody.Error);
             Assert.Contains("'nobody'", nobody.Error);
+        }
+
+        /// <summary>
+        /// A profile that signs in through SSO (sso_session): the token `aws sso login` cached is traded at the SSO
+        /// portal (a Kestrel stand-in, named by AWS_ENDPOINT_URL_SSO; there is no real one here) for the keys that sign
+        /// the S3 requests. A wrong secret from the portal is the signature error, so those keys really signed; an
+        /// expired token and a portal that refuses the token are one clear error that says how to sign in again.
+        /// </summary>
+        [S3Fact]
+        public async Task AnSsoProfileSignsWithTheKeysTheSsoPortalGives()
+        {
+            _temp.RandomFile("a.bin", 1000);
+            await using HttpTestServer portal = await HttpTestServer.StartAsync();
+            string token = TestCapture.NewSecret("ssotoken"); // the secret scan looks for it in every output
+            string home = _temp.File("home");
+            string cache = Path.Combine(home, ".aws", "sso", "cache");
+            Directory.CreateDirectory(cache);
+
+            // The SDK finds the cached token by the SHA-1 of the session's name, as the AWS CLI writes it.
+            string tokenFile = Path.Combine(cache, Convert.ToHexStringLower(System.Security.Cryptography.SHA1.HashData(Encoding.UTF8.GetBytes("streamfiles-sso"))) + ".json");
+            static string When(DateTime time) => time.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
+            void CacheToken(DateTime expiresAt, bool refreshable = false) => File.WriteAllText(
+                tokenFile,
+                "{\"startUrl\": \"https://streamfiles-test.awsapps.com/start\", \"region\": \"" + S3TestServer.Region + "\", \"accessToken\": \"" + token
+                + "\", \"expiresAt\": \"" + When(expiresAt) + "\""
+                + (refreshable ? ", \"refreshToken\": \"sso-refresh-token\", \"clientId\": \"sso-client\", \"clientSecret\": \"sso-client-secret\", \"registrationExpiresAt\": \"" + When(DateTime.UtcNow.AddDays(30)) + "\"" : string.Empty)
+                + "}");
+            void PortalGives(string secret) => portal.Add(
+                "/federation/credentials",
+                Encoding.UTF8.GetBytes("{\"roleCredentials\": {\"accessKeyId\": \"" + S3TestServer.AccessKey + "\", \"secretAccessKey\": \"" + secret
+                    + "\", \"sessionToken\": \"sso-session-token\", \"expiration\": " + DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds() + "}}"));
+
+            File.WriteAllText(
+                _temp.File("config"),
+                "[profile sso]\nsso_session = streamfiles-sso\nsso_account_id = 111122223333\nsso_role_name = StreamFilesTest\nregion = " + S3TestServer.Region + "\n"
+                + "[sso-session streamfiles-sso]\nsso_start_url = https://streamfiles-test.awsapps.com/start\nsso_region = " + S3TestServer.Region + "\nsso_registration_scopes = sso:account:access\n");
+            var env = NoCredentials();
+            env["AWS_CONFIG_FILE"] = _temp.File("config");
+            env["HOME"] = home;
+            env["AWS_ENDPOINT_URL_SSO"] = portal.BaseUri.ToString().TrimEnd('/');
+            env["AWS_ENDPOINT_URL_SSO_OIDC"] = portal.BaseUri.ToString().TrimEnd('/');
+
+            CacheToken(DateTime.UtcNow.AddHours(1));
+            PortalGives(S3TestServer.SecretKey);
+            var sent = Cli(env, "send", "--json", "--profile", "sso", "--endpoint-url", S3TestServer.Endpoint!, "a.bin", S3("a.bin"));
+            Assert.True(sent.ExitCode == 0, sent.Error);
+            RecordedRequest asked = Assert.Single(portal.RequestsTo("/federation/credentials"));
+            Assert.Equal(token, asked.Header("x-amz-sso_bearer_token"));
+            Assert.Contains("account_id=111122223333", asked.Query);
+            Assert.Contains("role_name=StreamFilesTest", asked.Query);
+
+            PortalGives(TestCapture.NewSecret("ssosecret"));
+            var wrong = Cli(env, "send", "--json", "--force", "--profile", "sso", "--endpoint-url", S3TestServer.Endpoint!, "a.bin", S3("a.bin"));
+            Assert.Equal(1, wrong.ExitCode);
+            Assert.Equal("S3SignatureMismatch", JsonDocument.Parse(wrong.Output).RootElement.GetProperty("error").GetProperty("condition").GetString());
+
+            // An expired token with a refresh token is renewed at the OIDC endpoint (CreateToken), and the new one used.
+            string renewed = TestCapture.NewSecret("ssorenewed");
+            TestResource oidc = portal.Add("/token", Encoding.UTF8.GetBytes("{\"accessToken\": \"" + renewed + "\", \"expiresIn\": 3600, \"refreshToken\": \"sso-refresh-token-2\", \"tokenType\": \"Bearer\"}"));
+            oidc.AnyMethod = true;
+            PortalGives(S3TestServer.SecretKey);
+            CacheToken(DateTime.UtcNow.AddHours(-1), refreshable: true);
+            var renewal = Cli(env, "send", "--json", "--force", "--profile", "sso", "--endpoint-url", S3TestServer.Endpoint!, "a.bin", S3("a.bin"));
+            Assert.True(renewal.ExitCode == 0, renewal.Error);
+            Assert.Equal("POST", Assert.Single(portal.RequestsTo("/token")).Method);
+            Assert.Equal(renewed, portal.RequestsTo("/federation/credentials").Last().Header("x-amz-sso_bearer_token"));
+            Assert.Contains(renewed, File.ReadAllText(tokenFile));
+
+            TestResource refusing = portal.Add("/federation/credentials", Array.Empty<byte>());
+            refusing.FailTimes = int.MaxValue;
+            refusing.FailStatus = 401;
+            var refused = Cli(env, "send", "--json", "--force", "--profile", "sso", "--endpoint-url", S3TestServer.Endpoint!, "a.bin", S3("a.bin"));
+            Assert.Equal(1, refused.ExitCode);
+            Assert.Equal("S3SsoFailed", JsonDocument.Parse(refused.Output).RootElement.GetProperty("error").GetProperty("condition").GetString());
+            Assert.Contains("401", refused.Error);
+            Assert.Contains("aws sso login --profile sso", refused.Error);
+
+            CacheToken(DateTime.UtcNow.AddHours(-1));
+            var expired = Cli(env, "send", "--json", "--force", "--profile", "sso", "--endpoint-url", S3TestServer.Endpoint!, "a.bin", S3("a.bin"));
+            Assert.Equal(1, expired.ExitCode);
+            Assert.Equal("S3SsoFailed", JsonDocument.Parse(expired.Output).RootElement.GetProperty("error").GetProperty("condition").GetString());
+            Assert.Contains("aws sso login --profile sso", expired.Error);
+            foreach (string said in new[] { sent.Error, wrong.Error, renewal.Error, refused.Error, expired.Error })
+            {
+                Assert.DoesNotContain(token, said);
+                Assert.DoesNotContain(renewed, said);
+            }
         }
 
         [S3Fact]

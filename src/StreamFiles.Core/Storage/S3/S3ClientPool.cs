@@ -27,7 +27,7 @@ namespace StreamFiles.Core.Storage.S3
         private static readonly string[] EnvironmentVariables =
         {
             "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION",
-            "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_STS", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE",
+            "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_SSO", "AWS_ENDPOINT_URL_SSO_OIDC", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE",
         };
 
         private readonly ConcurrentDictionary<ClientKey, Lazy<S3Client>> _clients = new ConcurrentDictionary<ClientKey, Lazy<S3Client>>();
@@ -129,8 +129,9 @@ namespace StreamFiles.Core.Storage.S3
                 ?? NonEmpty(_environment("AWS_REGION"))
                 ?? NonEmpty(_environment("AWS_DEFAULT_REGION"))
                 ?? "us-east-1";
+            S3ProfileCredentials.RegisterSdkClients();
             AWSCredentials credentials = connection.Credentials
-                ?? S3RoleCredentials.Wrap(ResolveCredentials(connection.ProfileName, _environment), region, ProfileNameOf(connection.ProfileName));
+                ?? S3ProfileCredentials.Wrap(ResolveCredentials(connection.ProfileName, _environment), region, ProfileNameOf(connection.ProfileName));
             bool compatible = connection.ChecksumMode != S3ChecksumMode.WhenSupported;
             var config = new AmazonS3Config
             {

@@ -18,7 +18,7 @@ namespace StreamFiles.Core.Storage.S3
     /// source. Making the client here works the same in every build and host, and a failure becomes one clear error
     /// instead of the SDK's wrapped exception.</para>
     /// <para>What the SDK read from the profile is kept as it is: the role ARN, the session name, the external id, the
-    /// MFA serial and the duration go to STS unchanged. A source that is itself a role profile is wrapped the same way.
+    /// MFA serial and the duration go to STS unchanged.
     /// The STS endpoint is the SDK's: AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL or the profile's endpoint_url, else AWS's
     /// regional endpoint.</para>
     /// </summary>
@@ -29,7 +29,11 @@ namespace StreamFiles.Core.Storage.S3
         private readonly RegionEndpoint _region;
         private readonly string _profile;
 
-        private S3RoleCredentials(AssumeRoleAWSCredentials role, AWSCredentials source, RegionEndpoint region, string profile)
+        /// <param name="role">What the SDK read from the profile.</param>
+        /// <param name="source">The credentials that call AssumeRole (the SDK's source, itself wrapped when it is a role or SSO).</param>
+        /// <param name="region">The region of the S3 connection; STS is asked in the same region.</param>
+        /// <param name="profile">The profile's name, for the error message.</param>
+        public S3RoleCredentials(AssumeRoleAWSCredentials role, AWSCredentials source, RegionEndpoint region, string profile)
         {
             _role = role;
             _source = source;
@@ -38,24 +42,6 @@ namespace StreamFiles.Core.Storage.S3
 
             // As the SDK does: new keys well before the old ones expire, so no request is signed with expired keys.
             PreemptExpiryTime = TimeSpan.FromMinutes(15);
-        }
-
-        /// <summary>
-        /// The credentials to sign with: a role profile's are replaced by ones that assume the role through our own STS
-        /// client; any other credentials are returned as they are.
-        /// </summary>
-        /// <param name="credentials">What the SDK resolved for the profile or the default chain.</param>
-        /// <param name="region">The region of the S3 connection; STS is asked in the same region.</param>
-        /// <param name="profile">The profile's name, for the error message.</param>
-        public static AWSCredentials Wrap(AWSCredentials credentials, string region, string profile)
-        {
-            if (credentials is AssumeRoleAWSCredentials role)
-            {
-                AWSCredentials source = Wrap(role.SourceCredentials, region, profile);
-                return new S3RoleCredentials(role, source, RegionEndpoint.GetBySystemName(region), profile);
-            }
-
-            return credentials;
         }
 
         protected override CredentialsRefreshState GenerateNewCredentials()
@@ -118,7 +104,7 @@ namespace StreamFiles.Core.Storage.S3
                 cause));
         }
 
-        private static Exception Innermost(Exception exception)
+        internal static Exception Innermost(Exception exception)
         {
             while (exception.InnerException != null)
             {

@@ -215,6 +215,57 @@ namespace StreamFiles.Core.Tests.S3
             }
         }
 
+        /// <summary>
+        /// Web identity, as EKS gives pods (AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN): the token is traded at STS
+        /// for the keys that sign the S3 requests. STS here is a Kestrel stand-in named by AWS_ENDPOINT_URL_STS: this
+        /// RGW's web identity needs an OpenID Connect provider, which would be a stand-in too. A wrong secret from STS
+        /// is the signature error, so those keys really signed; a refusal is one clear error naming the role and file.
+        /// </summary>
+        [S3Fact]
+        public async Task WebIdentityCredentialsSignWithTheKeysStsGives()
+        {
+            _temp.RandomFile("a.bin", 1000);
+            await using HttpTestServer sts = await HttpTestServer.StartAsync();
+            string token = TestCapture.NewSecret("webtoken");
+            File.WriteAllText(_temp.File("token"), token);
+            void StsGives(string secret) => sts.Add("/", Encoding.UTF8.GetBytes(
+                "<AssumeRoleWithWebIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><AssumeRoleWithWebIdentityResult><Credentials>"
+                + "<AccessKeyId>" + S3TestServer.AccessKey + "</AccessKeyId><SecretAccessKey>" + secret + "</SecretAccessKey><SessionToken>web-session-token</SessionToken>"
+                + "<Expiration>" + DateTime.UtcNow.AddHours(1).ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture) + "</Expiration></Credentials>"
+                + "<AssumedRoleUser><Arn>arn:aws:sts::111122223333:assumed-role/streamfiles-pod/s1</Arn><AssumedRoleId>AROAEXAMPLE:s1</AssumedRoleId></AssumedRoleUser>"
+                + "</AssumeRoleWithWebIdentityResult><ResponseMetadata><RequestId>r1</RequestId></ResponseMetadata></AssumeRoleWithWebIdentityResponse>")).AnyMethod = true;
+            var env = NoCredentials();
+            env["AWS_WEB_IDENTITY_TOKEN_FILE"] = _temp.File("token");
+            env["AWS_ROLE_ARN"] = "arn:aws:iam::111122223333:role/streamfiles-pod";
+            env["AWS_ROLE_SESSION_NAME"] = "s1";
+            env["AWS_ENDPOINT_URL_STS"] = sts.BaseUri.ToString().TrimEnd('/');
+
+            StsGives(S3TestServer.SecretKey);
+            var sent = Cli(env, "send", "--json", "--endpoint-url", S3TestServer.Endpoint!, "a.bin", S3("a.bin"));
+            Assert.True(sent.ExitCode == 0, sent.Error);
+            Assert.Equal("POST", Assert.Single(sts.RequestsTo("/")).Method);
+
+            StsGives(TestCapture.NewSecret("websecret"));
+            var wrong = Cli(env, "send", "--json", "--force", "--endpoint-url", S3TestServer.Endpoint!, "a.bin", S3("a.bin"));
+            Assert.Equal(1, wrong.ExitCode);
+            Assert.Equal("S3SignatureMismatch", JsonDocument.Parse(wrong.Output).RootElement.GetProperty("error").GetProperty("condition").GetString());
+
+            TestResource refusing = sts.Add("/", Array.Empty<byte>());
+            refusing.AnyMethod = true;
+            refusing.FailTimes = int.MaxValue;
+            refusing.FailStatus = 403;
+            var refused = Cli(env, "send", "--json", "--force", "--endpoint-url", S3TestServer.Endpoint!, "a.bin", S3("a.bin"));
+            Assert.Equal(1, refused.ExitCode);
+            Assert.Equal("S3WebIdentityFailed", JsonDocument.Parse(refused.Output).RootElement.GetProperty("error").GetProperty("condition").GetString());
+            Assert.Contains("arn:aws:iam::111122223333:role/streamfiles-pod", refused.Error);
+            Assert.Contains(_temp.File("token"), refused.Error);
+            Assert.Contains("403", refused.Error);
+            foreach (string said in new[] { sent.Error, wrong.Error, refused.Error })
+            {
+                Assert.DoesNotContain(token, said);
+            }
+        }
+
         [S3Fact]
         public void TheTrailingChecksumModeFailsWithTheOptionThatFixesIt()
         {

@@ -2,6 +2,7 @@ using System.Threading;
 using Amazon;
 using Amazon.Runtime;
 using Amazon.RuntimeDependencies;
+using Amazon.SecurityToken;
 using Amazon.SSO;
 using Amazon.SSOOIDC;
 
@@ -9,17 +10,19 @@ namespace StreamFiles.Core.Storage.S3
 {
     /// <summary>
     /// What the SDK resolved from a profile or the default chain, made ready to sign with in every build and host:
-    /// roles are assumed through our own STS client (S3RoleCredentials), SSO sign-ins fail with one clear error
-    /// (S3SsoCredentials), and everything else is used as it is.
+    /// roles are assumed through our own STS client (S3RoleCredentials), SSO sign-ins and web identities fail with one
+    /// clear error each (S3CheckedCredentials), and everything else is used as it is.
     /// </summary>
     internal static class S3ProfileCredentials
     {
         private static int _registered;
 
         /// <summary>
-        /// Registers the SSO clients the SDK asks for while it reads an SSO profile, once per process. The SDK otherwise
-        /// loads AWSSDK.SSO and AWSSDK.SSOOIDC by name at run time, which a native AOT build cannot. Both calls are
-        /// unsigned (the cached token is their bearer), so one anonymous client per request does what the SDK would.
+        /// Registers the service clients the SDK asks for while it fetches credentials, once per process: SSO and
+        /// SSO-OIDC for SSO profiles, STS for web identity. The SDK otherwise loads AWSSDK.SSO, AWSSDK.SSOOIDC and
+        /// AWSSDK.SecurityToken by name at run time, which a native AOT build cannot. These calls are all unsigned (a
+        /// token is their proof), so an anonymous client per request does what the SDK would. AssumeRole, which must
+        /// be signed by the profile's source, never reaches the registered STS client: S3RoleCredentials makes its own.
         /// </summary>
         public static void RegisterSdkClients()
         {
@@ -48,6 +51,16 @@ namespace StreamFiles.Core.Storage.S3
 
                 return new AmazonSSOOIDCClient(new AnonymousAWSCredentials(), config);
             }));
+            GlobalRuntimeDependencyRegistry.Instance.RegisterSecurityTokenServiceClient(new RuntimeDependencyFactory(context =>
+            {
+                var config = new AmazonSecurityTokenServiceConfig { RegionEndpoint = context.SecurityTokenServiceClientContextData?.Region ?? RegionEndpoint.USEast1 };
+                if (context.SecurityTokenServiceClientContextData?.ProxySettings != null)
+                {
+                    config.SetWebProxy(context.SecurityTokenServiceClientContextData.ProxySettings);
+                }
+
+                return new AmazonSecurityTokenServiceClient(new AnonymousAWSCredentials(), config);
+            }));
         }
 
         /// <summary>The credentials to sign with.</summary>
@@ -61,7 +74,9 @@ namespace StreamFiles.Core.Storage.S3
                 case AssumeRoleAWSCredentials role:
                     return new S3RoleCredentials(role, Wrap(role.SourceCredentials, region, profile), RegionEndpoint.GetBySystemName(region), profile);
                 case SSOAWSCredentials sso:
-                    return new S3SsoCredentials(sso, profile);
+                    return S3CheckedCredentials.Sso(sso, profile);
+                case AssumeRoleWithWebIdentityCredentials webIdentity:
+                    return S3CheckedCredentials.WebIdentity(webIdentity);
                 default:
                     return credentials;
             }

@@ -89,8 +89,9 @@ namespace StreamFiles.Core.Tests.S3
         }
 
         /// <summary>
-        /// Profiles that assume a role (role_arn and source_profile) through the store's STS, named by
-        /// AWS_ENDPOINT_URL_STS; the S3 requests go to the same endpoint, which accepts the role's session keys. The source user may write; the reader role may only read. So a refused upload under the
+        /// Profiles that assume a role (role_arn and source_profile) through the store's STS, named by the profile's
+        /// endpoint_url or by AWS_ENDPOINT_URL_STS; the S3 requests go to the same endpoint, which accepts the role's
+        /// session keys. The source user may write; the reader role may only read. So a refused upload under the
         /// reader profile, and an accepted one under the writer profile, show that the role's keys signed the requests,
         /// not the source's. A role that cannot be assumed is its own error, naming the role.
         /// </summary>
@@ -98,20 +99,24 @@ namespace StreamFiles.Core.Tests.S3
         public void AProfileThatAssumesARoleSignsWithTheRolesKeys()
         {
             string path = _temp.RandomFile("a.bin", (9 * MiB) + 5, seed: 44);
-            string Role(string name, string arn) => "[profile " + name + "]\nrole_arn = " + arn + "\nsource_profile = base\nregion = " + S3TestServer.Region + "\n";
+            string Role(string name, string arn, string extra = "") => "[profile " + name + "]\nrole_arn = " + arn + "\nsource_profile = base\nregion = " + S3TestServer.Region + "\n" + extra;
             File.WriteAllText(
                 _temp.File("config"),
                 "[profile base]\nregion = " + S3TestServer.Region + "\n"
-                + Role("writer", S3TestServer.RoleArn!) + Role("reader", S3TestServer.ReaderRoleArn!) + Role("nobody", "arn:aws:iam:::role/streamfiles-no-such-role"));
+                + Role("writer", S3TestServer.RoleArn!, "endpoint_url = " + S3TestServer.StsEndpoint + "\n")
+                + Role("reader", S3TestServer.ReaderRoleArn!) + Role("nobody", "arn:aws:iam:::role/streamfiles-no-such-role"));
             File.WriteAllText(_temp.File("credentials"), "[base]\naws_access_key_id = " + S3TestServer.AccessKey + "\naws_secret_access_key = " + S3TestServer.SecretKey + "\n");
             var env = NoCredentials();
             env["AWS_CONFIG_FILE"] = _temp.File("config");
             env["AWS_SHARED_CREDENTIALS_FILE"] = _temp.File("credentials");
-            env["AWS_ENDPOINT_URL_STS"] = S3TestServer.StsEndpoint;
 
-            var sent = Cli(env, "send", "--json", "--profile", "writer", "--endpoint-url", S3TestServer.StsEndpoint!, "a.bin", S3("a.bin"));
+            // The writer profile names the endpoint for S3 and STS alike (endpoint_url); the others get it from
+            // --endpoint-url and AWS_ENDPOINT_URL_STS.
+            var sent = Cli(env, "send", "--json", "--profile", "writer", "a.bin", S3("a.bin"));
             Assert.True(sent.ExitCode == 0, sent.Error);
             Assert.Equal(2, JsonDocument.Parse(sent.Output).RootElement.GetProperty("parts").GetInt32());
+
+            env["AWS_ENDPOINT_URL_STS"] = S3TestServer.StsEndpoint;
 
             var read = Cli(env, "receive", "--json", "--profile", "reader", "--endpoint-url", S3TestServer.StsEndpoint!, S3("a.bin"), "back.bin");
             Assert.True(read.ExitCode == 0, read.Error);

@@ -73,15 +73,34 @@ namespace StreamFiles.Core.Storage.S3
             return new CredentialsRefreshState(credentials, expiration);
         }
 
-        /// <summary>Names the service's status and error code, or the SDK's reason (no cached token), never a token or key.</summary>
-        private CommandFailureException Failed(Exception exception)
-        {
-            Exception cause = exception is AmazonClientException && !(exception is AmazonServiceException) && exception.InnerException != null
+        /// <summary>What the failure of a credential service was, without the SDK's wrapper around it.</summary>
+        internal static Exception Cause(Exception exception) =>
+            exception is AmazonClientException && !(exception is AmazonServiceException) && exception.InnerException != null
                 ? exception.InnerException
                 : exception;
-            string answer = cause is AmazonServiceException service
-                ? $"the service answered {(int)service.StatusCode} {(string.IsNullOrEmpty(service.ErrorCode) ? "(no error code)" : service.ErrorCode)}"
-                : S3RoleCredentials.Innermost(cause).Message.TrimEnd('.');
+
+        /// <summary>
+        /// A service's refusal for a message: its status and error code. Like S3Errors, never the service's own text,
+        /// which is not ours to vouch for; tokens and keys never reach a message.
+        /// </summary>
+        internal static string Answered(AmazonServiceException service, string who) =>
+            $"{who} answered {(int)service.StatusCode} {(string.IsNullOrEmpty(service.ErrorCode) ? "(no error code)" : service.ErrorCode)}";
+
+        internal static Exception Innermost(Exception exception)
+        {
+            while (exception.InnerException != null)
+            {
+                exception = exception.InnerException;
+            }
+
+            return exception;
+        }
+
+        /// <summary>The service's status and error code, or the SDK's reason (no cached token).</summary>
+        private CommandFailureException Failed(Exception exception)
+        {
+            Exception cause = Cause(exception);
+            string answer = cause is AmazonServiceException service ? Answered(service, "the service") : Innermost(cause).Message.TrimEnd('.');
             return new CommandFailureException(_describe(answer, cause));
         }
     }

@@ -1,5 +1,4 @@
 using System;
-using System.Threading;
 using System.Threading.Tasks;
 using Amazon;
 using Amazon.Runtime;
@@ -74,7 +73,8 @@ namespace StreamFiles.Core.Storage.S3
 
         private AmazonSecurityTokenServiceClient NewClient()
         {
-            var config = new AmazonSecurityTokenServiceConfig { RegionEndpoint = _region };
+            // The profile's own settings (endpoint_url, a services section) apply, not AWS_PROFILE's or default's.
+            var config = new AmazonSecurityTokenServiceConfig { RegionEndpoint = _region, Profile = new Profile(_profile) };
             if (_role.Options?.ProxySettings != null)
             {
                 config.SetWebProxy(_role.Options.ProxySettings);
@@ -84,34 +84,22 @@ namespace StreamFiles.Core.Storage.S3
         }
 
         /// <summary>
-        /// One error for every way AssumeRole can fail. Like S3Errors, it names the STS error code and status but does
-        /// not copy the service's text; the endpoint is named without its query (none is ever configured with one).
+        /// One error for every way AssumeRole can fail, naming the role, the profile, the STS endpoint and its status and
+        /// error code (or why it could not be reached).
         /// </summary>
         private CommandFailureException Failed(Exception exception, AmazonSecurityTokenServiceClient sts)
         {
-            Exception cause = exception is AmazonClientException && !(exception is AmazonServiceException) && exception.InnerException != null
-                ? exception.InnerException
-                : exception;
+            Exception cause = S3CheckedCredentials.Cause(exception);
             string at = sts.Config.ServiceURL != null ? "STS at " + sts.Config.ServiceURL : $"STS (AWS's endpoint for {_region.SystemName})";
             string answer = cause is AmazonServiceException service
-                ? $"{at} answered {(int)service.StatusCode} {(string.IsNullOrEmpty(service.ErrorCode) ? "(no error code)" : service.ErrorCode)}"
-                : $"{at} could not be reached: {Innermost(cause).Message}";
+                ? S3CheckedCredentials.Answered(service, at)
+                : $"{at} could not be reached: {S3CheckedCredentials.Innermost(cause).Message}";
             return new CommandFailureException(new CommandError(
                 "S3AssumeRoleFailed",
                 FailureCategory.AuthenticationError,
                 "s3://",
                 $"Cannot assume the role {_role.RoleArn} of the AWS profile '{_profile}': {answer}. Check that the profile's source credentials may call sts:AssumeRole on that role (the role's trust policy) and that role_arn is right; for a store other than AWS, set AWS_ENDPOINT_URL_STS (or endpoint_url in the profile) to its STS endpoint.",
                 cause));
-        }
-
-        internal static Exception Innermost(Exception exception)
-        {
-            while (exception.InnerException != null)
-            {
-                exception = exception.InnerException;
-            }
-
-            return exception;
         }
     }
 }

@@ -242,8 +242,10 @@ namespace StreamFiles.Core.Tests.S3
                     return;
                 }
 
-                // Every byte was hashed before the range closed (the deadline passed first): nothing was left to settle.
-                Assert.True(attempt < 5, "in five attempts no staged bytes were still waiting when the range closed");
+                // Every byte was hashed before the range closed (the 20 ms deadline passed first): nothing was left to
+                // settle, so try again. On a loaded machine (the rest of the suite runs beside this test) that happened
+                // five times in a row once; twenty attempts cost at most a few seconds.
+                Assert.True(attempt < 20, "in twenty attempts no staged bytes were still waiting when the range closed");
             }
         }
 

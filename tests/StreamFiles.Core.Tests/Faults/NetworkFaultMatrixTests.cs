@@ -81,7 +81,12 @@ namespace StreamFiles.Core.Tests.Faults
         {
             int seed = BaseSeed * 100 + ((int)kind * 10) + (int)transfer;
             var random = new Random(seed);
-            using var proxy = new FaultProxy(transfer is TransferKind.HttpDownload ? _http.BaseUri : new Uri(S3TestServer.Endpoint!), kind, Probability(kind), seed);
+            using var proxy = new FaultProxy(transfer is TransferKind.HttpDownload ? _http.BaseUri : new Uri(S3TestServer.Endpoint!), kind, Probability(kind), seed)
+            {
+                // Longer than the HTTP stall timeout (1.5 s), so that fires first; the S3 client sees the reset. Each
+                // stall costs this much wall time, and this matrix is the longest class of the suite.
+                StallFor = TimeSpan.FromSeconds(2.5),
+            };
             var tally = new Tally();
             var problems = new List<string>();
             for (int i = 0; i < Count; i++)

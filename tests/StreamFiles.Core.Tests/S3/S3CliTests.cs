@@ -104,7 +104,8 @@ namespace StreamFiles.Core.Tests.S3
                 _temp.File("config"),
                 "[profile base]\nregion = " + S3TestServer.Region + "\n"
                 + Role("writer", S3TestServer.RoleArn!, "endpoint_url = " + S3TestServer.StsEndpoint + "\n")
-                + Role("reader", S3TestServer.ReaderRoleArn!) + Role("nobody", "arn:aws:iam:::role/streamfiles-no-such-role"));
+                + Role("reader", S3TestServer.ReaderRoleArn!) + Role("nobody", "arn:aws:iam:::role/streamfiles-no-such-role")
+                + "[profile fromenv]\nrole_arn = " + S3TestServer.ReaderRoleArn + "\ncredential_source = Environment\nregion = " + S3TestServer.Region + "\n");
             File.WriteAllText(_temp.File("credentials"), "[base]\naws_access_key_id = " + S3TestServer.AccessKey + "\naws_secret_access_key = " + S3TestServer.SecretKey + "\n");
             var env = NoCredentials();
             env["AWS_CONFIG_FILE"] = _temp.File("config");
@@ -131,6 +132,14 @@ namespace StreamFiles.Core.Tests.S3
             Assert.Equal("S3AssumeRoleFailed", JsonDocument.Parse(nobody.Output).RootElement.GetProperty("error").GetProperty("condition").GetString());
             Assert.Contains("arn:aws:iam:::role/streamfiles-no-such-role", nobody.Error);
             Assert.Contains("'nobody'", nobody.Error);
+
+            // credential_source = Environment: the source keys come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, and
+            // the reader role they assume is refused the upload those keys themselves could make.
+            env["AWS_ACCESS_KEY_ID"] = S3TestServer.AccessKey;
+            env["AWS_SECRET_ACCESS_KEY"] = S3TestServer.SecretKey;
+            var fromEnvironment = Cli(env, "send", "--json", "--profile", "fromenv", "--endpoint-url", S3TestServer.StsEndpoint!, "a.bin", S3("d.bin"));
+            Assert.Equal(1, fromEnvironment.ExitCode);
+            Assert.Equal("S3AccessDenied", JsonDocument.Parse(fromEnvironment.Output).RootElement.GetProperty("error").GetProperty("condition").GetString());
         }
 
         /// <summary>

@@ -175,7 +175,8 @@ namespace StreamFiles.Core.Tests.S3
             File.WriteAllText(
                 _temp.File("config"),
                 "[profile sso]\nsso_session = streamfiles-sso\nsso_account_id = 111122223333\nsso_role_name = StreamFilesTest\nregion = " + S3TestServer.Region + "\n"
-                + "[sso-session streamfiles-sso]\nsso_start_url = https://streamfiles-test.awsapps.com/start\nsso_region = " + S3TestServer.Region + "\nsso_registration_scopes = sso:account:access\n");
+                + "[sso-session streamfiles-sso]\nsso_start_url = https://streamfiles-test.awsapps.com/start\nsso_region = " + S3TestServer.Region + "\nsso_registration_scopes = sso:account:access\n"
+                + "[profile legacy]\nsso_start_url = https://streamfiles-legacy.awsapps.com/start\nsso_region = " + S3TestServer.Region + "\nsso_account_id = 444455556666\nsso_role_name = StreamFilesLegacy\nregion = " + S3TestServer.Region + "\n");
             var env = NoCredentials();
             env["AWS_CONFIG_FILE"] = _temp.File("config");
             env["HOME"] = home;
@@ -190,6 +191,18 @@ namespace StreamFiles.Core.Tests.S3
             Assert.Equal(token, asked.Header("x-amz-sso_bearer_token"));
             Assert.Contains("account_id=111122223333", asked.Query);
             Assert.Contains("role_name=StreamFilesTest", asked.Query);
+
+            // A legacy SSO profile (sso_start_url in the profile, no sso_session): its token is cached under the SHA-1
+            // of the start URL, and it is used the same way.
+            string legacyToken = TestCapture.NewSecret("ssolegacy");
+            File.WriteAllText(
+                Path.Combine(cache, Convert.ToHexStringLower(System.Security.Cryptography.SHA1.HashData(Encoding.UTF8.GetBytes("https://streamfiles-legacy.awsapps.com/start"))) + ".json"),
+                "{\"startUrl\": \"https://streamfiles-legacy.awsapps.com/start\", \"region\": \"" + S3TestServer.Region + "\", \"accessToken\": \"" + legacyToken + "\", \"expiresAt\": \"" + When(DateTime.UtcNow.AddHours(1)) + "\"}");
+            var legacy = Cli(env, "send", "--json", "--force", "--profile", "legacy", "--endpoint-url", S3TestServer.Endpoint!, "a.bin", S3("a.bin"));
+            Assert.True(legacy.ExitCode == 0, legacy.Error);
+            RecordedRequest legacyAsked = portal.RequestsTo("/federation/credentials").Last();
+            Assert.Equal(legacyToken, legacyAsked.Header("x-amz-sso_bearer_token"));
+            Assert.Contains("account_id=444455556666", legacyAsked.Query);
 
             PortalGives(TestCapture.NewSecret("ssosecret"));
             var wrong = Cli(env, "send", "--json", "--force", "--profile", "sso", "--endpoint-url", S3TestServer.Endpoint!, "a.bin", S3("a.bin"));
@@ -222,10 +235,11 @@ namespace StreamFiles.Core.Tests.S3
             Assert.Equal(1, expired.ExitCode);
             Assert.Equal("S3SsoFailed", JsonDocument.Parse(expired.Output).RootElement.GetProperty("error").GetProperty("condition").GetString());
             Assert.Contains("aws sso login --profile sso", expired.Error);
-            foreach (string said in new[] { sent.Error, wrong.Error, renewal.Error, refused.Error, expired.Error })
+            foreach (string said in new[] { sent.Error, legacy.Error, wrong.Error, renewal.Error, refused.Error, expired.Error })
             {
                 Assert.DoesNotContain(token, said);
                 Assert.DoesNotContain(renewed, said);
+                Assert.DoesNotContain(legacyToken, said);
             }
         }
 

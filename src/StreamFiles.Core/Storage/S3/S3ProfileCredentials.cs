@@ -1,3 +1,4 @@
+using System.Net;
 using System.Threading;
 using Amazon;
 using Amazon.Runtime;
@@ -32,35 +33,24 @@ namespace StreamFiles.Core.Storage.S3
             }
 
             GlobalRuntimeDependencyRegistry.Instance.RegisterSSOClient(new RuntimeDependencyFactory(context =>
-            {
-                var config = new AmazonSSOConfig { RegionEndpoint = context.SSOClientContextData?.Region ?? RegionEndpoint.USEast1 };
-                if (context.SSOClientContextData?.ProxySettings != null)
-                {
-                    config.SetWebProxy(context.SSOClientContextData.ProxySettings);
-                }
-
-                return new AmazonSSOClient(new AnonymousAWSCredentials(), config);
-            }));
+                new AmazonSSOClient(new AnonymousAWSCredentials(), Configured(new AmazonSSOConfig(), context.SSOClientContextData?.Region, context.SSOClientContextData?.ProxySettings))));
             GlobalRuntimeDependencyRegistry.Instance.RegisterSSOOIDCClient(new RuntimeDependencyFactory(context =>
-            {
-                var config = new AmazonSSOOIDCConfig { RegionEndpoint = context.SSOOIDCClientContextData?.Region ?? RegionEndpoint.USEast1 };
-                if (context.SSOOIDCClientContextData?.ProxySettings != null)
-                {
-                    config.SetWebProxy(context.SSOOIDCClientContextData.ProxySettings);
-                }
-
-                return new AmazonSSOOIDCClient(new AnonymousAWSCredentials(), config);
-            }));
+                new AmazonSSOOIDCClient(new AnonymousAWSCredentials(), Configured(new AmazonSSOOIDCConfig(), context.SSOOIDCClientContextData?.Region, context.SSOOIDCClientContextData?.ProxySettings))));
             GlobalRuntimeDependencyRegistry.Instance.RegisterSecurityTokenServiceClient(new RuntimeDependencyFactory(context =>
-            {
-                var config = new AmazonSecurityTokenServiceConfig { RegionEndpoint = context.SecurityTokenServiceClientContextData?.Region ?? RegionEndpoint.USEast1 };
-                if (context.SecurityTokenServiceClientContextData?.ProxySettings != null)
-                {
-                    config.SetWebProxy(context.SecurityTokenServiceClientContextData.ProxySettings);
-                }
+                new AmazonSecurityTokenServiceClient(new AnonymousAWSCredentials(), Configured(new AmazonSecurityTokenServiceConfig(), context.SecurityTokenServiceClientContextData?.Region, context.SecurityTokenServiceClientContextData?.ProxySettings))));
+        }
 
-                return new AmazonSecurityTokenServiceClient(new AnonymousAWSCredentials(), config);
-            }));
+        /// <summary>A credential service's client configuration: the region asked for (else us-east-1, as the SDK defaults) and the proxy, if any.</summary>
+        internal static T Configured<T>(T config, RegionEndpoint? region, IWebProxy? proxy)
+            where T : ClientConfig
+        {
+            config.RegionEndpoint = region ?? RegionEndpoint.USEast1;
+            if (proxy != null)
+            {
+                config.SetWebProxy(proxy);
+            }
+
+            return config;
         }
 
         /// <summary>The credentials to sign with.</summary>

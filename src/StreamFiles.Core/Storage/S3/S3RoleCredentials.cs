@@ -74,13 +74,8 @@ namespace StreamFiles.Core.Storage.S3
         private AmazonSecurityTokenServiceClient NewClient()
         {
             // The profile's own settings (endpoint_url, a services section) apply, not AWS_PROFILE's or default's.
-            var config = new AmazonSecurityTokenServiceConfig { RegionEndpoint = _region, Profile = new Profile(_profile) };
-            if (_role.Options?.ProxySettings != null)
-            {
-                config.SetWebProxy(_role.Options.ProxySettings);
-            }
-
-            return new AmazonSecurityTokenServiceClient(_source, config);
+            var config = new AmazonSecurityTokenServiceConfig { Profile = new Profile(_profile) };
+            return new AmazonSecurityTokenServiceClient(_source, S3ProfileCredentials.Configured(config, _region, _role.Options?.ProxySettings));
         }
 
         /// <summary>

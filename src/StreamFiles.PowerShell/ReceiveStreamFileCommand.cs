@@ -67,6 +67,14 @@ namespace StreamFiles.PowerShell
                     SubmitSources(Source, literal: false);
                     break;
                 case S3ObjectSet:
+                    if (Key!.EndsWith("/", StringComparison.Ordinal))
+                    {
+                        // A folder marker (the S3 console's "Create folder", Get-S3Object lists it with the objects): as a
+                        // source, s3://bucket/key/ would mean the whole prefix, which the objects piped after it bring anyway.
+                        WriteVerbose($"Skipped s3://{BucketName}/{Key}: a folder marker (a key ending in '/'), not a file to download.");
+                        break;
+                    }
+
                     Submit("s3://" + BucketName + "/" + Key, isExplicit: true);
                     break;
                 case LiteralPathSet:

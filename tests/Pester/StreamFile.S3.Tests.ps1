@@ -61,6 +61,21 @@ Describe 'Send-StreamFile and Receive-StreamFile with S3' -Tags 'CI' -Skip:$scri
         Get-Sha256 -LiteralPath (Join-Path $out 'big.bin') | Should -Be (Get-Sha256 -LiteralPath $script:Big.FullName)
     }
 
+    It 'skips folder markers among the piped objects, as Get-S3Object lists them' {
+        $objects = @(
+            [pscustomobject]@{ BucketName = $script:Bucket; Key = $script:Prefix }
+            [pscustomobject]@{ BucketName = $script:Bucket; Key = "$($script:Prefix)big.bin" }
+        )
+        $out = Join-Path $TestDrive 'markers'
+        $result = $objects | Receive-StreamFile -Destination "$out/" -Verbose 4>&1 @S3
+        $verbose = @($result | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] })
+        $files = @($result | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] })
+        $files.Count | Should -Be 1
+        $files[0].Status | Should -Be 'Completed'
+        ($verbose.Message -join "`n") | Should -Match 'folder marker'
+        @(Get-ChildItem -LiteralPath $out -Recurse -File).Count | Should -Be 1
+    }
+
     It 'skips an unchanged upload without downloading it' {
         $again = Send-StreamFile -Path $script:Big.FullName -Destination "s3://$($script:Bucket)/$($script:Prefix)" -SkipUnchanged @S3
         $again.Status | Should -Be 'Skipped'

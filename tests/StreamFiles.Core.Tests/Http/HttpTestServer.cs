@@ -168,6 +168,17 @@ namespace StreamFiles.Core.Tests.Http
                     context.Response.Headers.RetryAfter = resource.RetryAfter;
                 }
 
+                foreach (var (name, value) in resource.FailHeaders)
+                {
+                    context.Response.Headers[name] = value;
+                }
+
+                if (resource.FailBody != null && !HttpMethods.IsHead(request.Method))
+                {
+                    context.Response.ContentType = "application/xml";
+                    await context.Response.Body.WriteAsync(resource.FailBody).ConfigureAwait(false);
+                }
+
                 return;
             }
 
@@ -535,6 +546,12 @@ namespace StreamFiles.Core.Tests.Http
         public int FailStatus { get; set; } = 503;
 
         public string? RetryAfter { get; set; }
+
+        /// <summary>Headers of the failure responses (an S3 stand-in's x-amz-bucket-region).</summary>
+        public Dictionary<string, string> FailHeaders { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
+        /// <summary>The body of the failure responses but HEAD's (an S3 error document), or none.</summary>
+        public byte[]? FailBody { get; set; }
 
         public string? ContentDisposition { get; set; }
 

@@ -31,7 +31,7 @@ namespace StreamFiles.Core.Storage.S3
                 case CommandFailureException failure:
                     return failure.Error;
                 case AmazonS3Exception s3:
-                    return DescribeService(s3, s3.ErrorCode, s3.StatusCode, RegionIn(s3.Message + " " + s3.ResponseBody), operation, target, where, region, trailing);
+                    return DescribeService(s3, s3.ErrorCode, s3.StatusCode, RegionHeader(s3) ?? RegionIn(s3.Message + " " + s3.ResponseBody), operation, target, where, region, trailing);
                 case AmazonServiceException service:
                     return DescribeService(service, service.ErrorCode, service.StatusCode, null, operation, target, where, region, trailing);
             }
@@ -186,6 +186,24 @@ namespace StreamFiles.Core.Storage.S3
                 ? "Pass the bucket's region with -Region (--region)."
                 : $"The bucket is in {bucketRegion}: pass -Region {bucketRegion} (--region {bucketRegion}).";
             return new CommandError("S3WrongRegion", FailureCategory.InvalidArgument, target, $"{operation} {target}: the bucket '{bucket}' is not in the region {region} the request was signed for. {fix}", exception);
+        }
+
+        /// <summary>
+        /// The bucket's region from the x-amz-bucket-region header, which Amazon S3 sends with a PermanentRedirect
+        /// (whose document names only an endpoint) and with a HEAD's refusal (which has no document at all).
+        /// </summary>
+        private static string? RegionHeader(Exception exception)
+        {
+            for (Exception? e = exception; e != null; e = e.InnerException)
+            {
+                if (e is Amazon.Runtime.Internal.HttpErrorResponseException http && http.Response != null)
+                {
+                    string? value = http.Response.GetHeaderValue("x-amz-bucket-region");
+                    return !string.IsNullOrEmpty(value) && System.Text.RegularExpressions.Regex.IsMatch(value, "^[a-z]{2}(?:-[a-z0-9]+){1,4}$") ? value : null;
+                }
+            }
+
+            return null;
         }
 
         /// <summary>

@@ -114,6 +114,37 @@ Describe 'Send-StreamFile and Receive-StreamFile with S3' -Tags 'CI' -Skip:$scri
         }
     }
 
+    It 'uses a secret corrected in the credentials file by the next command of the session' {
+        $savedFiles = @{ Config = $env:AWS_CONFIG_FILE; Credentials = $env:AWS_SHARED_CREDENTIALS_FILE }
+        $credentials = Join-Path -Path $TestDrive -ChildPath 'edited-credentials'
+        Set-Content -LiteralPath $credentials -Value @(
+            '[edited]'
+            "aws_access_key_id = $($env:AWS_ACCESS_KEY_ID)"
+            'aws_secret_access_key = not-the-secret-edited'
+        )
+        $env:AWS_SHARED_CREDENTIALS_FILE = $credentials
+        $env:AWS_CONFIG_FILE = Join-Path -Path $TestDrive -ChildPath 'no-config'
+        try {
+            $destination = "s3://$($script:Bucket)/$($script:Prefix)edited.bin"
+            $first = Send-StreamFile -Path $script:Big.FullName -Destination $destination -ProfileName edited -ErrorVariable failed -ErrorAction SilentlyContinue @S3
+            $first.Status | Should -Be 'Failed'
+            $failed[0].FullyQualifiedErrorId | Should -BeLike 'SendStreamFileS3SignatureMismatch*'
+
+            Set-Content -LiteralPath $credentials -Value @(
+                '[edited]'
+                "aws_access_key_id = $($env:AWS_ACCESS_KEY_ID)"
+                "aws_secret_access_key = $($env:AWS_SECRET_ACCESS_KEY)"
+            )
+            (Get-Item -LiteralPath $credentials).LastWriteTimeUtc = [DateTime]::UtcNow.AddSeconds(5)
+            $second = Send-StreamFile -Path $script:Big.FullName -Destination $destination -ProfileName edited @S3
+            $second.Status | Should -Be 'Completed'
+        }
+        finally {
+            $env:AWS_SHARED_CREDENTIALS_FILE = $savedFiles.Credentials
+            $env:AWS_CONFIG_FILE = $savedFiles.Config
+        }
+    }
+
     It 'names -ChecksumMode Auto when the store rejects trailing checksums' {
         $result = Send-StreamFile -Path $script:Big.FullName -Destination "s3://$($script:Bucket)/$($script:Prefix)trailer.bin" -ChecksumMode WhenSupported -ErrorVariable failed -ErrorAction SilentlyContinue @S3
         if ($result.Status -eq 'Completed') {

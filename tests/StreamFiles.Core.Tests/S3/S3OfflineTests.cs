@@ -203,6 +203,43 @@ namespace StreamFiles.Core.Tests.S3
         }
 
         [Fact]
+        public void AClientIsMadeAgainWhenTheSharedFilesChange()
+        {
+            // The other half of a session's environment: a secret corrected in the credentials file between two
+            // commands must reach the second one, not a client pooled by the first.
+            string directory = Path.Combine(Path.GetTempPath(), "streamfiles-pool-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(directory);
+            try
+            {
+                string credentialsFile = Path.Combine(directory, "credentials");
+                string configFile = Path.Combine(directory, "config");
+                File.WriteAllText(credentialsFile, "[default]\naws_access_key_id = id-one\naws_secret_access_key = secret-one\n");
+                var env = new Dictionary<string, string?>
+                {
+                    ["AWS_SHARED_CREDENTIALS_FILE"] = credentialsFile,
+                    ["AWS_CONFIG_FILE"] = configFile,
+                };
+                using var pool = new S3ClientPool(environment: n => env.GetValueOrDefault(n));
+                var given = new S3Connection(endpointUrl: "http://127.0.0.1:1", credentials: new BasicAWSCredentials("a", "b"));
+                S3Client first = pool.Get(given);
+                Assert.Same(first, pool.Get(given));
+
+                File.WriteAllText(credentialsFile, "[default]\naws_access_key_id = id-one\naws_secret_access_key = secret-two\n");
+                File.SetLastWriteTimeUtc(credentialsFile, DateTime.UtcNow.AddSeconds(5)); // a coarse clock must not hide the edit
+                S3Client second = pool.Get(given);
+                Assert.NotSame(first, second);
+                Assert.Same(second, pool.Get(given));
+
+                File.WriteAllText(configFile, "[default]\nregion = eu-west-3\n");
+                Assert.NotSame(second, pool.Get(given));
+            }
+            finally
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+
+        [Fact]
         public void CredentialsRemovedFromTheEnvironmentAreMissingForTheNextClient()
         {
             if (Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID") != null || File.Exists(Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".aws", "credentials"))

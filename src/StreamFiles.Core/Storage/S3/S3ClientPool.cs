@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Concurrent;
+using System.IO;
 using System.Net.Http;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -249,7 +250,33 @@ namespace StreamFiles.Core.Storage.S3
                 }
             }
 
+            // The shared files as they are now: a secret corrected in ~/.aws/credentials (or a profile added to
+            // ~/.aws/config) between two commands of one session must reach the next client, as a variable would.
+            string home = NonEmpty(_environment("HOME")) ?? NonEmpty(_environment("USERPROFILE")) ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+            AppendFileState(text, NonEmpty(_environment("AWS_CONFIG_FILE")) ?? Path.Combine(home, ".aws", "config"));
+            AppendFileState(text, NonEmpty(_environment("AWS_SHARED_CREDENTIALS_FILE")) ?? Path.Combine(home, ".aws", "credentials"));
             return text.ToString();
+        }
+
+        /// <summary>A file's length and last write time, or "-" when it is missing or unreadable.</summary>
+        private static void AppendFileState(StringBuilder text, string path)
+        {
+            text.Append(path).Append('=');
+            try
+            {
+                var file = new FileInfo(path);
+                if (file.Exists)
+                {
+                    text.Append(file.Length).Append('@').Append(file.LastWriteTimeUtc.Ticks).Append('\n');
+                    return;
+                }
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is ArgumentException || e is NotSupportedException)
+            {
+                // Not readable as a path: the SDK will not read it either.
+            }
+
+            text.Append("-\n");
         }
 
         /// <summary>What a pooled client was made for: the connection and the environment it was made in.</summary>

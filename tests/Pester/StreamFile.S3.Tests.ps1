@@ -67,7 +67,7 @@ Describe 'Send-StreamFile and Receive-StreamFile with S3' -Tags 'CI' -Skip:$scri
             [pscustomobject]@{ BucketName = $script:Bucket; Key = "$($script:Prefix)big.bin" }
         )
         $out = Join-Path $TestDrive 'markers'
-        $result = $objects | Receive-StreamFile -Destination "$out/" -Verbose 4>&1 @S3
+        $result = $objects | Receive-StreamFile -Destination "$out/" -Verbose @S3 4>&1
         $verbose = @($result | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] })
         $files = @($result | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] })
         $files.Count | Should -Be 1

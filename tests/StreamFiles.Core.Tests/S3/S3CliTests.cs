@@ -143,6 +143,36 @@ namespace StreamFiles.Core.Tests.S3
         }
 
         /// <summary>
+        /// A role profile with mfa_serial needs a code from the user's device, which a transfer does not ask for: its
+        /// own error, naming the profile and the aws cli command that asks instead, and no STS request at all (the
+        /// STS endpoint here is a stand-in that records what reaches it).
+        /// </summary>
+        [S3Fact]
+        public async Task ARoleProfileWithAnMfaSerialIsItsOwnErrorSayingHowToGetTheKeys()
+        {
+            _temp.RandomFile("a.bin", 1000);
+            await using HttpTestServer sts = await HttpTestServer.StartAsync();
+            File.WriteAllText(
+                _temp.File("config"),
+                "[profile base]\nregion = " + S3TestServer.Region + "\n"
+                + "[profile mfa]\nrole_arn = arn:aws:iam::111122223333:role/admin\nsource_profile = base\nmfa_serial = arn:aws:iam::111122223333:mfa/alice\nregion = " + S3TestServer.Region + "\n");
+            File.WriteAllText(_temp.File("credentials"), "[base]\naws_access_key_id = " + S3TestServer.AccessKey + "\naws_secret_access_key = " + S3TestServer.SecretKey + "\n");
+            var env = NoCredentials();
+            env["AWS_CONFIG_FILE"] = _temp.File("config");
+            env["AWS_SHARED_CREDENTIALS_FILE"] = _temp.File("credentials");
+            env["AWS_ENDPOINT_URL_STS"] = sts.BaseUri.ToString().TrimEnd('/');
+
+            var refused = Cli(env, "send", "--json", "--profile", "mfa", "--endpoint-url", S3TestServer.Endpoint!, "a.bin", S3("a.bin"));
+            Assert.Equal(1, refused.ExitCode);
+            Assert.Equal("S3MfaRequired", JsonDocument.Parse(refused.Output).RootElement.GetProperty("error").GetProperty("condition").GetString());
+            Assert.Contains("'mfa'", refused.Error);
+            Assert.Contains("arn:aws:iam::111122223333:mfa/alice", refused.Error);
+            Assert.Contains("aws configure export-credentials --profile mfa", refused.Error);
+            Assert.Empty(sts.Requests);
+            Assert.Null(await S3TestServer.Storage().StatAsync(StreamFiles.Core.Locations.Location.Parse(S3("a.bin")), CancellationToken.None));
+        }
+
+        /// <summary>
         /// A profile that signs in through SSO (sso_session): the token `aws sso login` cached is traded at the SSO
         /// portal (a Kestrel stand-in, named by AWS_ENDPOINT_URL_SSO; there is no real one here) for the keys that sign
         /// the S3 requests. A wrong secret from the portal is the signature error, so those keys really signed; an

@@ -16,8 +16,9 @@ namespace StreamFiles.Core.Storage.S3
     /// builds hands out one STS client for every role, which signs with its own credentials rather than the profile's
     /// source. Making the client here works the same in every build and host, and a failure becomes one clear error
     /// instead of the SDK's wrapped exception.</para>
-    /// <para>What the SDK read from the profile is kept as it is: the role ARN, the session name, the external id, the
-    /// MFA serial and the duration go to STS unchanged.
+    /// <para>What the SDK read from the profile is kept as it is: the role ARN, the session name, the external id and the
+    /// duration go to STS unchanged. A profile with an MFA serial is refused with its own error (S3MfaRequired): a
+    /// transfer has no one to ask for the code.
     /// The STS endpoint is the SDK's: AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL or the profile's endpoint_url, else AWS's
     /// regional endpoint.</para>
     /// </summary>
@@ -45,6 +46,7 @@ namespace StreamFiles.Core.Storage.S3
 
         protected override CredentialsRefreshState GenerateNewCredentials()
         {
+            RefuseMfa();
             using AmazonSecurityTokenServiceClient sts = NewClient();
             try
             {
@@ -59,6 +61,7 @@ namespace StreamFiles.Core.Storage.S3
 
         protected override async Task<CredentialsRefreshState> GenerateNewCredentialsAsync()
         {
+            RefuseMfa();
             using AmazonSecurityTokenServiceClient sts = NewClient();
             try
             {
@@ -69,6 +72,28 @@ namespace StreamFiles.Core.Storage.S3
             {
                 throw Failed(exception, sts);
             }
+        }
+
+        /// <summary>
+        /// A profile with mfa_serial needs a code from the user's device for every AssumeRole, and there is no one to
+        /// ask in a transfer's worker (nor, often, a terminal at all): the error says how to let the aws cli ask instead.
+        /// </summary>
+        private void RefuseMfa()
+        {
+            string? serial = _role.Options?.MfaSerialNumber;
+            if (string.IsNullOrEmpty(serial) || _role.Options!.MfaTokenCodeCallback != null)
+            {
+                return;
+            }
+
+            throw new CommandFailureException(new CommandError(
+                "S3MfaRequired",
+                FailureCategory.AuthenticationError,
+                "s3://",
+                $"The AWS profile '{_profile}' assumes the role {_role.RoleArn} with an MFA code (mfa_serial {serial}), and StreamFiles does not ask for codes. "
+                + $"Let the aws cli ask and pass on the role's keys, then run again without -ProfileName (--profile): in PowerShell, "
+                + $"aws configure export-credentials --profile {_profile} --format powershell | Invoke-Expression; in a POSIX shell, "
+                + $"eval \"$(aws configure export-credentials --profile {_profile} --format env)\"."));
         }
 
         private AmazonSecurityTokenServiceClient NewClient()

@@ -252,9 +252,8 @@ namespace StreamFiles.Core.Storage.S3
 
             // The shared files as they are now: a secret corrected in ~/.aws/credentials (or a profile added to
             // ~/.aws/config) between two commands of one session must reach the next client, as a variable would.
-            string home = NonEmpty(_environment("HOME")) ?? NonEmpty(_environment("USERPROFILE")) ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-            AppendFileState(text, NonEmpty(_environment("AWS_CONFIG_FILE")) ?? Path.Combine(home, ".aws", "config"));
-            AppendFileState(text, NonEmpty(_environment("AWS_SHARED_CREDENTIALS_FILE")) ?? Path.Combine(home, ".aws", "credentials"));
+            AppendFileState(text, NonEmpty(_environment("AWS_CONFIG_FILE")) ?? SharedCredentialsFile.DefaultConfigFilePath);
+            AppendFileState(text, NonEmpty(_environment("AWS_SHARED_CREDENTIALS_FILE")) ?? SharedCredentialsFile.DefaultFilePath);
             return text.ToString();
         }
 

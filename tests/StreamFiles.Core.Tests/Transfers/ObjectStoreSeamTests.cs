@@ -27,7 +27,6 @@ namespace StreamFiles.Core.Tests.Transfers
 
         public ObjectStoreSeamTests()
         {
-            Environment.SetEnvironmentVariable(ResumeJournal.StateDirectoryVariable, Path.Combine(Path.GetTempPath(), "streamfiles-tests", "state"));
             _storages = new StorageRegistry().Register(LocationKind.FileSystem, new LocalStorage()).Register(LocationKind.S3, _store);
         }
 

@@ -188,6 +188,9 @@ namespace StreamFiles.Core.Storage.S3
             return new CommandError("S3WrongRegion", FailureCategory.InvalidArgument, target, $"{operation} {target}: the bucket '{bucket}' is not in the region {region} the request was signed for. {fix}", exception);
         }
 
+        /// <summary>What a region name looks like (eu-west-3, us-gov-west-1): nothing else of the store's text is taken.</summary>
+        private const string RegionShape = "[a-z]{2}(?:-[a-z0-9]+){1,4}";
+
         /// <summary>
         /// The bucket's region from the x-amz-bucket-region header, which Amazon S3 sends with a PermanentRedirect
         /// (whose document names only an endpoint) and with a HEAD's refusal (which has no document at all).
@@ -199,7 +202,7 @@ namespace StreamFiles.Core.Storage.S3
                 if (e is Amazon.Runtime.Internal.HttpErrorResponseException http && http.Response != null)
                 {
                     string? value = http.Response.GetHeaderValue("x-amz-bucket-region");
-                    return !string.IsNullOrEmpty(value) && System.Text.RegularExpressions.Regex.IsMatch(value, "^[a-z]{2}(?:-[a-z0-9]+){1,4}$") ? value : null;
+                    return !string.IsNullOrEmpty(value) && System.Text.RegularExpressions.Regex.IsMatch(value, "^" + RegionShape + "$") ? value : null;
                 }
             }
 
@@ -217,7 +220,7 @@ namespace StreamFiles.Core.Storage.S3
                 return null;
             }
 
-            var match = System.Text.RegularExpressions.Regex.Match(body, "(?:<Region>|expecting ')([a-z]{2}(?:-[a-z0-9]+){1,4})(?:</Region>|')");
+            var match = System.Text.RegularExpressions.Regex.Match(body, "(?:<Region>|expecting ')(" + RegionShape + ")(?:</Region>|')");
             return match.Success ? match.Groups[1].Value : null;
         }
 

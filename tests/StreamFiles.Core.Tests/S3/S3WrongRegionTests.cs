@@ -23,6 +23,10 @@ namespace StreamFiles.Core.Tests.S3
     public sealed class S3WrongRegionTests : IDisposable
     {
         private const string BucketRegion = "eu-west-3";
+
+        /// <summary>Amazon S3's answer at another region's endpoint: the bucket must be addressed elsewhere.</summary>
+        private const string RedirectDocument = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>PermanentRedirect</Code><Message>The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.</Message><Endpoint>far.s3." + BucketRegion + ".amazonaws.com</Endpoint><Bucket>far</Bucket><RequestId>R1</RequestId><HostId>H1</HostId></Error>";
+
         private readonly TempDirectory _temp = new TempDirectory();
         private readonly S3ClientPool _pool = new S3ClientPool();
 
@@ -35,7 +39,7 @@ namespace StreamFiles.Core.Tests.S3
         public static TheoryData<int, string> Answers => new TheoryData<int, string>
         {
             // Amazon S3 at another region's endpoint: the bucket must be addressed elsewhere.
-            { 301, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>PermanentRedirect</Code><Message>The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.</Message><Endpoint>far.s3." + BucketRegion + ".amazonaws.com</Endpoint><Bucket>far</Bucket><RequestId>R1</RequestId><HostId>H1</HostId></Error>" },
+            { 301, RedirectDocument },
 
             // Amazon S3 at the bucket's endpoint, with a signature for another region.
             { 400, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>AuthorizationHeaderMalformed</Code><Message>The authorization header is malformed; the region 'us-east-1' is wrong; expecting '" + BucketRegion + "'</Message><Region>" + BucketRegion + "</Region><RequestId>R2</RequestId><HostId>H2</HostId></Error>" },
@@ -60,6 +64,20 @@ namespace StreamFiles.Core.Tests.S3
             AssertWrongRegion(error.Error);
         }
 
+        [Fact]
+        public async Task ARedirectForTheRegionSignedForSaysTheEndpointIsWrong()
+        {
+            // Signed for the bucket's own region but sent to another region's endpoint (an -EndpointUrl or
+            // AWS_ENDPOINT_URL naming the wrong one): S3 redirects, naming the region already in use.
+            await using HttpTestServer store = await StandInAsync(301, RedirectDocument);
+            var error = await Assert.ThrowsAsync<CommandFailureException>(() => Storage(store, BucketRegion).StatAsync(Location.Parse("s3://far/data.bin"), CancellationToken.None));
+            Assert.Equal("S3WrongRegion", error.Error.Condition);
+            Assert.Contains("endpoint at " + store.BaseUri.ToString().TrimEnd('/'), error.Error.Message);
+            Assert.Contains("serves another region", error.Error.Message);
+            Assert.Contains("https://s3." + BucketRegion + ".amazonaws.com", error.Error.Message);
+            Assert.DoesNotContain("pass -Region", error.Error.Message);
+        }
+
         private static void AssertWrongRegion(CommandError error)
         {
             Assert.Equal("S3WrongRegion", error.Condition);
@@ -69,8 +87,8 @@ namespace StreamFiles.Core.Tests.S3
             Assert.Contains("us-east-1", error.Message);
         }
 
-        private S3Storage Storage(HttpTestServer store) => new S3Storage(
-            new S3Connection(region: "us-east-1", endpointUrl: store.BaseUri.ToString().TrimEnd('/'), credentials: new BasicAWSCredentials("AKIDSTANDIN", "stand-in-secret")),
+        private S3Storage Storage(HttpTestServer store, string region = "us-east-1") => new S3Storage(
+            new S3Connection(region: region, endpointUrl: store.BaseUri.ToString().TrimEnd('/'), credentials: new BasicAWSCredentials("AKIDSTANDIN", "stand-in-secret")),
             _pool,
             ChecksumAlgorithm.CRC32C);
 

@@ -131,7 +131,7 @@ namespace StreamFiles.Core.Storage.S3
                 case "AuthorizationHeaderMalformed":
                 case "IncorrectEndpoint":
                 case "IllegalLocationConstraintException":
-                    return WrongRegion(exception, bucketRegion, operation, target, bucket, region);
+                    return WrongRegion(exception, bucketRegion, operation, target, bucket, region, where);
                 case "XAmzContentSHA256Mismatch" when trailingChecksums:
                 case "NotImplemented" when trailingChecksums:
                 case "InvalidArgument" when trailingChecksums:
@@ -163,7 +163,7 @@ namespace StreamFiles.Core.Storage.S3
                     return new CommandError("S3ObjectNotFound", FailureCategory.ObjectNotFound, target, $"{operation} {target}: not found (404){where}.", exception);
                 case HttpStatusCode.MovedPermanently:
                 case HttpStatusCode.TemporaryRedirect:
-                    return WrongRegion(exception, bucketRegion, operation, target, bucket, region);
+                    return WrongRegion(exception, bucketRegion, operation, target, bucket, region, where);
                 case HttpStatusCode.PreconditionFailed:
                     return new CommandError("S3ObjectChanged", FailureCategory.InvalidData, target, $"{operation} {target}: the object changed while it was being read (its ETag no longer matches). Run again to copy the new version.", exception);
             }
@@ -180,8 +180,15 @@ namespace StreamFiles.Core.Storage.S3
             $"{operation} {target}: the store{where} rejected the upload's trailing checksums (ChecksumMode WhenSupported, the AWS SDK's default, which Ceph RGW, Cloudflare R2 and MinIO do not accept). Use -ChecksumMode Auto (CLI: --checksum-mode auto), which sends checksums as ordinary headers.",
             exception);
 
-        private static CommandError WrongRegion(Exception exception, string? bucketRegion, string operation, string target, string bucket, string region)
+        private static CommandError WrongRegion(Exception exception, string? bucketRegion, string operation, string target, string bucket, string region, string where)
         {
+            if (string.Equals(bucketRegion, region, StringComparison.OrdinalIgnoreCase))
+            {
+                // Signed for the bucket's own region, but sent to an endpoint of another (an -EndpointUrl or
+                // AWS_ENDPOINT_URL naming another region's S3): passing -Region again would change nothing.
+                return new CommandError("S3WrongRegion", FailureCategory.InvalidArgument, target, $"{operation} {target}: the bucket '{bucket}' is in {region}, the region the request was signed for, but the endpoint{where} serves another region. Use the bucket's regional endpoint (https://s3.{region}.amazonaws.com) with -EndpointUrl (--endpoint-url), or leave the endpoint out for Amazon S3.", exception);
+            }
+
             string fix = string.IsNullOrEmpty(bucketRegion)
                 ? "Pass the bucket's region with -Region (--region)."
                 : $"The bucket is in {bucketRegion}: pass -Region {bucketRegion} (--region {bucketRegion}).";

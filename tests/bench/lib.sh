@@ -55,3 +55,22 @@ bench_write_section() {
 bench_machine() {
   echo "$(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(free -g | awk '/Mem:/ {print $2}') GiB RAM, $(uname -sr), $(date -u +%Y-%m-%d)"
 }
+
+# bench_s3_server: the S3 server of the STREAMFILES_TEST_S3_* variables, or the local Ceph RGW of tests/s3-server,
+# started now and stopped when the script exits. Sets endpoint, bucket and rclone_remote, and the AWS_* variables
+# the peers read (the machine's own profiles and CA bundle left out).
+bench_s3_server() {
+  started_server=
+  if [ -z "${STREAMFILES_TEST_S3_ENDPOINT:-}" ]; then
+    eval "$(bash "$BENCH_ROOT/tests/s3-server/start.sh" --install)"
+    started_server=1
+  fi
+  trap '[ -z "$started_server" ] || bash "$BENCH_ROOT/tests/s3-server/stop.sh"' EXIT
+  endpoint=$STREAMFILES_TEST_S3_ENDPOINT
+  bucket=${STREAMFILES_TEST_S3_BUCKET:-streamfiles-test}
+  export AWS_ACCESS_KEY_ID=${STREAMFILES_TEST_S3_ACCESS_KEY:-test} AWS_SECRET_ACCESS_KEY=${STREAMFILES_TEST_S3_SECRET_KEY:-test}
+  export AWS_DEFAULT_REGION=${STREAMFILES_TEST_S3_REGION:-us-east-1} AWS_REGION=${STREAMFILES_TEST_S3_REGION:-us-east-1}
+  export AWS_EC2_METADATA_DISABLED=true RCLONE_CONFIG=/dev/null AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
+  unset AWS_CA_BUNDLE
+  rclone_remote=":s3,provider=Ceph,endpoint='$endpoint',access_key_id='$AWS_ACCESS_KEY_ID',secret_access_key='$AWS_SECRET_ACCESS_KEY',region='$AWS_REGION':$bucket"
+}

@@ -11,19 +11,7 @@ bench_require time rclone awscli
 rounds=${1:-5}; mib=${S3_PAIR_MIB:-1024}
 load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
-started_server=
-if [ -z "${STREAMFILES_TEST_S3_ENDPOINT:-}" ]; then
-  eval "$(bash "$BENCH_ROOT/tests/s3-server/start.sh" --install)"
-  started_server=1
-fi
-trap '[ -z "$started_server" ] || bash "$BENCH_ROOT/tests/s3-server/stop.sh"' EXIT
-endpoint=$STREAMFILES_TEST_S3_ENDPOINT
-bucket=${STREAMFILES_TEST_S3_BUCKET:-streamfiles-test}
-export AWS_ACCESS_KEY_ID=${STREAMFILES_TEST_S3_ACCESS_KEY:-test} AWS_SECRET_ACCESS_KEY=${STREAMFILES_TEST_S3_SECRET_KEY:-test}
-export AWS_DEFAULT_REGION=${STREAMFILES_TEST_S3_REGION:-us-east-1} AWS_REGION=${STREAMFILES_TEST_S3_REGION:-us-east-1}
-export AWS_EC2_METADATA_DISABLED=true RCLONE_CONFIG=/dev/null AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
-unset AWS_CA_BUNDLE
-rclone_remote=":s3,provider=Ceph,endpoint='$endpoint',access_key_id='$AWS_ACCESS_KEY_ID',secret_access_key='$AWS_SECRET_ACCESS_KEY',region='$AWS_REGION':$bucket"
+bench_s3_server
 
 # The native AOT build when a C toolchain can link it (the leaner client), else the ReadyToRun one.
 sf=$(bench_build_cli_native)

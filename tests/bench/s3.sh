@@ -15,20 +15,8 @@ sizes=${S3_BENCH_SIZES:-1024 4096}; runs=3; directions=${S3_BENCH_DIRECTIONS:-up
 if [ "${1:-}" = "--quick" ]; then sizes="256"; runs=1; fi
 load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
-started_server=
-if [ -z "${STREAMFILES_TEST_S3_ENDPOINT:-}" ]; then
-  eval "$(bash "$BENCH_ROOT/tests/s3-server/start.sh" --install)"
-  started_server=1
-fi
-trap '[ -z "$started_server" ] || bash "$BENCH_ROOT/tests/s3-server/stop.sh"' EXIT
-endpoint=$STREAMFILES_TEST_S3_ENDPOINT
-bucket=${STREAMFILES_TEST_S3_BUCKET:-streamfiles-test}
-export AWS_ACCESS_KEY_ID=${STREAMFILES_TEST_S3_ACCESS_KEY:-test} AWS_SECRET_ACCESS_KEY=${STREAMFILES_TEST_S3_SECRET_KEY:-test}
-export AWS_DEFAULT_REGION=${STREAMFILES_TEST_S3_REGION:-us-east-1} AWS_REGION=${STREAMFILES_TEST_S3_REGION:-us-east-1}
-export AWS_EC2_METADATA_DISABLED=true RCLONE_CONFIG=/dev/null AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
-unset AWS_CA_BUNDLE
+bench_s3_server
 host=${endpoint#*://}
-rclone_remote=":s3,provider=Ceph,endpoint='$endpoint',access_key_id='$AWS_ACCESS_KEY_ID',secret_access_key='$AWS_SECRET_ACCESS_KEY',region='$AWS_REGION':$bucket"
 s3cmd_flags=(--config=/dev/null "--access_key=$AWS_ACCESS_KEY_ID" "--secret_key=$AWS_SECRET_ACCESS_KEY" "--host=$host" "--host-bucket=$host" "--region=$AWS_REGION" --no-progress --no-ssl)
 sf=$(bench_build_cli)
 sf_native=$(bench_build_cli_native)

@@ -226,6 +226,11 @@ namespace StreamFiles.Core.Tests.Http
                 response.Headers.ContentDisposition = resource.ContentDisposition;
             }
 
+            foreach (var (name, value) in resource.Headers)
+            {
+                response.Headers[name] = value;
+            }
+
             if (resource.AcceptRanges)
             {
                 response.Headers.AcceptRanges = "bytes";
@@ -546,6 +551,9 @@ namespace StreamFiles.Core.Tests.Http
         public int FailStatus { get; set; } = 503;
 
         public string? RetryAfter { get; set; }
+
+        /// <summary>Headers of the successful responses (an S3 stand-in's x-amz-checksum-*).</summary>
+        public Dictionary<string, string> Headers { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
 
         /// <summary>Headers of the failure responses (an S3 stand-in's x-amz-bucket-region).</summary>
         public Dictionary<string, string> FailHeaders { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);

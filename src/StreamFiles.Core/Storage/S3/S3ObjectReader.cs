@@ -24,6 +24,10 @@ namespace StreamFiles.Core.Storage.S3
     /// VerifyFailedException, before the engine commits anything.</para>
     /// <para>A range that fails mid-part and is reopened where it stopped (the engine's retry) carries on with the
     /// interrupted part's MD5, so a retry does not leave the ETag unchecked.</para>
+    /// <para>Where the store keeps a CRC32C or CRC32 of the object (Amazon S3 and others answer a HEAD with
+    /// ChecksumMode ENABLED with it, for the whole object or as a composite of N parts, "-N"), each part's
+    /// CRC is computed instead (with the CPU's CRC instructions) and that checksum is checked, with no MD5 at all. A
+    /// whole-object CRC does not depend on the part layout, so it is checked whatever the layout.</para>
     /// <para>Objects of many small parts are read several parts per range (up to MaxRangeBytes, keeping at least
     /// MinRanges ranges for the parallel workers): every GET costs the SDK's request pipeline (~2 ms of CPU), and
     /// 8 MiB parts would make 128 of them per GiB.</para>
@@ -45,7 +49,10 @@ namespace StreamFiles.Core.Storage.S3
 
         private readonly long? _partSize;
         private readonly int _partsPerRange;
-        private readonly byte[]?[] _partMd5s;
+
+        // Per part: its MD5, or its CRC (4 bytes, big-endian) when a stored checksum is checked instead of the ETag.
+        private readonly byte[]?[] _partDigests;
+        private readonly StoredCrc? _stored;
 
         /// <summary>Part checks of ranges that ended mid-part, by the offset of the byte each expects next.</summary>
         private readonly ConcurrentDictionary<long, PartCheck> _interrupted = new ConcurrentDictionary<long, PartCheck>();
@@ -67,14 +74,15 @@ namespace StreamFiles.Core.Storage.S3
             _client = client;
             _location = location;
             _source = source;
-            int expectedParts = S3Tags.PartCount(source.ETag) ?? 1;
-            bool usable = partSize > 0 && source.Length.HasValue && IsMd5Based(source.ETag)
-                && Math.Max(1, (source.Length.Value + partSize.Value - 1) / partSize.Value) == expectedParts;
+            int layoutParts = partSize > 0 && source.Length.HasValue ? (int)Math.Max(1, (source.Length.Value + partSize!.Value - 1) / partSize.Value) : 0;
+            StoredCrc? stored = StoredCrc.Of(source);
+            _stored = stored != null && layoutParts > 0 && (stored.Parts is null || stored.Parts == layoutParts) ? stored : null;
+            bool usable = layoutParts > 0 && (_stored != null || (IsMd5Based(source.ETag) && layoutParts == (S3Tags.PartCount(source.ETag) ?? 1)));
             _partSize = usable ? partSize : null;
-            _partMd5s = new byte[usable ? expectedParts : 0][];
-            _partsPerRange = usable ? Math.Max(1, partsPerRange ?? PartsPerRange(partSize!.Value, expectedParts)) : 1;
+            _partDigests = new byte[usable ? layoutParts : 0][];
+            _partsPerRange = usable ? Math.Max(1, partsPerRange ?? PartsPerRange(partSize!.Value, layoutParts)) : 1;
 #if NET8_0_OR_GREATER
-            _batcher = usable && Hashing.Md5Batcher.IsAccelerated ? new Hashing.Md5Batcher() : null;
+            _batcher = usable && _stored is null && Hashing.Md5Batcher.IsAccelerated ? new Hashing.Md5Batcher() : null;
 #endif
         }
 
@@ -96,6 +104,15 @@ namespace StreamFiles.Core.Storage.S3
 
         /// <summary>Whether every part's MD5 was seen and the ETag they make matched (tests and results read this).</summary>
         public bool ETagVerified { get; private set; }
+
+        /// <summary>Whether every part's CRC was seen and the store's CRC32C or CRC32 of the object matched them (tests read this).</summary>
+        public bool ChecksumVerified { get; private set; }
+
+        /// <summary>Whether the object has a stored CRC32C or CRC32 of the whole object (not a composite of parts).</summary>
+        internal static bool HasWholeObjectCrc(ObjectInfo source) => StoredCrc.Of(source) is { Parts: null };
+
+        /// <summary>The stored checksum this reader checks instead of the ETag ("CRC32C", "CRC32"), or null.</summary>
+        internal string? CheckedChecksum => _stored?.Algorithm.ToString();
 
         public async Task<Stream> OpenRangeAsync(long offset, long? length, CancellationToken cancellationToken)
         {
@@ -177,23 +194,29 @@ namespace StreamFiles.Core.Storage.S3
 
         private long PartLength(int index) => Math.Min(_partSize!.Value, _source.Length!.Value - (index * _partSize.Value));
 
-        /// <summary>Records a part's MD5; when it completes the set, compares the ETag they make with the store's.</summary>
-        private void PartDone(int index, byte[] md5)
+        /// <summary>Records a part's digest; when it completes the set, compares the ETag or checksum they make with the store's.</summary>
+        private void PartDone(int index, byte[] digest)
         {
-            if (System.Threading.Interlocked.CompareExchange(ref _partMd5s[index], md5, null) != null)
+            if (System.Threading.Interlocked.CompareExchange(ref _partDigests[index], digest, null) != null)
             {
                 return; // a retried range: the first reading already counted
             }
 
-            if (System.Threading.Interlocked.Increment(ref _partsSeen) != _partMd5s.Length)
+            if (System.Threading.Interlocked.Increment(ref _partsSeen) != _partDigests.Length)
             {
                 return;
             }
 
+            if (_stored != null)
+            {
+                CheckStoredChecksum(_stored);
+                return;
+            }
+
             string expected = S3Tags.Unquote(_source.ETag)!;
-            string actual = _partMd5s.Length == 1 && S3Tags.PartCount(expected) is null
-                ? Hashing.Hex.Encode(_partMd5s[0]!).ToLowerInvariant()
-                : S3Tags.MultipartETag(_partMd5s.Select(m => Hashing.Hex.Encode(m!)).ToList());
+            string actual = _partDigests.Length == 1 && S3Tags.PartCount(expected) is null
+                ? Hashing.Hex.Encode(_partDigests[0]!).ToLowerInvariant()
+                : S3Tags.MultipartETag(_partDigests.Select(m => Hashing.Hex.Encode(m!)).ToList());
             if (!string.Equals(expected, actual, StringComparison.Ordinal))
             {
                 if (!_layoutCertain)
@@ -205,6 +228,47 @@ namespace StreamFiles.Core.Storage.S3
             }
 
             ETagVerified = true;
+        }
+
+        /// <summary>Compares the parts' CRCs with the store's checksum: a composite of them, or (combined) the whole object's.</summary>
+        private void CheckStoredChecksum(StoredCrc stored)
+        {
+            bool castagnoli = stored.Algorithm == ChecksumAlgorithm.CRC32C;
+            string actual;
+            if (stored.Parts is null)
+            {
+                uint whole = 0;
+                for (int i = 0; i < _partDigests.Length; i++)
+                {
+                    uint crc = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(_partDigests[i]);
+                    whole = i == 0 ? crc : Hashing.CrcCombine.Combine(whole, crc, PartLength(i), castagnoli);
+                }
+
+                actual = Hashing.Hex.Encode(Hashing.Crc32.ToBigEndianBytes(whole));
+            }
+            else
+            {
+                // S3's composite: the same CRC over the parts' CRCs (4 big-endian bytes each), then "-N".
+                var crc = castagnoli ? Hashing.Crc32.CreateCastagnoli() : Hashing.Crc32.CreateIeee();
+                foreach (byte[]? part in _partDigests)
+                {
+                    crc.Append(part);
+                }
+
+                actual = Hashing.Hex.Encode(Hashing.Crc32.ToBigEndianBytes(crc.Value)) + "-" + _partDigests.Length.ToString(CultureInfo.InvariantCulture);
+            }
+
+            if (!string.Equals(stored.Value, actual, StringComparison.OrdinalIgnoreCase))
+            {
+                if (stored.Parts != null && !_layoutCertain)
+                {
+                    return; // a composite depends on the part layout, and another layout fits too: the guess may be wrong
+                }
+
+                throw new VerifyFailedException(_location.Display, "S3 " + stored.Algorithm + " checksum", stored.Value, actual);
+            }
+
+            ChecksumVerified = true;
         }
 
         internal static bool IsMd5Based(string? etag)
@@ -225,6 +289,7 @@ namespace StreamFiles.Core.Storage.S3
         {
             private readonly S3ObjectReader _reader;
             private readonly IncrementalHash? _md5;
+            private readonly Hashing.Crc32? _crc;
 #if NET8_0_OR_GREATER
             private readonly Hashing.Md5Lane? _lane;
 #endif
@@ -240,6 +305,12 @@ namespace StreamFiles.Core.Storage.S3
                 _last = last;
                 _left = reader.PartLength(first);
                 _next = first * reader._partSize!.Value;
+                if (reader._stored != null)
+                {
+                    _crc = reader._stored.Algorithm == ChecksumAlgorithm.CRC32C ? Hashing.Crc32.CreateCastagnoli() : Hashing.Crc32.CreateIeee();
+                    return;
+                }
+
 #if NET8_0_OR_GREATER
                 if (reader._batcher != null)
                 {
@@ -329,6 +400,12 @@ namespace StreamFiles.Core.Storage.S3
 
             private Task AppendAsync(byte[] buffer, int offset, int count, bool urgent)
             {
+                if (_crc != null)
+                {
+                    _crc.Append(new ReadOnlySpan<byte>(buffer, offset, count));
+                    return Task.CompletedTask;
+                }
+
 #if NET8_0_OR_GREATER
                 if (_lane != null)
                 {
@@ -341,6 +418,13 @@ namespace StreamFiles.Core.Storage.S3
 
             private byte[] FinishAndReset()
             {
+                if (_crc != null)
+                {
+                    byte[] value = Hashing.Crc32.ToBigEndianBytes(_crc.Value);
+                    _crc.Reset();
+                    return value;
+                }
+
 #if NET8_0_OR_GREATER
                 if (_lane != null)
                 {
@@ -361,6 +445,57 @@ namespace StreamFiles.Core.Storage.S3
 
             /// <summary>Releases the hash of a part that was never carried on.</summary>
             public void Release() => _md5?.Dispose();
+        }
+
+        /// <summary>A CRC32C or CRC32 the store keeps for the object, as its HEAD gave it.</summary>
+        private sealed class StoredCrc
+        {
+            private StoredCrc(ChecksumAlgorithm algorithm, string value, int? parts)
+            {
+                Algorithm = algorithm;
+                Value = value;
+                Parts = parts;
+            }
+
+            public ChecksumAlgorithm Algorithm { get; }
+
+            /// <summary>As ObjectInfo.Checksums holds it (S3Storage.Describe): hex of the 4 big-endian bytes, then "-N" for a composite.</summary>
+            public string Value { get; }
+
+            /// <summary>The parts of a composite checksum, or null for a checksum of the whole object.</summary>
+            public int? Parts { get; }
+
+            /// <summary>The object's stored CRC32C, else CRC32, when one is there and well formed.</summary>
+            public static StoredCrc? Of(ObjectInfo source)
+            {
+                foreach (ChecksumAlgorithm algorithm in new[] { ChecksumAlgorithm.CRC32C, ChecksumAlgorithm.CRC32 })
+                {
+                    if (!source.Checksums.TryGetValue(algorithm.ToString(), out string? value) || string.IsNullOrEmpty(value))
+                    {
+                        continue;
+                    }
+
+                    int dash = value.LastIndexOf('-');
+                    string hex = dash < 0 ? value : value.Substring(0, dash);
+                    int? parts = null;
+                    if (dash >= 0)
+                    {
+                        if (!int.TryParse(value.Substring(dash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int count) || count <= 0)
+                        {
+                            continue;
+                        }
+
+                        parts = count;
+                    }
+
+                    if (hex.Length == 8 && hex.All(Uri.IsHexDigit))
+                    {
+                        return new StoredCrc(algorithm, value, parts);
+                    }
+                }
+
+                return null;
+            }
         }
 
         public void Dispose()

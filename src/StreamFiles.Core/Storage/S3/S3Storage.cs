@@ -33,6 +33,9 @@ namespace StreamFiles.Core.Storage.S3
         /// </summary>
         private const long MaxVerifiedSinglePart = 64L * 1024 * 1024;
 
+        /// <summary>The parts a single-part object with a stored whole-object CRC is checked in (any size would do).</summary>
+        private const long WholeObjectCrcPart = 8L * 1024 * 1024;
+
         private const int ListHeadConcurrency = 16;
 
         private readonly S3ClientPool _pool;
@@ -82,7 +85,7 @@ namespace StreamFiles.Core.Storage.S3
             try
             {
                 var response = await S3StoreRetry.RunAsync(
-                    () => client.Client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = s3.Bucket, Key = s3.Key }, cancellationToken),
+                    () => client.Client.GetObjectMetadataAsync(Head(client, s3), cancellationToken),
                     cancellationToken).ConfigureAwait(false);
                 return Describe(s3, response);
             }
@@ -117,8 +120,10 @@ namespace StreamFiles.Core.Storage.S3
                 source = await StatAsync(s3, cancellationToken).ConfigureAwait(false) ?? throw new SourceChangedException(s3.Display, "it was deleted");
             }
 
+            // A single-part object is checked in one range (its ETag is the MD5 of the whole) up to MaxVerifiedSinglePart;
+            // with a stored whole-object CRC, which does not depend on the layout, a larger one is read in parts too.
             (long? partSize, bool certain) = S3Tags.PartCount(source.ETag) is null
-                ? (source.Length <= MaxVerifiedSinglePart ? source.Length : null, true)
+                ? (source.Length <= MaxVerifiedSinglePart ? source.Length : S3ObjectReader.HasWholeObjectCrc(source) ? WholeObjectCrcPart : null, true)
                 : await GetPartLayoutAsync(source, cancellationToken).ConfigureAwait(false);
             return new S3ObjectReader(client, s3, source, partSize, certain);
         }
@@ -314,7 +319,7 @@ namespace StreamFiles.Core.Storage.S3
             try
             {
                 var response = await S3StoreRetry.RunAsync(
-                    () => client.Client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = location.Bucket, Key = location.Key }, cancellationToken),
+                    () => client.Client.GetObjectMetadataAsync(Head(client, location), cancellationToken),
                     cancellationToken).ConfigureAwait(false);
                 return Describe(location, response);
             }
@@ -332,6 +337,17 @@ namespace StreamFiles.Core.Storage.S3
             }
         }
 
+        /// <summary>
+        /// The HEAD that describes an object, asking for the checksums the store keeps (x-amz-checksum-mode), which
+        /// downloads check: not with -ChecksumMode WhenRequired, which keeps every x-amz-checksum-* header off the wire.
+        /// </summary>
+        private static GetObjectMetadataRequest Head(S3Client client, S3Location location) => new GetObjectMetadataRequest
+        {
+            BucketName = location.Bucket,
+            Key = location.Key,
+            ChecksumMode = client.Connection.ChecksumMode == S3ChecksumMode.WhenRequired ? null : ChecksumMode.ENABLED,
+        };
+
         internal static ObjectInfo Describe(S3Location location, GetObjectMetadataResponse response)
         {
             DateTimeOffset? modified = response.LastModified.HasValue ? new DateTimeOffset(response.LastModified.Value.ToUniversalTime(), TimeSpan.Zero) : (DateTimeOffset?)null;
@@ -341,12 +357,14 @@ namespace StreamFiles.Core.Storage.S3
                 modified = stored;
             }
 
-            var checksums = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-            AddChecksum(checksums, "CRC32C", response.ChecksumCRC32C);
-            AddChecksum(checksums, "CRC32", response.ChecksumCRC32);
-            AddChecksum(checksums, "SHA256", response.ChecksumSHA256);
-            AddChecksum(checksums, "SHA1", response.ChecksumSHA1);
             string? etag = S3Tags.Unquote(response.ETag);
+            var checksums = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            bool? composite = response.ChecksumType == ChecksumType.COMPOSITE ? true : response.ChecksumType == ChecksumType.FULL_OBJECT ? false : (bool?)null;
+            int? parts = S3Tags.PartCount(etag);
+            AddChecksum(checksums, "CRC32C", response.ChecksumCRC32C, composite, parts);
+            AddChecksum(checksums, "CRC32", response.ChecksumCRC32, composite, parts);
+            AddChecksum(checksums, "SHA256", response.ChecksumSHA256, composite, parts);
+            AddChecksum(checksums, "SHA1", response.ChecksumSHA1, composite, parts);
             if (!string.IsNullOrEmpty(etag))
             {
                 checksums["S3ETag"] = etag!.ToUpperInvariant();
@@ -414,14 +432,20 @@ namespace StreamFiles.Core.Storage.S3
             return new CommandFailureException(S3Errors.Describe(headFailure, operation, location.Display, client));
         }
 
-        private static void AddChecksum(Dictionary<string, string> checksums, string name, string? base64)
+        /// <summary>
+        /// Records a stored checksum as upper-case hex: a whole-object one as it is, a composite of N parts (a checksum
+        /// of the parts' checksums) with its "-N", as S3 writes it. A multipart object's checksum that is marked neither
+        /// way and has no "-N" could be either, so it is left out rather than taken for the wrong one.
+        /// </summary>
+        /// <param name="composite">The store's x-amz-checksum-type: COMPOSITE (true), FULL_OBJECT (false), or not said.</param>
+        /// <param name="parts">The parts the object's ETag counts ("-N"), or null for a single-part object.</param>
+        private static void AddChecksum(Dictionary<string, string> checksums, string name, string? base64, bool? composite, int? parts)
         {
             if (string.IsNullOrEmpty(base64))
             {
                 return;
             }
 
-            // Composite checksums of multipart objects look like "base64-N"; keep the suffix.
             string value = base64!;
             string suffix = string.Empty;
             int dash = value.IndexOf('-');
@@ -429,6 +453,19 @@ namespace StreamFiles.Core.Storage.S3
             {
                 suffix = value.Substring(dash);
                 value = value.Substring(0, dash);
+            }
+            else if (composite == true)
+            {
+                if (parts is null)
+                {
+                    return;
+                }
+
+                suffix = "-" + parts.Value.ToString(CultureInfo.InvariantCulture);
+            }
+            else if (composite is null && parts != null)
+            {
+                return;
             }
 
             try

@@ -174,6 +174,28 @@ namespace StreamFiles.Core.Tests.S3
             Assert.True(reader.ChecksumVerified);
         }
 
+        [Fact]
+        public async Task AMultipartObjectWhosePartsAreOfNoSingleSizeIsCheckedByItsWholeObjectCrc()
+        {
+            // 20 MiB in 40,000 parts: no part size fits, so the ETag cannot be recomputed; a whole-object CRC can.
+            byte[] bytes = Random(20 * MiB, seed: 48);
+            await using HttpTestServer store = await HttpTestServer.StartAsync();
+            TestResource multipart = store.Add("/far/uneven.bin", bytes);
+            multipart.ETag = "\"0123456789abcdef0123456789abcdef-40000\"";
+            multipart.Headers["x-amz-checksum-crc32c"] = Base64(Crc(bytes, Castagnoli));
+            multipart.Headers["x-amz-checksum-type"] = "FULL_OBJECT";
+            S3Storage storage = Storage(store);
+            ObjectInfo info = (await storage.StatAsync(Location.Parse("s3://far/uneven.bin"), CancellationToken.None))!;
+            Assert.Null(S3Storage.InferPartSize(bytes.Length, 40000));
+
+            using var reader = (S3ObjectReader)await storage.OpenReadAsync(info, CancellationToken.None);
+            long range = reader.PreferredPartSize!.Value;
+            Assert.True(range < bytes.Length, $"one range of {range} bytes");
+
+            Assert.Equal(bytes, await ReadAllAsync(reader, bytes.Length, range));
+            Assert.True(reader.ChecksumVerified);
+        }
+
         private async Task<(byte[] Bytes, S3Location Location, ObjectInfo Info)> UploadAsync(string name, long length, int seed)
         {
             string path = _temp.RandomFile(name, length, seed);

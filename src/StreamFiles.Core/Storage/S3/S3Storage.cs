@@ -120,11 +120,17 @@ namespace StreamFiles.Core.Storage.S3
                 source = await StatAsync(s3, cancellationToken).ConfigureAwait(false) ?? throw new SourceChangedException(s3.Display, "it was deleted");
             }
 
-            // A single-part object is checked in one range (its ETag is the MD5 of the whole) up to MaxVerifiedSinglePart;
-            // with a stored whole-object CRC, which does not depend on the layout, a larger one is read in parts too.
+            // A single-part object is checked in one range (its ETag is the MD5 of the whole) up to MaxVerifiedSinglePart.
             (long? partSize, bool certain) = S3Tags.PartCount(source.ETag) is null
-                ? (source.Length <= MaxVerifiedSinglePart ? source.Length : S3ObjectReader.HasWholeObjectCrc(source) ? WholeObjectCrcPart : null, true)
+                ? (source.Length <= MaxVerifiedSinglePart ? source.Length : null, true)
                 : await GetPartLayoutAsync(source, cancellationToken).ConfigureAwait(false);
+            if (partSize is null && S3ObjectReader.HasWholeObjectCrc(source))
+            {
+                // A stored whole-object CRC does not depend on the layout: a larger single-part object, or one whose
+                // parts are of no single size, is read in parts of any size and still checked.
+                (partSize, certain) = (WholeObjectCrcPart, true);
+            }
+
             return new S3ObjectReader(client, s3, source, partSize, certain);
         }
 

@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+
 namespace StreamFiles.Core.Hashing
 {
     /// <summary>
@@ -21,6 +23,18 @@ namespace StreamFiles.Core.Hashing
             uint polynomial = castagnoli ? Crc32Tables.CastagnoliPolynomial : Crc32Tables.IeeePolynomial;
             uint[] powers = castagnoli ? CastagnoliPowers : IeeePowers;
             return MultiplyModP(XToThe8NModP(lengthB, powers, polynomial), crcA, polynomial) ^ crcB;
+        }
+
+        /// <summary>The CRC of consecutive pieces, from each piece's CRC and length, in order.</summary>
+        public static uint CombineAll(IReadOnlyList<(uint Crc, long Length)> pieces, bool castagnoli)
+        {
+            uint whole = 0;
+            for (int i = 0; i < pieces.Count; i++)
+            {
+                whole = i == 0 ? pieces[i].Crc : Combine(whole, pieces[i].Crc, pieces[i].Length, castagnoli);
+            }
+
+            return whole;
         }
 
         // a(x)·b(x) mod p(x) on reflected bit order, where the top bit is x^0.

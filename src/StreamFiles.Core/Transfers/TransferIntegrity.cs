@@ -72,18 +72,13 @@ namespace StreamFiles.Core.Transfers
                 return _ordered.Finish()[Algorithm];
             }
 
-            uint whole = 0;
+            var pieces = new (uint Crc, long Length)[_partCrcs.Length];
             for (int i = 0; i < _partCrcs.Length; i++)
             {
-                if (!_partCrcs[i].HasValue)
-                {
-                    throw new InvalidOperationException($"Part {i + 1} has no checksum.");
-                }
-
-                whole = i == 0 ? _partCrcs[i]!.Value : CrcCombine.Combine(whole, _partCrcs[i]!.Value, _partLengths[i], PartCastagnoli);
+                pieces[i] = (_partCrcs[i] ?? throw new InvalidOperationException($"Part {i + 1} has no checksum."), _partLengths[i]);
             }
 
-            return FormatCrc(whole);
+            return FormatCrc(CrcCombine.CombineAll(pieces, PartCastagnoli));
         }
 
         public static string FormatCrc(uint crc) => Hex.Encode(Crc32.ToBigEndianBytes(crc));

@@ -4,7 +4,6 @@ using System.IO;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
-using Amazon.Runtime;
 using StreamFiles.Core.Locations;
 using StreamFiles.Core.Storage;
 using StreamFiles.Core.Storage.S3;
@@ -113,7 +112,7 @@ namespace StreamFiles.Core.Tests.S3
             uint crc = Crc(bytes, Castagnoli);
             await using HttpTestServer store = await HttpTestServer.StartAsync();
             TestResource single = store.Add("/far/single.bin", bytes);
-            single.ETag = "\"" + Convert.ToHexString(System.Security.Cryptography.MD5.HashData(bytes)).ToLowerInvariant() + "\"";
+            single.ETag = S3StandIn.Md5ETag(bytes);
             single.Headers["x-amz-checksum-crc32c"] = Base64(crc);
 
             ObjectInfo info = (await Storage(store).StatAsync(Location.Parse("s3://far/single.bin"), CancellationToken.None))!;
@@ -160,7 +159,7 @@ namespace StreamFiles.Core.Tests.S3
             byte[] bytes = Random((64 * MiB) + 11, seed: 47);
             await using HttpTestServer store = await HttpTestServer.StartAsync();
             TestResource single = store.Add("/far/large.bin", bytes);
-            single.ETag = "\"" + Convert.ToHexString(System.Security.Cryptography.MD5.HashData(bytes)).ToLowerInvariant() + "\"";
+            single.ETag = S3StandIn.Md5ETag(bytes);
             single.Headers["x-amz-checksum-crc32c"] = Base64(Crc(bytes, Castagnoli));
             S3Storage storage = Storage(store);
             ObjectInfo info = (await storage.StatAsync(Location.Parse("s3://far/large.bin"), CancellationToken.None))!;
@@ -228,9 +227,7 @@ namespace StreamFiles.Core.Tests.S3
             return ranges.SelectMany(r => r).ToArray();
         }
 
-        private S3Storage Storage(HttpTestServer store, S3ChecksumMode mode = S3ChecksumMode.Auto) => new S3Storage(
-            new S3Connection(region: "us-east-1", endpointUrl: store.BaseUri.ToString().TrimEnd('/'), checksumMode: mode, credentials: new BasicAWSCredentials("AKIDSTANDIN", "stand-in-secret")),
-            _pool);
+        private S3Storage Storage(HttpTestServer store, S3ChecksumMode mode = S3ChecksumMode.Auto) => S3StandIn.Storage(store, _pool, mode: mode);
 
         /// <summary>S3's composite: the CRC of the parts' CRCs (4 big-endian bytes each), in hex, then "-N".</summary>
         private static string Composite(byte[] bytes, int partSize, uint polynomial)

@@ -3,13 +3,11 @@ using System.IO;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
-using Amazon.Runtime;
 using StreamFiles.Core.Locations;
 using StreamFiles.Core.Operations;
 using StreamFiles.Core.Storage.S3;
 using StreamFiles.Core.Tests.Http;
 using StreamFiles.Core.Tests.Support;
-using ChecksumAlgorithm = StreamFiles.Core.Hashing.ChecksumAlgorithm;
 using S3Location = StreamFiles.Core.Locations.S3Location;
 
 namespace StreamFiles.Core.Tests.S3
@@ -87,10 +85,7 @@ namespace StreamFiles.Core.Tests.S3
             Assert.Contains("us-east-1", error.Message);
         }
 
-        private S3Storage Storage(HttpTestServer store, string region = "us-east-1") => new S3Storage(
-            new S3Connection(region: region, endpointUrl: store.BaseUri.ToString().TrimEnd('/'), credentials: new BasicAWSCredentials("AKIDSTANDIN", "stand-in-secret")),
-            _pool,
-            ChecksumAlgorithm.CRC32C);
+        private S3Storage Storage(HttpTestServer store, string region = "us-east-1") => S3StandIn.Storage(store, _pool, region);
 
         /// <summary>A store whose every answer about bucket "far" (its objects and its listing) is this refusal.</summary>
         private static async Task<HttpTestServer> StandInAsync(int status, string document)

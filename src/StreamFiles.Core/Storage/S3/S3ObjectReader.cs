@@ -237,25 +237,12 @@ namespace StreamFiles.Core.Storage.S3
             string actual;
             if (stored.Parts is null)
             {
-                uint whole = 0;
-                for (int i = 0; i < _partDigests.Length; i++)
-                {
-                    uint crc = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(_partDigests[i]);
-                    whole = i == 0 ? crc : Hashing.CrcCombine.Combine(whole, crc, PartLength(i), castagnoli);
-                }
-
-                actual = Hashing.Hex.Encode(Hashing.Crc32.ToBigEndianBytes(whole));
+                var pieces = _partDigests.Select((crc, i) => (System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(crc), PartLength(i))).ToList();
+                actual = TransferIntegrity.FormatCrc(Hashing.CrcCombine.CombineAll(pieces, castagnoli));
             }
             else
             {
-                // S3's composite: the same CRC over the parts' CRCs (4 big-endian bytes each), then "-N".
-                var crc = castagnoli ? Hashing.Crc32.CreateCastagnoli() : Hashing.Crc32.CreateIeee();
-                foreach (byte[]? part in _partDigests)
-                {
-                    crc.Append(part);
-                }
-
-                actual = Hashing.Hex.Encode(Hashing.Crc32.ToBigEndianBytes(crc.Value)) + "-" + _partDigests.Length.ToString(CultureInfo.InvariantCulture);
+                actual = Hashing.Hex.Encode(S3Tags.CompositeDigest(stored.Algorithm, _partDigests!)) + "-" + _partDigests.Length.ToString(CultureInfo.InvariantCulture);
             }
 
             if (!string.Equals(stored.Value, actual, StringComparison.OrdinalIgnoreCase))

@@ -453,9 +453,7 @@ namespace StreamFiles.Core.Storage.S3
             try
             {
                 head = await S3StoreRetry.RunAsync(
-                    () => _client.Client.GetObjectMetadataAsync(
-                        new GetObjectMetadataRequest { BucketName = _destination.Bucket, Key = _destination.Key, ChecksumMode = Mode == S3ChecksumMode.WhenRequired ? null : Amazon.S3.ChecksumMode.ENABLED },
-                        cancellationToken),
+                    () => _client.Client.GetObjectMetadataAsync(S3Storage.Head(_client, _destination), cancellationToken),
                     cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (!(e is OperationCanceledException) && !_storage.IsTransient(e))

@@ -33,7 +33,7 @@ namespace StreamFiles.Core.Storage.S3
         /// </summary>
         private const long MaxVerifiedSinglePart = 64L * 1024 * 1024;
 
-        /// <summary>The parts a single-part object with a stored whole-object CRC is checked in (any size would do).</summary>
+        /// <summary>The parts an object of no known part size is checked in when it has a stored whole-object CRC (any size would do).</summary>
         private const long WholeObjectCrcPart = 8L * 1024 * 1024;
 
         private const int ListHeadConcurrency = 16;
@@ -347,7 +347,7 @@ namespace StreamFiles.Core.Storage.S3
         /// The HEAD that describes an object, asking for the checksums the store keeps (x-amz-checksum-mode), which
         /// downloads check: not with -ChecksumMode WhenRequired, which keeps every x-amz-checksum-* header off the wire.
         /// </summary>
-        private static GetObjectMetadataRequest Head(S3Client client, S3Location location) => new GetObjectMetadataRequest
+        internal static GetObjectMetadataRequest Head(S3Client client, S3Location location) => new GetObjectMetadataRequest
         {
             BucketName = location.Bucket,
             Key = location.Key,

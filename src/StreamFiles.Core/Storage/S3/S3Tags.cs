@@ -40,7 +40,11 @@ namespace StreamFiles.Core.Storage.S3
         }
 
         /// <summary>S3's composite checksum of a multipart object: checksum(c₁‖…‖cₙ)-n over the parts' raw checksums.</summary>
-        public static string CompositeChecksum(ChecksumAlgorithm algorithm, IReadOnlyList<byte[]> partChecksums)
+        public static string CompositeChecksum(ChecksumAlgorithm algorithm, IReadOnlyList<byte[]> partChecksums) =>
+            Convert.ToBase64String(CompositeDigest(algorithm, partChecksums)) + "-" + partChecksums.Count.ToString(CultureInfo.InvariantCulture);
+
+        /// <summary>The raw checksum(c₁‖…‖cₙ) of a composite, without its encoding or its "-n".</summary>
+        public static byte[] CompositeDigest(ChecksumAlgorithm algorithm, IReadOnlyList<byte[]> partChecksums)
         {
             byte[] whole;
             if (algorithm == ChecksumAlgorithm.CRC32C || algorithm == ChecksumAlgorithm.CRC32)
@@ -64,7 +68,7 @@ namespace StreamFiles.Core.Storage.S3
                 whole = hash.GetHashAndReset();
             }
 
-            return Convert.ToBase64String(whole) + "-" + partChecksums.Count.ToString(CultureInfo.InvariantCulture);
+            return whole;
         }
     
 

@@ -169,7 +169,11 @@ namespace StreamFiles.Core.Tests.Faults
                 Thread.Sleep(5);
             }
 
-            Assert.False(child.HasExited, "the transfer finished before it could be interrupted");
+            if (child.HasExited)
+            {
+                // Say how it ended: a failed run exits early too, and its error is the lead.
+                Assert.Fail($"the transfer finished before it could be interrupted (exit {child.ExitCode}): {error.Result}{output.Result}");
+            }
             var signalled = Stopwatch.StartNew();
             FaultCli.Interrupt(child);
             bool stopped = child.WaitForExit((int)TimeSpan.FromSeconds(30).TotalMilliseconds);

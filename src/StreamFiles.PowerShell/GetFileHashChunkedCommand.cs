@@ -27,7 +27,7 @@ namespace StreamFiles.PowerShell
         public string[]? LiteralPath { get; set; }
 
         [Parameter(Position = 1)]
-        [ValidateSet("SHA256", "SHA1", "SHA384", "SHA512", "MD5", "CRC32", "CRC32C", "S3ETag", IgnoreCase = true)]
+        [ValidateSet("SHA256", "SHA1", "SHA384", "SHA512", "MD5", "CRC32", "CRC32C", "CRC64NVME", "S3ETag", IgnoreCase = true)]
         [ValidateNotNullOrEmpty]
         public string[] Algorithm { get; set; } = { "SHA256" };
 

@@ -51,7 +51,7 @@ namespace StreamFiles.PowerShell
         public long MaxMemory { get; set; } = TransferOptions.DefaultMaxMemory;
 
         [Parameter]
-        [ValidateSet("CRC32C", "CRC32", "SHA256", "SHA1", "SHA384", "SHA512", "MD5", "S3ETag", IgnoreCase = true)]
+        [ValidateSet("CRC32C", "CRC32", "CRC64NVME", "SHA256", "SHA1", "SHA384", "SHA512", "MD5", "S3ETag", IgnoreCase = true)]
         public string Checksum { get; set; } = "CRC32C";
 
         [Parameter]

@@ -43,7 +43,7 @@ namespace StreamFiles.PowerShell.Tests
         {
             ParameterInfo algorithm = _cmdlet.Parameter("Algorithm");
             Assert.Equal(1, Assert.Single(algorithm.Sets).Position);
-            Assert.Equal(new[] { "SHA256", "SHA1", "SHA384", "SHA512", "MD5", "CRC32", "CRC32C", "S3ETag" }, algorithm.ValidateSetValues);
+            Assert.Equal(new[] { "SHA256", "SHA1", "SHA384", "SHA512", "MD5", "CRC32", "CRC32C", "CRC64NVME", "S3ETag" }, algorithm.ValidateSetValues);
         }
 
         [Fact]

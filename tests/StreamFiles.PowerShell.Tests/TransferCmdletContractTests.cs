@@ -165,7 +165,7 @@ namespace StreamFiles.PowerShell.Tests
                 Assert.True(cmdlet.Parameter(number).Has("ValidateRangeAttribute"), number);
             }
 
-            Assert.Equal(new[] { "CRC32C", "CRC32", "SHA256", "SHA1", "SHA384", "SHA512", "MD5", "S3ETag" }, cmdlet.Parameter("Checksum").ValidateSetValues);
+            Assert.Equal(new[] { "CRC32C", "CRC32", "CRC64NVME", "SHA256", "SHA1", "SHA384", "SHA512", "MD5", "S3ETag" }, cmdlet.Parameter("Checksum").ValidateSetValues);
             Assert.Equal(new[] { "SizeAndHash", "SizeAndTime" }, cmdlet.Parameter("Compare").ValidateSetValues);
             Assert.Equal(new[] { "StreamFiles.Core.Transfers.TransferResult" }, cmdlet.OutputTypes);
         }

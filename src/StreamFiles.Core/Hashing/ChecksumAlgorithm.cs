@@ -14,6 +14,8 @@ namespace StreamFiles.Core.Hashing
         MD5,
         CRC32,
         CRC32C,
+        /// <summary>CRC-64/NVME: what Amazon S3 keeps for every object uploaded without a checksum of its own.</summary>
+        CRC64NVME,
         /// <summary>The ETag an S3 store reports for an object uploaded in parts of a given size.</summary>
         S3ETag,
     }

@@ -24,6 +24,7 @@ namespace StreamFiles.Core.Hashing
             ChecksumAlgorithm.MD5 => new CryptoDigest(HashAlgorithmName.MD5),
             ChecksumAlgorithm.CRC32 => new CrcDigest(Crc32.CreateIeee()),
             ChecksumAlgorithm.CRC32C => new CrcDigest(Crc32.CreateCastagnoli()),
+            ChecksumAlgorithm.CRC64NVME => new Crc64Digest(),
             _ => throw new ArgumentOutOfRangeException(nameof(algorithm), algorithm, "S3ETag is composed of MD5 digests, not a digest of its own."),
         };
 
@@ -51,6 +52,20 @@ namespace StreamFiles.Core.Hashing
             public override byte[] FinishAndReset()
             {
                 byte[] value = Crc32.ToBigEndianBytes(_crc.Value);
+                _crc.Reset();
+                return value;
+            }
+        }
+
+        private sealed class Crc64Digest : Digest
+        {
+            private readonly Crc64 _crc = new Crc64();
+
+            public override void Append(byte[] buffer, int offset, int count) => _crc.Append(new ReadOnlySpan<byte>(buffer, offset, count));
+
+            public override byte[] FinishAndReset()
+            {
+                byte[] value = Crc64.ToBigEndianBytes(_crc.Value);
                 _crc.Reset();
                 return value;
             }

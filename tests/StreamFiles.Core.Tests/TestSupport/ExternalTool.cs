@@ -62,6 +62,20 @@ namespace StreamFiles.Core.Tests.TestSupport
             return line.Split(' ')[0].Trim().ToUpperInvariant();
         }
 
+        /// <summary>
+        /// CRC-64/NVME of a file from crcmod (Debian's python3-crcmod, which tests/run.sh installs), built from the
+        /// polynomial's parameters. Debian's own python3 is preferred: an interpreter of a version manager earlier on
+        /// PATH does not see Debian's modules.
+        /// </summary>
+        public static ulong CrcmodCrc64Nvme(string path) =>
+            Convert.ToUInt64(
+                Run(
+                    System.IO.File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3",
+                    "-c",
+                    "import sys, crcmod; f = crcmod.mkCrcFun(0x1AD93D23594C93659, initCrc=0, rev=True, xorOut=0xFFFFFFFFFFFFFFFF); print(f(open(sys.argv[1], 'rb').read()))",
+                    path).Trim(),
+                System.Globalization.CultureInfo.InvariantCulture);
+
         /// <summary>zlib.crc32 of a file, from Python's zlib (the C library's implementation).</summary>
         public static uint ZlibCrc32(string path) =>
             Convert.ToUInt32(

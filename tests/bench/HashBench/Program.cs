@@ -11,6 +11,8 @@ internal static class Program
 {
     private delegate uint CrcUpdate(uint crc, ReadOnlySpan<byte> data);
 
+    private delegate ulong Crc64Update(ulong crc, ReadOnlySpan<byte> data);
+
     private static async Task<int> Main(string[] args)
     {
         string mode = args.Length > 0 ? args[0] : "crc";
@@ -53,6 +55,10 @@ internal static class Program
 
         Measure("CRC32C (public)", data, d => Crc32.Compute(d, castagnoli: true));
         Measure("CRC32C (tables)", data, d => castagnoliPortable(0xFFFFFFFF, d));
+
+        var crc64Portable = (Crc64Update)typeof(Crc64).GetMethod("UpdatePortable", BindingFlags.NonPublic | BindingFlags.Static)!.CreateDelegate(typeof(Crc64Update));
+        Measure("CRC64NVME (public)", data, d => (uint)Crc64.Compute(d));
+        Measure("CRC64NVME (tables)", data, d => (uint)crc64Portable(ulong.MaxValue, d));
     }
 
     private static void Digests()

@@ -16,7 +16,7 @@ using S3Location = StreamFiles.Core.Locations.S3Location;
 namespace StreamFiles.Core.Tests.S3
 {
     /// <summary>
-    /// Downloads check the CRC32C or CRC32 a store keeps for an object, when it keeps one, instead of recomputing the
+    /// Downloads check the CRC32C, CRC32 or CRC64NVME a store keeps for an object, when it keeps one, instead of recomputing the
     /// ETag from the parts' MD5s. The local RGW (Ceph 16.2) keeps none, so the bytes come from it and the stored
     /// checksum is the one a store like Amazon S3 would give, computed here by a bitwise CRC written for these tests
     /// (not the engine's table or hardware code); the HEAD that asks for the checksums goes to a stand-in.
@@ -94,6 +94,31 @@ namespace StreamFiles.Core.Tests.S3
         }
 
         [S3Fact]
+        public async Task AStoredCrc64nvmeIsCheckedAndAWrongOneFails()
+        {
+            // What Amazon S3 keeps for an object uploaded with no checksum: a full-object CRC-64/NVME.
+            (byte[] bytes, S3Location location, ObjectInfo info) = await UploadAsync("crc64.bin", (13 * MiB) + 9, seed: 49);
+            ulong crc = Hashing.Crc64Tests.Bitwise(bytes);
+
+            using (var reader = new S3ObjectReader(S3TestServer.Storage().Client, location, WithChecksum(info, "CRC64NVME", Hex64(crc)), 5 * MiB))
+            {
+                Assert.Equal(bytes, await ReadAllAsync(reader, info.Length!.Value, 5 * MiB));
+                Assert.Equal("CRC64NVME", reader.CheckedChecksum);
+                Assert.True(reader.ChecksumVerified);
+                Assert.False(reader.ETagVerified);
+                Assert.Equal(0, reader.Md5Batched.Blocks);
+            }
+
+            string wrong = Hex64(crc ^ (1UL << 40));
+            using (var reader = new S3ObjectReader(S3TestServer.Storage().Client, location, WithChecksum(info, "CRC64NVME", wrong), 5 * MiB))
+            {
+                var error = await Assert.ThrowsAsync<VerifyFailedException>(() => ReadAllAsync(reader, info.Length!.Value, 5 * MiB));
+                Assert.Contains("CRC64NVME", error.Message);
+                Assert.Contains(wrong, error.Message);
+            }
+        }
+
+        [S3Fact]
         public async Task ACompositeOfAnotherPartCountIsNotUsedAndTheETagIsCheckedInstead()
         {
             (byte[] bytes, S3Location location, ObjectInfo info) = await UploadAsync("count.bin", (12 * MiB) + 5, seed: 44);
@@ -150,6 +175,60 @@ namespace StreamFiles.Core.Tests.S3
             ObjectInfo info = (await Storage(store).StatAsync(Location.Parse("s3://far/multi.bin"), CancellationToken.None))!;
 
             Assert.Equal(expected, info.Checksums.TryGetValue("CRC32C", out string? recorded) ? recorded : null);
+        }
+
+        [Theory]
+        [InlineData(null, true)]
+        [InlineData("FULL_OBJECT", true)]
+        [InlineData("COMPOSITE", false)]
+        public async Task AStoredCrc64nvmeIsRecordedAsAWholeObjectValue(string? type, bool recorded)
+        {
+            // S3 keeps CRC64NVME only for the whole object, so a multipart object's value needs no type to be taken as one.
+            byte[] bytes = Random(3000, seed: 50);
+            ulong crc = Hashing.Crc64Tests.Bitwise(bytes);
+            await using HttpTestServer store = await HttpTestServer.StartAsync();
+            TestResource multipart = store.Add("/far/multi64.bin", bytes);
+            multipart.ETag = "\"0123456789abcdef0123456789abcdef-3\"";
+            multipart.Headers["x-amz-checksum-crc64nvme"] = Convert.ToBase64String(BigEndian64(crc));
+            if (type != null)
+            {
+                multipart.Headers["x-amz-checksum-type"] = type;
+            }
+
+            ObjectInfo info = (await Storage(store).StatAsync(Location.Parse("s3://far/multi64.bin"), CancellationToken.None))!;
+
+            Assert.Equal(recorded ? Hex64(crc) : null, info.Checksums.TryGetValue("CRC64NVME", out string? value) ? value : null);
+        }
+
+        [Fact]
+        public async Task AnAmazonStyleObjectIsCheckedByItsCrc64nvmeWithoutAnyMd5()
+        {
+            // 20 MiB + 3 B uploaded in 8 MiB parts, as the aws cli does, with the CRC64NVME S3 adds. The ETag here is
+            // not the parts' MD5s: a download that recomputed it would fail, so passing shows the CRC was what was checked.
+            byte[] bytes = Random((20 * MiB) + 3, seed: 51);
+            await using HttpTestServer store = await HttpTestServer.StartAsync();
+            TestResource multipart = store.Add("/far/amazon.bin", bytes);
+            multipart.ETag = "\"0123456789abcdef0123456789abcdef-3\"";
+            multipart.Headers["x-amz-checksum-crc64nvme"] = Convert.ToBase64String(BigEndian64(Hashing.Crc64Tests.Bitwise(bytes)));
+            multipart.Headers["x-amz-checksum-type"] = "FULL_OBJECT";
+            S3Storage storage = Storage(store);
+            ObjectInfo info = (await storage.StatAsync(Location.Parse("s3://far/amazon.bin"), CancellationToken.None))!;
+
+            using var reader = (S3ObjectReader)await storage.OpenReadAsync(info, CancellationToken.None);
+            long range = reader.PreferredPartSize!.Value;
+
+            Assert.Equal(bytes, await ReadAllAsync(reader, bytes.Length, range));
+            Assert.Equal("CRC64NVME", reader.CheckedChecksum);
+            Assert.True(reader.ChecksumVerified);
+            Assert.False(reader.ETagVerified);
+
+            // The same object with one byte of the stored CRC's data changed fails before anything is committed.
+            bytes[9 * MiB] ^= 0x80;
+            multipart.Headers["x-amz-checksum-crc64nvme"] = Convert.ToBase64String(BigEndian64(Hashing.Crc64Tests.Bitwise(bytes)));
+            bytes[9 * MiB] ^= 0x80;
+            ObjectInfo changed = (await storage.StatAsync(Location.Parse("s3://far/amazon.bin"), CancellationToken.None))!;
+            using var second = (S3ObjectReader)await storage.OpenReadAsync(changed, CancellationToken.None);
+            await Assert.ThrowsAsync<VerifyFailedException>(() => ReadAllAsync(second, bytes.Length, range));
         }
 
         [Fact]
@@ -263,6 +342,10 @@ namespace StreamFiles.Core.Tests.S3
         private static string Hex(uint value) => Convert.ToHexString(BigEndian(value));
 
         private static string Base64(uint value) => Convert.ToBase64String(BigEndian(value));
+
+        private static byte[] BigEndian64(ulong value) => Enumerable.Range(0, 8).Select(i => (byte)(value >> (56 - (8 * i)))).ToArray();
+
+        private static string Hex64(ulong value) => Convert.ToHexString(BigEndian64(value));
 
         private static byte[] Random(int length, int seed)
         {

@@ -24,8 +24,8 @@ namespace StreamFiles.Core.Storage.S3
     /// VerifyFailedException, before the engine commits anything.</para>
     /// <para>A range that fails mid-part and is reopened where it stopped (the engine's retry) carries on with the
     /// interrupted part's MD5, so a retry does not leave the ETag unchecked.</para>
-    /// <para>Where the store keeps a CRC32C or CRC32 of the object (Amazon S3 and others answer a HEAD with
-    /// ChecksumMode ENABLED with it, for the whole object or as a composite of N parts, "-N"), each part's
+    /// <para>Where the store keeps a CRC32C, CRC32 or CRC64NVME of the object (Amazon S3 and others answer a HEAD with
+    /// ChecksumMode ENABLED with it, for the whole object or, but for CRC64NVME, as a composite of N parts, "-N"), each part's
     /// CRC is computed instead (with the CPU's CRC instructions) and that checksum is checked, with no MD5 at all. A
     /// whole-object CRC does not depend on the part layout, so it is checked whatever the layout.</para>
     /// <para>Objects of many small parts are read several parts per range (up to MaxRangeBytes, keeping at least
@@ -50,7 +50,7 @@ namespace StreamFiles.Core.Storage.S3
         private readonly long? _partSize;
         private readonly int _partsPerRange;
 
-        // Per part: its MD5, or its CRC (4 bytes, big-endian) when a stored checksum is checked instead of the ETag.
+        // Per part: its MD5, or its CRC (4 or 8 bytes, big-endian) when a stored checksum is checked instead of the ETag.
         private readonly byte[]?[] _partDigests;
         private readonly StoredCrc? _stored;
 
@@ -105,13 +105,13 @@ namespace StreamFiles.Core.Storage.S3
         /// <summary>Whether every part's MD5 was seen and the ETag they make matched (tests and results read this).</summary>
         public bool ETagVerified { get; private set; }
 
-        /// <summary>Whether every part's CRC was seen and the store's CRC32C or CRC32 of the object matched them (tests read this).</summary>
+        /// <summary>Whether every part's CRC was seen and the store's CRC of the object matched them (tests read this).</summary>
         public bool ChecksumVerified { get; private set; }
 
-        /// <summary>Whether the object has a stored CRC32C or CRC32 of the whole object (not a composite of parts).</summary>
+        /// <summary>Whether the object has a stored CRC of the whole object (not a composite of parts).</summary>
         internal static bool HasWholeObjectCrc(ObjectInfo source) => StoredCrc.Of(source) is { Parts: null };
 
-        /// <summary>The stored checksum this reader checks instead of the ETag ("CRC32C", "CRC32"), or null.</summary>
+        /// <summary>The stored checksum this reader checks instead of the ETag ("CRC32C", "CRC32", "CRC64NVME"), or null.</summary>
         internal string? CheckedChecksum => _stored?.Algorithm.ToString();
 
         public async Task<Stream> OpenRangeAsync(long offset, long? length, CancellationToken cancellationToken)
@@ -233,12 +233,16 @@ namespace StreamFiles.Core.Storage.S3
         /// <summary>Compares the parts' CRCs with the store's checksum: a composite of them, or (combined) the whole object's.</summary>
         private void CheckStoredChecksum(StoredCrc stored)
         {
-            bool castagnoli = stored.Algorithm == ChecksumAlgorithm.CRC32C;
             string actual;
-            if (stored.Parts is null)
+            if (stored.Parts is null && stored.Algorithm == ChecksumAlgorithm.CRC64NVME)
+            {
+                var pieces = _partDigests.Select((crc, i) => (System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(crc), PartLength(i))).ToList();
+                actual = Hashing.Hex.Encode(Hashing.Crc64.ToBigEndianBytes(Hashing.CrcCombine.CombineAll64(pieces)));
+            }
+            else if (stored.Parts is null)
             {
                 var pieces = _partDigests.Select((crc, i) => (System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(crc), PartLength(i))).ToList();
-                actual = TransferIntegrity.FormatCrc(Hashing.CrcCombine.CombineAll(pieces, castagnoli));
+                actual = TransferIntegrity.FormatCrc(Hashing.CrcCombine.CombineAll(pieces, stored.Algorithm == ChecksumAlgorithm.CRC32C));
             }
             else
             {
@@ -276,7 +280,7 @@ namespace StreamFiles.Core.Storage.S3
         {
             private readonly S3ObjectReader _reader;
             private readonly IncrementalHash? _md5;
-            private readonly Hashing.Crc32? _crc;
+            private readonly Hashing.Digest? _crc;
 #if NET8_0_OR_GREATER
             private readonly Hashing.Md5Lane? _lane;
 #endif
@@ -294,7 +298,7 @@ namespace StreamFiles.Core.Storage.S3
                 _next = first * reader._partSize!.Value;
                 if (reader._stored != null)
                 {
-                    _crc = reader._stored.Algorithm == ChecksumAlgorithm.CRC32C ? Hashing.Crc32.CreateCastagnoli() : Hashing.Crc32.CreateIeee();
+                    _crc = Hashing.Digest.Create(reader._stored.Algorithm);
                     return;
                 }
 
@@ -389,7 +393,7 @@ namespace StreamFiles.Core.Storage.S3
             {
                 if (_crc != null)
                 {
-                    _crc.Append(new ReadOnlySpan<byte>(buffer, offset, count));
+                    _crc.Append(buffer, offset, count);
                     return Task.CompletedTask;
                 }
 
@@ -407,9 +411,7 @@ namespace StreamFiles.Core.Storage.S3
             {
                 if (_crc != null)
                 {
-                    byte[] value = Hashing.Crc32.ToBigEndianBytes(_crc.Value);
-                    _crc.Reset();
-                    return value;
+                    return _crc.FinishAndReset();
                 }
 
 #if NET8_0_OR_GREATER
@@ -434,7 +436,7 @@ namespace StreamFiles.Core.Storage.S3
             public void Release() => _md5?.Dispose();
         }
 
-        /// <summary>A CRC32C or CRC32 the store keeps for the object, as its HEAD gave it.</summary>
+        /// <summary>A CRC32C, CRC32 or CRC64NVME the store keeps for the object, as its HEAD gave it.</summary>
         private sealed class StoredCrc
         {
             private StoredCrc(ChecksumAlgorithm algorithm, string value, int? parts)
@@ -446,16 +448,22 @@ namespace StreamFiles.Core.Storage.S3
 
             public ChecksumAlgorithm Algorithm { get; }
 
-            /// <summary>As ObjectInfo.Checksums holds it (S3Storage.Describe): hex of the 4 big-endian bytes, then "-N" for a composite.</summary>
+            /// <summary>As ObjectInfo.Checksums holds it (S3Storage.Describe): hex of the big-endian bytes (4, or 8 for CRC64NVME), then "-N" for a composite.</summary>
             public string Value { get; }
 
             /// <summary>The parts of a composite checksum, or null for a checksum of the whole object.</summary>
             public int? Parts { get; }
 
-            /// <summary>The object's stored CRC32C, else CRC32, when one is there and well formed.</summary>
-            public static StoredCrc? Of(ObjectInfo source)
+            /// <summary>
+            /// The object's stored CRC, when one is there and well formed: a whole-object one first (CRC32C, CRC64NVME,
+            /// CRC32; it fits any part layout), else a composite of parts (CRC32C, CRC32). Amazon S3 keeps one
+            /// algorithm per object; CRC64NVME is the one it computes when the upload sent none, and is never a composite.
+            /// </summary>
+            public static StoredCrc? Of(ObjectInfo source) => Find(source, composite: false) ?? Find(source, composite: true);
+
+            private static StoredCrc? Find(ObjectInfo source, bool composite)
             {
-                foreach (ChecksumAlgorithm algorithm in new[] { ChecksumAlgorithm.CRC32C, ChecksumAlgorithm.CRC32 })
+                foreach (ChecksumAlgorithm algorithm in new[] { ChecksumAlgorithm.CRC32C, ChecksumAlgorithm.CRC64NVME, ChecksumAlgorithm.CRC32 })
                 {
                     if (!source.Checksums.TryGetValue(algorithm.ToString(), out string? value) || string.IsNullOrEmpty(value))
                     {
@@ -475,7 +483,9 @@ namespace StreamFiles.Core.Storage.S3
                         parts = count;
                     }
 
-                    if (hex.Length == 8 && hex.All(Uri.IsHexDigit))
+                    int digits = algorithm == ChecksumAlgorithm.CRC64NVME ? 16 : 8;
+                    if ((parts != null) == composite && hex.Length == digits && hex.All(Uri.IsHexDigit)
+                        && !(composite && algorithm == ChecksumAlgorithm.CRC64NVME))
                     {
                         return new StoredCrc(algorithm, value, parts);
                     }

@@ -369,6 +369,12 @@ namespace StreamFiles.Core.Storage.S3
             int? parts = S3Tags.PartCount(etag);
             AddChecksum(checksums, "CRC32C", response.ChecksumCRC32C, composite, parts);
             AddChecksum(checksums, "CRC32", response.ChecksumCRC32, composite, parts);
+            if (composite != true)
+            {
+                // Amazon S3 keeps CRC64NVME only as a full-object value, whether or not the type is said.
+                AddChecksum(checksums, "CRC64NVME", response.ChecksumCRC64NVME, false, parts);
+            }
+
             AddChecksum(checksums, "SHA256", response.ChecksumSHA256, composite, parts);
             AddChecksum(checksums, "SHA1", response.ChecksumSHA1, composite, parts);
             if (!string.IsNullOrEmpty(etag))

@@ -72,6 +72,10 @@ Describe 'Get-FileHashChunked' -Tags 'CI' {
             (Get-FileHashChunked -LiteralPath $script:CheckFile -Algorithm CRC32C).Hash | Should -Be 'E3069283'
         }
 
+        It 'computes CRC64NVME of "123456789" as AE8B14860A799888' {
+            (Get-FileHashChunked -LiteralPath $script:CheckFile -Algorithm CRC64NVME).Hash | Should -Be 'AE8B14860A799888'
+        }
+
         It 'gives the plain MD5 as S3ETag when the file fits in one part' {
             $etag = (Get-FileHashChunked -LiteralPath $script:Small.FullName -Algorithm S3ETag).Hash
             $etag | Should -Be (Get-FileHash -LiteralPath $script:Small.FullName -Algorithm MD5).Hash

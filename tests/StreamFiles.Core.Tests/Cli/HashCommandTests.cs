@@ -88,6 +88,19 @@ namespace StreamFiles.Core.Tests.Cli
         }
 
         [Fact]
+        public void Crc64nvmeIsWhatCrcmodComputesAndWhatS3Prints()
+        {
+            string path = _dir.RandomFile("a.bin", (2 * 1024 * 1024) + 9, seed: 5);
+            ulong expected = TestSupport.ExternalTool.CrcmodCrc64Nvme(path);
+
+            var run = ProcessRunner.Streamfiles(_dir.Path, "hash", "--json", "-a", "crc64nvme", "a.bin");
+
+            Assert.Equal(0, run.ExitCode);
+            using JsonDocument json = JsonDocument.Parse(run.Output);
+            Assert.Equal(expected.ToString("x16"), json.RootElement.GetProperty("hashes").GetProperty("crc64nvme").GetString());
+        }
+
+        [Fact]
         public void MissingFileAndDirectoryAreNamedOnStderrAndTheRestIsHashed()
         {
             _dir.RandomFile("good.bin", 100);

@@ -5,6 +5,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using StreamFiles.Core.Locations;
+using StreamFiles.Core.Operations;
 using StreamFiles.Core.Storage;
 using StreamFiles.Core.Storage.S3;
 using StreamFiles.Core.Tests.Http;
@@ -229,6 +230,40 @@ namespace StreamFiles.Core.Tests.S3
             ObjectInfo changed = (await storage.StatAsync(Location.Parse("s3://far/amazon.bin"), CancellationToken.None))!;
             using var second = (S3ObjectReader)await storage.OpenReadAsync(changed, CancellationToken.None);
             await Assert.ThrowsAsync<VerifyFailedException>(() => ReadAllAsync(second, bytes.Length, range));
+        }
+
+        [Fact]
+        public async Task SkipUnchangedComparesALocalFileWithTheStoredCrc64nvmeWithoutDownloading()
+        {
+            // The ETag is not the parts' MD5s: compared by it, the files would differ. The stored CRC decides.
+            byte[] bytes = Random((9 * MiB) + 1, seed: 52);
+            await using HttpTestServer store = await HttpTestServer.StartAsync();
+            TestResource multipart = store.Add("/far/same.bin", bytes);
+            multipart.ETag = "\"0123456789abcdef0123456789abcdef-2\"";
+            multipart.Headers["x-amz-checksum-crc64nvme"] = Convert.ToBase64String(BigEndian64(Hashing.Crc64Tests.Bitwise(bytes)));
+            StorageRegistry registry = StorageRegistry.CreateDefault().Register(LocationKind.S3, Storage(store));
+            string local = _temp.File("same.bin");
+            File.WriteAllBytes(local, bytes);
+
+            var same = S3TransferTests.Run(TransferDirection.Receive, local, new[] { "s3://far/same.bin" }, new TransferOptions(skipUnchanged: true), registry: registry);
+
+            TransferResult skipped = Assert.Single(same.Transfers);
+            Assert.Equal(TransferStatus.Skipped, skipped.Status);
+            Assert.Equal("same size and CRC64NVME", skipped.SkipReason);
+            Assert.DoesNotContain(store.RequestsTo("/far/same.bin"), r => r.Method == "GET");
+
+            // One byte changed, same size: downloaded again (checked by the same CRC on the way).
+            using (var stream = new FileStream(local, FileMode.Open, FileAccess.Write))
+            {
+                stream.Position = 5 * MiB;
+                stream.WriteByte((byte)(bytes[5 * MiB] ^ 0xFF));
+            }
+
+            var changed = S3TransferTests.Run(TransferDirection.Receive, local, new[] { "s3://far/same.bin" }, new TransferOptions(skipUnchanged: true, overwrite: true), registry: registry);
+
+            Assert.Empty(changed.Errors);
+            Assert.Equal(TransferStatus.Completed, Assert.Single(changed.Transfers).Status);
+            Assert.Equal(bytes, File.ReadAllBytes(local));
         }
 
         [Fact]

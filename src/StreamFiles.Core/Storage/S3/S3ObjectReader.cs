@@ -109,7 +109,11 @@ namespace StreamFiles.Core.Storage.S3
         public bool ChecksumVerified { get; private set; }
 
         /// <summary>Whether the object has a stored CRC of the whole object (not a composite of parts).</summary>
-        internal static bool HasWholeObjectCrc(ObjectInfo source) => StoredCrc.Of(source) is { Parts: null };
+        internal static bool HasWholeObjectCrc(ObjectInfo source) => WholeObjectCrc(source) != null;
+
+        /// <summary>The stored CRC of the whole object (its algorithm, and its value as hex), or null.</summary>
+        internal static (ChecksumAlgorithm Algorithm, string Value)? WholeObjectCrc(ObjectInfo source) =>
+            StoredCrc.Of(source) is { Parts: null } stored ? (stored.Algorithm, stored.Value) : ((ChecksumAlgorithm, string)?)null;
 
         /// <summary>The stored checksum this reader checks instead of the ETag ("CRC32C", "CRC32", "CRC64NVME"), or null.</summary>
         internal string? CheckedChecksum => _stored?.Algorithm.ToString();

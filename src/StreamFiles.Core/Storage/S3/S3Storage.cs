@@ -211,12 +211,21 @@ namespace StreamFiles.Core.Storage.S3
             }
         }
 
-        /// <summary>The object's ETag as an S3ETag digest over its part size (MD5-based ETags only; not SSE-KMS ones).</summary>
+        /// <summary>
+        /// What a local file can be compared with: the whole-object CRC the store keeps (CRC32C, CRC64NVME or CRC32, any
+        /// layout, and much cheaper to compute than MD5s), else the ETag as an S3ETag digest over its part size
+        /// (MD5-based ETags only; not SSE-KMS ones).
+        /// </summary>
         public async Task<StoredDigest?> GetStoredDigestAsync(ObjectInfo info, CancellationToken cancellationToken)
         {
             if (info is null)
             {
                 throw new ArgumentNullException(nameof(info));
+            }
+
+            if (info.Length.HasValue && S3ObjectReader.WholeObjectCrc(info) is (ChecksumAlgorithm algorithm, string value))
+            {
+                return new StoredDigest(algorithm, Math.Max(1, info.Length.Value), value);
             }
 
             string? etag = S3Tags.Unquote(info.ETag);

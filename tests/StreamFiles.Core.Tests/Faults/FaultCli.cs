@@ -36,9 +36,21 @@ namespace StreamFiles.Core.Tests.Faults
             ["AWS_CONFIG_FILE"] = "/nonexistent/config",
         };
 
-        public static Process Start(string workingDirectory, IDictionary<string, string?>? environment, IEnumerable<string> arguments)
+        /// <param name="interruptible">
+        /// Start the CLI with SIGINT at its default disposition (coreutils' env --default-signal=INT), whatever this process
+        /// inherited: a test run started in the background of a non-interactive shell has SIGINT ignored, children
+        /// inherit that, and the CLI then rightly lets the transfer finish.
+        /// </param>
+        public static Process Start(string workingDirectory, IDictionary<string, string?>? environment, IEnumerable<string> arguments, bool interruptible = false)
         {
             ProcessStartInfo start = ProcessRunner.CliStart(workingDirectory, arguments);
+            if (interruptible)
+            {
+                start.ArgumentList.Insert(0, start.FileName);
+                start.ArgumentList.Insert(0, "--default-signal=INT");
+                start.FileName = "env";
+            }
+
             foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
             {
                 if (value is null)

@@ -159,7 +159,7 @@ namespace StreamFiles.Core.Tests.Faults
 
         private void Interrupt(System.Collections.Generic.IDictionary<string, string?>? environment, string[] arguments, Func<bool> started)
         {
-            using Process child = FaultCli.Start(_temp.Path, environment, arguments);
+            using Process child = FaultCli.Start(_temp.Path, environment, arguments, interruptible: true);
             Task<string> output = child.StandardOutput.ReadToEndAsync();
             Task<string> error = child.StandardError.ReadToEndAsync();
             var clock = Stopwatch.StartNew();

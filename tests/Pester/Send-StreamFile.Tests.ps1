@@ -47,6 +47,14 @@ Describe 'Send-StreamFile' -Tags 'CI' {
             Test-Path -LiteralPath "$out.partial" | Should -BeFalse
         }
 
+        It 'reports the CRC64NVME S3 keeps when -Checksum CRC64NVME is given' {
+            $out = Join-Path $TestDrive 'out-crc64.bin'
+            $result = Send-StreamFile -LiteralPath $script:Source.FullName -Destination $out -Checksum CRC64NVME
+            $result.Algorithm | Should -Be 'CRC64NVME'
+            $result.Hash | Should -Be (Get-FileHashChunked -LiteralPath $script:Source.FullName -Algorithm CRC64NVME).Hash
+            $result.Hash.Length | Should -Be 16
+        }
+
         It 'copies into a directory under the source name when the destination ends with a separator' {
             $out = Join-Path $TestDrive 'out'
             Send-StreamFile -LiteralPath $script:Small.FullName -Destination ($out + [System.IO.Path]::DirectorySeparatorChar) | Out-Null

@@ -108,6 +108,7 @@ namespace StreamFiles.Core.Tests.Transfers
         [InlineData(ChecksumAlgorithm.MD5)]
         [InlineData(ChecksumAlgorithm.CRC32)]
         [InlineData(ChecksumAlgorithm.CRC32C)]
+        [InlineData(ChecksumAlgorithm.CRC64NVME)]
         [InlineData(ChecksumAlgorithm.S3ETag)]
         public void EveryAlgorithmGivesTheWholeFileValueWithPartsInParallel(ChecksumAlgorithm algorithm)
         {
@@ -123,6 +124,14 @@ namespace StreamFiles.Core.Tests.Transfers
             {
                 Assert.Equal(Coreutils.Sha256Sum(source), result.Hash);
             }
+        }
+
+        [Fact]
+        public void Crc64nvmeWithPartsInParallelMatchesCrcmod()
+        {
+            string source = _dir.RandomFile("s.bin", (3 * MiB) + 5);
+            CollectingSink sink = TransferHarness.Run(new[] { source }, _dir.File("d.bin"), new TransferOptions(partSize: 256 * KiB, concurrency: 4, checksum: ChecksumAlgorithm.CRC64NVME));
+            Assert.Equal(TestSupport.ExternalTool.CrcmodCrc64Nvme(source).ToString("X16"), Assert.Single(sink.Transfers).Hash);
         }
 
         [Fact]

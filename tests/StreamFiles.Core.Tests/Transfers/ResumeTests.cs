@@ -65,6 +65,7 @@ namespace StreamFiles.Core.Tests.Transfers
         [Theory]
         [InlineData(ChecksumAlgorithm.CRC32C)]
         [InlineData(ChecksumAlgorithm.SHA256)]
+        [InlineData(ChecksumAlgorithm.CRC64NVME)]
         public async System.Threading.Tasks.Task ARerunWithResumeContinuesAfterTheDoneParts(ChecksumAlgorithm checksum)
         {
             (string source, string destination) = FailHalfWay(checksum);

@@ -32,15 +32,27 @@ namespace StreamFiles.Bench
 
                     md5.GetHashAndReset();
                 });
-                foreach (int lanes in new[] { 1, 2, 4, 8, 16 })
+                foreach ((int lanes, int width) in new[] { (1, 0), (2, 0), (3, 16), (3, 8), (4, 16), (4, 8), (6, 16), (6, 8), (8, 16), (8, 8), (16, 0) })
                 {
-                    Report($"multi-buffer, {lanes} lanes", total, () =>
+                    if (width > Md5Blocks.Width)
+                    {
+                        continue;
+                    }
+
+                    Report($"multi-buffer, {lanes} lanes" + (width > 0 ? $", {width}-lane kernel" : string.Empty), total, () =>
                     {
                         var state = Enumerable.Range(0, lanes).Select(_ => new Md5Lane()).ToArray();
                         var pieces = Enumerable.Range(0, lanes).Select(i => new ArraySegment<byte>(buffers[i])).ToArray();
                         for (long done = 0; done < total; done += (long)Piece * lanes)
                         {
-                            Md5MultiBuffer.Append(state, pieces);
+                            if (width > 0)
+                            {
+                                Md5MultiBuffer.Append(state, pieces, width);
+                            }
+                            else
+                            {
+                                Md5MultiBuffer.Append(state, pieces);
+                            }
                         }
 
                         foreach (Md5Lane lane in state)

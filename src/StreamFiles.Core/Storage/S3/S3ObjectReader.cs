@@ -25,8 +25,8 @@ namespace StreamFiles.Core.Storage.S3
     /// <para>A range that fails mid-part and is reopened where it stopped (the engine's retry) carries on with the
     /// interrupted part's MD5, so a retry does not leave the ETag unchecked.</para>
     /// <para>Where the store keeps a CRC32C, CRC32 or CRC64NVME of the object (Amazon S3 and others answer a HEAD with
-    /// ChecksumMode ENABLED with it, for the whole object or, but for CRC64NVME, as a composite of N parts, "-N"), each part's
-    /// CRC is computed instead (with the CPU's CRC instructions) and that checksum is checked, with no MD5 at all. A
+    /// ChecksumMode ENABLED with it: for the whole object, or, for CRC32C and CRC32, as a composite of N parts, "-N"),
+    /// each part's CRC is computed instead (with the CPU's CRC instructions) and that checksum is checked, with no MD5 at all. A
     /// whole-object CRC does not depend on the part layout, so it is checked whatever the layout.</para>
     /// <para>Objects of many small parts are read several parts per range (up to MaxRangeBytes, keeping at least
     /// MinRanges ranges for the parallel workers): every GET costs the SDK's request pipeline (~2 ms of CPU), and

@@ -1,16 +1,13 @@
 #if NET8_0_OR_GREATER
 using System;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace StreamFiles.Core.Hashing
 {
     /// <summary>
     /// CRC-32 (IEEE) by carry-less multiplication, after Intel's "Fast CRC Computation for Generic
     /// Polynomials Using PCLMULQDQ Instruction" (Gopal et al., 2009): the data is folded 512 bits at a
-    /// time into four 128-bit accumulators, those into one, and the last 128 bits go through the table.
+    /// time into four 128-bit accumulators, those into one (CarrylessFolding), and the last 128 bits go through the table.
     /// Several times faster than slicing-by-8, which tops out near 1.3 GB/s.
     /// </summary>
     /// <remarks>
@@ -33,7 +30,7 @@ namespace StreamFiles.Core.Hashing
         private static readonly Vector128<ulong> Fold512 = FoldConstants(512);
         private static readonly Vector128<ulong> Fold128 = FoldConstants(128);
 
-        public static bool IsSupported => Pclmulqdq.IsSupported && Sse2.IsSupported;
+        public static bool IsSupported => CarrylessFolding.IsSupported;
 
         /// <summary>Updates a running (pre-inverted) CRC-32 exactly as Crc32Tables.Update(Ieee, …) does.</summary>
         public static uint Update(uint crc, ReadOnlySpan<byte> data)
@@ -43,34 +40,8 @@ namespace StreamFiles.Core.Hashing
                 return Crc32Tables.Update(Crc32Tables.Ieee, crc, data);
             }
 
-            ref byte start = ref MemoryMarshal.GetReference(data);
-            int length = data.Length;
-
             // The running CRC enters as an XOR into the first 32 bits of the message.
-            Vector128<ulong> x0 = Load(ref start, 0) ^ Vector128.CreateScalar(crc).AsUInt64();
-            Vector128<ulong> x1 = Load(ref start, 16);
-            Vector128<ulong> x2 = Load(ref start, 32);
-            Vector128<ulong> x3 = Load(ref start, 48);
-            int offset = 64;
-
-            while (length - offset >= 64)
-            {
-                x0 = Fold(x0, Fold512) ^ Load(ref start, offset);
-                x1 = Fold(x1, Fold512) ^ Load(ref start, offset + 16);
-                x2 = Fold(x2, Fold512) ^ Load(ref start, offset + 32);
-                x3 = Fold(x3, Fold512) ^ Load(ref start, offset + 48);
-                offset += 64;
-            }
-
-            Vector128<ulong> x = Fold(x0, Fold128) ^ x1;
-            x = Fold(x, Fold128) ^ x2;
-            x = Fold(x, Fold128) ^ x3;
-
-            while (length - offset >= 16)
-            {
-                x = Fold(x, Fold128) ^ Load(ref start, offset);
-                offset += 16;
-            }
+            Vector128<ulong> x = CarrylessFolding.Fold(data, Vector128.CreateScalar(crc).AsUInt64(), Fold512, Fold128, out int offset);
 
             // x is congruent to the whole message so far; its CRC from a zero state is the message's CRC
             // state. Sixteen bytes through slicing-by-8 cost less than a Barrett reduction would save.
@@ -79,14 +50,6 @@ namespace StreamFiles.Core.Hashing
             uint state = Crc32Tables.Update(Crc32Tables.Ieee, 0, last);
             return Crc32Tables.Update(Crc32Tables.Ieee, state, data.Slice(offset));
         }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector128<ulong> Load(ref byte start, int offset) =>
-            Vector128.LoadUnsafe(ref start, (nuint)offset).AsUInt64();
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector128<ulong> Fold(Vector128<ulong> x, Vector128<ulong> constants) =>
-            Pclmulqdq.CarrylessMultiply(x, constants, 0x00) ^ Pclmulqdq.CarrylessMultiply(x, constants, 0x11);
 
         /// <summary>The constants that move a 128-bit block <paramref name="distance"/> bits down the stream.</summary>
         private static Vector128<ulong> FoldConstants(int distance) =>

@@ -1,9 +1,7 @@
 using System;
 #if NET8_0_OR_GREATER
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 #endif
 
 namespace StreamFiles.Core.Hashing
@@ -118,8 +116,8 @@ namespace StreamFiles.Core.Hashing
 
 #if NET8_0_OR_GREATER
     /// <summary>
-    /// CRC-64/NVME by carry-less multiplication: the same folding as Crc32Folding (four 128-bit accumulators 512
-    /// bits apart, then one), with the last 16 bytes and the tail through the table.
+    /// CRC-64/NVME by carry-less multiplication: the folding of Crc32Folding (CarrylessFolding) with constants for
+    /// a 64-bit CRC, and the last 16 bytes and the tail through the table.
     /// </summary>
     /// <remarks>
     /// A 128-bit lane loaded little-endian holds the block polynomial H·x^64 + L with H in the low qword, in
@@ -135,7 +133,7 @@ namespace StreamFiles.Core.Hashing
         private static readonly Vector128<ulong> Fold512 = FoldConstants(512);
         private static readonly Vector128<ulong> Fold128 = FoldConstants(128);
 
-        public static bool IsSupported => Pclmulqdq.IsSupported && Sse2.IsSupported;
+        public static bool IsSupported => CarrylessFolding.IsSupported;
 
         /// <summary>Updates a running (pre-inverted) CRC exactly as Crc64.UpdatePortable does.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -146,34 +144,8 @@ namespace StreamFiles.Core.Hashing
                 return Crc64.UpdatePortable(crc, data);
             }
 
-            ref byte start = ref MemoryMarshal.GetReference(data);
-            int length = data.Length;
-
             // The running CRC enters as an XOR into the first 64 bits of the message.
-            Vector128<ulong> x0 = Load(ref start, 0) ^ Vector128.CreateScalar(crc);
-            Vector128<ulong> x1 = Load(ref start, 16);
-            Vector128<ulong> x2 = Load(ref start, 32);
-            Vector128<ulong> x3 = Load(ref start, 48);
-            int offset = 64;
-
-            while (length - offset >= 64)
-            {
-                x0 = Fold(x0, Fold512) ^ Load(ref start, offset);
-                x1 = Fold(x1, Fold512) ^ Load(ref start, offset + 16);
-                x2 = Fold(x2, Fold512) ^ Load(ref start, offset + 32);
-                x3 = Fold(x3, Fold512) ^ Load(ref start, offset + 48);
-                offset += 64;
-            }
-
-            Vector128<ulong> x = Fold(x0, Fold128) ^ x1;
-            x = Fold(x, Fold128) ^ x2;
-            x = Fold(x, Fold128) ^ x3;
-
-            while (length - offset >= 16)
-            {
-                x = Fold(x, Fold128) ^ Load(ref start, offset);
-                offset += 16;
-            }
+            Vector128<ulong> x = CarrylessFolding.Fold(data, Vector128.CreateScalar(crc), Fold512, Fold128, out int offset);
 
             // x is congruent to the message so far; its CRC from a zero register is the message's register.
             Span<byte> last = stackalloc byte[16];
@@ -181,14 +153,6 @@ namespace StreamFiles.Core.Hashing
             ulong state = Crc64.UpdatePortable(0, last);
             return Crc64.UpdatePortable(state, data.Slice(offset));
         }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector128<ulong> Load(ref byte start, int offset) =>
-            Vector128.LoadUnsafe(ref start, (nuint)offset).AsUInt64();
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector128<ulong> Fold(Vector128<ulong> x, Vector128<ulong> constants) =>
-            Pclmulqdq.CarrylessMultiply(x, constants, 0x00) ^ Pclmulqdq.CarrylessMultiply(x, constants, 0x11);
 
         private static Vector128<ulong> FoldConstants(int distance) =>
             Vector128.Create(XPowerModP(distance + 63), XPowerModP(distance - 1));

@@ -210,7 +210,7 @@ namespace StreamFiles.Core.Tests.S3
             await using HttpTestServer store = await HttpTestServer.StartAsync();
             TestResource multipart = store.Add("/far/amazon.bin", bytes);
             multipart.ETag = "\"0123456789abcdef0123456789abcdef-3\"";
-            multipart.Headers["x-amz-checksum-crc64nvme"] = Convert.ToBase64String(BigEndian64(Hashing.Crc64Tests.Bitwise(bytes)));
+            multipart.Headers["x-amz-checksum-crc64nvme"] = Base64Crc64(bytes);
             multipart.Headers["x-amz-checksum-type"] = "FULL_OBJECT";
             S3Storage storage = Storage(store);
             ObjectInfo info = (await storage.StatAsync(Location.Parse("s3://far/amazon.bin"), CancellationToken.None))!;
@@ -225,7 +225,7 @@ namespace StreamFiles.Core.Tests.S3
 
             // The same object with one byte of the stored CRC's data changed fails before anything is committed.
             bytes[9 * MiB] ^= 0x80;
-            multipart.Headers["x-amz-checksum-crc64nvme"] = Convert.ToBase64String(BigEndian64(Hashing.Crc64Tests.Bitwise(bytes)));
+            multipart.Headers["x-amz-checksum-crc64nvme"] = Base64Crc64(bytes);
             bytes[9 * MiB] ^= 0x80;
             ObjectInfo changed = (await storage.StatAsync(Location.Parse("s3://far/amazon.bin"), CancellationToken.None))!;
             using var second = (S3ObjectReader)await storage.OpenReadAsync(changed, CancellationToken.None);
@@ -240,7 +240,7 @@ namespace StreamFiles.Core.Tests.S3
             await using HttpTestServer store = await HttpTestServer.StartAsync();
             TestResource multipart = store.Add("/far/same.bin", bytes);
             multipart.ETag = "\"0123456789abcdef0123456789abcdef-2\"";
-            multipart.Headers["x-amz-checksum-crc64nvme"] = Convert.ToBase64String(BigEndian64(Hashing.Crc64Tests.Bitwise(bytes)));
+            multipart.Headers["x-amz-checksum-crc64nvme"] = Base64Crc64(bytes);
             StorageRegistry registry = StorageRegistry.CreateDefault().Register(LocationKind.S3, Storage(store));
             string local = _temp.File("same.bin");
             File.WriteAllBytes(local, bytes);
@@ -381,6 +381,9 @@ namespace StreamFiles.Core.Tests.S3
         private static byte[] BigEndian64(ulong value) => Enumerable.Range(0, 8).Select(i => (byte)(value >> (56 - (8 * i)))).ToArray();
 
         private static string Hex64(ulong value) => Convert.ToHexString(BigEndian64(value));
+
+        /// <summary>The x-amz-checksum-crc64nvme header of these bytes, from the bitwise reference CRC.</summary>
+        private static string Base64Crc64(byte[] bytes) => Convert.ToBase64String(BigEndian64(Hashing.Crc64Tests.Bitwise(bytes)));
 
         private static byte[] Random(int length, int seed)
         {

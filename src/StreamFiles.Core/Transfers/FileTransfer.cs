@@ -665,8 +665,7 @@ namespace StreamFiles.Core.Transfers
             return parts.Where((p, i) => valid[i]).ToList();
         }
 
-        private static Hashing.ChecksumAlgorithm ChecksumAlgorithm(TransferIntegrity integrity) =>
-            integrity.PartCastagnoli ? Hashing.ChecksumAlgorithm.CRC32C : Hashing.ChecksumAlgorithm.CRC32;
+        private static Hashing.ChecksumAlgorithm ChecksumAlgorithm(TransferIntegrity integrity) => integrity.PartAlgorithm;
 
         /// <summary>Hashes a whole object with the chosen algorithm, parts in parallel.</summary>
         public async Task<string> HashObjectAsync(ObjectInfo info, CancellationToken cancellationToken)

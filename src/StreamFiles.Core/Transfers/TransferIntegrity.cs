@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using StreamFiles.Core.Hashing;
@@ -10,8 +11,8 @@ namespace StreamFiles.Core.Transfers
 {
     /// <summary>
     /// The checksums of one transfer, computed as the parts stream through, in parallel.
-    /// <para>Every part gets a CRC (CRC32C; CRC32 when that is the chosen algorithm) — what the resume journal
-    /// keeps to recognise intact parts. For CRC32C and CRC32 the whole-file value is those part CRCs combined
+    /// <para>Every part gets a CRC (CRC32C; CRC32 or CRC64NVME when that is the chosen algorithm) — what the resume
+    /// journal keeps to recognise intact parts. For the CRCs the whole-file value is those part CRCs combined
     /// (CrcCombine): exactly the CRC one front-to-back pass gives, at no extra cost. Other algorithms cannot be
     /// combined, so their hasher is fed in file order: a part whose turn has not come waits with its one
     /// buffer (back-pressure) while earlier parts are hashed; parts are started and leased in order, so the
@@ -20,7 +21,7 @@ namespace StreamFiles.Core.Transfers
     internal sealed class TransferIntegrity : IDisposable
     {
         private readonly object _gate = new object();
-        private readonly uint?[] _partCrcs;
+        private readonly ulong?[] _partCrcs;
         private readonly long[] _partLengths;
         private readonly MultiHasher? _ordered;
         private readonly Dictionary<long, TaskCompletionSource<bool>> _waiters = new Dictionary<long, TaskCompletionSource<bool>>();
@@ -30,8 +31,8 @@ namespace StreamFiles.Core.Transfers
         {
             Algorithm = algorithm;
             Plan = plan;
-            PartCastagnoli = algorithm != ChecksumAlgorithm.CRC32;
-            _partCrcs = new uint?[plan.PartCount];
+            PartAlgorithm = algorithm == ChecksumAlgorithm.CRC32 || algorithm == ChecksumAlgorithm.CRC64NVME ? algorithm : ChecksumAlgorithm.CRC32C;
+            _partCrcs = new ulong?[plan.PartCount];
             _partLengths = new long[plan.PartCount];
             if (IsOrdered)
             {
@@ -44,19 +45,21 @@ namespace StreamFiles.Core.Transfers
         public TransferPlan Plan { get; }
 
         /// <summary>Whether the whole-file hasher needs the bytes in file order (everything but the CRCs).</summary>
-        public bool IsOrdered => Algorithm != ChecksumAlgorithm.CRC32C && Algorithm != ChecksumAlgorithm.CRC32;
+        public bool IsOrdered => Algorithm != PartAlgorithm;
 
-        public bool PartCastagnoli { get; }
+        /// <summary>The CRC every part gets (CRC32C, CRC32 or CRC64NVME): the chosen algorithm when it is one of them.</summary>
+        public ChecksumAlgorithm PartAlgorithm { get; }
 
         /// <summary>The algorithm of the per-part checksums in the journal.</summary>
-        public string PartAlgorithmName => PartCastagnoli ? "CRC32C" : "CRC32";
+        public string PartAlgorithmName => PartAlgorithm.ToString();
 
         public PartHash StartPart(PartSpec part) => new PartHash(this, part);
 
         /// <summary>Takes a part done earlier (resume) whose CRC is known and whose bytes will not be read again.</summary>
         public void AddCompletedPart(PartReceipt receipt)
         {
-            if (receipt.Checksum is null || !uint.TryParse(receipt.Checksum, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out uint crc))
+            if (receipt.Checksum is null || receipt.Checksum.Length != CrcDigits(PartAlgorithm)
+                || !ulong.TryParse(receipt.Checksum, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out ulong crc))
             {
                 throw new ArgumentException("A completed part needs its CRC.", nameof(receipt));
             }
@@ -72,20 +75,30 @@ namespace StreamFiles.Core.Transfers
                 return _ordered.Finish()[Algorithm];
             }
 
-            var pieces = new (uint Crc, long Length)[_partCrcs.Length];
+            var pieces = new (ulong Crc, long Length)[_partCrcs.Length];
             for (int i = 0; i < _partCrcs.Length; i++)
             {
                 pieces[i] = (_partCrcs[i] ?? throw new InvalidOperationException($"Part {i + 1} has no checksum."), _partLengths[i]);
             }
 
-            return FormatCrc(CrcCombine.CombineAll(pieces, PartCastagnoli));
+            if (PartAlgorithm == ChecksumAlgorithm.CRC64NVME)
+            {
+                return FormatCrc64(CrcCombine.CombineAll64(pieces));
+            }
+
+            return FormatCrc(CrcCombine.CombineAll(pieces.Select(p => ((uint)p.Crc, p.Length)).ToList(), PartAlgorithm == ChecksumAlgorithm.CRC32C));
         }
 
         public static string FormatCrc(uint crc) => Hex.Encode(Crc32.ToBigEndianBytes(crc));
 
+        public static string FormatCrc64(ulong crc) => Hex.Encode(Crc64.ToBigEndianBytes(crc));
+
+        /// <summary>The hex digits of a part CRC of this algorithm.</summary>
+        private static int CrcDigits(ChecksumAlgorithm algorithm) => algorithm == ChecksumAlgorithm.CRC64NVME ? 16 : 8;
+
         public void Dispose() => _ordered?.Dispose();
 
-        private void SetPart(int number, uint crc, long length)
+        private void SetPart(int number, ulong crc, long length)
         {
             _partCrcs[number - 1] = crc;
             _partLengths[number - 1] = length;
@@ -128,21 +141,35 @@ namespace StreamFiles.Core.Transfers
         internal sealed class PartHash
         {
             private readonly TransferIntegrity _owner;
-            private readonly Crc32 _crc;
+            private readonly Crc32? _crc;
+            private readonly Crc64? _crc64;
             private long _length;
 
             public PartHash(TransferIntegrity owner, PartSpec part)
             {
                 _owner = owner;
                 Part = part;
-                _crc = owner.PartCastagnoli ? Crc32.CreateCastagnoli() : Crc32.CreateIeee();
+                switch (owner.PartAlgorithm)
+                {
+                    case ChecksumAlgorithm.CRC64NVME:
+                        _crc64 = new Crc64();
+                        break;
+                    case ChecksumAlgorithm.CRC32:
+                        _crc = Crc32.CreateIeee();
+                        break;
+                    default:
+                        _crc = Crc32.CreateCastagnoli();
+                        break;
+                }
             }
 
             public PartSpec Part { get; }
 
             public long Length => _length;
 
-            public string Checksum => FormatCrc(_crc.Value);
+            public string Checksum => _crc64 != null ? FormatCrc64(_crc64.Value) : FormatCrc(_crc!.Value);
+
+            private ulong Value => _crc64?.Value ?? _crc!.Value;
 
             /// <summary>Hashes bytes at an offset of the file; with an ordered algorithm, waits for their turn.</summary>
             public ValueTask AppendAsync(long offset, byte[] buffer, int start, int count, bool feedWhole, CancellationToken cancellationToken)
@@ -152,7 +179,16 @@ namespace StreamFiles.Core.Transfers
                     return default;
                 }
 
-                _crc.Append(new ReadOnlySpan<byte>(buffer, start, count));
+                var bytes = new ReadOnlySpan<byte>(buffer, start, count);
+                if (_crc64 != null)
+                {
+                    _crc64.Append(bytes);
+                }
+                else
+                {
+                    _crc!.Append(bytes);
+                }
+
                 _length += count;
                 return feedWhole && _owner._ordered != null ? _owner.FeedInOrderAsync(offset, buffer, start, count, cancellationToken) : default;
             }
@@ -160,14 +196,15 @@ namespace StreamFiles.Core.Transfers
             /// <summary>Starts the part over (an uploader re-reads it from its first byte).</summary>
             public void Reset()
             {
-                _crc.Reset();
+                _crc?.Reset();
+                _crc64?.Reset();
                 _length = 0;
             }
 
             /// <summary>Records the part as complete and returns its checksum.</summary>
             public string Complete()
             {
-                _owner.SetPart(Part.Number, _crc.Value, _length);
+                _owner.SetPart(Part.Number, Value, _length);
                 return Checksum;
             }
         }

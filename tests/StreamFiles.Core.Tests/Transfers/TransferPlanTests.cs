@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using StreamFiles.Core.Storage;
 using StreamFiles.Core.Transfers;
+using CrcTests = StreamFiles.Core.Tests.Hashing;
 
 namespace StreamFiles.Core.Tests.Transfers
 {
@@ -116,6 +117,52 @@ namespace StreamFiles.Core.Tests.Transfers
             uint crc = StreamFiles.Core.Hashing.Crc32.Compute(new byte[] { 1, 2, 3 }, true);
             Assert.Equal(crc, StreamFiles.Core.Hashing.CrcCombine.Combine(crc, 0, 0, true));
             Assert.Equal(crc, StreamFiles.Core.Hashing.CrcCombine.Combine(0, crc, 3, true));
+        }
+    }
+
+    public sealed class TransferIntegrityTests
+    {
+        [Fact]
+        public async System.Threading.Tasks.Task Crc64nvmePartsAreHashedInAnyOrderAndCombined()
+        {
+            // Like CRC32C, and unlike SHA256, CRC64NVME needs no file order: parts fed last-first must not wait for
+            // their turn, the journal keeps each part's CRC64NVME, and the whole value is combined from them.
+            byte[] data = new byte[(5 * 1024 * 1024) + 17];
+            new Random(9).NextBytes(data);
+            TransferPlan plan = TransferPlan.Plan(data.Length, 1024 * 1024, PartLimits.Unlimited, sourceSupportsRanges: true);
+            using var integrity = new TransferIntegrity(StreamFiles.Core.Hashing.ChecksumAlgorithm.CRC64NVME, plan);
+
+            Assert.False(integrity.IsOrdered);
+            Assert.Equal("CRC64NVME", integrity.PartAlgorithmName);
+            for (int number = plan.PartCount; number >= 1; number--)
+            {
+                PartSpec part = plan.Part(number);
+                TransferIntegrity.PartHash hash = integrity.StartPart(part);
+                // An ordered feed would wait here for the earlier parts, and time out.
+                await hash.AppendAsync(part.Offset, data, (int)part.Offset, (int)part.Length, feedWhole: true, default).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+                ulong expected = CrcTests.Crc64Tests.Bitwise(data.AsSpan((int)part.Offset, (int)part.Length));
+                Assert.Equal(expected.ToString("X16"), hash.Complete());
+            }
+
+            Assert.Equal(CrcTests.Crc64Tests.Bitwise(data).ToString("X16"), integrity.FinishWhole());
+        }
+
+        [Fact]
+        public void AResumedPartsCrc64nvmeIsTakenFromTheJournal()
+        {
+            byte[] data = new byte[3000];
+            new Random(10).NextBytes(data);
+            TransferPlan plan = TransferPlan.Plan(data.Length, 1000, PartLimits.Unlimited, sourceSupportsRanges: true);
+            using var integrity = new TransferIntegrity(StreamFiles.Core.Hashing.ChecksumAlgorithm.CRC64NVME, plan);
+            for (int number = 1; number <= plan.PartCount; number++)
+            {
+                PartSpec part = plan.Part(number);
+                string crc = CrcTests.Crc64Tests.Bitwise(data.AsSpan((int)part.Offset, (int)part.Length)).ToString("X16");
+                integrity.AddCompletedPart(new PartReceipt(number, part.Offset, part.Length, crc));
+            }
+
+            Assert.Equal(CrcTests.Crc64Tests.Bitwise(data).ToString("X16"), integrity.FinishWhole());
+            Assert.Throws<ArgumentException>(() => integrity.AddCompletedPart(new PartReceipt(1, 0, 1000, "1234ABCD"))); // a CRC32's width
         }
     }
 

@@ -5,6 +5,7 @@ using System.Linq;
 using System.Security.Cryptography;
 using System.Threading;
 using System.Threading.Tasks;
+using StreamFiles.Core.Hashing;
 using StreamFiles.Core.Locations;
 using StreamFiles.Core.Operations;
 using StreamFiles.Core.Storage;
@@ -69,6 +70,33 @@ namespace StreamFiles.Core.Tests.Http
             var ranged = _server.RequestsTo("/big.bin").Where(r => r.Header("Range") != null && r.Header("Range") != "bytes=0-0").ToList();
             Assert.Equal(7, ranged.Count);
             Assert.All(ranged, r => Assert.Equal("\"v1\"", r.Header("If-Range")));
+        }
+
+        [Theory]
+        [InlineData(false)]
+        [InlineData(true)]
+        public async Task An_ordered_checksum_of_parallel_ranges_is_the_whole_files(bool resumed)
+        {
+            // SHA256 needs the bytes in file order while the ranges arrive in any order; after a resume it must take in
+            // the parts the first run wrote too.
+            byte[] content = HttpTestServer.RandomBytes(Size);
+            TestResource resource = _server.Add("/ordered.bin", content);
+            string destination = _temp.File("ordered.bin");
+            TransferOptions Sha256Options(int attempts) => new TransferOptions(concurrency: 4, partSize: PartSize, maxMemory: 8L * 1024 * 1024, resume: resumed, maxAttempts: attempts, retryDelay: TimeSpan.FromMilliseconds(10), checksum: ChecksumAlgorithm.SHA256);
+            if (resumed)
+            {
+                resource.DropAfter = 3 * PartSize;
+                await Assert.ThrowsAsync<CommandFailureException>(() => DownloadAsync(_server.Url("/ordered.bin"), destination, Sha256Options(1)));
+                Assert.True(File.Exists(destination + ".partial.journal"));
+                resource.DropAfter = null;
+            }
+
+            TransferResult result = await DownloadAsync(_server.Url("/ordered.bin"), destination, Sha256Options(3));
+
+            Assert.Equal(resumed ? TransferStatus.Resumed : TransferStatus.Completed, result.Status);
+            Assert.Equal("SHA256", result.Algorithm);
+            Assert.Equal(Sha256Sum(destination).ToUpperInvariant(), result.Hash);
+            Assert.Equal(Sha256(content), Sha256Sum(destination));
         }
 
         [Fact]

@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using StreamFiles.Core.Hashing;
 using StreamFiles.Core.Locations;
 using StreamFiles.Core.Operations;
 using StreamFiles.Core.Storage;
@@ -44,11 +45,13 @@ namespace StreamFiles.Core.Tests.S3
             Assert.Null(await S3TestServer.Storage().StatAsync(Location.Parse(S3("fail.bin")), CancellationToken.None));
         }
 
-        [S3Fact]
-        public async Task AFailedUploadWithResumeKeepsItsPartsAndTheRerunReusesThem()
+        [S3Theory]
+        [InlineData(ChecksumAlgorithm.CRC32C)]
+        [InlineData(ChecksumAlgorithm.CRC64NVME)] // its part CRCs are CRC64NVMEs in the journal
+        public async Task AFailedUploadWithResumeKeepsItsPartsAndTheRerunReusesThem(ChecksumAlgorithm checksum)
         {
             string path = _temp.RandomFile("resume.bin", 26 * MiB, seed: 22);
-            var options = new TransferOptions(partSize: 5 * MiB, concurrency: 1, resume: true);
+            var options = new TransferOptions(partSize: 5 * MiB, concurrency: 1, resume: true, checksum: checksum);
             var failing = new FailingS3Storage(S3TestServer.Storage(), failAfterParts: 3);
             var first = S3TransferTests.Run(TransferDirection.Send, S3("resume.bin"), new[] { path }, options, registry: Registry(failing));
             Assert.Single(first.Errors);
@@ -63,6 +66,8 @@ namespace StreamFiles.Core.Tests.S3
             Assert.Equal(26 * MiB - (3 * 5 * MiB), result.BytesTransferred);
             Assert.Empty(await S3TestServer.UploadsUnderAsync(_prefix));
             Assert.Equal(File.ReadAllBytes(path), await S3TestServer.GetAsync(_prefix + "resume.bin"));
+            string expected = (await new ChunkedHasher(new HashSettings(new[] { checksum })).HashFileAsync(path)).Hash;
+            Assert.Equal(expected, result.Hash);
         }
 
         /// <summary>

@@ -260,9 +260,18 @@ namespace StreamFiles.Core.Transfers
             // in parallel with the copy; the parts keep only their CRCs.
             bool ownPass = integrity.IsOrdered && plan.PartCount > 1 && reader is ILocalReader;
 
+            // A remote source (S3, HTTP) is not read twice: the hasher follows the download instead, reading each part
+            // back from the partial file as soon as it and every part before it are written (from the page cache as a
+            // rule). Fed by the parts, it kept one range going at a time: a 1 GiB S3 download with SHA256 took 8.7-9.3 s
+            // and 3.4-3.7 s of user CPU, as the ETag's MD5s then ran one lane.
+            bool follow = integrity.IsOrdered && !ownPass && plan.PartCount > 1 && readBack != null;
+            TaskCompletionSource<bool>[]? written = follow
+                ? Enumerable.Range(0, plan.PartCount).Select(_ => new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray()
+                : null;
+
             // Fed by the parts instead, parts done by an earlier run are read back from the partial object (no new
             // transfer) when their turn comes.
-            bool rehash = integrity.IsOrdered && !ownPass && receipts.Any(r => r != null);
+            bool rehash = integrity.IsOrdered && !ownPass && !follow && receipts.Any(r => r != null);
             IObjectReader? partial = rehash && readBack != null ? await readBack.OpenReadBackAsync(cancellationToken).ConfigureAwait(false) : null;
             if (rehash && partial is null)
             {
@@ -274,6 +283,18 @@ namespace StreamFiles.Core.Transfers
             if (ownPass)
             {
                 wholeHash = Task.Run(() => HashInOrderAsync(reader, plan, integrity, stopHashing.Token));
+            }
+            else if (follow)
+            {
+                for (int i = 0; i < receipts.Length; i++)
+                {
+                    if (receipts[i] != null)
+                    {
+                        written![i].TrySetResult(true); // written by an earlier run
+                    }
+                }
+
+                wholeHash = Task.Run(() => FollowInOrderAsync(readBack!, plan, integrity, written!, stopHashing.Token));
             }
 
             try
@@ -294,9 +315,10 @@ namespace StreamFiles.Core.Transfers
                     // With the hasher on its own pass and no journal to keep part CRCs for, nothing needs the bytes in
                     // this process: the backend may copy them file to file (copy_file_range) without a read.
                     bool partCrc = !ownPass || journal != null;
-                    long length = await PumpAsync(reader, writer, part, lease, hash, token, feedWhole: !ownPass, hashPart: partCrc).ConfigureAwait(false);
+                    long length = await PumpAsync(reader, writer, part, lease, hash, token, feedWhole: !ownPass && !follow, hashPart: partCrc).ConfigureAwait(false);
                     var receipt = new PartReceipt(part.Number, part.Offset, length, partCrc ? hash.Complete() : null);
                     receipts[part.Number - 1] = receipt;
+                    written?[part.Number - 1].TrySetResult(true);
                     if (journal != null)
                     {
                         journal.Record(receipt);
@@ -392,6 +414,28 @@ namespace StreamFiles.Core.Transfers
             {
                 stopHashing.Cancel();
                 await SafeWait(wholeHash).ConfigureAwait(false);
+            }
+        }
+
+        /// <summary>Feeds the ordered hasher each part read back from the partial file once that part is written, in order.</summary>
+        private async Task FollowInOrderAsync(IReadBackWriter readBack, TransferPlan plan, TransferIntegrity integrity, TaskCompletionSource<bool>[] written, CancellationToken cancellationToken)
+        {
+            using IObjectReader partial = await readBack.OpenReadBackAsync(cancellationToken).ConfigureAwait(false);
+            using CancellationTokenRegistration stop = cancellationToken.Register(() =>
+            {
+                foreach (TaskCompletionSource<bool> part in written)
+                {
+                    part.TrySetCanceled();
+                }
+            });
+            for (int number = 1; number <= plan.PartCount; number++)
+            {
+                await written[number - 1].Task.ConfigureAwait(false);
+
+                // A buffer only while reading: one held while waiting could be the one the part needs (a budget of one).
+                using MemoryBudget.Lease lease = await _engine.Budget.RentAsync(cancellationToken).ConfigureAwait(false);
+                PartSpec part = plan.Part(number);
+                await PumpAsync(partial, null, part, lease, integrity.StartPart(part), cancellationToken, countProgress: false).ConfigureAwait(false);
             }
         }
 

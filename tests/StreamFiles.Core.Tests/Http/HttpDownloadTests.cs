@@ -77,8 +77,9 @@ namespace StreamFiles.Core.Tests.Http
         [InlineData(true)]
         public async Task An_ordered_checksum_of_parallel_ranges_is_the_whole_files(bool resumed)
         {
-            // SHA256 needs the bytes in file order while the ranges arrive in any order; after a resume it must take in
-            // the parts the first run wrote too.
+            // SHA256 needs the bytes in file order while the ranges arrive in any order: it follows the download,
+            // reading each part back once it and those before it are written, and after a resume it takes in the parts
+            // the first run wrote too.
             byte[] content = HttpTestServer.RandomBytes(Size);
             TestResource resource = _server.Add("/ordered.bin", content);
             string destination = _temp.File("ordered.bin");
@@ -97,6 +98,22 @@ namespace StreamFiles.Core.Tests.Http
             Assert.Equal("SHA256", result.Algorithm);
             Assert.Equal(Sha256Sum(destination).ToUpperInvariant(), result.Hash);
             Assert.Equal(Sha256(content), Sha256Sum(destination));
+        }
+
+        [Fact]
+        public async Task An_ordered_checksum_with_a_memory_budget_of_one_buffer_still_finishes()
+        {
+            // The hasher that follows the parts takes a buffer only to read: holding the only one while it waited for a
+            // part would leave that part none.
+            byte[] content = HttpTestServer.RandomBytes(Size);
+            _server.Add("/tight.bin", content);
+            string destination = _temp.File("tight.bin");
+            var options = new TransferOptions(concurrency: 4, partSize: PartSize, maxMemory: 256 * 1024, checksum: ChecksumAlgorithm.SHA1, bufferSize: 256 * 1024);
+
+            TransferResult result = await DownloadAsync(_server.Url("/tight.bin"), destination, options).WaitAsync(TimeSpan.FromSeconds(60));
+
+            Assert.Equal(TransferStatus.Completed, result.Status);
+            Assert.Equal(ProcessRunner.Shell($"sha1sum '{destination}'").Split(' ')[0].ToUpperInvariant(), result.Hash);
         }
 
         [Fact]

@@ -55,7 +55,7 @@ run() {
 }
 
 sf_get() { run "$1" "$sf" receive --no-progress --force --endpoint-url "$endpoint" "${@:2}" "s3://$bucket/$key" "$download"; }
-configs=(sf8 sf4 sf16 sf256 rclone rclone8)
+configs=(sf8 sf4 sf16 sf256 sfsha256 sfcrc64 rclone rclone8)
 for round in $(seq "$rounds"); do
   # Each round starts one later in the list, so no setting always follows the same one.
   for i in "${!configs[@]}"; do
@@ -66,6 +66,9 @@ for round in $(seq "$rounds"); do
       sf16) sf_get "streamfiles --concurrency 16" --concurrency 16 ;;
       # rclone's layout for this object: 4 ranges of 256 MiB, one per stream.
       sf256) sf_get "streamfiles --part-size 256MiB --concurrency 4" --part-size 256MiB --concurrency 4 ;;
+      # An ordered checksum (the hasher follows the download from the .partial), and S3's default checksum.
+      sfsha256) sf_get "streamfiles --checksum sha256" --checksum sha256 ;;
+      sfcrc64) sf_get "streamfiles --checksum crc64nvme" --checksum crc64nvme ;;
       rclone) run "rclone (default)" rclone copyto "$rclone_remote/$key" "$download" ;;
       rclone8) run "rclone --multi-thread-streams 8" rclone --multi-thread-streams 8 copyto "$rclone_remote/$key" "$download" ;;
     esac

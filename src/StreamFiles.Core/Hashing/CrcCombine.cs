@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 
 namespace StreamFiles.Core.Hashing
 {
@@ -38,6 +39,19 @@ namespace StreamFiles.Core.Hashing
 
             return whole;
         }
+
+        /// <summary>
+        /// The CRC (CRC32C, CRC32 or CRC64NVME) of consecutive pieces, from each piece's CRC and length, as the upper-case
+        /// hex of its big-endian bytes (what S3 base64-encodes and tools print).
+        /// </summary>
+        public static string CombineHex(ChecksumAlgorithm algorithm, IReadOnlyList<(ulong Crc, long Length)> pieces) =>
+            algorithm == ChecksumAlgorithm.CRC64NVME
+                ? ToHex(algorithm, CombineAll64(pieces))
+                : ToHex(algorithm, CombineAll(pieces.Select(p => ((uint)p.Crc, p.Length)).ToList(), algorithm == ChecksumAlgorithm.CRC32C));
+
+        /// <summary>A CRC value of this algorithm as upper-case hex of its big-endian bytes (8 digits, or 16 for CRC64NVME).</summary>
+        public static string ToHex(ChecksumAlgorithm algorithm, ulong crc) =>
+            Hex.Encode(algorithm == ChecksumAlgorithm.CRC64NVME ? Crc64.ToBigEndianBytes(crc) : Crc32.ToBigEndianBytes((uint)crc));
 
         /// <summary>The CRC-64/NVME of A followed by B (Crc64), from crc(A), crc(B) and the length of B.</summary>
         public static ulong Combine64(ulong crcA, ulong crcB, long lengthB)

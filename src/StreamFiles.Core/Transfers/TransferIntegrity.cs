@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using StreamFiles.Core.Hashing;
@@ -81,17 +80,8 @@ namespace StreamFiles.Core.Transfers
                 pieces[i] = (_partCrcs[i] ?? throw new InvalidOperationException($"Part {i + 1} has no checksum."), _partLengths[i]);
             }
 
-            if (PartAlgorithm == ChecksumAlgorithm.CRC64NVME)
-            {
-                return FormatCrc64(CrcCombine.CombineAll64(pieces));
-            }
-
-            return FormatCrc(CrcCombine.CombineAll(pieces.Select(p => ((uint)p.Crc, p.Length)).ToList(), PartAlgorithm == ChecksumAlgorithm.CRC32C));
+            return CrcCombine.CombineHex(PartAlgorithm, pieces);
         }
-
-        public static string FormatCrc(uint crc) => Hex.Encode(Crc32.ToBigEndianBytes(crc));
-
-        public static string FormatCrc64(ulong crc) => Hex.Encode(Crc64.ToBigEndianBytes(crc));
 
         /// <summary>The hex digits of a part CRC of this algorithm.</summary>
         private static int CrcDigits(ChecksumAlgorithm algorithm) => algorithm == ChecksumAlgorithm.CRC64NVME ? 16 : 8;
@@ -167,7 +157,7 @@ namespace StreamFiles.Core.Transfers
 
             public long Length => _length;
 
-            public string Checksum => _crc64 != null ? FormatCrc64(_crc64.Value) : FormatCrc(_crc!.Value);
+            public string Checksum => CrcCombine.ToHex(_owner.PartAlgorithm, Value);
 
             private ulong Value => _crc64?.Value ?? _crc!.Value;
 

@@ -238,15 +238,11 @@ namespace StreamFiles.Core.Storage.S3
         private void CheckStoredChecksum(StoredCrc stored)
         {
             string actual;
-            if (stored.Parts is null && stored.Algorithm == ChecksumAlgorithm.CRC64NVME)
+            if (stored.Parts is null)
             {
-                var pieces = _partDigests.Select((crc, i) => (System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(crc), PartLength(i))).ToList();
-                actual = Hashing.Hex.Encode(Hashing.Crc64.ToBigEndianBytes(Hashing.CrcCombine.CombineAll64(pieces)));
-            }
-            else if (stored.Parts is null)
-            {
-                var pieces = _partDigests.Select((crc, i) => (System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(crc), PartLength(i))).ToList();
-                actual = TransferIntegrity.FormatCrc(Hashing.CrcCombine.CombineAll(pieces, stored.Algorithm == ChecksumAlgorithm.CRC32C));
+                // Each part's CRC as its Digest gave it: 4 or 8 big-endian bytes.
+                var pieces = _partDigests.Select((crc, i) => (crc!.Aggregate(0UL, (value, b) => (value << 8) | b), PartLength(i))).ToList();
+                actual = Hashing.CrcCombine.CombineHex(stored.Algorithm, pieces);
             }
             else
             {

@@ -66,5 +66,36 @@ namespace StreamFiles.Core.Storage
     public interface IReadBackWriter
     {
         Task<IObjectReader> OpenReadBackAsync(CancellationToken cancellationToken);
+
+        /// <summary>
+        /// A reader is about to follow the writes, reading back what is written from offset 0 on: the writer keeps
+        /// those bytes where reading them is cheap (the page cache) until the cursor moves past them.
+        /// </summary>
+        IReadBackCursor FollowWrites();
+    }
+
+    /// <summary>How far a reader that follows the writes has got; disposing it says the reader is done.</summary>
+    public interface IReadBackCursor : IDisposable
+    {
+        /// <summary>The reader needs nothing before <paramref name="offset"/> any more.</summary>
+        void MoveTo(long offset);
+    }
+
+    /// <summary>The cursor of a writer that keeps nothing for its readers (they read what it wrote wherever it is).</summary>
+    public sealed class NoReadBackCursor : IReadBackCursor
+    {
+        public static NoReadBackCursor Instance { get; } = new NoReadBackCursor();
+
+        private NoReadBackCursor()
+        {
+        }
+
+        public void MoveTo(long offset)
+        {
+        }
+
+        public void Dispose()
+        {
+        }
     }
 }

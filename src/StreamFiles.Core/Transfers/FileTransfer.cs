@@ -272,28 +272,67 @@ namespace StreamFiles.Core.Transfers
                 throw new NotSupportedException("The destination cannot be read back to re-hash the parts an earlier run copied; run again without -Resume.");
             }
 
-            TaskCompletionSource<bool>[]? written = follow
+            // A reader that checks its object's parts by MD5 (the S3 ETag) leaves that to a hasher that reads the parts
+            // back too, many side by side (ReadBackPartsMd5): in flight the uneven ranges kept the MD5 kernel's lanes
+            // mostly empty, and the check cost about a second of CPU per GiB, more than the rest of the download.
+            long? objectPartSize = null;
+#if NET8_0_OR_GREATER
+            if (readBack != null && plan.Length.HasValue && ReadBackPartsMd5.Suits && reader is IDeferredPartCheck deferred)
+            {
+                objectPartSize = deferred.HandOverPartMd5s();
+            }
+#endif
+
+            TaskCompletionSource<bool>[]? written = follow || objectPartSize.HasValue
                 ? Enumerable.Range(0, plan.PartCount).Select(_ => new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray()
                 : null;
+            if (written != null)
+            {
+                for (int i = 0; i < receipts.Length; i++)
+                {
+                    if (receipts[i] != null)
+                    {
+                        written[i].TrySetResult(true); // written by an earlier run
+                    }
+                }
+            }
 
             Task wholeHash = Task.CompletedTask;
+            Task partsMd5 = Task.CompletedTask;
             using var stopHashing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            using var stopParts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            bool hashFailed = false;
+
+            // A hasher that fails (a read-back error, or the ETag check) stops the parts: its failure is the one to report.
+            async Task Hasher(Func<Task> run)
+            {
+                try
+                {
+                    await run().ConfigureAwait(false);
+                }
+                catch (Exception) when (!stopHashing.IsCancellationRequested)
+                {
+                    Volatile.Write(ref hashFailed, true);
+                    stopParts.Cancel();
+                    throw;
+                }
+            }
+
             if (ownPass)
             {
                 wholeHash = Task.Run(() => HashInOrderAsync(reader, plan, integrity, stopHashing.Token));
             }
             else if (follow)
             {
-                for (int i = 0; i < receipts.Length; i++)
-                {
-                    if (receipts[i] != null)
-                    {
-                        written![i].TrySetResult(true); // written by an earlier run
-                    }
-                }
-
-                wholeHash = Task.Run(() => FollowInOrderAsync(readBack!, plan, integrity, written!, stopHashing.Token));
+                wholeHash = Task.Run(() => Hasher(() => FollowInOrderAsync(readBack!, plan, integrity, written!, stopHashing.Token)));
             }
+
+#if NET8_0_OR_GREATER
+            if (objectPartSize is long size)
+            {
+                partsMd5 = Task.Run(() => Hasher(() => CheckPartsMd5Async(readBack!, (IDeferredPartCheck)reader, plan, size, written!, stopHashing.Token)));
+            }
+#endif
 
             try
             {
@@ -301,29 +340,41 @@ namespace StreamFiles.Core.Transfers
                     .Where(n => receipts[n - 1] is null)
                     .Select(plan.Part)
                     .ToList();
-                await RunPartsAsync(plan, parts, async (part, lease, token) =>
+                try
                 {
-                    TransferIntegrity.PartHash hash = integrity.StartPart(part);
+                    await RunPartsAsync(plan, parts, Copy, stopParts.Token).ConfigureAwait(false);
+                }
+                catch (Exception) when (Volatile.Read(ref hashFailed))
+                {
+                    // The parts stopped because a hasher failed: its exception follows.
+                }
 
-                    // With the hasher on its own pass and no journal to keep part CRCs for, nothing needs the bytes in
-                    // this process: the backend may copy them file to file (copy_file_range) without a read.
-                    bool partCrc = !ownPass || journal != null;
-                    long length = await PumpAsync(reader, writer, part, lease, hash, token, feedWhole: !ownPass && !follow, hashPart: partCrc).ConfigureAwait(false);
-                    var receipt = new PartReceipt(part.Number, part.Offset, length, partCrc ? hash.Complete() : null);
-                    receipts[part.Number - 1] = receipt;
-                    written?[part.Number - 1].TrySetResult(true);
-                    if (journal != null)
-                    {
-                        journal.Record(receipt);
-                        SaveJournal(journal, journalPath, force: false);
-                    }
-                }, cancellationToken).ConfigureAwait(false);
                 await wholeHash.ConfigureAwait(false);
+                await partsMd5.ConfigureAwait(false);
             }
             finally
             {
                 stopHashing.Cancel();
                 await SafeWait(wholeHash).ConfigureAwait(false);
+                await SafeWait(partsMd5).ConfigureAwait(false);
+            }
+
+            async Task Copy(PartSpec part, MemoryBudget.Lease lease, CancellationToken token)
+            {
+                TransferIntegrity.PartHash hash = integrity.StartPart(part);
+
+                // With the hasher on its own pass and no journal to keep part CRCs for, nothing needs the bytes in
+                // this process: the backend may copy them file to file (copy_file_range) without a read.
+                bool partCrc = !ownPass || journal != null;
+                long length = await PumpAsync(reader, writer, part, lease, hash, token, feedWhole: !ownPass && !follow, hashPart: partCrc).ConfigureAwait(false);
+                var receipt = new PartReceipt(part.Number, part.Offset, length, partCrc ? hash.Complete() : null);
+                receipts[part.Number - 1] = receipt;
+                written?[part.Number - 1].TrySetResult(true);
+                if (journal != null)
+                {
+                    journal.Record(receipt);
+                    SaveJournal(journal, journalPath, force: false);
+                }
             }
         }
 
@@ -409,20 +460,50 @@ namespace StreamFiles.Core.Transfers
             }
         }
 
-        /// <summary>Feeds the ordered hasher each part read back from the partial file once that part is written, in order.</summary>
-        private async Task FollowInOrderAsync(IReadBackWriter readBack, TransferPlan plan, TransferIntegrity integrity, TaskCompletionSource<bool>[] written, CancellationToken cancellationToken)
+#if NET8_0_OR_GREATER
+        /// <summary>Hands the reader the MD5 of each of its object's parts, read back from the partial file once written (ReadBackPartsMd5).</summary>
+        private static async Task CheckPartsMd5Async(IReadBackWriter readBack, IDeferredPartCheck check, TransferPlan plan, long partSize, TaskCompletionSource<bool>[] written, CancellationToken cancellationToken)
         {
+            long length = plan.Length!.Value;
+            int count = (int)((length + partSize - 1) / partSize);
+            var ready = new Task[count];
+            for (int i = 0; i < count; i++)
+            {
+                // The transfer's parts that hold the object's part i (the two layouts need not match).
+                long start = i * partSize;
+                long end = Math.Min(length, start + partSize);
+                int first = (int)(start / plan.PartSize);
+                int last = (int)((end - 1) / plan.PartSize);
+                ready[i] = first == last ? written[first].Task : Task.WhenAll(written.Skip(first).Take(last - first + 1).Select(t => t.Task));
+            }
+
+            using CancellationTokenRegistration stop = CancelOnStop(written, cancellationToken);
+            using IReadBackCursor cursor = readBack.FollowWrites();
             using IObjectReader partial = await readBack.OpenReadBackAsync(cancellationToken).ConfigureAwait(false);
-            using CancellationTokenRegistration stop = cancellationToken.Register(() =>
+            await ReadBackPartsMd5.RunAsync(partial, length, partSize, ready, check, cursor, cancellationToken).ConfigureAwait(false);
+        }
+#endif
+
+        /// <summary>Cancels the written-part signals a hasher waits on when the hashing stops.</summary>
+        private static CancellationTokenRegistration CancelOnStop(TaskCompletionSource<bool>[] written, CancellationToken cancellationToken) =>
+            cancellationToken.Register(() =>
             {
                 foreach (TaskCompletionSource<bool> part in written)
                 {
                     part.TrySetCanceled();
                 }
             });
+
+        /// <summary>Feeds the ordered hasher each part read back from the partial file once that part is written, in order.</summary>
+        private async Task FollowInOrderAsync(IReadBackWriter readBack, TransferPlan plan, TransferIntegrity integrity, TaskCompletionSource<bool>[] written, CancellationToken cancellationToken)
+        {
+            using IReadBackCursor cursor = readBack.FollowWrites();
+            using IObjectReader partial = await readBack.OpenReadBackAsync(cancellationToken).ConfigureAwait(false);
+            using CancellationTokenRegistration stop = CancelOnStop(written, cancellationToken);
             for (int number = 1; number <= plan.PartCount; number++)
             {
                 await written[number - 1].Task.ConfigureAwait(false);
+                cursor.MoveTo(plan.Part(number).Offset);
 
                 // A buffer only while reading: one held while waiting could be the one the part needs (a budget of one).
                 using MemoryBudget.Lease lease = await _engine.Budget.RentAsync(cancellationToken).ConfigureAwait(false);

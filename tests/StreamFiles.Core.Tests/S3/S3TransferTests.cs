@@ -307,6 +307,35 @@ namespace StreamFiles.Core.Tests.S3
             Assert.Empty(Directory.GetFiles(_temp.Path)); // neither the file nor a .partial
         }
 
+        [S3Theory]
+        [InlineData(null)] // the object's own layout: 5 MiB ranges
+        [InlineData(7 * MiB)] // ranges that straddle its parts, which a check in flight could not follow
+        public async Task AMultipartDownloadIsCheckedAgainstTheETagFromTheFileItWrote(long? partSize)
+        {
+            // Four parts: the engine reads them back from the .partial once written and hashes them side by side.
+            string name = "read-back-" + (partSize ?? 0) + ".bin";
+            (string path, _, ObjectInfo info) = await UploadInFiveMiBPartsAsync(name, (17 * MiB) + 3, seed: 19);
+            Assert.EndsWith("-4", info.ETag);
+            var options = new TransferOptions(partSize: partSize);
+            string back = _temp.File("back-" + name);
+            var received = Run(TransferDirection.Receive, back, new[] { S3(name) }, options);
+            Assert.Empty(received.Errors);
+            Assert.True(Same(path, back));
+
+            // The same download with a byte flipped in every response: the ETag check fails it, and nothing is left.
+            using var proxy = new CorruptingProxy(new Uri(S3TestServer.Endpoint!));
+            var registry = StorageRegistry.CreateDefault().RegisterS3(
+                new S3Connection(region: S3TestServer.Region, endpointUrl: proxy.Endpoint, credentials: S3TestServer.Credentials), pool: S3TestServer.Pool);
+            string damaged = _temp.File("damaged-" + name);
+            var failed = Run(TransferDirection.Receive, damaged, new[] { S3(name) }, options, registry: registry);
+            Assert.True(proxy.Corrupted > 0);
+            CommandError error = Assert.Single(failed.Errors);
+            Assert.Equal("VerifyFailed", error.Condition);
+            Assert.Contains("S3 ETag", error.Message);
+            Assert.False(File.Exists(damaged));
+            Assert.False(File.Exists(damaged + ".partial"));
+        }
+
         [S3Fact]
         public async Task AReaderForAnOverwrittenVersionRefusesToServeTheNewOne()
         {

@@ -114,6 +114,49 @@ namespace StreamFiles.Core.Tests.Transfers
             Assert.True(after <= before / 16, $"fincore: {after} bytes cached after the advice, {before} before");
         }
 
+        [Fact]
+        public async Task A_hold_keeps_what_lies_ahead_of_it_cached_until_it_moves_on()
+        {
+            if (!OperatingSystem.IsLinux())
+            {
+                return; // no drop-behind off Linux
+            }
+
+            long length = DropBehind.From;
+            string path = Path.Combine(_onDisk, "held.bin.partial");
+            byte[] block = new byte[MiB];
+            new Random(4).NextBytes(block);
+            using LocalFile file = LocalFile.OpenWrite(path, create: true, length, portable: false);
+            DropBehind dropBehind = Assert.IsType<DropBehind>(file.DropBehind);
+            using DropBehind.Hold reader = dropBehind.HoldFrom(0);
+            using DropBehind.Hold other = dropBehind.HoldFrom(0);
+            for (long offset = 0; offset < length; offset += MiB)
+            {
+                await file.WriteAtAsync(offset, block, default);
+            }
+
+            // On disk, clean and cached (as in the test above); the hindmost of two readers is a quarter of the way in.
+            file.FlushToDisk();
+            ExternalTool.Run("dd", "if=" + path, "of=/dev/null", "bs=1M", "status=none");
+            reader.MoveTo(length / 4);
+            other.MoveTo(length / 2);
+            other.MoveTo(length / 8); // a cursor never goes back
+            Assert.Equal(length / 4, dropBehind.Horizon);
+
+            dropBehind.Advise();
+            long held = ResidentBytes(path);
+            Assert.True(held >= length * 3 / 4 && held <= (length * 3 / 4) + MiB, $"fincore: {held} bytes cached with the hindmost hold at {length / 4}");
+
+            // Once both readers let go, the advice covers the whole file again.
+            reader.Dispose();
+            Assert.Equal(length / 2, dropBehind.Horizon);
+            other.Dispose();
+            Assert.Equal(long.MaxValue, dropBehind.Horizon);
+            dropBehind.Advise();
+            long after = ResidentBytes(path);
+            Assert.True(after <= held / 16, $"fincore: {after} bytes cached after the holds let go, {held} before");
+        }
+
         private static long ResidentBytes(string path) =>
             long.Parse(ExternalTool.Run("fincore", "--bytes", "--noheadings", "--output", "RES", path).Trim(), System.Globalization.CultureInfo.InvariantCulture);
     }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Runtime.InteropServices;
 using System.Threading;
 #if NET8_0_OR_GREATER
@@ -14,6 +15,8 @@ namespace StreamFiles.Core.Storage.Local
     /// memory for every page of a multi-GiB download, which is most of the kernel time of writing it (on a VM,
     /// each fresh page can cost the host a page fault as well), and the transfer leaves other programs' cached
     /// files in memory. A hint only: dirty pages are never dropped, errors are ignored.
+    /// <para>A reader that follows the writes (the download's read-back hashers) holds what lies ahead of it: the
+    /// advice then covers only the bytes before the hindmost hold, so they are read from the cache, not the disk.</para>
     /// </summary>
     internal sealed class DropBehind
     {
@@ -27,6 +30,7 @@ namespace StreamFiles.Core.Storage.Local
         private const int POSIX_FADV_DONTNEED = 4; // x64 and arm64 (only s390x differs)
 
         private readonly SafeFileHandle _handle;
+        private readonly List<Hold> _holds = new List<Hold>();
         private long _written;
         private int _calls;
 
@@ -56,14 +60,50 @@ namespace StreamFiles.Core.Storage.Local
             }
         }
 
-        /// <summary>Starts the write-back of what is still dirty and drops what is clean; called once more at the end.</summary>
+        /// <summary>The bytes from offset on stay out of the advice until the hold moves past them or is disposed.</summary>
+        public Hold HoldFrom(long offset)
+        {
+            var hold = new Hold(this, offset);
+            lock (_holds)
+            {
+                _holds.Add(hold);
+            }
+
+            return hold;
+        }
+
+        /// <summary>Where the hindmost hold is (long.MaxValue with none).</summary>
+        internal long Horizon
+        {
+            get
+            {
+                lock (_holds)
+                {
+                    long horizon = long.MaxValue;
+                    foreach (Hold hold in _holds)
+                    {
+                        horizon = Math.Min(horizon, hold.Offset);
+                    }
+
+                    return horizon;
+                }
+            }
+        }
+
+        /// <summary>Starts the write-back of what is still dirty and drops what is clean (before the hindmost hold); called once more at the end.</summary>
         public void Advise()
         {
+            long horizon = Horizon;
+            if (horizon <= 0)
+            {
+                return;
+            }
+
             bool added = false;
             try
             {
                 _handle.DangerousAddRef(ref added);
-                posix_fadvise((int)_handle.DangerousGetHandle(), 0, 0, POSIX_FADV_DONTNEED);
+                posix_fadvise((int)_handle.DangerousGetHandle(), 0, horizon == long.MaxValue ? 0 : horizon, POSIX_FADV_DONTNEED);
                 Interlocked.Increment(ref _calls);
             }
             catch (ObjectDisposedException)
@@ -75,6 +115,46 @@ namespace StreamFiles.Core.Storage.Local
                 if (added)
                 {
                     _handle.DangerousRelease();
+                }
+            }
+        }
+
+        private void Release(Hold hold)
+        {
+            lock (_holds)
+            {
+                _holds.Remove(hold);
+            }
+        }
+
+        /// <summary>A reader's place in the file: what lies from Offset on is kept out of the advice.</summary>
+        public sealed class Hold : Storage.IReadBackCursor
+        {
+            private readonly DropBehind _owner;
+            private long _offset;
+            private int _released;
+
+            internal Hold(DropBehind owner, long offset)
+            {
+                _owner = owner;
+                _offset = offset;
+            }
+
+            public long Offset => Volatile.Read(ref _offset);
+
+            public void MoveTo(long offset)
+            {
+                long current;
+                while (offset > (current = Volatile.Read(ref _offset)) && Interlocked.CompareExchange(ref _offset, offset, current) != current)
+                {
+                }
+            }
+
+            public void Dispose()
+            {
+                if (Interlocked.Exchange(ref _released, 1) == 0)
+                {
+                    _owner.Release(this);
                 }
             }
         }

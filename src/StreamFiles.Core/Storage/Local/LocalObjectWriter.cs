@@ -131,6 +131,17 @@ namespace StreamFiles.Core.Storage.Local
         public Task<IObjectReader> OpenReadBackAsync(CancellationToken cancellationToken) =>
             Task.FromResult<IObjectReader>(LocalObjectReader.Over(OpenFile(), _partialPath));
 
+        public IReadBackCursor FollowWrites()
+        {
+#if NET8_0_OR_GREATER
+            if (OpenFile().DropBehind is { } dropBehind)
+            {
+                return dropBehind.HoldFrom(0);
+            }
+#endif
+            return NoReadBackCursor.Instance;
+        }
+
         public Task CommitAsync(IReadOnlyList<PartReceipt> parts, CancellationToken cancellationToken)
         {
             LocalFile file = OpenFile();

@@ -31,12 +31,15 @@ namespace StreamFiles.Core.Storage.S3
     /// <para>Objects of many small parts are read several parts per range (up to MaxRangeBytes, keeping at least
     /// MinRanges ranges for the parallel workers): every GET costs the SDK's request pipeline (~2 ms of CPU), and
     /// 8 MiB parts would make 128 of them per GiB.</para>
+    /// <para>A download to a local file hands the MD5s to the engine instead (IDeferredPartCheck): it reads the parts
+    /// back from the partial file once written and hashes up to sixteen side by side, whatever its ranges
+    /// (ReadBackPartsMd5). What follows is the check in flight, for every other reader of the object.</para>
     /// <para>With AVX-512 or AVX2 the parts' MD5s of one object go through one Md5Batcher, which hashes the bytes of the
     /// ranges in flight together (up to sixteen, or eight with AVX2, for the cost of about one). Bytes wait there for the other ranges' to come
     /// along, so each range stream hands the batcher a copy of its reads (a ring of RingBytes, 1 MiB) and goes on
     /// receiving: waiting for company then costs no wall time, only the copy.</para>
     /// </summary>
-    internal sealed class S3ObjectReader : IObjectReader, IPartAlignedReader
+    internal sealed class S3ObjectReader : IObjectReader, IPartAlignedReader, IDeferredPartCheck
     {
         private readonly S3Client _client;
         private readonly S3Location _location;
@@ -59,6 +62,9 @@ namespace StreamFiles.Core.Storage.S3
         private int _partsSeen;
 
         private readonly bool _layoutCertain;
+
+        // The engine hashes the parts from the file it wrote them to (HandOverPartMd5s): the ranges hash nothing.
+        private bool _handedOver;
 #if NET8_0_OR_GREATER
         private readonly Hashing.Md5Batcher? _batcher;
 #endif
@@ -93,6 +99,27 @@ namespace StreamFiles.Core.Storage.S3
 #else
             (0, 0);
 #endif
+
+        public long? HandOverPartMd5s()
+        {
+            if (_partSize is null || _stored != null || _partDigests.Length < 2)
+            {
+                return null; // nothing to check, a stored CRC (cheap in flight), or one part (one lane either way)
+            }
+
+            _handedOver = true;
+            return _partSize;
+        }
+
+        public void PartMd5(int index, byte[] md5)
+        {
+            if (!_handedOver)
+            {
+                throw new InvalidOperationException("The part MD5s were not handed over.");
+            }
+
+            PartDone(index, md5);
+        }
 
         /// <summary>How many of the object's parts one range takes: as many as fit MaxRangeBytes while MinRanges remain.</summary>
         internal static int PartsPerRange(long partSize, int partCount) =>
@@ -163,7 +190,7 @@ namespace StreamFiles.Core.Storage.S3
         private PartCheck? CheckFor(long offset, long? length)
         {
             _interrupted.TryRemove(offset, out PartCheck? carried);
-            int last = LastPartOf(offset, length);
+            int last = _handedOver ? -1 : LastPartOf(offset, length);
             if (last < 0)
             {
                 carried?.Release();

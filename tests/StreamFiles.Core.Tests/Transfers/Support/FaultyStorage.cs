@@ -212,6 +212,8 @@ namespace StreamFiles.Core.Tests.Transfers.Support
 
             public Task<IObjectReader> OpenReadBackAsync(CancellationToken cancellationToken) => ((IReadBackWriter)_inner).OpenReadBackAsync(cancellationToken);
 
+            public IReadBackCursor FollowWrites() => ((IReadBackWriter)_inner).FollowWrites();
+
             public ValueTask WriteAtAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
             {
                 if (_owner.FailWriteAfter.HasValue && Interlocked.Add(ref _owner._bytesWritten, data.Length) > _owner.FailWriteAfter.Value)

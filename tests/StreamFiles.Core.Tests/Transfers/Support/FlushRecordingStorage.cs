@@ -77,6 +77,8 @@ namespace StreamFiles.Core.Tests.Transfers.Support
 
             public Task<IObjectReader> OpenReadBackAsync(CancellationToken cancellationToken) => ((IReadBackWriter)_inner).OpenReadBackAsync(cancellationToken);
 
+            public IReadBackCursor FollowWrites() => ((IReadBackWriter)_inner).FollowWrites();
+
             public async ValueTask WriteAtAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
             {
                 CheckJournal("a write");

@@ -68,6 +68,12 @@ namespace StreamFiles.Core.Storage
         Task<IObjectReader> OpenReadBackAsync(CancellationToken cancellationToken);
 
         /// <summary>
+        /// Whether reading back stays on this machine (a local disk, as a rule its page cache). False for a network
+        /// share, where it would move the bytes over the network again: the engine then reads back only what it must.
+        /// </summary>
+        bool ReadBackIsLocal { get; }
+
+        /// <summary>
         /// A reader is about to follow the writes, reading back what is written from offset 0 on: the writer keeps
         /// those bytes where reading them is cheap (the page cache) until the cursor moves past them.
         /// </summary>

@@ -265,8 +265,10 @@ namespace StreamFiles.Core.Transfers
             // rule). Fed by the parts, it kept one range going at a time: a 1 GiB S3 download with SHA256 took 8.7-9.3 s
             // and 3.4-3.7 s of user CPU, as the ETag's MD5s then ran one lane.
             // It also takes in the parts an earlier run wrote, which are in the partial file too.
+            // Not on a network share, where reading back moves the bytes again: there the parts feed the hasher in
+            // turn, and only the parts of an earlier run are read back.
             bool resumed = receipts.Any(r => r != null);
-            bool follow = integrity.IsOrdered && !ownPass && readBack != null && (plan.PartCount > 1 || resumed);
+            bool follow = integrity.IsOrdered && !ownPass && readBack != null && (resumed || (plan.PartCount > 1 && readBack.ReadBackIsLocal));
             if (integrity.IsOrdered && !ownPass && resumed && readBack is null)
             {
                 throw new NotSupportedException("The destination cannot be read back to re-hash the parts an earlier run copied; run again without -Resume.");
@@ -277,7 +279,7 @@ namespace StreamFiles.Core.Transfers
             // mostly empty, and the check cost about a second of CPU per GiB, more than the rest of the download.
             long? objectPartSize = null;
 #if NET8_0_OR_GREATER
-            if (readBack != null && plan.Length.HasValue && ReadBackPartsMd5.Suits && reader is IDeferredPartCheck deferred)
+            if (readBack != null && readBack.ReadBackIsLocal && plan.Length.HasValue && ReadBackPartsMd5.Suits && reader is IDeferredPartCheck deferred)
             {
                 objectPartSize = deferred.HandOverPartMd5s();
             }

@@ -336,6 +336,39 @@ namespace StreamFiles.Core.Tests.S3
             Assert.False(File.Exists(damaged + ".partial"));
         }
 
+        [S3Theory]
+        [InlineData(false)]
+        [InlineData(true)]
+        public async Task OnANetworkShareTheDownloadHashesInFlightAndReadsNothingBack(bool onNetwork)
+        {
+            // Reading a share back would move the bytes over the network again: the ETag's MD5s and a SHA256 are then
+            // computed as the parts arrive. On a local disk both read the parts back from the .partial.
+            string name = "share-" + onNetwork + ".bin";
+            (string path, _, ObjectInfo info) = await UploadInFiveMiBPartsAsync(name, (17 * MiB) + 3, seed: 20);
+            var destination = new Transfers.Support.FlushRecordingStorage { OnNetwork = onNetwork };
+            StorageRegistry registry = Registry().Register(LocationKind.FileSystem, destination);
+            string back = _temp.File("back-" + name);
+
+            var received = Run(TransferDirection.Receive, back, new[] { S3(name) }, registry: registry);
+            Assert.Empty(received.Errors);
+            Assert.True(Same(path, back));
+            Assert.Equal(onNetwork ? 0 : 1, destination.ReadBacks); // the MD5s' read-back
+
+            var hashed = Run(TransferDirection.Receive, back, new[] { S3(name) }, new TransferOptions(checksum: StreamFiles.Core.Hashing.ChecksumAlgorithm.SHA256, overwrite: true), registry: registry);
+            Assert.Empty(hashed.Errors);
+            Assert.True(Same(path, back));
+            Assert.Equal(ProcessRunner.Shell($"sha256sum '{path}'").Split(' ')[0].ToUpperInvariant(), Assert.Single(hashed.Transfers).Hash);
+            Assert.Equal(onNetwork ? 0 : 3, destination.ReadBacks); // and the SHA256's
+
+            // In flight, the ETag check still catches bytes damaged on the way (the ranges follow the object's parts).
+            using var proxy = new CorruptingProxy(new Uri(S3TestServer.Endpoint!));
+            var damaging = StorageRegistry.CreateDefault()
+                .RegisterS3(new S3Connection(region: S3TestServer.Region, endpointUrl: proxy.Endpoint, credentials: S3TestServer.Credentials), pool: S3TestServer.Pool)
+                .Register(LocationKind.FileSystem, destination);
+            var failed = Run(TransferDirection.Receive, _temp.File("damaged-" + name), new[] { S3(name) }, registry: damaging);
+            Assert.Equal("VerifyFailed", Assert.Single(failed.Errors).Condition);
+        }
+
         [S3Fact]
         public async Task AReaderForAnOverwrittenVersionRefusesToServeTheNewOne()
         {

@@ -22,6 +22,7 @@ namespace StreamFiles.Core.Storage.Local
         private readonly string _partialPath;
         private readonly long _continuedLength;
         private LocalFile? _file;
+        private bool? _readBackIsLocal;
 
         private LocalObjectWriter(WriteRequest request, string finalPath, string partialPath, LocalFile file, long continuedLength)
         {
@@ -130,6 +131,8 @@ namespace StreamFiles.Core.Storage.Local
 
         public Task<IObjectReader> OpenReadBackAsync(CancellationToken cancellationToken) =>
             Task.FromResult<IObjectReader>(LocalObjectReader.Over(OpenFile(), _partialPath));
+
+        public bool ReadBackIsLocal => _readBackIsLocal ??= !NetworkPath.Holds(_partialPath);
 
         public IReadBackCursor FollowWrites()
         {

@@ -214,6 +214,8 @@ namespace StreamFiles.Core.Tests.Transfers.Support
 
             public IReadBackCursor FollowWrites() => ((IReadBackWriter)_inner).FollowWrites();
 
+            public bool ReadBackIsLocal => ((IReadBackWriter)_inner).ReadBackIsLocal;
+
             public ValueTask WriteAtAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
             {
                 if (_owner.FailWriteAfter.HasValue && Interlocked.Add(ref _owner._bytesWritten, data.Length) > _owner.FailWriteAfter.Value)

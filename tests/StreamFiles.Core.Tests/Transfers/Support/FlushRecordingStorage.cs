@@ -13,7 +13,8 @@ namespace StreamFiles.Core.Tests.Transfers.Support
     /// <summary>
     /// The local backend with its writer watched: it records which byte ranges were written and which of them a
     /// FlushToDisk made durable, and at every write, every flush and the commit it reads the resume journal from
-    /// disk and notes any part the journal lists whose bytes were not flushed yet (what a crash could lose).
+    /// disk and notes any part the journal lists whose bytes were not flushed yet (what a crash could lose). It also
+    /// counts read-backs of the partial file, and can pass for a network share (OnNetwork).
     /// </summary>
     public sealed class FlushRecordingStorage : IReadableStorage, IWritableStorage
     {
@@ -22,6 +23,7 @@ namespace StreamFiles.Core.Tests.Transfers.Support
         private readonly List<string> _violations = new List<string>();
         private int _flushes;
         private int _journalChecks;
+        private int _readBacks;
 
         public string Name => "flush-recording-local";
 
@@ -42,6 +44,12 @@ namespace StreamFiles.Core.Tests.Transfers.Support
         }
 
         public int Flushes => Volatile.Read(ref _flushes);
+
+        /// <summary>The writer says its file is on a network share (reading back is not local).</summary>
+        public bool OnNetwork { get; set; }
+
+        /// <summary>How many times the partial file was opened for reading back.</summary>
+        public int ReadBacks => Volatile.Read(ref _readBacks);
 
         /// <summary>How many times a journal listing at least one part was found and checked.</summary>
         public int JournalChecks => Volatile.Read(ref _journalChecks);
@@ -75,9 +83,15 @@ namespace StreamFiles.Core.Tests.Transfers.Support
             public Task<IReadOnlyList<PartReceipt>> ConfirmPartsAsync(IReadOnlyList<PartReceipt> journaled, CancellationToken cancellationToken) =>
                 _inner.ConfirmPartsAsync(journaled, cancellationToken);
 
-            public Task<IObjectReader> OpenReadBackAsync(CancellationToken cancellationToken) => ((IReadBackWriter)_inner).OpenReadBackAsync(cancellationToken);
+            public Task<IObjectReader> OpenReadBackAsync(CancellationToken cancellationToken)
+            {
+                Interlocked.Increment(ref _owner._readBacks);
+                return ((IReadBackWriter)_inner).OpenReadBackAsync(cancellationToken);
+            }
 
             public IReadBackCursor FollowWrites() => ((IReadBackWriter)_inner).FollowWrites();
+
+            public bool ReadBackIsLocal => !_owner.OnNetwork && ((IReadBackWriter)_inner).ReadBackIsLocal;
 
             public async ValueTask WriteAtAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
             {

@@ -74,17 +74,18 @@ namespace StreamFiles.Core.Storage
         bool ReadBackIsLocal { get; }
 
         /// <summary>
-        /// A reader is about to follow the writes, reading back what is written from offset 0 on: the writer keeps
-        /// those bytes where reading them is cheap (the page cache) until the cursor moves past them.
+        /// A reader is about to follow the writes, reading back what is written: the writer keeps those bytes where
+        /// reading them is cheap (the page cache) until the reader releases them; with a window, only those less than
+        /// that many bytes past the first one not yet released.
         /// </summary>
-        IReadBackCursor FollowWrites();
+        IReadBackCursor FollowWrites(long? window = null);
     }
 
-    /// <summary>How far a reader that follows the writes has got; disposing it says the reader is done.</summary>
+    /// <summary>What a reader that follows the writes has done with; disposing it says the reader is done.</summary>
     public interface IReadBackCursor : IDisposable
     {
-        /// <summary>The reader needs nothing before <paramref name="offset"/> any more.</summary>
-        void MoveTo(long offset);
+        /// <summary>The reader needs these bytes no more.</summary>
+        void Release(long offset, long length);
     }
 
     /// <summary>The cursor of a writer that keeps nothing for its readers (they read what it wrote wherever it is).</summary>
@@ -96,7 +97,7 @@ namespace StreamFiles.Core.Storage
         {
         }
 
-        public void MoveTo(long offset)
+        public void Release(long offset, long length)
         {
         }
 

@@ -25,6 +25,12 @@ namespace StreamFiles.Core.Transfers
         /// <summary>Bytes per kernel copy when no byte needs to pass through the engine (a few calls per part).</summary>
         private const int DirectCopyChunk = 8 * 1024 * 1024;
 
+        /// <summary>
+        /// How far past the part it is reading the ordered hasher that follows a download keeps the written bytes in the
+        /// page cache: the ranges are written side by side, and what lies further ahead is left to the drop-behind.
+        /// </summary>
+        private const long FollowWindow = 256L * 1024 * 1024;
+
         private readonly TransferEngine _engine;
         private readonly TransferOptions _options;
         private readonly TransferJob _job;
@@ -277,25 +283,27 @@ namespace StreamFiles.Core.Transfers
             // A reader that checks its object's parts by MD5 (the S3 ETag) leaves that to a hasher that reads the parts
             // back too, many side by side (ReadBackPartsMd5): in flight the uneven ranges kept the MD5 kernel's lanes
             // mostly empty, and the check cost about a second of CPU per GiB, more than the rest of the download.
-            long? objectPartSize = null;
+            Action<long, long>? wrote = null;
 #if NET8_0_OR_GREATER
-            if (readBack != null && readBack.ReadBackIsLocal && plan.Length.HasValue && ReadBackPartsMd5.Suits && reader is IDeferredPartCheck deferred)
+            WrittenParts? objectParts = null;
+            if (readBack != null && readBack.ReadBackIsLocal && plan.Length is long total && ReadBackPartsMd5.Suits
+                && reader is IDeferredPartCheck deferred && deferred.HandOverPartMd5s() is long objectPartSize)
             {
-                objectPartSize = deferred.HandOverPartMd5s();
+                objectParts = new WrittenParts(total, objectPartSize);
+                wrote = objectParts.Wrote;
             }
 #endif
 
-            TaskCompletionSource<bool>[]? written = follow || objectPartSize.HasValue
+            TaskCompletionSource<bool>[]? written = follow
                 ? Enumerable.Range(0, plan.PartCount).Select(_ => new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray()
                 : null;
-            if (written != null)
+            foreach (PartReceipt? receipt in receipts)
             {
-                for (int i = 0; i < receipts.Length; i++)
+                if (receipt != null)
                 {
-                    if (receipts[i] != null)
-                    {
-                        written[i].TrySetResult(true); // written by an earlier run
-                    }
+                    // Written by an earlier run.
+                    written?[receipt.Number - 1].TrySetResult(true);
+                    wrote?.Invoke(receipt.Offset, receipt.Length);
                 }
             }
 
@@ -330,9 +338,9 @@ namespace StreamFiles.Core.Transfers
             }
 
 #if NET8_0_OR_GREATER
-            if (objectPartSize is long size)
+            if (objectParts != null)
             {
-                partsMd5 = Task.Run(() => Hasher(() => CheckPartsMd5Async(readBack!, (IDeferredPartCheck)reader, plan, size, written!, stopHashing.Token)));
+                partsMd5 = Task.Run(() => Hasher(() => CheckPartsMd5Async(readBack!, (IDeferredPartCheck)reader, plan, objectParts, stopHashing.Token)));
             }
 #endif
 
@@ -368,7 +376,7 @@ namespace StreamFiles.Core.Transfers
                 // With the hasher on its own pass and no journal to keep part CRCs for, nothing needs the bytes in
                 // this process: the backend may copy them file to file (copy_file_range) without a read.
                 bool partCrc = !ownPass || journal != null;
-                long length = await PumpAsync(reader, writer, part, lease, hash, token, feedWhole: !ownPass && !follow, hashPart: partCrc).ConfigureAwait(false);
+                long length = await PumpAsync(reader, writer, part, lease, hash, token, feedWhole: !ownPass && !follow, hashPart: partCrc, wrote: wrote).ConfigureAwait(false);
                 var receipt = new PartReceipt(part.Number, part.Offset, length, partCrc ? hash.Complete() : null);
                 receipts[part.Number - 1] = receipt;
                 written?[part.Number - 1].TrySetResult(true);
@@ -464,25 +472,11 @@ namespace StreamFiles.Core.Transfers
 
 #if NET8_0_OR_GREATER
         /// <summary>Hands the reader the MD5 of each of its object's parts, read back from the partial file once written (ReadBackPartsMd5).</summary>
-        private static async Task CheckPartsMd5Async(IReadBackWriter readBack, IDeferredPartCheck check, TransferPlan plan, long partSize, TaskCompletionSource<bool>[] written, CancellationToken cancellationToken)
+        private static async Task CheckPartsMd5Async(IReadBackWriter readBack, IDeferredPartCheck check, TransferPlan plan, WrittenParts written, CancellationToken cancellationToken)
         {
-            long length = plan.Length!.Value;
-            int count = (int)((length + partSize - 1) / partSize);
-            var ready = new Task[count];
-            for (int i = 0; i < count; i++)
-            {
-                // The transfer's parts that hold the object's part i (the two layouts need not match).
-                long start = i * partSize;
-                long end = Math.Min(length, start + partSize);
-                int first = (int)(start / plan.PartSize);
-                int last = (int)((end - 1) / plan.PartSize);
-                ready[i] = first == last ? written[first].Task : Task.WhenAll(written.Skip(first).Take(last - first + 1).Select(t => t.Task));
-            }
-
-            using CancellationTokenRegistration stop = CancelOnStop(written, cancellationToken);
             using IReadBackCursor cursor = readBack.FollowWrites();
             using IObjectReader partial = await readBack.OpenReadBackAsync(cancellationToken).ConfigureAwait(false);
-            await ReadBackPartsMd5.RunAsync(partial, length, partSize, ready, check, cursor, cancellationToken).ConfigureAwait(false);
+            await ReadBackPartsMd5.RunAsync(partial, plan.Length!.Value, written, check, cursor, cancellationToken).ConfigureAwait(false);
         }
 #endif
 
@@ -499,18 +493,18 @@ namespace StreamFiles.Core.Transfers
         /// <summary>Feeds the ordered hasher each part read back from the partial file once that part is written, in order.</summary>
         private async Task FollowInOrderAsync(IReadBackWriter readBack, TransferPlan plan, TransferIntegrity integrity, TaskCompletionSource<bool>[] written, CancellationToken cancellationToken)
         {
-            using IReadBackCursor cursor = readBack.FollowWrites();
+            using IReadBackCursor cursor = readBack.FollowWrites(FollowWindow);
             using IObjectReader partial = await readBack.OpenReadBackAsync(cancellationToken).ConfigureAwait(false);
             using CancellationTokenRegistration stop = CancelOnStop(written, cancellationToken);
             for (int number = 1; number <= plan.PartCount; number++)
             {
                 await written[number - 1].Task.ConfigureAwait(false);
-                cursor.MoveTo(plan.Part(number).Offset);
 
                 // A buffer only while reading: one held while waiting could be the one the part needs (a budget of one).
                 using MemoryBudget.Lease lease = await _engine.Budget.RentAsync(cancellationToken).ConfigureAwait(false);
                 PartSpec part = plan.Part(number);
                 await PumpAsync(partial, null, part, lease, integrity.StartPart(part), cancellationToken, countProgress: false).ConfigureAwait(false);
+                cursor.Release(part.Offset, part.Length);
             }
         }
 
@@ -536,7 +530,8 @@ namespace StreamFiles.Core.Transfers
             CancellationToken cancellationToken,
             bool countProgress = true,
             bool feedWhole = true,
-            bool hashPart = true)
+            bool hashPart = true,
+            Action<long, long>? wrote = null)
         {
             long position = part.Offset;
             long end = part.Length < 0 ? long.MaxValue : part.End;
@@ -573,6 +568,7 @@ namespace StreamFiles.Core.Transfers
 
                             if (copied)
                             {
+                                wrote?.Invoke(position, chunk);
                                 position += chunk;
                                 Interlocked.Add(ref _transferred, chunk);
                                 if (countProgress)
@@ -609,6 +605,7 @@ namespace StreamFiles.Core.Transfers
                             }
 
                             Interlocked.Add(ref _transferred, read);
+                            wrote?.Invoke(position, read);
                         }
 
                         position += read;

@@ -4,6 +4,7 @@ using System.Buffers;
 using System.Collections.Generic;
 using System.IO;
 using System.Threading;
+using System.Threading.Channels;
 using System.Threading.Tasks;
 using StreamFiles.Core.Hashing;
 using StreamFiles.Core.Storage;
@@ -16,7 +17,8 @@ namespace StreamFiles.Core.Transfers
     /// until the lanes are full (or LagBytes wait, or nothing more is coming) before it hashes them: at sixteen lanes
     /// the MD5s of a GiB cost about 0.2 s of CPU, where hashed as the ranges stream through they filled four lanes on
     /// average and cost a second. The parts are read from the page cache as a rule: the file's drop-behind keeps
-    /// them there until the cursor has passed them.
+    /// them there until they are hashed and released. Parts are taken in the order they are finished: the ranges of a
+    /// download are written side by side, so in file order the hasher would hold back the parts of every later range.
     /// </summary>
     internal static class ReadBackPartsMd5
     {
@@ -31,16 +33,14 @@ namespace StreamFiles.Core.Transfers
 
         /// <param name="partial">The partial file, read back.</param>
         /// <param name="length">The object's length.</param>
-        /// <param name="partSize">The size of the object's parts (not the transfer's).</param>
-        /// <param name="written">For each of the object's parts, a task that completes once all its bytes are written.</param>
+        /// <param name="written">The object's parts as they are written whole (in any order).</param>
         /// <param name="check">Takes each part's MD5; the last one completes the check (and may throw VerifyFailedException).</param>
-        /// <param name="cursor">Moved past each part once it is hashed.</param>
+        /// <param name="cursor">Each part is released once it is hashed.</param>
         /// <param name="lagBytes">LagBytes (tests make it smaller).</param>
         public static async Task RunAsync(
             IObjectReader partial,
             long length,
-            long partSize,
-            IReadOnlyList<Task> written,
+            WrittenParts written,
             IDeferredPartCheck check,
             IReadBackCursor cursor,
             CancellationToken cancellationToken,
@@ -48,29 +48,34 @@ namespace StreamFiles.Core.Transfers
         {
             int width = Md5Blocks.Width;
             int count = written.Count;
+            long partSize = written.PartSize;
             byte[] buffer = ArrayPool<byte>.Shared.Rent(width * SliceBytes);
             var active = new List<Lane>(width);
             var lanes = new List<Md5Lane>(width);
             var pieces = new List<ArraySegment<byte>>(width);
             try
             {
-                int next = 0;
-                while (next < count || active.Count > 0)
+                int taken = 0;
+                while (taken < count || active.Count > 0)
                 {
-                    // Take in the parts written meanwhile, in order, while a lane is free.
-                    while (active.Count < width && next < count && written[next].IsCompleted)
+                    // Take in the parts written meanwhile, whichever they are, while a lane is free.
+                    while (active.Count < width && written.Ready.TryRead(out int index))
                     {
-                        await written[next].ConfigureAwait(false); // a cancelled signal ends the check
-                        long offset = next * partSize;
+                        long offset = index * partSize;
                         long partLength = Math.Min(partSize, length - offset);
                         Stream stream = await partial.OpenRangeAsync(offset, partLength, cancellationToken).ConfigureAwait(false);
-                        active.Add(new Lane(next, partLength, stream));
-                        next++;
+                        active.Add(new Lane(index, offset, partLength, stream));
+                        taken++;
                     }
 
-                    if (next < count && active.Count < width && Waiting(active) < lagBytes)
+                    if (taken < count && active.Count < width && Waiting(active) < lagBytes)
                     {
-                        await written[next].WaitAsync(cancellationToken).ConfigureAwait(false); // company for the lanes
+                        // Company for the lanes: the next part written.
+                        if (!await written.Ready.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+                        {
+                            throw new InvalidOperationException("The download ended before every part was written.");
+                        }
+
                         continue;
                     }
 
@@ -92,18 +97,17 @@ namespace StreamFiles.Core.Transfers
                     }
 
                     Md5MultiBuffer.Append(lanes, pieces);
-                    for (int i = 0; i < active.Count; i++)
+                    foreach (Lane lane in active)
                     {
-                        Lane lane = active[i];
                         if (lane.Left == 0)
                         {
                             lane.Stream.Dispose();
                             check.PartMd5(lane.Index, lane.Md5.FinishAndReset());
+                            cursor.Release(lane.Offset, lane.Length);
                         }
                     }
 
                     active.RemoveAll(lane => lane.Left == 0);
-                    cursor.MoveTo(active.Count > 0 ? active[0].Index * partSize : Math.Min(next * partSize, length));
                 }
             }
             finally
@@ -147,20 +151,73 @@ namespace StreamFiles.Core.Transfers
 
         private sealed class Lane
         {
-            public Lane(int index, long length, Stream stream)
+            public Lane(int index, long offset, long length, Stream stream)
             {
                 Index = index;
+                Offset = offset;
+                Length = length;
                 Left = length;
                 Stream = stream;
             }
 
             public int Index { get; }
 
+            public long Offset { get; }
+
+            public long Length { get; }
+
             public Stream Stream { get; }
 
             public Md5Lane Md5 { get; } = new Md5Lane();
 
             public long Left { get; set; }
+        }
+    }
+
+    /// <summary>
+    /// Which of an object's parts are written whole: the writes of the transfer's parts (whose layout need not be the
+    /// object's) count down each part's bytes, and a part whose count reaches zero is handed to the reader of Ready.
+    /// </summary>
+    internal sealed class WrittenParts
+    {
+        private readonly long[] _left;
+        private readonly long _length;
+        private readonly Channel<int> _ready = Channel.CreateUnbounded<int>(new UnboundedChannelOptions { SingleReader = true });
+
+        public WrittenParts(long length, long partSize)
+        {
+            _length = length;
+            PartSize = partSize;
+            _left = new long[(int)((length + partSize - 1) / partSize)];
+            for (int i = 0; i < _left.Length; i++)
+            {
+                _left[i] = Math.Min(partSize, length - (i * partSize));
+            }
+        }
+
+        public long PartSize { get; }
+
+        public int Count => _left.Length;
+
+        /// <summary>The parts written whole, each once, in the order they were finished.</summary>
+        public ChannelReader<int> Ready => _ready.Reader;
+
+        /// <summary>Counts bytes written at an offset (from any thread; each byte once).</summary>
+        public void Wrote(long offset, long count)
+        {
+            long end = Math.Min(offset + count, _length);
+            for (long at = offset; at < end;)
+            {
+                int index = (int)(at / PartSize);
+                long partEnd = Math.Min((index + 1) * PartSize, _length);
+                long take = Math.Min(end, partEnd) - at;
+                if (Interlocked.Add(ref _left[index], -take) == 0)
+                {
+                    _ready.Writer.TryWrite(index);
+                }
+
+                at += take;
+            }
         }
     }
 }

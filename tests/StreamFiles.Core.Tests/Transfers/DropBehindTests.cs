@@ -115,7 +115,7 @@ namespace StreamFiles.Core.Tests.Transfers
         }
 
         [Fact]
-        public async Task A_hold_keeps_what_lies_ahead_of_it_cached_until_it_moves_on()
+        public async Task Holds_keep_what_their_readers_have_not_released_cached()
         {
             if (!OperatingSystem.IsLinux())
             {
@@ -123,35 +123,38 @@ namespace StreamFiles.Core.Tests.Transfers
             }
 
             long length = DropBehind.From;
+            long eighth = length / 8;
             string path = Path.Combine(_onDisk, "held.bin.partial");
             byte[] block = new byte[MiB];
             new Random(4).NextBytes(block);
             using LocalFile file = LocalFile.OpenWrite(path, create: true, length, portable: false);
             DropBehind dropBehind = Assert.IsType<DropBehind>(file.DropBehind);
-            using DropBehind.Hold reader = dropBehind.HoldFrom(0);
-            using DropBehind.Hold other = dropBehind.HoldFrom(0);
+            using DropBehind.Hold anyOrder = dropBehind.HoldFor();
+            using DropBehind.Hold inOrder = dropBehind.HoldFor(window: eighth);
             for (long offset = 0; offset < length; offset += MiB)
             {
                 await file.WriteAtAsync(offset, block, default);
             }
 
-            // On disk, clean and cached (as in the test above); the hindmost of two readers is a quarter of the way in.
+            // On disk, clean and cached (as in the test above). One reader has released all but the third quarter; the
+            // other has read the first quarter, and keeps an eighth ahead of it.
             file.FlushToDisk();
             ExternalTool.Run("dd", "if=" + path, "of=/dev/null", "bs=1M", "status=none");
-            reader.MoveTo(length / 4);
-            other.MoveTo(length / 2);
-            other.MoveTo(length / 8); // a cursor never goes back
-            Assert.Equal(length / 4, dropBehind.Horizon);
+            anyOrder.Release(6 * eighth, 2 * eighth);
+            anyOrder.Release(0, 2 * eighth);
+            anyOrder.Release(2 * eighth, 2 * eighth);
+            inOrder.Release(0, 2 * eighth);
+            Assert.Equal(new[] { (0L, 2 * eighth), (3 * eighth, 4 * eighth), (6 * eighth, 8 * eighth) }, dropBehind.Advised()); // what lies past the end was not released
 
             dropBehind.Advise();
             long held = ResidentBytes(path);
-            Assert.True(held >= length * 3 / 4 && held <= (length * 3 / 4) + MiB, $"fincore: {held} bytes cached with the hindmost hold at {length / 4}");
+            Assert.True(held >= 3 * eighth && held <= (3 * eighth) + MiB, $"fincore: {held} bytes cached, where the holds keep {3 * eighth}");
 
             // Once both readers let go, the advice covers the whole file again.
-            reader.Dispose();
-            Assert.Equal(length / 2, dropBehind.Horizon);
-            other.Dispose();
-            Assert.Equal(long.MaxValue, dropBehind.Horizon);
+            anyOrder.Dispose();
+            Assert.Equal(new[] { (0L, 2 * eighth), (3 * eighth, long.MaxValue) }, dropBehind.Advised());
+            inOrder.Dispose();
+            Assert.Equal(new[] { (0L, long.MaxValue) }, dropBehind.Advised());
             dropBehind.Advise();
             long after = ResidentBytes(path);
             Assert.True(after <= held / 16, $"fincore: {after} bytes cached after the holds let go, {held} before");

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Runtime.InteropServices;
 using System.Threading;
 #if NET8_0_OR_GREATER
@@ -15,8 +16,8 @@ namespace StreamFiles.Core.Storage.Local
     /// memory for every page of a multi-GiB download, which is most of the kernel time of writing it (on a VM,
     /// each fresh page can cost the host a page fault as well), and the transfer leaves other programs' cached
     /// files in memory. A hint only: dirty pages are never dropped, errors are ignored.
-    /// <para>A reader that follows the writes (the download's read-back hashers) holds what lies ahead of it: the
-    /// advice then covers only the bytes before the hindmost hold, so they are read from the cache, not the disk.</para>
+    /// <para>A reader that follows the writes (the download's read-back hashers) holds what it has not read yet: the
+    /// advice then leaves those bytes alone, so they are read from the cache, not the disk.</para>
     /// </summary>
     internal sealed class DropBehind
     {
@@ -60,10 +61,13 @@ namespace StreamFiles.Core.Storage.Local
             }
         }
 
-        /// <summary>The bytes from offset on stay out of the advice until the hold moves past them or is disposed.</summary>
-        public Hold HoldFrom(long offset)
+        /// <summary>
+        /// A reader that follows the writes: what it has not released stays out of the advice (with a window, only
+        /// what lies less than that many bytes past its first byte not yet released), until the hold is disposed.
+        /// </summary>
+        public Hold HoldFor(long? window = null)
         {
-            var hold = new Hold(this, offset);
+            var hold = new Hold(this, window);
             lock (_holds)
             {
                 _holds.Add(hold);
@@ -72,29 +76,26 @@ namespace StreamFiles.Core.Storage.Local
             return hold;
         }
 
-        /// <summary>Where the hindmost hold is (long.MaxValue with none).</summary>
-        internal long Horizon
+        /// <summary>The byte ranges the advice covers now: all but what the holds keep (an End of long.MaxValue: to the end of the file).</summary>
+        internal List<(long Start, long End)> Advised()
         {
-            get
+            var kept = new List<(long Start, long End)>();
+            lock (_holds)
             {
-                lock (_holds)
+                foreach (Hold hold in _holds)
                 {
-                    long horizon = long.MaxValue;
-                    foreach (Hold hold in _holds)
-                    {
-                        horizon = Math.Min(horizon, hold.Offset);
-                    }
-
-                    return horizon;
+                    kept.AddRange(hold.Kept());
                 }
             }
+
+            return Intervals.Complement(Intervals.Coalesce(kept));
         }
 
         /// <summary>Starts the write-back of what is still dirty and drops what is clean (before the hindmost hold); called once more at the end.</summary>
         public void Advise()
         {
-            long horizon = Horizon;
-            if (horizon <= 0)
+            List<(long Start, long End)> ranges = Advised();
+            if (ranges.Count == 0)
             {
                 return;
             }
@@ -103,7 +104,11 @@ namespace StreamFiles.Core.Storage.Local
             try
             {
                 _handle.DangerousAddRef(ref added);
-                posix_fadvise((int)_handle.DangerousGetHandle(), 0, horizon == long.MaxValue ? 0 : horizon, POSIX_FADV_DONTNEED);
+                foreach ((long start, long end) in ranges)
+                {
+                    posix_fadvise((int)_handle.DangerousGetHandle(), start, end == long.MaxValue ? 0 : end - start, POSIX_FADV_DONTNEED);
+                }
+
                 Interlocked.Increment(ref _calls);
             }
             catch (ObjectDisposedException)
@@ -127,35 +132,98 @@ namespace StreamFiles.Core.Storage.Local
             }
         }
 
-        /// <summary>A reader's place in the file: what lies from Offset on is kept out of the advice.</summary>
+        /// <summary>What a reader that follows the writes has done with: the rest is kept out of the advice.</summary>
         public sealed class Hold : Storage.IReadBackCursor
         {
             private readonly DropBehind _owner;
-            private long _offset;
-            private int _released;
+            private readonly long? _window;
+            private List<(long Start, long End)> _released = new List<(long Start, long End)>();
+            private int _disposed;
 
-            internal Hold(DropBehind owner, long offset)
+            internal Hold(DropBehind owner, long? window)
             {
                 _owner = owner;
-                _offset = offset;
+                _window = window;
             }
 
-            public long Offset => Volatile.Read(ref _offset);
-
-            public void MoveTo(long offset)
+            public void Release(long offset, long length)
             {
-                long current;
-                while (offset > (current = Volatile.Read(ref _offset)) && Interlocked.CompareExchange(ref _offset, offset, current) != current)
+                if (length <= 0)
                 {
+                    return;
                 }
+
+                lock (_owner._holds)
+                {
+                    _released = Intervals.Coalesce(new List<(long Start, long End)>(_released) { (offset, offset + length) });
+                }
+            }
+
+            /// <summary>The ranges this hold keeps (under the owner's lock): all it has not released, within the window.</summary>
+            internal List<(long Start, long End)> Kept()
+            {
+                List<(long Start, long End)> kept = Intervals.Complement(_released);
+                if (_window is long window && kept.Count > 0)
+                {
+                    long from = kept[0].Start;
+                    long to = from > long.MaxValue - window ? long.MaxValue : from + window;
+                    kept = kept.Where(r => r.Start < to).Select(r => (r.Start, Math.Min(r.End, to))).ToList();
+                }
+
+                return kept;
             }
 
             public void Dispose()
             {
-                if (Interlocked.Exchange(ref _released, 1) == 0)
+                if (Interlocked.Exchange(ref _disposed, 1) == 0)
                 {
                     _owner.Release(this);
                 }
+            }
+        }
+
+        /// <summary>Half-open byte ranges, sorted and merged.</summary>
+        private static class Intervals
+        {
+            public static List<(long Start, long End)> Coalesce(List<(long Start, long End)> ranges)
+            {
+                var merged = new List<(long Start, long End)>(ranges.Count);
+                foreach ((long start, long end) in ranges.Where(r => r.End > r.Start).OrderBy(r => r.Start))
+                {
+                    if (merged.Count > 0 && start <= merged[merged.Count - 1].End)
+                    {
+                        merged[merged.Count - 1] = (merged[merged.Count - 1].Start, Math.Max(merged[merged.Count - 1].End, end));
+                    }
+                    else
+                    {
+                        merged.Add((start, end));
+                    }
+                }
+
+                return merged;
+            }
+
+            /// <summary>The gaps between sorted, merged ranges, from 0 to long.MaxValue.</summary>
+            public static List<(long Start, long End)> Complement(List<(long Start, long End)> ranges)
+            {
+                var gaps = new List<(long Start, long End)>(ranges.Count + 1);
+                long at = 0;
+                foreach ((long start, long end) in ranges)
+                {
+                    if (start > at)
+                    {
+                        gaps.Add((at, start));
+                    }
+
+                    at = Math.Max(at, end);
+                }
+
+                if (at < long.MaxValue)
+                {
+                    gaps.Add((at, long.MaxValue));
+                }
+
+                return gaps;
             }
         }
 

@@ -134,12 +134,12 @@ namespace StreamFiles.Core.Storage.Local
 
         public bool ReadBackIsLocal => _readBackIsLocal ??= !NetworkPath.Holds(_partialPath);
 
-        public IReadBackCursor FollowWrites()
+        public IReadBackCursor FollowWrites(long? window = null)
         {
 #if NET8_0_OR_GREATER
             if (OpenFile().DropBehind is { } dropBehind)
             {
-                return dropBehind.HoldFrom(0);
+                return dropBehind.HoldFor(window);
             }
 #endif
             return NoReadBackCursor.Instance;

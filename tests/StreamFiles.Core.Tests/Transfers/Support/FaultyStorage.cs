@@ -212,7 +212,7 @@ namespace StreamFiles.Core.Tests.Transfers.Support
 
             public Task<IObjectReader> OpenReadBackAsync(CancellationToken cancellationToken) => ((IReadBackWriter)_inner).OpenReadBackAsync(cancellationToken);
 
-            public IReadBackCursor FollowWrites() => ((IReadBackWriter)_inner).FollowWrites();
+            public IReadBackCursor FollowWrites(long? window = null) => ((IReadBackWriter)_inner).FollowWrites(window);
 
             public bool ReadBackIsLocal => ((IReadBackWriter)_inner).ReadBackIsLocal;
 

@@ -89,7 +89,7 @@ namespace StreamFiles.Core.Tests.Transfers.Support
                 return ((IReadBackWriter)_inner).OpenReadBackAsync(cancellationToken);
             }
 
-            public IReadBackCursor FollowWrites() => ((IReadBackWriter)_inner).FollowWrites();
+            public IReadBackCursor FollowWrites(long? window = null) => ((IReadBackWriter)_inner).FollowWrites(window);
 
             public bool ReadBackIsLocal => !_owner.OnNetwork && ((IReadBackWriter)_inner).ReadBackIsLocal;
 

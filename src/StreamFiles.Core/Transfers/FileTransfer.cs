@@ -272,7 +272,7 @@ namespace StreamFiles.Core.Transfers
             // and 3.4-3.7 s of user CPU, as the ETag's MD5s then ran one lane.
             // It also takes in the parts an earlier run wrote, which are in the partial file too.
             // Not on a network share, where reading back moves the bytes again: there the parts feed the hasher in
-            // turn, and only the parts of an earlier run are read back.
+            // turn, unless an earlier run wrote some of them (the hasher then reads the whole file back).
             bool resumed = receipts.Any(r => r != null);
             bool follow = integrity.IsOrdered && !ownPass && readBack != null && (resumed || (plan.PartCount > 1 && readBack.ReadBackIsLocal));
             if (integrity.IsOrdered && !ownPass && resumed && readBack is null)
@@ -307,6 +307,13 @@ namespace StreamFiles.Core.Transfers
                 }
             }
 
+            // The readers that follow the writes say so before the first write, so the drop-behind keeps what they need.
+            IReadBackCursor? followed = follow ? readBack!.FollowWrites(FollowWindow) : null;
+            IReadBackCursor? checkedParts = null;
+#if NET8_0_OR_GREATER
+            checkedParts = objectParts != null ? readBack!.FollowWrites() : null;
+#endif
+
             Task wholeHash = Task.CompletedTask;
             Task partsMd5 = Task.CompletedTask;
             using var stopHashing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -334,13 +341,13 @@ namespace StreamFiles.Core.Transfers
             }
             else if (follow)
             {
-                wholeHash = Task.Run(() => Hasher(() => FollowInOrderAsync(readBack!, plan, integrity, written!, stopHashing.Token)));
+                wholeHash = Task.Run(() => Hasher(() => FollowInOrderAsync(readBack!, followed!, plan, integrity, written!, stopHashing.Token)));
             }
 
 #if NET8_0_OR_GREATER
             if (objectParts != null)
             {
-                partsMd5 = Task.Run(() => Hasher(() => CheckPartsMd5Async(readBack!, (IDeferredPartCheck)reader, plan, objectParts, stopHashing.Token)));
+                partsMd5 = Task.Run(() => Hasher(() => CheckPartsMd5Async(readBack!, checkedParts!, (IDeferredPartCheck)reader, plan, objectParts, stopHashing.Token)));
             }
 #endif
 
@@ -367,6 +374,8 @@ namespace StreamFiles.Core.Transfers
                 stopHashing.Cancel();
                 await SafeWait(wholeHash).ConfigureAwait(false);
                 await SafeWait(partsMd5).ConfigureAwait(false);
+                followed?.Dispose();
+                checkedParts?.Dispose();
             }
 
             async Task Copy(PartSpec part, MemoryBudget.Lease lease, CancellationToken token)
@@ -472,9 +481,8 @@ namespace StreamFiles.Core.Transfers
 
 #if NET8_0_OR_GREATER
         /// <summary>Hands the reader the MD5 of each of its object's parts, read back from the partial file once written (ReadBackPartsMd5).</summary>
-        private static async Task CheckPartsMd5Async(IReadBackWriter readBack, IDeferredPartCheck check, TransferPlan plan, WrittenParts written, CancellationToken cancellationToken)
+        private static async Task CheckPartsMd5Async(IReadBackWriter readBack, IReadBackCursor cursor, IDeferredPartCheck check, TransferPlan plan, WrittenParts written, CancellationToken cancellationToken)
         {
-            using IReadBackCursor cursor = readBack.FollowWrites();
             using IObjectReader partial = await readBack.OpenReadBackAsync(cancellationToken).ConfigureAwait(false);
             await ReadBackPartsMd5.RunAsync(partial, plan.Length!.Value, written, check, cursor, cancellationToken).ConfigureAwait(false);
         }
@@ -491,9 +499,8 @@ namespace StreamFiles.Core.Transfers
             });
 
         /// <summary>Feeds the ordered hasher each part read back from the partial file once that part is written, in order.</summary>
-        private async Task FollowInOrderAsync(IReadBackWriter readBack, TransferPlan plan, TransferIntegrity integrity, TaskCompletionSource<bool>[] written, CancellationToken cancellationToken)
+        private async Task FollowInOrderAsync(IReadBackWriter readBack, IReadBackCursor cursor, TransferPlan plan, TransferIntegrity integrity, TaskCompletionSource<bool>[] written, CancellationToken cancellationToken)
         {
-            using IReadBackCursor cursor = readBack.FollowWrites(FollowWindow);
             using IObjectReader partial = await readBack.OpenReadBackAsync(cancellationToken).ConfigureAwait(false);
             using CancellationTokenRegistration stop = CancelOnStop(written, cancellationToken);
             for (int number = 1; number <= plan.PartCount; number++)

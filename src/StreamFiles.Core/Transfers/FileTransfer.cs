@@ -286,8 +286,9 @@ namespace StreamFiles.Core.Transfers
             Action<long, long>? wrote = null;
 #if NET8_0_OR_GREATER
             WrittenParts? objectParts = null;
-            if (readBack != null && readBack.ReadBackIsLocal && plan.Length is long total && ReadBackPartsMd5.Suits
-                && reader is IDeferredPartCheck deferred && deferred.HandOverPartMd5s() is long objectPartSize)
+            // ReadBackIsLocal (a statfs) is asked only of downloads that have a check to hand over, not of every file.
+            if (readBack != null && plan.Length is long total && ReadBackPartsMd5.Suits && reader is IDeferredPartCheck deferred
+                && readBack.ReadBackIsLocal && deferred.HandOverPartMd5s() is long objectPartSize)
             {
                 objectParts = new WrittenParts(total, objectPartSize);
                 wrote = objectParts.Wrote;

@@ -34,7 +34,7 @@ measure() {
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$direction" "$mib" "$wall" "$user" "$sys" "$rss" >> "$BENCH_RESULTS/s3.tsv"
 }
 
-remove() { /usr/bin/aws --endpoint-url "$endpoint" s3 rm --quiet --recursive "s3://$bucket/$prefix/" >/dev/null 2>&1 || true; }
+remove() { /usr/bin/aws --endpoint-url "$endpoint" s3 rm --quiet --recursive "s3://$bucket/$prefix/" >/dev/null 2>&1 || true; bench_s3_gc; }
 
 [ -n "${S3_BENCH_APPEND:-}" ] || rm -f "$BENCH_RESULTS/s3.tsv"
 turn=0

@@ -45,7 +45,11 @@ Describe 'StreamFiles module' -Tags 'CI' {
         $script = @"
 Import-Module '$($script:ModulePath)' -ErrorAction Stop
 `$file = [System.IO.Path]::GetTempFileName()
-try { `$null = Get-FileHashChunked -LiteralPath `$file } finally { Remove-Item -LiteralPath `$file }
+try {
+    `$null = Get-FileHashChunked -LiteralPath `$file
+    `$null = Send-StreamFile -LiteralPath `$file -Destination (`$file + '.copy') -ErrorAction Stop
+}
+finally { Remove-Item -LiteralPath `$file, (`$file + '.copy') -ErrorAction SilentlyContinue }
 `$engine = [System.AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'StreamFiles.Core' }
 [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext(`$engine).Name
 "@
@@ -70,11 +74,16 @@ try { `$null = Get-FileHashChunked -LiteralPath `$file } finally { Remove-Item -
 Import-Module AWS.Tools.S3 -ErrorAction Stop
 Import-Module '$($script:ModulePath)' -ErrorAction Stop
 `$file = [System.IO.Path]::GetTempFileName()
-try { (Get-FileHashChunked -LiteralPath `$file).Algorithm } finally { Remove-Item -LiteralPath `$file }
+try {
+    (Get-FileHashChunked -LiteralPath `$file).Algorithm
+    # Send-StreamFile builds its S3 connection even for a local copy: the engine's AWS SDK must stay its own.
+    (Send-StreamFile -LiteralPath `$file -Destination (`$file + '.copy')).Status.ToString()
+}
+finally { Remove-Item -LiteralPath `$file, (`$file + '.copy') -ErrorAction SilentlyContinue }
 "@
         $pwsh = Join-Path -Path $PSHOME -ChildPath 'pwsh'
         $output = & $pwsh -NoProfile -NonInteractive -Command $script
         $LASTEXITCODE | Should -Be 0
-        $output | Should -Be 'SHA256'
+        $output | Should -Be @('SHA256', 'Completed')
     }
 }

@@ -28,6 +28,30 @@ namespace StreamFiles.PowerShell.Tests
         [Fact]
         public void TheModuleHasCmdlets() => Assert.Contains(_metadata.Cmdlets, c => c.Name == "Get-FileHashChunked");
 
+        /// <summary>
+        /// On PowerShell 7 the cmdlet assembly loads into the default context and the engine, with the AWS SDK and
+        /// Polly, into a private one that hands the default context StreamFiles.Core and nothing else
+        /// (ModuleInitializer). A reference from the cmdlet assembly to any other of the engine's dependencies (an
+        /// engine method whose signature names AWSCredentials, say) makes the runtime load that dependency into the
+        /// default context when the calling method is compiled: it is not there (FileNotFoundException), or it is
+        /// AWS.Tools' copy (MissingMethodException), and the cmdlet fails before it does anything.
+        /// </summary>
+        [Fact]
+        public void TheCmdletAssemblyReferencesOnlyTheEngineTheFrameworkAndPowerShell()
+        {
+            Assert.Contains(
+                _metadata.Module.GetCustomAttributesData(),
+                a => a.AttributeType.FullName == "System.Runtime.Versioning.TargetFrameworkAttribute"
+                    && ((string)a.ConstructorArguments[0].Value!).StartsWith(".NETCoreApp,Version=v8.0", StringComparison.Ordinal));
+            string framework = Path.GetDirectoryName(typeof(object).Assembly.Location)!;
+            List<string> references = _metadata.Module.GetReferencedAssemblies().Select(a => a.Name!).ToList();
+            Assert.Contains("StreamFiles.Core", references);
+            List<string> outside = references
+                .Where(n => n != "StreamFiles.Core" && n != CmdletMetadata.AutomationNamespace && !File.Exists(Path.Combine(framework, n + ".dll")))
+                .ToList();
+            Assert.True(outside.Count == 0, "The cmdlet assembly references " + string.Join(", ", outside) + ", which PowerShell 7 cannot load for it.");
+        }
+
         [Theory]
         [MemberData(nameof(CmdletNames))]
         public void VerbIsApproved(string name) =>

@@ -12,13 +12,32 @@ namespace StreamFiles.Core.Storage.S3
     /// </summary>
     public sealed class S3Connection : IEquatable<S3Connection>
     {
+        /// <summary>What the cmdlets and the CLI build: no AWS SDK type in the signature.</summary>
+        /// <remarks>
+        /// On PowerShell 7 the cmdlet assembly lives in the default load context and the engine with the AWS SDK in a
+        /// private one (ModuleInitializer). A call whose signature names an SDK type (AWSCredentials) makes the runtime
+        /// load AWSSDK.Core for the cmdlet assembly, from the default context, where it is not (or where AWS.Tools put
+        /// another copy): every Send-StreamFile and Receive-StreamFile then failed before it read a byte. Public members
+        /// that the cmdlets call keep SDK types out of their signatures; a contract test checks the cmdlet assembly.
+        /// </remarks>
         public S3Connection(
             string? profileName = null,
             string? region = null,
             string? endpointUrl = null,
             bool forcePathStyle = false,
-            S3ChecksumMode checksumMode = S3ChecksumMode.Auto,
-            AWSCredentials? credentials = null)
+            S3ChecksumMode checksumMode = S3ChecksumMode.Auto)
+            : this(null, profileName, region, endpointUrl, forcePathStyle, checksumMode)
+        {
+        }
+
+        /// <summary>With explicit credentials (tests, callers that hold their own): they win over the profile and the chain.</summary>
+        internal S3Connection(
+            AWSCredentials? credentials,
+            string? profileName = null,
+            string? region = null,
+            string? endpointUrl = null,
+            bool forcePathStyle = false,
+            S3ChecksumMode checksumMode = S3ChecksumMode.Auto)
         {
             if (endpointUrl != null && !IsHttpUri(endpointUrl))
             {
@@ -48,7 +67,7 @@ namespace StreamFiles.Core.Storage.S3
         public S3ChecksumMode ChecksumMode { get; }
 
         /// <summary>Explicit credentials (tests, callers that hold their own); they win over ProfileName and the chain.</summary>
-        public AWSCredentials? Credentials { get; }
+        internal AWSCredentials? Credentials { get; }
 
         /// <summary>The endpoint after the environment is consulted: EndpointUrl, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL.</summary>
         public string? EffectiveEndpointUrl(Func<string, string?>? environment = null)

@@ -54,44 +54,68 @@ namespace StreamFiles.PowerShell
 
         protected override void BeginProcessing()
         {
-            var format = new Base64Format(urlSafe: UrlSafe.IsPresent);
             _outFile = OutFilePath.Resolve(this, ErrorIdPrefix, OutFile!);
             _sink = CreateSink(ActivityId, "Decoding");
-            if (ParameterSetName == InputObjectSet)
-            {
-                _fromText = new Base64FromTextOperation(_outFile, format, CreateOperationSettings(1), CancellationToken, PassThru.IsPresent);
-            }
-            else
-            {
-                _fromFile = new Base64Operation(Base64Direction.Decode, format, CreateOperationSettings(1, orderedOutput: true), CancellationToken, PassThru.IsPresent);
-            }
         }
 
         protected override void ProcessRecord() => RunClosingProgressOnFailure(ProcessInput);
 
+        // Each operation is made with the first input of its kind, not in BeginProcessing: while input is still to come
+        // from the pipeline, PowerShell names the default set (Path) there, even when what comes is piped text.
         private void ProcessInput()
         {
+            var format = new Base64Format(urlSafe: UrlSafe.IsPresent);
             switch (ParameterSetName)
             {
                 case InputObjectSet:
+                    if (RefusedAsMixed(_fromFile != null, "(text)"))
+                    {
+                        break;
+                    }
+
+                    _fromText ??= new Base64FromTextOperation(_outFile!, format, CreateOperationSettings(1), CancellationToken, PassThru.IsPresent);
                     foreach (string? text in InputObject ?? Array.Empty<string>())
                     {
-                        _fromText!.Submit(text, _sink!);
+                        _fromText.Submit(text, _sink!);
                     }
 
                     break;
                 case PathSet:
                 case LiteralPathSet:
                     bool literal = ParameterSetName == LiteralPathSet;
+                    if (RefusedAsMixed(_fromText != null, literal ? LiteralPath : Path))
+                    {
+                        break;
+                    }
+
+                    _fromFile ??= new Base64Operation(Base64Direction.Decode, format, CreateOperationSettings(1, orderedOutput: true), CancellationToken, PassThru.IsPresent);
                     foreach (ResolvedPath path in ResolvePaths(literal ? LiteralPath : Path, literal))
                     {
-                        _fromFile!.Submit(new Base64Request(path.Path, _outFile!, path.IsExplicit), _sink!);
+                        _fromFile.Submit(new Base64Request(path.Path, _outFile!, path.IsExplicit), _sink!);
                     }
 
                     break;
                 default:
                     throw new InvalidOperationException("Unknown parameter set " + ParameterSetName);
             }
+        }
+
+        /// <summary>
+        /// Piped text after piped files, or files after text, would go into the same -OutFile: like a second file, the
+        /// input is refused with MultipleInputs (not terminating) and the first kind goes on.
+        /// </summary>
+        private bool RefusedAsMixed(bool otherKindSeen, object? input)
+        {
+            if (otherKindSeen)
+            {
+                WriteError(new ErrorRecord(
+                    new ArgumentException($"-OutFile '{OutFile}' receives one input, and it already receives piped {(_fromText != null ? "text" : "files")}: decode piped text and files with separate commands."),
+                    ErrorIdPrefix + "MultipleInputs",
+                    ErrorCategory.InvalidArgument,
+                    input));
+            }
+
+            return otherKindSeen;
         }
 
         protected override void EndProcessing() => RunClosingProgressOnFailure(CompleteInput);

@@ -115,6 +115,9 @@ namespace StreamFiles.PowerShell
             }
         }
 
-        private bool ToFile => ParameterSetName == PathToFileSet || ParameterSetName == LiteralPathToFileSet;
+        // Not ParameterSetName: with -OutFile given and the paths still to come from the pipeline, PowerShell cannot tell
+        // PathOutFile from LiteralPathOutFile yet and leaves the set unnamed in BeginProcessing. -OutFile itself never
+        // comes from the pipeline, so whether it was given is known from the start.
+        private bool ToFile => MyInvocation.BoundParameters.ContainsKey(nameof(OutFile));
     }
 }

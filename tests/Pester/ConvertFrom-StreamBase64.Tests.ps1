@@ -119,6 +119,15 @@ Describe 'ConvertFrom-StreamBase64' -Tags 'CI' {
             [System.IO.File]::ReadAllText($out) | Should -BeExactly 'ABCDEF'
         }
 
+        It 'refuses a file piped after text for the same -OutFile and keeps the text' {
+            $out = Join-Path $TestDrive 'out.bin'
+            $inputs = @('QUJD', (Get-Item -LiteralPath $script:LargeText))
+            $inputs | ConvertFrom-StreamBase64 -OutFile $out -ErrorVariable problems -ErrorAction SilentlyContinue
+            [System.IO.File]::ReadAllText($out) | Should -BeExactly 'ABC'
+            $problems.Count | Should -Be 1
+            $problems[0].FullyQualifiedErrorId | Should -Be 'ConvertFromStreamBase64MultipleInputs,StreamFiles.PowerShell.ConvertFromStreamBase64Command'
+        }
+
         It 'skips empty strings and whitespace' {
             $out = Join-Path $TestDrive 'out.bin'
             '', 'QU JD', '', "`tREVG`r`n" | ConvertFrom-StreamBase64 -OutFile $out

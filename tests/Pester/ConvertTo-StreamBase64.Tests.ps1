@@ -113,6 +113,19 @@ Describe 'ConvertTo-StreamBase64' -Tags 'CI' {
             Test-Path -LiteralPath "$out.partial" | Should -BeFalse
         }
 
+        It 'writes piped files to the file too' {
+            # With -OutFile given and the paths still to come, PowerShell has not chosen between PathOutFile and
+            # LiteralPathOutFile when the command starts.
+            $out = Join-Path $TestDrive 'out-piped.b64'
+            $result = Get-Item -LiteralPath $script:Small.FullName | ConvertTo-StreamBase64 -OutFile $out
+            $result | Should -BeNullOrEmpty
+            [System.IO.File]::ReadAllText($out) | Should -BeExactly (Get-ExpectedBase64 -LiteralPath $script:Small.FullName)
+            $out = Join-Path $TestDrive 'out-piped-string.b64'
+            $result = $script:Small.FullName | ConvertTo-StreamBase64 -OutFile $out -PassThru
+            $result.FullName | Should -Be $out
+            [System.IO.File]::ReadAllText($out) | Should -BeExactly (Get-ExpectedBase64 -LiteralPath $script:Small.FullName)
+        }
+
         It 'ends wrapped text with a newline, as base64 -w does' {
             $out = Join-Path $TestDrive 'out.b64'
             ConvertTo-StreamBase64 -LiteralPath $script:Small.FullName -OutFile $out -LineLength 76

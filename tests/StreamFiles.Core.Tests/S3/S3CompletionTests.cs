@@ -52,6 +52,15 @@ namespace StreamFiles.Core.Tests.S3
         }
 
         [S3Fact]
+        public async Task TheSharedCompletionTheCmdletsUseAnswersToo()
+        {
+            // The cmdlets' completers use Shared, with its own pool and the default timeout.
+            await PutAllAsync("shared.txt");
+            Assert.Contains("s3://" + S3TestServer.Bucket + "/", S3Completion.Shared.Complete("s3://", S3TestServer.Connection()));
+            Assert.Equal(new[] { Uri(_prefix + "shared.txt") }, S3Completion.Shared.Complete(Uri(_prefix + "sh"), S3TestServer.Connection()));
+        }
+
+        [S3Fact]
         public async Task PrefixesAndKeysCompleteOneLevelBelowWhatWasTyped()
         {
             await PutAllAsync("a.txt", "dir/b.txt", "dir/c.txt", "dir2/d.txt", "dir/");

@@ -48,11 +48,13 @@ namespace StreamFiles.Core.Storage.S3
             _limit = limit;
         }
 
+        // Kept for the process: completing the next word reuses the client and its warm connection. Declared before
+        // Shared, whose constructor reads it: static initializers run in the order they are written (after Shared,
+        // Shared got a null pool, and every completion failed quietly).
+        private static S3ClientPool QuietPool { get; } = new S3ClientPool(maxConnectionsPerServer: 2, maxErrorRetry: 0, requestTimeout: DefaultTimeout);
+
         /// <summary>What the cmdlets' argument completers use.</summary>
         public static S3Completion Shared { get; } = new S3Completion();
-
-        // Kept for the process: completing the next word reuses the client and its warm connection.
-        private static S3ClientPool QuietPool { get; } = new S3ClientPool(maxConnectionsPerServer: 2, maxErrorRetry: 0, requestTimeout: DefaultTimeout);
 
         /// <summary>Whether a word is something this completes (it starts with s3://); other words are left to the host.</summary>
         public static bool IsS3Word(string? word) =>

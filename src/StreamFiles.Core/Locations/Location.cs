@@ -74,7 +74,7 @@ namespace StreamFiles.Core.Locations
                                 "UnsupportedLocation",
                                 FailureCategory.InvalidArgument,
                                 UriRedaction.RedactText(text),
-                                $"'{UriRedaction.RedactText(text)}' uses the scheme '{scheme}:', which StreamFiles does not support. Use a file-system path, s3://bucket/key or an http(s):// URL; for a local name that contains '://', write it as ./{text}."));
+                                $"'{UriRedaction.RedactText(text)}' uses the scheme '{scheme}:', which StreamFiles does not support. Use a file-system path, s3://bucket/key or an http(s):// URL; for a local name that contains '://', write it as ./{UriRedaction.RedactText(text)}."));
                         }
 
                         break; // "name:stream" or a drive letter: a file-system path

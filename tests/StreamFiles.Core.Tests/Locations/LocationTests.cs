@@ -95,6 +95,12 @@ namespace StreamFiles.Core.Tests.Locations
             Assert.Equal("UnsupportedLocation", error.Condition);
             Assert.Contains("s3://", error.Message, StringComparison.Ordinal);
             Assert.Contains("./ftp://host/file", error.Message, StringComparison.Ordinal);
+
+            // Its query may be a signature, and the hint repeats the name: neither shows it.
+            error = Assert.Throws<LocationFormatException>(() => Location.Parse("ftp://host/file.bin?token=secret")).Error;
+            Assert.Equal("ftp://host/file.bin", error.Target);
+            Assert.Contains("./ftp://host/file.bin.", error.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("secret", error.Message, StringComparison.Ordinal);
         }
 
         [Fact]

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.IO;
 using System.Net.Http;
+using System.Reflection;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
@@ -94,6 +95,7 @@ namespace StreamFiles.Core.Storage.S3
                 throw new ArgumentNullException(nameof(connection));
             }
 
+            FollowSharedFileVariables();
             var key = new ClientKey(connection, EnvironmentFingerprint());
             Lazy<S3Client> lazy = _clients.GetOrAdd(key, k => new Lazy<S3Client>(() => Create(k.Connection)));
             try
@@ -168,6 +170,39 @@ namespace StreamFiles.Core.Storage.S3
             }
 
             return new S3Client(new AmazonS3Client(credentials, config), connection, endpoint, region, _stallTimeout);
+        }
+
+        private static readonly object SharedFilesLock = new object();
+
+        /// <summary>
+        /// Points the SDK's shared files at what AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE say now. The SDK reads
+        /// the two variables once per process (SharedCredentialsFile's static constructor), and every profile lookup,
+        /// its own default chain's included, uses what it read then. A PowerShell session that sets
+        /// $env:AWS_CONFIG_FILE after its first S3 command would otherwise go on reading the old files: -ProfileName
+        /// found no profile it had just written. The same rule as the SDK's: a variable naming a file that exists,
+        /// else ~/.aws/credentials and ~/.aws/config. Should the SDK ever lose the setters, profiles are read as before.
+        /// </summary>
+        internal static void FollowSharedFileVariables()
+        {
+            lock (SharedFilesLock)
+            {
+                Follow(nameof(SharedCredentialsFile.DefaultFilePath), SharedCredentialsFile.SharedCredentialsFileEnvVar, "credentials");
+                Follow(nameof(SharedCredentialsFile.DefaultConfigFilePath), SharedCredentialsFile.SharedConfigFileEnvVar, "config");
+            }
+
+            static void Follow(string property, string variable, string fileName)
+            {
+                string? named = NonEmpty(Environment.GetEnvironmentVariable(variable));
+                string path = named != null && File.Exists(named) ? named : Path.Combine(HomeDirectory(), ".aws", fileName);
+                PropertyInfo? info = typeof(SharedCredentialsFile).GetProperty(property, BindingFlags.Public | BindingFlags.Static);
+                if (info?.GetValue(null) is string current && !string.Equals(current, path, StringComparison.Ordinal))
+                {
+                    info.GetSetMethod(nonPublic: true)?.Invoke(null, new object[] { path });
+                }
+            }
+
+            static string HomeDirectory() =>
+                NonEmpty(Environment.GetEnvironmentVariable("HOME")) ?? NonEmpty(Environment.GetEnvironmentVariable("USERPROFILE")) ?? Directory.GetCurrentDirectory();
         }
 
         /// <summary>The profile the chain reads: the one named, else AWS_PROFILE, else "default".</summary>

@@ -83,6 +83,10 @@ namespace StreamFiles.Core.Transfers
             string prefix = $"Cannot copy '{source}' to '{destination}'{where}: ";
             switch (inner)
             {
+                case CommandFailureException failure:
+                    // A backend's own error in one part (S3ChecksumModeRejected, S3AccessDenied, ...): its condition,
+                    // with the file and the part named.
+                    return new CommandError(failure.Error.Condition, failure.Error.Category, failure.Error.Target.Length > 0 ? failure.Error.Target : target, prefix + failure.Error.Message, exception);
                 case SourceChangedException changed:
                     return new CommandError("SourceChanged", FailureCategory.InvalidData, source,
                         prefix + changed.Message + " Nothing was written under the destination name; run the command again to copy the new version.", exception);

@@ -46,6 +46,20 @@ namespace StreamFiles.Core.Tests.S3
         }
 
         [S3Fact]
+        public void AStoreThatRefusesTrailingChecksumsInEveryPartGetsTheErrorThatNamesTheFix()
+        {
+            // The store's error comes from a part here (a multipart upload), not from the upload as a whole; it keeps its
+            // condition, and the part is named.
+            string path = _temp.RandomFile("trailer-parts.bin", (2 * 8 * MiB) + 1000, seed: 17);
+            var sent = Run(TransferDirection.Send, S3("trailer/"), new[] { path }, new TransferOptions(partSize: 8 * MiB), registry: Registry(S3ChecksumMode.WhenSupported));
+            CommandError error = Assert.Single(sent.Errors);
+            Assert.Equal("S3ChecksumModeRejected", error.Condition);
+            Assert.Contains("-ChecksumMode Auto", error.Message, StringComparison.Ordinal);
+            Assert.Contains("(part ", error.Message, StringComparison.Ordinal);
+            Assert.Equal(TransferStatus.Failed, Assert.Single(sent.Transfers).Status);
+        }
+
+        [S3Fact]
         public void SendThenReceiveAMultipartFileIsByteIdenticalAndTheETagIsChecked()
         {
             string path = _temp.RandomFile("big.bin", (20 * MiB) + 12345, seed: 11);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The one test command (README.md): on a fresh machine it installs what the suites need, builds,
-# runs every xunit project, then the Pester tests when pwsh is installed (and says so when not).
+# runs every xunit project, then the Pester tests in PowerShell 7 (installing pwsh and Pester from NuGet when missing).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -90,8 +90,40 @@ awk '/(Passed|Failed)! +-/ { for (i = 1; i <= NF; i++) { if ($i == "Failed:") f 
      END { printf "xunit: %d passed, %d failed, %d skipped\n", p, f, s }' FS='[ ,]+' "$log"
 [ "$status" -eq 0 ] || exit "$status"
 
-if command -v pwsh >/dev/null 2>&1; then
-  pwsh -NoProfile -NonInteractive -File ./build.ps1 -Task Package, Pester -Configuration "$config"
+# The Pester tests (tests/Pester) load the packaged module into a real PowerShell 7 with Pester 5. Where pwsh is not on
+# PATH, PowerShell's .NET global tool (a NuGet package) is installed for these runs under ~/.cache/streamfiles, and
+# where no Pester 5 is installed, Pester from its NuGet package beside it. Where neither can be had (no NuGet), this
+# says so and skips them. build.ps1 builds the module (Package) and runs them (Pester); a failure fails the run.
+pwsh_version=7.6.10
+pester_version=5.7.1
+tools=${XDG_CACHE_HOME:-$HOME/.cache}/streamfiles
+pwsh_cmd=$(command -v pwsh || true)
+if [ -z "$pwsh_cmd" ]; then
+  if [ -x "$tools/pwsh/pwsh" ] || dotnet tool install PowerShell --version "$pwsh_version" --tool-path "$tools/pwsh" >/dev/null 2>&1; then
+    pwsh_cmd=$tools/pwsh/pwsh
+  fi
+fi
+if [ -n "$pwsh_cmd" ]; then
+  export PSModulePath="$tools/modules${PSModulePath:+:$PSModulePath}"
+  if ! "$pwsh_cmd" -NoProfile -NonInteractive -Command 'if (Get-Module -ListAvailable -Name Pester | Where-Object { $_.Version -ge [version]"5.0" }) { exit 0 } else { exit 1 }'; then
+    pester_dir=$tools/modules/Pester/$pester_version
+    nupkg=$(mktemp)
+    if curl -fsSL -o "$nupkg" "https://api.nuget.org/v3-flatcontainer/pester/$pester_version/pester.$pester_version.nupkg"; then
+      # The package holds the module under tools/.
+      unpacked=$(mktemp -d)
+      "$py" -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' "$nupkg" "$unpacked"
+      rm -rf "$pester_dir" && mkdir -p "$pester_dir" && cp -r "$unpacked/tools/." "$pester_dir/"
+      rm -rf "$unpacked"
+    fi
+    rm -f "$nupkg"
+  fi
+fi
+if [ -z "$pwsh_cmd" ]; then
+  echo "SKIPPED: Pester tests (tests/Pester) need PowerShell 7 (pwsh): it is not installed here, and 'dotnet tool install PowerShell' failed; the cmdlet surface was checked by tests/StreamFiles.PowerShell.Tests instead."
+elif ! "$pwsh_cmd" -NoProfile -NonInteractive -Command 'if (Get-Module -ListAvailable -Name Pester | Where-Object { $_.Version -ge [version]"5.0" }) { exit 0 } else { exit 1 }'; then
+  echo "SKIPPED: Pester tests (tests/Pester) need Pester 5, which is not installed here and could not be fetched from NuGet."
 else
-  echo "SKIPPED: Pester tests (tests/Pester) need PowerShell 7 (pwsh), which is not installed here; the cmdlet surface was checked by tests/StreamFiles.PowerShell.Tests instead."
+  echo "Pester: $("$pwsh_cmd" -NoProfile -NonInteractive -Command '"PowerShell $($PSVersionTable.PSVersion), Pester $((Get-Module -ListAvailable -Name Pester | Sort-Object Version -Descending | Select-Object -First 1).Version)"')"
+  # -Command, not -File: with -File, "-Task Package, Pester" would arrive as the two strings "Package," and "Pester".
+  "$pwsh_cmd" -NoProfile -NonInteractive -Command "& ./build.ps1 -Task Package, Pester -Configuration '$config'"
 fi

@@ -124,6 +124,6 @@ elif ! "$pwsh_cmd" -NoProfile -NonInteractive -Command 'if (Get-Module -ListAvai
   echo "SKIPPED: Pester tests (tests/Pester) need Pester 5, which is not installed here and could not be fetched from NuGet."
 else
   echo "Pester: $("$pwsh_cmd" -NoProfile -NonInteractive -Command '"PowerShell $($PSVersionTable.PSVersion), Pester $((Get-Module -ListAvailable -Name Pester | Sort-Object Version -Descending | Select-Object -First 1).Version)"')"
-  # -Command, not -File: with -File, "-Task Package, Pester" would arrive as the two strings "Package," and "Pester".
-  "$pwsh_cmd" -NoProfile -NonInteractive -Command "& ./build.ps1 -Task Package, Pester -Configuration '$config'"
+  # -Command, not -File: with -File, "-Task Package, Docs, Pester" would arrive as the strings "Package,", "Docs," and "Pester".
+  "$pwsh_cmd" -NoProfile -NonInteractive -Command "& ./build.ps1 -Task Package, Docs, Pester -Configuration '$config'"
 fi

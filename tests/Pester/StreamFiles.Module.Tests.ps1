@@ -40,6 +40,32 @@ Describe 'StreamFiles module' -Tags 'CI' {
         }
     }
 
+    It 'shows the synopsis, parameters and examples of docs/ in Get-Help' {
+        $helpDirectory = Join-Path -Path (Split-Path -Parent $script:ModulePath) -ChildPath 'en-US'
+        if (-not (Test-Path -LiteralPath $helpDirectory)) {
+            Set-ItResult -Skipped -Because 'the module was laid out without its help (build.ps1 -Task Docs)'
+            return
+        }
+        $docs = Join-Path -Path $PSScriptRoot -ChildPath '../../docs'
+        Import-Module $script:ModulePath -Force
+        try {
+            foreach ($name in (Import-PowerShellDataFile -Path $script:ModulePath).CmdletsToExport) {
+                $page = Get-Content -LiteralPath (Join-Path $docs "$name.md")
+                $synopsis = $page[([array]::IndexOf($page, '## SYNOPSIS') + 1)]
+                $help = Get-Help -Name $name -Full
+                $help.Synopsis | Should -Be $synopsis
+                @($help.examples.example).Count | Should -Be @($page | Where-Object { $_ -like '### Example*' }).Count
+                $parameterNames = @($page | Where-Object { $_ -match '^### -' } | ForEach-Object { $_.Substring(5) })
+                @($help.parameters.parameter | ForEach-Object { $_.name }) | Should -Be $parameterNames
+                ($help.parameters.parameter | Where-Object { $_.name -eq $parameterNames[0] }).description | Should -Not -BeNullOrEmpty
+            }
+            (Get-Help -Name about_StreamFiles_S3 | Out-String) | Should -Match 'SHORT DESCRIPTION'
+        }
+        finally {
+            Remove-Module StreamFiles -ErrorAction SilentlyContinue
+        }
+    }
+
     It 'loads its engine into a private load context on PowerShell 7' -Skip:($PSEdition -ne 'Core') {
         # A fresh runspace in a child process: earlier tests may have loaded the engine already.
         $script = @"

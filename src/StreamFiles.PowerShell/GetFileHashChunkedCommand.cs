@@ -68,6 +68,20 @@ namespace StreamFiles.PowerShell
             }
         }
 
+        /// <summary>
+        /// A missing path is an error written here, not by the operation: the hashes of the earlier inputs go out first,
+        /// as Get-FileHash has them, so -ErrorAction Stop does not swallow results that were ready.
+        /// </summary>
+        protected override void ReportMissing(string path, bool pattern, Exception? cause)
+        {
+            if (!pattern)
+            {
+                _operation?.WaitForRunning(_sink!);
+            }
+
+            base.ReportMissing(path, pattern, cause);
+        }
+
         protected override void EndProcessing() => RunClosingProgressOnFailure(() => _operation!.Complete(_sink!));
 
         protected override void Dispose(bool disposing)

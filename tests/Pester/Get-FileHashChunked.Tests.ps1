@@ -186,6 +186,16 @@ Describe 'Get-FileHashChunked' -Tags 'CI' {
             $problems[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
         }
 
+        It 'outputs the hashes of the files before a missing one that ends the command under -ErrorAction Stop' {
+            # As Get-FileHash does: what was hashed before the failed path is not lost with the terminating error.
+            $got = New-Object System.Collections.Generic.List[object]
+            $inputs = @($script:Small.FullName, $script:Large.FullName, (Join-Path $TestDrive 'missing.bin'))
+            { $inputs | Get-FileHashChunked -ErrorAction Stop | ForEach-Object { $got.Add($_) } } |
+                Should -Throw -ErrorId 'GetFileHashChunkedFileNotFound,StreamFiles.PowerShell.GetFileHashChunkedCommand'
+            $got.Count | Should -Be 2
+            @($got | ForEach-Object { $_.Hash } | Sort-Object) | Should -Be @(@($script:Small.FullName, $script:Large.FullName) | ForEach-Object { (Get-FileHash -LiteralPath $_).Hash } | Sort-Object)
+        }
+
         It 'rejects an unknown algorithm at binding' {
             { Get-FileHashChunked -LiteralPath $script:Small.FullName -Algorithm 'SHA3' -ErrorAction Stop } |
                 Should -Throw -ErrorId 'ParameterArgumentValidationError,StreamFiles.PowerShell.GetFileHashChunkedCommand'

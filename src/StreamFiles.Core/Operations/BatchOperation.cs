@@ -161,6 +161,28 @@ namespace StreamFiles.Core.Operations
             _progress.Tick(sink);
         }
 
+        /// <summary>
+        /// Waits for the items already running and writes what they produce. A host calls it before an error of its
+        /// own about a later input (a path that does not exist): under -ErrorAction Stop that error ends the command,
+        /// and the results of the inputs before it must be out by then, as a command that does one input at a time
+        /// would have them. Returns early when cancelled.
+        /// </summary>
+        public void WaitForRunning(ICommandSink sink)
+        {
+            if (sink is null)
+            {
+                throw new ArgumentNullException(nameof(sink));
+            }
+
+            while (Volatile.Read(ref _running) > 0 && !_cancellationToken.IsCancellationRequested)
+            {
+                Drain(sink);
+                _wake.WaitOne(_settings.ProgressInterval);
+            }
+
+            Drain(sink);
+        }
+
         /// <summary>Called once when the input has ended, before Complete waits: an input held back can still be submitted.</summary>
         protected virtual void EndInput(ICommandSink sink)
         {

@@ -28,6 +28,46 @@ namespace StreamFiles.Core.Tests.Operations
             }
         }
 
+        [Fact]
+        public void WaitForRunning_writes_the_results_of_the_items_already_running()
+        {
+            using var release = new ManualResetEventSlim(false);
+            using var operation = new GatedOperation(new OperationSettings(throttleLimit: 4), release);
+            var sink = new RecordingSink();
+            operation.Submit(1, sink);
+            operation.Submit(2, sink);
+            Assert.Empty(sink.Results);
+
+            // The items finish a little later, while WaitForRunning waits for them.
+            _ = Task.Run(async () =>
+            {
+                await Task.Delay(200);
+                release.Set();
+            });
+            operation.WaitForRunning(sink);
+            Assert.Equal(new object[] { 1, 2 }, sink.Results.OrderBy(r => (int)r).ToArray());
+
+            operation.Submit(3, sink); // the operation goes on taking inputs
+            operation.Complete(sink);
+            Assert.Equal(3, sink.Results.Count());
+        }
+
+        /// <summary>Items that finish once the gate opens.</summary>
+        private sealed class GatedOperation : BatchOperation<int>
+        {
+            private readonly ManualResetEventSlim _gate;
+
+            public GatedOperation(OperationSettings settings, ManualResetEventSlim gate)
+                : base(settings, "Gated", CancellationToken.None) => _gate = gate;
+
+            protected override WorkItem? Prepare(int request, ICommandSink sink) =>
+                new WorkItem(request.ToString(System.Globalization.CultureInfo.InvariantCulture), 0, async (counter, token) =>
+                {
+                    await Task.Run(() => _gate.Wait(token), token);
+                    return request;
+                }, e => throw e);
+        }
+
         /// <summary>Items that complete as soon as they run, each on its own thread-pool thread.</summary>
         private sealed class InstantOperation : BatchOperation<int>
         {

@@ -107,6 +107,21 @@ Describe 'Send-StreamFile' -Tags 'CI' {
             Get-Sha256 -LiteralPath (Join-Path $out 'a b/c/deep ☃.bin') | Should -Be (Get-Sha256 -LiteralPath (Join-Path $tree 'a b/c/deep ☃.bin'))
         }
 
+        It 'keeps the names of the directories a wildcard matches with -Recurse' {
+            $tree = Join-Path $TestDrive 'wild'
+            New-Item -ItemType Directory -Path (Join-Path $tree 'x'), (Join-Path $tree 'y') -Force | Out-Null
+            New-RandomFile -LiteralPath (Join-Path $tree 'top.txt') -Length 10 -Seed 7 | Out-Null
+            New-RandomFile -LiteralPath (Join-Path $tree 'x/r.txt') -Length 100 -Seed 8 | Out-Null
+            New-RandomFile -LiteralPath (Join-Path $tree 'y/r.txt') -Length 200 -Seed 9 | Out-Null
+            $out = Join-Path $TestDrive 'wild-out'
+            $results = @(Send-StreamFile -Path (Join-Path $tree '*') -Destination $out -Recurse)
+            $results.Count | Should -Be 3
+            @($results | Where-Object Status -ne 'Completed').Count | Should -Be 0
+            foreach ($name in 'top.txt', 'x/r.txt', 'y/r.txt') {
+                Get-Sha256 -LiteralPath (Join-Path $out $name) | Should -Be (Get-Sha256 -LiteralPath (Join-Path $tree $name))
+            }
+        }
+
         It 'resolves a relative destination against the current location' {
             Push-Location -LiteralPath $TestDrive
             try {

@@ -198,7 +198,10 @@ namespace StreamFiles.Core.Operations
                 return;
             }
 
-            SubmitDirectory(info, sink);
+            // A directory a wildcard matched (Send-StreamFile dir/* -Recurse) is one of several: it keeps its own name
+            // under the destination, as Copy-Item and cp -r keep it, so sibling trees neither merge nor collide. A
+            // directory named on its own gives the destination its contents.
+            SubmitDirectory(info, sink, request.ExplicitSource ? null : source!.Name);
         }
 
         /// <summary>
@@ -311,7 +314,7 @@ namespace StreamFiles.Core.Operations
                 error => Failed(sourceText, destinationText, source.Length ?? 0, error, clock?.Elapsed ?? TimeSpan.Zero));
         }
 
-        private void SubmitDirectory(ObjectInfo directory, ICommandSink sink)
+        private void SubmitDirectory(ObjectInfo directory, ICommandSink sink, string? under = null)
         {
             Location root = directory.Location;
             if (root is FileLocation from && _destination is FileLocation to
@@ -364,17 +367,18 @@ namespace StreamFiles.Core.Operations
                     }
 
                     ListedObject entry = entries.Current;
+                    string relativePath = under is null ? entry.RelativePath : entry.RelativePath.Length == 0 ? under : under + "/" + entry.RelativePath;
                     if (entry.Error != null)
                     {
                         Submit(Fail(entry.Error.Target, entry.Error), sink);
                     }
                     else if (entry.Info!.IsContainer)
                     {
-                        CreateEmptyDirectory(entry.Info, entry.RelativePath, sink);
+                        CreateEmptyDirectory(entry.Info, relativePath, sink);
                     }
                     else
                     {
-                        Submit(ItemFor(entry.Info!, entry.RelativePath), sink);
+                        Submit(ItemFor(entry.Info!, relativePath), sink);
                     }
 
                     if (IsCancelled)

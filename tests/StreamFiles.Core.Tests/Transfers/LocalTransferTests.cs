@@ -581,6 +581,26 @@ namespace StreamFiles.Core.Tests.Transfers
         }
 
         [Fact]
+        public void DirectoriesAWildcardMatchedKeepTheirNamesUnderTheDestination()
+        {
+            // What Send-StreamFile tree/* -Recurse hands the engine: every match, none named on its own. Two
+            // directories with files of the same name must not merge or collide (Copy-Item and cp -r keep the names).
+            string top = MakeFile("tree/top.txt", 100, seed: 1);
+            string x = MakeFile("tree/x/r.txt", 2000, seed: 2);
+            string y = MakeFile("tree/y/r.txt", 3000, seed: 3);
+            Directory.CreateDirectory(_dir.File("tree/x/empty"));
+            CollectingSink sink = TransferHarness.Run(
+                new[] { _dir.File("tree/top.txt"), _dir.File("tree/x"), _dir.File("tree/y") }, _dir.File("out"), recurse: true, explicitSources: false);
+            Assert.Empty(sink.Errors);
+            Assert.Equal(3, sink.Results.Count);
+            Assert.True(Coreutils.Same(top, _dir.File("out/top.txt")));
+            Assert.True(Coreutils.Same(x, _dir.File("out/x/r.txt")));
+            Assert.True(Coreutils.Same(y, _dir.File("out/y/r.txt")));
+            Assert.True(Directory.Exists(_dir.File("out/x/empty")));
+            Assert.False(File.Exists(_dir.File("out/r.txt")));
+        }
+
+        [Fact]
         public void RecurseRecreatesEmptyDirectoriesAtAnyDepthWithoutResults()
         {
             MakeFile("tree/a/file.bin", 1000);

@@ -20,7 +20,8 @@ namespace StreamFiles.Core.Tests.Transfers.Support
             bool approve = true,
             int throttleLimit = 4,
             CancellationToken cancellationToken = default,
-            string? basePath = null)
+            string? basePath = null,
+            bool explicitSources = true)
         {
             var sink = new CollectingSink(approve);
             using var operation = new TransferOperation(
@@ -34,7 +35,7 @@ namespace StreamFiles.Core.Tests.Transfers.Support
                 basePath);
             foreach (string source in sources)
             {
-                operation.SubmitSource(new TransferRequest(source), sink);
+                operation.SubmitSource(new TransferRequest(source, explicitSources), sink);
             }
 
             operation.Complete(sink);

@@ -74,7 +74,7 @@ namespace StreamFiles.Core.Transfers
 
                 if (!_options.Overwrite)
                 {
-                    throw new DestinationExistsException(DestinationDisplay);
+                    throw new DestinationExistsException(DestinationDisplay, why: " and differs in content");
                 }
             }
 

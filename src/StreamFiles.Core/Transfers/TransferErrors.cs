@@ -16,7 +16,9 @@ namespace StreamFiles.Core.Transfers
 
         public static CommandError SourceNotFound(string source) =>
             new CommandError("SourceNotFound", FailureCategory.ObjectNotFound, source,
-                $"Cannot find the source '{source}'. Check the path, or use -LiteralPath if it contains wildcard characters such as [ ].");
+                source.IndexOf("://", StringComparison.Ordinal) > 0
+                    ? $"Cannot find the source '{source}'. Check the address."
+                    : $"Cannot find the source '{source}'. Check the path, or use -LiteralPath if it contains wildcard characters such as [ ].");
 
         /// <summary>A wildcard pattern that matched no file: the same condition as a missing source, since the user named files that are not there.</summary>
         public static CommandError NoMatch(string pattern) =>
@@ -27,9 +29,12 @@ namespace StreamFiles.Core.Transfers
             new CommandError("SourceIsDirectory", FailureCategory.InvalidArgument, source,
                 $"'{source}' is a directory. Add -Recurse (--recursive) to copy the files in it and below it.");
 
+        /// <param name="why">How it differs, when -SkipUnchanged found it changed: the message then asks only for -Force.</param>
         public static CommandError DestinationExists(string source, string destination, string? why = null) =>
             new CommandError("DestinationExists", FailureCategory.ResourceExists, destination,
-                $"Cannot copy '{source}': '{destination}' already exists{why}. Add -Force (--force) to overwrite it, or -SkipUnchanged (--skip-unchanged) to leave files that are already up to date.");
+                string.IsNullOrEmpty(why) || why!.StartsWith(" (", StringComparison.Ordinal)
+                    ? $"Cannot copy '{source}': '{destination}' already exists{why}. Add -Force (--force) to overwrite it, or -SkipUnchanged (--skip-unchanged) to leave files that are already up to date."
+                    : $"Cannot copy '{source}': '{destination}' already exists{why}, so -SkipUnchanged (--skip-unchanged) does not skip it. Add -Force (--force) to overwrite it.");
 
         public static CommandError DestinationIsDirectory(string source, string destination) =>
             new CommandError("DestinationIsDirectory", FailureCategory.ResourceExists, destination,
@@ -93,8 +98,8 @@ namespace StreamFiles.Core.Transfers
                 case Storage.Http.HttpTransferException http:
                     // The HTTP backend already named the condition (HttpNotFound, HttpBodyTruncated, ...) and redacted the URL.
                     return new CommandError(http.Condition, http.Category, target, prefix + http.Message, exception);
-                case DestinationExistsException _:
-                    return DestinationExists(source, destination, " (it appeared while the file was being copied)");
+                case DestinationExistsException exists:
+                    return DestinationExists(source, destination, exists.Why ?? " (it appeared while the file was being copied)");
                 case VerifyFailedException verify:
                     return new CommandError("VerifyFailed", FailureCategory.InvalidData, destination,
                         prefix + verify.Message + " The copy was discarded; check the destination's storage and run the command again.", exception);

@@ -107,6 +107,7 @@ namespace StreamFiles.Core.Tests.Http
             CommandError error = Assert.Single(sink.Errors);
             Assert.Equal("SourceNotFound", error.Condition);
             Assert.DoesNotContain("SECRET", sink.Everything(), StringComparison.Ordinal);
+            Assert.DoesNotContain("-LiteralPath", error.Message, StringComparison.Ordinal); // a path's advice, not a URL's
         }
 
         [Fact]

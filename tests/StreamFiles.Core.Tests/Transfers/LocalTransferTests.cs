@@ -186,7 +186,9 @@ namespace StreamFiles.Core.Tests.Transfers
             _dir.RandomFile("other.bin", 300 * KiB, seed: 2);
             File.Copy(_dir.File("other.bin"), destination, overwrite: true);
             CollectingSink changed = TransferHarness.Run(new[] { source }, destination, new TransferOptions(skipUnchanged: true));
-            Assert.Equal("DestinationExists", Assert.Single(changed.Errors).Condition);
+            CommandError refused = Assert.Single(changed.Errors);
+            Assert.Equal("DestinationExists", refused.Condition);
+            Assert.Contains("differs in content, so -SkipUnchanged (--skip-unchanged) does not skip it. Add -Force", refused.Message, StringComparison.Ordinal);
             Assert.True(Coreutils.Same(_dir.File("other.bin"), destination));
 
             CollectingSink updated = TransferHarness.Run(new[] { source }, destination, new TransferOptions(skipUnchanged: true, overwrite: true));

@@ -32,5 +32,12 @@ namespace StreamFiles.Core.Storage
 
         /// <summary>The token the earlier run's writer reported (an S3 upload id); null for files.</summary>
         public string? ResumeToken { get; }
+
+        /// <summary>
+        /// The token of an earlier run's journal that this run drops (it starts over: no -Resume, or the source
+        /// changed): the writer discards what it names (aborts that S3 multipart upload), since no journal will
+        /// remember it after this run. Null when there is none.
+        /// </summary>
+        public string? AbandonedToken { get; set; }
     }
 }

@@ -103,6 +103,7 @@ namespace StreamFiles.Core.Transfers
             bool journaled = _options.Resume && plan.PartCount > 1 && plan.Length.HasValue && !plan.Sequential;
             string journalPath = ResumeJournal.PathFor(_job.Destination);
             ResumeJournal? previous = null;
+            string? abandoned = null;
             SourceFingerprint? fingerprint = null;
             if (journaled)
             {
@@ -115,17 +116,23 @@ namespace StreamFiles.Core.Transfers
                 previous = ResumeJournal.TryLoad(journalPath, out _);
                 if (previous != null && previous.Mismatch(fingerprint, plan.PartSize, plan.PartCount, _options.Checksum) != null)
                 {
+                    abandoned = previous.ResumeToken;
                     previous = null;
                 }
             }
 
             if (previous is null && plan.PartCount > 1)
             {
-                // A journal from another run would describe a .partial this run is about to recreate.
+                // A journal from another run would describe a .partial this run is about to recreate. What it names
+                // elsewhere (an S3 multipart upload of a killed -Resume run) goes with it, or nothing would remember it.
+                abandoned ??= journaled ? null : ResumeJournal.TryLoad(journalPath, out _)?.ResumeToken;
                 ResumeJournal.Delete(journalPath);
             }
 
-            var request = new WriteRequest(_job.Destination, source, plan, _options.Overwrite, previous != null, previous?.ResumeToken);
+            var request = new WriteRequest(_job.Destination, source, plan, _options.Overwrite, previous != null, previous?.ResumeToken)
+            {
+                AbandonedToken = abandoned,
+            };
             IObjectWriter writer;
             try
             {

@@ -71,6 +71,39 @@ namespace StreamFiles.Core.Tests.S3
         }
 
         /// <summary>
+        /// The journal of a failed -Resume run names its multipart upload. A rerun that starts over instead (without
+        /// -Resume, or with a source that changed since) drops the journal, and with it the upload: nothing would
+        /// remember those parts otherwise, and the store would keep them.
+        /// </summary>
+        [S3Theory]
+        [InlineData(false)]
+        [InlineData(true)]
+        public async Task ARerunThatStartsOverAbortsTheUploadOfTheJournalItDrops(bool resumeWithChangedSource)
+        {
+            string path = _temp.RandomFile("again.bin", 26 * MiB, seed: 23);
+            var resume = new TransferOptions(partSize: 5 * MiB, concurrency: 1, resume: true);
+            var first = S3TransferTests.Run(TransferDirection.Send, S3("again.bin"), new[] { path }, resume, registry: Registry(new FailingS3Storage(S3TestServer.Storage(), failAfterParts: 2)));
+            Assert.Single(first.Errors);
+            Assert.Single(await S3TestServer.UploadsUnderAsync(_prefix));
+
+            // A later rerun: an upload started within a second or so of the new one is taken for a lost response of
+            // its own request and aborted anyway (AbortLostUploadsAsync), which would hide what this test checks.
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            TransferOptions rerun = new TransferOptions(partSize: 5 * MiB, concurrency: 1);
+            if (resumeWithChangedSource)
+            {
+                _temp.RandomFile("again.bin", 26 * MiB, seed: 24);
+                rerun = resume;
+            }
+
+            var second = S3TransferTests.Run(TransferDirection.Send, S3("again.bin"), new[] { path }, rerun, registry: Registry());
+            Assert.Empty(second.Errors);
+            Assert.Equal(TransferStatus.Completed, Assert.Single(second.Transfers).Status);
+            Assert.Empty(await S3TestServer.UploadsUnderAsync(_prefix));
+            Assert.Equal(File.ReadAllBytes(path), await S3TestServer.GetAsync(_prefix + "again.bin"));
+        }
+
+        /// <summary>
         /// A part the store took but whose acknowledgement never reached the journal (the response was lost, or the
         /// process was killed between the two): the rerun finds it in ListParts, checks its size and MD5 ETag against
         /// the source, and keeps it instead of sending it again.

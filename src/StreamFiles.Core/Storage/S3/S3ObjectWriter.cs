@@ -75,6 +75,11 @@ namespace StreamFiles.Core.Storage.S3
             }
 
             var writer = new S3ObjectWriter(storage, client, destination, request, null);
+            if (!string.IsNullOrEmpty(request.AbandonedToken) && request.AbandonedToken != request.ResumeToken)
+            {
+                await writer.AbandonAsync(request.AbandonedToken!, cancellationToken).ConfigureAwait(false);
+            }
+
             if (request.Plan.IsSingleRequest)
             {
                 return writer;
@@ -358,6 +363,22 @@ namespace StreamFiles.Core.Storage.S3
             catch (Exception e) when (!(e is OperationCanceledException))
             {
                 return false;
+            }
+        }
+
+        /// <summary>
+        /// Aborts the multipart upload of an earlier run whose journal this run drops. Best effort: a failure here
+        /// must not fail the new upload, which is what the user asked for.
+        /// </summary>
+        private async Task AbandonAsync(string uploadId, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await AbortUploadAsync(uploadId, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!(e is OperationCanceledException))
+            {
+                // Left for the store's lifecycle rule; the new upload goes on.
             }
         }
 

@@ -45,6 +45,28 @@ namespace StreamFiles.Core.Tests.S3
             return sink;
         }
 
+        [Fact]
+        public void AnEndpointNobodyAnswersIsS3EndpointUnreachableForOneObjectEitherWay()
+        {
+            // A prefix's listing said so already; the HEAD of a single object (send's destination, receive's source)
+            // gave UnexpectedError once its retries were spent.
+            var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            probe.Start();
+            int port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+            probe.Stop();
+            var connection = new S3Connection(new Amazon.Runtime.BasicAWSCredentials("a", "b"), region: "us-east-1", endpointUrl: "http://127.0.0.1:" + port);
+            StorageRegistry registry = StorageRegistry.CreateDefault().RegisterS3(connection, pool: S3TestServer.Pool);
+            string path = _temp.RandomFile("lonely.bin", 1000, seed: 5);
+
+            var sent = Run(TransferDirection.Send, "s3://bucket/key.bin", new[] { path }, registry: registry);
+            Assert.Equal("S3EndpointUnreachable", Assert.Single(sent.Errors).Condition);
+            Assert.Equal(FailureCategory.ConnectionError, sent.Errors[0].Category);
+
+            var received = Run(TransferDirection.Receive, _temp.File("lonely-back.bin"), new[] { "s3://bucket/key.bin" }, registry: registry);
+            Assert.Equal("S3EndpointUnreachable", Assert.Single(received.Errors).Condition);
+            Assert.False(File.Exists(_temp.File("lonely-back.bin")));
+        }
+
         [S3Fact]
         public void AStoreThatRefusesTrailingChecksumsInEveryPartGetsTheErrorThatNamesTheFix()
         {

@@ -243,7 +243,7 @@ namespace StreamFiles.Core.Storage.S3
             return slash < 0 ? rest : rest.Substring(0, slash);
         }
 
-        private static bool IsConnectionFailure(Exception exception)
+        internal static bool IsConnectionFailure(Exception exception)
         {
             for (Exception? e = exception; e != null; e = e.InnerException)
             {

@@ -99,8 +99,9 @@ namespace StreamFiles.Core.Storage.S3
             {
                 throw await DiagnoseAsync(client, s3, e, "stat", cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (!(e is OperationCanceledException) && !(e is CommandFailureException) && !IsTransient(e))
+            catch (Exception e) when (!(e is OperationCanceledException) && !(e is CommandFailureException) && (!IsTransient(e) || S3Errors.IsConnectionFailure(e)))
             {
+                // An endpoint that still cannot be reached after the retries is S3EndpointUnreachable, as a listing's is.
                 throw new CommandFailureException(S3Errors.Describe(e, "stat", s3.Display, client));
             }
         }

@@ -76,6 +76,10 @@ Describe 'ConvertTo-StreamBase64' -Tags 'CI' {
             $results[0] | Should -BeExactly ''
         }
 
+        It 'writes an empty file as no line at all with -LineLength, as base64 -w does' {
+            @(ConvertTo-StreamBase64 -LiteralPath $script:Empty -LineLength 76).Count | Should -Be 0
+        }
+
         It 'writes a large file as bounded strings that join to the whole text' {
             $chunks = @(ConvertTo-StreamBase64 -LiteralPath $script:Large.FullName)
             $chunks.Count | Should -BeGreaterThan 1

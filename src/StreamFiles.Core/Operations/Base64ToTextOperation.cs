@@ -204,9 +204,9 @@ namespace StreamFiles.Core.Operations
                     {
                         sink.WriteResult(Encoding.ASCII.GetString(text, 0, length));
                     }
-                    else
+                    else if (length > 0)
                     {
-                        WriteLines(text, length, sink);
+                        WriteLines(text, length, sink); // an empty file is no line, as base64 -w writes none
                     }
 
                     _progress.Tick(sink);

@@ -45,6 +45,10 @@ namespace StreamFiles.Core.Tests.Text
             File.WriteAllBytes(path, Array.Empty<byte>());
             Assert.Equal(new[] { string.Empty }, Encode(Base64Format.Default, asString: false, path));
             Assert.Equal(new[] { string.Empty }, Encode(Base64Format.Default, asString: true, path));
+
+            // Wrapped, it is no line at all, as base64 -w writes nothing for it: Set-Content then writes an empty file.
+            Assert.Equal(string.Empty, TestData.Ascii(Coreutils.Run("base64", "-w 76", Array.Empty<byte>())));
+            Assert.Empty(Encode(new Base64Format(76), asString: false, path));
         }
 
         [Theory]

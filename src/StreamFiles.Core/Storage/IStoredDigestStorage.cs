@@ -37,6 +37,13 @@ namespace StreamFiles.Core.Storage
 
         public string Value { get; }
 
+        /// <summary>
+        /// Other chunk sizes that fit as well when the store would not say which it used (an S3 multipart ETag on a
+        /// store that ignores ?partNumber): a local copy matches when its digest for any of them is this value. Empty
+        /// when ChunkSize is certain.
+        /// </summary>
+        public System.Collections.Generic.IReadOnlyList<long> OtherChunkSizes { get; set; } = Array.Empty<long>();
+
         /// <summary>Whether a locally computed digest (any letter case) is this one.</summary>
         public bool Matches(string local) => string.Equals(Value, local, StringComparison.OrdinalIgnoreCase);
     }

@@ -930,9 +930,18 @@ namespace StreamFiles.Core.Transfers
                 return null;
             }
 
-            var hasher = new Hashing.ChunkedHasher(new Hashing.HashSettings(new[] { digest.Algorithm }, chunkSize: digest.ChunkSize));
-            Hashing.FileHashResult computed = await hasher.HashFileAsync(file.Path, null, cancellationToken).ConfigureAwait(false);
-            return digest.Matches(computed.Hash) ? "same size and " + digest.Algorithm : string.Empty;
+            foreach (long chunkSize in new[] { digest.ChunkSize }.Concat(digest.OtherChunkSizes))
+            {
+                var hasher = new Hashing.ChunkedHasher(new Hashing.HashSettings(new[] { digest.Algorithm }, chunkSize: chunkSize));
+                Hashing.FileHashResult computed = await hasher.HashFileAsync(file.Path, null, cancellationToken).ConfigureAwait(false);
+                if (digest.Matches(computed.Hash))
+                {
+                    return "same size and " + digest.Algorithm;
+                }
+            }
+
+            // With a part size only guessed, a mismatch proves nothing: the bytes are compared the long way.
+            return digest.OtherChunkSizes.Count > 0 ? null : string.Empty;
         }
 
         internal static bool TimesMatch(DateTimeOffset? a, DateTimeOffset? b) =>

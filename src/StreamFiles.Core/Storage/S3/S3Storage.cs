@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
@@ -235,8 +236,23 @@ namespace StreamFiles.Core.Storage.S3
                 return null;
             }
 
-            long? partSize = S3Tags.PartCount(etag) is null ? Math.Max(1, info.Length.Value) : await GetPartSizeAsync(info, cancellationToken).ConfigureAwait(false);
-            return partSize is long size ? new StoredDigest(ChecksumAlgorithm.S3ETag, size, etag) : null;
+            if (S3Tags.PartCount(etag) is not int count)
+            {
+                return new StoredDigest(ChecksumAlgorithm.S3ETag, Math.Max(1, info.Length.Value), etag);
+            }
+
+            (long? partSize, bool certain) = await GetPartLayoutAsync(info, cancellationToken).ConfigureAwait(false);
+            if (partSize is not long size)
+            {
+                return null;
+            }
+
+            // A guess: the other whole-MiB sizes that fit are tried too (s3cmd's 15 MiB, rclone's --s3-chunk-size 7M
+            // where 16 or 8 MiB fit as well), up to MaxOtherPartSizes of them, each a read of the local file.
+            return new StoredDigest(ChecksumAlgorithm.S3ETag, size, etag)
+            {
+                OtherChunkSizes = certain ? Array.Empty<long>() : PlausiblePartSizes(info.Length.Value, count).Where(other => other != size).Take(MaxOtherPartSizes).ToList(),
+            };
         }
 
         /// <summary>
@@ -326,6 +342,40 @@ namespace StreamFiles.Core.Storage.S3
 
             long first = (low + MiB - 1) / MiB * MiB;
             return first <= high ? first : (long?)null;
+        }
+
+        /// <summary>The most other part sizes -SkipUnchanged tries when the store would not say which an object has.</summary>
+        internal const int MaxOtherPartSizes = 8;
+
+        /// <summary>Every whole-MiB part size that makes an object of length bytes count parts: the common defaults first, then ascending.</summary>
+        internal static IReadOnlyList<long> PlausiblePartSizes(long length, int count)
+        {
+            const long MiB = 1024 * 1024;
+            var sizes = new List<long>();
+            if (count < 2)
+            {
+                return sizes;
+            }
+
+            long low = (length + count - 1) / count;
+            long high = (length - 1) / (count - 1);
+            foreach (long common in new[] { 8 * MiB, 5 * MiB, 16 * MiB, 15 * MiB, 64 * MiB, 10 * MiB, 32 * MiB, 100 * MiB, 128 * MiB })
+            {
+                if (common >= low && common <= high)
+                {
+                    sizes.Add(common);
+                }
+            }
+
+            for (long size = (low + MiB - 1) / MiB * MiB; size <= high && sizes.Count < 64; size += MiB)
+            {
+                if (!sizes.Contains(size))
+                {
+                    sizes.Add(size);
+                }
+            }
+
+            return sizes;
         }
 
         /// <summary>HEAD of a listed object; null when it was deleted since the listing.</summary>

@@ -21,7 +21,18 @@ namespace StreamFiles.Core.Tests.S3
         [InlineData("2024-01-01T10:00:00.log")]
         [InlineData("name with spaces/ünïcödé.txt")]
         [InlineData("..hidden/..file")]
-        public void OrdinaryKeysAreSafe(string key) => Assert.Null(S3KeySafety.Problem(key));
+        public void OrdinaryKeysAreSafe(string key) => Assert.Null(S3KeySafety.Problem(key, windows: false));
+
+        [Theory]
+        [InlineData("logs/c:x")]
+        [InlineData("hostile/C:/x")]
+        [InlineData("2024-01-01T10:00:00.log")]
+        [InlineData("file.txt:stream")]
+        public void OnWindowsAColonAnywhereIsRefusedAndElsewhereItIsAnOrdinaryCharacter(string key)
+        {
+            Assert.Contains("alternate data stream", S3KeySafety.Problem(key, windows: true));
+            Assert.Null(S3KeySafety.Problem(key, windows: false));
+        }
 
         [Theory]
         [InlineData("../evil", "climbs")]

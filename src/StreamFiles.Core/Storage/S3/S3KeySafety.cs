@@ -11,7 +11,10 @@ namespace StreamFiles.Core.Storage.S3
     public static class S3KeySafety
     {
         /// <summary>Null when the key is safe, otherwise why not, in words that finish "its key … ".</summary>
-        public static string? Problem(string relativeKey)
+        public static string? Problem(string relativeKey) => Problem(relativeKey, Locations.Location.IsWindows);
+
+        /// <param name="windows">Whether paths are Windows paths: there a ':' in any segment names a drive or an NTFS alternate data stream.</param>
+        internal static string? Problem(string relativeKey, bool windows)
         {
             if (relativeKey is null)
             {
@@ -44,6 +47,13 @@ namespace StreamFiles.Core.Storage.S3
                 {
                     return "contains a control character";
                 }
+            }
+
+            // "logs/c:x" is a drive-relative path in the middle of one, and "a:b" a stream of the file a: on Windows a
+            // ':' anywhere would put the bytes somewhere other than the name says. Elsewhere it is an ordinary character.
+            if (windows && relativeKey.IndexOf(':') >= 0)
+            {
+                return "contains ':', which Windows reads as a drive or an alternate data stream";
             }
 
             string[] names = relativeKey.Split('/');

@@ -27,7 +27,13 @@ namespace StreamFiles.Cli
             };
             wrap.Validators.Add(result =>
             {
-                int value = result.GetValueOrDefault<int>();
+                // The token as written: a value that is no number at all is the parser's own [Usage] error, and asking
+                // for the parsed value here would throw instead (an unhandled exception and a stack trace).
+                if (result.Tokens.Count == 0 || !int.TryParse(result.Tokens[result.Tokens.Count - 1].Value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int value))
+                {
+                    return;
+                }
+
                 if (value < 0 || value > Base64Format.MaxLineLength)
                 {
                     result.AddError($"--wrap must be between 0 and {Base64Format.MaxLineLength}; 0 writes one line.");

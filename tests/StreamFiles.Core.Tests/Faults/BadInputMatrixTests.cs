@@ -91,6 +91,8 @@ namespace StreamFiles.Core.Tests.Faults
             ["--part-size -5"] = (2, "InvalidArgument", new[] { "send", "--part-size", "-5", "a.bin", "out/" }),
             ["--part-size 6GiB"] = (2, "InvalidArgument", new[] { "send", "--part-size", "6GiB", "a.bin", "out/" }),
             ["--throttle-limit x"] = (2, "Usage", new[] { "send", "--throttle-limit", "x", "a.bin", "out/" }),
+            ["base64 --wrap x"] = (2, "Usage", new[] { "base64", "--wrap", "x", "a.bin" }),
+            ["base64 --wrap 99999999999"] = (2, "Usage", new[] { "base64", "--wrap", "99999999999", "a.bin" }),
             ["an unknown option"] = (2, "Usage", new[] { "send", "--bogus", "a.bin", "out/" }),
             ["no destination"] = (2, "Usage", new[] { "send", "a.bin" }),
             ["receive a missing URL"] = (1, "SourceNotFound", new[] { "receive", "{http}/missing.bin", "out/" }),
@@ -241,7 +243,7 @@ namespace StreamFiles.Core.Tests.Faults
             string[] arguments = testCase.Args
                 .Select(a => a.Replace("{s3}", "s3://" + S3TestServer.Bucket + "/" + (prefix ?? string.Empty).TrimEnd('/'), StringComparison.Ordinal)
                     .Replace("{http}", _http.BaseUri.ToString().TrimEnd('/'), StringComparison.Ordinal))
-                .Concat(new[] { "--json" })
+                .Concat(testCase.Args[0] == "base64" ? Array.Empty<string>() : new[] { "--json" }) // base64 writes no JSON
                 .ToArray();
             string before = FaultCli.Snapshot(_temp.Path);
             string s3Before = prefix is null ? string.Empty : await FaultCli.S3SnapshotAsync(prefix);

@@ -16,6 +16,10 @@ namespace StreamFiles.Cli
     {
         private const string StandardStream = "-";
 
+        /// <summary>No OUTPUT, "-" and /dev/stdout all mean standard output (the last is no file to replace).</summary>
+        private static string StandardOutputOr(string? output) =>
+            output is null || output == "/dev/stdout" ? StandardStream : output;
+
         public static Command Create(Func<CliContext> context)
         {
             var decode = new Option<bool>("--decode", "-d") { Description = "Decode base64 text to bytes (whitespace and line breaks are skipped)." };
@@ -68,7 +72,7 @@ namespace StreamFiles.Cli
                 parse.GetValue(urlSafe),
                 parse.GetValue(noProgress),
                 parse.GetValue(input)!,
-                parse.GetValue(output) ?? StandardStream));
+                StandardOutputOr(parse.GetValue(output))));
             return command;
         }
 

@@ -39,6 +39,8 @@ namespace StreamFiles.Core.Files
                 throw new ArgumentException("A destination path is required.", nameof(destination));
             }
 
+            SystemPath.ThrowIfSystemPath(destination);
+
             // Unbuffered: callers write large pieces, and a FileStream buffer would only add a copy.
             var stream = new FileStream(destination + Suffix, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1, FileOptions.SequentialScan);
             return new PartialFile(destination, stream);

@@ -39,6 +39,7 @@ namespace StreamFiles.Core.Storage.Local
 
         public static LocalObjectWriter Open(WriteRequest request, string finalPath, bool portable)
         {
+            Files.SystemPath.ThrowIfSystemPath(finalPath);
             string partial = finalPath + PartialSuffix;
             long? length = request.Plan.Length;
             if (request.Resume)

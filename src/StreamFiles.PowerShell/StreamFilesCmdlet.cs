@@ -81,7 +81,26 @@ namespace StreamFiles.PowerShell
                 throttleLimit,
                 reportProgress: progress,
                 statusInterval: verbose ? StatusInterval : (TimeSpan?)null,
-                orderedOutput: orderedOutput);
+                orderedOutput: orderedOutput)
+            {
+                FirstErrorEnds = ErrorsStop(),
+            };
+        }
+
+        /// <summary>Whether an error ends this command: -ErrorAction Stop, or $ErrorActionPreference Stop without -ErrorAction.</summary>
+        private bool ErrorsStop()
+        {
+            if (MyInvocation.BoundParameters.TryGetValue("ErrorAction", out object? bound))
+            {
+                if (bound is PSObject wrapped)
+                {
+                    bound = wrapped.BaseObject;
+                }
+
+                return bound is ActionPreference action && action == ActionPreference.Stop;
+            }
+
+            return IsPreference("ErrorActionPreference", ActionPreference.Stop);
         }
 
         /// <summary>

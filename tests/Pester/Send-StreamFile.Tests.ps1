@@ -204,6 +204,22 @@ Describe 'Send-StreamFile' -Tags 'CI' {
     }
 
     Context 'Errors' {
+        It 'outputs the files copied before a missing one that ends the command under -ErrorAction Stop' {
+            # As Copy-Item does: the copy still running when the error comes finishes, and its result goes out first.
+            $big = Join-Path $TestDrive 'stop-big.bin'
+            $stream = [System.IO.File]::Create($big)
+            $stream.SetLength(300MB)
+            $stream.Dispose()
+            $out = Join-Path $TestDrive 'stop-out'
+            $got = New-Object System.Collections.Generic.List[object]
+            { Send-StreamFile -Path $big, (Join-Path $TestDrive 'missing.bin') -Destination "$out/" -ErrorAction Stop | ForEach-Object { $got.Add($_) } } |
+                Should -Throw -ErrorId 'SendStreamFileSourceNotFound,StreamFiles.PowerShell.SendStreamFileCommand'
+            $got.Count | Should -Be 1
+            $got[0].Status | Should -Be 'Completed'
+            (Get-Item -LiteralPath (Join-Path $out 'stop-big.bin')).Length | Should -Be 300MB
+            Test-Path -LiteralPath (Join-Path $out 'stop-big.bin.partial') | Should -BeFalse
+        }
+
         It 'reports a missing source and goes on with the others' {
             $out = Join-Path $TestDrive 'out'
             $results = @(Send-StreamFile -Path (Join-Path $TestDrive 'missing.bin'), $script:Small.FullName -Destination "$out/" -ErrorVariable problems -ErrorAction SilentlyContinue)

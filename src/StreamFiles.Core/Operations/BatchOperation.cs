@@ -152,6 +152,10 @@ namespace StreamFiles.Core.Operations
                         Emit(next, sink);
                     }
                 }
+                else if (outcome.Error != null && _settings.FirstErrorEnds)
+                {
+                    EmitAfterRunning(outcome, sink);
+                }
                 else
                 {
                     Emit(outcome, sink);
@@ -159,6 +163,56 @@ namespace StreamFiles.Core.Operations
             }
 
             _progress.Tick(sink);
+        }
+
+        /// <summary>An error that ends the command: the items still running finish first, and their results go out before it.</summary>
+        private void EmitAfterRunning(Outcome error, ICommandSink sink)
+        {
+            while (Volatile.Read(ref _running) > 0 && !_cancellationToken.IsCancellationRequested)
+            {
+                _wake.WaitOne(_settings.ProgressInterval);
+            }
+
+            var laterErrors = new List<Outcome>();
+            while (_outbox.TryDequeue(out Outcome finished))
+            {
+                if (finished.Error is null)
+                {
+                    Emit(finished, sink);
+                }
+                else
+                {
+                    laterErrors.Add(finished);
+                }
+            }
+
+            Emit(error, sink);
+            foreach (Outcome later in laterErrors)
+            {
+                Emit(later, sink);
+            }
+        }
+
+        /// <summary>
+        /// After cancellation (a host that gave up: -ErrorAction Stop ended the command), waits up to timeout for the
+        /// running items to let go of their files, so that a rerun straight away (with -Resume) finds them closed and
+        /// a run without -Resume has removed what it wrote. Writes nothing. Returns whether all stopped.
+        /// </summary>
+        public bool WaitForStopped(TimeSpan timeout)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (Volatile.Read(ref _running) > 0)
+            {
+                TimeSpan left = timeout - clock.Elapsed;
+                if (left <= TimeSpan.Zero)
+                {
+                    return false;
+                }
+
+                _wake.WaitOne(left < _settings.ProgressInterval ? left : _settings.ProgressInterval);
+            }
+
+            return true;
         }
 
         /// <summary>
@@ -274,9 +328,20 @@ namespace StreamFiles.Core.Operations
             GC.SuppressFinalize(this);
         }
 
+        /// <summary>How long Dispose waits, after the host cancelled, for the items still running to let go of their files.</summary>
+        internal static readonly TimeSpan StopWait = TimeSpan.FromSeconds(30);
+
         protected virtual void Dispose(bool disposing)
         {
-            // Items still running (a host that gave up) keep their handles until they notice cancellation.
+            // A host that gave up (-ErrorAction Stop ended the command) cancelled first: its items stop within moments,
+            // and until they have, a rerun straight away would find their .partial files still open, and a run without
+            // -Resume would not yet have removed what it wrote.
+            if (disposing && _cancellationToken.IsCancellationRequested)
+            {
+                WaitForStopped(StopWait);
+            }
+
+            // Items still running past that keep their handles until they notice cancellation.
             if (disposing && Volatile.Read(ref _running) == 0)
             {
                 _slots.Dispose();

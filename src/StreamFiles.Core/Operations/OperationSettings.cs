@@ -50,5 +50,12 @@ namespace StreamFiles.Core.Operations
 
         /// <summary>Emit results and errors in input order rather than as items finish.</summary>
         public bool OrderedOutput { get; }
+
+        /// <summary>
+        /// The host ends the command at the first error (PowerShell's -ErrorAction Stop): before an error goes out, the
+        /// items still running finish and their results go first, as a command that does one input at a time would
+        /// have them (Copy-Item outputs what it copied before the file that failed).
+        /// </summary>
+        public bool FirstErrorEnds { get; set; }
     }
 }

@@ -52,20 +52,76 @@ namespace StreamFiles.Core.Tests.Operations
             Assert.Equal(3, sink.Results.Count());
         }
 
+        [Fact]
+        public void When_the_first_error_ends_the_command_the_running_items_results_go_out_before_it()
+        {
+            using var release = new ManualResetEventSlim(false);
+            var settings = new OperationSettings(throttleLimit: 4) { FirstErrorEnds = true };
+            using var operation = new GatedOperation(settings, release);
+            var sink = new RecordingSink();
+            operation.Submit(1, sink);
+            _ = Task.Run(async () =>
+            {
+                await Task.Delay(200);
+                release.Set();
+            });
+            operation.Submit(-2, sink); // refused at once: its error waits for item 1
+            operation.Complete(sink);
+
+            int result = sink.Events.FindIndex(e => e is int);
+            int error = sink.Events.FindIndex(e => e is CommandError);
+            Assert.True(result >= 0 && error > result, string.Join(", ", sink.Events));
+        }
+
+        [Fact]
+        public void Dispose_after_cancellation_waits_for_the_running_items_to_stop()
+        {
+            using var release = new ManualResetEventSlim(false);
+            using var cancellation = new CancellationTokenSource();
+            var operation = new GatedOperation(new OperationSettings(throttleLimit: 4), release, cancellation.Token);
+            var sink = new RecordingSink();
+            operation.Submit(1, sink);
+            operation.Submit(2, sink);
+            Assert.Equal(2, operation.Running);
+
+            cancellation.Cancel();
+            operation.Dispose();
+            Assert.Equal(0, operation.Running);
+        }
+
         /// <summary>Items that finish once the gate opens.</summary>
         private sealed class GatedOperation : BatchOperation<int>
         {
             private readonly ManualResetEventSlim _gate;
+            private int _running;
 
-            public GatedOperation(OperationSettings settings, ManualResetEventSlim gate)
-                : base(settings, "Gated", CancellationToken.None) => _gate = gate;
+            public GatedOperation(OperationSettings settings, ManualResetEventSlim gate, CancellationToken cancellationToken = default)
+                : base(settings, "Gated", cancellationToken) => _gate = gate;
 
-            protected override WorkItem? Prepare(int request, ICommandSink sink) =>
-                new WorkItem(request.ToString(System.Globalization.CultureInfo.InvariantCulture), 0, async (counter, token) =>
+            /// <summary>Items whose work has started and not yet ended.</summary>
+            public int Running => Volatile.Read(ref _running);
+
+            protected override WorkItem? Prepare(int request, ICommandSink sink)
+            {
+                if (request < 0)
                 {
-                    await Task.Run(() => _gate.Wait(token), token);
-                    return request;
-                }, e => throw e);
+                    throw new CommandFailureException(new CommandError("Refused", FailureCategory.InvalidArgument, "item", "refused"));
+                }
+
+                Interlocked.Increment(ref _running);
+                return new WorkItem(request.ToString(System.Globalization.CultureInfo.InvariantCulture), 0, async (counter, token) =>
+                {
+                    try
+                    {
+                        await Task.Run(() => _gate.Wait(token), token);
+                        return request;
+                    }
+                    finally
+                    {
+                        Interlocked.Decrement(ref _running);
+                    }
+                }, e => new CommandError("Failed", FailureCategory.NotSpecified, "item", e.Message));
+            }
         }
 
         /// <summary>Items that complete as soon as they run, each on its own thread-pool thread.</summary>

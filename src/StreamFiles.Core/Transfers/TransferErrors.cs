@@ -18,7 +18,9 @@ namespace StreamFiles.Core.Transfers
             new CommandError("SourceNotFound", FailureCategory.ObjectNotFound, source,
                 source.IndexOf("://", StringComparison.Ordinal) > 0
                     ? $"Cannot find the source '{source}'. Check the address."
-                    : $"Cannot find the source '{source}'. Check the path, or use -LiteralPath if it contains wildcard characters such as [ ].");
+                    : source.IndexOfAny(new[] { '[', ']', '*', '?' }) >= 0
+                        ? $"Cannot find the source '{source}'. Check the path, or use -LiteralPath if it contains wildcard characters such as [ ]."
+                        : $"Cannot find the source '{source}'. Check the path.");
 
         /// <summary>A wildcard pattern that matched no file: the same condition as a missing source, since the user named files that are not there.</summary>
         public static CommandError NoMatch(string pattern) =>

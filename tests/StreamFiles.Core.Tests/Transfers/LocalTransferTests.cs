@@ -383,6 +383,12 @@ namespace StreamFiles.Core.Tests.Transfers
             Assert.Equal(_dir.File("nope.bin"), error.Target);
             Assert.Equal(TransferStatus.Failed, Assert.Single(sink.Transfers).Status);
             Assert.Empty(sink.Questions);
+
+            // The -LiteralPath advice only where wildcard characters could have been the trouble (the CLI has no such
+            // option, and a plain name needs no such advice).
+            Assert.DoesNotContain("-LiteralPath", error.Message, StringComparison.Ordinal);
+            CommandError bracketed = Assert.Single(TransferHarness.Run(new[] { _dir.File("nope[1].bin") }, _dir.File("d.bin")).Errors);
+            Assert.Contains("-LiteralPath", bracketed.Message, StringComparison.Ordinal);
         }
 
         /// <summary>

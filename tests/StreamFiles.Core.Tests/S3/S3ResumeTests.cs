@@ -129,6 +129,29 @@ namespace StreamFiles.Core.Tests.S3
             Assert.Equal(File.ReadAllBytes(path), await S3TestServer.GetAsync(_prefix + "lost.bin"));
         }
 
+        /// <summary>
+        /// Uploads the file in parts of partSize, gives it another modification time, and checks that -SkipUnchanged
+        /// skips it both ways (the upload again, and a download onto a copy) by the recomputed ETag, reading nothing.
+        /// </summary>
+        private CountingS3Storage UploadThenSkipBothWaysWithoutReading(string path, string key, long partSize)
+        {
+            Assert.Empty(S3TransferTests.Run(TransferDirection.Send, S3(key), new[] { path }, new TransferOptions(partSize: partSize)).Errors);
+            File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddHours(-3));
+            var counting = new CountingS3Storage(S3TestServer.Storage());
+            var again = S3TransferTests.Run(TransferDirection.Send, S3(key), new[] { path }, new TransferOptions(skipUnchanged: true), registry: Registry(counting));
+            TransferResult skipped = Assert.Single(again.Transfers);
+            Assert.Equal(TransferStatus.Skipped, skipped.Status);
+            Assert.Contains("S3ETag", skipped.SkipReason);
+            Assert.Equal(0, counting.Reads);
+
+            string local = _temp.File("local-" + key);
+            File.Copy(path, local);
+            var receive = S3TransferTests.Run(TransferDirection.Receive, local, new[] { S3(key) }, new TransferOptions(skipUnchanged: true), registry: Registry(counting));
+            Assert.Equal(TransferStatus.Skipped, Assert.Single(receive.Transfers).Status);
+            Assert.Equal(0, counting.Reads);
+            return counting;
+        }
+
         [S3Fact]
         public void SkipUnchangedTriesEveryPartSizeThatFitsWhenTheStoreWillNotSay()
         {
@@ -136,21 +159,7 @@ namespace StreamFiles.Core.Tests.S3
             // store ignores ?partNumber=1: the likelier 8 MiB is tried first, then 7 MiB, and nothing is downloaded.
             Assert.Equal(new[] { 8 * MiB, 7 * MiB }, S3Storage.PlausiblePartSizes(41 * MiB, 6));
             string path = _temp.RandomFile("seven.bin", 41 * MiB, seed: 25);
-            Assert.Empty(S3TransferTests.Run(TransferDirection.Send, S3("seven.bin"), new[] { path }, new TransferOptions(partSize: 7 * MiB)).Errors);
-
-            File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddHours(-3));
-            var counting = new CountingS3Storage(S3TestServer.Storage());
-            var again = S3TransferTests.Run(TransferDirection.Send, S3("seven.bin"), new[] { path }, new TransferOptions(skipUnchanged: true), registry: Registry(counting));
-            TransferResult skipped = Assert.Single(again.Transfers);
-            Assert.Equal(TransferStatus.Skipped, skipped.Status);
-            Assert.Contains("S3ETag", skipped.SkipReason);
-            Assert.Equal(0, counting.Reads);
-
-            string local = _temp.File("seven-local.bin");
-            File.Copy(path, local);
-            var receive = S3TransferTests.Run(TransferDirection.Receive, local, new[] { S3("seven.bin") }, new TransferOptions(skipUnchanged: true), registry: Registry(counting));
-            Assert.Equal(TransferStatus.Skipped, Assert.Single(receive.Transfers).Status);
-            Assert.Equal(0, counting.Reads);
+            CountingS3Storage counting = UploadThenSkipBothWaysWithoutReading(path, "seven.bin", 7 * MiB);
 
             // A changed byte under a guessed layout proves nothing by the ETag: the object is read to compare, and
             // found different.
@@ -168,24 +177,9 @@ namespace StreamFiles.Core.Tests.S3
         [S3Fact]
         public void SkipUnchangedComparesTheRecomputedETagWithoutDownloading()
         {
-            string path = _temp.RandomFile("same.bin", 12 * MiB, seed: 23);
-            Assert.Empty(S3TransferTests.Run(TransferDirection.Send, S3("same.bin"), new[] { path }, new TransferOptions(partSize: 5 * MiB)).Errors);
-
             // Same bytes, different modification time: the hash decides (5 MiB parts inferred from the ETag).
-            File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddHours(-3));
-            var counting = new CountingS3Storage(S3TestServer.Storage());
-            var again = S3TransferTests.Run(TransferDirection.Send, S3("same.bin"), new[] { path }, new TransferOptions(skipUnchanged: true), registry: Registry(counting));
-            TransferResult skipped = Assert.Single(again.Transfers);
-            Assert.Equal(TransferStatus.Skipped, skipped.Status);
-            Assert.Contains("S3ETag", skipped.SkipReason);
-            Assert.Equal(0, counting.Reads);
-
-            // The same download skipped the other way round.
-            string local = _temp.File("local.bin");
-            File.Copy(path, local);
-            var receive = S3TransferTests.Run(TransferDirection.Receive, local, new[] { S3("same.bin") }, new TransferOptions(skipUnchanged: true), registry: Registry(counting));
-            Assert.Equal(TransferStatus.Skipped, Assert.Single(receive.Transfers).Status);
-            Assert.Equal(0, counting.Reads);
+            string path = _temp.RandomFile("same.bin", 12 * MiB, seed: 23);
+            CountingS3Storage counting = UploadThenSkipBothWaysWithoutReading(path, "same.bin", 5 * MiB);
 
             // One changed byte, same size: not skipped, and without Force not overwritten either.
             using (var stream = new FileStream(path, FileMode.Open, FileAccess.Write))

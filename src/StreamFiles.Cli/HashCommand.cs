@@ -72,7 +72,10 @@ namespace StreamFiles.Cli
             }
             catch (ArgumentException e)
             {
-                throw new CliUsageException(e.Message);
+                // As send and receive say it: the option as typed, and the engine's sentence without .NET's "(Parameter …)"
+                // and "Actual value was …" lines.
+                string message = e.Message.Split(new[] { " (Parameter", "\n", "\r" }, StringSplitOptions.None)[0];
+                throw new CliUsageException(e.ParamName == "throttleLimit" ? $"--throttle-limit {throttle}: {message}" : message);
             }
 
             Action<object> write = json

@@ -69,12 +69,13 @@ namespace StreamFiles.PowerShell
         }
 
         /// <summary>
-        /// A missing path is an error written here, not by the operation: the hashes of the earlier inputs go out first,
-        /// as Get-FileHash has them, so -ErrorAction Stop does not swallow results that were ready.
+        /// A missing path is an error written here, not by the operation (whose errors wait for the running items
+        /// themselves when an error ends the command, FirstErrorEnds): the same wait, so under -ErrorAction Stop the
+        /// hashes of the earlier inputs go out first, as Get-FileHash has them.
         /// </summary>
         protected override void ReportMissing(string path, bool pattern, Exception? cause)
         {
-            if (!pattern)
+            if (!pattern && _operation?.Settings.FirstErrorEnds == true)
             {
                 _operation?.WaitForRunning(_sink!);
             }

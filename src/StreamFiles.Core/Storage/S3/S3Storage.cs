@@ -329,19 +329,10 @@ namespace StreamFiles.Core.Storage.S3
                 return low;
             }
 
-            const long MiB = 1024 * 1024;
-            long wholeMiBs = (high / MiB) - ((low + MiB - 1) / MiB) + 1;
-            certain = wholeMiBs == 1;
-            foreach (long common in new[] { 8 * MiB, 5 * MiB, 16 * MiB, 15 * MiB, 64 * MiB, 10 * MiB, 32 * MiB, 100 * MiB, 128 * MiB })
-            {
-                if (common >= low && common <= high)
-                {
-                    return common;
-                }
-            }
-
-            long first = (low + MiB - 1) / MiB * MiB;
-            return first <= high ? first : (long?)null;
+            // The whole-MiB sizes that fit, the common defaults first: one of them is certain, several a guess.
+            IReadOnlyList<long> plausible = PlausiblePartSizes(length, count);
+            certain = plausible.Count == 1;
+            return plausible.Count > 0 ? plausible[0] : (long?)null;
         }
 
         /// <summary>The most other part sizes -SkipUnchanged tries when the store would not say which an object has.</summary>

@@ -1,6 +1,8 @@
 using System;
+using System.Collections.Generic;
 using System.CommandLine;
 using System.IO;
+using System.Linq;
 using System.Text;
 using System.Threading;
 
@@ -39,9 +41,9 @@ namespace StreamFiles.Cli
             ParseResult parse = root.Parse(args);
             if (parse.Errors.Count > 0)
             {
-                foreach (System.CommandLine.Parsing.ParseError problem in parse.Errors)
+                foreach (string problem in UsageProblems(root, parse))
                 {
-                    context.Error.WriteLine("streamfiles: [Usage] " + problem.Message);
+                    context.Error.WriteLine("streamfiles: [Usage] " + problem);
                 }
 
                 context.Error.WriteLine("Try 'streamfiles --help' for more information.");
@@ -57,6 +59,32 @@ namespace StreamFiles.Cli
                 context.Error.WriteLine("streamfiles: [" + usage.Condition + "] " + usage.Message);
                 return ExitCodes.Usage;
             }
+        }
+
+        /// <summary>
+        /// The parser's errors, except that a missing or unknown verb gets one line that lists the verbs: the
+        /// parser would say both "Required command was not provided" and "Unrecognized command or argument".
+        /// </summary>
+        private static IEnumerable<string> UsageProblems(RootCommand root, ParseResult parse)
+        {
+            if (parse.CommandResult.Command != root)
+            {
+                return parse.Errors.Select(e => e.Message);
+            }
+
+            string verbs = string.Join(", ", root.Subcommands.Select(c => c.Name));
+            if (parse.UnmatchedTokens.Count == 0)
+            {
+                return new[] { $"Name a command first: {verbs}." };
+            }
+
+            string first = parse.UnmatchedTokens[0];
+            return new[]
+            {
+                first.StartsWith('-')
+                    ? $"Unknown option '{first}'. Name a command first: {verbs}."
+                    : $"Unknown command '{first}'. The commands are: {verbs}.",
+            };
         }
 
         internal static RootCommand BuildCommands(Func<CliContext> context)

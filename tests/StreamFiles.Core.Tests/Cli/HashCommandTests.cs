@@ -129,6 +129,20 @@ namespace StreamFiles.Core.Tests.Cli
             Assert.Empty(run.Output);
         }
 
+        /// <summary>A missing or unknown verb is one [Usage] line that lists the verbs, not the parser's two.</summary>
+        [Theory]
+        [InlineData("Unknown command 'nosuchverb'.", "nosuchverb", "a.bin")]
+        [InlineData("Unknown option '--frobnicate'.", "--frobnicate")]
+        [InlineData("Name a command first:")]
+        public void AMissingOrUnknownVerbIsOneLineThatListsTheVerbs(string expected, params string[] arguments)
+        {
+            var run = ProcessRunner.Streamfiles(_dir.Path, arguments);
+            Assert.Equal(2, run.ExitCode);
+            string usage = Assert.Single(run.Error.Split('\n'), line => line.StartsWith("streamfiles: [Usage] ", StringComparison.Ordinal));
+            Assert.Contains(expected, usage, StringComparison.Ordinal);
+            Assert.EndsWith("hash, send, receive, base64.", usage, StringComparison.Ordinal);
+        }
+
         [Fact]
         public void S3ETagForSeveralPartsMatchesAnIndependentComputation()
         {

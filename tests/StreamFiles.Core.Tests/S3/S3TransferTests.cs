@@ -471,6 +471,29 @@ namespace StreamFiles.Core.Tests.S3
             Assert.False(File.Exists(Path.Combine(_temp.Path, "escape.txt")));
         }
 
+        /// <summary>
+        /// A key ending in '/' is a folder marker: skipped when empty (consoles make those), refused with its own error when
+        /// it holds bytes (there is no file name for them), while the objects below it still arrive.
+        /// </summary>
+        [S3Fact]
+        public async Task AFolderMarkerWithDataIsRefusedWithItsOwnErrorAndTheRestArrives()
+        {
+            await S3TestServer.PutAsync(_prefix + "markers/dir/", new byte[] { 1, 2, 3 });
+            await S3TestServer.PutAsync(_prefix + "markers/dir/inside.txt", new byte[] { 4 });
+            await S3TestServer.PutAsync(_prefix + "markers/empty/", Array.Empty<byte>());
+
+            string destination = Path.Combine(_temp.Path, "markers-out");
+            var received = Run(TransferDirection.Receive, destination + "/", new[] { S3("markers/") }, recurse: true);
+
+            CommandError error = Assert.Single(received.Errors);
+            Assert.Equal("S3FolderMarkerHasData", error.Condition);
+            Assert.Equal(FailureCategory.InvalidData, error.Category);
+            Assert.Contains("markers/dir/'", error.Message, StringComparison.Ordinal);
+            Assert.Contains("3 bytes", error.Message, StringComparison.Ordinal);
+            Assert.Equal(new[] { Path.Combine(destination, "dir", "inside.txt") }, Directory.GetFiles(destination, "*", SearchOption.AllDirectories));
+            Assert.Equal(new byte[] { 4 }, File.ReadAllBytes(Path.Combine(destination, "dir", "inside.txt")));
+        }
+
         [S3Fact]
         public async Task AnObjectNamedOnItsOwnWhoseLastKeySegmentIsNoFileNameIsRefusedAsAnUnsafeKey()
         {

@@ -95,6 +95,17 @@ namespace StreamFiles.Core.Storage.S3
                     $"'{display}' was not downloaded: {keyPartNamed}, '{keyPart}', {problem}, so it would land outside the destination directory or under another name. Nothing was written for it.");
         }
 
+        /// <summary>
+        /// The S3FolderMarkerHasData error for an object listed under a prefix whose key ends in '/' and that holds bytes:
+        /// such a key names a folder (consoles make empty ones), so there is no file name to save it under.
+        /// </summary>
+        public static CommandError FolderMarkerRefusal(string display, long length) =>
+            new CommandError(
+                "S3FolderMarkerHasData",
+                FailureCategory.InvalidData,
+                display,
+                $"'{display}' was not downloaded: its key ends in '/', which names a folder, yet the object holds {length} bytes, so there is no file name to save them under. Nothing was written for it; to keep its data, copy the object to a key without the trailing '/' (aws s3 cp) and download that.");
+
         private static bool IsAsciiLetter(char c) => (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
     }
 }

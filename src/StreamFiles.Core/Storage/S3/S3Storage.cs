@@ -184,7 +184,9 @@ namespace StreamFiles.Core.Storage.S3
                         }
 
                         var location = new S3Location(s3.Bucket, item.Key);
-                        CommandError? refusal = S3KeySafety.Refusal(location.Display, relative, "its key below the prefix");
+                        CommandError? refusal = relative.EndsWith("/", StringComparison.Ordinal)
+                            ? S3KeySafety.FolderMarkerRefusal(location.Display, item.Size ?? 0)
+                            : S3KeySafety.Refusal(location.Display, relative, "its key below the prefix");
                         heads.Add((relative, refusal, refusal is null ? HeadAsync(client, location, gate, cancellationToken) : null));
                     }
 

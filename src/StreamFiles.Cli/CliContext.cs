@@ -23,6 +23,9 @@ namespace StreamFiles.Cli
 
         public CancellationToken CancellationToken { get; }
 
+        /// <summary>The exit code once the work was cancelled: 130 for Ctrl+C, or that of the signal that stopped it.</summary>
+        public int CancelledExitCode { get; set; } = ExitCodes.Cancelled;
+
         public ProgressLine? ProgressLineUnless(bool noProgress) =>
             !noProgress && ErrorIsTerminal ? new ProgressLine(Error) : null;
 
@@ -58,7 +61,7 @@ namespace StreamFiles.Cli
 
         /// <summary>The exit code convention of every verb.</summary>
         public int ExitCode(int failed) =>
-            CancellationToken.IsCancellationRequested ? ExitCodes.Cancelled : failed > 0 ? ExitCodes.Failed : ExitCodes.Success;
+            CancellationToken.IsCancellationRequested ? CancelledExitCode : failed > 0 ? ExitCodes.Failed : ExitCodes.Success;
     }
 
     internal static class ExitCodes
@@ -67,5 +70,7 @@ namespace StreamFiles.Cli
         public const int Failed = 1;
         public const int Usage = 2;
         public const int Cancelled = 130;
+        public const int HungUp = 129;
+        public const int Terminated = 143;
     }
 }

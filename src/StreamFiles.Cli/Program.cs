@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.CommandLine;
 using System.IO;
 using System.Linq;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Threading;
 
@@ -13,21 +14,30 @@ namespace StreamFiles.Cli
         public static int Main(string[] args)
         {
             using var cancel = new CancellationTokenSource();
-            Console.CancelKeyPress += (_, e) =>
-            {
-                // The first Ctrl+C stops the work cleanly (resume state kept); a second one kills the process.
-                if (!cancel.IsCancellationRequested)
-                {
-                    e.Cancel = true;
-                    cancel.Cancel();
-                }
-            };
-
             var output = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 64 * 1024) { AutoFlush = false, NewLine = "\n" };
             var error = new StreamWriter(Console.OpenStandardError(), new UTF8Encoding(false)) { AutoFlush = true, NewLine = "\n" };
+            var context = new CliContext(output, error, !Console.IsErrorRedirected, cancel.Token);
+
+            // The first Ctrl+C (SIGINT), SIGTERM (a CI job's timeout, systemd, docker stop, kill) or SIGHUP (the
+            // terminal closed) stops the work cleanly: multipart uploads aborted and .partial files removed, or kept
+            // for --resume. The exit code is the shell's for that signal (128 + its number). A second signal ends the
+            // process at once, as the runtime's default does.
+            void StopOn(PosixSignalContext signal, int exitCode)
+            {
+                if (!cancel.IsCancellationRequested)
+                {
+                    signal.Cancel = true;
+                    context.CancelledExitCode = exitCode;
+                    cancel.Cancel();
+                }
+            }
+
+            using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, s => StopOn(s, ExitCodes.Cancelled));
+            using PosixSignalRegistration terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, s => StopOn(s, ExitCodes.Terminated));
+            using PosixSignalRegistration hangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, s => StopOn(s, ExitCodes.HungUp));
             try
             {
-                return Run(args, new CliContext(output, error, !Console.IsErrorRedirected, cancel.Token));
+                return Run(args, context);
             }
             finally
             {

@@ -162,6 +162,10 @@ namespace StreamFiles.Core.Operations
                 var storage = _storages.Resolve<IStorage>(source!, "as a source");
                 info = Wait(storage.StatAsync(source!, CancellationToken));
             }
+            catch (OperationCanceledException) when (IsCancelled)
+            {
+                return; // stopped (Ctrl+C, a signal, the pipeline) while the source was being looked at
+            }
             catch (CommandFailureException e)
             {
                 Submit(Fail(source!.Display, e.Error), sink);
@@ -533,6 +537,10 @@ namespace StreamFiles.Core.Operations
                     _destinationInfo = _destination.Kind == LocationKind.Http
                         ? null // a PUT URL: a directory only when written with a trailing '/'
                         : Wait(_storages.Resolve<IStorage>(_destination, "as a destination").StatAsync(_destination, CancellationToken));
+                }
+                catch (OperationCanceledException) when (IsCancelled)
+                {
+                    _destinationInfo = null; // stopped: nothing more is submitted
                 }
                 catch (Exception e) when (!(e is OperationCanceledException))
                 {

@@ -14,7 +14,9 @@ namespace StreamFiles.Core.Tests.Faults
     /// <summary>The streamfiles CLI as a child process with its own environment, plus the signals and checks the fault tests need.</summary>
     internal static class FaultCli
     {
-        private const int SigInt = 2;
+        public const int SigHup = 1;
+        public const int SigInt = 2;
+        public const int SigTerm = 15;
 
         [DllImport("libc", SetLastError = true, EntryPoint = "kill")]
         private static extern int Kill(int pid, int signal);
@@ -81,12 +83,12 @@ namespace StreamFiles.Core.Tests.Faults
             return ProcessRunner.Captured("streamfiles", new ProcessRunner.Outcome(process.ExitCode, output.Result, error.Result));
         }
 
-        /// <summary>SIGINT, as Ctrl+C at a terminal sends it (Process.Kill would be SIGKILL).</summary>
-        public static void Interrupt(Process process)
+        /// <summary>SIGINT, as Ctrl+C at a terminal sends it (Process.Kill would be SIGKILL), or another signal.</summary>
+        public static void Interrupt(Process process, int signal = SigInt)
         {
-            if (Kill(process.Id, SigInt) != 0)
+            if (Kill(process.Id, signal) != 0)
             {
-                throw new InvalidOperationException("kill(SIGINT) failed: errno " + Marshal.GetLastWin32Error());
+                throw new InvalidOperationException($"kill({signal}) failed: errno " + Marshal.GetLastWin32Error());
             }
         }
 

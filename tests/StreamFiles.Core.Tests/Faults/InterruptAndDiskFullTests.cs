@@ -64,6 +64,57 @@ namespace StreamFiles.Core.Tests.Faults
             Assert.True(Coreutils.Same(source, _temp.File("back.bin")));
         }
 
+        /// <summary>
+        /// SIGTERM (a CI job's timeout, systemd, docker stop) or SIGHUP during an upload without --resume: the CLI stops
+        /// as for Ctrl+C, exits 128 + the signal, and aborts its multipart upload instead of dying with it orphaned —
+        /// including when the signal comes as the upload is being started (the store has it, the client not yet its id).
+        /// </summary>
+        [S3Theory]
+        [InlineData(FaultCli.SigTerm, 0)]
+        [InlineData(FaultCli.SigTerm, 1000)]
+        [InlineData(FaultCli.SigHup, 1000)]
+        public async Task SigtermDuringAnS3UploadAbortsTheMultipartUpload(int signal, int afterStartMilliseconds)
+        {
+            _temp.RandomFile("big.bin", 200 * MiB, seed: 7);
+            var environment = FaultCli.S3Environment();
+            string state = _temp.File("state");
+            environment["STREAMFILES_STATE_DIR"] = state;
+            string[] arguments = { "send", "--json", "--no-progress", "--concurrency", "2", "--part-size", "5MiB", "big.bin", S3Url("big.bin") };
+            var checkedAt = Stopwatch.StartNew();
+            Stopwatch? seen = null;
+
+            Interrupt(environment, arguments, () =>
+            {
+                if (seen is null && checkedAt.ElapsedMilliseconds >= 20)
+                {
+                    checkedAt.Restart();
+                    seen = S3TestServer.UploadsUnderAsync(_prefix).GetAwaiter().GetResult().Count > 0 ? Stopwatch.StartNew() : null;
+                }
+
+                return seen != null && seen.ElapsedMilliseconds >= afterStartMilliseconds;
+            }, signal);
+
+            Assert.Empty(await S3TestServer.UploadsUnderAsync(_prefix));
+            string journals = Path.Combine(state, "StreamFiles", "journals");
+            Assert.False(Directory.Exists(journals) && Directory.GetFiles(journals).Length > 0, "a journal was kept without --resume");
+            var listed = await S3TestServer.Raw.ListObjectsV2Async(new Amazon.S3.Model.ListObjectsV2Request { BucketName = S3TestServer.Bucket, Prefix = _prefix });
+            Assert.Empty(listed.S3Objects ?? new System.Collections.Generic.List<Amazon.S3.Model.S3Object>());
+        }
+
+        /// <summary>SIGTERM while the source is still being looked at (a slow HEAD): exit 143, no stack trace, nothing written.</summary>
+        [Fact]
+        public void SigtermWhileTheSourceIsLookedAtExitsCleanly()
+        {
+            TestResource resource = _http.Add("/slow.bin", new byte[] { 1, 2, 3 });
+            resource.HeaderDelay = TimeSpan.FromSeconds(60);
+            string[] arguments = { "receive", "--json", "--no-progress", _http.Url("/slow.bin").ToString(), "down/" };
+            var clock = Stopwatch.StartNew();
+
+            Interrupt(null, arguments, () => clock.ElapsedMilliseconds > 1500, FaultCli.SigTerm);
+
+            Assert.False(Directory.Exists(_temp.File("down")) && Directory.EnumerateFileSystemEntries(_temp.File("down")).Any());
+        }
+
         [S3Fact]
         public void CtrlCDuringAnS3DownloadStopsAndResumes()
         {
@@ -157,7 +208,7 @@ namespace StreamFiles.Core.Tests.Faults
             }
         }
 
-        private void Interrupt(System.Collections.Generic.IDictionary<string, string?>? environment, string[] arguments, Func<bool> started)
+        private void Interrupt(System.Collections.Generic.IDictionary<string, string?>? environment, string[] arguments, Func<bool> started, int signal = FaultCli.SigInt)
         {
             using Process child = FaultCli.Start(_temp.Path, environment, arguments, interruptible: true);
             Task<string> output = child.StandardOutput.ReadToEndAsync();
@@ -175,7 +226,7 @@ namespace StreamFiles.Core.Tests.Faults
                 Assert.Fail($"the transfer finished before it could be interrupted (exit {child.ExitCode}): {error.Result}{output.Result}");
             }
             var signalled = Stopwatch.StartNew();
-            FaultCli.Interrupt(child);
+            FaultCli.Interrupt(child, signal);
             bool stopped = child.WaitForExit((int)TimeSpan.FromSeconds(30).TotalMilliseconds);
             TimeSpan took = signalled.Elapsed;
             if (!stopped)
@@ -185,10 +236,11 @@ namespace StreamFiles.Core.Tests.Faults
 
             child.WaitForExit();
             var run = ProcessRunner.Captured("streamfiles", new ProcessRunner.Outcome(child.ExitCode, output.Result, error.Result));
-            _output.WriteLine($"SIGINT to exit: {took.TotalMilliseconds:F0} ms, exit {run.ExitCode}; load average {File.ReadAllText("/proc/loadavg").Trim()}");
-            Assert.True(stopped, "the process did not stop within 30 s of SIGINT");
-            Assert.Equal(130, run.ExitCode);
-            Assert.True(took <= Allowed, $"SIGINT to exit took {took.TotalMilliseconds:F0} ms, more than {Allowed.TotalSeconds} s");
+            _output.WriteLine($"signal {signal} to exit: {took.TotalMilliseconds:F0} ms, exit {run.ExitCode}; load average {File.ReadAllText("/proc/loadavg").Trim()}");
+            Assert.True(stopped, $"the process did not stop within 30 s of signal {signal}");
+            Assert.Equal(128 + signal, run.ExitCode); // as a shell reports a process the signal ended
+            Assert.True(took <= Allowed, $"signal {signal} to exit took {took.TotalMilliseconds:F0} ms, more than {Allowed.TotalSeconds} s");
+            Assert.DoesNotContain("   at ", run.Error, StringComparison.Ordinal);
         }
 
         private void Rerun(System.Collections.Generic.IDictionary<string, string?>? environment, string[] arguments)

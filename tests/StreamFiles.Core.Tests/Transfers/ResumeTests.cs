@@ -153,6 +153,29 @@ namespace StreamFiles.Core.Tests.Transfers
             Assert.True(Coreutils.Same(source, destination));
         }
 
+        /// <summary>
+        /// Cancelled while a source is still being looked at (a slow HEAD, Ctrl+C or SIGTERM early on): SubmitSource
+        /// returns quietly, as it does when cancelled during a listing, instead of throwing the cancellation at the host
+        /// (the CLI crashed with an unhandled TaskCanceledException, exit 134).
+        /// </summary>
+        [Fact]
+        public void CancellingWhileTheSourceIsLookedAtEndsQuietly()
+        {
+            string source = _dir.RandomFile("s.bin", 1000);
+            string destination = _dir.File("d.bin");
+            var storage = new FaultyStorage { StatDelay = TimeSpan.FromSeconds(30) };
+            using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+            var clock = Stopwatch.StartNew();
+
+            CollectingSink sink = TransferHarness.Run(new[] { source }, destination, storages: TransferHarness.With(storage), cancellationToken: cancel.Token);
+
+            Assert.InRange(clock.Elapsed.TotalSeconds, 0, 10);
+            Assert.Empty(sink.Errors);
+            Assert.Empty(sink.Transfers);
+            Assert.False(File.Exists(destination));
+            Assert.Empty(Directory.GetFiles(_dir.Path, "d.bin*"));
+        }
+
         [Theory]
         [InlineData(true)]
         [InlineData(false)]

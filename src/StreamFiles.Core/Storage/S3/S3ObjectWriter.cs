@@ -26,6 +26,9 @@ namespace StreamFiles.Core.Storage.S3
     /// </summary>
     internal sealed class S3ObjectWriter : IObjectWriter, IPartUploader
     {
+        /// <summary>How long a stopped upload may still take to start or to be aborted, so that the store keeps no upload nobody knows of.</summary>
+        private static readonly TimeSpan CleanupGrace = TimeSpan.FromSeconds(5);
+
         private readonly S3Storage _storage;
         private readonly S3Client _client;
         private readonly S3Location _destination;
@@ -102,20 +105,49 @@ namespace StreamFiles.Core.Storage.S3
                 create.ChecksumAlgorithm = writer.TrailerAlgorithm;
             }
 
+            cancellationToken.ThrowIfCancellationRequested();
             var clock = System.Diagnostics.Stopwatch.StartNew();
             try
             {
-                var created = await S3StoreRetry.RunAsync(() => client.Client.InitiateMultipartUploadAsync(create, cancellationToken), cancellationToken).ConfigureAwait(false);
-                writer._uploadId = created.UploadId;
+                // A stop (Ctrl+C, SIGTERM) gives a request in flight a few seconds to finish instead of throwing its
+                // response away: the store may already have started the upload, and only its id lets it be aborted.
+                using var grace = new CancellationTokenSource();
+                using (cancellationToken.Register(() => grace.CancelAfter(CleanupGrace)))
+                {
+                    var created = await S3StoreRetry.RunAsync(() => client.Client.InitiateMultipartUploadAsync(create, grace.Token), cancellationToken).ConfigureAwait(false);
+                    writer._uploadId = created.UploadId;
+                }
             }
             catch (Exception e) when (!(e is OperationCanceledException) && !storage.IsTransient(e))
             {
                 throw writer.Fail(e, "start multipart upload of");
             }
 
-            await writer.AbortLostUploadsAsync(clock.Elapsed, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                await writer.AbortLostUploadsAsync(clock.Elapsed, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopped before the caller has the writer (and so before any journal names the upload): nobody
+                // else could abort it.
+                using var cleanup = new CancellationTokenSource(CleanupGrace);
+                try
+                {
+                    await writer.AbandonAsync(writer._uploadId!, cleanup.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Out of time: left for the store's lifecycle rule.
+                }
+
+                throw;
+            }
+
             return writer;
         }
+
 
         /// <summary>
         /// A CreateMultipartUpload whose response was lost (a reset or a stall after the store acted) is retried by

@@ -55,6 +55,9 @@ namespace StreamFiles.Core.Tests.Transfers.Support
         /// <summary>Sleep per read call, to slow a transfer down.</summary>
         public TimeSpan ReadDelay { get; set; }
 
+        /// <summary>Wait (cancellably) before each stat answers, as a slow or unreachable store does.</summary>
+        public TimeSpan StatDelay { get; set; }
+
         public string Name => "faulty-local";
 
         public PartLimits PartLimits => _inner.PartLimits;
@@ -65,6 +68,11 @@ namespace StreamFiles.Core.Tests.Transfers.Support
 
         public async Task<ObjectInfo?> StatAsync(Location location, CancellationToken cancellationToken)
         {
+            if (StatDelay > TimeSpan.Zero)
+            {
+                await Task.Delay(StatDelay, cancellationToken);
+            }
+
             ObjectInfo? info = await _inner.StatAsync(location, cancellationToken);
             int call = Interlocked.Increment(ref _stats);
             if (info != null && !info.IsContainer && ChangeAfterStats.HasValue && call >= ChangeAfterStats.Value)

@@ -15,13 +15,19 @@ namespace StreamFiles.Cli
         private readonly TextWriter _error;
         private readonly ProgressLine? _progress;
         private readonly bool _verbose;
+        private readonly Action<CommandError>? _writeFailure;
 
-        public CliSink(Action<object> writeResult, TextWriter error, ProgressLine? progress, bool verbose = false)
+        /// <param name="writeFailure">
+        /// Also writes each error as a result line (hash --json: one object per file named, failed or not); send and
+        /// receive need none, as their failed files come as results already.
+        /// </param>
+        public CliSink(Action<object> writeResult, TextWriter error, ProgressLine? progress, bool verbose = false, Action<CommandError>? writeFailure = null)
         {
             _writeResult = writeResult;
             _error = error;
             _progress = progress;
             _verbose = verbose;
+            _writeFailure = writeFailure;
         }
 
         public int Errors { get; private set; }
@@ -40,6 +46,7 @@ namespace StreamFiles.Cli
             _progress?.Clear();
             // The id first, in brackets, so scripts can tell conditions apart as the cmdlets' error ids do.
             _error.WriteLine("streamfiles: [" + error.Condition + "] " + error.Message);
+            _writeFailure?.Invoke(error);
         }
 
         public void WriteProgress(ProgressReport report) => _progress?.Show(report);

@@ -84,7 +84,8 @@ namespace StreamFiles.Cli
                     ? result => context.Output.WriteLine(ToCoreutilsLine((FileHashResult)result))
                     : result => WriteTagged(context.Output, (FileHashResult)result);
 
-            var sink = new CliSink(write, context.Error, context.ProgressLineUnless(noProgress));
+            Action<CommandError>? writeFailure = json ? error => context.Output.WriteLine(FailureJson(error)) : null;
+            var sink = new CliSink(write, context.Error, context.ProgressLineUnless(noProgress), writeFailure: writeFailure);
             using var operation = new HashOperation(hashSettings, settings, context.CancellationToken);
             foreach (string path in paths)
             {
@@ -123,6 +124,25 @@ namespace StreamFiles.Cli
             }
 
             return (path.Replace("\\", "\\\\").Replace("\n", "\\n").Replace("\r", "\\r"), true);
+        }
+
+        /// <summary>A file that could not be hashed, in --json output: its path and the error, as send and receive write theirs.</summary>
+        internal static string FailureJson(CommandError error)
+        {
+            using var buffer = new MemoryStream();
+            using (var writer = new Utf8JsonWriter(buffer))
+            {
+                writer.WriteStartObject();
+                writer.WriteString("path", error.Target);
+                writer.WriteStartObject("error");
+                writer.WriteString("condition", error.Condition);
+                writer.WriteString("category", error.Category.ToString());
+                writer.WriteString("message", error.Message);
+                writer.WriteEndObject();
+                writer.WriteEndObject();
+            }
+
+            return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
         }
 
         internal static string ToJson(FileHashResult result)

@@ -113,6 +113,25 @@ namespace StreamFiles.Core.Tests.Cli
             Assert.Contains("directory", run.Error);
         }
 
+        /// <summary>With --json every file named gets its line, in order: a failed one carries its error, as send and receive write it.</summary>
+        [Fact]
+        public void JsonHasALineForEachFileNamedFailedOrNot()
+        {
+            _dir.RandomFile("good.bin", 100);
+            Directory.CreateDirectory(_dir.File("folder"));
+            var run = ProcessRunner.Streamfiles(_dir.Path, "hash", "--json", "missing.bin", "good.bin", "folder");
+
+            Assert.Equal(1, run.ExitCode);
+            JsonElement[] lines = run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToArray();
+            Assert.Equal(new[] { "missing.bin", "good.bin", "folder" }, lines.Select(l => l.GetProperty("path").GetString()));
+            Assert.Equal("FileNotFound", lines[0].GetProperty("error").GetProperty("condition").GetString());
+            Assert.Equal("ObjectNotFound", lines[0].GetProperty("error").GetProperty("category").GetString());
+            Assert.False(lines[1].TryGetProperty("error", out _));
+            Assert.Equal(ProcessRunner.Shell("sha256sum good.bin", _dir.Path).Substring(0, 64), lines[1].GetProperty("hashes").GetProperty("sha256").GetString());
+            Assert.Equal("PathIsDirectory", lines[2].GetProperty("error").GetProperty("condition").GetString());
+            Assert.Contains("[FileNotFound]", run.Error, StringComparison.Ordinal);
+        }
+
         [Theory]
         [InlineData("hash", "-a", "sha3", "x")]
         [InlineData("hash", "--chunk-size", "12 bananas", "x")]

@@ -29,8 +29,8 @@ namespace StreamFiles.Core.Hashing
             HashDigests digests;
 #if NET8_0_OR_GREATER
             // (A path that is no file, or none at all, takes the stream's way below, which reports it as it always has.)
-            var file = new FileInfo(path);
-            if (Settings.Algorithms.Count == 1 && Settings.Algorithms[0] == ChecksumAlgorithm.S3ETag && file.Exists && PartsMd5.Suits(file.Length, Settings.ChunkSize))
+            FileInfo? file = Files.LinkedFile.Target(new FileInfo(path)); // a link's own size is not its file's
+            if (Settings.Algorithms.Count == 1 && Settings.Algorithms[0] == ChecksumAlgorithm.S3ETag && file != null && file.Exists && PartsMd5.Suits(file.Length, Settings.ChunkSize))
             {
                 // The S3 ETag alone: its parts are hashed side by side in the lanes of the vector kernel.
                 (long length, List<byte[]> parts) = await PartsMd5.HashAsync(path, Settings.ChunkSize, Settings.BufferSize, progress, cancellationToken).ConfigureAwait(false);

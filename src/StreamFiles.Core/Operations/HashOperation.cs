@@ -62,7 +62,7 @@ namespace StreamFiles.Core.Operations
 
             return new WorkItem(
                 path,
-                file.Length,
+                Files.LinkedFile.Length(Files.LinkedFile.Target(file) ?? file),
                 (counter, token) => HashAsync(path, counter, token),
                 exception => FileErrors.Describe(exception, path));
         }

@@ -58,6 +58,46 @@ namespace StreamFiles.Core.Tests.Transfers
             Assert.Single(sink.Questions);
         }
 
+        /// <summary>
+        /// A symbolic link to a file copies the whole file it points to, under the link's name, whether named on its own
+        /// or met under -Recurse; links that are dangling, loop or point at a directory are skipped in a tree. (The
+        /// link's own size, the length of the target's path, used to cut the copy short and call it completed.)
+        /// </summary>
+        [Fact]
+        public void ALinkToAFileCopiesTheWholeFileItPointsTo()
+        {
+            string real = MakeFile("data/real.bin", 3 * MiB + 5, seed: 3);
+            MakeFile("tree/plain.txt", 100, seed: 4);
+            File.CreateSymbolicLink(_dir.File("tree/absolute.bin"), real);
+            File.CreateSymbolicLink(_dir.File("tree/relative.bin"), "../data/real.bin");
+            File.CreateSymbolicLink(_dir.File("tree/chain.bin"), "relative.bin");
+            File.CreateSymbolicLink(_dir.File("tree/short.bin"), "plain.txt"); // the target shorter than its path would be
+            File.CreateSymbolicLink(_dir.File("tree/dangling.bin"), "nowhere");
+            File.CreateSymbolicLink(_dir.File("tree/loop1"), "loop2");
+            File.CreateSymbolicLink(_dir.File("tree/loop2"), "loop1");
+            Directory.CreateSymbolicLink(_dir.File("tree/dirlink"), _dir.File("data"));
+
+            TransferResult one = Assert.Single(TransferHarness.Run(new[] { _dir.File("tree/absolute.bin") }, _dir.File("one.bin")).Transfers);
+            Assert.Equal(TransferStatus.Completed, one.Status);
+            Assert.Equal(3 * MiB + 5, one.Length);
+            Assert.True(Coreutils.Same(real, _dir.File("one.bin")));
+
+            CollectingSink tree = TransferHarness.Run(new[] { _dir.File("tree") }, _dir.File("copy") + "/", recurse: true);
+            Assert.Empty(tree.Errors);
+            Assert.All(tree.Transfers, t => Assert.Equal(TransferStatus.Completed, t.Status));
+            Assert.Equal(
+                new[] { "absolute.bin", "chain.bin", "plain.txt", "relative.bin", "short.bin" },
+                Directory.GetFileSystemEntries(_dir.File("copy")).Select(Path.GetFileName).OrderBy(n => n, StringComparer.Ordinal));
+            foreach (string name in new[] { "absolute.bin", "relative.bin", "chain.bin" })
+            {
+                Assert.True(Coreutils.Same(real, _dir.File("copy/" + name)), name);
+            }
+
+            Assert.True(Coreutils.Same(_dir.File("tree/plain.txt"), _dir.File("copy/short.bin")));
+            Assert.Equal("SourceNotFound", Assert.Single(TransferHarness.Run(new[] { _dir.File("tree/dangling.bin") }, _dir.File("never.bin")).Errors).Condition);
+            Assert.False(File.Exists(_dir.File("never.bin")));
+        }
+
         [Fact]
         public void CopiesIntoAnExistingDirectoryUnderTheSourceName()
         {

@@ -73,19 +73,16 @@ namespace StreamFiles.Core.Storage.Local
 
                     string path = relative.Length == 0 ? entry.Name : relative + "/" + entry.Name;
 
-                    var file = (FileInfo)entry;
-                    if ((file.Attributes & FileAttributes.ReparsePoint) != 0)
+                    // A link is described by the file it points to (its size and time, not the link's), under the
+                    // link's own name and path; one that is dangling, loops or points at a directory is skipped.
+                    FileInfo? file = Files.LinkedFile.Target((FileInfo)entry);
+                    if (file is null)
                     {
-                        // A link: describe what it points to (or skip it when dangling or pointing at a directory).
-                        file = new FileInfo(file.FullName);
-                        if (!file.Exists)
-                        {
-                            continue;
-                        }
+                        continue;
                     }
 
                     listedAny = true;
-                    yield return new ListedObject(LocalStorage.Describe(FileLocation.FromPath(file.FullName), file), path);
+                    yield return new ListedObject(LocalStorage.Describe(FileLocation.FromPath(entry.FullName), file), path);
                 }
 
                 if (recurse && relative.Length == 0 && !listedAny && subdirectories.Count == 0)

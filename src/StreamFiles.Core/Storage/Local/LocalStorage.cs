@@ -42,7 +42,9 @@ namespace StreamFiles.Core.Storage.Local
             var info = new FileInfo(file.Path);
             if (info.Exists)
             {
-                return Task.FromResult<ObjectInfo?>(Describe(file, info));
+                // A symbolic link is described by the file it points to; a dangling one, or a loop, names nothing.
+                FileInfo? target = Files.LinkedFile.Target(info);
+                return Task.FromResult<ObjectInfo?>(target is null ? null : Describe(file, target));
             }
 
             // One stat answers both: FileInfo of a directory does not "exist" but carries its attributes (-1 when nothing is there).
@@ -73,7 +75,7 @@ namespace StreamFiles.Core.Storage.Local
                 mode = (int)info.UnixFileMode;
             }
 #endif
-            return new ObjectInfo(location, info.Length, new DateTimeOffset(info.LastWriteTimeUtc), unixMode: mode);
+            return new ObjectInfo(location, Files.LinkedFile.Length(info), new DateTimeOffset(info.LastWriteTimeUtc), unixMode: mode);
         }
 
         private static FileLocation AsFile(Location location) =>

@@ -1,0 +1,69 @@
+using System.IO;
+
+namespace StreamFiles.Core.Files
+{
+    /// <summary>
+    /// The file a path names when that path may be a symbolic link. A link's own FileInfo has the link's size (the
+    /// length of the target's path on Linux, 0 on Windows) and time; a copy sized by it read that many bytes of the
+    /// target and reported the short copy as completed and verified.
+    /// </summary>
+    internal static class LinkedFile
+    {
+        /// <summary>
+        /// The file itself, through any chain of links: null when a link is dangling, is part of a loop, or ends at a
+        /// directory. A path that is no link comes back as it is.
+        /// </summary>
+        public static FileInfo? Target(FileInfo file)
+        {
+            if (!file.Exists || (file.Attributes & FileAttributes.ReparsePoint) == 0)
+            {
+                return file;
+            }
+
+#if NET8_0_OR_GREATER
+            if (file.LinkTarget is null)
+            {
+                return file; // another kind of reparse point (a deduplicated or cloud file): its own size is the data's
+            }
+
+            try
+            {
+                return file.ResolveLinkTarget(returnFinalTarget: true) is FileInfo target && target.Exists ? target : null;
+            }
+            catch (IOException)
+            {
+                return null; // dangling (FileNotFoundException) or a loop of links (ELOOP)
+            }
+#else
+            // .NET Framework reads a link's own attributes and cannot resolve it: the size comes from the open file
+            // below (Length), and the time stays the link's.
+            return file;
+#endif
+        }
+
+        /// <summary>The length of the file's data, following links (on .NET Framework by opening the file).</summary>
+        public static long Length(FileInfo file)
+        {
+#if NET8_0_OR_GREATER
+            return file.Length;
+#else
+            if ((file.Attributes & FileAttributes.ReparsePoint) == 0)
+            {
+                return file.Length;
+            }
+
+            try
+            {
+                using (var stream = new FileStream(file.FullName, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1))
+                {
+                    return stream.Length;
+                }
+            }
+            catch (System.Exception e) when (e is IOException || e is System.UnauthorizedAccessException)
+            {
+                return file.Length; // the read will report what is wrong
+            }
+#endif
+        }
+    }
+}

@@ -376,6 +376,10 @@ namespace StreamFiles.Core.Operations
                     {
                         Submit(Fail(entry.Error.Target, entry.Error), sink);
                     }
+                    else if (entry.SkipReason != null)
+                    {
+                        sink.WriteVerbose($"Skipped '{relativePath}': {entry.SkipReason}");
+                    }
                     else if (entry.Info!.IsContainer)
                     {
                         CreateEmptyDirectory(entry.Info, relativePath, sink);

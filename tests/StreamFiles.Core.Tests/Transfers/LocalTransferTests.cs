@@ -94,6 +94,7 @@ namespace StreamFiles.Core.Tests.Transfers
             }
 
             Assert.True(Coreutils.Same(_dir.File("tree/plain.txt"), _dir.File("copy/short.bin")));
+            Assert.Contains(tree.Verbose, v => v.StartsWith("Skipped 'dirlink': a link to a directory", StringComparison.Ordinal));
             Assert.Equal("SourceNotFound", Assert.Single(TransferHarness.Run(new[] { _dir.File("tree/dangling.bin") }, _dir.File("never.bin")).Errors).Condition);
             Assert.False(File.Exists(_dir.File("never.bin")));
         }

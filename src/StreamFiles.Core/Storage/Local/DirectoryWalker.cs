@@ -53,7 +53,13 @@ namespace StreamFiles.Core.Storage.Local
                 {
                     foreach (FileSystemInfo entry in entries)
                     {
-                        if (entry is DirectoryInfo sub && (sub.Attributes & FileAttributes.ReparsePoint) == 0)
+                        if (entry is DirectoryInfo link && (link.Attributes & FileAttributes.ReparsePoint) != 0)
+                        {
+                            yield return ListedObject.Skipped(
+                                "a link to a directory (a symbolic link or a junction), which is not followed: no loops, and nothing from outside the tree. Name the directory it points to as a source of its own to copy it.",
+                                relative.Length == 0 ? entry.Name : relative + "/" + entry.Name);
+                        }
+                        else if (entry is DirectoryInfo sub)
                         {
                             string path = relative.Length == 0 ? entry.Name : relative + "/" + entry.Name;
                             subdirectories.Add((sub, path));

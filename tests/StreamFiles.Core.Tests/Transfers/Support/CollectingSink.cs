@@ -21,6 +21,8 @@ namespace StreamFiles.Core.Tests.Transfers.Support
 
         public List<ProgressReport> Progress { get; } = new List<ProgressReport>();
 
+        public List<string> Verbose { get; } = new List<string>();
+
         /// <summary>The most buffers the operation's memory budget had leased at once.</summary>
         public int PeakBuffers { get; set; }
 
@@ -50,6 +52,10 @@ namespace StreamFiles.Core.Tests.Transfers.Support
             Progress.Add(report);
         }
 
-        public void WriteVerbose(string message) => StreamFiles.Core.Tests.Support.TestCapture.Record("sink verbose", message);
+        public void WriteVerbose(string message)
+        {
+            StreamFiles.Core.Tests.Support.TestCapture.Record("sink verbose", message);
+            Verbose.Add(message);
+        }
     }
 }

@@ -211,6 +211,14 @@ Describe 'ConvertFrom-StreamBase64' -Tags 'CI' {
                 Should -Throw -ErrorId 'ConvertFromStreamBase64OutFileIsDirectory,StreamFiles.PowerShell.ConvertFromStreamBase64Command'
         }
 
+        It 'refuses an -OutFile that is the input file and leaves the input as it was' {
+            $in = Join-Path $TestDrive 'same.b64'
+            [System.IO.File]::WriteAllText($in, 'QUJD')
+            { ConvertFrom-StreamBase64 -LiteralPath $in -OutFile $in -ErrorAction Stop } |
+                Should -Throw -ErrorId 'ConvertFromStreamBase64OutFileIsInput,StreamFiles.PowerShell.ConvertFromStreamBase64Command'
+            [System.IO.File]::ReadAllText($in) | Should -BeExactly 'QUJD'
+        }
+
         It 'refuses an -OutFile of another provider' {
             { 'QUJD' | ConvertFrom-StreamBase64 -OutFile 'Env:StreamFilesOut' } |
                 Should -Throw -ErrorId 'ConvertFromStreamBase64NotFileSystemPath,StreamFiles.PowerShell.ConvertFromStreamBase64Command'

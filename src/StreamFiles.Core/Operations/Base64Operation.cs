@@ -137,6 +137,13 @@ namespace StreamFiles.Core.Operations
                 throw new CommandFailureException(FileErrors.InvalidPath(output, exception));
             }
 
+            if (request.InputStream is null && SameFile(request.Input, fullPath))
+            {
+                // The output replaces its name only when complete, but the input would be gone all the same.
+                throw new CommandFailureException(new CommandError("OutFileIsInput", FailureCategory.InvalidArgument, output,
+                    $"'{request.Input}' was not converted: the output '{output}' is the input file itself, and writing it would replace what is being read. Name another output file."));
+            }
+
             if (Directory.Exists(output))
             {
                 throw new CommandFailureException(new CommandError("OutFileIsDirectory", FailureCategory.InvalidArgument, output,
@@ -154,6 +161,21 @@ namespace StreamFiles.Core.Operations
             {
                 throw new CommandFailureException(new CommandError("MultipleInputs", FailureCategory.InvalidArgument, request.Input,
                     $"'{request.Input}' was not converted: '{output}' already receives another input of this command, and each output holds one. Convert the files one at a time, each to its own output."));
+            }
+        }
+
+        /// <summary>Whether two paths name one file, also through symbolic links.</summary>
+        private static bool SameFile(string input, string outputFullPath)
+        {
+            StringComparison comparison = Locations.Location.IsWindows ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+            string Resolved(string path) => Files.LinkedFile.Target(new FileInfo(path))?.FullName ?? Path.GetFullPath(path);
+            try
+            {
+                return string.Equals(Path.GetFullPath(input), outputFullPath, comparison) || string.Equals(Resolved(input), Resolved(outputFullPath), comparison);
+            }
+            catch (Exception exception) when (IsInvalidPath(exception))
+            {
+                return false; // the input's own check reports it
             }
         }
 

@@ -125,6 +125,8 @@ namespace StreamFiles.Core.Tests.Text
         public void Refuses_bad_inputs_and_outputs_and_goes_on()
         {
             string good = _dir.RandomFile("good.bin", 10);
+            byte[] goodBytes = File.ReadAllBytes(good);
+            File.CreateSymbolicLink(_dir.File("link.bin"), good);
             Directory.CreateDirectory(_dir.File("sub"));
             var sink = new RecordingSink();
 
@@ -137,12 +139,15 @@ namespace StreamFiles.Core.Tests.Text
                 new Base64Request(good, _dir.File("e.b64")),
                 new Base64Request(good, _dir.File("e.b64")),
                 new Base64Request(_dir.File("bad\0name"), _dir.File("f.b64")),
-                new Base64Request(good, _dir.File("bad\0name.b64")));
+                new Base64Request(good, _dir.File("bad\0name.b64")),
+                new Base64Request(good, good),
+                new Base64Request(_dir.File("link.bin"), good));
 
-            Assert.Equal(7, failed);
+            Assert.Equal(9, failed);
             Assert.Equal(
-                new[] { "FileNotFound", "PathIsDirectory", "OutFileIsDirectory", "OutFileDirectoryNotFound", "MultipleInputs", "InvalidPath", "InvalidPath" },
+                new[] { "FileNotFound", "PathIsDirectory", "OutFileIsDirectory", "OutFileDirectoryNotFound", "MultipleInputs", "InvalidPath", "InvalidPath", "OutFileIsInput", "OutFileIsInput" },
                 sink.Errors.Select(e => e.Condition));
+            Assert.Equal(goodBytes, File.ReadAllBytes(good)); // an output naming the input (or a link to it) leaves it alone
             Assert.Equal(FailureCategory.ObjectNotFound, sink.Errors[3].Category);
             Assert.True(File.Exists(_dir.File("e.b64")));
             Assert.False(File.Exists(_dir.File("c.b64")));

@@ -89,6 +89,7 @@ namespace StreamFiles.Core.Operations
         private string? _singleFileSource;
         private ObjectInfo? _heldSource;
         private bool _destinationIsNewDirectory;
+        private bool _severalSourcesForOneFile;
 
         public TransferOperation(
             TransferDirection direction,
@@ -440,10 +441,12 @@ namespace StreamFiles.Core.Operations
         /// exist yet and has no trailing separator names a file for a single source and a new directory for several,
         /// so the first such source is held until a second arrives (both then go into the directory) or the input
         /// ends (it goes to the file name). The first transfer of such a batch starts with the second source.
+        /// An existing file (or a PUT URL) takes one source only: its first source is held the same way, and a second
+        /// one fails both, so the file is never replaced by one of several sources before the mistake shows.
         /// </summary>
         private void SubmitFile(ObjectInfo source, ICommandSink sink)
         {
-            if (!_destinationIsNewDirectory && _singleFileSource == null && MayBeNewDirectory())
+            if (!_destinationIsNewDirectory && !_severalSourcesForOneFile && _singleFileSource == null && NamesAFile())
             {
                 if (_heldSource == null)
                 {
@@ -453,7 +456,14 @@ namespace StreamFiles.Core.Operations
 
                 if (_heldSource.Location.Display != source.Location.Display)
                 {
-                    _destinationIsNewDirectory = true;
+                    if (MayBeNewDirectory())
+                    {
+                        _destinationIsNewDirectory = true;
+                    }
+                    else
+                    {
+                        _severalSourcesForOneFile = true;
+                    }
                 }
 
                 // The same source twice stays one file: its second copy is refused as a duplicate destination.
@@ -465,6 +475,10 @@ namespace StreamFiles.Core.Operations
 
         private bool MayBeNewDirectory() =>
             _destination.Kind != LocationKind.Http && !_destination.IsContainer && DestinationInfo() == null;
+
+        /// <summary>Whether the destination may name a single file: a PUT URL, an existing file, or a new name without a trailing separator.</summary>
+        private bool NamesAFile() =>
+            !_destination.IsContainer && (_destination.Kind == LocationKind.Http || !(DestinationInfo() is ObjectInfo existing && existing.IsContainer));
 
         /// <summary>Submits the held first source, into the new directory or as the single file the destination names.</summary>
         private void ReleaseHeld(ICommandSink sink)
@@ -503,7 +517,7 @@ namespace StreamFiles.Core.Operations
                 else
                 {
                     // The destination names a file: good for exactly one source.
-                    if (_singleFileSource != null && _singleFileSource != source.Location.Display)
+                    if (_severalSourcesForOneFile || (_singleFileSource != null && _singleFileSource != source.Location.Display))
                     {
                         return Fail(source.Location.Display, TransferErrors.DestinationNotDirectory(source.Location.Display, _destination.Display), source.Length ?? 0);
                     }

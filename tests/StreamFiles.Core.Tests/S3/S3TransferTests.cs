@@ -527,6 +527,20 @@ namespace StreamFiles.Core.Tests.S3
             Assert.Equal(File.ReadAllBytes(a), await S3TestServer.GetAsync(_prefix + "one-key"));
         }
 
+        /// <summary>Several sources to an existing object, even with overwrite: all refused, the object left as it was.</summary>
+        [S3Fact]
+        public async Task SeveralFilesSentToAnExistingObjectAreAllRefusedAndItStays()
+        {
+            string a = _temp.RandomFile("a.bin", 100, seed: 5);
+            string b = _temp.RandomFile("b.bin", 200, seed: 6);
+            await S3TestServer.PutAsync(_prefix + "taken.txt", new byte[] { 1, 2, 3 });
+
+            var sent = Run(TransferDirection.Send, S3("taken.txt"), new[] { a, b }, new TransferOptions(overwrite: true));
+
+            Assert.Equal(new[] { "DestinationNotDirectory", "DestinationNotDirectory" }, sent.Errors.Select(e => e.Condition));
+            Assert.Equal(new byte[] { 1, 2, 3 }, await S3TestServer.GetAsync(_prefix + "taken.txt"));
+        }
+
         [S3Fact]
         public void SkipUnchangedBySizeAndTimeSkipsWithoutTransferring()
         {

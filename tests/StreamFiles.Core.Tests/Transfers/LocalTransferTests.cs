@@ -488,12 +488,19 @@ namespace StreamFiles.Core.Tests.Transfers
             string a = _dir.RandomFile("a.bin", 10);
             string b = _dir.RandomFile("b.bin", 10);
             string single = _dir.RandomFile("single.bin", 3);
+            byte[] before = File.ReadAllBytes(single);
             CollectingSink sink = TransferHarness.Run(new[] { a, b }, single, new TransferOptions(overwrite: true));
-            CommandError error = Assert.Single(sink.Errors);
-            Assert.Equal("DestinationNotDirectory", error.Condition);
-            Assert.Contains("end the name with '/'", error.Message, StringComparison.Ordinal);
+
+            // Both refused, even with overwrite: the first used to replace the file before the second showed the mistake.
+            Assert.Equal(new[] { "DestinationNotDirectory", "DestinationNotDirectory" }, sink.Errors.Select(e => e.Condition));
+            Assert.Contains("end the name with '/'", sink.Errors[0].Message, StringComparison.Ordinal);
+            Assert.Equal(before, File.ReadAllBytes(single));
+            Assert.All(sink.Transfers, t => Assert.Equal(TransferStatus.Failed, t.Status));
+            Assert.Equal(2, sink.Transfers.Count);
+
+            // One source alone still replaces it.
+            Assert.Equal(TransferStatus.Completed, Assert.Single(TransferHarness.Run(new[] { a }, single, new TransferOptions(overwrite: true)).Transfers).Status);
             Assert.True(Coreutils.Same(a, single));
-            Assert.Equal(TransferStatus.Failed, sink.Transfers.Single(t => t.Source == b).Status);
         }
 
         [Fact]

@@ -105,7 +105,7 @@ namespace StreamFiles.Cli
                         verify: parse.GetValue(verify),
                         overwrite: parse.GetValue(force));
                     settings = new OperationSettings(parse.GetValue(throttle), reportProgress: cli.ProgressLineUnless(parse.GetValue(noProgress)) != null);
-                    destination = Location.Parse(all[all.Length - 1]);
+                    destination = Location.ParseDestination(all[all.Length - 1]);
                     http = httpOptions.Settings(parse, Environment.GetEnvironmentVariable);
                 }
                 catch (ArgumentException e)

@@ -148,7 +148,7 @@ namespace StreamFiles.PowerShell
             }
             catch (ArgumentException e)
             {
-                ThrowTerminatingError(new ErrorRecord(e, ErrorIdPrefix + "UnsupportedDestination", ErrorCategory.InvalidArgument, destination.Display));
+                ThrowTerminatingError(new ErrorRecord(Plain(e), ErrorIdPrefix + "UnsupportedDestination", ErrorCategory.InvalidArgument, destination.Display));
             }
 
             _sink = CreateSink(ActivityId, Direction == TransferDirection.Send ? "Sending" : "Receiving");
@@ -169,7 +169,7 @@ namespace StreamFiles.PowerShell
             }
             catch (ArgumentException e)
             {
-                ThrowTerminatingError(new ErrorRecord(e, ErrorIdPrefix + "InvalidEndpointUrl", ErrorCategory.InvalidArgument, EndpointUrl));
+                ThrowTerminatingError(new ErrorRecord(Plain(e), ErrorIdPrefix + "InvalidEndpointUrl", ErrorCategory.InvalidArgument, EndpointUrl));
                 throw;
             }
 
@@ -199,10 +199,14 @@ namespace StreamFiles.PowerShell
             catch (ArgumentException e)
             {
                 // The message names the header, never its value.
-                ThrowTerminatingError(new ErrorRecord(e, ErrorIdPrefix + "InvalidHttpOption", ErrorCategory.InvalidArgument, null));
+                ThrowTerminatingError(new ErrorRecord(Plain(e), ErrorIdPrefix + "InvalidHttpOption", ErrorCategory.InvalidArgument, null));
                 throw;
             }
         }
+
+        /// <summary>The engine's sentence without .NET's " (Parameter 'name')" tail, which names an argument of ours, not the user's.</summary>
+        private static ArgumentException Plain(ArgumentException e) =>
+            new ArgumentException(e.Message.Split(new[] { " (Parameter '" }, StringSplitOptions.None)[0], e);
 
         /// <summary>Hands one source (a resolved path or a URI) to the running transfer.</summary>
         protected void Submit(string source, bool isExplicit) => _operation!.SubmitSource(new TransferRequest(source, isExplicit), _sink!);
@@ -344,7 +348,7 @@ namespace StreamFiles.PowerShell
 
             try
             {
-                return Location.Parse(resolved, CurrentDirectory());
+                return Location.ParseDestination(resolved, CurrentDirectory());
             }
             catch (LocationFormatException e)
             {

@@ -83,5 +83,16 @@ Describe 'Receive-StreamFile' -Tags 'CI' {
 
     It 'ends the command for a destination that is not a file-system path' {
         { Receive-StreamFile -Source $script:Big.FullName -Destination 's3://bucket/key' } | Should -Throw -ErrorId 'ReceiveStreamFileUnsupportedDestination,StreamFiles.PowerShell.ReceiveStreamFileCommand'
+        $caught = $null
+        try { Receive-StreamFile -Source $script:Big.FullName -Destination 's3://bucket/key' -ErrorAction Stop } catch { $caught = $_ }
+        $caught.Exception.Message | Should -Not -Match '\(Parameter '
+    }
+
+    It 'refuses an invalid -EndpointUrl with its own id and a message of its own words' {
+        $caught = $null
+        try { Receive-StreamFile -Source 's3://bucket/key' -Destination $TestDrive -EndpointUrl '127.0.0.1:7480' -ErrorAction Stop } catch { $caught = $_ }
+        $caught.FullyQualifiedErrorId | Should -Be 'ReceiveStreamFileInvalidEndpointUrl,StreamFiles.PowerShell.ReceiveStreamFileCommand'
+        $caught.Exception.Message | Should -Match '127\.0\.0\.1:7480'
+        $caught.Exception.Message | Should -Not -Match '\(Parameter '
     }
 }

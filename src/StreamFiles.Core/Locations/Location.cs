@@ -33,6 +33,22 @@ namespace StreamFiles.Core.Locations
         public override string ToString() => Display;
 
         /// <summary>Parses a location; relative paths are resolved against basePath (default: the current directory).</summary>
+        /// <summary>
+        /// Parse for a destination, which is also checked as one: an S3 key with a backslash ("s3://b/logs\", as a
+        /// Windows path would end) would make keys with backslashes in them, which no download could write as paths.
+        /// </summary>
+        public static Location ParseDestination(string text, string? basePath = null)
+        {
+            Location location = Parse(text, basePath);
+            if (location is S3Location s3 && s3.Key.IndexOf('\\') >= 0)
+            {
+                string fixedKey = s3.Key.Replace('\\', '/');
+                throw LocationFormatException.Invalid(text, "its key contains '\\'", $"S3 keys use '/' between names: write 's3://{s3.Bucket}/{fixedKey}'.");
+            }
+
+            return location;
+        }
+
         public static Location Parse(string text, string? basePath = null)
         {
             if (text is null)

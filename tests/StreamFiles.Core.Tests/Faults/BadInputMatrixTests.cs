@@ -59,6 +59,7 @@ namespace StreamFiles.Core.Tests.Faults
             ["send to s3://Bad_Bucket!/x"] = (2, "InvalidLocation", new[] { "send", "a.bin", "s3://Bad_Bucket!/x" }),
             ["send to http://"] = (2, "InvalidLocation", new[] { "send", "a.bin", "http://" }),
             ["send to ftp://x"] = (2, "UnsupportedLocation", new[] { "send", "a.bin", "ftp://x" }),
+            ["send to s3://bucket/logs\\ (a Windows separator)"] = (2, "InvalidLocation", new[] { "send", "a.bin", "s3://bucket/logs\\2024\\" }),
             ["send to https://host:99999/"] = (2, "InvalidLocation", new[] { "send", "a.bin", "https://host:99999/" }),
             ["receive into s3://bucket/x"] = (2, "UnsupportedDestination", new[] { "receive", "a.bin", "s3://bucket/x" }),
             ["receive s3://"] = (1, "InvalidLocation", new[] { "receive", "s3://", "out/" }),

@@ -274,6 +274,22 @@ namespace StreamFiles.Core.Tests.S3
             Assert.Equal("S3CredentialsNotFound", error.Error.Condition);
         }
 
+        /// <summary>AWS_ENDPOINT_URL(_S3) without a scheme: InvalidEndpointUrl naming the variable, not the SDK's UnexpectedError.</summary>
+        [Theory]
+        [InlineData("AWS_ENDPOINT_URL", "127.0.0.1:7480")]
+        [InlineData("AWS_ENDPOINT_URL_S3", "minio.local:9000")]
+        [InlineData("AWS_ENDPOINT_URL", "ftp://x")]
+        public void AnEndpointVariableThatIsNotAnHttpUrlHasItsOwnErrorNamingTheVariable(string variable, string value)
+        {
+            var env = new Dictionary<string, string?> { [variable] = value };
+            using var pool = new S3ClientPool(environment: n => env.GetValueOrDefault(n));
+            var error = Assert.Throws<CommandFailureException>(() => pool.Get(new S3Connection(credentials: new BasicAWSCredentials("a", "b"))));
+            Assert.Equal("InvalidEndpointUrl", error.Error.Condition);
+            Assert.Equal(FailureCategory.InvalidArgument, error.Error.Category);
+            Assert.Contains($"'{value}' (from {variable})", error.Error.Message, StringComparison.Ordinal);
+            Assert.Equal(value.Contains("://", StringComparison.Ordinal), !error.Error.Message.Contains("https://" + value, StringComparison.Ordinal));
+        }
+
         [Fact]
         public void AnUnknownProfileHasItsOwnError()
         {

@@ -127,6 +127,19 @@ namespace StreamFiles.Core.Storage.S3
         {
             CredentialProfile? profile = FindProfile(connection.ProfileName);
             string? endpoint = connection.EffectiveEndpointUrl(_environment) ?? profile?.EndpointUrl;
+            if (endpoint != null && !S3Connection.IsHttpUri(endpoint))
+            {
+                // -EndpointUrl is checked as it is given; the others are only seen here.
+                string from = NonEmpty(_environment("AWS_ENDPOINT_URL_S3")) != null ? "AWS_ENDPOINT_URL_S3"
+                    : NonEmpty(_environment("AWS_ENDPOINT_URL")) != null ? "AWS_ENDPOINT_URL"
+                    : $"endpoint_url of the AWS profile '{ProfileNameOf(connection.ProfileName)}'";
+                throw new CommandFailureException(new CommandError(
+                    "InvalidEndpointUrl",
+                    FailureCategory.InvalidArgument,
+                    endpoint,
+                    $"The S3 endpoint '{endpoint}' (from {from}) is not an absolute http:// or https:// URL. Correct {from}{(endpoint.IndexOf("://", StringComparison.Ordinal) < 0 ? $" (for example 'https://{endpoint}', or 'http://{endpoint}' for a store without TLS)" : string.Empty)}, or pass -EndpointUrl (--endpoint-url)."));
+            }
+
             string region = connection.Region
                 ?? profile?.Region?.SystemName
                 ?? NonEmpty(_environment("AWS_REGION"))

@@ -128,7 +128,7 @@ namespace StreamFiles.Core.Storage.S3
             Region ?? "(default)",
             ProfileName ?? "(default chain)");
 
-        private static bool IsHttpUri(string text) =>
+        internal static bool IsHttpUri(string text) =>
             Uri.TryCreate(text, UriKind.Absolute, out Uri? uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
 
         private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;

@@ -355,6 +355,7 @@ namespace StreamFiles.Core.Operations
             }
 
             IAsyncEnumerator<ListedObject> entries = lister.ListAsync(root, recurse: true, CancellationToken).GetAsyncEnumerator(CancellationToken);
+            bool listedAny = false;
             try
             {
                 while (true)
@@ -372,6 +373,7 @@ namespace StreamFiles.Core.Operations
                     }
 
                     ListedObject entry = entries.Current;
+                    listedAny = true;
                     string relativePath = under is null ? entry.RelativePath : entry.RelativePath.Length == 0 ? under : under + "/" + entry.RelativePath;
                     if (entry.Error != null)
                     {
@@ -399,6 +401,39 @@ namespace StreamFiles.Core.Operations
             finally
             {
                 entries.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+
+            if (!listedAny && root is S3Location prefix && prefix.Key.Length > 0)
+            {
+                SubmitIfNoPrefix(prefix, sink);
+            }
+        }
+
+        /// <summary>
+        /// An S3 prefix that listed nothing: fine when it exists (a folder marker, as the console makes), SourceNotFound
+        /// when nothing at all is there, as for a missing directory and for the same prefix written without its '/':
+        /// a mistyped prefix in a scheduled job must not pass as a copy of nothing.
+        /// </summary>
+        private void SubmitIfNoPrefix(S3Location prefix, ICommandSink sink)
+        {
+            ObjectInfo? there;
+            try
+            {
+                there = Wait(_storages.Resolve<IStorage>(prefix, "as a source").StatAsync(new S3Location(prefix.Bucket, prefix.Key.TrimEnd('/')), CancellationToken));
+            }
+            catch (OperationCanceledException) when (IsCancelled)
+            {
+                return;
+            }
+            catch (CommandFailureException e)
+            {
+                Submit(Fail(prefix.Display, e.Error), sink);
+                return;
+            }
+
+            if (there is null || !there.IsContainer)
+            {
+                Submit(Fail(prefix.Display, TransferErrors.SourceNotFound(prefix.Display)), sink);
             }
         }
 

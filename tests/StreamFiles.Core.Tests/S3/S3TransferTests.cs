@@ -494,6 +494,30 @@ namespace StreamFiles.Core.Tests.S3
             Assert.Equal(new byte[] { 4 }, File.ReadAllBytes(Path.Combine(destination, "dir", "inside.txt")));
         }
 
+        /// <summary>
+        /// A prefix with nothing at all under it is SourceNotFound, written with its '/' or without; one that exists only
+        /// as a folder marker is an empty directory: no error, nothing copied.
+        /// </summary>
+        [S3Fact]
+        public async Task AMissingPrefixIsSourceNotFoundAndAnEmptyMarkedOneIsNot()
+        {
+            await S3TestServer.PutAsync(_prefix + "marked/", Array.Empty<byte>());
+            await S3TestServer.PutAsync(_prefix + "lookalike", new byte[] { 1 }); // an object, not a prefix
+            string destination = Path.Combine(_temp.Path, "prefix-out");
+
+            foreach (string missing in new[] { "nothing/", "nothing", "lookalike/" })
+            {
+                var received = Run(TransferDirection.Receive, destination + "/", new[] { S3(missing) }, recurse: true);
+                Assert.True("SourceNotFound" == Assert.Single(received.Errors).Condition, missing);
+                Assert.Equal(TransferStatus.Failed, Assert.Single(received.Transfers).Status);
+            }
+
+            var marked = Run(TransferDirection.Receive, destination + "/", new[] { S3("marked/") }, recurse: true);
+            Assert.Empty(marked.Errors);
+            Assert.Empty(marked.Transfers);
+            Assert.False(Directory.Exists(destination) && Directory.EnumerateFileSystemEntries(destination).Any());
+        }
+
         [S3Fact]
         public async Task AnObjectNamedOnItsOwnWhoseLastKeySegmentIsNoFileNameIsRefusedAsAnUnsafeKey()
         {

@@ -42,6 +42,7 @@ namespace StreamFiles.PowerShell
 
         [Parameter(Mandatory = true)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(LiteralPathCompleter))]
         public string? OutFile { get; set; }
 
         [Parameter]

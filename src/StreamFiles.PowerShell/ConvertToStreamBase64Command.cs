@@ -41,6 +41,7 @@ namespace StreamFiles.PowerShell
         [Parameter(Mandatory = true, ParameterSetName = PathToFileSet)]
         [Parameter(Mandatory = true, ParameterSetName = LiteralPathToFileSet)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(LiteralPathCompleter))]
         public string? OutFile { get; set; }
 
         [Parameter]

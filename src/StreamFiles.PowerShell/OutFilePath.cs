@@ -35,7 +35,7 @@ namespace StreamFiles.PowerShell
             if (!string.Equals(provider.Name, "FileSystem", StringComparison.OrdinalIgnoreCase))
             {
                 throw Terminate(cmdlet, null, errorIdPrefix + "NotFileSystemPath", ErrorCategory.InvalidArgument, outFile,
-                    $"-OutFile '{outFile}' is a {provider.Name} path; {cmdlet.MyInvocation.MyCommand.Name} writes files only. Use a file-system path.");
+                    $"-OutFile '{outFile}' is a path of the {provider.Name} provider; {cmdlet.MyInvocation.MyCommand.Name} writes files only. Use a file-system path.");
             }
 
             return resolved;

@@ -46,9 +46,10 @@ namespace StreamFiles.PowerShell
         [ValidateNotNullOrEmpty]
         public string? Key { get; set; }
 
-        /// <summary>A local directory or file name: no completer of its own, so PowerShell completes paths.</summary>
+        /// <summary>A local directory or file name, taken literally: paths complete without wildcard escapes.</summary>
         [Parameter(Mandatory = true, Position = 1)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(LiteralPathCompleter))]
         public override string? Destination { get; set; }
 
         protected override string ErrorIdPrefix => "ReceiveStreamFile";

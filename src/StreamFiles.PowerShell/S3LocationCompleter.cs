@@ -24,7 +24,7 @@ namespace StreamFiles.PowerShell
             PowerShellWord word = PowerShellWord.Parse(wordToComplete);
             if (!S3Completion.IsS3Word(word.Text))
             {
-                return null;
+                return string.Equals(parameterName, "Destination", StringComparison.OrdinalIgnoreCase) ? LiteralPathCompleter.Complete(wordToComplete) : null;
             }
 
             try

@@ -145,7 +145,7 @@ namespace StreamFiles.PowerShell
                 if (!string.Equals(provider.Name, "FileSystem", StringComparison.OrdinalIgnoreCase))
                 {
                     WriteError(new ErrorRecord(
-                        new ArgumentException($"'{path}' is a {provider.Name} path; {MyInvocation.MyCommand.Name} works on files only. Use a file-system path."),
+                        new ArgumentException($"'{path}' is a path of the {provider.Name} provider; {MyInvocation.MyCommand.Name} works on files only. Use a file-system path."),
                         ErrorIdPrefix + "NotFileSystemPath",
                         ErrorCategory.InvalidArgument,
                         path));

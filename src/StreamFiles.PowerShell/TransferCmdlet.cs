@@ -332,7 +332,7 @@ namespace StreamFiles.PowerShell
                 if (!string.Equals(provider.Name, "FileSystem", StringComparison.OrdinalIgnoreCase))
                 {
                     ThrowTerminatingError(new ErrorRecord(
-                        new ArgumentException($"-Destination '{text}' is a {provider.Name} path; {MyInvocation.MyCommand.Name} writes to files. Use a file-system path{(Direction == TransferDirection.Send ? " or an s3:// or https:// location" : string.Empty)}."),
+                        new ArgumentException($"-Destination '{text}' is a path of the {provider.Name} provider; {MyInvocation.MyCommand.Name} writes to files. Use a file-system path{(Direction == TransferDirection.Send ? " or an s3:// or https:// location" : string.Empty)}."),
                         ErrorIdPrefix + "NotFileSystemPath",
                         ErrorCategory.InvalidArgument,
                         text));

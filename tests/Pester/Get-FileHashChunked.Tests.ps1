@@ -215,9 +215,16 @@ Describe 'Get-FileHashChunked' -Tags 'CI' {
         }
 
         It 'formats as a table without errors' {
-            $text = Get-FileHashChunked -LiteralPath $script:Small.FullName | Format-Table | Out-String
+            # Wide enough for every column: at 80, as with Get-FileHash, the whole hash is kept and the columns after it go.
+            $text = Get-FileHashChunked -LiteralPath $script:Small.FullName | Format-Table | Out-String -Width 160
             $text | Should -Match 'SHA256'
             $text | Should -Match '1000 B'
+        }
+
+        It 'shows the whole SHA256 in the table, as Get-FileHash does' {
+            $expected = (Get-FileHash -LiteralPath $script:Small.FullName -Algorithm SHA256).Hash
+            $text = Get-FileHashChunked -LiteralPath $script:Small.FullName | Out-String -Width 120
+            $text | Should -Match $expected
         }
     }
 

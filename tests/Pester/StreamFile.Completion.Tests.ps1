@@ -120,3 +120,32 @@ Describe 'Tab completion of paths' -Tags 'CI' {
         ((Get-CompletionText 'Send-StreamFile -Path ./complete-me.bin -Destination complete-d') -join ' ') | Should -Match 'complete-dir'
     }
 }
+
+Describe 'Tab completion of literal paths' -Tags 'CI' {
+
+    BeforeAll {
+        $script:Root = Join-Path $TestDrive 'literal'
+        $null = New-Item -ItemType Directory -Path (Join-Path $script:Root 'd[x]') -Force
+        $null = New-Item -ItemType File -Path (Join-Path $script:Root 'a.bin') -Force
+        Push-Location -LiteralPath $script:Root
+    }
+
+    AfterAll {
+        Pop-Location
+    }
+
+    It 'completes -Destination of <Command> without wildcard escapes, as it is taken literally' -TestCases @(
+        @{ Command = 'Send-StreamFile a.bin -Destination ./d' }
+        @{ Command = 'Receive-StreamFile a.bin -Destination ./d' }
+        @{ Command = 'ConvertTo-StreamBase64 a.bin -OutFile ./d' }
+        @{ Command = 'ConvertFrom-StreamBase64 a.bin -OutFile ./d' }
+    ) {
+        $texts = Get-CompletionText -InputScript $Command
+        $texts | Should -Contain "'./d[x]'"
+        ($texts -join ' ') | Should -Not -Match '`'
+    }
+
+    It 'keeps the escapes for -Path, which takes wildcards' {
+        Get-CompletionText -InputScript 'Send-StreamFile -Path ./d' | Should -Contain "'./d``[x``]'"
+    }
+}

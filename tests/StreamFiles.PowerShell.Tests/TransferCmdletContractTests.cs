@@ -96,16 +96,18 @@ namespace StreamFiles.PowerShell.Tests
             Assert.Equal(completer, CompleterOf(Send.Parameter("Destination")));
             Assert.Equal(completer, CompleterOf(Receive.Parameter("Source")));
 
-            // Local only: no completer of our own, so PowerShell completes paths.
-            Assert.Null(CompleterOf(Receive.Parameter("Destination")));
+            // Local only, and literal: paths without wildcard escapes. Wildcard parameters keep PowerShell's own.
+            Assert.Equal("StreamFiles.PowerShell.LiteralPathCompleter", CompleterOf(Receive.Parameter("Destination")));
             Assert.Null(CompleterOf(Send.Parameter("Path")));
             Assert.Null(CompleterOf(Receive.Parameter("LiteralPath")));
         }
 
-        [Fact]
-        public void TheCompleterIsWhatPowerShellCanMakeAndCallBeforeTheEngineLoads()
+        [Theory]
+        [InlineData("StreamFiles.PowerShell.S3LocationCompleter")]
+        [InlineData("StreamFiles.PowerShell.LiteralPathCompleter")]
+        public void TheCompleterIsWhatPowerShellCanMakeAndCallBeforeTheEngineLoads(string name)
         {
-            Type completer = _metadata.Module.GetType("StreamFiles.PowerShell.S3LocationCompleter", throwOnError: true)!;
+            Type completer = _metadata.Module.GetType(name, throwOnError: true)!;
             Assert.True(completer.IsPublic && completer.IsSealed);
             Assert.Contains(completer.GetInterfaces(), i => i.FullName == CmdletMetadata.AutomationNamespace + ".IArgumentCompleter");
             Assert.NotNull(completer.GetConstructor(Type.EmptyTypes));

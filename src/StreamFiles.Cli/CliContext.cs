@@ -71,6 +71,7 @@ namespace StreamFiles.Cli
         public const int Usage = 2;
         public const int Cancelled = 130;
         public const int HungUp = 129;
+        public const int BrokenPipe = 141;
         public const int Terminated = 143;
     }
 }

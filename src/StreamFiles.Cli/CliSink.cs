@@ -43,6 +43,11 @@ namespace StreamFiles.Cli
         public void WriteError(CommandError error)
         {
             Errors++;
+            if (PipeOutputStream.Closed)
+            {
+                return; // the reader of standard output has gone: the process ends quietly with 141
+            }
+
             _progress?.Clear();
             // The id first, in brackets, so scripts can tell conditions apart as the cmdlets' error ids do.
             _error.WriteLine("streamfiles: [" + error.Condition + "] " + error.Message);

@@ -14,7 +14,7 @@ namespace StreamFiles.Cli
         public static int Main(string[] args)
         {
             using var cancel = new CancellationTokenSource();
-            var output = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 64 * 1024) { AutoFlush = false, NewLine = "\n" };
+            var output = new StreamWriter(OpenStandardOutput(), new UTF8Encoding(false), 64 * 1024) { AutoFlush = false, NewLine = "\n" };
             var error = new StreamWriter(Console.OpenStandardError(), new UTF8Encoding(false)) { AutoFlush = true, NewLine = "\n" };
             var context = new CliContext(output, error, !Console.IsErrorRedirected, cancel.Token);
 
@@ -37,12 +37,39 @@ namespace StreamFiles.Cli
             using PosixSignalRegistration hangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, s => StopOn(s, ExitCodes.HungUp));
             try
             {
-                return Run(args, context);
-            }
-            finally
-            {
+                int exitCode = Run(args, context);
                 output.Flush();
+                return PipeOutputStream.Closed ? ExitCodes.BrokenPipe : exitCode;
             }
+            catch (IOException e) when (PipeOutputStream.IsBrokenPipe(e))
+            {
+                // Whoever read standard output has gone (| head): stop, as coreutils do when SIGPIPE ends them, with
+                // the shell's code for that, so that a pipeline under pipefail does not pass results that never arrived.
+                return ExitCodes.BrokenPipe;
+            }
+        }
+
+        /// <summary>
+        /// Standard output, when it is a pipe, a socket or a terminal on Unix, as a stream over its file descriptor: the
+        /// console stream .NET gives ignores EPIPE, so output to a closed pipe vanished and the work went on to the end
+        /// and exited 0. A regular file keeps the console stream: FileStream would write it at offsets of its own
+        /// (pwrite), over what others write through the same descriptor ({ a; streamfiles hash f; b; } > log).
+        /// </summary>
+        private static Stream OpenStandardOutput()
+        {
+            if (OperatingSystem.IsWindows())
+            {
+                return Console.OpenStandardOutput();
+            }
+
+            var descriptor = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle((IntPtr)1, ownsHandle: false), FileAccess.Write, bufferSize: 0);
+            if (!descriptor.CanSeek)
+            {
+                return new PipeOutputStream(descriptor);
+            }
+
+            descriptor.Dispose();
+            return Console.OpenStandardOutput();
         }
 
         internal static int Run(string[] args, CliContext context)

@@ -27,6 +27,30 @@ namespace StreamFiles.Core.Tests.Cli
             ProcessRunner.Shell(script, _dir.Path);
         }
 
+        /// <summary>
+        /// A reader that stops early (| head): the command stops too and exits 141 with nothing on stderr, as coreutils
+        /// do when SIGPIPE ends them; before, the output vanished, the whole input was still read, and it exited 0.
+        /// A regular file as standard output, shared with the shell's own writes, keeps their order.
+        /// </summary>
+        [Fact]
+        public void A_closed_pipe_ends_it_quietly_with_141_and_a_shared_file_keeps_its_order()
+        {
+            _dir.RandomFile("big.bin", 64 * 1024 * 1024);
+            _dir.RandomFile("small.bin", 10);
+
+            string codes = ProcessRunner.Shell(
+                "bash -c '" + Cli + " base64 big.bin 2>b64.err | head -c 10 >/dev/null; echo ${PIPESTATUS[0]}; "
+                + Cli + " hash $(yes small.bin | head -n 20000) 2>hash.err | head -n 1 >/dev/null; echo ${PIPESTATUS[0]}'",
+                _dir.Path);
+
+            Assert.Equal("141\n141\n", codes);
+            Assert.Equal(string.Empty, File.ReadAllText(_dir.File("b64.err")));
+            Assert.Equal(string.Empty, File.ReadAllText(_dir.File("hash.err")));
+
+            ProcessRunner.Shell("{ echo before; " + Cli + " base64 small.bin; echo; echo after; } > shared.log", _dir.Path);
+            Assert.Equal("before\n" + Convert.ToBase64String(File.ReadAllBytes(_dir.File("small.bin"))) + "\nafter\n", File.ReadAllText(_dir.File("shared.log")));
+        }
+
         [Theory]
         [InlineData("", "-w 0")]
         [InlineData("--wrap 76", "-w 76")]

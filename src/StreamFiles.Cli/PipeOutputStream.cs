@@ -1,0 +1,120 @@
+using System;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace StreamFiles.Cli
+{
+    /// <summary>
+    /// Standard output that notices when its reader has gone (EPIPE: `streamfiles base64 big.iso | head`). The write
+    /// still fails, which stops the work; Closed then tells the process to end quietly with 141, as coreutils do when
+    /// SIGPIPE ends them, instead of reporting a write error nobody downstream asked about.
+    /// </summary>
+    internal sealed class PipeOutputStream : Stream
+    {
+        private readonly Stream _inner;
+        private static int _closed;
+
+        public PipeOutputStream(Stream inner) => _inner = inner;
+
+        /// <summary>Whether a write found the reading end of standard output closed.</summary>
+        public static bool Closed => Volatile.Read(ref _closed) != 0;
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        /// <summary>EPIPE (32): the reading end of the pipe is closed.</summary>
+        public static bool IsBrokenPipe(Exception? e)
+        {
+            for (; e != null; e = e.InnerException)
+            {
+                if (e is IOException && (e.HResult == 32 || e.Message.Contains("Broken pipe", StringComparison.Ordinal)))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => Watch(() => _inner.Write(buffer, offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            try
+            {
+                _inner.Write(buffer);
+            }
+            catch (IOException e) when (Notice(e))
+            {
+                throw;
+            }
+        }
+
+        public override async Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await _inner.WriteAsync(buffer.AsMemory(offset, count), cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException e) when (Notice(e))
+            {
+                throw;
+            }
+        }
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                await _inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException e) when (Notice(e))
+            {
+                throw;
+            }
+        }
+
+        public override void Flush() => Watch(_inner.Flush);
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        private static void Watch(Action write)
+        {
+            try
+            {
+                write();
+            }
+            catch (IOException e) when (Notice(e))
+            {
+                throw;
+            }
+        }
+
+        /// <summary>Records a broken pipe; never catches (an exception filter that always answers false).</summary>
+        private static bool Notice(IOException e)
+        {
+            if (IsBrokenPipe(e))
+            {
+                Interlocked.Exchange(ref _closed, 1);
+            }
+
+            return false;
+        }
+    }
+}

@@ -89,6 +89,17 @@ namespace StreamFiles.Cli
                 string[] all = parse.GetValue(paths)!;
                 try
                 {
+                    // '-' is standard input or output to base64 and most tools; here it would be a file named '-'.
+                    if (all[all.Length - 1] == "-")
+                    {
+                        throw new CliUsageException($"'-' as the destination: {command.Name} writes {(send ? "files, objects or URLs" : "files")}, not standard output. Name a file or a directory (./- for a file named '-').");
+                    }
+
+                    if (Array.IndexOf(all, "-", 0, all.Length - 1) >= 0)
+                    {
+                        throw new CliUsageException($"'-' as a source: {command.Name} reads {(send ? "files" : "files, objects and URLs")}, not standard input. Name the files (./- for a file named '-').");
+                    }
+
                     if (!ChecksumAlgorithms.TryParse(parse.GetValue(checksum), out ChecksumAlgorithm algorithm))
                     {
                         throw new CliUsageException($"--checksum '{parse.GetValue(checksum)}' is not an algorithm. Use one of: {string.Join(", ", ChecksumAlgorithms.All.Select(a => a.CliName()))}.");

@@ -97,6 +97,8 @@ namespace StreamFiles.Core.Tests.Faults
             ["base64 --wrap 99999999999"] = (2, "Usage", new[] { "base64", "--wrap", "99999999999", "a.bin" }),
             ["an unknown option"] = (2, "Usage", new[] { "send", "--bogus", "a.bin", "out/" }),
             ["no destination"] = (2, "Usage", new[] { "send", "a.bin" }),
+            ["receive to - (standard output)"] = (2, "InvalidArgument", new[] { "receive", "a.bin", "-" }),
+            ["send from - (standard input)"] = (2, "InvalidArgument", new[] { "send", "-", "out/" }),
             ["receive a missing URL"] = (1, "SourceNotFound", new[] { "receive", "{http}/missing.bin", "out/" }),
         };
 

@@ -100,6 +100,9 @@ namespace StreamFiles.Core.Transfers
                 case Storage.Http.HttpTransferException http:
                     // The HTTP backend already named the condition (HttpNotFound, HttpBodyTruncated, ...) and redacted the URL.
                     return new CommandError(http.Condition, http.Category, target, prefix + http.Message, exception);
+                case DestinationExistsException exists when !exists.SkipUnchangedApplies:
+                    return new CommandError("DestinationExists", FailureCategory.ResourceExists, destination,
+                        $"Cannot copy '{source}': '{destination}' already exists{exists.Why}. Add -Force (--force) to overwrite it; -SkipUnchanged (--skip-unchanged) cannot compare with an HTTP destination.");
                 case DestinationExistsException exists:
                     return DestinationExists(source, destination, exists.Why ?? " (it appeared while the file was being copied)");
                 case VerifyFailedException verify:

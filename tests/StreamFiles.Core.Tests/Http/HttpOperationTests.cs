@@ -122,7 +122,11 @@ namespace StreamFiles.Core.Tests.Http
 
             Assert.Empty(first.Errors);
             Assert.Equal(File.ReadAllBytes(file), _server.Uploads["/bucket/up.bin"]);
-            Assert.Equal("DestinationExists", Assert.Single(second.Errors).Condition);
+            CommandError exists = Assert.Single(second.Errors);
+            Assert.Equal("DestinationExists", exists.Condition);
+            Assert.Contains("refused to replace it", exists.Message, StringComparison.Ordinal); // not "it appeared while the file was being copied"
+            Assert.DoesNotContain("appeared", exists.Message, StringComparison.Ordinal);
+            Assert.Contains("cannot compare with an HTTP destination", exists.Message, StringComparison.Ordinal);
             Assert.DoesNotContain("SECRET", first.Everything() + second.Everything(), StringComparison.Ordinal);
         }
 

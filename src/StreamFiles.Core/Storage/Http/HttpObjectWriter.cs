@@ -83,7 +83,8 @@ namespace StreamFiles.Core.Storage.Http
 
             if (response.StatusCode == HttpStatusCode.PreconditionFailed)
             {
-                throw new DestinationExistsException(_display);
+                // The PUT asked not to replace anything (If-None-Match: *): whether it was there before is unknown.
+                throw new DestinationExistsException(_display, why: " (the server refused to replace it: 412 to If-None-Match: *)", skipUnchangedApplies: false);
             }
 
             return new PartReceipt(part.Number, part.Offset, Math.Max(part.Length, 0), null, response.Headers.ETag?.Tag);

@@ -354,6 +354,12 @@ namespace StreamFiles.Core.Storage.Http
                 410 => ("HttpNotFound", FailureCategory.ObjectNotFound, " Check the URL."),
                 408 => ("HttpServerUnavailable", FailureCategory.ResourceUnavailable, " The server kept failing; try again later."),
                 429 => ("HttpServerUnavailable", FailureCategory.ResourceUnavailable, " The server kept failing; try again later."),
+
+                // Not retried, and no later try will differ: the server does not do this method (a static file server
+                // asked to take a PUT) or this protocol version.
+                405 => ("HttpStatusError", FailureCategory.NotImplemented, $" The server does not accept {method} at this URL."),
+                501 => ("HttpStatusError", FailureCategory.NotImplemented, $" The server does not support {method}; check that the URL is one that accepts {(method == HttpMethod.Put ? "uploads" : "downloads")}."),
+                505 => ("HttpStatusError", FailureCategory.NotImplemented, " The server does not support this HTTP version."),
                 _ when status >= 500 => ("HttpServerUnavailable", FailureCategory.ResourceUnavailable, " The server kept failing; try again later."),
                 _ => ("HttpStatusError", FailureCategory.ProtocolError, string.Empty),
             };

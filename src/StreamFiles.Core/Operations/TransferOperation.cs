@@ -254,6 +254,14 @@ namespace StreamFiles.Core.Operations
                 throw Refuse(TransferErrors.DuplicateDestination(sourceText, destinationText));
             }
 
+            if (destination is FileLocation into && ClaimedParent(into) is string file)
+            {
+                // Keys 'x' and 'x/y' under one prefix: 'x' is already this batch's file, so it cannot also be the
+                // directory of 'x/y'. Refused here, in listing order, rather than by whichever copy got there first.
+                _claimed.Remove(destinationText);
+                throw Refuse(TransferErrors.ParentIsAnotherFile(sourceText, destinationText, file));
+            }
+
             ObjectInfo? existing;
             try
             {
@@ -605,6 +613,24 @@ namespace StreamFiles.Core.Operations
             }
 
             return _destinationInfo;
+        }
+
+        /// <summary>A directory above a local destination that another item of this batch writes as a file; null when none is.</summary>
+        private string? ClaimedParent(FileLocation destination)
+        {
+            string? parent = Path.GetDirectoryName(destination.Path);
+            while (!string.IsNullOrEmpty(parent) && parent != Path.GetPathRoot(parent))
+            {
+                string display = FileLocation.FromPath(parent!).Display;
+                if (_claimed.Contains(display))
+                {
+                    return display;
+                }
+
+                parent = Path.GetDirectoryName(parent);
+            }
+
+            return null;
         }
 
         private TransferItem Fail(string source, CommandError error, long length = 0) => new TransferItem(source, null, error, length);

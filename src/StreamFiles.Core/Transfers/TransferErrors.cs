@@ -59,6 +59,11 @@ namespace StreamFiles.Core.Transfers
             new CommandError("DestinationNotDirectory", FailureCategory.InvalidArgument, destination,
                 $"Cannot copy the directory '{source}' into '{destination}', which is a file. Give a directory: an existing one, or a new name ending in '/'.");
 
+        /// <summary>Keys 'x' and 'x/y' under one prefix: 'x' is written as a file, so 'x/y' has no directory to go in.</summary>
+        public static CommandError ParentIsAnotherFile(string source, string destination, string file) =>
+            new CommandError("DestinationNotDirectory", FailureCategory.InvalidArgument, destination,
+                $"Cannot copy '{source}' to '{destination}': '{file}' is written as a file by another source of this batch, so it cannot also be a directory. Copy one of the two to another destination.");
+
         public static CommandError DuplicateDestination(string source, string destination) =>
             new CommandError("DuplicateDestination", FailureCategory.InvalidOperation, destination,
                 $"Cannot copy '{source}': another source of this batch is already copied to '{destination}'. Give the sources different names or destinations.");

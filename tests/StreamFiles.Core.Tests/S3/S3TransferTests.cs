@@ -518,6 +518,29 @@ namespace StreamFiles.Core.Tests.S3
             Assert.False(Directory.Exists(destination) && Directory.EnumerateFileSystemEntries(destination).Any());
         }
 
+        /// <summary>
+        /// Keys 'x' and 'x/y' under one prefix cannot both land: 'x' (listed first) arrives, 'x/y' is refused as
+        /// DestinationNotDirectory naming the conflict, the same way every time, with or without overwrite; before,
+        /// whichever copy got there first won, and the other failed with DestinationExists or the OS's "Is a directory".
+        /// </summary>
+        [S3Fact]
+        public async Task KeysXAndXSlashYArriveAsXAndRefuseXSlashYTheSameWayEveryTime()
+        {
+            await S3TestServer.PutAsync(_prefix + "conf/a", new byte[] { 1 });
+            await S3TestServer.PutAsync(_prefix + "conf/a/b", new byte[] { 2, 2 });
+
+            foreach (bool overwrite in new[] { false, true })
+            {
+                string destination = Path.Combine(_temp.Path, "conf-out-" + overwrite);
+                var received = Run(TransferDirection.Receive, destination + "/", new[] { S3("conf/") }, recurse: true, options: new TransferOptions(overwrite: overwrite));
+
+                CommandError error = Assert.Single(received.Errors);
+                Assert.Equal("DestinationNotDirectory", error.Condition);
+                Assert.Contains("is written as a file by another source", error.Message, StringComparison.Ordinal);
+                Assert.Equal(new byte[] { 1 }, File.ReadAllBytes(Path.Combine(destination, "a")));
+            }
+        }
+
         [S3Fact]
         public async Task AnObjectNamedOnItsOwnWhoseLastKeySegmentIsNoFileNameIsRefusedAsAnUnsafeKey()
         {

@@ -22,11 +22,13 @@ namespace StreamFiles.Cli
             // terminal closed) stops the work cleanly: multipart uploads aborted and .partial files removed, or kept
             // for --resume. The exit code is the shell's for that signal (128 + its number). A second signal ends the
             // process at once, as the runtime's default does.
+            string? stoppedBy = null;
             void StopOn(PosixSignalContext signal, int exitCode)
             {
                 if (!cancel.IsCancellationRequested)
                 {
                     signal.Cancel = true;
+                    stoppedBy = signal.Signal.ToString();
                     context.CancelledExitCode = exitCode;
                     cancel.Cancel();
                 }
@@ -39,6 +41,12 @@ namespace StreamFiles.Cli
             {
                 int exitCode = Run(args, context);
                 output.Flush();
+                if (stoppedBy != null && exitCode == context.CancelledExitCode)
+                {
+                    // One line for the log of a job that was stopped, which otherwise ends without a word.
+                    error.WriteLine($"streamfiles: [Interrupted] Stopped by {stoppedBy} before all the work was done: nothing unfinished was left under its final name (with --resume, progress is kept for the next run).");
+                }
+
                 return PipeOutputStream.Closed ? ExitCodes.BrokenPipe : exitCode;
             }
             catch (IOException e) when (PipeOutputStream.IsBrokenPipe(e))

@@ -241,6 +241,7 @@ namespace StreamFiles.Core.Tests.Faults
             Assert.Equal(128 + signal, run.ExitCode); // as a shell reports a process the signal ended
             Assert.True(took <= Allowed, $"signal {signal} to exit took {took.TotalMilliseconds:F0} ms, more than {Allowed.TotalSeconds} s");
             Assert.DoesNotContain("   at ", run.Error, StringComparison.Ordinal);
+            Assert.Contains("streamfiles: [Interrupted] Stopped by SIG", run.Error, StringComparison.Ordinal); // a line for the job's log
         }
 
         private void Rerun(System.Collections.Generic.IDictionary<string, string?>? environment, string[] arguments)

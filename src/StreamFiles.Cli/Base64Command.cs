@@ -45,7 +45,13 @@ namespace StreamFiles.Cli
             });
             var urlSafe = new Option<bool>("--url-safe") { Description = "The URL-safe alphabet of RFC 4648 section 5 ('-' and '_'), written without '=' padding; decoding accepts it with or without." };
             var noProgress = new Option<bool>("--no-progress") { Description = "No progress line on stderr." };
-            var input = new Argument<string>("INPUT") { Description = "The file to read, or - for standard input." };
+            var input = new Argument<string>("INPUT")
+            {
+                // As coreutils base64: no INPUT reads standard input (`tar c dir | streamfiles base64`).
+                Arity = ArgumentArity.ZeroOrOne,
+                DefaultValueFactory = _ => StandardStream,
+                Description = "The file to read, or - for standard input (the default).",
+            };
             input.Validators.Add(CliContext.RejectUnknownOptions);
             var output = new Argument<string?>("OUTPUT")
             {

@@ -51,6 +51,14 @@ namespace StreamFiles.Core.Tests.Cli
             Assert.Equal("before\n" + Convert.ToBase64String(File.ReadAllBytes(_dir.File("small.bin"))) + "\nafter\n", File.ReadAllText(_dir.File("shared.log")));
         }
 
+        /// <summary>No INPUT reads standard input, as coreutils base64 does.</summary>
+        [Fact]
+        public void Without_an_input_it_reads_standard_input_like_coreutils()
+        {
+            _dir.RandomFile("in.bin", 100_000);
+            ProcessRunner.Shell($"{Cli} base64 < in.bin > sf.b64 && base64 -w 0 < in.bin > cu.b64 && cmp sf.b64 cu.b64 && {Cli} base64 -d < sf.b64 > back.bin && cmp back.bin in.bin", _dir.Path);
+        }
+
         [Theory]
         [InlineData("", "-w 0")]
         [InlineData("--wrap 76", "-w 76")]
@@ -112,7 +120,6 @@ namespace StreamFiles.Core.Tests.Cli
         [InlineData("base64", "--wrap", "-1", "in.bin")]
         [InlineData("base64", "--decode", "--wrap", "76", "in.bin")]
         [InlineData("base64", "--bogus", "in.bin")]
-        [InlineData("base64")]
         [InlineData("base64", "in.bin", "out.b64", "extra")]
         public void Usage_errors_exit_with_2(params string[] arguments)
         {

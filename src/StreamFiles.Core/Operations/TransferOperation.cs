@@ -340,7 +340,7 @@ namespace StreamFiles.Core.Operations
             ObjectInfo? target = DestinationInfo();
             if (target != null && !target.IsContainer)
             {
-                Submit(Fail(root.Display, TransferErrors.DirectoryIntoFile(root.Display, _destination.Display)), sink);
+                Submit(Fail(root.Display, TransferErrors.DirectoryIntoFile(root.Display, _destination.Display), destination: _destination), sink);
                 return;
             }
 
@@ -562,7 +562,7 @@ namespace StreamFiles.Core.Operations
                     // The destination names a file: good for exactly one source.
                     if (_severalSourcesForOneFile || (_singleFileSource != null && _singleFileSource != source.Location.Display))
                     {
-                        return Fail(source.Location.Display, TransferErrors.DestinationNotDirectory(source.Location.Display, _destination.Display), source.Length ?? 0);
+                        return Fail(source.Location.Display, TransferErrors.DestinationNotDirectory(source.Location.Display, _destination.Display), source.Length ?? 0, _destination);
                     }
 
                     _singleFileSource = source.Location.Display;
@@ -633,7 +633,8 @@ namespace StreamFiles.Core.Operations
             return null;
         }
 
-        private TransferItem Fail(string source, CommandError error, long length = 0) => new TransferItem(source, null, error, length);
+        /// <param name="destination">Where it was to go, when that is known and is what the error is about (the result then names it).</param>
+        private TransferItem Fail(string source, CommandError error, long length = 0, Location? destination = null) => new TransferItem(source, destination, error, length);
 
         private TransferResult Failed(string source, string? destination, long length, CommandError error, TimeSpan duration) =>
             new TransferResult(source, destination ?? string.Empty, length, TransferStatus.Failed, duration, 0, null,

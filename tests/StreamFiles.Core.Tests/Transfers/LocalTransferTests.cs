@@ -496,6 +496,7 @@ namespace StreamFiles.Core.Tests.Transfers
             Assert.Contains("end the name with '/'", sink.Errors[0].Message, StringComparison.Ordinal);
             Assert.Equal(before, File.ReadAllBytes(single));
             Assert.All(sink.Transfers, t => Assert.Equal(TransferStatus.Failed, t.Status));
+            Assert.All(sink.Transfers, t => Assert.Equal(single, t.Destination)); // the result names the file the error is about
             Assert.Equal(2, sink.Transfers.Count);
 
             // One source alone still replaces it.

@@ -107,7 +107,7 @@ namespace StreamFiles.Core.Operations
             _recurse = recurse;
             _basePath = basePath;
             _storages = storages ?? StorageRegistry.CreateDefault();
-            _engine = new TransferEngine(options ?? throw new ArgumentNullException(nameof(options)), _storages);
+            _engine = new TransferEngine(options ?? throw new ArgumentNullException(nameof(options)), _storages) { Notes = PostVerbose };
             _claimed = new HashSet<string>(Location.IsWindows ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
             if (direction == TransferDirection.Receive && destination.Kind != LocationKind.FileSystem)
             {

@@ -58,6 +58,8 @@ namespace StreamFiles.Core.Transfers
 
         public async Task<TransferResult> RunAsync(CancellationToken cancellationToken)
         {
+            // A backend that retries a request itself (HTTP on 503 or Retry-After) counts it in this file's Attempts.
+            RequestRetries.CountInto(() => Interlocked.Increment(ref _attempts));
             ObjectInfo source = _job.Source;
             var sourceStorage = _engine.Storages.Resolve<IReadableStorage>(source.Location, "as a source");
             var destinationStorage = _engine.Storages.Resolve<IWritableStorage>(_job.Destination, "as a destination");
@@ -463,7 +465,7 @@ namespace StreamFiles.Core.Transfers
                         {
                             throw;
                         }
-                    }, token).ConfigureAwait(false);
+                    }, token, "uploading " + part).ConfigureAwait(false);
                     if (part.Length >= 0 && hash.Length != part.Length)
                     {
                         throw new SourceChangedException(SourceDisplay, $"part {part.Number} ended after {hash.Length} of {part.Length} bytes");
@@ -632,7 +634,7 @@ namespace StreamFiles.Core.Transfers
                 }
 
                 return true;
-            }, cancellationToken).ConfigureAwait(false);
+            }, cancellationToken, "copying " + part).ConfigureAwait(false);
 
             if (part.Length >= 0 && position != end)
             {
@@ -756,7 +758,8 @@ namespace StreamFiles.Core.Transfers
             failure?.Throw();
         }
 
-        private async Task<T> WithRetriesAsync<T>(Func<Task<T>> action, CancellationToken cancellationToken)
+        /// <param name="what">What is retried, for the verbose note ("part 3 of 8 (bytes …)"); null: reading the source.</param>
+        private async Task<T> WithRetriesAsync<T>(Func<Task<T>> action, CancellationToken cancellationToken, string? what = null)
         {
             Random? random = null; // seeding one reads the OS's random source: only when a retry needs it
             for (int attempt = 1; ; attempt++)
@@ -771,6 +774,16 @@ namespace StreamFiles.Core.Transfers
                     random ??= new Random();
                     double jitter = 0.5 + random.NextDouble();
                     var delay = TimeSpan.FromMilliseconds(_options.RetryDelay.TotalMilliseconds * Math.Pow(2, attempt - 1) * jitter);
+                    _engine.Notes?.Invoke(string.Format(
+                        System.Globalization.CultureInfo.InvariantCulture,
+                        "'{0}' -> '{1}': {2} failed ({3}). Retry {4} of {5} in {6:0.0} s.",
+                        SourceDisplay,
+                        DestinationDisplay,
+                        what ?? "reading the source",
+                        Locations.UriRedaction.RedactText(e.Message).TrimEnd('.'),
+                        attempt,
+                        _options.MaxAttempts - 1,
+                        delay.TotalSeconds));
                     await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
                 }
             }

@@ -28,6 +28,9 @@ namespace StreamFiles.Core.Transfers
 
         public MemoryBudget Budget { get; }
 
+        /// <summary>Where the engine's own notes go (a part being retried): the host's verbose stream; null for none.</summary>
+        public Action<string>? Notes { get; set; }
+
         /// <summary>
         /// Transfers one file. Returns a Completed, Resumed or Skipped result; a failure throws
         /// CommandFailureException describing it (the partial destination is cleaned up first, or kept for

@@ -157,11 +157,30 @@ namespace StreamFiles.Core.Tests.Http
             Assert.Equal(3, sink.Errors.Count);
             Assert.Equal(content, File.ReadAllBytes(_temp.File("ok.bin")));
             Assert.Contains(sink.Verbose, line => line.Contains("Retry 1 of 1", StringComparison.Ordinal));
+            // A part the engine retries (the broken body) says so too, naming the file and the part.
+            Assert.Contains(sink.Verbose, line => line.Contains("broken.bin' -> '", StringComparison.Ordinal) && line.Contains("copying part", StringComparison.Ordinal) && line.Contains("Retry 1 of 1", StringComparison.Ordinal));
             Assert.NotEmpty(sink.Progress);
             string everything = sink.Everything();
             Assert.Contains(_server.Url("/signed/ok.bin").ToString(), everything, StringComparison.Ordinal);
             Assert.DoesNotContain("SECRET", everything, StringComparison.Ordinal);
             Assert.DoesNotContain("X-Amz-Signature", everything, StringComparison.Ordinal);
+        }
+
+        /// <summary>A 503 that the HTTP layer retried during the transfer counts in Attempts, as a part the engine retried does.</summary>
+        [Fact]
+        public void A_request_the_http_layer_retried_counts_in_attempts()
+        {
+            byte[] content = HttpTestServer.RandomBytes(2 * 1024 * 1024);
+            TestResource flaky = _server.Add("/flaky.bin", content);
+            flaky.FailFromRequest = 2; // the stat's request goes through; the first range gets a 503
+            flaky.FailTimes = 1;
+            flaky.RetryAfter = "0";
+
+            CapturingSink sink = Run(TransferDirection.Receive, new[] { _server.Url("/flaky.bin").ToString() }, _temp.Path + "/", HttpTransportTests.Fast(maxRetries: 2), new TransferOptions(partSize: 4 * 1024 * 1024));
+
+            Assert.Empty(sink.Errors);
+            Assert.Equal(content, File.ReadAllBytes(_temp.File("flaky.bin")));
+            Assert.Equal(2, Assert.Single(sink.Results.OfType<TransferResult>()).Attempts);
         }
 
         /// <summary>Keeps everything an operation hands a host, and can print all of it (public properties, recursively).</summary>

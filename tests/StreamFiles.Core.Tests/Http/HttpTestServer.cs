@@ -160,7 +160,7 @@ namespace StreamFiles.Core.Tests.Http
                 }
             }
 
-            if (number <= resource.FailTimes)
+            if (number >= resource.FailFromRequest && number < resource.FailFromRequest + resource.FailTimes)
             {
                 context.Response.StatusCode = resource.FailStatus;
                 if (resource.RetryAfter != null)
@@ -547,6 +547,9 @@ namespace StreamFiles.Core.Tests.Http
         public long? ClaimedTotal { get; set; }
 
         public int FailTimes { get; set; }
+
+        /// <summary>The first request (1-based) that FailTimes fails: 2 lets a stat's first request through.</summary>
+        public int FailFromRequest { get; set; } = 1;
 
         public int FailStatus { get; set; } = 503;
 

@@ -409,6 +409,7 @@ namespace StreamFiles.Core.Storage.Http
                 DelayGenerator = args => new ValueTask<TimeSpan?>(args.Outcome.Result is null ? null : RetryAfter(args.Outcome.Result)),
                 OnRetry = args =>
                 {
+                    Transfers.RequestRetries.Retrying();
                     if (_log != null)
                     {
                         RequestInfo info = args.Context.Properties.GetValue(RequestKey, new RequestInfo(HttpMethod.Get, string.Empty));

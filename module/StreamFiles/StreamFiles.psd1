@@ -10,6 +10,7 @@
     PowerShellVersion    = '5.1'
     DotNetFrameworkVersion = '4.7.2'
     FormatsToProcess     = @('StreamFiles.Format.ps1xml')
+    TypesToProcess       = @('StreamFiles.Types.ps1xml')
     CmdletsToExport      = @(
         'Get-FileHashChunked'
         'ConvertTo-StreamBase64'

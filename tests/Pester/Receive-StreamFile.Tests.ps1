@@ -55,6 +55,22 @@ Describe 'Receive-StreamFile' -Tags 'CI' {
         Test-Path -LiteralPath (Join-Path $out 'sub dir/small ☃.txt') | Should -BeTrue
     }
 
+    It 'pipes its results on by PSPath, as FileInfo objects do (Get-FileHashChunked, Send-StreamFile)' {
+        $out = Join-Path $TestDrive 'piped-on'
+        $hashes = @(Receive-StreamFile -Source $script:Remote -Destination $out -Recurse | Get-FileHashChunked -Algorithm SHA256)
+        $hashes.Count | Should -Be 2
+        foreach ($hash in $hashes) {
+            $hash.Hash | Should -Be (Get-FileHash -LiteralPath $hash.Path -Algorithm SHA256).Hash
+            $hash.Path | Should -BeLike "$out*"
+        }
+
+        $again = Join-Path $TestDrive 'piped-again'
+        $sent = @(Receive-StreamFile -Source $script:Big.FullName -Destination "$out/" -Force | Send-StreamFile -Destination "$again/")
+        $sent.Count | Should -Be 1
+        $sent[0].Status | Should -Be 'Completed'
+        (Get-FileHash -LiteralPath (Join-Path $again $script:Big.Name)).Hash | Should -Be (Get-FileHash -LiteralPath $script:Big.FullName).Hash
+    }
+
     It 'expands wildcards in -Source and takes FileInfo from the pipeline' {
         @(Receive-StreamFile -Source (Join-Path $script:Remote '*.bin') -Destination (Join-Path $TestDrive 'out1/')).Count | Should -Be 1
         @(Get-ChildItem -LiteralPath $script:Remote -File | Receive-StreamFile -Destination (Join-Path $TestDrive 'out2/')).Count | Should -Be 1

@@ -234,6 +234,17 @@ namespace StreamFiles.PowerShell.Tests
                     Assert.NotNull(_metadata.Core.GetType(typeName.Groups[1].Value) ?? _metadata.Module.GetType(typeName.Groups[1].Value));
                 }
             }
+
+            List<string> types = ManifestList(manifest, "TypesToProcess");
+            Assert.NotEmpty(types);
+            foreach (string file in types)
+            {
+                var document = System.Xml.Linq.XDocument.Parse(_metadata.ReadRepositoryFile("module", "StreamFiles", file));
+                foreach (var name in document.Root!.Elements("Type").Select(t => (string)t.Element("Name")!))
+                {
+                    Assert.NotNull(_metadata.Core.GetType(name) ?? _metadata.Module.GetType(name));
+                }
+            }
         }
 
         [Theory]

@@ -20,6 +20,8 @@ namespace StreamFiles.Core.Tests.Http
         [InlineData("attachment; filename*=UTF-8''%FF%FE; filename=\"plain.txt\"", "plain.txt")]
         [InlineData("attachment; filename*=KOI8-R''x.txt", null)]
         [InlineData("attachment; filename=\"first.txt\"; filename=\"second.txt\"", "first.txt")]
+        [InlineData("attachment; filename=\"\"", null)] // an empty name suggests nothing: the URL's name is used
+        [InlineData("attachment; filename*=UTF-8''; filename=\"plain.txt\"", "plain.txt")]
         public void Content_disposition_names_are_read_as_rfc_6266_says(string header, string? expected)
         {
             Assert.Equal(expected, ContentDisposition.FileName(header));

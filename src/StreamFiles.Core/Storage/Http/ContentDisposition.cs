@@ -22,13 +22,14 @@ namespace StreamFiles.Core.Storage.Http
             if (parameters.TryGetValue("filename*", out string? extended))
             {
                 string? decoded = DecodeExtended(extended);
-                if (decoded != null)
+                if (!string.IsNullOrEmpty(decoded))
                 {
                     return decoded;
                 }
             }
 
-            return parameters.TryGetValue("filename", out string? plain) ? plain : null;
+            // An empty name (filename="") suggests nothing: the URL's own name is used, as with no header.
+            return parameters.TryGetValue("filename", out string? plain) && plain.Length > 0 ? plain : null;
         }
 
         private static Dictionary<string, string> Parameters(string header)

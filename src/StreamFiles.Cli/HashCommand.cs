@@ -34,7 +34,13 @@ namespace StreamFiles.Cli
                 DefaultValueFactory = _ => Environment.ProcessorCount,
             };
             var noProgress = new Option<bool>("--no-progress") { Description = "No progress line on stderr." };
-            var paths = new Argument<string[]>("PATH") { Arity = ArgumentArity.OneOrMore, Description = "Files to hash." };
+            var paths = new Argument<string[]>("PATH")
+            {
+                // As sha256sum: no PATH, or '-', is standard input.
+                Arity = ArgumentArity.ZeroOrMore,
+                DefaultValueFactory = _ => new[] { "-" },
+                Description = "Files to hash; - (or none) for standard input.",
+            };
             paths.Validators.Add(CliContext.RejectUnknownOptions);
 
             var command = new Command("hash", "Hash files in one read each, with one or more algorithms.")
@@ -61,6 +67,12 @@ namespace StreamFiles.Cli
             try
             {
                 algorithms = ChecksumAlgorithms.ParseList(algorithmList);
+                if (paths.Count(p => p == "-") > 1)
+                {
+                    // One reading of standard input: a second '-' would find it used up.
+                    throw new CliUsageException("'-' (standard input) can be hashed only once per command.");
+                }
+
                 if (chunks && !json)
                 {
                     throw new CliUsageException("--chunks adds chunk hashes to the JSON output: use it with --json.");
@@ -89,7 +101,7 @@ namespace StreamFiles.Cli
             using var operation = new HashOperation(hashSettings, settings, context.CancellationToken);
             foreach (string path in paths)
             {
-                operation.Submit(new HashRequest(path, explicitPath: true), sink);
+                operation.Submit(path == "-" ? new HashRequest("-", Console.OpenStandardInput()) : new HashRequest(path, explicitPath: true), sink);
             }
 
             operation.Complete(sink);

@@ -16,9 +16,19 @@ namespace StreamFiles.Core.Operations
             ExplicitPath = explicitPath;
         }
 
+        /// <summary>A stream to hash instead of a file (standard input: `streamfiles hash -`), shown as <paramref name="name"/>.</summary>
+        public HashRequest(string name, Stream input)
+        {
+            Path = name ?? throw new ArgumentNullException(nameof(name));
+            InputStream = input ?? throw new ArgumentNullException(nameof(input));
+            ExplicitPath = true;
+        }
+
         public string Path { get; }
 
         public bool ExplicitPath { get; }
+
+        public Stream? InputStream { get; }
     }
 
     /// <summary>
@@ -38,6 +48,21 @@ namespace StreamFiles.Core.Operations
 
         protected override WorkItem? Prepare(HashRequest request, ICommandSink sink)
         {
+            if (request.InputStream is Stream input)
+            {
+                HashSettings settings = _hasher.Settings;
+                return new WorkItem(
+                    request.Path,
+                    null,
+                    async (counter, token) =>
+                    {
+                        var clock = System.Diagnostics.Stopwatch.StartNew();
+                        HashDigests digests = await _hasher.HashAsync(input, counter, token).ConfigureAwait(false);
+                        return new FileHashResult(request.Path, settings.Algorithms[0], digests, settings.IncludeChunkHashes ? settings.ChunkSize : (long?)null, clock.Elapsed);
+                    },
+                    exception => FileErrors.Describe(exception, request.Path));
+            }
+
             string path = request.Path;
             if (Directory.Exists(path))
             {

@@ -9,7 +9,7 @@ namespace StreamFiles.Core.Tests.Cli
     /// <summary>`streamfiles base64` as a user runs it: a real process, its output compared byte for byte with coreutils.</summary>
     public sealed class Base64CommandTests : IDisposable
     {
-        private static readonly string Cli = CommandLine(ProcessRunner.Cli());
+        private static readonly string Cli = ProcessRunner.CliCommandLine();
         private readonly TempDirectory _dir = new TempDirectory();
 
         public void Dispose() => _dir.Dispose();
@@ -129,10 +129,5 @@ namespace StreamFiles.Core.Tests.Cli
             Assert.StartsWith("streamfiles: ", run.Error);
             Assert.False(File.Exists(_dir.File("out.b64")));
         }
-
-        private static string CommandLine((string FileName, string[] Arguments) program) =>
-            string.Join(" ", new[] { program.FileName }.Concat(program.Arguments).Select(Quote));
-
-        private static string Quote(string path) => "'" + path.Replace("'", "'\\''") + "'";
     }
 }

@@ -113,6 +113,18 @@ namespace StreamFiles.Core.Tests.Cli
             Assert.Contains("directory", run.Error);
         }
 
+        /// <summary>As sha256sum: no PATH, or '-', hashes standard input, named '-' (here beside a file, and in the S3 ETag's lanes' place).</summary>
+        [Fact]
+        public void StandardInputIsHashedWithoutAPathOrAsDashLikeSha256sum()
+        {
+            _dir.RandomFile("a.bin", 3 * 1024 * 1024 + 7);
+            string cli = ProcessRunner.CliCommandLine();
+            Assert.Equal(ProcessRunner.Shell("sha256sum < a.bin", _dir.Path), ProcessRunner.Shell(cli + " hash < a.bin", _dir.Path));
+            Assert.Equal(ProcessRunner.Shell("cat a.bin | md5sum - a.bin", _dir.Path), ProcessRunner.Shell("cat a.bin | " + cli + " hash -a md5 - a.bin", _dir.Path));
+            string fromFile = ProcessRunner.Shell(cli + " hash -a s3etag --chunk-size 1MiB a.bin", _dir.Path);
+            Assert.Equal(fromFile.Replace("a.bin", "-", StringComparison.Ordinal), ProcessRunner.Shell(cli + " hash -a s3etag --chunk-size 1MiB - < a.bin", _dir.Path));
+        }
+
         /// <summary>With --json every file named gets its line, in order: a failed one carries its error, as send and receive write it.</summary>
         [Fact]
         public void JsonHasALineForEachFileNamedFailedOrNot()
@@ -137,7 +149,7 @@ namespace StreamFiles.Core.Tests.Cli
         [InlineData("hash", "--chunk-size", "12 bananas", "x")]
         [InlineData("hash", "--throttle-limit", "0", "x")]
         [InlineData("hash", "--frobnicate", "x")]
-        [InlineData("hash")]
+        [InlineData("hash", "-", "-")]
         [InlineData("hash", "--chunks", "x")]
         [InlineData("nosuchverb")]
         public void UsageErrorsExitWithTwoAndSayWhatIsWrong(params string[] arguments)

@@ -55,6 +55,13 @@ namespace StreamFiles.Core.Tests.Support
         }
 
         /// <summary>Runs a shell command line (for coreutils pipelines) and returns its stdout, failing on a non-zero exit.</summary>
+        /// <summary>The CLI as one shell word list, quoted for /bin/sh.</summary>
+        public static string CliCommandLine()
+        {
+            (string fileName, string[] arguments) = Cli();
+            return string.Join(" ", new[] { fileName }.Concat(arguments).Select(a => "'" + a.Replace("'", "'\\''") + "'"));
+        }
+
         public static string Shell(string command, string? workingDirectory = null)
         {
             Outcome outcome = Run("/bin/sh", new[] { "-c", command }, workingDirectory);

@@ -20,5 +20,25 @@ namespace StreamFiles.Core.Hashing
             return text.ToString();
 #endif
         }
+
+        /// <summary>The bytes of an even-length hex string (either case); null when it is not one.</summary>
+        public static byte[]? TryDecode(string text)
+        {
+            if (text is null || text.Length % 2 != 0)
+            {
+                return null;
+            }
+
+            var bytes = new byte[text.Length / 2];
+            for (int i = 0; i < bytes.Length; i++)
+            {
+                if (!byte.TryParse(text.Substring(2 * i, 2), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out bytes[i]))
+                {
+                    return null;
+                }
+            }
+
+            return bytes;
+        }
     }
 }

@@ -45,6 +45,22 @@ namespace StreamFiles.Core.Storage
         public System.Collections.Generic.IReadOnlyList<long> OtherChunkSizes { get; set; } = Array.Empty<long>();
 
         /// <summary>Whether a locally computed digest (any letter case) is this one.</summary>
-        public bool Matches(string local) => string.Equals(Value, local, StringComparison.OrdinalIgnoreCase);
+        public bool Matches(string local)
+        {
+            if (string.Equals(Value, local, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+
+            // A multipart upload of a single part (aws s3 cp of exactly one part's size, a streamed rclone rcat): its
+            // ETag is the MD5 of that part's MD5 with "-1", while the S3ETag of one chunk is the plain MD5 a PUT gets.
+            if (Algorithm != ChecksumAlgorithm.S3ETag || !Value.EndsWith("-1", StringComparison.Ordinal) || local is null || local.Length != 32 || !(Hex.TryDecode(local) is byte[] md5))
+            {
+                return false;
+            }
+
+            using var hasher = System.Security.Cryptography.MD5.Create();
+            return string.Equals(Value, Hex.Encode(hasher.ComputeHash(md5)) + "-1", StringComparison.OrdinalIgnoreCase);
+        }
     }
 }

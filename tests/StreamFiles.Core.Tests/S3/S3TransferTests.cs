@@ -588,6 +588,34 @@ namespace StreamFiles.Core.Tests.S3
             Assert.Equal(new byte[] { 1, 2, 3 }, await S3TestServer.GetAsync(_prefix + "taken.txt"));
         }
 
+        /// <summary>
+        /// An object from a multipart upload of one part (ETag md5(md5)-1: aws s3 cp of exactly 8 MiB, rclone rcat) is
+        /// the same as a local file with those bytes: -SkipUnchanged skips it both ways instead of calling it different.
+        /// </summary>
+        [S3Fact]
+        public async Task SkipUnchangedKnowsASinglePartMultipartObject()
+        {
+            string path = _temp.RandomFile("one-part.bin", 300_000, seed: 9);
+            string key = _prefix + "one-part.bin";
+            var created = await S3TestServer.Raw.InitiateMultipartUploadAsync(S3TestServer.Bucket, key);
+            var part = await S3TestServer.Raw.UploadPartAsync(new Amazon.S3.Model.UploadPartRequest
+            {
+                BucketName = S3TestServer.Bucket, Key = key, UploadId = created.UploadId, PartNumber = 1, FilePath = path,
+            });
+            await S3TestServer.Raw.CompleteMultipartUploadAsync(new Amazon.S3.Model.CompleteMultipartUploadRequest
+            {
+                BucketName = S3TestServer.Bucket, Key = key, UploadId = created.UploadId,
+                PartETags = new List<Amazon.S3.Model.PartETag> { new Amazon.S3.Model.PartETag(1, part.ETag) },
+            });
+            Assert.EndsWith("-1", await S3TestServer.ETagAsync(key), StringComparison.Ordinal);
+
+            var options = new TransferOptions(skipUnchanged: true);
+            var sent = Run(TransferDirection.Send, S3("one-part.bin"), new[] { path }, options);
+            Assert.True(TransferStatus.Skipped == Assert.Single(sent.Transfers).Status, string.Join("\n", sent.Errors.Select(e => e.Message)));
+            var received = Run(TransferDirection.Receive, path, new[] { S3("one-part.bin") }, options);
+            Assert.True(TransferStatus.Skipped == Assert.Single(received.Transfers).Status, string.Join("\n", received.Errors.Select(e => e.Message)));
+        }
+
         [S3Fact]
         public void SkipUnchangedBySizeAndTimeSkipsWithoutTransferring()
         {

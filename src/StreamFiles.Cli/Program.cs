@@ -14,7 +14,8 @@ namespace StreamFiles.Cli
         public static int Main(string[] args)
         {
             using var cancel = new CancellationTokenSource();
-            var output = new StreamWriter(OpenStandardOutput(), new UTF8Encoding(false), 64 * 1024) { AutoFlush = false, NewLine = "\n" };
+            // Each result line goes out as it is written: a log (| tee, | jq) follows the work, and a job killed hard keeps the lines of the files it finished.
+            var output = new StreamWriter(OpenStandardOutput(), new UTF8Encoding(false), 64 * 1024) { AutoFlush = true, NewLine = "\n" };
             var error = new StreamWriter(Console.OpenStandardError(), new UTF8Encoding(false)) { AutoFlush = true, NewLine = "\n" };
             var context = new CliContext(output, error, !Console.IsErrorRedirected, cancel.Token);
 

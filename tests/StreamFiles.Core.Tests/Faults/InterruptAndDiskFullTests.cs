@@ -122,6 +122,38 @@ namespace StreamFiles.Core.Tests.Faults
             Assert.False(Directory.Exists(_temp.File("down")) && Directory.EnumerateFileSystemEntries(_temp.File("down")).Any());
         }
 
+        /// <summary>
+        /// A --json line goes out when its file is done, not when 64 KiB of them have piled up or the run ends: a log
+        /// follows the work, and a job killed hard keeps the record of what it finished.
+        /// </summary>
+        [Fact]
+        public async Task EachResultLineIsWrittenWhenItsFileIsDone()
+        {
+            _http.Add("/first.bin", new byte[] { 1, 2, 3 });
+            // Slow in its body, not its headers: looking at a source (its headers) is part of taking it in, and the
+            // lines of earlier files go out once it has been taken in.
+            _http.Add("/second.bin", HttpTestServer.RandomBytes(4 * 1024 * 1024)).ChunkDelay = TimeSpan.FromSeconds(2);
+            string[] arguments = { "receive", "--json", "--no-progress", "--throttle-limit", "1", _http.Url("/first.bin").ToString(), _http.Url("/second.bin").ToString(), "down/" };
+
+            using Process child = FaultCli.Start(_temp.Path, null, arguments, interruptible: true);
+            try
+            {
+                string? first = await child.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30)); // TimeoutException: nothing in 30 s
+                Assert.False(child.HasExited);
+                using JsonDocument line = JsonDocument.Parse(first!);
+                Assert.Equal("completed", line.RootElement.GetProperty("status").GetString());
+                Assert.EndsWith("first.bin", line.RootElement.GetProperty("destination").GetString(), StringComparison.Ordinal);
+            }
+            finally
+            {
+                FaultCli.Interrupt(child, FaultCli.SigTerm);
+                if (!child.WaitForExit(30_000))
+                {
+                    child.Kill(entireProcessTree: true);
+                }
+            }
+        }
+
         [S3Fact]
         public void CtrlCDuringAnS3DownloadStopsAndResumes()
         {

@@ -160,7 +160,7 @@ namespace StreamFiles.Core.Tests.Http
                 }
             }
 
-            if (number >= resource.FailFromRequest && number < resource.FailFromRequest + resource.FailTimes)
+            if (number >= resource.FailFromRequest && number - resource.FailFromRequest < resource.FailTimes) // FailTimes may be int.MaxValue
             {
                 context.Response.StatusCode = resource.FailStatus;
                 if (resource.RetryAfter != null)

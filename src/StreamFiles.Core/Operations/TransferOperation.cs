@@ -63,6 +63,9 @@ namespace StreamFiles.Core.Operations
         public CommandError? Failure { get; }
 
         internal long Length { get; }
+
+        /// <summary>The destination's stat, started ahead of the item's turn (many small files to an object store).</summary>
+        internal Task<ObjectInfo?>? DestinationStat { get; set; }
     }
 
     /// <summary>
@@ -90,6 +93,11 @@ namespace StreamFiles.Core.Operations
         private ObjectInfo? _heldSource;
         private bool _destinationIsNewDirectory;
         private bool _severalSourcesForOneFile;
+
+        /// <summary>Destination stats started ahead of their items' turn (SubmitInOrder), and how many may run at once.</summary>
+        private const int StatsAhead = 16;
+        private readonly Queue<TransferItem> _ahead = new Queue<TransferItem>();
+        private readonly SemaphoreSlim _statsAhead = new SemaphoreSlim(StatsAhead);
 
         public TransferOperation(
             TransferDirection direction,
@@ -269,7 +277,7 @@ namespace StreamFiles.Core.Operations
                 // looked at: the PUT itself refuses to replace an object unless overwriting (If-None-Match: *).
                 existing = destination.Kind == LocationKind.Http
                     ? null
-                    : Wait(_storages.Resolve<IStorage>(destination, "as a destination").StatAsync(destination, CancellationToken));
+                    : Wait(item.DestinationStat ?? _storages.Resolve<IStorage>(destination, "as a destination").StatAsync(destination, CancellationToken));
             }
             catch (CommandFailureException e)
             {
@@ -385,7 +393,7 @@ namespace StreamFiles.Core.Operations
                     string relativePath = under is null ? entry.RelativePath : entry.RelativePath.Length == 0 ? under : under + "/" + entry.RelativePath;
                     if (entry.Error != null)
                     {
-                        Submit(Fail(entry.Error.Target, entry.Error), sink);
+                        SubmitInOrder(Fail(entry.Error.Target, entry.Error), sink);
                     }
                     else if (entry.SkipReason != null)
                     {
@@ -393,27 +401,80 @@ namespace StreamFiles.Core.Operations
                     }
                     else if (entry.Info!.IsContainer)
                     {
+                        SubmitAhead(sink);
                         CreateEmptyDirectory(entry.Info, relativePath, sink);
                     }
                     else
                     {
-                        Submit(ItemFor(entry.Info!, relativePath), sink);
+                        SubmitInOrder(ItemFor(entry.Info!, relativePath), sink);
                     }
 
                     if (IsCancelled)
                     {
+                        _ahead.Clear();
                         return;
                     }
                 }
+
+                SubmitAhead(sink);
             }
             finally
             {
+                _ahead.Clear();
                 entries.DisposeAsync().AsTask().GetAwaiter().GetResult();
             }
 
             if (!listedAny && root is S3Location prefix && prefix.Key.Length > 0)
             {
                 SubmitIfNoPrefix(prefix, sink);
+            }
+        }
+
+        /// <summary>
+        /// Submits a listed item in listing order. To an object store, whose stat of each destination is a request (two
+        /// for a key that is not there: HEAD, then a listing to see whether it is a prefix), the stats of the next
+        /// items are started ahead, up to StatsAhead at once, so a tree of small files is not held to one stat at a
+        /// time on the host thread: 2,000 files to a local Ceph RGW took 168 s against 13 s for aws s3 cp.
+        /// </summary>
+        private void SubmitInOrder(TransferItem item, ICommandSink sink)
+        {
+            if (!(_destination is S3Location))
+            {
+                Submit(item, sink);
+                return;
+            }
+
+            if (item.Failure is null && item.Destination is Location destination)
+            {
+                item.DestinationStat = StatAheadAsync(destination);
+            }
+
+            _ahead.Enqueue(item);
+            if (_ahead.Count > StatsAhead)
+            {
+                Submit(_ahead.Dequeue(), sink);
+            }
+        }
+
+        /// <summary>Submits the items waiting for their turn.</summary>
+        private void SubmitAhead(ICommandSink sink)
+        {
+            while (_ahead.Count > 0 && !IsCancelled)
+            {
+                Submit(_ahead.Dequeue(), sink);
+            }
+        }
+
+        private async Task<ObjectInfo?> StatAheadAsync(Location destination)
+        {
+            await _statsAhead.WaitAsync(CancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await _storages.Resolve<IStorage>(destination, "as a destination").StatAsync(destination, CancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _statsAhead.Release();
             }
         }
 

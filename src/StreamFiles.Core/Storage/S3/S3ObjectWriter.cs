@@ -72,7 +72,7 @@ namespace StreamFiles.Core.Storage.S3
 
         public static async Task<S3ObjectWriter> OpenAsync(S3Storage storage, S3Client client, S3Location destination, WriteRequest request, CancellationToken cancellationToken)
         {
-            if (!request.Overwrite && await ExistsAsync(client, destination, cancellationToken).ConfigureAwait(false))
+            if (!request.Overwrite && await ExistsAsync(storage, client, destination, cancellationToken).ConfigureAwait(false))
             {
                 throw new DestinationExistsException(destination.Display);
             }
@@ -340,7 +340,7 @@ namespace StreamFiles.Core.Storage.S3
                 complete.PartETags.Add(entry);
             }
 
-            if (!_request.Overwrite && await ExistsAsync(_client, _destination, cancellationToken).ConfigureAwait(false))
+            if (!_request.Overwrite && await ExistsAsync(_storage, _client, _destination, cancellationToken).ConfigureAwait(false))
             {
                 throw new DestinationExistsException(_destination.Display);
             }
@@ -607,7 +607,7 @@ namespace StreamFiles.Core.Storage.S3
             }
         }
 
-        private static async Task<bool> ExistsAsync(S3Client client, S3Location location, CancellationToken cancellationToken)
+        private static async Task<bool> ExistsAsync(S3Storage storage, S3Client client, S3Location location, CancellationToken cancellationToken)
         {
             try
             {
@@ -618,8 +618,14 @@ namespace StreamFiles.Core.Storage.S3
             }
             catch (AmazonS3Exception e) when (S3Errors.IsNotFound(e))
             {
-                // A 404 may also mean the bucket is missing: the listing says which, with its error code.
-                await S3Storage.ProbeAsync(client, location.Bucket, location.Key, "upload", location.Display, cancellationToken).ConfigureAwait(false);
+                // A 404 may also mean the bucket is missing: the listing says which, with its error code. Once this
+                // command has seen the bucket, that request is spared (one fewer per file of a tree of small files).
+                if (!storage.HasSeenBucket(location.Bucket))
+                {
+                    await S3Storage.ProbeAsync(client, location.Bucket, location.Key, "upload", location.Display, cancellationToken).ConfigureAwait(false);
+                    storage.SawBucket(location.Bucket);
+                }
+
                 return false;
             }
             catch (AmazonS3Exception e) when (S3Errors.IsAmbiguous(e))

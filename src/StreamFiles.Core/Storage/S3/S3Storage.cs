@@ -43,6 +43,9 @@ namespace StreamFiles.Core.Storage.S3
 
         private S3Client? _client;
 
+        /// <summary>Buckets this storage (one command) has seen answer: a later 404 there is about the key, not the bucket.</summary>
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _bucketsSeen = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
+
         public S3Storage(S3Connection? connection = null, S3ClientPool? pool = null, ChecksumAlgorithm partChecksum = ChecksumAlgorithm.CRC32C)
         {
             if (partChecksum != ChecksumAlgorithm.CRC32C && partChecksum != ChecksumAlgorithm.SHA256 && partChecksum != ChecksumAlgorithm.CRC32 && partChecksum != ChecksumAlgorithm.SHA1)
@@ -73,6 +76,10 @@ namespace StreamFiles.Core.Storage.S3
 
         public bool IsTransient(Exception exception) => S3Errors.IsTransient(exception);
 
+        internal bool HasSeenBucket(string bucket) => _bucketsSeen.ContainsKey(bucket);
+
+        internal void SawBucket(string bucket) => _bucketsSeen[bucket] = true;
+
         public async Task<ObjectInfo?> StatAsync(Location location, CancellationToken cancellationToken)
         {
             S3Location s3 = AsS3(location);
@@ -88,12 +95,14 @@ namespace StreamFiles.Core.Storage.S3
                 var response = await S3StoreRetry.RunAsync(
                     () => client.Client.GetObjectMetadataAsync(Head(client, s3), cancellationToken),
                     cancellationToken).ConfigureAwait(false);
+                SawBucket(s3.Bucket);
                 return Describe(s3, response);
             }
             catch (AmazonS3Exception e) when (S3Errors.IsNotFound(e))
             {
                 // No such key: maybe a "directory" (s3://b/dir written without the slash), maybe no bucket at all.
                 bool hasChildren = await ProbeAsync(client, s3.Bucket, s3.Key + "/", "stat", s3.Display, cancellationToken).ConfigureAwait(false);
+                SawBucket(s3.Bucket);
                 return hasChildren ? new ObjectInfo(new S3Location(s3.Bucket, s3.Key + "/"), null, null, isContainer: true) : null;
             }
             catch (AmazonS3Exception e) when (S3Errors.IsAmbiguous(e))

@@ -85,6 +85,13 @@ namespace StreamFiles.Core.Operations
                 Drain(sink);
                 return;
             }
+            catch (OperationCanceledException) when (_cancellationToken.IsCancellationRequested)
+            {
+                // Stopped while the item was being looked at (a destination's stat): it goes nowhere, as items that
+                // never started do, instead of the cancellation escaping to the host (an unhandled exception in the CLI).
+                Post(new Outcome(sequence, null, null));
+                return;
+            }
 
             if (work is null)
             {

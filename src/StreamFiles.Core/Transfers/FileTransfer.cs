@@ -41,6 +41,12 @@ namespace StreamFiles.Core.Transfers
         private IStorage? _destinationStorage;
         private IDurableWriter? _durableWriter;
         private int _attempts = 1;
+
+        /// <summary>How long a part upload already on its way may go on after a stop (see UploadPartsAsync).</summary>
+        private static readonly TimeSpan PartStopGrace = TimeSpan.FromSeconds(5);
+
+        /// <summary>How long the abort of a stopped upload may take before the process ends without it.</summary>
+        private static readonly TimeSpan AbortAfterStopLimit = TimeSpan.FromSeconds(10);
         private long _transferred;
         private TimeSpan _lastJournalSave = TimeSpan.MinValue;
 
@@ -246,7 +252,19 @@ namespace StreamFiles.Core.Transfers
                         }
                     }
 
-                    await writer.AbortAsync(keep, CancellationToken.None).ConfigureAwait(false);
+                    // After a stop the cleanup gets a few seconds, not forever: a store can hold an abort until a part
+                    // cut at the moment of the stop times out (Ceph RGW: about a minute), and a stopped process must end.
+                    using (var cleanup = cancellationToken.IsCancellationRequested ? new CancellationTokenSource(AbortAfterStopLimit) : null)
+                    {
+                        try
+                        {
+                            await writer.AbortAsync(keep, cleanup?.Token ?? CancellationToken.None).ConfigureAwait(false);
+                        }
+                        catch (OperationCanceledException) when (cleanup != null && cleanup.IsCancellationRequested)
+                        {
+                            // Left to the store's lifecycle rule for incomplete multipart uploads.
+                        }
+                    }
                     if (!keep && journaled)
                     {
                         ResumeJournal.Delete(journalPath);
@@ -457,9 +475,14 @@ namespace StreamFiles.Core.Transfers
 
                     PartReceipt accepted = await WithRetriesAsync(async () =>
                     {
+                        // A stop lets a part already on its way finish (for a few seconds at most) instead of
+                        // cutting its request: a store may hold a cut part's upload open until its own timeout (Ceph
+                        // RGW: about a minute), and the abort that follows a stop waits for it all that time.
+                        using var grace = new CancellationTokenSource();
+                        using CancellationTokenRegistration stopped = token.Register(() => grace.CancelAfter(PartStopGrace));
                         try
                         {
-                            return await uploader.UploadPartAsync(content, token).ConfigureAwait(false);
+                            return await uploader.UploadPartAsync(content, grace.Token).ConfigureAwait(false);
                         }
                         catch (Exception e) when (TransferErrors.Mark(e, writing: true))
                         {

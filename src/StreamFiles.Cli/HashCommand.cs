@@ -139,30 +139,16 @@ namespace StreamFiles.Cli
         }
 
         /// <summary>A file that could not be hashed, in --json output: its path and the error, as send and receive write theirs.</summary>
-        internal static string FailureJson(CommandError error)
-        {
-            using var buffer = new MemoryStream();
-            using (var writer = new Utf8JsonWriter(buffer))
+        internal static string FailureJson(CommandError error) =>
+            CliJson.Line(writer =>
             {
-                writer.WriteStartObject();
                 writer.WriteString("path", error.Target);
-                writer.WriteStartObject("error");
-                writer.WriteString("condition", error.Condition);
-                writer.WriteString("category", error.Category.ToString());
-                writer.WriteString("message", error.Message);
-                writer.WriteEndObject();
-                writer.WriteEndObject();
-            }
+                CliJson.WriteError(writer, error);
+            });
 
-            return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-        }
-
-        internal static string ToJson(FileHashResult result)
-        {
-            using var buffer = new MemoryStream();
-            using (var writer = new Utf8JsonWriter(buffer))
+        internal static string ToJson(FileHashResult result) =>
+            CliJson.Line(writer =>
             {
-                writer.WriteStartObject();
                 writer.WriteString("path", result.Path);
                 writer.WriteNumber("length", result.Length);
                 writer.WriteStartObject("hashes");
@@ -188,11 +174,6 @@ namespace StreamFiles.Cli
 
                     writer.WriteEndArray();
                 }
-
-                writer.WriteEndObject();
-            }
-
-            return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-        }
+            });
     }
 }

@@ -209,12 +209,9 @@ namespace StreamFiles.Cli
             }
         }
 
-        internal static string ToJson(TransferResult result)
-        {
-            using var buffer = new MemoryStream();
-            using (var writer = new Utf8JsonWriter(buffer))
+        internal static string ToJson(TransferResult result) =>
+            CliJson.Line(writer =>
             {
-                writer.WriteStartObject();
                 writer.WriteString("source", result.Source);
                 writer.WriteString("destination", result.Destination);
                 writer.WriteString("status", result.Status.ToString().ToLowerInvariant());
@@ -243,17 +240,8 @@ namespace StreamFiles.Cli
 
                 if (result.Error != null)
                 {
-                    writer.WriteStartObject("error");
-                    writer.WriteString("condition", result.Error.Condition);
-                    writer.WriteString("category", result.Error.Category.ToString());
-                    writer.WriteString("message", result.Error.Message);
-                    writer.WriteEndObject();
+                    CliJson.WriteError(writer, result.Error);
                 }
-
-                writer.WriteEndObject();
-            }
-
-            return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-        }
+            });
     }
 }

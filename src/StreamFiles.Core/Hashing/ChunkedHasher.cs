@@ -48,6 +48,14 @@ namespace StreamFiles.Core.Hashing
             return new FileHashResult(path, Settings.Algorithms[0], digests, Settings.IncludeChunkHashes ? Settings.ChunkSize : (long?)null, DateTime.UtcNow - started);
         }
 
+        /// <summary>Hashes a stream (standard input) as a file is hashed, its result named <paramref name="name"/>.</summary>
+        public async Task<FileHashResult> HashStreamAsync(string name, Stream stream, ByteCounter? progress = null, CancellationToken cancellationToken = default)
+        {
+            var started = DateTime.UtcNow;
+            HashDigests digests = await HashAsync(stream, progress, cancellationToken).ConfigureAwait(false);
+            return new FileHashResult(name, Settings.Algorithms[0], digests, Settings.IncludeChunkHashes ? Settings.ChunkSize : (long?)null, DateTime.UtcNow - started);
+        }
+
         public async Task<HashDigests> HashAsync(Stream stream, ByteCounter? progress = null, CancellationToken cancellationToken = default)
         {
             if (stream is null)

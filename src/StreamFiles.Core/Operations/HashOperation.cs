@@ -50,16 +50,10 @@ namespace StreamFiles.Core.Operations
         {
             if (request.InputStream is Stream input)
             {
-                HashSettings settings = _hasher.Settings;
                 return new WorkItem(
                     request.Path,
                     null,
-                    async (counter, token) =>
-                    {
-                        var clock = System.Diagnostics.Stopwatch.StartNew();
-                        HashDigests digests = await _hasher.HashAsync(input, counter, token).ConfigureAwait(false);
-                        return new FileHashResult(request.Path, settings.Algorithms[0], digests, settings.IncludeChunkHashes ? settings.ChunkSize : (long?)null, clock.Elapsed);
-                    },
+                    async (counter, token) => await _hasher.HashStreamAsync(request.Path, input, counter, token).ConfigureAwait(false),
                     exception => FileErrors.Describe(exception, request.Path));
             }
 

@@ -679,8 +679,10 @@ namespace StreamFiles.Core.Operations
         /// <summary>A directory above a local destination that another item of this batch writes as a file; null when none is.</summary>
         private string? ClaimedParent(FileLocation destination)
         {
+            // Every item lands at or below the command's destination: nothing above it can be another item's file.
+            int top = _destination is FileLocation root ? root.Path.TrimEnd(Path.DirectorySeparatorChar).Length : 0;
             string? parent = Path.GetDirectoryName(destination.Path);
-            while (!string.IsNullOrEmpty(parent) && parent != Path.GetPathRoot(parent))
+            while (!string.IsNullOrEmpty(parent) && parent!.Length >= top && parent != Path.GetPathRoot(parent))
             {
                 string display = FileLocation.FromPath(parent!).Display;
                 if (_claimed.Contains(display))

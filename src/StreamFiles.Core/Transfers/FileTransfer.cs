@@ -478,8 +478,7 @@ namespace StreamFiles.Core.Transfers
                         // A stop lets a part already on its way finish (for a few seconds at most) instead of
                         // cutting its request: a store may hold a cut part's upload open until its own timeout (Ceph
                         // RGW: about a minute), and the abort that follows a stop waits for it all that time.
-                        using var grace = new CancellationTokenSource();
-                        using CancellationTokenRegistration stopped = token.Register(() => grace.CancelAfter(PartStopGrace));
+                        using var grace = new StopGrace(token, PartStopGrace);
                         try
                         {
                             return await uploader.UploadPartAsync(content, grace.Token).ConfigureAwait(false);

@@ -111,12 +111,9 @@ namespace StreamFiles.Core.Storage.S3
             {
                 // A stop (Ctrl+C, SIGTERM) gives a request in flight a few seconds to finish instead of throwing its
                 // response away: the store may already have started the upload, and only its id lets it be aborted.
-                using var grace = new CancellationTokenSource();
-                using (cancellationToken.Register(() => grace.CancelAfter(CleanupGrace)))
-                {
-                    var created = await S3StoreRetry.RunAsync(() => client.Client.InitiateMultipartUploadAsync(create, grace.Token), cancellationToken).ConfigureAwait(false);
-                    writer._uploadId = created.UploadId;
-                }
+                using var grace = new Transfers.StopGrace(cancellationToken, CleanupGrace);
+                var created = await S3StoreRetry.RunAsync(() => client.Client.InitiateMultipartUploadAsync(create, grace.Token), cancellationToken).ConfigureAwait(false);
+                writer._uploadId = created.UploadId;
             }
             catch (Exception e) when (!(e is OperationCanceledException) && !storage.IsTransient(e))
             {

@@ -30,7 +30,7 @@ namespace StreamFiles.Cli
 
         private readonly Option<string?> _contentType = new Option<string?>("--content-type")
         {
-            Description = "Content-Type of an HTTP(S) upload (default application/octet-stream).",
+            Description = "Content-Type of the uploaded objects: for an HTTP(S) URL (default application/octet-stream) or S3 (default from the name's extension).",
             HelpName = "TYPE",
         };
 

@@ -64,7 +64,7 @@ namespace StreamFiles.Cli
         }
 
         /// <summary>Adds S3, with the connection these options describe, to the backends of a transfer.</summary>
-        public StorageRegistry RegisterInto(StorageRegistry registry, ParseResult parse)
+        public StorageRegistry RegisterInto(StorageRegistry registry, ParseResult parse, string? contentType = null)
         {
             S3ChecksumMode mode = ParseChecksumMode(parse.GetValue(ChecksumMode));
             ChecksumAlgorithm partChecksum = ParsePartChecksum(parse.GetValue(PartChecksum));
@@ -83,7 +83,14 @@ namespace StreamFiles.Cli
                 throw new CliUsageException("--endpoint-url: " + e.Message.Split(new[] { " (Parameter" }, StringSplitOptions.None)[0]);
             }
 
-            return registry.RegisterS3(connection, partChecksum);
+            try
+            {
+                return registry.RegisterS3(connection, partChecksum, contentType: contentType);
+            }
+            catch (ArgumentException e)
+            {
+                throw new CliUsageException("--content-type: " + e.Message.Split(new[] { " (Parameter" }, StringSplitOptions.None)[0]);
+            }
         }
 
         internal static S3ChecksumMode ParseChecksumMode(string? text)

@@ -128,7 +128,22 @@ namespace StreamFiles.Cli
                     throw new CliUsageException(e.Error.Message, e.Error.Condition);
                 }
 
-                StorageRegistry storages = s3.RegisterInto(StorageRegistry.CreateDefault().RegisterHttp(http), parse);
+                if (direction == TransferDirection.Send)
+                {
+                    foreach (string unused in http.UnusedBySendTo(destination.Kind))
+                    {
+                        string option = unused switch
+                        {
+                            nameof(HttpSettings.Headers) => "--header",
+                            nameof(HttpSettings.Credential) => "--user",
+                            nameof(HttpSettings.ContentType) => "--content-type",
+                            _ => "--upload-checksum",
+                        };
+                        cli.Error.WriteLine($"streamfiles: warning: {option} applies to uploads to http(s):// URLs{(unused == nameof(HttpSettings.ContentType) ? " and s3:// locations" : string.Empty)}; it is ignored for {destination.Display}.");
+                    }
+                }
+
+                StorageRegistry storages = s3.RegisterInto(StorageRegistry.CreateDefault().RegisterHttp(http), parse, http.ContentType);
                 return Run(cli, direction, destination, all.Take(all.Length - 1).ToArray(), parse.GetValue(recursive), options, settings, storages, parse.GetValue(json), parse.GetValue(noProgress));
             });
             return command;

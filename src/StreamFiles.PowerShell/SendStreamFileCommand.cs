@@ -34,7 +34,7 @@ namespace StreamFiles.PowerShell
         [ArgumentCompleter(typeof(S3LocationCompleter))]
         public override string? Destination { get; set; }
 
-        /// <summary>Content-Type of an upload to an HTTP(S) URL (default application/octet-stream).</summary>
+        /// <summary>Content-Type of an upload: to an HTTP(S) URL (default application/octet-stream) or an S3 object (default from the name's extension).</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string? ContentType { get; set; }

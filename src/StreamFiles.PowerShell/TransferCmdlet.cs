@@ -112,7 +112,7 @@ namespace StreamFiles.PowerShell
 
         protected abstract TransferDirection Direction { get; }
 
-        /// <summary>Content-Type of HTTP uploads (Send-StreamFile -ContentType).</summary>
+        /// <summary>Content-Type of HTTP and S3 uploads (Send-StreamFile -ContentType).</summary>
         protected virtual string? HttpContentType => null;
 
         /// <summary>The checksum header of HTTP uploads (Send-StreamFile -UploadChecksum).</summary>
@@ -141,7 +141,17 @@ namespace StreamFiles.PowerShell
                 verify: Verify.IsPresent,
                 overwrite: Force.IsPresent);
             Location destination = ResolveDestination(Destination!);
-            StorageRegistry storages = CreateStorages().RegisterHttp(CreateHttpSettings(), message => _operation?.PostVerbose(message));
+            HttpSettings http = CreateHttpSettings();
+            if (Direction == TransferDirection.Send)
+            {
+                foreach (string unused in http.UnusedBySendTo(destination.Kind))
+                {
+                    string parameter = unused == nameof(HttpSettings.Headers) ? "-Headers" : "-" + unused;
+                    WriteWarning($"{parameter} applies to uploads to http(s):// URLs{(unused == nameof(HttpSettings.ContentType) ? " and s3:// locations" : string.Empty)}; it is ignored for {destination.Display}.");
+                }
+            }
+
+            StorageRegistry storages = CreateStorages(HttpContentType).RegisterHttp(http, message => _operation?.PostVerbose(message));
             try
             {
                 _operation = new TransferOperation(Direction, destination, Recurse.IsPresent, options, CreateOperationSettings(ThrottleLimit), CancellationToken, storages, CurrentDirectory());
@@ -155,7 +165,7 @@ namespace StreamFiles.PowerShell
         }
 
         /// <summary>The backends: the defaults, plus S3 with the connection the S3 parameters describe (HTTP settings are added by the caller).</summary>
-        private StorageRegistry CreateStorages()
+        private StorageRegistry CreateStorages(string? contentType)
         {
             S3Connection connection;
             try
@@ -174,7 +184,15 @@ namespace StreamFiles.PowerShell
             }
 
             ChecksumAlgorithms.TryParse(PartChecksum, out ChecksumAlgorithm partChecksum);
-            return StorageRegistry.CreateDefault().RegisterS3(connection, partChecksum);
+            try
+            {
+                return StorageRegistry.CreateDefault().RegisterS3(connection, partChecksum, contentType: contentType);
+            }
+            catch (ArgumentException e)
+            {
+                ThrowTerminatingError(new ErrorRecord(Plain(e), ErrorIdPrefix + "InvalidHttpOption", ErrorCategory.InvalidArgument, contentType));
+                throw;
+            }
         }
 
         /// <summary>-Headers, -Credential, -ContentType and -UploadChecksum as HTTP settings; a malformed header ends the command.</summary>

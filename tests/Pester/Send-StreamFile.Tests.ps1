@@ -196,6 +196,16 @@ Describe 'Send-StreamFile' -Tags 'CI' {
             $result.SkipReason | Should -Be 'same size and CRC32C'
         }
 
+        It 'warns that -ContentType and -Headers do not apply to a local destination, and copies the file' {
+            $out = Join-Path $TestDrive 'out.bin'
+            $result = Send-StreamFile -LiteralPath $script:Small.FullName -Destination $out -ContentType 'text/plain' -Headers @{ 'X-Note' = '1' } -WarningVariable warned -WarningAction SilentlyContinue
+            $result.Status | Should -Be 'Completed'
+            $warned.Count | Should -Be 2
+            $warned[0].Message | Should -BeLike '-Headers applies to uploads to http(s):// URLs; it is ignored for *'
+            $warned[1].Message | Should -BeLike '-ContentType applies to uploads to http(s):// URLs and s3:// locations; it is ignored for *'
+            Get-Sha256 -LiteralPath $out | Should -Be (Get-Sha256 -LiteralPath $script:Small.FullName)
+        }
+
         It 'writes nothing with -WhatIf' {
             $out = Join-Path $TestDrive 'out/new/out.bin'
             Send-StreamFile -LiteralPath $script:Small.FullName -Destination $out -WhatIf | Should -BeNullOrEmpty

@@ -29,6 +29,20 @@ namespace StreamFiles.Core.Tests.Cli
             Assert.True(Coreutils.Same(_dir.File("a.bin"), _dir.File("b.bin")));
         }
 
+        /// <summary>Upload options a local copy does not use are named in one warning each; the copy still happens.</summary>
+        [Fact]
+        public void HttpUploadOptionsForALocalDestinationAreNamedAsIgnored()
+        {
+            _dir.RandomFile("a.bin", 10);
+            var run = ProcessRunner.Streamfiles(_dir.Path, "send", "--content-type", "text/plain", "--header", "X-A: b", "a.bin", "b.bin");
+            Assert.Equal(0, run.ExitCode);
+            string[] warnings = run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Equal(2, warnings.Length);
+            Assert.Equal("streamfiles: warning: --header applies to uploads to http(s):// URLs; it is ignored for " + _dir.File("b.bin") + ".", warnings[0]);
+            Assert.Equal("streamfiles: warning: --content-type applies to uploads to http(s):// URLs and s3:// locations; it is ignored for " + _dir.File("b.bin") + ".", warnings[1]);
+            Assert.True(Coreutils.Same(_dir.File("a.bin"), _dir.File("b.bin")));
+        }
+
         [Fact]
         public void SeveralSourcesGoIntoANewDirectoryWithoutATrailingSlash()
         {

@@ -46,6 +46,35 @@ namespace StreamFiles.Core.Tests.S3
             Assert.True(Same(_temp.File("a.bin"), _temp.File("back.bin")));
         }
 
+        /// <summary>
+        /// --content-type sets the stored type of an object sent in one PUT and of one sent in parts; without it the
+        /// type comes from the name's extension. HTTP-only options given for an S3 destination get a warning that
+        /// names them, and the send still succeeds.
+        /// </summary>
+        [S3Fact]
+        public async Task ContentTypeSetsTheObjectsTypeAndHttpOnlyOptionsAreNamedAsIgnored()
+        {
+            _temp.RandomFile("small.bin", 1000, seed: 45);
+            _temp.RandomFile("big.bin", (11 * MiB) + 3, seed: 46);
+            _temp.RandomFile("plain.json", 100, seed: 47);
+            var sent = Cli(Credentials(), "send", "--endpoint-url", S3TestServer.Endpoint!, "--part-size", "5MiB", "--content-type", "text/csv; charset=utf-8", "--header", "X-Note: 1", "--upload-checksum", "md5", "small.bin", "big.bin", S3("typed/"));
+            Assert.True(sent.ExitCode == 0, sent.Error);
+            Assert.Contains("streamfiles: warning: --header applies to uploads to http(s):// URLs; it is ignored for " + S3("typed/"), sent.Error);
+            Assert.Contains("streamfiles: warning: --upload-checksum applies", sent.Error);
+            Assert.DoesNotContain("--content-type applies", sent.Error);
+            foreach (string name in new[] { "small.bin", "big.bin" })
+            {
+                var head = await S3TestServer.Raw.GetObjectMetadataAsync(S3TestServer.Bucket, _prefix + "typed/" + name);
+                Assert.Equal("text/csv; charset=utf-8", head.Headers.ContentType);
+                Assert.Equal(name == "big.bin", head.ETag.EndsWith("-3\"", StringComparison.Ordinal));
+            }
+
+            var untyped = Cli(Credentials(), "send", "--endpoint-url", S3TestServer.Endpoint!, "plain.json", S3("typed/"));
+            Assert.True(untyped.ExitCode == 0, untyped.Error);
+            Assert.Equal(string.Empty, untyped.Error.Trim());
+            Assert.Equal("application/json", (await S3TestServer.Raw.GetObjectMetadataAsync(S3TestServer.Bucket, _prefix + "typed/plain.json")).Headers.ContentType);
+        }
+
         [S3Fact]
         public void MissingCredentialsAreOneClearErrorAndExitCodeOne()
         {

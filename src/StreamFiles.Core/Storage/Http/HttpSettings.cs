@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Security.Cryptography.X509Certificates;
+using StreamFiles.Core.Locations;
 
 namespace StreamFiles.Core.Storage.Http
 {
@@ -145,6 +146,42 @@ namespace StreamFiles.Core.Storage.Http
 
         /// <summary>A server asking (Retry-After) for a longer wait than this fails the request instead.</summary>
         public TimeSpan MaxRetryAfter { get; }
+
+        /// <summary>
+        /// The settings given here that a send to a destination of this kind does not use, by name (Headers,
+        /// Credential, ContentType, UploadChecksum), so hosts can warn that their options are ignored. S3 uses the
+        /// content type only; a local destination uses none of them.
+        /// </summary>
+        public IReadOnlyList<string> UnusedBySendTo(LocationKind destination)
+        {
+            var unused = new List<string>();
+            if (destination == LocationKind.Http)
+            {
+                return unused;
+            }
+
+            if (Headers.Count > 0)
+            {
+                unused.Add(nameof(Headers));
+            }
+
+            if (Credential != null)
+            {
+                unused.Add(nameof(Credential));
+            }
+
+            if (ContentType != null && destination != LocationKind.S3)
+            {
+                unused.Add(nameof(ContentType));
+            }
+
+            if (UploadChecksum != UploadChecksum.None)
+            {
+                unused.Add(nameof(UploadChecksum));
+            }
+
+            return unused;
+        }
 
         /// <summary>
         /// Tests only: one more certificate to accept besides those the system trusts (a self-signed test

@@ -95,6 +95,11 @@ namespace StreamFiles.Core.Storage.S3
             }
 
             var create = new InitiateMultipartUploadRequest { BucketName = destination.Bucket, Key = destination.Key };
+            if (storage.ContentType != null)
+            {
+                create.ContentType = storage.ContentType;
+            }
+
             writer.AddMetadata(create.Metadata);
             if (writer.HeaderChecksum is ChecksumAlgorithm algorithm)
             {
@@ -442,6 +447,11 @@ namespace StreamFiles.Core.Storage.S3
                 UseChunkEncoding = true,
             };
             put.Headers.ContentLength = hash?.Length ?? part.Length;
+            if (_storage.ContentType != null)
+            {
+                put.ContentType = _storage.ContentType;
+            }
+
             AddMetadata(put.Metadata);
             if (hash != null)
             {

@@ -46,8 +46,13 @@ namespace StreamFiles.Core.Storage.S3
         /// <summary>Buckets this storage (one command) has seen answer: a later 404 there is about the key, not the bucket.</summary>
         private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _bucketsSeen = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
 
-        public S3Storage(S3Connection? connection = null, S3ClientPool? pool = null, ChecksumAlgorithm partChecksum = ChecksumAlgorithm.CRC32C)
+        public S3Storage(S3Connection? connection = null, S3ClientPool? pool = null, ChecksumAlgorithm partChecksum = ChecksumAlgorithm.CRC32C, string? contentType = null)
         {
+            if (contentType != null && (contentType.Trim().Length == 0 || contentType.Any(c => c < ' ' || c >= 127)))
+            {
+                throw new ArgumentException("The content type is empty or has characters other than printable ASCII.", nameof(contentType));
+            }
+
             if (partChecksum != ChecksumAlgorithm.CRC32C && partChecksum != ChecksumAlgorithm.SHA256 && partChecksum != ChecksumAlgorithm.CRC32 && partChecksum != ChecksumAlgorithm.SHA1)
             {
                 throw new ArgumentOutOfRangeException(nameof(partChecksum), partChecksum, "S3 part checksums are CRC32C, CRC32, SHA256 or SHA1.");
@@ -56,6 +61,7 @@ namespace StreamFiles.Core.Storage.S3
             Connection = connection ?? new S3Connection();
             _pool = pool ?? S3ClientPool.Shared;
             PartChecksum = partChecksum;
+            ContentType = contentType;
         }
 
         public string Name => "s3";
@@ -64,6 +70,9 @@ namespace StreamFiles.Core.Storage.S3
 
         /// <summary>The checksum each uploaded part carries (x-amz-checksum-*), besides Content-MD5.</summary>
         public ChecksumAlgorithm PartChecksum { get; }
+
+        /// <summary>Content-Type of uploaded objects; null lets the SDK choose one from the key's extension (as aws s3 cp does).</summary>
+        public string? ContentType { get; }
 
         public PartLimits PartLimits => S3PartLimits;
 

@@ -122,9 +122,11 @@ namespace StreamFiles.Core.Transfers
                 }
 
                 previous = ResumeJournal.TryLoad(journalPath, out _);
-                if (previous != null && previous.Mismatch(fingerprint, plan.PartSize, plan.PartCount, _options.Checksum) != null)
+                string? mismatch = previous?.Mismatch(fingerprint, plan.PartSize, plan.PartCount, _options.Checksum);
+                if (mismatch != null)
                 {
-                    abandoned = previous.ResumeToken;
+                    _engine.Notes?.Invoke($"'{SourceDisplay}' -> '{DestinationDisplay}': starting over instead of resuming, because {mismatch}.");
+                    abandoned = previous!.ResumeToken;
                     previous = null;
                 }
             }

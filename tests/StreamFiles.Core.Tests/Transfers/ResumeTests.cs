@@ -98,6 +98,23 @@ namespace StreamFiles.Core.Tests.Transfers
             Assert.Equal(TransferStatus.Completed, result.Status);
             Assert.Equal(3 * MiB, result.BytesTransferred);
             Assert.True(Coreutils.Same(source, destination));
+            Assert.Contains(rerun.Verbose, line => line.Contains("starting over instead of resuming, because the source changed since the interrupted run: its modification time", StringComparison.Ordinal));
+        }
+
+        /// <summary>A rerun with another part size cannot use the parts of the first: it starts over, and says why.</summary>
+        [Fact]
+        public void ARerunWithAnotherPartSizeStartsOverAndSaysWhy()
+        {
+            (string source, string destination) = FailHalfWay();
+
+            CollectingSink rerun = TransferHarness.Run(new[] { source }, destination, new TransferOptions(resume: true, partSize: 512 * KiB, concurrency: 1, bufferSize: 64 * KiB));
+
+            TransferResult result = Assert.Single(rerun.Transfers);
+            Assert.Equal(TransferStatus.Completed, result.Status);
+            Assert.Equal(3 * MiB, result.BytesTransferred);
+            Assert.True(Coreutils.Same(source, destination));
+            string line = Assert.Single(rerun.Verbose, l => l.Contains("starting over", StringComparison.Ordinal));
+            Assert.Equal($"'{source}' -> '{destination}': starting over instead of resuming, because the part size differs from the interrupted run's.", line);
         }
 
         [Fact]

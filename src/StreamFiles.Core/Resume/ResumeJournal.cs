@@ -210,7 +210,13 @@ namespace StreamFiles.Core.Resume
         {
             var text = new StringBuilder();
             text.Append(Magic).Append('\n');
-            text.Append("# Resume state of an interrupted transfer. Delete it (and the .partial file) to start over.\n");
+            text.Append("# Resume state of an interrupted transfer. A rerun with -Resume (--resume) continues it; a rerun without starts over and clears it.\n");
+            if (!string.IsNullOrEmpty(ResumeToken))
+            {
+                text.Append("# 'token' is the destination's multipart upload. Deleting this file by hand leaves that upload, and the parts it\n");
+                text.Append("# holds, on the store: let a rerun clear it, or abort it (aws s3api abort-multipart-upload --upload-id <token>).\n");
+            }
+
             Line(text, "source", Escape(Source));
             Line(text, "length", Fingerprint.Length.ToString(CultureInfo.InvariantCulture));
             Line(text, "modified", Fingerprint.LastModified.HasValue ? Fingerprint.LastModified.Value.UtcTicks.ToString(CultureInfo.InvariantCulture) : "-");

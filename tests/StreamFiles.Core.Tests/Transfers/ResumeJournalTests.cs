@@ -51,6 +51,23 @@ namespace StreamFiles.Core.Tests.Transfers
             Assert.False(File.Exists(path + ".tmp"));
         }
 
+        /// <summary>Someone who opens a journal of an S3 upload learns that deleting it by hand leaves the upload on the store.</summary>
+        [Fact]
+        public void AJournalThatNamesAnUploadSaysDeletingItLeavesTheUpload()
+        {
+            string withUpload = _dir.File("s3.journal");
+            Sample().Save(withUpload);
+            string text = File.ReadAllText(withUpload);
+            Assert.Contains("# 'token' is the destination's multipart upload. Deleting this file by hand leaves that upload", text);
+            Assert.NotNull(ResumeJournal.TryLoad(withUpload, out _));
+
+            string local = _dir.File("local.journal");
+            ResumeJournal sample = Sample();
+            new ResumeJournal(sample.Source, sample.Fingerprint, sample.PartSize, sample.PartCount, sample.Algorithm, "CRC32C", null, sample.Parts).Save(local);
+            Assert.DoesNotContain("multipart upload", File.ReadAllText(local));
+            Assert.StartsWith("# Resume state of an interrupted transfer. A rerun with -Resume (--resume) continues it", File.ReadAllLines(local)[1]);
+        }
+
         [Fact]
         public void MatchesOnlyTheSameSourceVersionAndLayout()
         {

@@ -157,6 +157,7 @@ namespace StreamFiles.Core.Transfers
             {
                 _durableWriter = writer as IDurableWriter;
                 ResumeJournal? journal = null;
+                bool uploadNamed = false;
                 bool committed = false;
                 try
                 {
@@ -175,6 +176,10 @@ namespace StreamFiles.Core.Transfers
                     {
                         journal = new ResumeJournal(source.Location.Display, fingerprint!, plan.PartSize, plan.PartCount, _options.Checksum, integrity.PartAlgorithmName, writer.ResumeToken, done);
                         SaveJournal(journal, journalPath, force: true);
+                    }
+                    else if (!string.IsNullOrEmpty(writer.ResumeToken) && plan.Length.HasValue)
+                    {
+                        uploadNamed = await NameTheUploadAsync(reader, writer.ResumeToken!, plan, integrity.PartAlgorithmName, journalPath, cancellationToken).ConfigureAwait(false);
                     }
 
                     var receipts = new PartReceipt?[plan.PartCount];
@@ -221,7 +226,7 @@ namespace StreamFiles.Core.Transfers
                     }
 
                     committed = true;
-                    if (journaled)
+                    if (journaled || uploadNamed)
                     {
                         ResumeJournal.Delete(journalPath);
                     }
@@ -256,18 +261,24 @@ namespace StreamFiles.Core.Transfers
 
                     // After a stop the cleanup gets a few seconds, not forever: a store can hold an abort until a part
                     // cut at the moment of the stop times out (Ceph RGW: about a minute), and a stopped process must end.
+                    bool abortGaveUp = false;
                     using (var cleanup = cancellationToken.IsCancellationRequested ? new CancellationTokenSource(AbortAfterStopLimit) : null)
                     {
                         try
                         {
                             await writer.AbortAsync(keep, cleanup?.Token ?? CancellationToken.None).ConfigureAwait(false);
                         }
-                        catch (OperationCanceledException) when (cleanup != null && cleanup.IsCancellationRequested)
+                        catch (Exception aborting)
                         {
-                            // Left to the store's lifecycle rule for incomplete multipart uploads.
+                            // The failure reported stays the transfer's own. The journal stays and names the upload, so
+                            // the next run of this transfer aborts it; until then the store's lifecycle rule for
+                            // incomplete multipart uploads applies.
+                            abortGaveUp = true;
+                            _engine.Notes?.Invoke($"'{SourceDisplay}' -> '{DestinationDisplay}': the unfinished upload could not be removed ({(aborting is OperationCanceledException ? "no answer in time" : Locations.UriRedaction.RedactText(aborting.Message).TrimEnd('.'))}); the next run of this transfer removes it.");
                         }
                     }
-                    if (!keep && journaled)
+
+                    if (!keep && (journaled || uploadNamed) && !abortGaveUp)
                     {
                         ResumeJournal.Delete(journalPath);
                     }
@@ -983,6 +994,31 @@ namespace StreamFiles.Core.Transfers
 
         internal static bool TimesMatch(DateTimeOffset? a, DateTimeOffset? b) =>
             a.HasValue && b.HasValue && (a.Value - b.Value).Duration() < ModifyWindow;
+
+        /// <summary>
+        /// Names the multipart upload a transfer without resume has started in a journal of no parts, so that when
+        /// the process is killed before it can abort the upload (SIGKILL, a power cut), the next run of the same
+        /// transfer finds it: without resume it aborts it, with resume it continues it. Best effort: a journal that
+        /// cannot be written leaves the transfer as it was before there were such journals. False when none was written.
+        /// </summary>
+        private async Task<bool> NameTheUploadAsync(IObjectReader reader, string uploadId, TransferPlan plan, string partAlgorithm, string journalPath, CancellationToken cancellationToken)
+        {
+            SourceFingerprint fingerprint;
+            using (MemoryBudget.Lease lease = await _engine.Budget.RentAsync(cancellationToken).ConfigureAwait(false))
+            {
+                fingerprint = await WithRetriesAsync(() => SourceFingerprint.ComputeAsync(_job.Source, reader, lease.Array, cancellationToken), cancellationToken).ConfigureAwait(false);
+            }
+
+            try
+            {
+                new ResumeJournal(_job.Source.Location.Display, fingerprint, plan.PartSize, plan.PartCount, _options.Checksum, partAlgorithm, uploadId, Array.Empty<PartReceipt>()).Save(journalPath);
+                return true;
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                return false;
+            }
+        }
 
         private void SaveJournal(ResumeJournal journal, string path, bool force)
         {

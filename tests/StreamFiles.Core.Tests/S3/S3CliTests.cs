@@ -439,6 +439,48 @@ namespace StreamFiles.Core.Tests.S3
             Assert.True(Same(source, back));
         }
 
+        /// <summary>
+        /// SIGKILL in the middle of a multipart upload without --resume: the process cannot abort its upload, but the
+        /// journal it wrote when the upload began names it, and the next run of the same send aborts it, so nothing
+        /// is left on the store to pay for.
+        /// </summary>
+        [S3Fact]
+        public async Task AKilledUploadWithoutResumeIsAbortedByTheNextRun()
+        {
+            _temp.RandomFile("big.bin", 60 * MiB, seed: 43);
+            string state = Path.Combine(_temp.Path, "state");
+            string journals = Path.Combine(state, "StreamFiles", "journals");
+            var env = Credentials();
+            env["STREAMFILES_STATE_DIR"] = state;
+            string[] arguments = { "send", "--no-progress", "--concurrency", "1", "--part-size", "5MiB", "--endpoint-url", S3TestServer.Endpoint!, "big.bin", S3("big.bin") };
+
+            string? journal = null;
+            using (Process child = Start(env, arguments))
+            {
+                var clock = Stopwatch.StartNew();
+                while (!child.HasExited && journal is null && clock.Elapsed < TimeSpan.FromSeconds(60))
+                {
+                    journal = Directory.Exists(journals) ? Directory.GetFiles(journals, "*.journal").FirstOrDefault() : null;
+                    Thread.Sleep(2);
+                }
+
+                bool finishedFirst = child.HasExited;
+                child.Kill();
+                child.WaitForExit();
+                Assert.False(finishedFirst, "the upload finished before it could be killed: " + child.StandardError.ReadToEnd());
+            }
+
+            Assert.NotNull(journal);
+            var upload = Assert.Single(await S3TestServer.UploadsUnderAsync(_prefix));
+            Assert.Equal(upload.UploadId, ResumeJournal.TryLoad(journal!, out _)?.ResumeToken);
+
+            var rerun = Cli(env, arguments.Concat(new[] { "--json" }).ToArray());
+            Assert.True(rerun.ExitCode == 0, rerun.Error);
+            Assert.Equal("completed", JsonDocument.Parse(rerun.Output).RootElement.GetProperty("status").GetString());
+            Assert.Empty(await S3TestServer.UploadsUnderAsync(_prefix));
+            Assert.Empty(Directory.GetFiles(journals));
+        }
+
         private static int JournaledParts(string stateDirectory)
         {
             string journals = Path.Combine(stateDirectory, "StreamFiles", "journals");

@@ -1049,7 +1049,7 @@ namespace StreamFiles.Core.Transfers
                 hash,
                 _options.Checksum.ToString(),
                 plan?.PartCount ?? 0,
-                plan?.PartSize ?? 0,
+                plan is null || plan.Length == 0 ? 0 : plan.PartSize, // a 0-byte file is planned as one part of 1 byte; it has none
                 Volatile.Read(ref _attempts),
                 verified,
                 skipReason,

@@ -136,6 +136,7 @@ namespace StreamFiles.Core.Tests.Transfers
             Assert.Empty(sink.Errors);
             TransferResult result = Assert.Single(sink.Transfers);
             Assert.Equal(Math.Max(1, (length + 64 * KiB - 1) / (64 * KiB)), result.Parts);
+            Assert.Equal(Math.Min(length, 64 * KiB), result.PartSize); // a 0-byte file has no part size (it was reported as 1)
             Assert.Equal(ExpectedHash(source, ChecksumAlgorithm.CRC32C), result.Hash);
             Assert.Equal(length, new FileInfo(_dir.File("d.bin")).Length);
             Assert.Equal(Coreutils.Sha256Sum(source), Coreutils.Sha256Sum(_dir.File("d.bin")));

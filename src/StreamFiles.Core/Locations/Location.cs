@@ -46,6 +46,41 @@ namespace StreamFiles.Core.Locations
                 throw LocationFormatException.Invalid(text, "its key contains '\\'", $"S3 keys use '/' between names: write 's3://{s3.Bucket}/{fixedKey}'.");
             }
 
+            // S3 keys are not paths: "a/../b" and "a//b" are stored as written, and a download of their prefix then
+            // refuses them (UnsafeKey), as it cannot place them under a directory.
+            if (location is S3Location named && named.Key.Length > 0)
+            {
+                string[] segments = named.Key.Split('/');
+                for (int i = 0; i < segments.Length; i++)
+                {
+                    string segment = segments[i];
+                    if (segment == ".." || segment == "." || (segment.Length == 0 && i < segments.Length - 1))
+                    {
+                        var kept = new System.Collections.Generic.List<string>();
+                        foreach (string name in segments)
+                        {
+                            if (name == "..")
+                            {
+                                if (kept.Count > 0)
+                                {
+                                    kept.RemoveAt(kept.Count - 1);
+                                }
+                            }
+                            else if (name.Length > 0 && name != ".")
+                            {
+                                kept.Add(name);
+                            }
+                        }
+
+                        string last = segments[segments.Length - 1];
+                        bool prefix = last.Length == 0 || last == "." || last == "..";
+                        string suggested = string.Join("/", kept) + (prefix && kept.Count > 0 ? "/" : string.Empty);
+                        string what = segment.Length == 0 ? "an empty segment ('//')" : $"a '{segment}' segment";
+                        throw LocationFormatException.Invalid(text, $"its key has {what}", $"S3 keys are stored as written, not resolved like paths, and downloads refuse such keys: write 's3://{named.Bucket}/{suggested}'.");
+                    }
+                }
+            }
+
             return location;
         }
 

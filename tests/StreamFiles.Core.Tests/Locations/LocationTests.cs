@@ -88,6 +88,21 @@ namespace StreamFiles.Core.Tests.Locations
             Assert.Contains("'" + text + "'", error.Message, StringComparison.Ordinal);
         }
 
+        /// <summary>An S3 destination key with path segments S3 would store literally is refused, with the key meant.</summary>
+        [Theory]
+        [InlineData("s3://b/a/../c", "a '..' segment", "s3://b/c")]
+        [InlineData("s3://b//x/", "an empty segment ('//')", "s3://b/x/")]
+        [InlineData("s3://b/a/./", "a '.' segment", "s3://b/a/")]
+        [InlineData("s3://b/x/..", "a '..' segment", "s3://b/")]
+        public void AnS3DestinationKeyWithPathSegmentsIsRefusedWithTheKeyMeant(string text, string problem, string suggested)
+        {
+            var error = Assert.Throws<LocationFormatException>(() => Location.ParseDestination(text)).Error;
+            Assert.Equal("InvalidLocation", error.Condition);
+            Assert.Contains("its key has " + problem, error.Message, StringComparison.Ordinal);
+            Assert.Contains("write '" + suggested + "'.", error.Message, StringComparison.Ordinal);
+            Assert.IsType<S3Location>(Location.Parse(text)); // as a source, the key is read as written
+        }
+
         [Fact]
         public void UnknownSchemesSayWhatIsSupported()
         {

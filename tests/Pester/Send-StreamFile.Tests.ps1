@@ -122,6 +122,25 @@ Describe 'Send-StreamFile' -Tags 'CI' {
             }
         }
 
+        It 'keeps the names of directories piped from Get-ChildItem -Directory, and gives the contents of one alone' {
+            $tree = Join-Path $TestDrive 'piped-dirs'
+            New-Item -ItemType Directory -Path (Join-Path $tree 'x'), (Join-Path $tree 'y') -Force | Out-Null
+            New-RandomFile -LiteralPath (Join-Path $tree 'x/same.txt') -Length 100 -Seed 10 | Out-Null
+            New-RandomFile -LiteralPath (Join-Path $tree 'y/same.txt') -Length 200 -Seed 11 | Out-Null
+            $out = Join-Path $TestDrive 'piped-out'
+            $results = @(Get-ChildItem -LiteralPath $tree -Directory | Send-StreamFile -Destination $out -Recurse)
+            $results.Count | Should -Be 2
+            @($results | Where-Object Status -ne 'Completed').Count | Should -Be 0
+            foreach ($name in 'x/same.txt', 'y/same.txt') {
+                Get-Sha256 -LiteralPath (Join-Path $out $name) | Should -Be (Get-Sha256 -LiteralPath (Join-Path $tree $name))
+            }
+
+            $alone = Join-Path $TestDrive 'piped-alone'
+            $result = Get-Item -LiteralPath (Join-Path $tree 'x') | Send-StreamFile -Destination $alone -Recurse
+            $result.Status | Should -Be 'Completed'
+            Test-Path -LiteralPath (Join-Path $alone 'same.txt') | Should -BeTrue
+        }
+
         It 'resolves a relative destination against the current location' {
             Push-Location -LiteralPath $TestDrive
             try {

@@ -76,7 +76,8 @@ namespace StreamFiles.Core.Operations
     /// as an error and as a TransferResult with Status Failed, and the batch goes on.
     /// <para>Destination: an existing directory, or a name ending in a separator, receives each file under its
     /// own name; otherwise the destination is the file name for a single source. A directory source copies its
-    /// contents into the destination directory (as rclone does), so a rerun lands in the same place.</para>
+    /// contents into the destination directory (as rclone does) when it is the only source, so a rerun lands in the
+    /// same place; as one of several sources it keeps its name there (as cp -r does).</para>
     /// </summary>
     public sealed class TransferOperation : BatchOperation<TransferItem>
     {
@@ -91,6 +92,8 @@ namespace StreamFiles.Core.Operations
         private bool _destinationLooked;
         private string? _singleFileSource;
         private ObjectInfo? _heldSource;
+        private ObjectInfo? _heldDirectory;
+        private int _sourcesSeen;
         private bool _destinationIsNewDirectory;
         private bool _severalSourcesForOneFile;
 
@@ -152,6 +155,10 @@ namespace StreamFiles.Core.Operations
                 return;
             }
 
+            // A directory named on its own was held in case it is the only source: this one means it is one of
+            // several, and it keeps its name under the destination.
+            _sourcesSeen++;
+            ReleaseHeldDirectory(sink, keepName: true);
             if (!Location.TryParse(request.Source, out Location? source, out CommandError? invalid, _basePath))
             {
                 Submit(new TransferItem(UriRedaction.RedactText(request.Source), null, invalid!), sink);
@@ -212,9 +219,45 @@ namespace StreamFiles.Core.Operations
             }
 
             // A directory a wildcard matched (Send-StreamFile dir/* -Recurse) is one of several: it keeps its own name
-            // under the destination, as Copy-Item and cp -r keep it, so sibling trees neither merge nor collide. A
-            // directory named on its own gives the destination its contents.
-            SubmitDirectory(info, sink, request.ExplicitSource ? null : source!.Name);
+            // under the destination, as Copy-Item and cp -r keep it, so sibling trees neither merge nor collide. So
+            // does a directory named after other sources (-Path a, b; Get-ChildItem -Directory | Send-StreamFile). The
+            // first directory named is held until a second source arrives (it then keeps its name too) or the input
+            // ends: the only source, it gives the destination its contents, so a rerun lands in the same place.
+            if (!request.ExplicitSource)
+            {
+                SubmitDirectory(info, sink, DirectoryName(info));
+            }
+            else if (_sourcesSeen == 1)
+            {
+                _heldDirectory = info;
+            }
+            else
+            {
+                SubmitDirectory(info, sink, DirectoryName(info));
+            }
+        }
+
+        /// <summary>The name a directory source keeps under the destination when it is one of several; null (its contents) for a root.</summary>
+        private static string? DirectoryName(ObjectInfo directory)
+        {
+            string name = directory.Location is FileLocation file
+                ? Path.GetFileName(file.Path.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar))
+                : directory.Location.Name;
+            if (name.Length == 0 && directory.Location is S3Location bucket)
+            {
+                name = bucket.Bucket; // s3://bucket/ as one of several sources
+            }
+
+            return name.Length == 0 ? null : name;
+        }
+
+        private void ReleaseHeldDirectory(ICommandSink sink, bool keepName)
+        {
+            if (_heldDirectory is ObjectInfo held)
+            {
+                _heldDirectory = null;
+                SubmitDirectory(held, sink, keepName ? DirectoryName(held) : null);
+            }
         }
 
         /// <summary>
@@ -234,6 +277,8 @@ namespace StreamFiles.Core.Operations
                 return;
             }
 
+            _sourcesSeen++;
+            ReleaseHeldDirectory(sink, keepName: true);
             string display = UriRedaction.RedactText(source);
             Submit(Fail(display, pattern ? TransferErrors.NoMatch(display) : TransferErrors.SourceNotFound(display)), sink);
         }
@@ -594,8 +639,12 @@ namespace StreamFiles.Core.Operations
             }
         }
 
-        /// <summary>The input has ended: a source still held was the only one, and goes to the file name.</summary>
-        protected override void EndInput(ICommandSink sink) => ReleaseHeld(sink);
+        /// <summary>The input has ended: a source still held was the only one; a file goes to the file name, a directory gives its contents.</summary>
+        protected override void EndInput(ICommandSink sink)
+        {
+            ReleaseHeldDirectory(sink, keepName: false);
+            ReleaseHeld(sink);
+        }
 
         /// <summary>Where one source file goes.</summary>
         private TransferItem ItemFor(ObjectInfo source, string? relativePath)

@@ -545,14 +545,35 @@ namespace StreamFiles.Core.Tests.Transfers
             CollectingSink sink = TransferHarness.Run(new[] { a, _dir.File("tree") }, target, recurse: true);
             Assert.Empty(sink.Errors);
             Assert.True(Coreutils.Same(a, Path.Combine(target, "a.bin")));
-            Assert.True(Coreutils.Same(tree, Path.Combine(target, "sub", "x.bin")));
+            Assert.True(Coreutils.Same(tree, Path.Combine(target, "tree", "sub", "x.bin"))); // one of several: it keeps its name, as with cp -r
 
             // The other order: the directory makes the new name a directory for the file after it.
             string other = _dir.File("mixed2");
             sink = TransferHarness.Run(new[] { _dir.File("tree"), a }, other, recurse: true);
             Assert.Empty(sink.Errors);
-            Assert.True(Coreutils.Same(tree, Path.Combine(other, "sub", "x.bin")));
+            Assert.True(Coreutils.Same(tree, Path.Combine(other, "tree", "sub", "x.bin")));
             Assert.True(Coreutils.Same(a, Path.Combine(other, "a.bin")));
+        }
+
+        /// <summary>
+        /// Several directories named (-Path a, b; Get-ChildItem -Directory piped) each keep their name under the
+        /// destination, as cp -r a b dest does, so same-named files of two trees neither merge nor collide; a
+        /// directory named alone gives the destination its contents, with or without files after it being missing.
+        /// </summary>
+        [Fact]
+        public void SeveralDirectoriesNamedKeepTheirNamesAndOneAloneGivesItsContents()
+        {
+            string one = MakeFile("d1/same.bin", 10, seed: 1);
+            string two = MakeFile("d2/same.bin", 20, seed: 2);
+            CollectingSink sink = TransferHarness.Run(new[] { _dir.File("d1"), _dir.File("d2") }, _dir.File("both"), recurse: true);
+            Assert.Empty(sink.Errors);
+            Assert.True(Coreutils.Same(one, _dir.File("both/d1/same.bin")));
+            Assert.True(Coreutils.Same(two, _dir.File("both/d2/same.bin")));
+            Assert.False(File.Exists(_dir.File("both/same.bin")));
+
+            sink = TransferHarness.Run(new[] { _dir.File("d1") }, _dir.File("alone"), recurse: true);
+            Assert.Empty(sink.Errors);
+            Assert.True(Coreutils.Same(one, _dir.File("alone/same.bin")));
         }
 
         [Fact]
@@ -740,7 +761,7 @@ namespace StreamFiles.Core.Tests.Transfers
         {
             MakeFile("tree/a", 1);
             MakeFile("tree/b", 2);
-            MakeFile("out/b", 3);
+            MakeFile("out/tree/b", 3); // one of two sources, the directory keeps its name
             CollectingSink sink = TransferHarness.Run(new[] { _dir.File("tree"), _dir.File("missing") }, _dir.File("out"), recurse: true);
             Assert.Single(sink.Questions); // a; b exists (no -Force) and missing fails before any question
             Assert.Equal(2, sink.Errors.Count);

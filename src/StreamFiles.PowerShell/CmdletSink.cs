@@ -11,7 +11,7 @@ namespace StreamFiles.PowerShell
     /// thread (BatchOperation guarantees it): results, errors with "&lt;Cmdlet&gt;&lt;Condition&gt;" ids,
     /// one parent progress record with a child per file in flight, verbose status lines.
     /// </summary>
-    internal sealed class CmdletSink : ICommandSink
+    internal sealed class CmdletSink : ICommandSink, IShouldProcessReason
     {
         // At most this many child bars: more would scroll the parent off a console.
         private const int MaxChildRecords = 4;
@@ -31,7 +31,19 @@ namespace StreamFiles.PowerShell
             _itemActivity = itemActivity;
         }
 
-        public bool ShouldProcess(string target, string action) => _cmdlet.ShouldProcess(target, action);
+        public bool LastAnswerWasWhatIf { get; private set; }
+
+        /// <summary>
+        /// ShouldProcess(target, action) as PowerShell words it (the same text, the default caption and question),
+        /// through the overload that says whether a "no" came from -WhatIf.
+        /// </summary>
+        public bool ShouldProcess(string target, string action)
+        {
+            string description = string.Format(System.Globalization.CultureInfo.CurrentCulture, "Performing the operation \"{0}\" on target \"{1}\".", action, target);
+            bool yes = _cmdlet.ShouldProcess(description, null, null, out ShouldProcessReason reason);
+            LastAnswerWasWhatIf = !yes && reason == ShouldProcessReason.WhatIf;
+            return yes;
+        }
 
         public void WriteResult(object result) => _cmdlet.WriteObject(result);
 

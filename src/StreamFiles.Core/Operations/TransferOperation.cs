@@ -6,6 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using StreamFiles.Core.Locations;
 using StreamFiles.Core.Storage;
+using StreamFiles.Core.Storage.Local;
 using StreamFiles.Core.Storage.S3;
 using StreamFiles.Core.Transfers;
 
@@ -88,6 +89,12 @@ namespace StreamFiles.Core.Operations
         private readonly StorageRegistry _storages;
         private readonly TransferEngine _engine;
         private readonly HashSet<string> _claimed;
+
+        /// <summary>Local directories this batch makes or writes into (below the destination): no file's temporary name may be one.</summary>
+        private readonly HashSet<string> _batchDirectories;
+
+        /// <summary>Local directories the user declined to make (-Confirm): nothing is written under them.</summary>
+        private readonly HashSet<string> _declinedDirectories;
         private ObjectInfo? _destinationInfo;
         private bool _destinationLooked;
         private string? _singleFileSource;
@@ -120,6 +127,8 @@ namespace StreamFiles.Core.Operations
             _storages = storages ?? StorageRegistry.CreateDefault();
             _engine = new TransferEngine(options ?? throw new ArgumentNullException(nameof(options)), _storages) { Notes = PostVerbose };
             _claimed = new HashSet<string>(Location.IsWindows ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
+            _batchDirectories = new HashSet<string>(Location.IsWindows ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
+            _declinedDirectories = new HashSet<string>(Location.IsWindows ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
             if (direction == TransferDirection.Receive && destination.Kind != LocationKind.FileSystem)
             {
                 throw new ArgumentException($"Receive-StreamFile writes to local or UNC paths; '{destination.Display}' is not one. To upload, use Send-StreamFile (streamfiles send).", nameof(destination));
@@ -307,6 +316,19 @@ namespace StreamFiles.Core.Operations
                 throw Refuse(TransferErrors.DuplicateDestination(sourceText, destinationText));
             }
 
+            if (destination is FileLocation written)
+            {
+                if (TemporaryNameTaken(written, out bool ownName) is string other)
+                {
+                    // Keys 'x' and 'x.partial': 'x' is written as 'x.partial' until it is complete, so the two would
+                    // overwrite each other (a wrong file under 'x' and exit 0 before this check). The later one is refused.
+                    _claimed.Remove(destinationText);
+                    throw Refuse(TransferErrors.TemporaryNameTaken(sourceText, destinationText, other, ownName));
+                }
+
+                ClaimDirectoriesAbove(written);
+            }
+
             if (destination is FileLocation into && ClaimedParent(into) is string file)
             {
                 // Keys 'x' and 'x/y' under one prefix: 'x' is already this batch's file, so it cannot also be the
@@ -359,6 +381,12 @@ namespace StreamFiles.Core.Operations
                     string why = options.SkipUnchanged ? (existing.Length != source.Length ? " and differs in size" : " with a different modification time") : string.Empty;
                     throw Refuse(TransferErrors.DestinationExists(sourceText, destinationText, why));
                 }
+            }
+
+            if (_declinedDirectories.Count > 0 && destination is FileLocation under && UnderDeclinedDirectory(under))
+            {
+                _claimed.Remove(destinationText);
+                return null;
             }
 
             if (!sink.ShouldProcess("Item: " + sourceText + " Destination: " + destinationText, _direction == TransferDirection.Send ? "Send File" : "Receive File"))
@@ -570,8 +598,37 @@ namespace StreamFiles.Core.Operations
                 return;
             }
 
-            if (!(destination is FileLocation local) || !sink.ShouldProcess("Item: " + sourceText + " Destination: " + destination.Display, "Create Directory"))
+            if (!(destination is FileLocation local))
             {
+                return;
+            }
+
+            if (TemporaryNameTaken(local, out bool ownName) is string other && !ownName)
+            {
+                Submit(Fail(sourceText, TransferErrors.TemporaryNameTaken(sourceText, destination.Display, other, ownTemporaryName: false), destination: destination), sink);
+                return;
+            }
+
+            if (_declinedDirectories.Count > 0 && UnderDeclinedDirectory(local))
+            {
+                return;
+            }
+
+            _batchDirectories.Add(destination.Display);
+            ClaimDirectoriesAbove(local);
+            if (Directory.Exists(local.Path))
+            {
+                return; // nothing to do, and nothing to ask about (-WhatIf listed every existing directory again)
+            }
+
+            if (!sink.ShouldProcess("Item: " + sourceText + " Destination: " + destination.Display, "Create Directory"))
+            {
+                if (!(sink is IShouldProcessReason reason && reason.LastAnswerWasWhatIf))
+                {
+                    // Declined (-Confirm, "No"): what would go into it is passed over too, as Copy-Item does.
+                    _declinedDirectories.Add(destination.Display);
+                }
+
                 return;
             }
 
@@ -723,6 +780,68 @@ namespace StreamFiles.Core.Operations
             }
 
             return _destinationInfo;
+        }
+
+        /// <summary>
+        /// This destination's own temporary name when the batch uses it for another file or directory (ownName); or
+        /// another local file of this batch whose temporary name ('x.partial', or its resume journal) is this
+        /// destination or a directory above it. Null when there is none.
+        /// </summary>
+        private string? TemporaryNameTaken(FileLocation destination, out bool ownName)
+        {
+            const string partial = LocalObjectWriter.PartialSuffix;
+            string own = destination.Display + partial;
+            ownName = _claimed.Contains(own) || _batchDirectories.Contains(own);
+            if (ownName)
+            {
+                return own;
+            }
+
+            // Only names at or below the command's destination can be another item's.
+            int top = _destination is FileLocation root ? root.Path.TrimEnd(Path.DirectorySeparatorChar).Length : 0;
+            StringComparison comparison = Location.IsWindows ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+            foreach (string suffix in new[] { partial, partial + Resume.ResumeJournal.Suffix })
+            {
+                for (string? path = destination.Path; !string.IsNullOrEmpty(path) && path!.Length > top && path != Path.GetPathRoot(path); path = Path.GetDirectoryName(path))
+                {
+                    if (path.EndsWith(suffix, comparison))
+                    {
+                        string stem = FileLocation.FromPath(path.Substring(0, path.Length - suffix.Length)).Display;
+                        if (_claimed.Contains(stem))
+                        {
+                            return stem;
+                        }
+                    }
+                }
+            }
+
+            return null;
+        }
+
+        private bool UnderDeclinedDirectory(FileLocation destination)
+        {
+            for (string? path = Path.GetDirectoryName(destination.Path); !string.IsNullOrEmpty(path) && path != Path.GetPathRoot(path); path = Path.GetDirectoryName(path))
+            {
+                if (_declinedDirectories.Contains(FileLocation.FromPath(path!).Display))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>Notes the directories between the command's destination and a file of the batch, so no file's temporary name can be one of them.</summary>
+        private void ClaimDirectoriesAbove(FileLocation destination)
+        {
+            int top = _destination is FileLocation root ? root.Path.TrimEnd(Path.DirectorySeparatorChar).Length : 0;
+            for (string? path = Path.GetDirectoryName(destination.Path); !string.IsNullOrEmpty(path) && path!.Length > top && path != Path.GetPathRoot(path); path = Path.GetDirectoryName(path))
+            {
+                if (!_batchDirectories.Add(FileLocation.FromPath(path).Display))
+                {
+                    break; // its parents are in already
+                }
+            }
         }
 
         /// <summary>A directory above a local destination that another item of this batch writes as a file; null when none is.</summary>

@@ -64,6 +64,13 @@ namespace StreamFiles.Core.Transfers
             new CommandError("DestinationNotDirectory", FailureCategory.InvalidArgument, destination,
                 $"Cannot copy '{source}' to '{destination}': '{file}' is written as a file by another source of this batch, so it cannot also be a directory. Copy one of the two to another destination.");
 
+        /// <summary>Two files of one batch where one's final name is the other's temporary name (x and x.partial).</summary>
+        /// <param name="other">The other file, whose temporary name this destination is (or is under); or, when <paramref name="ownTemporaryName"/>, this destination's temporary name, which the batch uses otherwise.</param>
+        public static CommandError TemporaryNameTaken(string source, string destination, string other, bool ownTemporaryName) =>
+            new CommandError("DuplicateDestination", FailureCategory.InvalidOperation, destination, ownTemporaryName
+                ? $"Cannot copy '{source}' to '{destination}': it is written as '{other}' until it is complete, and that name is another file or directory of this batch. Copy one of the two to another destination."
+                : $"Cannot copy '{source}' to '{destination}': that name is also where '{other}', another file of this batch, is written until it is complete (its name with '.partial'). Copy one of the two to another destination.");
+
         public static CommandError DuplicateDestination(string source, string destination) =>
             new CommandError("DuplicateDestination", FailureCategory.InvalidOperation, destination,
                 $"Cannot copy '{source}': another source of this batch is already copied to '{destination}'. Give the sources different names or destinations.");

@@ -556,6 +556,37 @@ namespace StreamFiles.Core.Tests.Transfers
         }
 
         /// <summary>
+        /// Files 'a' and 'a.partial' in one tree: 'a' is written as 'a.partial' until it is complete, so the two used to
+        /// overwrite each other, leaving the small file's bytes under 'a' with every result Completed. Now the later
+        /// of the two is refused (DuplicateDestination) and the other arrives byte-identical; so is 'a.partial/b',
+        /// whose directory is the temporary name of 'a'.
+        /// </summary>
+        [Theory]
+        [InlineData("a.partial")]
+        [InlineData("a.partial/b")]
+        [InlineData("a.partial.journal")]
+        public void AFileNamedLikeAnothersTemporaryNameIsRefusedNotMixedUp(string other)
+        {
+            string big = MakeFile("t/a", 300 * KiB, seed: 1);
+            MakeFile("t/" + other, 1000, seed: 2);
+            var options = new TransferOptions(partSize: 64 * KiB, bufferSize: 64 * KiB, overwrite: true, resume: true);
+            CollectingSink sink = TransferHarness.Run(new[] { _dir.File("t") }, _dir.File("out"), options, recurse: true);
+            CommandError refused = Assert.Single(sink.Errors);
+            Assert.Equal("DuplicateDestination", refused.Condition);
+            Assert.Contains("until it is complete", refused.Message, StringComparison.Ordinal);
+            TransferResult done = Assert.Single(sink.Transfers, r => r.Status == TransferStatus.Completed);
+            Assert.True(Coreutils.Same(done.Source, done.Destination));
+            if (done.Source == big)
+            {
+                Assert.Equal(300 * KiB, new FileInfo(_dir.File("out/a")).Length);
+            }
+            else
+            {
+                Assert.False(File.Exists(_dir.File("out/a")));
+            }
+        }
+
+        /// <summary>
         /// Several directories named (-Path a, b; Get-ChildItem -Directory piped) each keep their name under the
         /// destination, as cp -r a b dest does, so same-named files of two trees neither merge nor collide; a
         /// directory named alone gives the destination its contents, with or without files after it being missing.
@@ -765,6 +796,37 @@ namespace StreamFiles.Core.Tests.Transfers
             CollectingSink sink = TransferHarness.Run(new[] { _dir.File("tree"), _dir.File("missing") }, _dir.File("out"), recurse: true);
             Assert.Single(sink.Questions); // a; b exists (no -Force) and missing fails before any question
             Assert.Equal(2, sink.Errors.Count);
+        }
+
+        /// <summary>
+        /// -Confirm: a directory the user declines to make is passed over with everything that would go into it, as
+        /// Copy-Item does (its files were written anyway before); -WhatIf still lists the files under it; and a
+        /// directory that already exists is not asked about at all.
+        /// </summary>
+        [Fact]
+        public void ADeclinedDirectoryPassesOverItsFilesAndAnExistingOneIsNotAsked()
+        {
+            MakeFile("tree/top.bin", 1);
+            MakeFile("tree/sub/in.bin", 2);
+            MakeFile("tree/sub/deeper/in2.bin", 3);
+            Directory.CreateDirectory(_dir.File("tree/empty"));
+            var user = new CollectingSink(answer: question => !question.StartsWith("Create Directory", StringComparison.Ordinal) || !question.EndsWith("out" + Path.DirectorySeparatorChar + "sub", StringComparison.Ordinal));
+            TransferHarness.Run(new[] { _dir.File("tree") }, _dir.File("out"), recurse: true, sink: user);
+            Assert.Empty(user.Errors);
+            Assert.True(File.Exists(_dir.File("out/top.bin")));
+            Assert.False(Directory.Exists(_dir.File("out/sub")));
+            Assert.True(Directory.Exists(_dir.File("out/empty")));
+            Assert.DoesNotContain(user.Questions, q => q.Contains("in.bin", StringComparison.Ordinal) || q.Contains("in2.bin", StringComparison.Ordinal));
+
+            var whatIf = new CollectingSink(approve: false, whatIf: true);
+            TransferHarness.Run(new[] { _dir.File("tree") }, _dir.File("out2"), recurse: true, sink: whatIf);
+            Assert.Contains(whatIf.Questions, q => q.StartsWith("Send File", StringComparison.Ordinal) && q.Contains("in2.bin", StringComparison.Ordinal));
+            Assert.False(Directory.Exists(_dir.File("out2")));
+
+            var again = new CollectingSink(approve: false, whatIf: true);
+            TransferHarness.Run(new[] { _dir.File("tree") }, _dir.File("out"), recurse: true, sink: again);
+            Assert.DoesNotContain(again.Questions, q => q.StartsWith("Create Directory", StringComparison.Ordinal) && q.EndsWith("empty", StringComparison.Ordinal));
+            Assert.Contains(again.Questions, q => q.StartsWith("Create Directory", StringComparison.Ordinal) && q.EndsWith("sub", StringComparison.Ordinal));
         }
 
         [Fact]

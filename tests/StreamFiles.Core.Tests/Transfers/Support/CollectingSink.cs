@@ -7,11 +7,22 @@ using StreamFiles.Core.Transfers;
 namespace StreamFiles.Core.Tests.Transfers.Support
 {
     /// <summary>A host that records everything an operation reports and answers ShouldProcess as told.</summary>
-    public sealed class CollectingSink : ICommandSink
+    public sealed class CollectingSink : ICommandSink, IShouldProcessReason
     {
         private readonly bool _approve;
+        private readonly System.Func<string, bool>? _answer;
+        private readonly bool _whatIf;
 
-        public CollectingSink(bool approve = true) => _approve = approve;
+        /// <param name="answer">Answers each question ("action: target") instead of approve, as a user at -Confirm would.</param>
+        /// <param name="whatIf">Every "no" is -WhatIf's, not the user's.</param>
+        public CollectingSink(bool approve = true, System.Func<string, bool>? answer = null, bool whatIf = false)
+        {
+            _approve = approve;
+            _answer = answer;
+            _whatIf = whatIf;
+        }
+
+        public bool LastAnswerWasWhatIf { get; private set; }
 
         public List<object> Results { get; } = new List<object>();
 
@@ -30,8 +41,11 @@ namespace StreamFiles.Core.Tests.Transfers.Support
 
         public bool ShouldProcess(string target, string action)
         {
-            Questions.Add(action + ": " + target);
-            return _approve;
+            string question = action + ": " + target;
+            Questions.Add(question);
+            bool yes = _answer?.Invoke(question) ?? _approve;
+            LastAnswerWasWhatIf = !yes && _whatIf;
+            return yes;
         }
 
         public void WriteResult(object result)

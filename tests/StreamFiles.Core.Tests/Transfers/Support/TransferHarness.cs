@@ -21,9 +21,10 @@ namespace StreamFiles.Core.Tests.Transfers.Support
             int throttleLimit = 4,
             CancellationToken cancellationToken = default,
             string? basePath = null,
-            bool explicitSources = true)
+            bool explicitSources = true,
+            CollectingSink? sink = null)
         {
-            var sink = new CollectingSink(approve);
+            sink ??= new CollectingSink(approve);
             using var operation = new TransferOperation(
                 direction,
                 Location.Parse(destination, basePath),

@@ -80,7 +80,8 @@ namespace StreamFiles.Cli
             }
             catch (ArgumentException e)
             {
-                throw new CliUsageException("--endpoint-url: " + e.Message.Split(new[] { " (Parameter" }, StringSplitOptions.None)[0]);
+                bool region = e.ParamName == "region";
+                throw new CliUsageException((region ? "--region: " : "--endpoint-url: ") + e.Message.Split(new[] { " (Parameter" }, StringSplitOptions.None)[0], region ? "InvalidRegion" : "InvalidEndpointUrl");
             }
 
             try

@@ -179,7 +179,8 @@ namespace StreamFiles.PowerShell
             }
             catch (ArgumentException e)
             {
-                ThrowTerminatingError(new ErrorRecord(Plain(e), ErrorIdPrefix + "InvalidEndpointUrl", ErrorCategory.InvalidArgument, EndpointUrl));
+                bool region = e.ParamName == "region";
+                ThrowTerminatingError(new ErrorRecord(Plain(e), ErrorIdPrefix + (region ? "InvalidRegion" : "InvalidEndpointUrl"), ErrorCategory.InvalidArgument, region ? Region : Core.Locations.UriRedaction.RedactText(EndpointUrl)));
                 throw;
             }
 

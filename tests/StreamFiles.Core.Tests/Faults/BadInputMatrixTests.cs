@@ -64,6 +64,8 @@ namespace StreamFiles.Core.Tests.Faults
             ["send to s3://bucket/./x/ (a '.' segment)"] = (2, "InvalidLocation", new[] { "send", "a.bin", "s3://bucket/./x/" }),
             ["send to s3://bucket/logs\\ (a Windows separator)"] = (2, "InvalidLocation", new[] { "send", "a.bin", "s3://bucket/logs\\2024\\" }),
             ["send to https://host:99999/"] = (2, "InvalidLocation", new[] { "send", "a.bin", "https://host:99999/" }),
+            ["--region with a space"] = (2, "InvalidRegion", new[] { "send", "--region", "eu west 1", "a.bin", "s3://bucket/x" }),
+            ["--endpoint-url with a password"] = (2, "InvalidEndpointUrl", new[] { "send", "--endpoint-url", "http://user:EpPassw0rdXYZ@127.0.0.1:1", "a.bin", "s3://bucket/x" }),
             ["receive into s3://bucket/x"] = (2, "UnsupportedDestination", new[] { "receive", "a.bin", "s3://bucket/x" }),
             ["receive s3://"] = (1, "InvalidLocation", new[] { "receive", "s3://", "out/" }),
             ["receive s3:///key"] = (1, "InvalidLocation", new[] { "receive", "s3:///key", "out/" }),
@@ -130,6 +132,36 @@ namespace StreamFiles.Core.Tests.Faults
         {
             await S3TestServer.PutAsync(_prefix + "existing.bin", Encoding.UTF8.GetBytes("on the server"));
             await Check(S3[name], _prefix);
+        }
+
+        /// <summary>
+        /// A region or an endpoint from the environment that cannot be used is the file's error with its own id, naming
+        /// the variable and never a password in the URL; before, the region was UnexpectedError with the SDK's words
+        /// and the endpoint's password appeared in S3BucketNotFound and S3EndpointUnreachable messages.
+        /// </summary>
+        [Theory]
+        [InlineData("AWS_REGION", "eu west 1", "InvalidRegion")]
+        [InlineData("AWS_ENDPOINT_URL", "http://user:EpPassw0rdXYZ@127.0.0.1:1", "InvalidEndpointUrl")]
+        public void AnUnusableRegionOrEndpointFromTheEnvironmentIsNamedWithoutAPassword(string variable, string value, string id)
+        {
+            var environment = new Dictionary<string, string?>
+            {
+                ["AWS_ACCESS_KEY_ID"] = "AKIAEXAMPLE",
+                ["AWS_SECRET_ACCESS_KEY"] = "not-used",
+                ["AWS_EC2_METADATA_DISABLED"] = "true",
+                [variable] = value,
+            };
+            if (variable != "AWS_ENDPOINT_URL")
+            {
+                environment["AWS_ENDPOINT_URL"] = "http://127.0.0.1:1";
+            }
+
+            var run = FaultCli.Run(_temp.Path, environment, "receive", "--json", "s3://bucket/x.bin", "out/");
+            Assert.Equal(1, run.ExitCode);
+            Assert.Equal(new[] { id }, FaultCli.Conditions(run.Output));
+            Assert.Contains(variable, run.Error, StringComparison.Ordinal);
+            Assert.DoesNotContain("Passw0rd", run.Error + run.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain("Exception", run.Error, StringComparison.Ordinal);
         }
 
         /// <summary>The same per-file inputs through the Core operation the cmdlets run: the same condition for each.</summary>
@@ -263,6 +295,7 @@ namespace StreamFiles.Core.Tests.Faults
             Assert.DoesNotContain("Exception", run.Error, StringComparison.Ordinal);
             Assert.DoesNotContain("(Parameter '", run.Error, StringComparison.Ordinal); // .NET's own wording, not ours
             Assert.DoesNotContain("Actual value was", run.Error, StringComparison.Ordinal);
+            Assert.DoesNotContain("Passw0rd", run.Error + run.Output, StringComparison.Ordinal);
             if (testCase.Exit == 1)
             {
                 Assert.Equal(new[] { testCase.Id }, FaultCli.Conditions(run.Output));

@@ -11,6 +11,7 @@ using Amazon.Runtime;
 using Amazon.Runtime.CredentialManagement;
 using Amazon.Runtime.Credentials;
 using Amazon.S3;
+using StreamFiles.Core.Locations;
 using StreamFiles.Core.Operations;
 
 namespace StreamFiles.Core.Storage.S3
@@ -123,6 +124,13 @@ namespace StreamFiles.Core.Storage.S3
             _clients.Clear();
         }
 
+        /// <summary>Where the endpoint in effect came from, for messages.</summary>
+        private string EndpointSource(S3Connection connection) =>
+            connection.EndpointUrl != null ? "-EndpointUrl (--endpoint-url)"
+            : NonEmpty(_environment("AWS_ENDPOINT_URL_S3")) != null ? "AWS_ENDPOINT_URL_S3"
+            : NonEmpty(_environment("AWS_ENDPOINT_URL")) != null ? "AWS_ENDPOINT_URL"
+            : $"endpoint_url of the AWS profile '{ProfileNameOf(connection.ProfileName)}'";
+
         private S3Client Create(S3Connection connection)
         {
             CredentialProfile? profile = FindProfile(connection.ProfileName);
@@ -130,14 +138,18 @@ namespace StreamFiles.Core.Storage.S3
             if (endpoint != null && !S3Connection.IsHttpUri(endpoint))
             {
                 // -EndpointUrl is checked as it is given; the others are only seen here.
-                string from = NonEmpty(_environment("AWS_ENDPOINT_URL_S3")) != null ? "AWS_ENDPOINT_URL_S3"
-                    : NonEmpty(_environment("AWS_ENDPOINT_URL")) != null ? "AWS_ENDPOINT_URL"
-                    : $"endpoint_url of the AWS profile '{ProfileNameOf(connection.ProfileName)}'";
+                string from = EndpointSource(connection);
+                string shown = UriRedaction.RedactText(endpoint);
                 throw new CommandFailureException(new CommandError(
                     "InvalidEndpointUrl",
                     FailureCategory.InvalidArgument,
-                    endpoint,
-                    $"The S3 endpoint '{endpoint}' (from {from}) is not an absolute http:// or https:// URL. Correct {from}{(endpoint.IndexOf("://", StringComparison.Ordinal) < 0 ? $" (for example 'https://{endpoint}', or 'http://{endpoint}' for a store without TLS)" : string.Empty)}, or pass -EndpointUrl (--endpoint-url)."));
+                    shown,
+                    $"The S3 endpoint '{shown}' (from {from}) is not an absolute http:// or https:// URL. Correct {from}{(endpoint.IndexOf("://", StringComparison.Ordinal) < 0 && endpoint.IndexOf('@') < 0 ? $" (for example 'https://{endpoint}', or 'http://{endpoint}' for a store without TLS)" : string.Empty)}, or pass -EndpointUrl (--endpoint-url)."));
+            }
+
+            if (endpoint != null && S3Connection.EndpointProblem(endpoint, EndpointSource(connection)) is string problem)
+            {
+                throw new CommandFailureException(new CommandError("InvalidEndpointUrl", FailureCategory.InvalidArgument, UriRedaction.RedactText(endpoint), problem));
             }
 
             string region = connection.Region
@@ -145,6 +157,13 @@ namespace StreamFiles.Core.Storage.S3
                 ?? NonEmpty(_environment("AWS_REGION"))
                 ?? NonEmpty(_environment("AWS_DEFAULT_REGION"))
                 ?? "us-east-1";
+            if (S3Connection.RegionProblem(region) != null)
+            {
+                string from = connection.Region != null ? "-Region (--region)"
+                    : profile?.Region != null ? $"region of the AWS profile '{ProfileNameOf(connection.ProfileName)}'"
+                    : NonEmpty(_environment("AWS_REGION")) != null ? "AWS_REGION" : "AWS_DEFAULT_REGION";
+                throw new CommandFailureException(new CommandError("InvalidRegion", FailureCategory.InvalidArgument, region, S3Connection.RegionProblem(region, from)! + " Correct " + from + "."));
+            }
             S3ProfileCredentials.RegisterSdkClients();
             AWSCredentials credentials = connection.Credentials
                 ?? S3ProfileCredentials.Wrap(ResolveCredentials(connection.ProfileName, _environment), region, ProfileNameOf(connection.ProfileName));

@@ -41,7 +41,17 @@ namespace StreamFiles.Core.Storage.S3
         {
             if (endpointUrl != null && !IsHttpUri(endpointUrl))
             {
-                throw new ArgumentException($"The endpoint URL '{endpointUrl}' is not an absolute http:// or https:// URL.", nameof(endpointUrl));
+                throw new ArgumentException($"The endpoint URL '{Locations.UriRedaction.RedactText(endpointUrl)}' is not an absolute http:// or https:// URL.", nameof(endpointUrl));
+            }
+
+            if (endpointUrl != null && EndpointProblem(endpointUrl) is string problem)
+            {
+                throw new ArgumentException(problem, nameof(endpointUrl));
+            }
+
+            if (!string.IsNullOrWhiteSpace(region) && RegionProblem(region!) is string wrong)
+            {
+                throw new ArgumentException(wrong, nameof(region));
             }
 
             ProfileName = string.IsNullOrWhiteSpace(profileName) ? null : profileName;
@@ -127,6 +137,29 @@ namespace StreamFiles.Core.Storage.S3
             EndpointUrl ?? "(default)",
             Region ?? "(default)",
             ProfileName ?? "(default chain)");
+
+        /// <summary>Why an http(s) endpoint URL cannot be used, in words that never repeat what it holds after '//' and before '@'; null when it can.</summary>
+        internal static string? EndpointProblem(string url, string? from = null) =>
+            Uri.TryCreate(url, UriKind.Absolute, out Uri? uri) && uri.UserInfo.Length > 0
+                ? $"The S3 endpoint '{Locations.UriRedaction.RedactText(url)}'{(from is null ? string.Empty : " (from " + from + ")")} has a user name or password in it. S3 requests are signed with AWS credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile, or a role): give the endpoint without them and the keys that way."
+                : null;
+
+        /// <summary>
+        /// Why a region name cannot be signed for; null when it can. Regions go into host names and signatures, so
+        /// they are letters, digits and '-' (us-east-1, auto, garage), as the SDK requires.
+        /// </summary>
+        internal static string? RegionProblem(string region, string? from = null)
+        {
+            foreach (char c in region)
+            {
+                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'))
+                {
+                    return $"'{region}'{(from is null ? string.Empty : " (from " + from + ")")} is not a region name: regions are letters, digits and '-', such as us-east-1 (Cloudflare R2: auto).";
+                }
+            }
+
+            return null;
+        }
 
         internal static bool IsHttpUri(string text) =>
             Uri.TryCreate(text, UriKind.Absolute, out Uri? uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);

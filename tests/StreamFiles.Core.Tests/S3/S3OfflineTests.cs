@@ -298,6 +298,25 @@ namespace StreamFiles.Core.Tests.S3
             Assert.Equal("S3ProfileNotFound", error.Error.Condition);
         }
 
+        /// <summary>
+        /// AWS_PROFILE naming a profile that is not there is S3ProfileNotFound naming the variable (it was
+        /// S3CredentialsNotFound, which sent users looking for keys); keys in the environment still win over it.
+        /// </summary>
+        [Fact]
+        public void AnAwsProfileVariableNamingNoProfileHasItsOwnErrorUnlessKeysAreInTheEnvironment()
+        {
+            string name = "streamfiles-no-such-profile-" + Guid.NewGuid().ToString("N");
+            var env = new Dictionary<string, string?> { ["AWS_PROFILE"] = name, ["AWS_EC2_METADATA_DISABLED"] = "true" };
+            using var pool = new S3ClientPool(environment: n => env.GetValueOrDefault(n));
+            var error = Assert.Throws<CommandFailureException>(() => pool.Get(new S3Connection()));
+            Assert.Equal("S3ProfileNotFound", error.Error.Condition);
+            Assert.Contains($"'{name}' (from AWS_PROFILE)", error.Error.Message, StringComparison.Ordinal);
+
+            env["AWS_ACCESS_KEY_ID"] = "AKIAEXAMPLE";
+            env["AWS_SECRET_ACCESS_KEY"] = "secret";
+            Assert.NotNull(pool.Get(new S3Connection()));
+        }
+
         [Fact]
         public void MtimeMetadataRoundTripsInRclonesFormat()
         {

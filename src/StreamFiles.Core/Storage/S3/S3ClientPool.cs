@@ -258,6 +258,18 @@ namespace StreamFiles.Core.Storage.S3
                     $"The AWS profile '{profileName}' is not in the shared config or credentials file (~/.aws/config, ~/.aws/credentials, or AWS_CONFIG_FILE/AWS_SHARED_CREDENTIALS_FILE). Check the name, or leave -ProfileName (--profile) out to use the default credential chain."));
             }
 
+            // AWS_PROFILE naming a profile that is not there is the mistake to report, not "no credentials" (the aws CLI
+            // refuses it too), unless keys in the environment, which come first in the chain, make it irrelevant.
+            string? variable = NonEmpty(_environment("AWS_PROFILE"));
+            if (variable != null && (NonEmpty(_environment("AWS_ACCESS_KEY_ID")) is null || NonEmpty(_environment("AWS_SECRET_ACCESS_KEY")) is null))
+            {
+                throw new CommandFailureException(new CommandError(
+                    "S3ProfileNotFound",
+                    FailureCategory.ObjectNotFound,
+                    variable,
+                    $"The AWS profile '{variable}' (from AWS_PROFILE) is not in the shared config or credentials file (~/.aws/config, ~/.aws/credentials, or AWS_CONFIG_FILE/AWS_SHARED_CREDENTIALS_FILE). Correct AWS_PROFILE, or remove it to use the default credential chain."));
+            }
+
             return null;
         }
 

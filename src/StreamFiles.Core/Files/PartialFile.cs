@@ -16,12 +16,61 @@ namespace StreamFiles.Core.Files
         private FileStream? _stream;
         private bool _committed;
 
+        /// <summary>The longest file name the file systems StreamFiles writes to take: 255 bytes (Linux, macOS) or UTF-16 units (Windows).</summary>
+        private const int MaxNameLength = 255;
+
         private PartialFile(string destination, FileStream stream)
         {
             Destination = destination;
-            PartialPath = destination + Suffix;
+            PartialPath = PathFor(destination);
             _stream = stream;
         }
+
+        /// <summary>
+        /// The temporary name of a final path: "&lt;name&gt;.partial". A name too long for that suffix and the resume
+        /// journal's ".journal" (and ".tmp" while it is saved) after it (over 235 bytes) keeps its start and a hash of the whole name instead,
+        /// "&lt;start&gt;~&lt;8 hex&gt;.partial", so a file whose name the file system takes can be written too.
+        /// </summary>
+        public static string PathFor(string finalPath)
+        {
+            if (finalPath is null)
+            {
+                throw new ArgumentNullException(nameof(finalPath));
+            }
+
+            string name = Path.GetFileName(finalPath);
+            int room = MaxNameLength - Suffix.Length - Resume.ResumeJournal.Suffix.Length - Resume.ResumeJournal.TemporarySuffix.Length;
+            if (NameLength(name) <= room)
+            {
+                return finalPath + Suffix;
+            }
+
+            string hash;
+            using (var sha = System.Security.Cryptography.SHA256.Create())
+            {
+                hash = Hashing.Hex.Encode(sha.ComputeHash(System.Text.Encoding.UTF8.GetBytes(name))).Substring(0, 8).ToLowerInvariant();
+            }
+
+            int keep = room - 1 - hash.Length;
+            var start = new System.Text.StringBuilder();
+            for (int i = 0; i < name.Length; i++)
+            {
+                int width = char.IsHighSurrogate(name[i]) && i + 1 < name.Length ? 2 : 1;
+                string next = name.Substring(i, width);
+                if (NameLength(start.ToString() + next) > keep)
+                {
+                    break;
+                }
+
+                start.Append(next);
+                i += width - 1;
+            }
+
+            return finalPath.Substring(0, finalPath.Length - name.Length) + start + "~" + hash + Suffix;
+        }
+
+        private static int NameLength(string name) =>
+            Locations.Location.IsWindows ? name.Length : System.Text.Encoding.UTF8.GetByteCount(name);
 
         /// <summary>The final name.</summary>
         public string Destination { get; }
@@ -42,7 +91,7 @@ namespace StreamFiles.Core.Files
             SystemPath.ThrowIfSystemPath(destination);
 
             // Unbuffered: callers write large pieces, and a FileStream buffer would only add a copy.
-            var stream = new FileStream(destination + Suffix, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1, FileOptions.SequentialScan);
+            var stream = new FileStream(PathFor(destination), FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1, FileOptions.SequentialScan);
             return new PartialFile(destination, stream);
         }
 

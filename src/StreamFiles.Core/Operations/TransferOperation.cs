@@ -790,7 +790,7 @@ namespace StreamFiles.Core.Operations
         private string? TemporaryNameTaken(FileLocation destination, out bool ownName)
         {
             const string partial = LocalObjectWriter.PartialSuffix;
-            string own = destination.Display + partial;
+            string own = FileLocation.FromPath(Files.PartialFile.PathFor(destination.Path)).Display;
             ownName = _claimed.Contains(own) || _batchDirectories.Contains(own);
             if (ownName)
             {

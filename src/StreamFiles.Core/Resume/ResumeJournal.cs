@@ -24,6 +24,9 @@ namespace StreamFiles.Core.Resume
     {
         public const string Suffix = ".journal";
 
+        /// <summary>What a journal is written under before it is renamed over the last one.</summary>
+        public const string TemporarySuffix = ".tmp";
+
         /// <summary>Overrides where journals of non-file destinations live (default: local application data).</summary>
         public const string StateDirectoryVariable = "STREAMFILES_STATE_DIR";
         private const string Magic = "streamfiles-resume 1";
@@ -85,7 +88,7 @@ namespace StreamFiles.Core.Resume
         {
             if (destination is FileLocation file)
             {
-                return file.Path + LocalObjectWriter.PartialSuffix + Suffix;
+                return Files.PartialFile.PathFor(file.Path) + Suffix;
             }
 
             string? root = Environment.GetEnvironmentVariable(StateDirectoryVariable);
@@ -150,7 +153,7 @@ namespace StreamFiles.Core.Resume
                 Directory.CreateDirectory(directory);
             }
 
-            string temporary = path + ".tmp";
+            string temporary = path + TemporarySuffix;
             byte[] bytes = new UTF8Encoding(false).GetBytes(text);
             using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1))
             {

@@ -86,6 +86,38 @@ namespace StreamFiles.Core.Tests.Transfers
             Assert.False(File.Exists(destination + ".partial.journal"));
         }
 
+        /// <summary>
+        /// A file name of 240-255 bytes is one the file system takes, but not with ".partial" (and ".journal") after it:
+        /// it was PathTooLong. Its temporary name is now its start and a hash of the whole name, and an interrupted
+        /// copy of it resumes from there.
+        /// </summary>
+        [Theory]
+        [InlineData(248)]
+        [InlineData(255)]
+        public void AFileWithANameOfUpTo255BytesIsCopiedAndResumed(int nameBytes)
+        {
+            string name = new string('n', nameBytes - 5) + "é.bin"; // é is two bytes in UTF-8
+            Assert.Equal(nameBytes + 1, System.Text.Encoding.UTF8.GetByteCount(name));
+            name = name.Substring(1);
+            string source = _dir.RandomFile(name, 3 * MiB);
+            Directory.CreateDirectory(_dir.File("out"));
+            string destination = Path.Combine(_dir.File("out"), name);
+            var storage = new FaultyStorage { FailReadAfter = MiB + (128 * KiB) + 100 };
+            CollectingSink failed = TransferHarness.Run(new[] { source }, _dir.File("out") + Path.DirectorySeparatorChar, Resumable(), storages: TransferHarness.With(storage));
+            Assert.True("ReadError" == Assert.Single(failed.Errors).Condition, failed.Errors[0].Message);
+            string[] left = Directory.GetFiles(_dir.File("out")).Select(Path.GetFileName).OrderBy(n => n, StringComparer.Ordinal).ToArray()!;
+            Assert.Equal(2, left.Length);
+            Assert.EndsWith(".partial", left[0], StringComparison.Ordinal);
+            Assert.Equal(left[0] + ".journal", left[1]);
+            Assert.InRange(System.Text.Encoding.UTF8.GetByteCount(left[1]), 200, 255);
+            Assert.StartsWith("nnnn", left[0], StringComparison.Ordinal);
+
+            TransferResult result = Assert.Single(TransferHarness.Run(new[] { source }, _dir.File("out") + Path.DirectorySeparatorChar, Resumable()).Transfers);
+            Assert.Equal(TransferStatus.Resumed, result.Status);
+            Assert.True(Coreutils.Same(source, destination));
+            Assert.Equal(new[] { name }, Directory.GetFiles(_dir.File("out")).Select(Path.GetFileName));
+        }
+
         [Fact]
         public void AChangedSourceRestartsCleanly()
         {

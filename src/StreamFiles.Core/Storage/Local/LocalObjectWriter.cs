@@ -40,7 +40,7 @@ namespace StreamFiles.Core.Storage.Local
         public static LocalObjectWriter Open(WriteRequest request, string finalPath, bool portable)
         {
             Files.SystemPath.ThrowIfSystemPath(finalPath);
-            string partial = finalPath + PartialSuffix;
+            string partial = Files.PartialFile.PathFor(finalPath);
             long? length = request.Plan.Length;
             if (request.Resume)
             {

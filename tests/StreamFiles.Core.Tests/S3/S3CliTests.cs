@@ -69,10 +69,16 @@ namespace StreamFiles.Core.Tests.S3
                 Assert.Equal(name == "big.bin", head.ETag.EndsWith("-3\"", StringComparison.Ordinal));
             }
 
-            var untyped = Cli(Credentials(), "send", "--endpoint-url", S3TestServer.Endpoint!, "plain.json", S3("typed/"));
+            // Without it, the extension decides, in one PUT and in parts alike: a name without one was text/plain in a
+            // PUT and binary/octet-stream in parts.
+            _temp.RandomFile("noext", 1000, seed: 48);
+            _temp.RandomFile("noextbig", (11 * MiB) + 3, seed: 49);
+            var untyped = Cli(Credentials(), "send", "--endpoint-url", S3TestServer.Endpoint!, "--part-size", "5MiB", "plain.json", "noext", "noextbig", S3("typed/"));
             Assert.True(untyped.ExitCode == 0, untyped.Error);
             Assert.Equal(string.Empty, untyped.Error.Trim());
             Assert.Equal("application/json", (await S3TestServer.Raw.GetObjectMetadataAsync(S3TestServer.Bucket, _prefix + "typed/plain.json")).Headers.ContentType);
+            Assert.Equal("application/octet-stream", (await S3TestServer.Raw.GetObjectMetadataAsync(S3TestServer.Bucket, _prefix + "typed/noext")).Headers.ContentType);
+            Assert.Equal("application/octet-stream", (await S3TestServer.Raw.GetObjectMetadataAsync(S3TestServer.Bucket, _prefix + "typed/noextbig")).Headers.ContentType);
         }
 
         [S3Fact]

@@ -95,10 +95,7 @@ namespace StreamFiles.Core.Storage.S3
             }
 
             var create = new InitiateMultipartUploadRequest { BucketName = destination.Bucket, Key = destination.Key };
-            if (storage.ContentType != null)
-            {
-                create.ContentType = storage.ContentType;
-            }
+            create.ContentType = storage.ContentTypeOf(destination.Key);
 
             writer.AddMetadata(create.Metadata);
             if (writer.HeaderChecksum is ChecksumAlgorithm algorithm)
@@ -447,10 +444,7 @@ namespace StreamFiles.Core.Storage.S3
                 UseChunkEncoding = true,
             };
             put.Headers.ContentLength = hash?.Length ?? part.Length;
-            if (_storage.ContentType != null)
-            {
-                put.ContentType = _storage.ContentType;
-            }
+            put.ContentType = _storage.ContentTypeOf(_destination.Key);
 
             AddMetadata(put.Metadata);
             if (hash != null)

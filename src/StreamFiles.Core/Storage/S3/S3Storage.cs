@@ -74,6 +74,23 @@ namespace StreamFiles.Core.Storage.S3
         /// <summary>Content-Type of uploaded objects; null lets the SDK choose one from the key's extension (as aws s3 cp does).</summary>
         public string? ContentType { get; }
 
+        /// <summary>
+        /// The Content-Type an upload to this key is given: ContentType, else the SDK's type for the key's extension
+        /// (application/octet-stream for none or an unknown one). Set on both kinds of upload, as the SDK's own choice
+        /// differed: a name without an extension was text/plain in one PutObject and binary/octet-stream in parts.
+        /// </summary>
+        internal string ContentTypeOf(string key)
+        {
+            if (ContentType != null)
+            {
+                return ContentType;
+            }
+
+            string name = key.Substring(key.LastIndexOf('/') + 1);
+            int dot = name.LastIndexOf('.');
+            return Amazon.S3.Util.AmazonS3Util.MimeTypeFromExtension(dot <= 0 ? string.Empty : name.Substring(dot));
+        }
+
         public PartLimits PartLimits => S3PartLimits;
 
         /// <summary>

@@ -6,7 +6,8 @@
       Build    dotnet build of the whole solution.
       Test     dotnet test (xunit: engine, CLI and cmdlet contracts).
       Package  lays out out/StreamFiles: manifest (version stamped), loader, format file, and
-               bin/net8.0 (PowerShell 7.4+) and bin/netstandard2.0 (Windows PowerShell 5.1).
+               bin/net8.0 (PowerShell 7.4+) and bin/netstandard2.0 (Windows PowerShell 5.1); then the help
+               (Docs), which a package always has.
       Docs     turns docs/*.md into MAML help in out/StreamFiles/en-US (with PlatyPS when installed, else with
                this script's own converter of the same markdown).
       Pester   runs tests/Pester against out/StreamFiles.
@@ -425,7 +426,11 @@ foreach ($name in $Task) {
     switch ($name) {
         'Build' { Invoke-BuildTask }
         'Test' { Invoke-TestTask }
-        'Package' { Invoke-PackageTask }
+        'Package' {
+            Invoke-PackageTask
+            # A module without its help is not a package: Get-Help would show only the syntax.
+            if ($Task -notcontains 'Docs') { Invoke-DocsTask }
+        }
         'Docs' { Invoke-DocsTask }
         'Pester' { Invoke-PesterTask }
         default { throw "Unknown task $name" }

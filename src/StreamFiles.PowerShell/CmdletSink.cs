@@ -53,7 +53,7 @@ namespace StreamFiles.PowerShell
 
         public void WriteProgress(ProgressReport report)
         {
-            var parent = new ProgressRecord(_activityId, report.Activity, NonEmpty(report.StatusText))
+            var parent = new ProgressRecord(_activityId, report.Activity, NonEmpty(report.Summary))
             {
                 PercentComplete = report.PercentComplete,
                 SecondsRemaining = report.Remaining.HasValue ? (int)report.Remaining.Value.TotalSeconds : -1,
@@ -82,7 +82,7 @@ namespace StreamFiles.PowerShell
                     continue;
                 }
 
-                var child = new ProgressRecord(childId, _itemActivity + " " + item.Name, NonEmpty(item.StatusText))
+                var child = new ProgressRecord(childId, _itemActivity + " " + item.Name, NonEmpty(item.Summary))
                 {
                     ParentActivityId = _activityId,
                     PercentComplete = item.PercentComplete,

@@ -81,6 +81,7 @@ namespace StreamFiles.Core.Operations
                 Interlocked.Increment(ref _failed);
                 _progress.Tracker.AddSubmitted(null);
                 _progress.Tracker.CountFinishedWithoutWork(null);
+                _progress.Tracker.CountFailed();
                 Post(new Outcome(sequence, failure.Result, failure.Error));
                 Drain(sink);
                 return;
@@ -288,6 +289,7 @@ namespace StreamFiles.Core.Operations
             catch (Exception exception)
             {
                 Interlocked.Increment(ref _failed);
+                _progress.Tracker.CountFailed();
                 CommandError error = exception is CommandFailureException failure ? failure.Error : work.DescribeFailure(exception);
                 outcome = new Outcome(sequence, work.FailureResult?.Invoke(error), error);
             }

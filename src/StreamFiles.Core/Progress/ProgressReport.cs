@@ -21,9 +21,11 @@ namespace StreamFiles.Core.Progress
             long bytesTotal,
             double bytesPerSecond,
             IReadOnlyList<ItemProgressReport> items,
-            bool completed)
+            bool completed,
+            int itemsFailed = 0)
         {
             Activity = activity;
+            ItemsFailed = itemsFailed;
             ItemsSubmitted = itemsSubmitted;
             ItemsFinished = itemsFinished;
             InputComplete = inputComplete;
@@ -38,7 +40,11 @@ namespace StreamFiles.Core.Progress
 
         public int ItemsSubmitted { get; }
 
+        /// <summary>Finished items, failed ones included.</summary>
         public int ItemsFinished { get; }
+
+        /// <summary>Of the finished items, those that failed.</summary>
+        public int ItemsFailed { get; }
 
         /// <summary>Whether every input has arrived, so that the totals are final.</summary>
         public bool InputComplete { get; }
@@ -80,15 +86,28 @@ namespace StreamFiles.Core.Progress
         {
             get
             {
+                TimeSpan? remaining = Remaining;
+                return remaining.HasValue ? Summary + ", " + ByteSize.FormatDuration(remaining.Value) + " left" : Summary;
+            }
+        }
+
+        /// <summary>StatusText without the time left, for hosts that show that themselves (PowerShell's SecondsRemaining).</summary>
+        public string Summary
+        {
+            get
+            {
                 string files = InputComplete
                     ? string.Format(CultureInfo.InvariantCulture, "{0} of {1} files", ItemsFinished, ItemsSubmitted)
                     : string.Format(CultureInfo.InvariantCulture, "{0} files done", ItemsFinished);
+                if (ItemsFailed > 0)
+                {
+                    files += string.Format(CultureInfo.InvariantCulture, " ({0} failed)", ItemsFailed);
+                }
+
                 string bytes = InputComplete
                     ? ByteSize.Format(BytesDone) + " of " + ByteSize.Format(BytesTotal)
                     : ByteSize.Format(BytesDone);
-                string text = files + ", " + bytes + ", " + ByteSize.FormatRate(BytesPerSecond);
-                TimeSpan? remaining = Remaining;
-                return remaining.HasValue ? text + ", " + ByteSize.FormatDuration(remaining.Value) + " left" : text;
+                return files + ", " + bytes + ", " + ByteSize.FormatRate(BytesPerSecond);
             }
         }
     }
@@ -129,13 +148,14 @@ namespace StreamFiles.Core.Progress
         {
             get
             {
-                string text = Length.HasValue
-                    ? ByteSize.Format(BytesDone) + " of " + ByteSize.Format(Length.Value)
-                    : ByteSize.Format(BytesDone);
-                text += ", " + ByteSize.FormatRate(BytesPerSecond);
                 TimeSpan? remaining = Remaining;
-                return remaining.HasValue ? text + ", " + ByteSize.FormatDuration(remaining.Value) + " left" : text;
+                return remaining.HasValue ? Summary + ", " + ByteSize.FormatDuration(remaining.Value) + " left" : Summary;
             }
         }
+
+        /// <summary>StatusText without the time left, for hosts that show that themselves (PowerShell's SecondsRemaining).</summary>
+        public string Summary =>
+            (Length.HasValue ? ByteSize.Format(BytesDone) + " of " + ByteSize.Format(Length.Value) : ByteSize.Format(BytesDone))
+            + ", " + ByteSize.FormatRate(BytesPerSecond);
     }
 }

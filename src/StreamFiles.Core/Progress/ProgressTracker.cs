@@ -21,6 +21,7 @@ namespace StreamFiles.Core.Progress
         private int _nextSlot;
         private int _submitted;
         private int _finished;
+        private int _failed;
         private bool _inputComplete;
         private long _bytesTotal;
         private long _bytesOfFinished;
@@ -104,6 +105,15 @@ namespace StreamFiles.Core.Progress
             }
         }
 
+        /// <summary>Counts a finished item (or one that never started) as failed, for the summary.</summary>
+        public void CountFailed()
+        {
+            lock (_gate)
+            {
+                _failed++;
+            }
+        }
+
         /// <summary>Counts an input that failed before it started (not found, refused).</summary>
         public void CountFinishedWithoutWork(long? length)
         {
@@ -171,7 +181,7 @@ namespace StreamFiles.Core.Progress
                     _rate = done / now;
                 }
 
-                return new ProgressReport(_activity, _submitted, _finished, _inputComplete || final, done, Math.Max(_bytesTotal, done), _rate, items, final);
+                return new ProgressReport(_activity, _submitted, _finished, _inputComplete || final, done, Math.Max(_bytesTotal, done), _rate, items, final, _failed);
             }
         }
 

@@ -28,6 +28,21 @@ namespace StreamFiles.Core.Tests.Progress
             Assert.Equal("3 files done, 50 B, 10 B/s", report.StatusText);
         }
 
+        /// <summary>
+        /// The summary says how many of the finished files failed (the verbose "finished: 3 of 3 files" of a run where
+        /// two failed read as a success), and leaves out the time left, which PowerShell shows itself.
+        /// </summary>
+        [Fact]
+        public void The_summary_counts_failures_and_leaves_the_time_left_to_the_host()
+        {
+            var report = new ProgressReport("Sending files", 3, 3, true, 1000, 1000, 100, Array.Empty<ItemProgressReport>(), completed: true, itemsFailed: 2);
+            Assert.Equal("3 of 3 files (2 failed), 1000 B of 1000 B, 100 B/s", report.Summary);
+
+            ProgressReport running = Report(1L << 20, 3L << 20, 1L << 20);
+            Assert.Equal("3 of 4 files, 1.00 MiB of 3.00 MiB, 1.00 MiB/s", running.Summary);
+            Assert.EndsWith(", 0:02 left", running.StatusText, StringComparison.Ordinal);
+        }
+
         [Fact]
         public void Remaining_is_what_is_left_at_the_current_rate()
         {

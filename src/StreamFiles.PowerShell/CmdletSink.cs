@@ -29,7 +29,12 @@ namespace StreamFiles.PowerShell
             _errorIdPrefix = errorIdPrefix;
             _activityId = activityId;
             _itemActivity = itemActivity;
+            WhatIfMode = cmdlet.MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? flag)
+                ? LanguagePrimitives.IsTrue(flag)
+                : LanguagePrimitives.IsTrue(cmdlet.SessionState.PSVariable.GetValue("WhatIfPreference"));
         }
+
+        public bool WhatIfMode { get; }
 
         public bool LastAnswerWasWhatIf { get; private set; }
 

@@ -225,6 +225,15 @@ Describe 'Send-StreamFile' -Tags 'CI' {
             Get-Sha256 -LiteralPath $out | Should -Be (Get-Sha256 -LiteralPath $script:Small.FullName)
         }
 
+        It 'shows an unchanged file as skipped under -WhatIf -SkipUnchanged, as the real run would skip it' {
+            $out = Join-Path $TestDrive 'out-whatif.bin'
+            Send-StreamFile -LiteralPath $script:Small.FullName -Destination $out | Out-Null
+            $result = Send-StreamFile -LiteralPath $script:Small.FullName -Destination $out -SkipUnchanged -WhatIf
+            $result.Status | Should -Be 'Skipped'
+            $result.SkipReason | Should -Be 'same size and CRC32C'
+            Remove-Item -LiteralPath $out
+        }
+
         It 'writes nothing with -WhatIf' {
             $out = Join-Path $TestDrive 'out/new/out.bin'
             Send-StreamFile -LiteralPath $script:Small.FullName -Destination $out -WhatIf | Should -BeNullOrEmpty

@@ -8,5 +8,8 @@ namespace StreamFiles.Core.Operations
     {
         /// <summary>True when the last ShouldProcess answered false because of -WhatIf.</summary>
         bool LastAnswerWasWhatIf { get; }
+
+        /// <summary>True when the command runs under -WhatIf: every question will be answered no, and should be asked only about what a real run would do.</summary>
+        bool WhatIfMode { get; }
     }
 }

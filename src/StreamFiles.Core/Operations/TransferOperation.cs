@@ -381,6 +381,34 @@ namespace StreamFiles.Core.Operations
                     string why = options.SkipUnchanged ? (existing.Length != source.Length ? " and differs in size" : " with a different modification time") : string.Empty;
                     throw Refuse(TransferErrors.DestinationExists(sourceText, destinationText, why));
                 }
+
+                if (options.SkipUnchanged && options.Compare == TransferCompare.SizeAndHash && existing.Length == source.Length
+                    && sink is IShouldProcessReason host && host.WhatIfMode)
+                {
+                    // -WhatIf: a real run compares the content before it writes anything, so the dry run does too, here
+                    // (one file at a time), and shows the files it would skip as skipped rather than as sent.
+                    string? reason;
+                    try
+                    {
+                        reason = Wait(_engine.UnchangedReasonAsync(new TransferJob(source, destination, existing), CancellationToken));
+                    }
+                    catch (Exception e) when (!(e is OperationCanceledException))
+                    {
+                        throw Refuse(e is CommandFailureException failure ? failure.Error : TransferErrors.Describe(e, sourceText, destinationText));
+                    }
+
+                    if (reason != null)
+                    {
+                        TransferResult skipped = new TransferResult(sourceText, destinationText, source.Length ?? 0, TransferStatus.Skipped, TimeSpan.Zero, 0, null,
+                            options.Checksum.ToString(), 0, 0, 1, false, reason, null);
+                        return new WorkItem(sourceText, 0, (_, __) => Task.FromResult<object?>(skipped), e => TransferErrors.Describe(e, sourceText, destinationText));
+                    }
+
+                    if (!options.Overwrite)
+                    {
+                        throw Refuse(TransferErrors.DestinationExists(sourceText, destinationText, " and differs in content"));
+                    }
+                }
             }
 
             if (_declinedDirectories.Count > 0 && destination is FileLocation under && UnderDeclinedDirectory(under))

@@ -62,6 +62,19 @@ namespace StreamFiles.Core.Transfers
 
         private string DestinationDisplay => _job.Destination.Display;
 
+        /// <summary>The SkipUnchanged comparison alone (see TransferEngine.UnchangedReasonAsync).</summary>
+        public async Task<string?> UnchangedReasonAsync(CancellationToken cancellationToken)
+        {
+            if (!(_job.ExistingDestination is { IsContainer: false } existing))
+            {
+                return null;
+            }
+
+            _sourceStorage = _engine.Storages.Resolve<IReadableStorage>(_job.Source.Location, "as a source");
+            _destinationStorage = _engine.Storages.Resolve<IWritableStorage>(_job.Destination, "as a destination");
+            return (await UnchangedAsync((IReadableStorage)_sourceStorage, existing, cancellationToken).ConfigureAwait(false)).Reason;
+        }
+
         public async Task<TransferResult> RunAsync(CancellationToken cancellationToken)
         {
             // A backend that retries a request itself (HTTP on 503 or Retry-After) counts it in this file's Attempts.

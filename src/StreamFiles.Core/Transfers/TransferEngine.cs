@@ -36,6 +36,13 @@ namespace StreamFiles.Core.Transfers
         /// CommandFailureException describing it (the partial destination is cleaned up first, or kept for
         /// Resume); cancellation throws OperationCanceledException and leaves resumable state with Resume.
         /// </summary>
+        /// <summary>
+        /// Only the SkipUnchanged comparison of a job whose destination exists (for -WhatIf, which must show the files
+        /// a real run would skip as skipped): the reason the copy is unchanged, or null when it is not.
+        /// </summary>
+        public Task<string?> UnchangedReasonAsync(TransferJob job, CancellationToken cancellationToken) =>
+            new FileTransfer(this, job ?? throw new ArgumentNullException(nameof(job)), new ByteCounter()).UnchangedReasonAsync(cancellationToken);
+
         public async Task<TransferResult> TransferAsync(TransferJob job, ByteCounter? progress, CancellationToken cancellationToken)
         {
             if (job is null)

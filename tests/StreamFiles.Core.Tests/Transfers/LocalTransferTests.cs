@@ -829,6 +829,34 @@ namespace StreamFiles.Core.Tests.Transfers
             Assert.Contains(again.Questions, q => q.StartsWith("Create Directory", StringComparison.Ordinal) && q.EndsWith("sub", StringComparison.Ordinal));
         }
 
+        /// <summary>
+        /// -WhatIf -SkipUnchanged with the content compared (the default): the dry run compares as the real run would,
+        /// so an unchanged file shows as Skipped, not as "would be sent"; a changed one as the run would treat it.
+        /// </summary>
+        [Fact]
+        public void WhatIfWithSkipUnchangedComparesTheContentAsTheRealRunWould()
+        {
+            MakeFile("tree/same.bin", 1000, seed: 1);
+            string changed = MakeFile("tree/changed.bin", 1000, seed: 2);
+            Assert.Empty(TransferHarness.Run(new[] { _dir.File("tree") }, _dir.File("out"), recurse: true).Errors);
+            MakeFile("tree/changed.bin", 1000, seed: 3);
+            File.SetLastWriteTimeUtc(changed, File.GetLastWriteTimeUtc(_dir.File("out/changed.bin")));
+
+            var dry = new CollectingSink(approve: false, whatIf: true);
+            TransferHarness.Run(new[] { _dir.File("tree") }, _dir.File("out"), new TransferOptions(skipUnchanged: true), recurse: true, sink: dry);
+            TransferResult skipped = Assert.Single(dry.Transfers, r => r.Status == TransferStatus.Skipped);
+            Assert.EndsWith("same.bin", skipped.Source, StringComparison.Ordinal);
+            Assert.Equal("DestinationExists", Assert.Single(dry.Errors).Condition);
+            Assert.DoesNotContain(dry.Questions, q => q.StartsWith("Send File", StringComparison.Ordinal));
+
+            var forced = new CollectingSink(approve: false, whatIf: true);
+            TransferHarness.Run(new[] { _dir.File("tree") }, _dir.File("out"), new TransferOptions(skipUnchanged: true, overwrite: true), recurse: true, sink: forced);
+            Assert.Equal(TransferStatus.Skipped, Assert.Single(forced.Transfers).Status);
+            Assert.Empty(forced.Errors);
+            Assert.Contains("Send File", Assert.Single(forced.Questions, q => q.Contains("changed.bin", StringComparison.Ordinal)), StringComparison.Ordinal);
+            Assert.False(Coreutils.Same(changed, _dir.File("out/changed.bin"))); // nothing was written
+        }
+
         [Fact]
         public void TheMemoryBudgetCapsBuffersAcrossFilesAndParts()
         {

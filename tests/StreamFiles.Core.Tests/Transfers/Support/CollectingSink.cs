@@ -24,6 +24,8 @@ namespace StreamFiles.Core.Tests.Transfers.Support
 
         public bool LastAnswerWasWhatIf { get; private set; }
 
+        public bool WhatIfMode => _whatIf;
+
         public List<object> Results { get; } = new List<object>();
 
         public List<CommandError> Errors { get; } = new List<CommandError>();

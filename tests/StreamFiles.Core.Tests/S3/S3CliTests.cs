@@ -110,7 +110,7 @@ namespace StreamFiles.Core.Tests.S3
                 return "[profile " + name + "]\ncredential_process = " + script + "\nregion = " + S3TestServer.Region + "\n";
             }
 
-            File.WriteAllText(_temp.File("config"), Profile("right", S3TestServer.SecretKey) + Profile("wrong", TestCapture.NewSecret("procsecret")));
+            File.WriteAllText(_temp.File("config"), Profile("right", S3TestServer.SecretKey) + Profile("wrong", TestCapture.NewSecret("procsecret")) + "[profile broken]\ncredential_process = /bin/false\nregion = " + S3TestServer.Region + "\n");
             var env = NoCredentials();
             env["AWS_CONFIG_FILE"] = _temp.File("config");
 
@@ -121,6 +121,12 @@ namespace StreamFiles.Core.Tests.S3
             var wrong = Cli(env, "send", "--json", "--force", "--profile", "wrong", "--endpoint-url", S3TestServer.Endpoint!, "a.bin", S3("a.bin"));
             Assert.Equal(1, wrong.ExitCode);
             Assert.Equal("S3SignatureMismatch", JsonDocument.Parse(wrong.Output).RootElement.GetProperty("error").GetProperty("condition").GetString());
+
+            // A process that fails is its own error naming the profile (it was S3RequestFailed, "stat …: Command returned non-zero exit value 1").
+            var broken = Cli(env, "send", "--json", "--force", "--profile", "broken", "--endpoint-url", S3TestServer.Endpoint!, "a.bin", S3("a.bin"));
+            Assert.Equal(1, broken.ExitCode);
+            Assert.Equal("S3CredentialProcessFailed", JsonDocument.Parse(broken.Output).RootElement.GetProperty("error").GetProperty("condition").GetString());
+            Assert.Contains("AWS profile 'broken' from its credential_process", broken.Error, StringComparison.Ordinal);
         }
 
         /// <summary>

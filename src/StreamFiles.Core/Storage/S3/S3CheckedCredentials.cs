@@ -40,6 +40,14 @@ namespace StreamFiles.Core.Storage.S3
             $"Cannot assume the role {webIdentity.RoleArn} with the web identity token in {webIdentity.WebIdentityTokenFile}: {answer}. Check that the token file is current and that the role trusts its issuer (AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN, or web_identity_token_file and role_arn in the profile); for a store other than AWS, set AWS_ENDPOINT_URL_STS to its STS endpoint.",
             cause));
 
+        /// <summary>A profile's credential_process (a program that prints the keys as JSON, as `aws configure export-credentials` does).</summary>
+        public static AWSCredentials Process(ProcessAWSCredentials process, string profile) => new S3CheckedCredentials(process, (answer, cause) => new CommandError(
+            "S3CredentialProcessFailed",
+            FailureCategory.AuthenticationError,
+            "s3://",
+            $"Cannot get the keys of the AWS profile '{profile}' from its credential_process: {answer}. Run that command by hand to see why; it must exit with 0 and print JSON with Version 1, AccessKeyId and SecretAccessKey (as 'aws configure export-credentials --format process' does).",
+            cause));
+
         protected override CredentialsRefreshState GenerateNewCredentials()
         {
             try

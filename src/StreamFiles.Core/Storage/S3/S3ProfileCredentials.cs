@@ -67,6 +67,8 @@ namespace StreamFiles.Core.Storage.S3
                     return S3CheckedCredentials.Sso(sso, profile);
                 case AssumeRoleWithWebIdentityCredentials webIdentity:
                     return S3CheckedCredentials.WebIdentity(webIdentity);
+                case ProcessAWSCredentials process:
+                    return S3CheckedCredentials.Process(process, profile);
                 default:
                     return credentials;
             }

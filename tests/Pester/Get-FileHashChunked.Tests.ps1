@@ -214,11 +214,16 @@ Describe 'Get-FileHashChunked' -Tags 'CI' {
             $result.Length | Should -Be 1000
         }
 
-        It 'formats as a table without errors' {
-            # Wide enough for every column: at 80, as with Get-FileHash, the whole hash is kept and the columns after it go.
-            $text = Get-FileHashChunked -LiteralPath $script:Small.FullName | Format-Table | Out-String -Width 160
-            $text | Should -Match 'SHA256'
-            $text | Should -Match '1000 B'
+        It 'formats as Get-FileHash does: the whole hash at 80 columns, the path when there is room' {
+            # A Size column cut to its last characters ("…00 B" for 1000 B) read as another size at 80 columns; the
+            # table has Get-FileHash's columns and widths now, and the size is in the list view and in Length.
+            $narrow = Get-FileHashChunked -LiteralPath $script:Small.FullName | Out-String -Width 80
+            $narrow | Should -Match ([regex]::Escape((Get-FileHash -LiteralPath $script:Small.FullName).Hash))
+            $narrow | Should -Not -Match '…'
+            $wide = Get-FileHashChunked -LiteralPath $script:Small.FullName | Format-Table | Out-String -Width 160
+            $wide | Should -Match 'SHA256'
+            $wide | Should -Match ([regex]::Escape($script:Small.FullName))
+            Get-FileHashChunked -LiteralPath $script:Small.FullName | Format-List | Out-String | Should -Match '1000 B'
         }
 
         It 'shows the whole SHA256 in the table, as Get-FileHash does' {

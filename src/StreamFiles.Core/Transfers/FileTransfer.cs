@@ -6,6 +6,8 @@ using System.Linq;
 using System.Runtime.ExceptionServices;
 using System.Threading;
 using System.Threading.Tasks;
+using StreamFiles.Core.Locations;
+using StreamFiles.Core.Operations;
 using StreamFiles.Core.Progress;
 using StreamFiles.Core.Resume;
 using StreamFiles.Core.Storage;
@@ -123,6 +125,10 @@ namespace StreamFiles.Core.Transfers
             ObjectInfo source = _job.Source;
             bool journaled = _options.Resume && plan.PartCount > 1 && plan.Length.HasValue && !plan.Sequential;
             string journalPath = ResumeJournal.PathFor(_job.Destination);
+
+            // Two runs sending one object in parts would share its journal: the second would continue the first's upload
+            // (with -Resume) or abort it (without), and the first fail on the journal's temporary file with a read error.
+            using FileStream? busy = plan.PartCount > 1 && !(_job.Destination is FileLocation) ? HoldTransfer(journalPath) : null;
             ResumeJournal? previous = null;
             string? abandoned = null;
             SourceFingerprint? fingerprint = null;
@@ -1007,6 +1013,33 @@ namespace StreamFiles.Core.Transfers
 
         internal static bool TimesMatch(DateTimeOffset? a, DateTimeOffset? b) =>
             a.HasValue && b.HasValue && (a.Value - b.Value).Duration() < ModifyWindow;
+
+        /// <summary>
+        /// Holds a lock next to the journal of a destination outside the file system (an S3 upload in parts) while this
+        /// run sends it: another run of the same transfer is refused (DestinationBusy) instead of taking over or
+        /// aborting this one's upload. Best effort: where no lock file can be made, the run goes on without one.
+        /// </summary>
+        private FileStream? HoldTransfer(string journalPath)
+        {
+            string path = journalPath + ".lock";
+            try
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+            }
+            catch (IOException e) when (e.HResult == 11 || e.HResult == 35 || e.HResult == unchecked((int)0x80070020) || e.HResult == unchecked((int)0x80070021))
+            {
+                throw new CommandFailureException(new CommandError(
+                    "DestinationBusy",
+                    FailureCategory.ResourceUnavailable,
+                    DestinationDisplay,
+                    $"Cannot copy '{SourceDisplay}' to '{DestinationDisplay}': another StreamFiles run is sending to it now (it holds '{path}'). Wait for it to end, or send to another name."));
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                return null;
+            }
+        }
 
         /// <summary>
         /// Names the multipart upload a transfer without resume has started in a journal of no parts, so that when

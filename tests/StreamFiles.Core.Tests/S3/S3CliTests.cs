@@ -493,6 +493,41 @@ namespace StreamFiles.Core.Tests.S3
             Assert.Empty(Directory.GetFiles(journals));
         }
 
+        /// <summary>
+        /// A run sending a file in parts to a key another run is sending to (whose lock beside the journal is held, here
+        /// by the test as that run would hold it) is refused with DestinationBusy and starts nothing on the store: it used
+        /// to continue the other run's upload with --resume (the other failing with a read error on the journal's
+        /// temporary file), or abort it without. Once the lock is free, the same command completes.
+        /// </summary>
+        [S3Fact]
+        public async Task ASendToAKeyAnotherRunIsSendingToIsRefused()
+        {
+            string source = _temp.RandomFile("big.bin", (11 * MiB) + 1, seed: 50);
+            string state = Path.Combine(_temp.Path, "state");
+            string journals = Path.Combine(state, "StreamFiles", "journals");
+            Directory.CreateDirectory(journals);
+            var env = Credentials();
+            env["STREAMFILES_STATE_DIR"] = state;
+            string[] arguments = { "send", "--resume", "--no-progress", "--json", "--part-size", "5MiB", "--endpoint-url", S3TestServer.Endpoint!, "big.bin", S3("big.bin") };
+
+            // The journal's name: the first 32 hex digits of the SHA-256 of the destination (ResumeJournal.PathFor).
+            string name = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(S3("big.bin")))).Substring(0, 32).ToLowerInvariant();
+            using (new FileStream(Path.Combine(journals, name + ".journal.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose))
+            {
+                var refused = Cli(env, arguments);
+                Assert.Equal(1, refused.ExitCode);
+                Assert.Equal("DestinationBusy", JsonDocument.Parse(refused.Output).RootElement.GetProperty("error").GetProperty("condition").GetString());
+                Assert.Contains("another StreamFiles run is sending to it now", refused.Error, StringComparison.Ordinal);
+                Assert.Empty(await S3TestServer.UploadsUnderAsync(_prefix));
+            }
+
+            var sent = Cli(env, arguments);
+            Assert.True(sent.ExitCode == 0, sent.Error);
+            Assert.Equal("completed", JsonDocument.Parse(sent.Output).RootElement.GetProperty("status").GetString());
+            Assert.Empty(Directory.GetFiles(journals));
+            Assert.Equal(Convert.ToHexString(System.Security.Cryptography.MD5.HashData(File.ReadAllBytes(source))), Convert.ToHexString(System.Security.Cryptography.MD5.HashData(await S3TestServer.GetAsync(_prefix + "big.bin"))));
+        }
+
         private static int JournaledParts(string stateDirectory)
         {
             string journals = Path.Combine(stateDirectory, "StreamFiles", "journals");

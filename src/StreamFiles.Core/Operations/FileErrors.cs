@@ -36,6 +36,8 @@ namespace StreamFiles.Core.Operations
         {
             switch (exception)
             {
+                case CommandFailureException failure:
+                    return failure.Error;
                 case FileNotFoundException _:
                 case DirectoryNotFoundException _:
                     return new CommandError("FileNotFound", FailureCategory.ObjectNotFound, path,

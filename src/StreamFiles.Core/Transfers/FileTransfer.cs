@@ -150,12 +150,12 @@ namespace StreamFiles.Core.Transfers
                 }
             }
 
-            if (previous is null && plan.PartCount > 1)
+            bool dropJournal = previous is null && plan.PartCount > 1;
+            if (dropJournal)
             {
                 // A journal from another run would describe a .partial this run is about to recreate. What it names
                 // elsewhere (an S3 multipart upload of a killed -Resume run) goes with it, or nothing would remember it.
                 abandoned ??= journaled ? null : ResumeJournal.TryLoad(journalPath, out _)?.ResumeToken;
-                ResumeJournal.Delete(journalPath);
             }
 
             var request = new WriteRequest(_job.Destination, source, plan, _options.Overwrite, previous != null, previous?.ResumeToken)
@@ -170,6 +170,13 @@ namespace StreamFiles.Core.Transfers
             catch (Exception e) when (TransferErrors.Mark(e, writing: true))
             {
                 throw;
+            }
+
+            if (dropJournal)
+            {
+                // Only now that this run holds the destination (its .partial, or the S3 lock): a run that cannot open
+                // it, because another run is writing it, must not delete that run's journal on its way out.
+                ResumeJournal.Delete(journalPath);
             }
 
             using (writer)

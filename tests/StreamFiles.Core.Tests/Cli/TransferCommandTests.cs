@@ -43,6 +43,41 @@ namespace StreamFiles.Core.Tests.Cli
             Assert.True(Coreutils.Same(_dir.File("a.bin"), _dir.File("b.bin")));
         }
 
+        /// <summary>
+        /// A FIFO in a tree is passed over (opening it for reading waited for a writer forever, deaf to the first
+        /// signal), and one named on its own is NotARegularFile, to send and to hash; a file whose name is not valid
+        /// UTF-8 is that file's error instead of an unhandled exception (exit 134) that left .partial files behind.
+        /// </summary>
+        [Fact]
+        [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+        public void FifosAreNotReadAndAnUnreadableNameIsOneFilesError()
+        {
+            Directory.CreateDirectory(_dir.File("tree/sub"));
+            _dir.RandomFile("tree/a.bin", 10, seed: 1);
+            _dir.RandomFile("tree/big.bin", 3 * MiB, seed: 2);
+            ProcessRunner.Shell("mkfifo tree/pipe && bash -c \"echo bad > tree/sub/$'\\xff'\"", _dir.Path);
+
+            var sent = ProcessRunner.Run(ProcessRunner.Cli().FileName, ProcessRunner.Cli("send", "--json", "-r", "tree", "out").Arguments, _dir.Path, timeout: TimeSpan.FromSeconds(60));
+            Assert.Equal(1, sent.ExitCode);
+            Assert.DoesNotContain("Unhandled exception", sent.Error, StringComparison.Ordinal);
+            Assert.Contains("[SourceNotFound]", sent.Error, StringComparison.Ordinal);
+            Assert.Contains("not valid UTF-8", sent.Error, StringComparison.Ordinal);
+            Assert.True(Coreutils.Same(_dir.File("tree/a.bin"), _dir.File("out/a.bin")));
+            Assert.True(Coreutils.Same(_dir.File("tree/big.bin"), _dir.File("out/big.bin")));
+            Assert.False(File.Exists(_dir.File("out/pipe")));
+            Assert.Empty(Directory.GetFiles(_dir.File("out"), "*.partial", SearchOption.AllDirectories));
+
+            var alone = ProcessRunner.Run(ProcessRunner.Cli().FileName, ProcessRunner.Cli("send", "tree/pipe", "copy").Arguments, _dir.Path, timeout: TimeSpan.FromSeconds(60));
+            Assert.Equal(1, alone.ExitCode);
+            Assert.StartsWith("streamfiles: [NotARegularFile] ", alone.Error, StringComparison.Ordinal);
+            Assert.Contains("is a FIFO (named pipe), not a regular file", alone.Error, StringComparison.Ordinal);
+            Assert.False(File.Exists(_dir.File("copy")));
+
+            var hashed = ProcessRunner.Run(ProcessRunner.Cli().FileName, ProcessRunner.Cli("hash", "tree/pipe").Arguments, _dir.Path, timeout: TimeSpan.FromSeconds(60));
+            Assert.Equal(1, hashed.ExitCode);
+            Assert.StartsWith("streamfiles: [NotARegularFile] ", hashed.Error, StringComparison.Ordinal);
+        }
+
         [Fact]
         public void SeveralSourcesGoIntoANewDirectoryWithoutATrailingSlash()
         {

@@ -118,6 +118,26 @@ namespace StreamFiles.Core.Tests.Transfers
             Assert.Equal(new[] { name }, Directory.GetFiles(_dir.File("out")).Select(Path.GetFileName));
         }
 
+        /// <summary>
+        /// A run that cannot open the .partial, because another run is writing it, fails without deleting that run's
+        /// journal on its way out (it did, so the other run's interrupted copy started over instead of resuming).
+        /// </summary>
+        [Fact]
+        public void ARunThatCannotOpenThePartialLeavesTheOtherRunsJournal()
+        {
+            (string source, string destination) = FailHalfWay();
+            using (new FileStream(destination + ".partial", FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+            {
+                CollectingSink blocked = TransferHarness.Run(new[] { source }, destination, new TransferOptions(partSize: 256 * KiB, bufferSize: 64 * KiB, overwrite: true));
+                Assert.Single(blocked.Errors);
+            }
+
+            Assert.True(File.Exists(destination + ".partial.journal"));
+            TransferResult result = Assert.Single(TransferHarness.Run(new[] { source }, destination, Resumable()).Transfers);
+            Assert.Equal(TransferStatus.Resumed, result.Status);
+            Assert.True(Coreutils.Same(source, destination));
+        }
+
         [Fact]
         public void AChangedSourceRestartsCleanly()
         {

@@ -81,14 +81,33 @@ namespace StreamFiles.Core.Storage.Local
 
                     // A link is described by the file it points to (its size and time, not the link's), under the
                     // link's own name and path; one that is dangling, loops or points at a directory is skipped.
-                    FileInfo? file = Files.LinkedFile.Target((FileInfo)entry);
-                    if (file is null)
+                    ListedObject listed;
+                    try
                     {
-                        continue;
+                        FileInfo? file = Files.LinkedFile.Target((FileInfo)entry);
+                        if (file is null)
+                        {
+                            continue;
+                        }
+
+                        string? special = Files.SpecialFile.KindOf(file.FullName);
+                        listed = special != null
+                            ? ListedObject.Skipped(special + ", not a regular file: it is not copied (a FIFO would wait for a writer forever)", path)
+                            : new ListedObject(LocalStorage.Describe(FileLocation.FromPath(entry.FullName), file), path);
+                    }
+                    catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+                    {
+                        // Deleted after the directory was listed, or a name that is not valid UTF-8 (.NET reads it with
+                        // U+FFFD in it and cannot open it by that name): this file's error; the walk goes on.
+                        listed = new ListedObject(
+                            entry.Name.IndexOf('�') >= 0
+                                ? new CommandError("SourceNotFound", FailureCategory.ObjectNotFound, entry.FullName, $"Cannot read '{entry.FullName}': its name is not valid UTF-8, and .NET cannot open a file by such a name. Rename it (for example with convmv) to copy it.", e)
+                                : new CommandError("SourceNotFound", FailureCategory.ObjectNotFound, entry.FullName, $"'{entry.FullName}' was listed but is gone (deleted or renamed while its directory was being read).", e),
+                            path);
                     }
 
-                    listedAny = true;
-                    yield return new ListedObject(LocalStorage.Describe(FileLocation.FromPath(entry.FullName), file), path);
+                    listedAny |= listed.Info != null;
+                    yield return listed;
                 }
 
                 if (recurse && relative.Length == 0 && !listedAny && subdirectories.Count == 0)

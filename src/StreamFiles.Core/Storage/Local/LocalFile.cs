@@ -57,6 +57,7 @@ namespace StreamFiles.Core.Storage.Local
         /// <summary>Opens for reading; others may keep reading and writing (a change is caught by the final stat).</summary>
         public static LocalFile OpenRead(string path, bool portable)
         {
+            Files.SpecialFile.ThrowIfSpecial(path);
 #if NET8_0_OR_GREATER
             if (!portable)
             {

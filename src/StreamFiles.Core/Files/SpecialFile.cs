@@ -1,0 +1,85 @@
+using System;
+using System.IO;
+using System.Runtime.InteropServices;
+using StreamFiles.Core.Operations;
+
+namespace StreamFiles.Core.Files
+{
+    /// <summary>
+    /// FIFOs, sockets and devices: paths that are neither files nor directories. Opening a FIFO for reading waits for
+    /// a writer, in the kernel, where no cancellation reaches it (a tree with one in it hung, deaf to the first Ctrl+C);
+    /// a device has no size to plan parts by (/dev/zero was copied as an empty file). They are refused as sources and
+    /// passed over in trees. On Windows and .NET Framework there are none to find, and nothing is asked.
+    /// </summary>
+    internal static class SpecialFile
+    {
+        /// <summary>The kind of a special file ("a FIFO (named pipe)", "a device", "a socket"), following links; null for files, directories, and what cannot be asked.</summary>
+        public static string? KindOf(string path)
+        {
+#if NET8_0_OR_GREATER
+            if (OperatingSystem.IsWindows())
+            {
+                return null;
+            }
+
+            try
+            {
+                // .NET's own stat (System.Native), whose FileStatus keeps st_mode as the second field on every Unix.
+                if (Stat(path, out FileStatus status) != 0)
+                {
+                    return null; // missing or unreadable: the open that follows says which
+                }
+
+                return (status.Mode & 0xF000) switch
+                {
+                    0x1000 => "a FIFO (named pipe)",
+                    0x2000 => "a character device",
+                    0x6000 => "a block device",
+                    0xC000 => "a socket",
+                    _ => null,
+                };
+            }
+            catch (Exception e) when (e is DllNotFoundException || e is EntryPointNotFoundException)
+            {
+                return null; // a runtime without it (a trimmed native build that linked it under another name)
+            }
+#else
+            return null;
+#endif
+        }
+
+        /// <summary>Refuses a special file as a source to read, before it is opened (see the class summary).</summary>
+        public static void ThrowIfSpecial(string path)
+        {
+            if (KindOf(path) is string kind)
+            {
+                throw new CommandFailureException(Refusal(path, kind));
+            }
+        }
+
+        public static CommandError Refusal(string path, string kind) => new CommandError(
+            "NotARegularFile",
+            FailureCategory.InvalidArgument,
+            path,
+            $"'{path}' is {kind}, not a regular file: StreamFiles reads files, whose size it knows. To read from it, pipe it in (for example: cat '{path}' | streamfiles hash).");
+
+#if NET8_0_OR_GREATER
+        [DllImport("libSystem.Native", EntryPoint = "SystemNative_Stat", SetLastError = true)]
+        private static extern int Stat([MarshalAs(UnmanagedType.LPUTF8Str)] string path, out FileStatus output);
+
+        /// <summary>System.Native's FileStatus (pal_io.h), with room to spare at the end.</summary>
+        [StructLayout(LayoutKind.Sequential)]
+        private struct FileStatus
+        {
+            public int Flags;
+            public int Mode;
+            public uint Uid;
+            public uint Gid;
+            public long Size;
+            public long ATime, ATimeNsec, MTime, MTimeNsec, CTime, CTimeNsec, BirthTime, BirthTimeNsec, Dev, RDev, Ino;
+            public uint UserFlags;
+            public long Spare1, Spare2, Spare3, Spare4, Spare5, Spare6, Spare7, Spare8;
+        }
+#endif
+    }
+}

@@ -81,10 +81,28 @@ namespace StreamFiles.Cli
             return Console.OpenStandardOutput();
         }
 
+        /// <summary>
+        /// '--' ends the options, as with other Unix tools (`streamfiles hash -- "$f"` in a script): the names after it
+        /// that start with '-' are passed as ./-name, which names the same file, so no check takes them for options.
+        /// </summary>
+        internal static string[] EndOfOptions(string[] args)
+        {
+            int end = Array.IndexOf(args, "--");
+            if (end < 0)
+            {
+                return args;
+            }
+
+            var rewritten = new List<string>(args.Length - 1);
+            rewritten.AddRange(args.Take(end));
+            rewritten.AddRange(args.Skip(end + 1).Select(a => a.Length > 1 && a[0] == '-' ? "./" + a : a));
+            return rewritten.ToArray();
+        }
+
         internal static int Run(string[] args, CliContext context)
         {
             RootCommand root = BuildCommands(() => context);
-            ParseResult parse = root.Parse(args);
+            ParseResult parse = root.Parse(EndOfOptions(args));
             if (parse.Errors.Count > 0)
             {
                 foreach (string problem in UsageProblems(root, parse))

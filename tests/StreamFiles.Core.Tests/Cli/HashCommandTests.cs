@@ -32,6 +32,19 @@ namespace StreamFiles.Core.Tests.Cli
             Assert.Contains("a.bin: OK", ProcessRunner.Shell($"{coreutil} -c SUMS", _dir.Path));
         }
 
+        /// <summary>'--' ends the options, so scripts can name any file (`streamfiles hash -- "$f"`); it was "Unknown option '--'".</summary>
+        [Fact]
+        public void DoubleDashEndsTheOptions()
+        {
+            _dir.RandomFile("-dash", 100, seed: 3);
+            var run = ProcessRunner.Streamfiles(_dir.Path, "hash", "--", "-dash");
+            Assert.True(run.ExitCode == 0, run.Error);
+            Assert.Equal(ProcessRunner.Shell("sha256sum -- -dash", _dir.Path).Split(' ')[0], run.Output.Split(' ')[0]);
+            var copied = ProcessRunner.Streamfiles(_dir.Path, "send", "--", "-dash", "copy.bin");
+            Assert.True(copied.ExitCode == 0, copied.Error);
+            Assert.True(Transfers.Support.Coreutils.Same(_dir.File("-dash"), _dir.File("copy.bin")));
+        }
+
         [Fact]
         public void NameWithBackslashIsEscapedAsCoreutilsDoes()
         {

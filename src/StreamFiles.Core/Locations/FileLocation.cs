@@ -48,7 +48,7 @@ namespace StreamFiles.Core.Locations
                 string name = names[i];
                 string? problem = name.Length == 0 ? (i == names.Length - 1 && i > 0 ? null : "it has an empty name")
                     : name == "." || name == ".." ? "it climbs with '.' or '..'"
-                    : name.IndexOf('\\') >= 0 ? "it contains a backslash"
+                    : IsWindows && name.IndexOf('\\') >= 0 ? "it contains a backslash"
                     : name.IndexOf('\0') >= 0 ? "it contains a NUL character"
                     : IsWindows && name.IndexOf(':') >= 0 ? "it names a drive or a stream with ':'"
                     : null;

@@ -666,7 +666,9 @@ namespace StreamFiles.Core.Operations
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
-                Submit(Fail(sourceText, TransferErrors.Describe(e, sourceText, destination.Display)), sink);
+                // A directory that cannot be made is a failure to write (it was ReadError), and names where it was to go.
+                TransferErrors.Mark(e, writing: true);
+                Submit(Fail(sourceText, TransferErrors.Describe(e, sourceText, destination.Display), destination: destination), sink);
             }
         }
 

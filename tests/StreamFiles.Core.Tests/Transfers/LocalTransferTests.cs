@@ -857,6 +857,20 @@ namespace StreamFiles.Core.Tests.Transfers
             Assert.False(Coreutils.Same(changed, _dir.File("out/changed.bin"))); // nothing was written
         }
 
+        /// <summary>An empty directory that cannot be made (a file has its name) is a write failure naming where it was to go; it was ReadError.</summary>
+        [Fact]
+        public void ADirectoryThatCannotBeMadeIsAWriteError()
+        {
+            Directory.CreateDirectory(_dir.File("tree/empty"));
+            MakeFile("tree/a.bin", 10);
+            MakeFile("out/empty", 1);
+            CollectingSink sink = TransferHarness.Run(new[] { _dir.File("tree") }, _dir.File("out"), recurse: true);
+            CommandError error = Assert.Single(sink.Errors);
+            Assert.Equal("WriteError", error.Condition);
+            Assert.Equal(FailureCategory.WriteError, error.Category);
+            Assert.Equal(_dir.File("out/empty"), Assert.Single(sink.Transfers, t => t.Status == TransferStatus.Failed).Destination);
+        }
+
         [Fact]
         public void TheMemoryBudgetCapsBuffersAcrossFilesAndParts()
         {

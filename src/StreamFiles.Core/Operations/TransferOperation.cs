@@ -371,9 +371,7 @@ namespace StreamFiles.Core.Operations
                     && existing.Length == source.Length && FileTransfer.TimesMatch(source.LastModified, existing.LastModified))
                 {
                     // Nothing will be written: no question to ask.
-                    TransferResult skipped = new TransferResult(sourceText, destinationText, source.Length ?? 0, TransferStatus.Skipped, TimeSpan.Zero, 0, null,
-                        options.Checksum.ToString(), 0, 0, 1, false, "same size and modification time", null);
-                    return new WorkItem(sourceText, 0, (_, __) => Task.FromResult<object?>(skipped), e => TransferErrors.Describe(e, sourceText, destinationText));
+                    return Skipped(sourceText, destinationText, source.Length, "same size and modification time");
                 }
 
                 if (!options.Overwrite && !(options.SkipUnchanged && existing.Length == source.Length && options.Compare == TransferCompare.SizeAndHash))
@@ -399,9 +397,7 @@ namespace StreamFiles.Core.Operations
 
                     if (reason != null)
                     {
-                        TransferResult skipped = new TransferResult(sourceText, destinationText, source.Length ?? 0, TransferStatus.Skipped, TimeSpan.Zero, 0, null,
-                            options.Checksum.ToString(), 0, 0, 1, false, reason, null);
-                        return new WorkItem(sourceText, 0, (_, __) => Task.FromResult<object?>(skipped), e => TransferErrors.Describe(e, sourceText, destinationText));
+                        return Skipped(sourceText, destinationText, source.Length, reason);
                     }
 
                     if (!options.Overwrite)
@@ -434,6 +430,14 @@ namespace StreamFiles.Core.Operations
                 },
                 e => TransferErrors.Describe(e, sourceText, destinationText),
                 error => Failed(sourceText, destinationText, source.Length ?? 0, error, clock?.Elapsed ?? TimeSpan.Zero));
+        }
+
+        /// <summary>An item decided before any work: its destination already holds the source.</summary>
+        private WorkItem Skipped(string sourceText, string destinationText, long? length, string reason)
+        {
+            var skipped = new TransferResult(sourceText, destinationText, length ?? 0, TransferStatus.Skipped, TimeSpan.Zero, 0, null,
+                _engine.Options.Checksum.ToString(), 0, 0, 1, false, reason, null);
+            return new WorkItem(sourceText, 0, (_, __) => Task.FromResult<object?>(skipped), e => TransferErrors.Describe(e, sourceText, destinationText));
         }
 
         private void SubmitDirectory(ObjectInfo directory, ICommandSink sink, string? under = null)

@@ -300,7 +300,10 @@ namespace StreamFiles.Core.Transfers
                             // the next run of this transfer aborts it; until then the store's lifecycle rule for
                             // incomplete multipart uploads applies.
                             abortGaveUp = true;
-                            _engine.Notes?.Invoke($"'{SourceDisplay}' -> '{DestinationDisplay}': the unfinished upload could not be removed ({(aborting is OperationCanceledException ? "no answer in time" : Locations.UriRedaction.RedactText(aborting.Message).TrimEnd('.'))}); the next run of this transfer removes it.");
+                            string why = aborting is OperationCanceledException ? "no answer in time" : UriRedaction.RedactText(aborting.Message).TrimEnd('.');
+                            _engine.Notes?.Invoke(string.IsNullOrEmpty(writer.ResumeToken)
+                                ? $"'{SourceDisplay}' -> '{DestinationDisplay}': what was written could not be removed ({why})."
+                                : $"'{SourceDisplay}' -> '{DestinationDisplay}': the unfinished upload could not be removed ({why}); the next run of this transfer removes it.");
                         }
                     }
 

@@ -85,7 +85,7 @@ namespace StreamFiles.Cli
         private static int Run(CliContext context, bool decode, int wrap, bool urlSafe, bool noProgress, string input, string output)
         {
             var format = new Base64Format(wrap, urlSafe);
-            Stream? standardInput = input == StandardStream ? Console.OpenStandardInput() : null;
+            Stream? standardInput = input == StandardStream ? new StopableInput(Console.OpenStandardInput(), context.CancellationToken) : null;
             Stream? standardOutput = output == StandardStream ? OpenStandardOutput(context) : null;
 
             // Text going to the terminal itself would be torn up by a progress line on the same screen.

@@ -101,7 +101,7 @@ namespace StreamFiles.Cli
             using var operation = new HashOperation(hashSettings, settings, context.CancellationToken);
             foreach (string path in paths)
             {
-                operation.Submit(path == "-" ? new HashRequest("-", Console.OpenStandardInput()) : new HashRequest(path, explicitPath: true), sink);
+                operation.Submit(path == "-" ? new HashRequest("-", new StopableInput(Console.OpenStandardInput(), context.CancellationToken)) : new HashRequest(path, explicitPath: true), sink);
             }
 
             operation.Complete(sink);

@@ -75,7 +75,7 @@ namespace StreamFiles.Core.Operations
 
             if (_settings.StatusInterval.HasValue)
             {
-                sink.WriteVerbose(final.Activity + " finished: " + final.StatusText);
+                sink.WriteVerbose(final.Activity + " finished: " + final.Summary);
             }
         }
     }

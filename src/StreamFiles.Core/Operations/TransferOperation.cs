@@ -170,12 +170,14 @@ namespace StreamFiles.Core.Operations
             ReleaseHeldDirectory(sink, keepName: true);
             if (!Location.TryParse(request.Source, out Location? source, out CommandError? invalid, _basePath))
             {
+                CountFailedSource(sink);
                 Submit(new TransferItem(UriRedaction.RedactText(request.Source), null, invalid!), sink);
                 return;
             }
 
             if (_direction == TransferDirection.Send && source!.Kind != LocationKind.FileSystem)
             {
+                CountFailedSource(sink);
                 Submit(Fail(source.Display, new CommandError("SourceNotLocal", FailureCategory.InvalidArgument, source.Display,
                     $"'{source.Display}' is not a local file: Send-StreamFile (streamfiles send) uploads local files. To download it, use Receive-StreamFile (streamfiles receive).")), sink);
                 return;
@@ -193,17 +195,20 @@ namespace StreamFiles.Core.Operations
             }
             catch (CommandFailureException e)
             {
+                CountFailedSource(sink);
                 Submit(Fail(source!.Display, e.Error), sink);
                 return;
             }
             catch (Exception e) when (!(e is OperationCanceledException))
             {
+                CountFailedSource(sink);
                 Submit(Fail(source!.Display, TransferErrors.Describe(e, source!.Display, _destination.Display)), sink);
                 return;
             }
 
             if (info is null)
             {
+                CountFailedSource(sink);
                 Submit(Fail(source!.Display, TransferErrors.SourceNotFound(source.Display)), sink);
                 return;
             }
@@ -221,6 +226,7 @@ namespace StreamFiles.Core.Operations
             {
                 if (request.ExplicitSource)
                 {
+                    CountFailedSource(sink);
                     Submit(Fail(source!.Display, TransferErrors.SourceIsDirectory(source.Display)), sink);
                 }
 
@@ -288,6 +294,7 @@ namespace StreamFiles.Core.Operations
 
             _sourcesSeen++;
             ReleaseHeldDirectory(sink, keepName: true);
+            CountFailedSource(sink);
             string display = UriRedaction.RedactText(source);
             Submit(Fail(display, pattern ? TransferErrors.NoMatch(display) : TransferErrors.SourceNotFound(display)), sink);
         }
@@ -475,6 +482,12 @@ namespace StreamFiles.Core.Operations
                 return;
             }
 
+            if (under != null && _destination is FileLocation)
+            {
+                // The directory a source keeps its name as is made (and, with -Confirm, asked about) like any other.
+                CreateEmptyDirectory(directory, under, sink);
+            }
+
             IAsyncEnumerator<ListedObject> entries = lister.ListAsync(root, recurse: true, CancellationToken).GetAsyncEnumerator(CancellationToken);
             bool listedAny = false;
             try
@@ -646,7 +659,11 @@ namespace StreamFiles.Core.Operations
                 return;
             }
 
-            _batchDirectories.Add(destination.Display);
+            if (!_batchDirectories.Add(destination.Display))
+            {
+                return; // made (or asked about) already: a source's own directory, listed again as an empty tree
+            }
+
             ClaimDirectoriesAbove(local);
             if (Directory.Exists(local.Path))
             {
@@ -688,29 +705,52 @@ namespace StreamFiles.Core.Operations
         {
             if (!_destinationIsNewDirectory && !_severalSourcesForOneFile && _singleFileSource == null && NamesAFile())
             {
-                if (_heldSource == null)
+                if (_heldSource == null && _sourcesSeen <= 1)
                 {
                     _heldSource = source;
                     return;
                 }
 
-                if (_heldSource.Location.Display != source.Location.Display)
+                // The same source twice stays one file: its second copy is refused as a duplicate destination.
+                if (_heldSource is null || _heldSource.Location.Display != source.Location.Display)
                 {
-                    if (MayBeNewDirectory())
-                    {
-                        _destinationIsNewDirectory = true;
-                    }
-                    else
-                    {
-                        _severalSourcesForOneFile = true;
-                    }
+                    DecideSeveralSources();
                 }
 
-                // The same source twice stays one file: its second copy is refused as a duplicate destination.
                 ReleaseHeld(sink);
             }
 
             Submit(ItemFor(source, relativePath: null), sink);
+        }
+
+        /// <summary>
+        /// Several sources were named, so a destination that names a file is a new directory, or (an existing file, a
+        /// PUT URL) the mistake each of them reports.
+        /// </summary>
+        private void DecideSeveralSources()
+        {
+            if (MayBeNewDirectory())
+            {
+                _destinationIsNewDirectory = true;
+            }
+            else
+            {
+                _severalSourcesForOneFile = true;
+            }
+        }
+
+        /// <summary>
+        /// A source that failed before it was looked at (missing, malformed, a directory without Recurse) still counts
+        /// as one of the sources named: what the destination becomes depends on how many were named, not on how many
+        /// exist today (a runbook's "a, b" to a new name made a file of it while one of them was missing).
+        /// </summary>
+        private void CountFailedSource(ICommandSink sink)
+        {
+            if (_sourcesSeen > 1 && !_destinationIsNewDirectory && !_severalSourcesForOneFile && _singleFileSource == null && NamesAFile())
+            {
+                DecideSeveralSources();
+                ReleaseHeld(sink);
+            }
         }
 
         private bool MayBeNewDirectory() =>

@@ -32,6 +32,29 @@ namespace StreamFiles.Core.Tests.Cli
             Assert.Contains("a.bin: OK", ProcessRunner.Shell($"{coreutil} -c SUMS", _dir.Path));
         }
 
+        /// <summary>
+        /// Ctrl+C stops `hash -` and `base64 -` while standard input is open but sends nothing: the blocked read ignored
+        /// SIGINT and SIGTERM until the process was killed.
+        /// </summary>
+        [Theory]
+        [InlineData("hash", "-")]
+        [InlineData("base64", "-", "out.b64")]
+        [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+        public async System.Threading.Tasks.Task ASignalStopsAReadOfIdleStandardInput(params string[] arguments)
+        {
+            var start = ProcessRunner.CliStart(_dir.Path, arguments);
+            start.RedirectStandardInput = true;
+            using var process = System.Diagnostics.Process.Start(start)!;
+            await System.Threading.Tasks.Task.Delay(1500); // started, and blocked in the read
+            Assert.False(process.HasExited);
+            Faults.FaultCli.Interrupt(process);
+            using var limit = new System.Threading.CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await process.WaitForExitAsync(limit.Token);
+            Assert.Equal(130, process.ExitCode);
+            Assert.Contains("[Interrupted]", await process.StandardError.ReadToEndAsync(), StringComparison.Ordinal);
+            Assert.False(File.Exists(_dir.File("out.b64")));
+        }
+
         /// <summary>'--' ends the options, so scripts can name any file (`streamfiles hash -- "$f"`); it was "Unknown option '--'".</summary>
         [Fact]
         public void DoubleDashEndsTheOptions()

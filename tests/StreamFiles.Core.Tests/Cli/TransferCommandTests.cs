@@ -55,13 +55,13 @@ namespace StreamFiles.Core.Tests.Cli
             Directory.CreateDirectory(_dir.File("tree/sub"));
             _dir.RandomFile("tree/a.bin", 10, seed: 1);
             _dir.RandomFile("tree/big.bin", 3 * MiB, seed: 2);
-            ProcessRunner.Shell("mkfifo tree/pipe && bash -c \"echo bad > tree/sub/$'\\xff'\"", _dir.Path);
+            ProcessRunner.Shell("mkfifo tree/pipe && bash -c \"echo bad > tree/sub/$'\\xff' && mkdir tree/d$'\\xfe' && echo in > tree/d$'\\xfe'/inner\"", _dir.Path);
 
             var sent = ProcessRunner.Run(ProcessRunner.Cli().FileName, ProcessRunner.Cli("send", "--json", "-r", "tree", "out").Arguments, _dir.Path, timeout: TimeSpan.FromSeconds(60));
             Assert.Equal(1, sent.ExitCode);
             Assert.DoesNotContain("Unhandled exception", sent.Error, StringComparison.Ordinal);
             Assert.Contains("[SourceNotFound]", sent.Error, StringComparison.Ordinal);
-            Assert.Contains("not valid UTF-8", sent.Error, StringComparison.Ordinal);
+            Assert.Equal(2, sent.Error.Split('\n').Count(l => l.StartsWith("streamfiles: [SourceNotFound] ", StringComparison.Ordinal) && l.Contains("not valid UTF-8", StringComparison.Ordinal))); // the file, and the directory (it was passed over silently)
             Assert.True(Coreutils.Same(_dir.File("tree/a.bin"), _dir.File("out/a.bin")));
             Assert.True(Coreutils.Same(_dir.File("tree/big.bin"), _dir.File("out/big.bin")));
             Assert.False(File.Exists(_dir.File("out/pipe")));

@@ -605,6 +605,13 @@ namespace StreamFiles.Core.Tests.Transfers
             sink = TransferHarness.Run(new[] { _dir.File("d1") }, _dir.File("alone"), recurse: true);
             Assert.Empty(sink.Errors);
             Assert.True(Coreutils.Same(one, _dir.File("alone/same.bin")));
+
+            // Each source's own directory is a "Create Directory" of its own, so -Confirm can decline a whole tree.
+            var user = new CollectingSink(answer: q => !q.EndsWith("new" + Path.DirectorySeparatorChar + "d1", StringComparison.Ordinal));
+            TransferHarness.Run(new[] { _dir.File("d1"), _dir.File("d2") }, _dir.File("new"), recurse: true, sink: user);
+            Assert.Contains(user.Questions, q => q.StartsWith("Create Directory", StringComparison.Ordinal) && q.EndsWith("new" + Path.DirectorySeparatorChar + "d2", StringComparison.Ordinal));
+            Assert.False(Directory.Exists(_dir.File("new/d1")));
+            Assert.True(Coreutils.Same(two, _dir.File("new/d2/same.bin")));
         }
 
         [Fact]
@@ -772,7 +779,7 @@ namespace StreamFiles.Core.Tests.Transfers
             File.WriteAllText(_dir.File("out/x"), "a file in the way");
             CollectingSink sink = TransferHarness.Run(new[] { _dir.File("tree") }, _dir.File("out"), recurse: true);
             CommandError error = Assert.Single(sink.Errors);
-            Assert.Equal(_dir.File("tree/x"), error.Target);
+            Assert.Equal(_dir.File("out/x"), error.Target); // a failure to write: it names what could not be written
             Assert.Equal("a file in the way", File.ReadAllText(_dir.File("out/x")));
             Assert.True(Directory.Exists(_dir.File("out/y")));
         }
@@ -869,6 +876,24 @@ namespace StreamFiles.Core.Tests.Transfers
             Assert.Equal("WriteError", error.Condition);
             Assert.Equal(FailureCategory.WriteError, error.Category);
             Assert.Equal(_dir.File("out/empty"), Assert.Single(sink.Transfers, t => t.Status == TransferStatus.Failed).Destination);
+        }
+
+        /// <summary>
+        /// What a new destination name becomes depends on how many sources were named, not on how many exist today: with
+        /// one of two missing (either order), or a directory refused for lack of Recurse, it is still a directory.
+        /// </summary>
+        [Theory]
+        [InlineData("missing.bin", "a.bin")]
+        [InlineData("a.bin", "missing.bin")]
+        [InlineData("dir", "a.bin")]
+        public void AFailedSourceStillCountsAsOneOfSeveral(string first, string second)
+        {
+            string a = _dir.RandomFile("a.bin", 10);
+            Directory.CreateDirectory(_dir.File("dir"));
+            CollectingSink sink = TransferHarness.Run(new[] { _dir.File(first), _dir.File(second) }, _dir.File("target"));
+            Assert.Single(sink.Errors);
+            Assert.True(Directory.Exists(_dir.File("target")));
+            Assert.True(Coreutils.Same(a, _dir.File("target/a.bin")));
         }
 
         [Fact]

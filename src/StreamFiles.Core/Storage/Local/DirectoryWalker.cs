@@ -21,6 +21,12 @@ namespace StreamFiles.Core.Storage.Local
     /// </summary>
     internal static class DirectoryWalker
     {
+        /// <summary>An entry listed that cannot be read by its name: one that is not valid UTF-8, or one deleted since.</summary>
+        private static CommandError UnreadableEntry(FileSystemInfo entry, Exception? cause = null) =>
+            entry.Name.IndexOf('\uFFFD') >= 0
+                ? new CommandError("SourceNotFound", FailureCategory.ObjectNotFound, entry.FullName, $"Cannot read '{entry.FullName}': its name is not valid UTF-8, and .NET cannot open {(entry is DirectoryInfo ? "a directory, or anything in it," : "a file")} by such a name. Rename it (for example with convmv) to copy it.", cause)
+                : new CommandError("SourceNotFound", FailureCategory.ObjectNotFound, entry.FullName, $"'{entry.FullName}' was listed but is gone (deleted or renamed while its directory was being read).", cause);
+
         public static IEnumerable<ListedObject> Walk(FileLocation root, bool recurse, CancellationToken cancellationToken)
         {
             var pending = new Stack<(DirectoryInfo Directory, string Relative)>();
@@ -53,7 +59,13 @@ namespace StreamFiles.Core.Storage.Local
                 {
                     foreach (FileSystemInfo entry in entries)
                     {
-                        if (entry is DirectoryInfo link && (link.Attributes & FileAttributes.ReparsePoint) != 0)
+                        if (entry is DirectoryInfo unnamed && !unnamed.Exists)
+                        {
+                            // Its name is not valid UTF-8 (or it is gone): .NET cannot open it by the name it read, and
+                            // its attributes read as all set (-1), which made it look like a link, passed over silently.
+                            yield return new ListedObject(UnreadableEntry(unnamed), relative.Length == 0 ? entry.Name : relative + "/" + entry.Name);
+                        }
+                        else if (entry is DirectoryInfo link && (link.Attributes & FileAttributes.ReparsePoint) != 0)
                         {
                             yield return ListedObject.Skipped(
                                 "a link to a directory (a symbolic link or a junction), which is not followed: no loops, and nothing from outside the tree. Name the directory it points to as a source of its own to copy it.",
@@ -99,11 +111,7 @@ namespace StreamFiles.Core.Storage.Local
                     {
                         // Deleted after the directory was listed, or a name that is not valid UTF-8 (.NET reads it with
                         // U+FFFD in it and cannot open it by that name): this file's error; the walk goes on.
-                        listed = new ListedObject(
-                            entry.Name.IndexOf('�') >= 0
-                                ? new CommandError("SourceNotFound", FailureCategory.ObjectNotFound, entry.FullName, $"Cannot read '{entry.FullName}': its name is not valid UTF-8, and .NET cannot open a file by such a name. Rename it (for example with convmv) to copy it.", e)
-                                : new CommandError("SourceNotFound", FailureCategory.ObjectNotFound, entry.FullName, $"'{entry.FullName}' was listed but is gone (deleted or renamed while its directory was being read).", e),
-                            path);
+                        listed = new ListedObject(UnreadableEntry(entry, e), path);
                     }
 
                     listedAny |= listed.Info != null;

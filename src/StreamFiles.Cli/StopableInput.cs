@@ -1,0 +1,81 @@
+using System;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace StreamFiles.Cli
+{
+    /// <summary>
+    /// Standard input that a stop (Ctrl+C, SIGTERM) ends even while no data arrives: a read of an idle pipe or terminal
+    /// blocks in the kernel, where no cancellation reaches it, so `sleep 60 | streamfiles hash` ignored every signal
+    /// until it was killed. Each read runs on its own into a private buffer, and the caller stops waiting for it on a
+    /// stop; the abandoned read ends with the process.
+    /// </summary>
+    internal sealed class StopableInput : Stream
+    {
+        private readonly Stream _inner;
+        private readonly CancellationToken _stop;
+        private byte[] _buffer = Array.Empty<byte>();
+
+        public StopableInput(Stream inner, CancellationToken stop)
+        {
+            _inner = inner;
+            _stop = stop;
+        }
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) =>
+            ReadAsync(buffer.AsMemory(offset, count), CancellationToken.None).AsTask().GetAwaiter().GetResult();
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (_buffer.Length < buffer.Length)
+            {
+                _buffer = new byte[buffer.Length];
+            }
+
+            byte[] own = _buffer;
+            int wanted = buffer.Length;
+            using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop);
+            int read = await Task.Run(() => _inner.Read(own, 0, wanted), CancellationToken.None).WaitAsync(either.Token).ConfigureAwait(false);
+            own.AsMemory(0, read).CopyTo(buffer);
+            return read;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+}

@@ -53,9 +53,9 @@ namespace StreamFiles.Core.Tests.Faults
             string journals = Path.Combine(state, "StreamFiles", "journals");
             string[] arguments = { "send", "--resume", "--json", "--no-progress", "--concurrency", "2", "--part-size", "5MiB", "big.bin", S3Url("big.bin") };
 
-            Interrupt(environment, arguments, () => Directory.Exists(journals) && Directory.GetFiles(journals).Sum(SourceChangeTests.JournalParts) >= 2);
+            Interrupt(environment, arguments, () => Directory.Exists(journals) && Directory.GetFiles(journals, "*.journal").Sum(SourceChangeTests.JournalParts) >= 2);
 
-            Assert.NotEmpty(Directory.GetFiles(journals));
+            Assert.NotEmpty(Directory.GetFiles(journals, "*.journal"));
             Assert.Single(await S3TestServer.UploadsUnderAsync(_prefix));
             Rerun(environment, arguments);
             Assert.Empty(await S3TestServer.UploadsUnderAsync(_prefix));

@@ -56,7 +56,7 @@ namespace StreamFiles.Core.Tests.Faults
             string state = Path.Combine(_temp.Path, "state");
             using var proxy = new FaultProxy(new Uri(S3TestServer.Endpoint!), seed: BaseSeed);
             string[] arguments = { "send", "--resume", "--no-progress", "--json", "--concurrency", Concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture), "--part-size", "8MiB", "--endpoint-url", proxy.Endpoint, source, url };
-            Func<int> journaled = () => JournaledParts(Directory.Exists(Path.Combine(state, "StreamFiles", "journals")) ? Directory.GetFiles(Path.Combine(state, "StreamFiles", "journals")).FirstOrDefault() : null);
+            Func<int> journaled = () => JournaledParts(Directory.Exists(Path.Combine(state, "StreamFiles", "journals")) ? Directory.GetFiles(Path.Combine(state, "StreamFiles", "journals"), "*.journal").FirstOrDefault() : null);
 
             int worst = 0;
             for (int run = 0; run < 3; run++)

@@ -85,7 +85,7 @@ namespace StreamFiles.Core.Tests.Faults
             using Process child = FaultCli.Start(_temp.Path, environment, arguments);
             if (resume)
             {
-                WaitFor(child, () => Directory.Exists(Path.Combine(state, "StreamFiles", "journals")) && Directory.GetFiles(Path.Combine(state, "StreamFiles", "journals")).Sum(JournalParts) >= 2);
+                WaitFor(child, () => Directory.Exists(Path.Combine(state, "StreamFiles", "journals")) && Directory.GetFiles(Path.Combine(state, "StreamFiles", "journals"), "*.journal").Sum(JournalParts) >= 2);
             }
             else
             {

@@ -538,7 +538,7 @@ namespace StreamFiles.Core.Tests.S3
 
             try
             {
-                return Directory.GetFiles(journals).Sum(f => ResumeJournal.TryLoad(f, out _)?.Parts.Count ?? 0);
+                return Directory.GetFiles(journals, "*.journal").Sum(f => ResumeJournal.TryLoad(f, out _)?.Parts.Count ?? 0);
             }
             catch (IOException)
             {

@@ -142,6 +142,22 @@ namespace StreamFiles.Cli
                         cli.Error.WriteLine($"streamfiles: warning: {option} applies to uploads to http(s):// URLs{(unused == nameof(HttpSettings.ContentType) ? " and s3:// locations" : string.Empty)}; it is ignored for {destination.Display}.");
                     }
                 }
+                else
+                {
+                    // --header and --user given for an s3:// or local source: said once, as send says it for its destination.
+                    foreach (string text in all.Take(all.Length - 1))
+                    {
+                        if (Location.TryParse(text, out Location? from, out _, null) && http.UnusedByReceiveFrom(from!.Kind).Count > 0)
+                        {
+                            foreach (string unused in http.UnusedByReceiveFrom(from.Kind))
+                            {
+                                cli.Error.WriteLine($"streamfiles: warning: {(unused == nameof(HttpSettings.Headers) ? "--header" : "--user")} applies to downloads from http(s):// URLs; it is ignored for {from.Display}.");
+                            }
+
+                            break;
+                        }
+                    }
+                }
 
                 StorageRegistry storages = s3.RegisterInto(StorageRegistry.CreateDefault().RegisterHttp(http), parse, http.ContentType);
                 return Run(cli, direction, destination, all.Take(all.Length - 1).ToArray(), parse.GetValue(recursive), options, settings, storages, parse.GetValue(json), parse.GetValue(noProgress));

@@ -110,6 +110,9 @@ namespace StreamFiles.PowerShell
         [Credential]
         public PSCredential? Credential { get; set; }
 
+        private HttpSettings? _http;
+        private bool _warnedUnusedHttp;
+
         protected abstract TransferDirection Direction { get; }
 
         /// <summary>Content-Type of HTTP and S3 uploads (Send-StreamFile -ContentType).</summary>
@@ -142,6 +145,7 @@ namespace StreamFiles.PowerShell
                 overwrite: Force.IsPresent);
             Location destination = ResolveDestination(Destination!);
             HttpSettings http = CreateHttpSettings();
+            _http = http;
             if (Direction == TransferDirection.Send)
             {
                 foreach (string unused in http.UnusedBySendTo(destination.Kind))
@@ -228,7 +232,26 @@ namespace StreamFiles.PowerShell
             new ArgumentException(e.Message.Split(new[] { " (Parameter '" }, StringSplitOptions.None)[0], e);
 
         /// <summary>Hands one source (a resolved path or a URI) to the running transfer.</summary>
-        protected void Submit(string source, bool isExplicit) => _operation!.SubmitSource(new TransferRequest(source, isExplicit), _sink!);
+        protected void Submit(string source, bool isExplicit)
+        {
+            WarnOfUnusedHttpOptions(source);
+            _operation!.SubmitSource(new TransferRequest(source, isExplicit), _sink!);
+        }
+
+        /// <summary>-Headers and -Credential given to Receive-StreamFile for an s3:// or local source: said once, as Send says it for its destination.</summary>
+        private void WarnOfUnusedHttpOptions(string source)
+        {
+            if (Direction != TransferDirection.Receive || _http is null || _warnedUnusedHttp || !Location.TryParse(source, out Location? parsed, out _, null))
+            {
+                return;
+            }
+
+            foreach (string unused in _http.UnusedByReceiveFrom(parsed!.Kind))
+            {
+                _warnedUnusedHttp = true;
+                WriteWarning($"-{unused} applies to downloads from http(s):// URLs; it is ignored for {parsed.Display}.");
+            }
+        }
 
         /// <summary>
         /// Sources as the user wrote them: s3:// and https:// go to the engine as written (it names what it cannot

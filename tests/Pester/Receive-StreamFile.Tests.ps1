@@ -97,6 +97,14 @@ Describe 'Receive-StreamFile' -Tags 'CI' {
         $result.Status | Should -Be 'Failed'
     }
 
+    It 'warns once that -Headers does not apply to a local source, and copies the file' {
+        $out = Join-Path $TestDrive 'headers-out.bin'
+        $result = Receive-StreamFile -Source $script:Big.FullName -Destination $out -Headers @{ 'X-Note' = '1' } -WarningVariable warned -WarningAction SilentlyContinue
+        $result.Status | Should -Be 'Completed'
+        $warned.Count | Should -Be 1
+        $warned[0].Message | Should -BeLike '-Headers applies to downloads from http(s):// URLs; it is ignored for *'
+    }
+
     It 'ends the command for a destination that is not a file-system path' {
         { Receive-StreamFile -Source $script:Big.FullName -Destination 's3://bucket/key' } | Should -Throw -ErrorId 'ReceiveStreamFileUnsupportedDestination,StreamFiles.PowerShell.ReceiveStreamFileCommand'
         $caught = $null

@@ -78,6 +78,17 @@ namespace StreamFiles.Core.Tests.Cli
             Assert.StartsWith("streamfiles: [NotARegularFile] ", hashed.Error, StringComparison.Ordinal);
         }
 
+        /// <summary>receive's --header for a local (or s3://) source is named as ignored once, as send names it for its destination.</summary>
+        [Fact]
+        public void AnHttpOptionForANonHttpSourceIsNamedAsIgnored()
+        {
+            _dir.RandomFile("a.bin", 10);
+            var run = ProcessRunner.Streamfiles(_dir.Path, "receive", "--header", "X-A: b", "a.bin", "b.bin");
+            Assert.Equal(0, run.ExitCode);
+            Assert.Equal("streamfiles: warning: --header applies to downloads from http(s):// URLs; it is ignored for " + _dir.File("a.bin") + ".", run.Error.Trim());
+            Assert.True(Coreutils.Same(_dir.File("a.bin"), _dir.File("b.bin")));
+        }
+
         [Fact]
         public void SeveralSourcesGoIntoANewDirectoryWithoutATrailingSlash()
         {

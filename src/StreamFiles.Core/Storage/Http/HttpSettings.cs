@@ -184,6 +184,29 @@ namespace StreamFiles.Core.Storage.Http
         }
 
         /// <summary>
+        /// The settings given here that a download from a source of this kind does not use (Headers, Credential), so
+        /// hosts can warn that their options are ignored for an s3:// or local source.
+        /// </summary>
+        public IReadOnlyList<string> UnusedByReceiveFrom(LocationKind source)
+        {
+            var unused = new List<string>();
+            if (source != LocationKind.Http)
+            {
+                if (Headers.Count > 0)
+                {
+                    unused.Add(nameof(Headers));
+                }
+
+                if (Credential != null)
+                {
+                    unused.Add(nameof(Credential));
+                }
+            }
+
+            return unused;
+        }
+
+        /// <summary>
         /// Tests only: one more certificate to accept besides those the system trusts (a self-signed test
         /// server's). There is deliberately no way to switch validation off.
         /// </summary>

@@ -102,7 +102,8 @@ namespace StreamFiles.Core.Storage.Local
                             continue;
                         }
 
-                        string? special = Files.SpecialFile.KindOf(file.FullName);
+                        // FIFOs, sockets and devices report no size: only such entries cost the extra stat.
+                        string? special = file.Length == 0 ? Files.SpecialFile.KindOf(file.FullName) : null;
                         listed = special != null
                             ? ListedObject.Skipped(special + ", not a regular file: it is not copied (a FIFO would wait for a writer forever)", path)
                             : new ListedObject(LocalStorage.Describe(FileLocation.FromPath(entry.FullName), file), path);

@@ -56,6 +56,9 @@ namespace StreamFiles.Core.Operations
         /// </summary>
         protected abstract WorkItem? Prepare(TRequest request, ICommandSink sink);
 
+        /// <summary>Whether an item's result says it was left alone (counted as skipped in the closing summary).</summary>
+        protected virtual bool IsSkipped(object? result) => false;
+
         /// <summary>Hands one input to the batch; blocks while the throttle is full, draining meanwhile.</summary>
         public void Submit(TRequest request, ICommandSink sink)
         {
@@ -280,6 +283,11 @@ namespace StreamFiles.Core.Operations
             {
                 object? result = await work.Run(tracked.Counter, _cancellationToken).ConfigureAwait(false);
                 Interlocked.Increment(ref _succeeded);
+                if (IsSkipped(result))
+                {
+                    _progress.Tracker.CountSkipped();
+                }
+
                 outcome = new Outcome(sequence, result, null);
             }
             catch (OperationCanceledException) when (_cancellationToken.IsCancellationRequested)

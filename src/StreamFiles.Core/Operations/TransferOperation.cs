@@ -439,6 +439,8 @@ namespace StreamFiles.Core.Operations
                 error => Failed(sourceText, destinationText, source.Length ?? 0, error, clock?.Elapsed ?? TimeSpan.Zero));
         }
 
+        protected override bool IsSkipped(object? result) => result is TransferResult transfer && transfer.Status == TransferStatus.Skipped;
+
         /// <summary>An item decided before any work: its destination already holds the source.</summary>
         private WorkItem Skipped(string sourceText, string destinationText, long? length, string reason)
         {

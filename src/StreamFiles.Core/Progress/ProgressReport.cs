@@ -22,10 +22,12 @@ namespace StreamFiles.Core.Progress
             double bytesPerSecond,
             IReadOnlyList<ItemProgressReport> items,
             bool completed,
-            int itemsFailed = 0)
+            int itemsFailed = 0,
+            int itemsSkipped = 0)
         {
             Activity = activity;
             ItemsFailed = itemsFailed;
+            ItemsSkipped = itemsSkipped;
             ItemsSubmitted = itemsSubmitted;
             ItemsFinished = itemsFinished;
             InputComplete = inputComplete;
@@ -45,6 +47,9 @@ namespace StreamFiles.Core.Progress
 
         /// <summary>Of the finished items, those that failed.</summary>
         public int ItemsFailed { get; }
+
+        /// <summary>Of the finished items, those left alone because the destination already held them (-SkipUnchanged).</summary>
+        public int ItemsSkipped { get; }
 
         /// <summary>Whether every input has arrived, so that the totals are final.</summary>
         public bool InputComplete { get; }
@@ -99,9 +104,17 @@ namespace StreamFiles.Core.Progress
                 string files = InputComplete
                     ? string.Format(CultureInfo.InvariantCulture, "{0} of {1} files", ItemsFinished, ItemsSubmitted)
                     : string.Format(CultureInfo.InvariantCulture, "{0} files done", ItemsFinished);
-                if (ItemsFailed > 0)
+                if (ItemsFailed > 0 && ItemsSkipped > 0)
+                {
+                    files += string.Format(CultureInfo.InvariantCulture, " ({0} failed, {1} skipped)", ItemsFailed, ItemsSkipped);
+                }
+                else if (ItemsFailed > 0)
                 {
                     files += string.Format(CultureInfo.InvariantCulture, " ({0} failed)", ItemsFailed);
+                }
+                else if (ItemsSkipped > 0)
+                {
+                    files += string.Format(CultureInfo.InvariantCulture, " ({0} skipped)", ItemsSkipped);
                 }
 
                 string bytes = InputComplete

@@ -22,6 +22,7 @@ namespace StreamFiles.Core.Progress
         private int _submitted;
         private int _finished;
         private int _failed;
+        private int _skipped;
         private bool _inputComplete;
         private long _bytesTotal;
         private long _bytesOfFinished;
@@ -114,6 +115,15 @@ namespace StreamFiles.Core.Progress
             }
         }
 
+        /// <summary>Counts a finished item that was left alone (its destination already held it), for the summary.</summary>
+        public void CountSkipped()
+        {
+            lock (_gate)
+            {
+                _skipped++;
+            }
+        }
+
         /// <summary>Counts an input that failed before it started (not found, refused).</summary>
         public void CountFinishedWithoutWork(long? length)
         {
@@ -181,7 +191,7 @@ namespace StreamFiles.Core.Progress
                     _rate = done / now;
                 }
 
-                return new ProgressReport(_activity, _submitted, _finished, _inputComplete || final, done, Math.Max(_bytesTotal, done), _rate, items, final, _failed);
+                return new ProgressReport(_activity, _submitted, _finished, _inputComplete || final, done, Math.Max(_bytesTotal, done), _rate, items, final, _failed, _skipped);
             }
         }
 

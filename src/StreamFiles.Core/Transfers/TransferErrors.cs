@@ -14,13 +14,15 @@ namespace StreamFiles.Core.Transfers
     {
         private const string SideKey = "StreamFiles.TransferSide";
 
+        /// <remarks>
+        /// No advice about -LiteralPath here: a PowerShell wildcard that matched nothing is NoMatch, so a name that
+        /// reaches this with [ ] in it came from -LiteralPath or the CLI, where the advice would be wrong.
+        /// </remarks>
         public static CommandError SourceNotFound(string source) =>
             new CommandError("SourceNotFound", FailureCategory.ObjectNotFound, source,
                 source.IndexOf("://", StringComparison.Ordinal) > 0
                     ? $"Cannot find the source '{source}'. Check the address."
-                    : source.IndexOfAny(new[] { '[', ']', '*', '?' }) >= 0
-                        ? $"Cannot find the source '{source}'. Check the path, or use -LiteralPath if it contains wildcard characters such as [ ]."
-                        : $"Cannot find the source '{source}'. Check the path.");
+                    : $"Cannot find the source '{source}'. Check the path.");
 
         /// <summary>A wildcard pattern that matched no file: the same condition as a missing source, since the user named files that are not there.</summary>
         public static CommandError NoMatch(string pattern) =>

@@ -146,6 +146,20 @@ namespace StreamFiles.Core.Tests.Cli
             Assert.Contains("Cannot find the source", run.Error, StringComparison.Ordinal);
         }
 
+        /// <summary>
+        /// A missing name with wildcard characters: the CLI takes names literally (the shell expands patterns), so the
+        /// message must not send its user to PowerShell's -LiteralPath.
+        /// </summary>
+        [Fact]
+        public void AMissingNameWithBracketsGetsNoPowerShellAdvice()
+        {
+            var run = ProcessRunner.Streamfiles(_dir.Path, "send", "miss[1]*.bin", "out/");
+
+            Assert.Equal(1, run.ExitCode);
+            Assert.Contains("Cannot find the source '" + _dir.File("miss[1]*.bin") + "'. Check the path.", run.Error, StringComparison.Ordinal);
+            Assert.DoesNotContain("LiteralPath", run.Error, StringComparison.Ordinal);
+        }
+
         [Fact]
         public void SkippedFilesExitWithZero()
         {

@@ -37,6 +37,8 @@ namespace StreamFiles.Core.Tests.Progress
         {
             var report = new ProgressReport("Sending files", 3, 3, true, 1000, 1000, 100, Array.Empty<ItemProgressReport>(), completed: true, itemsFailed: 2);
             Assert.Equal("3 of 3 files (2 failed), 1000 B of 1000 B, 100 B/s", report.Summary);
+            var skipped = new ProgressReport("Sending files", 3, 3, true, 1000, 1000, 100, Array.Empty<ItemProgressReport>(), completed: true, itemsSkipped: 3);
+            Assert.Equal("3 of 3 files (3 skipped), 1000 B of 1000 B, 100 B/s", skipped.Summary);
 
             ProgressReport running = Report(1L << 20, 3L << 20, 1L << 20);
             Assert.Equal("3 of 4 files, 1.00 MiB of 3.00 MiB, 1.00 MiB/s", running.Summary);

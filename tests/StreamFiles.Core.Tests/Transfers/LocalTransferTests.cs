@@ -3,6 +3,7 @@ using System.IO;
 using System.Linq;
 using StreamFiles.Core.Hashing;
 using StreamFiles.Core.Operations;
+using StreamFiles.Core.Progress;
 using StreamFiles.Core.Tests.Support;
 using StreamFiles.Core.Tests.Transfers.Support;
 using StreamFiles.Core.Transfers;
@@ -236,6 +237,33 @@ namespace StreamFiles.Core.Tests.Transfers
             CollectingSink updated = TransferHarness.Run(new[] { source }, destination, new TransferOptions(skipUnchanged: true, overwrite: true));
             Assert.Equal(TransferStatus.Completed, Assert.Single(updated.Transfers).Status);
             Assert.True(Coreutils.Same(source, destination));
+        }
+
+        /// <summary>
+        /// The closing summary (-Verbose, the CLI's last line) counts the files left alone as well as the failed ones:
+        /// "3 of 3 files" for a run that copied one file read as if it had copied all three.
+        /// </summary>
+        [Fact]
+        public void TheSummaryCountsSkippedAndFailedFiles()
+        {
+            string tree = _dir.File("tree");
+            Directory.CreateDirectory(tree);
+            _dir.RandomFile("tree/same.bin", 1000, seed: 1);
+            _dir.RandomFile("tree/changed.bin", 1000, seed: 2);
+            _dir.RandomFile("tree/new.bin", 1000, seed: 3);
+            string copy = _dir.File("copy");
+            Directory.CreateDirectory(copy);
+            File.Copy(Path.Combine(tree, "same.bin"), Path.Combine(copy, "same.bin"));
+            _dir.RandomFile("copy/changed.bin", 1000, seed: 4);
+
+            CollectingSink sink = TransferHarness.Run(new[] { tree }, copy, new TransferOptions(skipUnchanged: true), recurse: true);
+
+            Assert.Equal("DestinationExists", Assert.Single(sink.Errors).Condition);
+            Assert.Equal(TransferStatus.Skipped, Assert.Single(sink.Transfers, t => t.Source.EndsWith("same.bin", StringComparison.Ordinal)).Status);
+            ProgressReport last = sink.Progress[sink.Progress.Count - 1];
+            Assert.True(last.Completed);
+            Assert.Equal(1, last.ItemsSkipped);
+            Assert.StartsWith("3 of 3 files (1 failed, 1 skipped), ", last.Summary, StringComparison.Ordinal);
         }
 
         [Fact]

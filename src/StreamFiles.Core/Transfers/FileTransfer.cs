@@ -464,6 +464,8 @@ namespace StreamFiles.Core.Transfers
                     journal.Record(receipt);
                     SaveJournal(journal, journalPath, force: false);
                 }
+
+                await CheckLocalSourceAfterPartAsync(token).ConfigureAwait(false);
             }
         }
 
@@ -543,6 +545,8 @@ namespace StreamFiles.Core.Transfers
                         journal.Record(receipt);
                         SaveJournal(journal, journalPath, force: false);
                     }
+
+                    await CheckLocalSourceAfterPartAsync(token).ConfigureAwait(false);
                 }, cancellationToken).ConfigureAwait(false);
                 await wholeHash.ConfigureAwait(false);
             }
@@ -919,6 +923,14 @@ namespace StreamFiles.Core.Transfers
                 ?? throw new VerifyFailedException(DestinationDisplay, _options.Checksum.ToString(), expected, "nothing");
             await VerifyAsync(await storage.OpenReadAsync(written, cancellationToken).ConfigureAwait(false), length, expected, cancellationToken).ConfigureAwait(false);
         }
+
+        /// <summary>
+        /// After each part, a local source file is looked at again (one stat): a file changed, truncated or deleted
+        /// while it is copied fails the copy now, instead of after every remaining part has been sent (hours, for a
+        /// large upload). A remote source is left to its own checks (If-Match, the ETag), without a request per part.
+        /// </summary>
+        private Task CheckLocalSourceAfterPartAsync(CancellationToken cancellationToken) =>
+            _job.Source.Location is FileLocation ? CheckSourceUnchangedAsync(cancellationToken) : Task.CompletedTask;
 
         private async Task CheckSourceUnchangedAsync(CancellationToken cancellationToken)
         {

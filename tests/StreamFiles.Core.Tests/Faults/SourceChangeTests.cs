@@ -98,6 +98,52 @@ namespace StreamFiles.Core.Tests.Faults
             await AssertSourceChangedAndNothingStoredAsync(run, key); // a changed source is not resumable: aborted even with --resume
         }
 
+        /// <summary>
+        /// A source changed while its parts go out fails at the end of the part in flight, not after every other part
+        /// has been sent: the local file is looked at again after each part. The change is made when the proxy sees
+        /// part 3's request, so parts 1-3 (and at most one more) reach the store, of 12.
+        /// </summary>
+        [S3Theory]
+        [InlineData(Change.Modify)]
+        [InlineData(Change.Delete)]
+        public async Task AChangedSourceStopsTheUploadAfterThePartInFlight(Change change)
+        {
+            string source = _temp.RandomFile("early.bin", 60 * MiB);
+            string key = _prefix + "early-" + change + ".bin";
+            using var proxy = new FaultProxy(new Uri(S3TestServer.Endpoint!));
+            int changed = 0;
+            proxy.Script = request =>
+            {
+                if (request.Method == "PUT" && System.Text.RegularExpressions.Regex.IsMatch(request.Target, "[?&]partNumber=3(&|$)"))
+                {
+                    if (Interlocked.Exchange(ref changed, 1) == 0)
+                    {
+                        Apply(change, source);
+                    }
+                }
+
+                return null;
+            };
+            using var pool = new StreamFiles.Core.Storage.S3.S3ClientPool();
+            var storage = new StreamFiles.Core.Storage.S3.S3Storage(new StreamFiles.Core.Storage.S3.S3Connection(region: S3TestServer.Region, endpointUrl: proxy.Endpoint, credentials: S3TestServer.Credentials), pool);
+            var registry = StreamFiles.Core.Storage.StorageRegistry.CreateDefault().Register(StreamFiles.Core.Locations.LocationKind.S3, storage);
+
+            var run = S3TransferTests.Run(
+                StreamFiles.Core.Operations.TransferDirection.Send,
+                "s3://" + S3TestServer.Bucket + "/" + key,
+                new[] { source },
+                new StreamFiles.Core.Transfers.TransferOptions(concurrency: 1, partSize: 5 * MiB),
+                registry: registry);
+
+            Assert.Equal(1, changed);
+            Assert.Equal("SourceChanged", Assert.Single(run.Errors).Condition);
+            int parts = proxy.Requests.Count(r => r.Method == "PUT" && r.Target.Contains("partNumber=", StringComparison.Ordinal));
+            Assert.InRange(parts, 3, 4);
+            var missing = await Assert.ThrowsAsync<AmazonS3Exception>(() => S3TestServer.Raw.GetObjectMetadataAsync(S3TestServer.Bucket, key));
+            Assert.Equal(System.Net.HttpStatusCode.NotFound, missing.StatusCode);
+            Assert.Empty(await S3TestServer.UploadsUnderAsync(key));
+        }
+
         [S3Theory]
         [InlineData(Change.Modify)]
         [InlineData(Change.Truncate)]

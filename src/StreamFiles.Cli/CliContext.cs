@@ -7,13 +7,21 @@ namespace StreamFiles.Cli
     /// <summary>What a verb needs from the process: streams, whether stderr is a terminal, cancellation.</summary>
     internal sealed class CliContext
     {
-        public CliContext(TextWriter output, TextWriter error, bool errorIsTerminal, CancellationToken cancellationToken)
+        private readonly Action? _stop;
+        private int _outputFailed;
+
+        /// <param name="stop">Stops the work as the first Ctrl+C does (cancels <paramref name="cancellationToken"/>).</param>
+        public CliContext(TextWriter output, TextWriter error, bool errorIsTerminal, CancellationToken cancellationToken, Action? stop = null)
         {
             Output = output;
             Error = error;
             ErrorIsTerminal = errorIsTerminal;
             CancellationToken = cancellationToken;
+            _stop = stop;
         }
+
+        /// <summary>Whether a write to standard output failed (see StopOnOutputFailure).</summary>
+        public bool OutputFailed => Volatile.Read(ref _outputFailed) != 0;
 
         public TextWriter Output { get; }
 
@@ -25,6 +33,39 @@ namespace StreamFiles.Cli
 
         /// <summary>The exit code once the work was cancelled: 130 for Ctrl+C, or that of the signal that stopped it.</summary>
         public int CancelledExitCode { get; set; } = ExitCodes.Cancelled;
+
+        /// <summary>
+        /// A write of a result to standard output failed: its reader has gone (EPIPE: | head -1) or it cannot be written
+        /// at all (closed with >&amp;-, a full disk). The work stops as at the first Ctrl+C, so files in flight are
+        /// cleaned up (.partial removed, multipart uploads aborted, or both kept with --resume) instead of being
+        /// abandoned by a process that ends. The exit code is 141 for a closed pipe, quietly, as coreutils under
+        /// SIGPIPE; otherwise 1, with one message. False for an exception that is not a write failure.
+        /// </summary>
+        public bool StopOnOutputFailure(Exception exception)
+        {
+            if (!(exception is IOException || exception is UnauthorizedAccessException))
+            {
+                return false;
+            }
+
+            if (Interlocked.Exchange(ref _outputFailed, 1) == 0 && !CancellationToken.IsCancellationRequested)
+            {
+                if (PipeOutputStream.IsBrokenPipe(exception))
+                {
+                    CancelledExitCode = ExitCodes.BrokenPipe;
+                }
+                else
+                {
+                    CancelledExitCode = ExitCodes.Failed;
+                    string why = exception is UnauthorizedAccessException ? "it is closed or not open for writing" : exception.Message.TrimEnd('.');
+                    Error.WriteLine($"streamfiles: [WriteError] Cannot write to standard output ({why}), so the work was stopped. Check where standard output goes.");
+                }
+
+                _stop?.Invoke();
+            }
+
+            return true;
+        }
 
         public ProgressLine? ProgressLineUnless(bool noProgress) =>
             !noProgress && ErrorIsTerminal ? new ProgressLine(Error) : null;

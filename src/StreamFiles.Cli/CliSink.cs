@@ -16,13 +16,15 @@ namespace StreamFiles.Cli
         private readonly ProgressLine? _progress;
         private readonly bool _verbose;
         private readonly Action<CommandError>? _writeFailure;
+        private readonly CliContext? _context;
 
         /// <param name="writeFailure">
         /// Also writes each error as a result line (hash --json: one object per file named, failed or not); send and
         /// receive need none, as their failed files come as results already.
         /// </param>
-        public CliSink(Action<object> writeResult, TextWriter error, ProgressLine? progress, bool verbose = false, Action<CommandError>? writeFailure = null)
+        public CliSink(Action<object> writeResult, TextWriter error, ProgressLine? progress, bool verbose = false, Action<CommandError>? writeFailure = null, CliContext? context = null)
         {
+            _context = context;
             _writeResult = writeResult;
             _error = error;
             _progress = progress;
@@ -37,7 +39,19 @@ namespace StreamFiles.Cli
         public void WriteResult(object result)
         {
             _progress?.Clear();
-            _writeResult(result);
+            if (_context?.OutputFailed == true)
+            {
+                return;
+            }
+
+            try
+            {
+                _writeResult(result);
+            }
+            catch (Exception e) when (_context != null && _context.StopOnOutputFailure(e))
+            {
+                // The work stops (see StopOnOutputFailure); the results still to come have nowhere to go.
+            }
         }
 
         public void WriteError(CommandError error)
@@ -51,7 +65,19 @@ namespace StreamFiles.Cli
             _progress?.Clear();
             // The id first, in brackets, so scripts can tell conditions apart as the cmdlets' error ids do.
             _error.WriteLine("streamfiles: [" + error.Condition + "] " + error.Message);
-            _writeFailure?.Invoke(error);
+            if (_writeFailure is null || _context?.OutputFailed == true)
+            {
+                return;
+            }
+
+            try
+            {
+                _writeFailure(error);
+            }
+            catch (Exception e) when (_context != null && _context.StopOnOutputFailure(e))
+            {
+                // As for a result.
+            }
         }
 
         public void WriteProgress(ProgressReport report) => _progress?.Show(report);

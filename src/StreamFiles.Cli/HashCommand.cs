@@ -97,7 +97,7 @@ namespace StreamFiles.Cli
                     : result => WriteTagged(context.Output, (FileHashResult)result);
 
             Action<CommandError>? writeFailure = json ? error => context.Output.WriteLine(FailureJson(error)) : null;
-            var sink = new CliSink(write, context.Error, context.ProgressLineUnless(noProgress), writeFailure: writeFailure);
+            var sink = new CliSink(write, context.Error, context.ProgressLineUnless(noProgress), writeFailure: writeFailure, context: context);
             using var operation = new HashOperation(hashSettings, settings, context.CancellationToken);
             foreach (string path in paths)
             {

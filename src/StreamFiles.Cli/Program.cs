@@ -16,8 +16,8 @@ namespace StreamFiles.Cli
             using var cancel = new CancellationTokenSource();
             // Each result line goes out as it is written: a log (| tee, | jq) follows the work, and a job killed hard keeps the lines of the files it finished.
             var output = new StreamWriter(OpenStandardOutput(), new UTF8Encoding(false), 64 * 1024) { AutoFlush = true, NewLine = "\n" };
-            var error = new StreamWriter(Console.OpenStandardError(), new UTF8Encoding(false)) { AutoFlush = true, NewLine = "\n" };
-            var context = new CliContext(output, error, !Console.IsErrorRedirected, cancel.Token);
+            var error = new StreamWriter(new LenientStream(Console.OpenStandardError()), new UTF8Encoding(false)) { AutoFlush = true, NewLine = "\n" };
+            var context = new CliContext(output, error, !Console.IsErrorRedirected, cancel.Token, () => cancel.Cancel());
 
             // The first Ctrl+C (SIGINT), SIGTERM (a CI job's timeout, systemd, docker stop, kill) or SIGHUP (the
             // terminal closed) stops the work cleanly: multipart uploads aborted and .partial files removed, or kept
@@ -41,11 +41,22 @@ namespace StreamFiles.Cli
             try
             {
                 int exitCode = Run(args, context);
-                output.Flush();
+                try
+                {
+                    output.Flush();
+                }
+                catch (Exception e) when (context.StopOnOutputFailure(e))
+                {
+                    exitCode = context.CancelledExitCode;
+                }
+
                 if (stoppedBy != null && exitCode == context.CancelledExitCode)
                 {
                     // One line for the log of a job that was stopped, which otherwise ends without a word.
-                    error.WriteLine($"streamfiles: [Interrupted] Stopped by {stoppedBy} before all the work was done: nothing unfinished was left under its final name (with --resume, progress is kept for the next run).");
+                    bool transfer = args.Length > 0 && (args[0] == "send" || args[0] == "receive");
+                    error.WriteLine(transfer
+                        ? $"streamfiles: [Interrupted] Stopped by {stoppedBy} before all the work was done: nothing unfinished was left under its final name (with --resume, progress is kept for the next run)."
+                        : $"streamfiles: [Interrupted] Stopped by {stoppedBy} before all the work was done.");
                 }
 
                 return PipeOutputStream.Closed ? ExitCodes.BrokenPipe : exitCode;

@@ -170,7 +170,7 @@ namespace StreamFiles.Cli
             Action<object> write = json
                 ? result => context.Output.WriteLine(ToJson((TransferResult)result))
                 : result => WriteText(context.Output, (TransferResult)result);
-            var sink = new CliSink(write, context.Error, context.ProgressLineUnless(noProgress));
+            var sink = new CliSink(write, context.Error, context.ProgressLineUnless(noProgress), context: context);
             TransferOperation operation;
             try
             {

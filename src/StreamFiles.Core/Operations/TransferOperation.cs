@@ -131,7 +131,7 @@ namespace StreamFiles.Core.Operations
             _declinedDirectories = new HashSet<string>(Location.IsWindows ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
             if (direction == TransferDirection.Receive && destination.Kind != LocationKind.FileSystem)
             {
-                throw new ArgumentException($"Receive-StreamFile writes to local or UNC paths; '{destination.Display}' is not one. To upload, use Send-StreamFile (streamfiles send).", nameof(destination));
+                throw new ArgumentException($"Receive-StreamFile (streamfiles receive) writes to local or UNC paths; '{destination.Display}' is not one. To upload, use Send-StreamFile (streamfiles send).", nameof(destination));
             }
 
             // The destination backend must exist and take writes: checked up front, as a usage error.

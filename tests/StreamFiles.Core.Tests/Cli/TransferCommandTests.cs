@@ -160,6 +160,41 @@ namespace StreamFiles.Core.Tests.Cli
             Assert.DoesNotContain("LiteralPath", run.Error, StringComparison.Ordinal);
         }
 
+        /// <summary>
+        /// Standard output that goes away or cannot be written, while a large file is still being copied: the work stops
+        /// as at Ctrl+C, so nothing is left half-written (no .partial), instead of the process ending at once with the
+        /// copy abandoned (| head, exit 141) or with an unhandled exception (>&amp;-, exit 134). Closed standard error
+        /// (2>&amp;-) must not crash it either.
+        /// </summary>
+        [Fact]
+        public void OutputThatGoesAwayStopsTheWorkCleanly()
+        {
+            _dir.RandomFile("small.bin", 10);
+            _dir.RandomFile("big.bin", 200 * MiB);
+            // sha512 in 1 MiB parts, one at a time, keeps the big copy going well after the small one's result line.
+            string send = ProcessRunner.CliCommandLine() + " send --json --checksum sha512 --concurrency 1 --part-size 1MiB small.bin big.bin";
+
+            // The reader exits without reading: the first result line meets a closed pipe (EPIPE).
+            string piped = ProcessRunner.Shell("bash -c '" + send + " piped/ 2>piped.err | true; echo ${PIPESTATUS[0]}'", _dir.Path);
+            Assert.Equal("141\n", piped);
+            Assert.Equal(string.Empty, File.ReadAllText(_dir.File("piped.err")));
+            Assert.False(File.Exists(_dir.File("piped/big.bin.partial")));
+            Assert.False(File.Exists(_dir.File("piped/big.bin")));
+            Assert.True(Coreutils.Same(_dir.File("small.bin"), _dir.File("piped/small.bin")));
+
+            // Standard output closed: one message on standard error, exit 1.
+            string closed = ProcessRunner.Shell("bash -c '" + send + " closed/ >&- 2>closed.err; echo $?'", _dir.Path);
+            Assert.Equal("1\n", closed);
+            Assert.StartsWith("streamfiles: [WriteError] Cannot write to standard output", File.ReadAllText(_dir.File("closed.err")), StringComparison.Ordinal);
+            Assert.False(File.Exists(_dir.File("closed/big.bin.partial")));
+            Assert.False(File.Exists(_dir.File("closed/big.bin")));
+
+            // Standard error closed: the messages are lost, the run is not.
+            string quiet = ProcessRunner.Shell("bash -c '" + ProcessRunner.CliCommandLine() + " send missing.bin small.bin quiet/ 2>&-; echo $?'", _dir.Path);
+            Assert.EndsWith("1\n", quiet, StringComparison.Ordinal);
+            Assert.True(Coreutils.Same(_dir.File("small.bin"), _dir.File("quiet/small.bin")));
+        }
+
         [Fact]
         public void SkippedFilesExitWithZero()
         {

@@ -83,9 +83,10 @@ namespace StreamFiles.Core.Tests.Faults
             var random = new Random(seed);
             using var proxy = new FaultProxy(transfer is TransferKind.HttpDownload ? _http.BaseUri : new Uri(S3TestServer.Endpoint!), kind, Probability(kind), seed)
             {
-                // Longer than the HTTP stall timeout (1.5 s), so that fires first; the S3 client sees the reset. Each
-                // stall costs this much wall time, and this matrix is the longest class of the suite.
-                StallFor = TimeSpan.FromSeconds(2.5),
+                // For HTTP, longer than its stall timeout (1.5 s), so that fires first. The S3 client (a 60 s stall
+                // timeout) sees the reset, which may as well come after 1 s: each stall costs this much wall time, and
+                // this matrix is the longest class of the suite.
+                StallFor = transfer is TransferKind.HttpDownload or TransferKind.HttpUpload ? TimeSpan.FromSeconds(2.5) : TimeSpan.FromSeconds(1),
             };
             var tally = new Tally();
             var problems = new List<string>();

@@ -454,11 +454,11 @@ namespace StreamFiles.Core.Tests.Transfers
             Assert.Equal(TransferStatus.Failed, Assert.Single(sink.Transfers).Status);
             Assert.Empty(sink.Questions);
 
-            // The -LiteralPath advice only where wildcard characters could have been the trouble (the CLI has no such
-            // option, and a plain name needs no such advice).
+            // No -LiteralPath advice, brackets or not: a name reaches the engine as it is (the CLI, or -LiteralPath
+            // itself); a PowerShell wildcard that matched nothing is NoMatch, which gives the advice (below).
             Assert.DoesNotContain("-LiteralPath", error.Message, StringComparison.Ordinal);
             CommandError bracketed = Assert.Single(TransferHarness.Run(new[] { _dir.File("nope[1].bin") }, _dir.File("d.bin")).Errors);
-            Assert.Contains("-LiteralPath", bracketed.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("-LiteralPath", bracketed.Message, StringComparison.Ordinal);
         }
 
         /// <summary>

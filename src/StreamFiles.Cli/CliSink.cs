@@ -9,7 +9,7 @@ namespace StreamFiles.Cli
     /// The command-line host's side of an operation: results through a verb-specific writer on stdout,
     /// errors named on stderr, progress as one self-overwriting line on stderr when it is a terminal.
     /// </summary>
-    internal sealed class CliSink : ICommandSink
+    internal sealed class CliSink : ICommandSink, IWarningSink
     {
         private readonly Action<object> _writeResult;
         private readonly TextWriter _error;
@@ -81,6 +81,12 @@ namespace StreamFiles.Cli
         }
 
         public void WriteProgress(ProgressReport report) => _progress?.Show(report);
+
+        public void WriteWarning(string message)
+        {
+            _progress?.Clear();
+            _error.WriteLine("streamfiles: warning: " + message);
+        }
 
         public void WriteVerbose(string message)
         {

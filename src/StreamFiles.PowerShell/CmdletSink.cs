@@ -11,7 +11,7 @@ namespace StreamFiles.PowerShell
     /// thread (BatchOperation guarantees it): results, errors with "&lt;Cmdlet&gt;&lt;Condition&gt;" ids,
     /// one parent progress record with a child per file in flight, verbose status lines.
     /// </summary>
-    internal sealed class CmdletSink : ICommandSink, IShouldProcessReason
+    internal sealed class CmdletSink : ICommandSink, IShouldProcessReason, IWarningSink
     {
         // At most this many child bars: more would scroll the parent off a console.
         private const int MaxChildRecords = 4;
@@ -55,6 +55,8 @@ namespace StreamFiles.PowerShell
         public void WriteError(CommandError error) => _cmdlet.WriteError(ToErrorRecord(error, _errorIdPrefix));
 
         public void WriteVerbose(string message) => _cmdlet.WriteVerbose(message);
+
+        public void WriteWarning(string message) => _cmdlet.WriteWarning(message);
 
         public void WriteProgress(ProgressReport report)
         {
@@ -151,8 +153,30 @@ namespace StreamFiles.PowerShell
         internal static ErrorRecord ToErrorRecord(CommandError error, string errorIdPrefix)
         {
             var category = (ErrorCategory)Enum.Parse(typeof(ErrorCategory), error.Category.ToString());
-            var record = new ErrorRecord(new CommandFailureException(error), errorIdPrefix + error.Condition, category, error.Target);
+            var record = new ErrorRecord(ExceptionFor(error), errorIdPrefix + error.Condition, category, error.Target);
             return record;
+        }
+
+        /// <summary>
+        /// The exception PowerShell's own cmdlets use for the category, so `catch [ItemNotFoundException]` and Pester's
+        /// -ExceptionType work as with Get-FileHash and Copy-Item: ItemNotFoundException for a missing source,
+        /// UnauthorizedAccessException for a refusal, IOException for a destination that exists. The condition stays
+        /// in the inner CommandFailureException (and in the error id).
+        /// </summary>
+        private static Exception ExceptionFor(CommandError error)
+        {
+            var failure = new CommandFailureException(error);
+            switch (error.Category)
+            {
+                case FailureCategory.ObjectNotFound:
+                    return new ItemNotFoundException(error.Message, failure);
+                case FailureCategory.PermissionDenied:
+                    return new UnauthorizedAccessException(error.Message, failure);
+                case FailureCategory.ResourceExists:
+                    return new System.IO.IOException(error.Message, failure);
+                default:
+                    return failure;
+            }
         }
 
         private static string NonEmpty(string text) => string.IsNullOrEmpty(text) ? " " : text;

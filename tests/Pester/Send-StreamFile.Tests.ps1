@@ -196,6 +196,7 @@ Describe 'Send-StreamFile' -Tags 'CI' {
             $problems[0].FullyQualifiedErrorId | Should -BeLike 'SendStreamFileDestinationExists*'
             $problems[0].CategoryInfo.Category | Should -Be 'ResourceExists'
             $problems[0].TargetObject | Should -Be $out
+            $problems[0].Exception | Should -BeOfType ([System.IO.IOException])
             $result.Status | Should -Be 'Failed'
             [System.IO.File]::ReadAllText($out) | Should -BeExactly 'older'
         }
@@ -327,6 +328,21 @@ Describe 'Send-StreamFile' -Tags 'CI' {
             $missing = Join-Path $TestDrive 'missing-for-stop.bin'
             $out = Join-Path $TestDrive 'out'
             { Send-StreamFile -LiteralPath $missing -Destination "$out/" -ErrorAction Stop } | Should -Throw -ErrorId 'SendStreamFileSourceNotFound,StreamFiles.PowerShell.SendStreamFileCommand'
+        }
+
+        It 'throws the exception type PowerShell uses for a missing item, so catch [ItemNotFoundException] works' {
+            $missing = Join-Path $TestDrive 'missing-for-catch.bin'
+            $out = Join-Path $TestDrive 'out'
+            { Send-StreamFile -LiteralPath $missing -Destination "$out/" -ErrorAction Stop } | Should -Throw -ExceptionType ([System.Management.Automation.ItemNotFoundException])
+            $caught = $null
+            try {
+                Send-StreamFile -LiteralPath $missing -Destination "$out/" -ErrorAction Stop
+            }
+            catch [System.Management.Automation.ItemNotFoundException] {
+                $caught = $_
+            }
+            $caught | Should -Not -BeNullOrEmpty
+            $caught.Exception.InnerException.Error.Condition | Should -Be 'SourceNotFound'
         }
 
         It 'collects one error per failed file with -ErrorVariable and still copies the rest' {

@@ -323,6 +323,8 @@ namespace StreamFiles.Core.Operations
                 throw Refuse(TransferErrors.DuplicateDestination(sourceText, destinationText));
             }
 
+            WarnOfKeyReceiveRefuses(destination, sourceText, sink);
+
             if (destination is FileLocation written)
             {
                 if (TemporaryNameTaken(written, out bool ownName) is string other)
@@ -437,6 +439,34 @@ namespace StreamFiles.Core.Operations
                 },
                 e => TransferErrors.Describe(e, sourceText, destinationText),
                 error => Failed(sourceText, destinationText, source.Length ?? 0, error, clock?.Elapsed ?? TimeSpan.Zero));
+        }
+
+        /// <summary>
+        /// An upload whose key, below the destination prefix, is one that a download of the prefix refuses (S3UnsafeKey):
+        /// file names with a backslash or a control character, legal on Linux. S3 stores them, as aws and rclone do, but
+        /// a backup made so could not be brought back by Receive-StreamFile: the user hears of it now, once per file.
+        /// </summary>
+        private void WarnOfKeyReceiveRefuses(Location destination, string sourceText, ICommandSink sink)
+        {
+            if (_direction != TransferDirection.Send || !(destination is S3Location key) || !(_destination is S3Location root)
+                || key.Key.Length <= root.Key.Length || !key.Key.StartsWith(root.Key, StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            string below = key.Key.Substring(root.Key.Length).TrimStart('/');
+            if (S3KeySafety.Problem(below) is string problem)
+            {
+                string message = $"'{S3KeySafety.Printable(sourceText)}' is stored as '{S3KeySafety.Printable(key.Display)}', whose key below the prefix, '{S3KeySafety.Printable(below)}', {problem}: Receive-StreamFile (streamfiles receive) refuses to download such a key (S3UnsafeKey). Rename the file if this copy must come back with StreamFiles.";
+                if (sink is IWarningSink warnings)
+                {
+                    warnings.WriteWarning(message);
+                }
+                else
+                {
+                    sink.WriteVerbose("WARNING: " + message);
+                }
+            }
         }
 
         protected override bool IsSkipped(object? result) => result is TransferResult transfer && transfer.Status == TransferStatus.Skipped;

@@ -437,6 +437,40 @@ namespace StreamFiles.Core.Tests.S3
             Assert.Equal(0, ProcessRunner.Run("diff", new[] { "-r", tree, back }).ExitCode);
         }
 
+        /// <summary>
+        /// File names legal on Linux that a download of the prefix refuses as keys (a backslash, a newline): they are
+        /// uploaded, as aws and rclone do, with one warning each that the copy cannot come back with StreamFiles, the
+        /// newline shown escaped; ordinary names get no warning.
+        /// </summary>
+        [S3Fact]
+        public void AnUploadWhoseKeyADownloadWouldRefuseIsWarnedOf()
+        {
+            if (StreamFiles.Core.Locations.Location.IsWindows)
+            {
+                return; // such names cannot exist there
+            }
+
+            string tree = Path.Combine(_temp.Path, "odd");
+            Directory.CreateDirectory(tree);
+            File.WriteAllText(Path.Combine(tree, "back\\slash.txt"), "b");
+            File.WriteAllText(Path.Combine(tree, "new\nline.txt"), "n");
+            File.WriteAllText(Path.Combine(tree, "plain.txt"), "p");
+
+            var sent = Run(TransferDirection.Send, S3("odd/"), new[] { tree }, recurse: true);
+
+            Assert.Empty(sent.Errors);
+            Assert.Equal(3, sent.Transfers.Count(t => t.Status == TransferStatus.Completed));
+            Assert.Equal(2, sent.Warnings.Count);
+            string backslash = Assert.Single(sent.Warnings, w => w.Contains("'back\\slash.txt', contains a backslash", StringComparison.Ordinal));
+            Assert.Contains("Receive-StreamFile (streamfiles receive) refuses to download such a key (S3UnsafeKey)", backslash, StringComparison.Ordinal);
+            string newline = Assert.Single(sent.Warnings, w => w.Contains("'new\\x0Aline.txt', contains a control character", StringComparison.Ordinal));
+            Assert.DoesNotContain("\n", newline, StringComparison.Ordinal);
+
+            var received = Run(TransferDirection.Receive, Path.Combine(_temp.Path, "odd-back") + "/", new[] { S3("odd/") }, recurse: true);
+            Assert.Equal(2, received.Errors.Count(e => e.Condition == "S3UnsafeKey"));
+            Assert.DoesNotContain(received.Errors, e => e.Message.Contains('\n', StringComparison.Ordinal));
+        }
+
         [S3Fact]
         public async Task APrefixWithItsTrailingSlashDownloadsEverythingUnderItWithoutRecurse()
         {
@@ -640,9 +674,13 @@ namespace StreamFiles.Core.Tests.S3
 
         private static bool Same(string a, string b) => ProcessRunner.Run("cmp", new[] { "-s", a, b }).ExitCode == 0;
 
-        internal sealed class Sink : ICommandSink
+        internal sealed class Sink : ICommandSink, IWarningSink
         {
             public List<object> Results { get; } = new List<object>();
+
+            public List<string> Warnings { get; } = new List<string>();
+
+            public void WriteWarning(string message) => Warnings.Add(message);
 
             public List<CommandError> Errors { get; } = new List<CommandError>();
 

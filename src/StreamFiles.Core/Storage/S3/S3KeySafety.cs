@@ -92,7 +92,7 @@ namespace StreamFiles.Core.Storage.S3
                     "S3UnsafeKey",
                     FailureCategory.SecurityError,
                     display,
-                    $"'{display}' was not downloaded: {keyPartNamed}, '{keyPart}', {problem}, so it would land outside the destination directory or under another name. Nothing was written for it.");
+                    $"'{Printable(display)}' was not downloaded: {keyPartNamed}, '{Printable(keyPart)}', {problem}, so it would land outside the destination directory or under another name. Nothing was written for it.");
         }
 
         /// <summary>
@@ -105,6 +105,43 @@ namespace StreamFiles.Core.Storage.S3
                 FailureCategory.InvalidData,
                 display,
                 $"'{display}' was not downloaded: its key ends in '/', which names a folder, yet the object holds {length} bytes, so there is no file name to save them under. Nothing was written for it; to keep its data, copy the object to a key without the trailing '/' (aws s3 cp) and download that.");
+
+        /// <summary>A key as a message shows it: control characters (a newline in a key) as \xNN, so one message stays one line.</summary>
+        public static string Printable(string text)
+        {
+            if (text is null || !HasControl(text))
+            {
+                return text!;
+            }
+
+            var shown = new System.Text.StringBuilder(text.Length + 8);
+            foreach (char c in text)
+            {
+                if (c < 32 || c == 127)
+                {
+                    shown.Append("\\x").Append(((int)c).ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+                }
+                else
+                {
+                    shown.Append(c);
+                }
+            }
+
+            return shown.ToString();
+        }
+
+        private static bool HasControl(string text)
+        {
+            foreach (char c in text)
+            {
+                if (c < 32 || c == 127)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
 
         private static bool IsAsciiLetter(char c) => (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
     }

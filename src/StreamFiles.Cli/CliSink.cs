@@ -32,7 +32,20 @@ namespace StreamFiles.Cli
             _writeFailure = writeFailure;
         }
 
+        /// <summary>
+        /// Conditions that are the configuration's, not a file's: a region, endpoint or profile from the environment or a
+        /// config file that cannot work. They fail every S3 file alike, so each message is shown once, and the run exits
+        /// 2 as for the same mistake in an option (--region 'eu west 1').
+        /// </summary>
+        private static readonly System.Collections.Generic.HashSet<string> ConfigurationConditions =
+            new System.Collections.Generic.HashSet<string>(StringComparer.Ordinal) { "InvalidRegion", "InvalidEndpointUrl", "S3ProfileNotFound" };
+
+        private readonly System.Collections.Generic.HashSet<string> _shownConfigurationErrors = new System.Collections.Generic.HashSet<string>(StringComparer.Ordinal);
+
         public int Errors { get; private set; }
+
+        /// <summary>Whether an error was the configuration's (see ConfigurationConditions): the exit code is then 2.</summary>
+        public bool ConfigurationFailed => _shownConfigurationErrors.Count > 0;
 
         public bool ShouldProcess(string target, string action) => true;
 
@@ -63,8 +76,14 @@ namespace StreamFiles.Cli
             }
 
             _progress?.Clear();
+            bool repeated = ConfigurationConditions.Contains(error.Condition) && !_shownConfigurationErrors.Add(error.Condition + " " + error.Message);
+
             // The id first, in brackets, so scripts can tell conditions apart as the cmdlets' error ids do.
-            _error.WriteLine("streamfiles: [" + error.Condition + "] " + error.Message);
+            if (!repeated)
+            {
+                _error.WriteLine("streamfiles: [" + error.Condition + "] " + error.Message);
+            }
+
             if (_writeFailure is null || _context?.OutputFailed == true)
             {
                 return;

@@ -189,7 +189,8 @@ namespace StreamFiles.Cli
                 }
 
                 operation.Complete(sink);
-                return context.ExitCode(operation.FailedCount);
+                int exitCode = context.ExitCode(operation.FailedCount);
+                return exitCode == ExitCodes.Failed && sink.ConfigurationFailed ? ExitCodes.Usage : exitCode;
             }
         }
 

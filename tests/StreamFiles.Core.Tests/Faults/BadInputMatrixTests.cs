@@ -135,9 +135,10 @@ namespace StreamFiles.Core.Tests.Faults
         }
 
         /// <summary>
-        /// A region or an endpoint from the environment that cannot be used is the file's error with its own id, naming
+        /// A region or an endpoint from the environment that cannot be used is each file's error with its own id, naming
         /// the variable and never a password in the URL; before, the region was UnexpectedError with the SDK's words
-        /// and the endpoint's password appeared in S3BucketNotFound and S3EndpointUnreachable messages.
+        /// and the endpoint's password appeared in S3BucketNotFound and S3EndpointUnreachable messages. It is the
+        /// configuration's mistake, as the same value in an option is: exit 2, and one line on stderr for three files.
         /// </summary>
         [Theory]
         [InlineData("AWS_REGION", "eu west 1", "InvalidRegion")]
@@ -156,9 +157,10 @@ namespace StreamFiles.Core.Tests.Faults
                 environment["AWS_ENDPOINT_URL"] = "http://127.0.0.1:1";
             }
 
-            var run = FaultCli.Run(_temp.Path, environment, "receive", "--json", "s3://bucket/x.bin", "out/");
-            Assert.Equal(1, run.ExitCode);
-            Assert.Equal(new[] { id }, FaultCli.Conditions(run.Output));
+            var run = FaultCli.Run(_temp.Path, environment, "receive", "--json", "s3://bucket/x.bin", "s3://bucket/y.bin", "s3://bucket/z.bin", "out/");
+            Assert.Equal(2, run.ExitCode);
+            Assert.Equal(new[] { id, id, id }, FaultCli.Conditions(run.Output));
+            Assert.Single(run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
             Assert.Contains(variable, run.Error, StringComparison.Ordinal);
             Assert.DoesNotContain("Passw0rd", run.Error + run.Output, StringComparison.Ordinal);
             Assert.DoesNotContain("Exception", run.Error, StringComparison.Ordinal);

@@ -50,7 +50,34 @@ namespace StreamFiles.PowerShell
             return yes;
         }
 
-        public void WriteResult(object result) => _cmdlet.WriteObject(result);
+        /// <summary>
+        /// Writes a result. A file (-PassThru of the base64 cmdlets) goes out as the FileSystem provider's item, as
+        /// Get-Item and Copy-Item -PassThru give it: with PSPath and the rest, so it formats with its directory header
+        /// and mode and binds to -LiteralPath downstream.
+        /// </summary>
+        public void WriteResult(object result)
+        {
+            if (result is System.IO.FileInfo file)
+            {
+                System.Collections.ObjectModel.Collection<PSObject>? items = null;
+                try
+                {
+                    items = _cmdlet.InvokeProvider.Item.Get(new[] { file.FullName }, true, true);
+                }
+                catch (Exception e) when (e is ItemNotFoundException || e is ProviderInvocationException || e is System.IO.IOException || e is UnauthorizedAccessException)
+                {
+                    // Written as it is below.
+                }
+
+                if (items != null && items.Count == 1)
+                {
+                    _cmdlet.WriteObject(items[0]);
+                    return;
+                }
+            }
+
+            _cmdlet.WriteObject(result);
+        }
 
         public void WriteError(CommandError error) => _cmdlet.WriteError(ToErrorRecord(error, _errorIdPrefix));
 

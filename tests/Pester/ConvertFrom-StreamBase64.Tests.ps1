@@ -86,6 +86,7 @@ Describe 'ConvertFrom-StreamBase64' -Tags 'CI' {
             $result | Should -BeOfType System.IO.FileInfo
             $result.FullName | Should -Be $out
             $result.Length | Should -Be $script:Large.Length
+            $result.PSProvider.Name | Should -Be 'FileSystem'
         }
 
         It 'resolves a relative -OutFile against the current location' {

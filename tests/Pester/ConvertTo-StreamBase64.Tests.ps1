@@ -143,6 +143,17 @@ Describe 'ConvertTo-StreamBase64' -Tags 'CI' {
             $result | Should -BeOfType System.IO.FileInfo
             $result.FullName | Should -Be $out
             $result.Length | Should -Be 1336
+            # The provider's item, as Get-Item gives it: it formats with its directory and binds to -LiteralPath.
+            $result.PSProvider.Name | Should -Be 'FileSystem'
+            $result.PSPath | Should -Not -BeNullOrEmpty
+        }
+
+        It 'refuses a FIFO instead of waiting for a writer forever' -Skip:(-not $IsLinux) {
+            $fifo = Join-Path $TestDrive 'pipe.fifo'
+            & mkfifo $fifo
+            ConvertTo-StreamBase64 -LiteralPath $fifo -ErrorVariable problems -ErrorAction SilentlyContinue
+            $problems.Count | Should -Be 1
+            $problems[0].FullyQualifiedErrorId | Should -BeLike 'ConvertToStreamBase64NotARegularFile*'
         }
 
         It 'replaces an existing file' {

@@ -61,15 +61,22 @@ namespace StreamFiles.Core.Operations
         private readonly Base64Direction _direction;
         private readonly Base64Format _format;
         private readonly bool _passThru;
+        private readonly bool _readSpecialFiles;
         private readonly HashSet<string> _outputs = new HashSet<string>(
             RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
 
-        public Base64Operation(Base64Direction direction, Base64Format format, OperationSettings settings, CancellationToken cancellationToken, bool passThru = false)
+        /// <param name="readSpecialFiles">
+        /// Read an input path that is a FIFO or a device front to back, as coreutils base64 does (the CLI:
+        /// `streamfiles base64 &lt;(cmd)`). Otherwise it is refused as NotARegularFile: a FIFO without a writer blocks
+        /// its open for good, and a PowerShell pipeline stuck there cannot be stopped.
+        /// </param>
+        public Base64Operation(Base64Direction direction, Base64Format format, OperationSettings settings, CancellationToken cancellationToken, bool passThru = false, bool readSpecialFiles = false)
             : base(settings, direction == Base64Direction.Encode ? "Encoding to base64" : "Decoding base64", cancellationToken)
         {
             _direction = direction;
             _format = format ?? throw new ArgumentNullException(nameof(format));
             _passThru = passThru;
+            _readSpecialFiles = readSpecialFiles;
         }
 
         protected override WorkItem? Prepare(Base64Request request, ICommandSink sink)
@@ -96,6 +103,11 @@ namespace StreamFiles.Core.Operations
                 if (!file.Exists)
                 {
                     throw new CommandFailureException(FileErrors.NotFound(request.Input));
+                }
+
+                if (!_readSpecialFiles && file.Length == 0 && Files.SpecialFile.KindOf(file.FullName) is string kind)
+                {
+                    throw new CommandFailureException(Files.SpecialFile.Refusal(request.Input, kind));
                 }
 
                 length = file.Length;

@@ -115,9 +115,17 @@ namespace StreamFiles.Core.Operations
                     return;
                 }
 
-                if (!new FileInfo(path).Exists)
+                var file = new FileInfo(path);
+                if (!file.Exists)
                 {
                     error = FileErrors.NotFound(path);
+                    return;
+                }
+
+                if (file.Length == 0 && Files.SpecialFile.KindOf(file.FullName) is string kind)
+                {
+                    // A FIFO without a writer would block the open for good (see Base64Operation).
+                    error = Files.SpecialFile.Refusal(path, kind);
                     return;
                 }
 

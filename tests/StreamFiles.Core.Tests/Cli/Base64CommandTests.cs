@@ -51,6 +51,14 @@ namespace StreamFiles.Core.Tests.Cli
             Assert.Equal("before\n" + Convert.ToBase64String(File.ReadAllBytes(_dir.File("small.bin"))) + "\nafter\n", File.ReadAllText(_dir.File("shared.log")));
         }
 
+        /// <summary>A process substitution (a pipe under /dev/fd) is read front to back, as coreutils base64 reads it.</summary>
+        [Fact]
+        public void A_process_substitution_is_read_like_coreutils()
+        {
+            string encoded = ProcessRunner.Shell("bash -c '" + Cli + " base64 <(printf hello)'", _dir.Path);
+            Assert.Equal("aGVsbG8=", encoded.TrimEnd('\n'));
+        }
+
         /// <summary>No INPUT reads standard input, as coreutils base64 does.</summary>
         [Fact]
         public void Without_an_input_it_reads_standard_input_like_coreutils()

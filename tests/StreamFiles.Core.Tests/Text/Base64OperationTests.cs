@@ -180,6 +180,29 @@ namespace StreamFiles.Core.Tests.Text
             Assert.False(File.Exists(output + PartialFile.Suffix));
         }
 
+        /// <summary>
+        /// A FIFO named as the input is refused at once (NotARegularFile), as hashing and sending refuse it: opening one
+        /// that has no writer blocks for good, and a PowerShell pipeline stuck there cannot be stopped. The CLI, which
+        /// reads `streamfiles base64 &lt;(cmd)` as coreutils does, asks to read it (covered by its own test).
+        /// </summary>
+        [Fact]
+        public async System.Threading.Tasks.Task A_fifo_without_a_writer_is_refused_instead_of_waited_for()
+        {
+            if (!OperatingSystem.IsLinux())
+            {
+                return;
+            }
+
+            string fifo = _dir.File("pipe");
+            ProcessRunner.Shell("mkfifo pipe", _dir.Path);
+            var sink = new RecordingSink();
+            var run = System.Threading.Tasks.Task.Run(() => Run(Base64Direction.Encode, Base64Format.Default, sink, false, new Base64Request(fifo, _dir.File("out.b64"))));
+            Assert.Same(run, await System.Threading.Tasks.Task.WhenAny(run, System.Threading.Tasks.Task.Delay(TimeSpan.FromSeconds(20))));
+            Assert.Equal(1, await run);
+            Assert.Equal("NotARegularFile", Assert.Single(sink.Errors).Condition);
+            Assert.False(File.Exists(_dir.File("out.b64")));
+        }
+
         private static int Run(Base64Direction direction, Base64Format format, RecordingSink sink, bool passThru, params Base64Request[] requests)
         {
             using var operation = new Base64Operation(direction, format, new OperationSettings(1, orderedOutput: true), CancellationToken.None, passThru);

@@ -15,11 +15,13 @@ namespace StreamFiles.Cli
     {
         public static Command Create(Func<CliContext> context)
         {
-            var algorithm = new Option<string>("--algorithm", "-a")
+            // Repeatable as well as comma-separated (-a sha256 -a md5, or -a sha256,md5), as scripts write either.
+            var algorithm = new Option<string[]>("--algorithm", "-a")
             {
-                Description = "Algorithms, comma-separated: " + string.Join(", ", ChecksumAlgorithms.All.Select(a => a.CliName())) + ".",
+                Description = "Algorithms, comma-separated or the option repeated: " + string.Join(", ", ChecksumAlgorithms.All.Select(a => a.CliName())) + ".",
                 HelpName = "ALG[,ALG...]",
-                DefaultValueFactory = _ => "sha256",
+                DefaultValueFactory = _ => new[] { "sha256" },
+                AllowMultipleArgumentsPerToken = false,
             };
             var chunkSize = new Option<string?>("--chunk-size")
             {
@@ -49,7 +51,7 @@ namespace StreamFiles.Cli
             };
             command.SetAction(parse => Run(
                 context(),
-                parse.GetValue(algorithm)!,
+                string.Join(",", parse.GetValue(algorithm)!),
                 parse.GetValue(chunkSize),
                 parse.GetValue(chunks),
                 parse.GetValue(json),
@@ -98,7 +100,7 @@ namespace StreamFiles.Cli
 
             Action<CommandError>? writeFailure = json ? error => context.Output.WriteLine(FailureJson(error)) : null;
             var sink = new CliSink(write, context.Error, context.ProgressLineUnless(noProgress), writeFailure: writeFailure, context: context);
-            using var operation = new HashOperation(hashSettings, settings, context.CancellationToken);
+            using var operation = new HashOperation(hashSettings, settings, context.CancellationToken, readSpecialFiles: true);
             foreach (string path in paths)
             {
                 operation.Submit(path == "-" ? new HashRequest("-", new StopableInput(Console.OpenStandardInput(), context.CancellationToken)) : new HashRequest(path, explicitPath: true), sink);

@@ -35,7 +35,7 @@ namespace StreamFiles.Core.Files
                     0x1000 => "a FIFO (named pipe)",
                     0x2000 => "a character device",
                     0x6000 => "a block device",
-                    0xC000 => "a socket",
+                    0xC000 => Socket,
                     _ => null,
                 };
             }
@@ -47,6 +47,9 @@ namespace StreamFiles.Core.Files
             return null;
 #endif
         }
+
+        /// <summary>What KindOf says of a socket, which cannot be opened as a file at all.</summary>
+        public const string Socket = "a socket";
 
         /// <summary>Refuses a special file as a source to read, before it is opened (see the class summary).</summary>
         public static void ThrowIfSpecial(string path)

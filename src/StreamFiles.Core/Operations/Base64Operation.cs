@@ -105,7 +105,7 @@ namespace StreamFiles.Core.Operations
                     throw new CommandFailureException(FileErrors.NotFound(request.Input));
                 }
 
-                if (!_readSpecialFiles && file.Length == 0 && Files.SpecialFile.KindOf(file.FullName) is string kind)
+                if (!_readSpecialFiles && Files.SpecialFile.KindOf(file.FullName) is string kind)
                 {
                     throw new CommandFailureException(Files.SpecialFile.Refusal(request.Input, kind));
                 }

@@ -122,7 +122,7 @@ namespace StreamFiles.Core.Operations
                     return;
                 }
 
-                if (file.Length == 0 && Files.SpecialFile.KindOf(file.FullName) is string kind)
+                if (Files.SpecialFile.KindOf(file.FullName) is string kind)
                 {
                     // A FIFO without a writer would block the open for good (see Base64Operation).
                     error = Files.SpecialFile.Refusal(path, kind);

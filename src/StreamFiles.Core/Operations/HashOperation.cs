@@ -39,11 +39,18 @@ namespace StreamFiles.Core.Operations
     public sealed class HashOperation : BatchOperation<HashRequest>
     {
         private readonly ChunkedHasher _hasher;
+        private readonly bool _readSpecialFiles;
 
-        public HashOperation(HashSettings hashSettings, OperationSettings settings, CancellationToken cancellationToken)
+        /// <param name="readSpecialFiles">
+        /// Read a named FIFO or character device front to back, as sha256sum does (the CLI: `streamfiles hash &lt;(cmd)`,
+        /// `hash /dev/stdin`). Otherwise it is refused as NotARegularFile: a FIFO without a writer blocks its open for
+        /// good, and a PowerShell pipeline stuck there cannot be stopped.
+        /// </param>
+        public HashOperation(HashSettings hashSettings, OperationSettings settings, CancellationToken cancellationToken, bool readSpecialFiles = false)
             : base(settings, "Hashing files", cancellationToken)
         {
             _hasher = new ChunkedHasher(hashSettings ?? throw new ArgumentNullException(nameof(hashSettings)));
+            _readSpecialFiles = readSpecialFiles;
         }
 
         protected override WorkItem? Prepare(HashRequest request, ICommandSink sink)
@@ -77,6 +84,19 @@ namespace StreamFiles.Core.Operations
             if (!file.Exists)
             {
                 throw new CommandFailureException(FileErrors.NotFound(path));
+            }
+
+            if (_readSpecialFiles && Files.SpecialFile.KindOf(file.FullName) is string kind && kind != Files.SpecialFile.Socket)
+            {
+                return new WorkItem(
+                    path,
+                    null,
+                    async (counter, token) =>
+                    {
+                        using var special = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1);
+                        return await _hasher.HashStreamAsync(path, special, counter, token).ConfigureAwait(false);
+                    },
+                    exception => FileErrors.Describe(exception, path));
             }
 
             return new WorkItem(

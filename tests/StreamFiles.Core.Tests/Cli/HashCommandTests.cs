@@ -100,6 +100,11 @@ namespace StreamFiles.Core.Tests.Cli
             string[] lines = run.Output.TrimEnd('\n').Split('\n');
             Assert.Equal(ProcessRunner.Shell("sha256sum --tag a.bin", _dir.Path).TrimEnd('\n'), lines[0]);
             Assert.Equal(ProcessRunner.Shell("md5sum --tag a.bin", _dir.Path).TrimEnd('\n'), lines[1]);
+
+            // The option repeated means the same as the list.
+            var repeated = ProcessRunner.Streamfiles(_dir.Path, "hash", "-a", "sha256", "-a", "md5", "a.bin");
+            Assert.Equal(0, repeated.ExitCode);
+            Assert.Equal(run.Output, repeated.Output);
         }
 
         [Fact]

@@ -78,6 +78,8 @@ namespace StreamFiles.Cli
             var httpOptions = new HttpCliOptions(send);
             httpOptions.AddTo(command);
             var s3 = new S3CommandOptions();
+            // What uploaded parts carry means nothing to a download: accepted (a shared script may pass it), not shown.
+            s3.PartChecksum.Hidden = !send;
             s3.AddTo(command);
             command.SetAction(parse =>
             {

@@ -80,6 +80,25 @@ namespace StreamFiles.Core.Tests.Cli
             Assert.Equal(expected + "  tree/pipe\n" + expected + "  /dev/fd/63\n", System.Text.RegularExpressions.Regex.Replace(hashed, "/dev/fd/[0-9]+", "/dev/fd/63"));
         }
 
+        /// <summary>
+        /// Each verb's help lists what applies to it: --part-checksum (what uploaded parts carry) only under send; receive
+        /// still accepts it, so a script that passes the same options to both keeps working.
+        /// </summary>
+        [Fact]
+        public void ReceiveHelpLeavesOutTheUploadPartChecksum()
+        {
+            var send = ProcessRunner.Streamfiles(_dir.Path, "send", "--help");
+            var receive = ProcessRunner.Streamfiles(_dir.Path, "receive", "--help");
+            Assert.Equal(0, send.ExitCode);
+            Assert.Equal(0, receive.ExitCode);
+            Assert.Contains("--part-checksum", send.Output, StringComparison.Ordinal);
+            Assert.Contains("--checksum-mode", receive.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain("--part-checksum", receive.Output, StringComparison.Ordinal);
+
+            _dir.RandomFile("a.bin", 10);
+            Assert.Equal(0, ProcessRunner.Streamfiles(_dir.Path, "receive", "--part-checksum", "sha256", "a.bin", "b.bin").ExitCode);
+        }
+
         /// <summary>receive's --header for a local (or s3://) source is named as ignored once, as send names it for its destination.</summary>
         [Fact]
         public void AnHttpOptionForANonHttpSourceIsNamedAsIgnored()

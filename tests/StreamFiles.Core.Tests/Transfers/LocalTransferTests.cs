@@ -443,6 +443,32 @@ namespace StreamFiles.Core.Tests.Transfers
             Assert.False(File.Exists(destination + ".partial"));
         }
 
+        /// <summary>
+        /// A file of /proc says its size is 0 and has content: copied by that size it came out empty, with a success.
+        /// It is refused (NotARegularFile) and nothing is written; a real empty file still copies.
+        /// </summary>
+        [Fact]
+        public void AProcFileThatHidesItsSizeIsRefusedNotCopiedEmpty()
+        {
+            if (!OperatingSystem.IsLinux())
+            {
+                return;
+            }
+
+            string empty = _dir.File("empty.bin");
+            File.WriteAllBytes(empty, Array.Empty<byte>());
+            CollectingSink sink = TransferHarness.Run(new[] { "/proc/self/status", "/proc/version", empty }, _dir.File("out") + "/");
+
+            Assert.Equal(2, sink.Errors.Count);
+            Assert.All(sink.Errors, e => Assert.Equal("NotARegularFile", e.Condition));
+            Assert.Contains("reports a size of 0 but has content", sink.Errors[0].Message, StringComparison.Ordinal);
+            Assert.False(File.Exists(_dir.File("out/status")));
+            Assert.False(File.Exists(_dir.File("out/version")));
+            Assert.Empty(Directory.GetFiles(_dir.File("out"), "*.partial"));
+            Assert.Equal(TransferStatus.Completed, Assert.Single(sink.Transfers, t => t.Source == empty).Status);
+            Assert.Equal(0, new FileInfo(_dir.File("out/empty.bin")).Length);
+        }
+
         [Fact]
         public void AMissingSourceIsSourceNotFound()
         {

@@ -3,6 +3,7 @@ using System.IO;
 using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
+using StreamFiles.Core.Operations;
 #if NET8_0_OR_GREATER
 using Microsoft.Win32.SafeHandles;
 #endif
@@ -61,11 +62,51 @@ namespace StreamFiles.Core.Storage.Local
 #if NET8_0_OR_GREATER
             if (!portable)
             {
-                return new RandomAccessFile(File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete));
+                SafeFileHandle handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                try
+                {
+                    if (RandomAccess.GetLength(handle) == 0 && RandomAccess.Read(handle, new byte[1], 0) > 0)
+                    {
+                        throw new CommandFailureException(SizeUnknown(path));
+                    }
+                }
+                catch
+                {
+                    handle.Dispose();
+                    throw;
+                }
+
+                return new RandomAccessFile(handle);
             }
 #endif
-            return new StreamFile(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.Asynchronous));
+            var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.Asynchronous);
+            try
+            {
+                if (stream.Length == 0 && stream.Read(new byte[1], 0, 1) > 0)
+                {
+                    throw new CommandFailureException(SizeUnknown(path));
+                }
+
+                stream.Position = 0;
+            }
+            catch
+            {
+                stream.Dispose();
+                throw;
+            }
+
+            return new StreamFile(stream);
         }
+
+        /// <summary>
+        /// A file that says it is empty yet has bytes: the kernel's files under /proc (and the like) are made as they are
+        /// read, and their size is 0. Copied by that size they came out empty, with a success; they are refused instead.
+        /// </summary>
+        private static CommandError SizeUnknown(string path) => new CommandError(
+            "NotARegularFile",
+            FailureCategory.InvalidArgument,
+            path,
+            $"'{path}' reports a size of 0 but has content, as the files the kernel makes under /proc do: StreamFiles copies files whose size it knows. Copy its content to a regular file first (cat '{path}' > copy), then send that.");
 
         /// <summary>
         /// Opens a partial file exclusively for writing (a second writer of the same destination fails rather

@@ -2,6 +2,8 @@ using System;
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
 using StreamFiles.Core.Operations;
 using StreamFiles.Core.Text;
 
@@ -88,13 +90,34 @@ namespace StreamFiles.Cli
             Stream? standardInput = input == StandardStream ? new StopableInput(Console.OpenStandardInput(), context.CancellationToken) : null;
             Stream? standardOutput = output == StandardStream ? OpenStandardOutput(context) : null;
 
+            // A named pipe or device (`base64 <(cmd) >(cmd)`, /dev/stdin, /dev/null) is read or written as a stream, as
+            // coreutils reads and writes it, never replaced by a file of that name; its open waits for the other end, so
+            // a stop reaches it (see StopableInput.OpenAsync).
+            try
+            {
+                if (standardInput is null && IsPipeOrDevice(input))
+                {
+                    standardInput = StopableInput.OpenAsync(input, context.CancellationToken).GetAwaiter().GetResult();
+                }
+
+                if (standardOutput is null && IsPipeOrDevice(output))
+                {
+                    standardOutput = Task.Run(() => (Stream)new FileStream(output, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, bufferSize: 1), CancellationToken.None)
+                        .WaitAsync(context.CancellationToken).GetAwaiter().GetResult();
+                }
+            }
+            catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+            {
+                return context.ExitCode(0);
+            }
+
             // Text going to the terminal itself would be torn up by a progress line on the same screen.
             ProgressLine? progress = context.ProgressLineUnless(noProgress || (standardOutput != null && !Console.IsOutputRedirected));
             var settings = new OperationSettings(1, reportProgress: progress != null);
             var sink = new CliSink(_ => { }, context.Error, progress);
             var request = new Base64Request(
-                standardInput is null ? input : "standard input",
-                standardOutput is null ? output : "standard output",
+                standardInput is null ? input : input == StandardStream ? "standard input" : input,
+                standardOutput is null ? output : output == StandardStream ? "standard output" : output,
                 explicitInput: true,
                 standardInput,
                 standardOutput);
@@ -104,6 +127,9 @@ namespace StreamFiles.Cli
             operation.Complete(sink);
             return context.ExitCode(operation.FailedCount);
         }
+
+        private static bool IsPipeOrDevice(string path) =>
+            Core.Files.SpecialFile.KindOf(path) is string kind && kind != Core.Files.SpecialFile.Socket;
 
         /// <summary>The bytes under the context's stdout writer: base64 text goes out as is, decoded data is binary.</summary>
         private static Stream OpenStandardOutput(CliContext context)

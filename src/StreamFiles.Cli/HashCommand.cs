@@ -100,7 +100,7 @@ namespace StreamFiles.Cli
 
             Action<CommandError>? writeFailure = json ? error => context.Output.WriteLine(FailureJson(error)) : null;
             var sink = new CliSink(write, context.Error, context.ProgressLineUnless(noProgress), writeFailure: writeFailure, context: context);
-            using var operation = new HashOperation(hashSettings, settings, context.CancellationToken, readSpecialFiles: true);
+            using var operation = new HashOperation(hashSettings, settings, context.CancellationToken, StopableInput.OpenAsync);
             foreach (string path in paths)
             {
                 operation.Submit(path == "-" ? new HashRequest("-", new StopableInput(Console.OpenStandardInput(), context.CancellationToken)) : new HashRequest(path, explicitPath: true), sink);

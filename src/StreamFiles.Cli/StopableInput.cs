@@ -23,6 +23,18 @@ namespace StreamFiles.Cli
             _stop = stop;
         }
 
+        /// <summary>
+        /// Opens a named FIFO or device for reading (`hash &lt;(cmd)`, `base64 /dev/stdin`) as standard input is read: the
+        /// open of a FIFO waits for a writer in the kernel, deaf to Ctrl+C and SIGTERM, so it runs on its own and a stop
+        /// stops waiting for it (OperationCanceledException); the reads that follow are stoppable too.
+        /// </summary>
+        public static async Task<Stream> OpenAsync(string path, CancellationToken stop)
+        {
+            Stream opened = await Task.Run(() => (Stream)new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1), CancellationToken.None)
+                .WaitAsync(stop).ConfigureAwait(false);
+            return new StopableInput(opened, stop);
+        }
+
         public override bool CanRead => true;
 
         public override bool CanSeek => false;

@@ -11,7 +11,7 @@ namespace StreamFiles.Core.Files
     /// a device has no size to plan parts by (/dev/zero was copied as an empty file). They are refused as sources and
     /// passed over in trees. On Windows and .NET Framework there are none to find, and nothing is asked.
     /// </summary>
-    internal static class SpecialFile
+    public static class SpecialFile
     {
         /// <summary>The kind of a special file ("a FIFO (named pipe)", "a device", "a socket"), following links; null for files, directories, and what cannot be asked.</summary>
         public static string? KindOf(string path)
@@ -57,6 +57,25 @@ namespace StreamFiles.Core.Files
             if (KindOf(path) is string kind)
             {
                 throw new CommandFailureException(Refusal(path, kind));
+            }
+        }
+
+        /// <summary>
+        /// A special file named as where to write: StreamFiles writes a temporary file and gives it the name when complete,
+        /// which would replace the FIFO or the device itself (as root, /dev/null with a regular file).
+        /// </summary>
+        public static CommandError OutputRefusal(string path, string kind) => new CommandError(
+            "NotARegularFile",
+            FailureCategory.InvalidArgument,
+            path,
+            $"'{path}' is {kind}, not a regular file: StreamFiles writes a file under the name given and would replace it. Name a regular file or a directory.");
+
+        /// <summary>Refuses a special file as a place to write (see OutputRefusal).</summary>
+        public static void ThrowIfSpecialOutput(string path)
+        {
+            if (KindOf(path) is string kind)
+            {
+                throw new CommandFailureException(OutputRefusal(path, kind));
             }
         }
 

@@ -181,6 +181,11 @@ namespace StreamFiles.Core.Operations
                     $"The output '{_output}' is a directory. Name a file, for example '{Path.Combine(_output, "decoded.bin")}'."));
             }
 
+            if (Files.SpecialFile.KindOf(_output) is string kind)
+            {
+                return Refuse(sink, Files.SpecialFile.OutputRefusal(_output, kind));
+            }
+
             string? directory;
             try
             {

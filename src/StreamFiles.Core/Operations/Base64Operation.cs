@@ -162,6 +162,8 @@ namespace StreamFiles.Core.Operations
                     $"The output '{output}' is a directory. Name a file, for example '{Path.Combine(output, Path.GetFileName(request.Input) + (_direction == Base64Direction.Encode ? ".b64" : ".bin"))}'."));
             }
 
+            Files.SpecialFile.ThrowIfSpecialOutput(output);
+
             string? directory = Path.GetDirectoryName(fullPath);
             if (!string.IsNullOrEmpty(directory) && !Directory.Exists(directory))
             {

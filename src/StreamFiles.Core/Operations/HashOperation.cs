@@ -39,18 +39,18 @@ namespace StreamFiles.Core.Operations
     public sealed class HashOperation : BatchOperation<HashRequest>
     {
         private readonly ChunkedHasher _hasher;
-        private readonly bool _readSpecialFiles;
+        private readonly Func<string, CancellationToken, Task<Stream>>? _openSpecialFile;
 
-        /// <param name="readSpecialFiles">
-        /// Read a named FIFO or character device front to back, as sha256sum does (the CLI: `streamfiles hash &lt;(cmd)`,
-        /// `hash /dev/stdin`). Otherwise it is refused as NotARegularFile: a FIFO without a writer blocks its open for
-        /// good, and a PowerShell pipeline stuck there cannot be stopped.
+        /// <param name="openSpecialFile">
+        /// Opens a named FIFO or device to be read front to back, as sha256sum reads it (the CLI: `streamfiles hash
+        /// &lt;(cmd)`, `hash /dev/stdin`), in a way a stop reaches: the open of a FIFO waits for a writer in the kernel.
+        /// Without it such a path is refused as NotARegularFile, since a PowerShell pipeline stuck there cannot be stopped.
         /// </param>
-        public HashOperation(HashSettings hashSettings, OperationSettings settings, CancellationToken cancellationToken, bool readSpecialFiles = false)
+        public HashOperation(HashSettings hashSettings, OperationSettings settings, CancellationToken cancellationToken, Func<string, CancellationToken, Task<Stream>>? openSpecialFile = null)
             : base(settings, "Hashing files", cancellationToken)
         {
             _hasher = new ChunkedHasher(hashSettings ?? throw new ArgumentNullException(nameof(hashSettings)));
-            _readSpecialFiles = readSpecialFiles;
+            _openSpecialFile = openSpecialFile;
         }
 
         protected override WorkItem? Prepare(HashRequest request, ICommandSink sink)
@@ -86,14 +86,14 @@ namespace StreamFiles.Core.Operations
                 throw new CommandFailureException(FileErrors.NotFound(path));
             }
 
-            if (_readSpecialFiles && Files.SpecialFile.KindOf(file.FullName) is string kind && kind != Files.SpecialFile.Socket)
+            if (_openSpecialFile != null && Files.SpecialFile.KindOf(file.FullName) is string kind && kind != Files.SpecialFile.Socket)
             {
                 return new WorkItem(
                     path,
                     null,
                     async (counter, token) =>
                     {
-                        using var special = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1);
+                        using Stream special = await _openSpecialFile(path, token).ConfigureAwait(false);
                         return await _hasher.HashStreamAsync(path, special, counter, token).ConfigureAwait(false);
                     },
                     exception => FileErrors.Describe(exception, path));

@@ -376,6 +376,13 @@ namespace StreamFiles.Core.Operations
                     throw Refuse(TransferErrors.DestinationIsDirectory(sourceText, destinationText));
                 }
 
+                // A FIFO or a device under the destination name (/dev/null, a named pipe): the .partial would be renamed
+                // over it, replacing the node itself, with -Force even /dev/null as root. Refused, with or without -Force.
+                if (destination is FileLocation node && (existing.Length ?? 0) == 0 && Files.SpecialFile.KindOf(node.Path) is string kind)
+                {
+                    throw Refuse(Files.SpecialFile.OutputRefusal(destinationText, kind));
+                }
+
                 if (options.SkipUnchanged && options.Compare == TransferCompare.SizeAndTime
                     && existing.Length == source.Length && FileTransfer.TimesMatch(source.LastModified, existing.LastModified))
                 {

@@ -57,6 +57,11 @@ namespace StreamFiles.Core.Tests.Cli
         {
             string encoded = ProcessRunner.Shell("bash -c '" + Cli + " base64 <(printf hello)'", _dir.Path);
             Assert.Equal("aGVsbG8=", encoded.TrimEnd('\n'));
+
+            // A pipe or a device named as the output is written to, not replaced by a file of that name.
+            ProcessRunner.Shell("bash -c '" + Cli + " base64 <(printf hello) >(cat > got.txt); " + Cli + " base64 <(printf hello) /dev/null; sleep 0.5'", _dir.Path);
+            Assert.Equal("aGVsbG8=", File.ReadAllText(_dir.File("got.txt")).TrimEnd('\n'));
+            Assert.Equal("c", ProcessRunner.Shell("stat -c %A /dev/null").Substring(0, 1));
         }
 
         /// <summary>No INPUT reads standard input, as coreutils base64 does.</summary>

@@ -36,12 +36,23 @@ namespace StreamFiles.Core.Tests.Cli
         /// Ctrl+C stops `hash -` and `base64 -` while standard input is open but sends nothing: the blocked read ignored
         /// SIGINT and SIGTERM until the process was killed.
         /// </summary>
+        /// <remarks>
+        /// The same for a named pipe that has no writer (`hash fifo`, `base64 fifo`): its open waits in the kernel, deaf to
+        /// signals, so it runs on its own and the stop stops waiting for it.
+        /// </remarks>
         [Theory]
         [InlineData("hash", "-")]
         [InlineData("base64", "-", "out.b64")]
+        [InlineData("hash", "fifo")]
+        [InlineData("base64", "fifo", "out.b64")]
         [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
         public async System.Threading.Tasks.Task ASignalStopsAReadOfIdleStandardInput(params string[] arguments)
         {
+            if (arguments[1] == "fifo")
+            {
+                ProcessRunner.Shell("mkfifo fifo", _dir.Path);
+            }
+
             var start = ProcessRunner.CliStart(_dir.Path, arguments);
             start.RedirectStandardInput = true;
             using var process = System.Diagnostics.Process.Start(start)!;

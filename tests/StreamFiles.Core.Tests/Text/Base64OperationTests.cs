@@ -201,6 +201,13 @@ namespace StreamFiles.Core.Tests.Text
             Assert.Equal(1, await run);
             Assert.Equal("NotARegularFile", Assert.Single(sink.Errors).Condition);
             Assert.False(File.Exists(_dir.File("out.b64")));
+
+            // Nor is a FIFO replaced by a file when it is named as the output.
+            string input = _dir.RandomFile("in.bin", 100);
+            var output = new RecordingSink();
+            Assert.Equal(1, Run(Base64Direction.Encode, Base64Format.Default, output, false, new Base64Request(input, fifo)));
+            Assert.Equal("NotARegularFile", Assert.Single(output.Errors).Condition);
+            Assert.Equal("p", ProcessRunner.Shell("stat -c %A pipe", _dir.Path).Substring(0, 1));
         }
 
         private static int Run(Base64Direction direction, Base64Format format, RecordingSink sink, bool passThru, params Base64Request[] requests)

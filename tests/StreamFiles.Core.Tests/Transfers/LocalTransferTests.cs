@@ -469,6 +469,30 @@ namespace StreamFiles.Core.Tests.Transfers
             Assert.Equal(0, new FileInfo(_dir.File("out/empty.bin")).Length);
         }
 
+        /// <summary>
+        /// A FIFO (or /dev/null) as the destination: the .partial was renamed over it with -Force, replacing the node with
+        /// a regular file (as root, /dev/null itself). It is refused, with or without -Force, and stays what it was.
+        /// </summary>
+        [Fact]
+        public void AFifoOrDeviceAsTheDestinationIsRefusedNotReplaced()
+        {
+            if (!OperatingSystem.IsLinux())
+            {
+                return;
+            }
+
+            string source = _dir.RandomFile("s.bin", 100);
+            ProcessRunner.Shell("mkfifo pipe", _dir.Path);
+            CollectingSink sink = TransferHarness.Run(new[] { source, source }, _dir.File("pipe"), new TransferOptions(overwrite: true));
+            Assert.Contains(sink.Errors, e => e.Condition == "NotARegularFile" && e.Message.Contains("would replace it", StringComparison.Ordinal));
+            Assert.Equal("p", ProcessRunner.Shell("stat -c %A pipe", _dir.Path).Substring(0, 1));
+            Assert.Empty(Directory.GetFiles(_dir.Path, "*.partial"));
+
+            CollectingSink device = TransferHarness.Run(new[] { source }, "/dev/null", new TransferOptions(overwrite: true));
+            Assert.Equal("NotARegularFile", Assert.Single(device.Errors).Condition);
+            Assert.Equal("c", ProcessRunner.Shell("stat -c %A /dev/null").Substring(0, 1));
+        }
+
         [Fact]
         public void AMissingSourceIsSourceNotFound()
         {

@@ -166,6 +166,30 @@ namespace StreamFiles.Core.Tests.Faults
             Assert.DoesNotContain("Exception", run.Error, StringComparison.Ordinal);
         }
 
+        /// <summary>
+        /// A malformed region in the AWS config file: the SDK throws as it loads the profile, which was UnexpectedError
+        /// with the SDK's words, once per file. It is InvalidRegion naming the profile, once, exit 2.
+        /// </summary>
+        [Fact]
+        public void AMalformedRegionInTheConfigFileIsInvalidRegion()
+        {
+            File.WriteAllText(_temp.File("config"), "[default]\nregion = bad_region!\n");
+            File.WriteAllText(_temp.File("credentials"), "[default]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = not-used\n");
+            var environment = new Dictionary<string, string?>
+            {
+                ["AWS_CONFIG_FILE"] = _temp.File("config"),
+                ["AWS_SHARED_CREDENTIALS_FILE"] = _temp.File("credentials"),
+                ["AWS_EC2_METADATA_DISABLED"] = "true",
+                ["AWS_ENDPOINT_URL"] = "http://127.0.0.1:1",
+            };
+
+            var run = FaultCli.Run(_temp.Path, environment, "receive", "--json", "s3://bucket/x.bin", "s3://bucket/y.bin", "out/");
+            Assert.Equal(2, run.ExitCode);
+            Assert.Equal(new[] { "InvalidRegion", "InvalidRegion" }, FaultCli.Conditions(run.Output));
+            Assert.StartsWith("streamfiles: [InvalidRegion] 'bad_region!' (from region of the AWS profile 'default')", run.Error, StringComparison.Ordinal);
+            Assert.Single(run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        }
+
         /// <summary>The same per-file inputs through the Core operation the cmdlets run: the same condition for each.</summary>
         [Theory]
         [InlineData(TransferDirection.Receive, "s3://", "InvalidLocation")]

@@ -244,7 +244,24 @@ namespace StreamFiles.Core.Storage.S3
         {
             string name = ProfileNameOf(profileName);
             var chain = new CredentialProfileStoreChain();
-            if (chain.TryGetProfile(name, out CredentialProfile found))
+            CredentialProfile found;
+            bool there;
+            try
+            {
+                there = chain.TryGetProfile(name, out found);
+            }
+            catch (Exception e) when ((e is ArgumentException || e is AmazonClientException) && e.Message.IndexOf(" region ", StringComparison.OrdinalIgnoreCase) >= 0)
+            {
+                // The SDK reads the profile's region as it loads the profile, and a malformed one ("eu_west!") throws
+                // there: that is InvalidRegion, named as for the same mistake in AWS_REGION, not UnexpectedError.
+                System.Text.RegularExpressions.Match quoted = System.Text.RegularExpressions.Regex.Match(e.Message, "'([^']*)'");
+                string value = quoted.Success ? quoted.Groups[1].Value : "(unreadable)";
+                string from = $"region of the AWS profile '{name}'";
+                throw new CommandFailureException(new CommandError("InvalidRegion", FailureCategory.InvalidArgument, value,
+                    (S3Connection.RegionProblem(value, from) ?? $"'{value}' (from {from}) is not a region name.") + " Correct " + from + "."));
+            }
+
+            if (there)
             {
                 return found;
             }

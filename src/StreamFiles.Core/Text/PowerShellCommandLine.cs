@@ -34,6 +34,37 @@ namespace StreamFiles.Core.Text
                 {
                     return true;
                 }
+
+                if (TakesValue(key))
+                {
+                    // -ExecutionPolicy Bypass -NonInteractive (a scheduled task's usual line): the value is not the script.
+                    i++;
+                }
+            }
+
+            return false;
+        }
+
+        // The switches of pwsh and powershell.exe that take a value, by their names and the short forms they accept.
+        private static readonly string[] ValueSwitches =
+        {
+            "executionpolicy", "outputformat", "inputformat", "workingdirectory", "configurationname", "configurationfile",
+            "custompipename", "settingsfile", "windowstyle", "psconsolefile",
+        };
+
+        private static bool TakesValue(string key)
+        {
+            if (key == "ep" || key == "ex" || key == "o" || key == "of" || key == "if" || key == "wd" || key == "w" || key == "config")
+            {
+                return true;
+            }
+
+            foreach (string name in ValueSwitches)
+            {
+                if (key.Length >= 3 && name.StartsWith(key, StringComparison.Ordinal))
+                {
+                    return true;
+                }
             }
 
             return false;

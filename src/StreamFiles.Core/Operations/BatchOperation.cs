@@ -182,6 +182,15 @@ namespace StreamFiles.Core.Operations
             while (Volatile.Read(ref _running) > 0 && !_cancellationToken.IsCancellationRequested)
             {
                 _wake.WaitOne(_settings.ProgressInterval);
+
+                // The wait can be long (a large file finishing): progress and the status lines go on meanwhile, or a
+                // runbook's log looks frozen.
+                while (_notes.TryDequeue(out string? note))
+                {
+                    sink.WriteVerbose(note);
+                }
+
+                _progress.Tick(sink);
             }
 
             var laterErrors = new List<Outcome>();

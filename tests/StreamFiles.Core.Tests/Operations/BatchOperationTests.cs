@@ -73,6 +73,32 @@ namespace StreamFiles.Core.Tests.Operations
             Assert.True(result >= 0 && error > result, string.Join(", ", sink.Events));
         }
 
+        /// <summary>
+        /// While the first error waits for the running items to finish (which can take a large file's whole copy), the
+        /// progress samples and the status lines go on: they stopped, and a runbook's log looked frozen meanwhile.
+        /// </summary>
+        [Fact]
+        public void While_the_first_error_waits_for_the_running_items_progress_and_status_lines_go_on()
+        {
+            using var release = new ManualResetEventSlim(false);
+            var settings = new OperationSettings(throttleLimit: 4, reportProgress: true, progressInterval: TimeSpan.FromMilliseconds(50), statusInterval: TimeSpan.FromMilliseconds(100)) { FirstErrorEnds = true };
+            using var operation = new GatedOperation(settings, release);
+            var sink = new RecordingSink();
+            operation.Submit(1, sink);
+            _ = Task.Run(async () =>
+            {
+                await Task.Delay(800);
+                release.Set();
+            });
+            operation.Submit(-2, sink); // refused at once: its error waits for item 1, 0.8 s
+            int error = sink.Events.FindIndex(e => e is CommandError);
+            Assert.True(error > 0, "the error went out before item 1 finished");
+            List<object> meanwhile = sink.Events.Take(error).ToList();
+            Assert.True(meanwhile.OfType<StreamFiles.Core.Progress.ProgressReport>().Count() >= 5, string.Join(", ", meanwhile));
+            Assert.True(meanwhile.OfType<RecordingSink.VerboseLine>().Count(v => v.Text.StartsWith("Gated: ", StringComparison.Ordinal)) >= 3, string.Join(", ", meanwhile));
+            operation.Complete(sink);
+        }
+
         [Fact]
         public void Dispose_after_cancellation_waits_for_the_running_items_to_stop()
         {

@@ -29,11 +29,12 @@ namespace StreamFiles.PowerShell
 
             try
             {
+                IDictionary? defaults = DefaultParameterValues();
                 var connection = new S3Connection(
-                    Text(fakeBoundParameters, "ProfileName"),
-                    Text(fakeBoundParameters, "Region"),
-                    Text(fakeBoundParameters, "EndpointUrl"),
-                    IsSet(fakeBoundParameters, "ForcePathStyle"));
+                    Text(fakeBoundParameters, "ProfileName") ?? DefaultText(defaults, commandName, "ProfileName"),
+                    Text(fakeBoundParameters, "Region") ?? DefaultText(defaults, commandName, "Region"),
+                    Text(fakeBoundParameters, "EndpointUrl") ?? DefaultText(defaults, commandName, "EndpointUrl"),
+                    IsSet(fakeBoundParameters, "ForcePathStyle") || DefaultIsSet(defaults, commandName, "ForcePathStyle"));
                 var results = new List<CompletionResult>();
                 foreach (string location in S3Completion.Shared.Complete(word.Text, connection))
                 {
@@ -47,6 +48,69 @@ namespace StreamFiles.PowerShell
                 // A malformed -EndpointUrl or anything else: completion stays silent; the command itself reports it.
                 return Nothing;
             }
+        }
+
+        /// <summary>
+        /// The session's $PSDefaultParameterValues: the command will take -EndpointUrl and the rest from it when they are
+        /// not typed (an admin's $PROFILE sets 'Send-StreamFile:EndpointUrl'), so completion lists the same store. Null
+        /// when it cannot be read.
+        /// </summary>
+        private static IDictionary? DefaultParameterValues()
+        {
+            try
+            {
+                using var shell = System.Management.Automation.PowerShell.Create(RunspaceMode.CurrentRunspace);
+                shell.AddScript("$PSDefaultParameterValues");
+                foreach (PSObject value in shell.Invoke())
+                {
+                    if (value?.BaseObject is IDictionary table)
+                    {
+                        return table;
+                    }
+                }
+            }
+            catch (Exception)
+            {
+                // No runspace here, or one that is busy: no defaults.
+            }
+
+            return null;
+        }
+
+        /// <summary>A default for this command and parameter ('Send-StreamFile:EndpointUrl', '*-StreamFile:EndpointUrl', '*:Region'), as text.</summary>
+        private static object? FindDefault(IDictionary? defaults, string commandName, string name)
+        {
+            if (defaults is null)
+            {
+                return null;
+            }
+
+            foreach (DictionaryEntry entry in defaults)
+            {
+                if (!(entry.Key is string key) || key.IndexOf(':') <= 0)
+                {
+                    continue;
+                }
+
+                string command = key.Substring(0, key.IndexOf(':')).Trim();
+                string parameter = key.Substring(key.IndexOf(':') + 1).Trim();
+                if (WildcardPattern.Get(command, WildcardOptions.IgnoreCase).IsMatch(commandName)
+                    && WildcardPattern.Get(parameter, WildcardOptions.IgnoreCase).IsMatch(name))
+                {
+                    return entry.Value is PSObject wrapped ? wrapped.BaseObject : entry.Value;
+                }
+            }
+
+            return null;
+        }
+
+        private static string? DefaultText(IDictionary? defaults, string commandName, string name) =>
+            FindDefault(defaults, commandName, name) is string text && !string.IsNullOrWhiteSpace(text) ? text : null;
+
+        private static bool DefaultIsSet(IDictionary? defaults, string commandName, string name)
+        {
+            object? value = FindDefault(defaults, commandName, name);
+            return value != null && !(value is ScriptBlock) && LanguagePrimitives.IsTrue(value);
         }
 
         /// <summary>A parameter already on the command line, as text; null when absent or not a plain value.</summary>

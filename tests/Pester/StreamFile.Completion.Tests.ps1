@@ -69,6 +69,19 @@ Describe 'Tab completion of s3:// locations' -Tags 'CI' -Skip:$script:NoServer {
         $found | Should -Be @("s3://$($script:Bucket)/$($script:Prefix)sub/one.bin")
     }
 
+    It 'takes the endpoint and region from $PSDefaultParameterValues, as the command will' {
+        $saved = $global:PSDefaultParameterValues.Clone()
+        try {
+            $global:PSDefaultParameterValues['*-StreamFile:EndpointUrl'] = $script:Endpoint
+            $global:PSDefaultParameterValues['*-StreamFile:Region'] = $script:Region
+            $found = Get-CompletionText "Receive-StreamFile -Source s3://$($script:Bucket)/$($script:Prefix)sub/"
+            $found | Should -Be @("s3://$($script:Bucket)/$($script:Prefix)sub/one.bin")
+        }
+        finally {
+            $global:PSDefaultParameterValues = $saved
+        }
+    }
+
     It 'completes Send-StreamFile -Destination' {
         $found = Get-CompletionText "Send-StreamFile -Path ./one.bin $($script:Connect) -Destination s3://$($script:Bucket)/$($script:Prefix)s"
         $found | Should -Be @("s3://$($script:Bucket)/$($script:Prefix)sub/")

@@ -58,7 +58,7 @@ namespace StreamFiles.Cli
                 {
                     CancelledExitCode = ExitCodes.Failed;
                     string why = exception is UnauthorizedAccessException ? "it is closed or not open for writing" : exception.Message.TrimEnd('.');
-                    Error.WriteLine($"streamfiles: [WriteError] Cannot write to standard output ({why}), so the work was stopped. Check where standard output goes.");
+                    Error.WriteLine($"streamfiles: [WriteError] Cannot write to standard output ({why}): the results from here on are lost, and the work still in progress was stopped. Check where standard output goes.");
                 }
 
                 _stop?.Invoke();

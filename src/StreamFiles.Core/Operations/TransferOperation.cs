@@ -376,9 +376,10 @@ namespace StreamFiles.Core.Operations
                     throw Refuse(TransferErrors.DestinationIsDirectory(sourceText, destinationText));
                 }
 
-                // A FIFO or a device under the destination name (/dev/null, a named pipe): the .partial would be renamed
-                // over it, replacing the node itself, with -Force even /dev/null as root. Refused, with or without -Force.
-                if (destination is FileLocation node && (existing.Length ?? 0) == 0 && Files.SpecialFile.KindOf(node.Path) is string kind)
+                // A FIFO or a device under the destination name outside /dev (which SystemPath refuses as it is written):
+                // the .partial would be renamed over it, replacing the node itself. Refused, with or without -Force.
+                if (destination is FileLocation node && (existing.Length ?? 0) == 0 && Files.SystemPath.Refusal(node.Path) is null
+                    && Files.SpecialFile.KindOf(node.Path) is string kind)
                 {
                     throw Refuse(Files.SpecialFile.OutputRefusal(destinationText, kind));
                 }

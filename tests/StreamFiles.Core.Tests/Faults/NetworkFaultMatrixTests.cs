@@ -79,7 +79,14 @@ namespace StreamFiles.Core.Tests.Faults
             S3TestServer.DeletePrefix(_prefix);
         }
 
-        protected async Task EveryTransferEndsIdenticalOrReportedWithNothingLost(FaultKind kind, TransferKind transfer)
+        /// <summary>The kind of transfer this class runs the fault classes against.</summary>
+        protected abstract TransferKind Transfer { get; }
+
+        [S3Theory]
+        [MemberData(nameof(Faults), MemberType = typeof(NetworkFaultMatrixTests))]
+        public Task EveryTransferEndsIdenticalOrReportedWithNothingLost(FaultKind kind) => RunAsync(kind, Transfer);
+
+        private async Task RunAsync(FaultKind kind, TransferKind transfer)
         {
             int seed = BaseSeed * 100 + ((int)kind * 10) + (int)transfer;
             var random = new Random(seed);
@@ -387,9 +394,7 @@ namespace StreamFiles.Core.Tests.Faults
         {
         }
 
-        [S3Theory]
-        [MemberData(nameof(Faults), MemberType = typeof(NetworkFaultMatrixTests))]
-        public Task EveryS3UploadEndsIdenticalOrReportedWithNothingLost(FaultKind kind) => EveryTransferEndsIdenticalOrReportedWithNothingLost(kind, TransferKind.S3Upload);
+        protected override TransferKind Transfer => TransferKind.S3Upload;
     }
 
     public sealed class NetworkFaultMatrixS3DownloadTests : NetworkFaultMatrixTests
@@ -399,9 +404,7 @@ namespace StreamFiles.Core.Tests.Faults
         {
         }
 
-        [S3Theory]
-        [MemberData(nameof(Faults), MemberType = typeof(NetworkFaultMatrixTests))]
-        public Task EveryS3DownloadEndsIdenticalOrReportedWithNothingLost(FaultKind kind) => EveryTransferEndsIdenticalOrReportedWithNothingLost(kind, TransferKind.S3Download);
+        protected override TransferKind Transfer => TransferKind.S3Download;
     }
 
     public sealed class NetworkFaultMatrixHttpDownloadTests : NetworkFaultMatrixTests
@@ -411,9 +414,7 @@ namespace StreamFiles.Core.Tests.Faults
         {
         }
 
-        [S3Theory]
-        [MemberData(nameof(Faults), MemberType = typeof(NetworkFaultMatrixTests))]
-        public Task EveryHttpDownloadEndsIdenticalOrReportedWithNothingLost(FaultKind kind) => EveryTransferEndsIdenticalOrReportedWithNothingLost(kind, TransferKind.HttpDownload);
+        protected override TransferKind Transfer => TransferKind.HttpDownload;
     }
 
     public sealed class NetworkFaultMatrixHttpUploadTests : NetworkFaultMatrixTests
@@ -423,8 +424,6 @@ namespace StreamFiles.Core.Tests.Faults
         {
         }
 
-        [S3Theory]
-        [MemberData(nameof(Faults), MemberType = typeof(NetworkFaultMatrixTests))]
-        public Task EveryHttpUploadEndsIdenticalOrReportedWithNothingLost(FaultKind kind) => EveryTransferEndsIdenticalOrReportedWithNothingLost(kind, TransferKind.HttpUpload);
+        protected override TransferKind Transfer => TransferKind.HttpUpload;
     }
 }

@@ -7,7 +7,8 @@ namespace StreamFiles.Core.Tests.Faults
 {
     /// <summary>
     /// Outputs under /dev, /proc and /sys, or links into them, are refused: writing "&lt;name&gt;.partial" and renaming it
-    /// over /dev/null would replace the device node itself (as root, for every program on the machine).
+    /// over /dev/null would replace the device node itself (as root, for every program on the machine). The CLI's base64
+    /// writes into a device or pipe named as its output instead, as a stream, which replaces nothing.
     /// </summary>
     public sealed class SystemPathTests : IDisposable
     {
@@ -46,15 +47,20 @@ namespace StreamFiles.Core.Tests.Faults
             string link = _temp.File("null-link");
             File.CreateSymbolicLink(link, "/dev/null");
 
-            foreach (string[] arguments in new[] { new[] { "base64", "in.txt", "null-link" }, new[] { "send", "--force", "in.txt", "null-link" } })
-            {
-                var run = FaultCli.Run(_temp.Path, null, arguments);
-                Assert.Equal(1, run.ExitCode);
-                Assert.StartsWith("streamfiles: [WriteError] ", run.Error, StringComparison.Ordinal);
-                Assert.Contains("device or system file", run.Error, StringComparison.Ordinal);
-                Assert.Equal("/dev/null", new FileInfo(link).LinkTarget); // still the link
-                Assert.False(File.Exists(link + ".partial"));
-            }
+            var run = FaultCli.Run(_temp.Path, null, "send", "--force", "in.txt", "null-link");
+            Assert.Equal(1, run.ExitCode);
+            Assert.StartsWith("streamfiles: [WriteError] ", run.Error, StringComparison.Ordinal);
+            Assert.Contains("device or system file", run.Error, StringComparison.Ordinal);
+            Assert.Equal("/dev/null", new FileInfo(link).LinkTarget); // still the link
+            Assert.False(File.Exists(link + ".partial"));
+
+            // base64 writes into a device or a pipe named as its OUTPUT, as coreutils would through a redirection: the
+            // link and the device stay what they were.
+            var written = FaultCli.Run(_temp.Path, null, "base64", "in.txt", "null-link");
+            Assert.Equal(0, written.ExitCode);
+            Assert.Equal("/dev/null", new FileInfo(link).LinkTarget);
+            Assert.False(File.Exists(link + ".partial"));
+            Assert.Equal("c", ProcessRunner.Shell("stat -c %A /dev/null").Substring(0, 1));
 
             // /dev/stdout as OUTPUT is standard output, as "-" is.
             var stdout = FaultCli.Run(_temp.Path, null, "base64", "in.txt", "/dev/stdout");

@@ -80,11 +80,13 @@ namespace StreamFiles.PowerShell
         /// <summary>A default for this command and parameter ('Send-StreamFile:EndpointUrl', '*-StreamFile:EndpointUrl', '*:Region'), as text.</summary>
         private static object? FindDefault(IDictionary? defaults, string commandName, string name)
         {
-            if (defaults is null)
+            if (defaults is null || (Find(defaults, "Disabled") is object disabled && LanguagePrimitives.IsTrue(disabled)))
             {
                 return null;
             }
 
+            // As PowerShell binds them: several keys that match with different values are all ignored.
+            object? found = null;
             foreach (DictionaryEntry entry in defaults)
             {
                 if (!(entry.Key is string key) || key.IndexOf(':') <= 0)
@@ -97,11 +99,17 @@ namespace StreamFiles.PowerShell
                 if (WildcardPattern.Get(command, WildcardOptions.IgnoreCase).IsMatch(commandName)
                     && WildcardPattern.Get(parameter, WildcardOptions.IgnoreCase).IsMatch(name))
                 {
-                    return entry.Value is PSObject wrapped ? wrapped.BaseObject : entry.Value;
+                    object? value = entry.Value is PSObject wrapped ? wrapped.BaseObject : entry.Value;
+                    if (found != null && !Equals(found, value))
+                    {
+                        return null;
+                    }
+
+                    found = value;
                 }
             }
 
-            return null;
+            return found;
         }
 
         private static string? DefaultText(IDictionary? defaults, string commandName, string name) =>

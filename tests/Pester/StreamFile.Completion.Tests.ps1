@@ -76,6 +76,13 @@ Describe 'Tab completion of s3:// locations' -Tags 'CI' -Skip:$script:NoServer {
             $global:PSDefaultParameterValues['*-StreamFile:Region'] = $script:Region
             $found = Get-CompletionText "Receive-StreamFile -Source s3://$($script:Bucket)/$($script:Prefix)sub/"
             $found | Should -Be @("s3://$($script:Bucket)/$($script:Prefix)sub/one.bin")
+
+            # As PowerShell binds them: Disabled turns the defaults off, and so does a second key with another value.
+            $global:PSDefaultParameterValues['Disabled'] = $true
+            @(Get-CompletionText "Receive-StreamFile -Source s3://$($script:Bucket)/$($script:Prefix)sub/") | Should -Not -Contain "s3://$($script:Bucket)/$($script:Prefix)sub/one.bin"
+            $global:PSDefaultParameterValues.Remove('Disabled')
+            $global:PSDefaultParameterValues['Receive-StreamFile:EndpointUrl'] = 'http://127.0.0.1:9'
+            @(Get-CompletionText "Receive-StreamFile -Source s3://$($script:Bucket)/$($script:Prefix)sub/") | Should -Not -Contain "s3://$($script:Bucket)/$($script:Prefix)sub/one.bin"
         }
         finally {
             $global:PSDefaultParameterValues = $saved

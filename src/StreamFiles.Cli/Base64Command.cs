@@ -122,7 +122,7 @@ namespace StreamFiles.Cli
                 standardInput,
                 standardOutput);
 
-            using var operation = new Base64Operation(decode ? Base64Direction.Decode : Base64Direction.Encode, format, settings, context.CancellationToken, readSpecialFiles: true);
+            using var operation = new Base64Operation(decode ? Base64Direction.Decode : Base64Direction.Encode, format, settings, context.CancellationToken);
             operation.Submit(request, sink);
             operation.Complete(sink);
             return context.ExitCode(operation.FailedCount);

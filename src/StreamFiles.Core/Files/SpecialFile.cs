@@ -51,39 +51,26 @@ namespace StreamFiles.Core.Files
         /// <summary>What KindOf says of a socket, which cannot be opened as a file at all.</summary>
         public const string Socket = "a socket";
 
-        /// <summary>Refuses a special file as a source to read, before it is opened (see the class summary).</summary>
-        public static void ThrowIfSpecial(string path)
-        {
-            if (KindOf(path) is string kind)
-            {
-                throw new CommandFailureException(Refusal(path, kind));
-            }
-        }
-
         /// <summary>
-        /// A special file named as where to write: StreamFiles writes a temporary file and gives it the name when complete,
-        /// which would replace the FIFO or the device itself (as root, /dev/null with a regular file).
+        /// Refuses a special file before it is opened: as a source to read (see the class summary), or, with
+        /// <paramref name="writing"/>, as where to write, since the temporary file given its name when complete would
+        /// replace the FIFO or the device itself.
         /// </summary>
-        public static CommandError OutputRefusal(string path, string kind) => new CommandError(
-            "NotARegularFile",
-            FailureCategory.InvalidArgument,
-            path,
-            $"'{path}' is {kind}, not a regular file: StreamFiles writes a file under the name given and would replace it. Name a regular file or a directory.");
-
-        /// <summary>Refuses a special file as a place to write (see OutputRefusal).</summary>
-        public static void ThrowIfSpecialOutput(string path)
+        public static void ThrowIfSpecial(string path, bool writing = false)
         {
             if (KindOf(path) is string kind)
             {
-                throw new CommandFailureException(OutputRefusal(path, kind));
+                throw new CommandFailureException(Refusal(path, kind, writing));
             }
         }
 
-        public static CommandError Refusal(string path, string kind) => new CommandError(
+        public static CommandError Refusal(string path, string kind, bool writing = false) => new CommandError(
             "NotARegularFile",
             FailureCategory.InvalidArgument,
             path,
-            $"'{path}' is {kind}, not a regular file: StreamFiles reads files, whose size it knows. To read from it, pipe it in (for example: cat '{path}' | streamfiles hash).");
+            writing
+                ? $"'{path}' is {kind}, not a regular file: StreamFiles writes a file under the name given and would replace it. Name a regular file or a directory."
+                : $"'{path}' is {kind}, not a regular file: StreamFiles reads files, whose size it knows. To read from it, pipe it in (for example: cat '{path}' | streamfiles hash).");
 
 #if NET8_0_OR_GREATER
         [DllImport("libSystem.Native", EntryPoint = "SystemNative_Stat", SetLastError = true)]

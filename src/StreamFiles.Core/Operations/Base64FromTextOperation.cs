@@ -183,7 +183,7 @@ namespace StreamFiles.Core.Operations
 
             if (Files.SpecialFile.KindOf(_output) is string kind)
             {
-                return Refuse(sink, Files.SpecialFile.OutputRefusal(_output, kind));
+                return Refuse(sink, Files.SpecialFile.Refusal(_output, kind, writing: true));
             }
 
             string? directory;

@@ -61,22 +61,15 @@ namespace StreamFiles.Core.Operations
         private readonly Base64Direction _direction;
         private readonly Base64Format _format;
         private readonly bool _passThru;
-        private readonly bool _readSpecialFiles;
         private readonly HashSet<string> _outputs = new HashSet<string>(
             RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
 
-        /// <param name="readSpecialFiles">
-        /// Read an input path that is a FIFO or a device front to back, as coreutils base64 does (the CLI:
-        /// `streamfiles base64 &lt;(cmd)`). Otherwise it is refused as NotARegularFile: a FIFO without a writer blocks
-        /// its open for good, and a PowerShell pipeline stuck there cannot be stopped.
-        /// </param>
-        public Base64Operation(Base64Direction direction, Base64Format format, OperationSettings settings, CancellationToken cancellationToken, bool passThru = false, bool readSpecialFiles = false)
+        public Base64Operation(Base64Direction direction, Base64Format format, OperationSettings settings, CancellationToken cancellationToken, bool passThru = false)
             : base(settings, direction == Base64Direction.Encode ? "Encoding to base64" : "Decoding base64", cancellationToken)
         {
             _direction = direction;
             _format = format ?? throw new ArgumentNullException(nameof(format));
             _passThru = passThru;
-            _readSpecialFiles = readSpecialFiles;
         }
 
         protected override WorkItem? Prepare(Base64Request request, ICommandSink sink)
@@ -105,10 +98,9 @@ namespace StreamFiles.Core.Operations
                     throw new CommandFailureException(FileErrors.NotFound(request.Input));
                 }
 
-                if (!_readSpecialFiles && Files.SpecialFile.KindOf(file.FullName) is string kind)
-                {
-                    throw new CommandFailureException(Files.SpecialFile.Refusal(request.Input, kind));
-                }
+                // A FIFO without a writer blocks its open for good, and a PowerShell pipeline stuck there cannot be
+                // stopped; the CLI opens such inputs itself, in a way a stop reaches, and hands over the stream.
+                Files.SpecialFile.ThrowIfSpecial(request.Input);
 
                 length = file.Length;
             }
@@ -162,7 +154,7 @@ namespace StreamFiles.Core.Operations
                     $"The output '{output}' is a directory. Name a file, for example '{Path.Combine(output, Path.GetFileName(request.Input) + (_direction == Base64Direction.Encode ? ".b64" : ".bin"))}'."));
             }
 
-            Files.SpecialFile.ThrowIfSpecialOutput(output);
+            Files.SpecialFile.ThrowIfSpecial(output, writing: true);
 
             string? directory = Path.GetDirectoryName(fullPath);
             if (!string.IsNullOrEmpty(directory) && !Directory.Exists(directory))

@@ -381,7 +381,7 @@ namespace StreamFiles.Core.Operations
                 if (destination is FileLocation node && (existing.Length ?? 0) == 0 && Files.SystemPath.Refusal(node.Path) is null
                     && Files.SpecialFile.KindOf(node.Path) is string kind)
                 {
-                    throw Refuse(Files.SpecialFile.OutputRefusal(destinationText, kind));
+                    throw Refuse(Files.SpecialFile.Refusal(destinationText, kind, writing: true));
                 }
 
                 if (options.SkipUnchanged && options.Compare == TransferCompare.SizeAndTime

@@ -196,20 +196,21 @@ namespace StreamFiles.Core.Operations
             catch (CommandFailureException e)
             {
                 CountFailedSource(sink);
-                Submit(Fail(source!.Display, e.Error), sink);
+                Submit(Fail(source!.Display, e.Error, destination: IntendedDestination(source!)), sink);
                 return;
             }
             catch (Exception e) when (!(e is OperationCanceledException))
             {
                 CountFailedSource(sink);
-                Submit(Fail(source!.Display, TransferErrors.Describe(e, source!.Display, _destination.Display)), sink);
+                Location? intended = IntendedDestination(source!);
+                Submit(Fail(source!.Display, TransferErrors.Describe(e, source!.Display, (intended ?? _destination).Display), destination: intended), sink);
                 return;
             }
 
             if (info is null)
             {
                 CountFailedSource(sink);
-                Submit(Fail(source!.Display, TransferErrors.SourceNotFound(source.Display)), sink);
+                Submit(Fail(source!.Display, TransferErrors.SourceNotFound(source.Display), destination: IntendedDestination(source!)), sink);
                 return;
             }
 
@@ -296,7 +297,48 @@ namespace StreamFiles.Core.Operations
             ReleaseHeldDirectory(sink, keepName: true);
             CountFailedSource(sink);
             string display = UriRedaction.RedactText(source);
-            Submit(Fail(display, pattern ? TransferErrors.NoMatch(display) : TransferErrors.SourceNotFound(display)), sink);
+            Location? intended = !pattern && Location.TryParse(source, out Location? parsed, out _, _basePath) ? IntendedDestination(parsed!) : null;
+            Submit(Fail(display, pattern ? TransferErrors.NoMatch(display) : TransferErrors.SourceNotFound(display), destination: intended), sink);
+        }
+
+        /// <summary>
+        /// Where a source that could not be looked at (missing, unreachable, refused) would have gone as a file, so its
+        /// failed result names it as a copied file's result would: under a directory destination by its name, else the
+        /// destination itself. Null when its name cannot be a file there.
+        /// </summary>
+        private Location? IntendedDestination(Location source)
+        {
+            try
+            {
+                if (source.IsContainer)
+                {
+                    return _destination; // a prefix (s3://b/p/) gives its contents
+                }
+
+                if (_destinationIsNewDirectory || DestinationIsDirectory())
+                {
+                    bool unsafeKey = source is S3Location s3 && S3KeySafety.Refusal(s3.Display, s3.Name, "the last part of its key") != null;
+                    return source.Name.Length == 0 || unsafeKey ? null : TryChild(source.Name);
+                }
+
+                return _severalSourcesForOneFile ? null : _destination;
+            }
+            catch (LocationFormatException)
+            {
+                return null;
+            }
+        }
+
+        private Location? TryChild(string relativePath)
+        {
+            try
+            {
+                return _destination.Child(relativePath);
+            }
+            catch (LocationFormatException)
+            {
+                return null;
+            }
         }
 
         protected override WorkItem? Prepare(TransferItem item, ICommandSink sink)
@@ -584,7 +626,7 @@ namespace StreamFiles.Core.Operations
 
             if (!listedAny && root is S3Location prefix && prefix.Key.Length > 0)
             {
-                SubmitIfNoPrefix(prefix, sink);
+                SubmitIfNoPrefix(prefix, under, sink);
             }
         }
 
@@ -641,8 +683,10 @@ namespace StreamFiles.Core.Operations
         /// when nothing at all is there, as for a missing directory and for the same prefix written without its '/':
         /// a mistyped prefix in a scheduled job must not pass as a copy of nothing.
         /// </summary>
-        private void SubmitIfNoPrefix(S3Location prefix, ICommandSink sink)
+        /// <param name="under">The name its contents were to keep under the destination, if any (for the failed result).</param>
+        private void SubmitIfNoPrefix(S3Location prefix, string? under, ICommandSink sink)
         {
+            Location? intended = under is null ? _destination : TryChild(under);
             ObjectInfo? there;
             try
             {
@@ -654,13 +698,13 @@ namespace StreamFiles.Core.Operations
             }
             catch (CommandFailureException e)
             {
-                Submit(Fail(prefix.Display, e.Error), sink);
+                Submit(Fail(prefix.Display, e.Error, destination: intended), sink);
                 return;
             }
 
             if (there is null || !there.IsContainer)
             {
-                Submit(Fail(prefix.Display, TransferErrors.SourceNotFound(prefix.Display)), sink);
+                Submit(Fail(prefix.Display, TransferErrors.SourceNotFound(prefix.Display), destination: intended), sink);
             }
         }
 

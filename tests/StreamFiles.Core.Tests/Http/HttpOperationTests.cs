@@ -107,6 +107,11 @@ namespace StreamFiles.Core.Tests.Http
             CommandError error = Assert.Single(sink.Errors);
             Assert.Equal("SourceNotFound", error.Condition);
             Assert.DoesNotContain("SECRET", sink.Everything(), StringComparison.Ordinal);
+
+            // The failed result names where the file would have gone, as a copied file's result does.
+            TransferResult failed = Assert.IsType<TransferResult>(Assert.Single(sink.Results));
+            Assert.Equal(TransferStatus.Failed, failed.Status);
+            Assert.Equal(_temp.File("nothing"), failed.Destination);
             Assert.DoesNotContain("-LiteralPath", error.Message, StringComparison.Ordinal); // a path's advice, not a URL's
         }
 

@@ -543,7 +543,11 @@ namespace StreamFiles.Core.Tests.S3
             {
                 var received = Run(TransferDirection.Receive, destination + "/", new[] { S3(missing) }, recurse: true);
                 Assert.True("SourceNotFound" == Assert.Single(received.Errors).Condition, missing);
-                Assert.Equal(TransferStatus.Failed, Assert.Single(received.Transfers).Status);
+                TransferResult failed = Assert.Single(received.Transfers);
+                Assert.Equal(TransferStatus.Failed, failed.Status);
+
+                // Its result names where it would have gone: a prefix's contents into the directory, an object under its name.
+                Assert.Equal(missing.EndsWith('/') ? destination : Path.Combine(destination, missing), failed.Destination);
             }
 
             var marked = Run(TransferDirection.Receive, destination + "/", new[] { S3("marked/") }, recurse: true);

@@ -502,7 +502,9 @@ namespace StreamFiles.Core.Tests.Transfers
             Assert.Equal("SourceNotFound", error.Condition);
             Assert.Equal(FailureCategory.ObjectNotFound, error.Category);
             Assert.Equal(_dir.File("nope.bin"), error.Target);
-            Assert.Equal(TransferStatus.Failed, Assert.Single(sink.Transfers).Status);
+            TransferResult failed = Assert.Single(sink.Transfers);
+            Assert.Equal(TransferStatus.Failed, failed.Status);
+            Assert.Equal(_dir.File("d.bin"), failed.Destination); // where it would have gone, as for a copied file
             Assert.Empty(sink.Questions);
 
             // No -LiteralPath advice, brackets or not: a name reaches the engine as it is (the CLI, or -LiteralPath
@@ -549,6 +551,8 @@ namespace StreamFiles.Core.Tests.Transfers
             Assert.Equal(3, sink.Transfers.Count);
             Assert.Equal(TransferStatus.Failed, sink.Transfers.Single(t => t.Source == pattern).Status);
             Assert.Equal(TransferStatus.Failed, sink.Transfers.Single(t => t.Source == missing).Status);
+            Assert.Equal(_dir.File("out/missing.bin"), sink.Transfers.Single(t => t.Source == missing).Destination);
+            Assert.Equal(string.Empty, sink.Transfers.Single(t => t.Source == pattern).Destination); // a pattern names no file
             Assert.Equal(TransferStatus.Completed, sink.Transfers.Single(t => t.Source == present).Status);
             Assert.True(File.Exists(_dir.File("out/present.bin")));
             Assert.Contains(present, Assert.Single(sink.Questions), StringComparison.Ordinal);

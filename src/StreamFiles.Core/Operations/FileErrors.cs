@@ -31,6 +31,17 @@ namespace StreamFiles.Core.Operations
         public static bool IsDiskFull(IOException exception) =>
             exception.HResult == WindowsDiskFull || exception.HResult == WindowsHandleDiskFull || exception.HResult == UnixNoSpace;
 
+        /// <summary>
+        /// The system's words without the path .NET appends on Unix ("Broken pipe : '/x/y'"): the message names the
+        /// path once already.
+        /// </summary>
+        private static string Reason(Exception exception)
+        {
+            string message = exception.Message;
+            int at = message.LastIndexOf(" : '", StringComparison.Ordinal);
+            return at > 0 && message.EndsWith("'", StringComparison.Ordinal) ? message.Substring(0, at) : message;
+        }
+
         /// <summary>Describes an exception raised while reading (or, with writing=true, writing) a file.</summary>
         public static CommandError Describe(Exception exception, string path, bool writing = false)
         {
@@ -41,7 +52,7 @@ namespace StreamFiles.Core.Operations
                 case FileNotFoundException _:
                 case DirectoryNotFoundException _:
                     return new CommandError("FileNotFound", FailureCategory.ObjectNotFound, path,
-                        $"Cannot find the file '{path}': {exception.Message}", exception);
+                        $"Cannot find the file '{path}': {Reason(exception)}", exception);
                 case PathTooLongException _:
                     return PathTooLong(path, $"Cannot {(writing ? "write" : "read")} '{path}': ", exception);
                 case UnauthorizedAccessException _:
@@ -52,7 +63,7 @@ namespace StreamFiles.Core.Operations
                         $"There is not enough space on the disk to write '{path}'. Free some space and try again.", exception);
                 case IOException _:
                     return new CommandError(writing ? "WriteError" : "ReadError", writing ? FailureCategory.WriteError : FailureCategory.ReadError, path,
-                        $"Cannot {(writing ? "write" : "read")} '{path}': {exception.Message}", exception);
+                        $"Cannot {(writing ? "write" : "read")} '{path}': {Reason(exception)}", exception);
                 default:
                     return new CommandError("UnexpectedError", FailureCategory.NotSpecified, path,
                         $"Processing '{path}' failed: {exception.Message}", exception);

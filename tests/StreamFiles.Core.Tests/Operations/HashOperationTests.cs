@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.IO;
 using System.Linq;
 using System.Threading;
 using StreamFiles.Core.Hashing;
@@ -78,6 +79,22 @@ namespace StreamFiles.Core.Tests.Operations
             Assert.Equal(path, error.Target);
             Assert.Equal(file, Assert.IsType<FileHashResult>(Assert.Single(sink.Results)).Path);
             Assert.Equal(1, operation.FailedCount);
+        }
+
+        /// <summary>.NET's own words on Unix end with the path again ("Too many levels of symbolic links : '/x'"); the message names it once.</summary>
+        [Fact]
+        public void A_read_error_names_the_path_once()
+        {
+            string loop = _temp.File("loop");
+            File.CreateSymbolicLink(loop, loop);
+            using HashOperation operation = NewOperation();
+
+            RecordingSink sink = Run(operation, new[] { new HashRequest(loop) });
+
+            CommandError error = Assert.Single(sink.Errors);
+            Assert.Equal("ReadError", error.Condition);
+            Assert.Equal(1, error.Message.Split(loop).Length - 1);
+            Assert.DoesNotContain(" : '", error.Message, StringComparison.Ordinal);
         }
 
         [Fact]

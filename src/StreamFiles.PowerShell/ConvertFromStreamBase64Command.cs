@@ -53,6 +53,8 @@ namespace StreamFiles.PowerShell
 
         protected override string ErrorIdPrefix => "ConvertFromStreamBase64";
 
+        protected override string? OutputFileNamed => OutFile;
+
         protected override void BeginProcessing()
         {
             _outFile = OutFilePath.Resolve(this, ErrorIdPrefix, OutFile!);

@@ -120,5 +120,7 @@ namespace StreamFiles.PowerShell
         // PathOutFile from LiteralPathOutFile yet and leaves the set unnamed in BeginProcessing. -OutFile itself never
         // comes from the pipeline, so whether it was given is known from the start.
         private bool ToFile => MyInvocation.BoundParameters.ContainsKey(nameof(OutFile));
+
+        protected override string? OutputFileNamed => ToFile ? OutFile : null;
     }
 }

@@ -176,7 +176,19 @@ namespace StreamFiles.PowerShell
             {
                 WriteError(NotFound(path, cause));
             }
+            else if (OutputFileNamed is string outFile)
+            {
+                // The one file the command writes would not appear, with no word why: a script would find it missing later.
+                WriteError(new ErrorRecord(
+                    new ItemNotFoundException($"No file matches '{path}', so nothing was written to '{outFile}'. Check the pattern, or use -LiteralPath if the name contains wildcard characters such as [ ]."),
+                    ErrorIdPrefix + NotFoundCondition,
+                    ErrorCategory.ObjectNotFound,
+                    path));
+            }
         }
+
+        /// <summary>The -OutFile the input goes to, when the command has one: a wildcard that matches nothing is then an error.</summary>
+        protected virtual string? OutputFileNamed => null;
 
         private ErrorRecord NotFound(string path, Exception? inner) =>
             new ErrorRecord(

@@ -207,6 +207,13 @@ Describe 'ConvertFrom-StreamBase64' -Tags 'CI' {
                 Should -Throw -ErrorId 'ConvertFromStreamBase64FileNotFound,StreamFiles.PowerShell.ConvertFromStreamBase64Command'
         }
 
+        It 'reports a wildcard that matches nothing, since -OutFile is not written' {
+            $out = Join-Path $TestDrive 'nomatch-out.bin'
+            { ConvertFrom-StreamBase64 -Path (Join-Path $TestDrive 'nothing-here*.b64') -OutFile $out -ErrorAction Stop } |
+                Should -Throw -ErrorId 'ConvertFromStreamBase64FileNotFound,StreamFiles.PowerShell.ConvertFromStreamBase64Command'
+            Test-Path -LiteralPath $out | Should -BeFalse
+        }
+
         It 'refuses a directory as -OutFile' {
             { 'QUJD' | ConvertFrom-StreamBase64 -OutFile $TestDrive -ErrorAction Stop } |
                 Should -Throw -ErrorId 'ConvertFromStreamBase64OutFileIsDirectory,StreamFiles.PowerShell.ConvertFromStreamBase64Command'

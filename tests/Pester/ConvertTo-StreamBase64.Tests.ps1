@@ -233,6 +233,15 @@ Describe 'ConvertTo-StreamBase64' -Tags 'CI' {
                 Should -Throw -ErrorId 'ConvertToStreamBase64FileNotFound,StreamFiles.PowerShell.ConvertToStreamBase64Command'
         }
 
+        It 'passes over a wildcard that matches nothing, unless -OutFile waits for it' {
+            $output = @(ConvertTo-StreamBase64 -Path (Join-Path $TestDrive 'nothing-here*.bin') -ErrorAction Stop)
+            $output.Count | Should -Be 0
+            $out = Join-Path $TestDrive 'nomatch-out.b64'
+            { ConvertTo-StreamBase64 -Path (Join-Path $TestDrive 'nothing-here*.bin') -OutFile $out -ErrorAction Stop } |
+                Should -Throw -ErrorId 'ConvertToStreamBase64FileNotFound,StreamFiles.PowerShell.ConvertToStreamBase64Command'
+            Test-Path -LiteralPath $out | Should -BeFalse
+        }
+
         It 'refuses a directory named explicitly' {
             { ConvertTo-StreamBase64 -LiteralPath $TestDrive -ErrorAction Stop } |
                 Should -Throw -ErrorId 'ConvertToStreamBase64PathIsDirectory,StreamFiles.PowerShell.ConvertToStreamBase64Command'

@@ -187,8 +187,9 @@ namespace StreamFiles.PowerShell
         /// <summary>
         /// The exception PowerShell's own cmdlets use for the category, so `catch [ItemNotFoundException]` and Pester's
         /// -ExceptionType work as with Get-FileHash and Copy-Item: ItemNotFoundException for a missing source,
-        /// UnauthorizedAccessException for a refusal, IOException for a destination that exists. The condition stays
-        /// in the inner CommandFailureException (and in the error id).
+        /// UnauthorizedAccessException for a refusal, IOException for a destination that exists; and FormatException,
+        /// as [Convert]::FromBase64String throws, for text that is not base64. The condition stays in the inner
+        /// CommandFailureException (and in the error id).
         /// </summary>
         private static Exception ExceptionFor(CommandError error)
         {
@@ -201,6 +202,8 @@ namespace StreamFiles.PowerShell
                     return new UnauthorizedAccessException(error.Message, failure);
                 case FailureCategory.ResourceExists:
                     return new System.IO.IOException(error.Message, failure);
+                case FailureCategory.InvalidData when error.Condition == "InvalidData":
+                    return new FormatException(error.Message, failure);
                 default:
                     return failure;
             }

@@ -197,6 +197,19 @@ Describe 'ConvertFrom-StreamBase64' -Tags 'CI' {
                 Should -Throw -ErrorId 'ConvertFromStreamBase64InvalidData,StreamFiles.PowerShell.ConvertFromStreamBase64Command'
         }
 
+        It 'throws FormatException for text that is not base64, as [Convert]::FromBase64String does' {
+            { 'QU*D' | ConvertFrom-StreamBase64 -OutFile (Join-Path $TestDrive 'out.bin') -ErrorAction Stop } |
+                Should -Throw -ExceptionType ([System.FormatException])
+            $caught = $null
+            try {
+                'QU*D' | ConvertFrom-StreamBase64 -OutFile (Join-Path $TestDrive 'out.bin') -ErrorAction Stop
+            }
+            catch [System.FormatException] {
+                $caught = $_
+            }
+            $caught.Exception.InnerException.Error.Condition | Should -Be 'InvalidData'
+        }
+
         It 'refuses the standard alphabet with -UrlSafe' {
             { '+/+/+w==' | ConvertFrom-StreamBase64 -OutFile (Join-Path $TestDrive 'out.bin') -UrlSafe -ErrorAction Stop } |
                 Should -Throw -ErrorId 'ConvertFromStreamBase64InvalidData,StreamFiles.PowerShell.ConvertFromStreamBase64Command'

@@ -68,7 +68,7 @@ namespace StreamFiles.Cli
                 }
                 catch (ArgumentException e)
                 {
-                    throw new CliUsageException("--header: " + Plain(e));
+                    throw new CliUsageException("--header: " + Plain(e), InvalidHttpOption);
                 }
 
                 headers[header.Key] = header.Value;
@@ -83,7 +83,7 @@ namespace StreamFiles.Cli
                 string? password = colon < 0 ? environment(PasswordVariable) : user.Substring(colon + 1);
                 if (password is null)
                 {
-                    throw new CliUsageException($"--user {name}: no password. Set {PasswordVariable}, or write --user {name}:PASSWORD (which other users of this machine may see in the process list).");
+                    throw new CliUsageException($"--user {name}: no password. Set {PasswordVariable}, or write --user {name}:PASSWORD (which other users of this machine may see in the process list).", InvalidHttpOption);
                 }
 
                 try
@@ -92,7 +92,7 @@ namespace StreamFiles.Cli
                 }
                 catch (ArgumentException e)
                 {
-                    throw new CliUsageException("--user: " + Plain(e));
+                    throw new CliUsageException("--user: " + Plain(e), InvalidHttpOption);
                 }
             }
 
@@ -110,9 +110,12 @@ namespace StreamFiles.Cli
             }
             catch (ArgumentException e)
             {
-                throw new CliUsageException(Plain(e));
+                throw new CliUsageException(Plain(e), InvalidHttpOption);
             }
         }
+
+        /// <summary>The condition the cmdlets give a header or credential they cannot use (about_StreamFiles_Http).</summary>
+        private const string InvalidHttpOption = "InvalidHttpOption";
 
         private static string Plain(ArgumentException e) => e.Message.Split(new[] { " (Parameter" }, StringSplitOptions.None)[0];
     }

@@ -139,9 +139,14 @@ namespace StreamFiles.Cli
                             nameof(HttpSettings.Headers) => "--header",
                             nameof(HttpSettings.Credential) => "--user",
                             nameof(HttpSettings.ContentType) => "--content-type",
-                            _ => "--upload-checksum",
+                            _ => "--upload-checksum md5 (or sha256)",
                         };
                         cli.Error.WriteLine($"streamfiles: warning: {option} applies to uploads to http(s):// URLs{(unused == nameof(HttpSettings.ContentType) ? " and s3:// locations" : string.Empty)}; it is ignored for {destination.Display}.");
+                    }
+
+                    if (options.Verify && destination.Kind == LocationKind.Http)
+                    {
+                        cli.Error.WriteLine("streamfiles: warning: " + TransferErrors.VerifyIgnoredForPutUrl("--verify", "--upload-checksum md5 (or sha256)", destination.Display));
                     }
                 }
                 else

@@ -153,6 +153,11 @@ namespace StreamFiles.PowerShell
                     string parameter = unused == nameof(HttpSettings.Headers) ? "-Headers" : "-" + unused;
                     WriteWarning($"{parameter} applies to uploads to http(s):// URLs{(unused == nameof(HttpSettings.ContentType) ? " and s3:// locations" : string.Empty)}; it is ignored for {destination.Display}.");
                 }
+
+                if (Verify.IsPresent && destination.Kind == LocationKind.Http)
+                {
+                    WriteWarning(TransferErrors.VerifyIgnoredForPutUrl("-Verify", "-UploadChecksum MD5 (or SHA256)", destination.Display));
+                }
             }
 
             StorageRegistry storages = CreateStorages(HttpContentType).RegisterHttp(http, message => _operation?.PostVerbose(message));

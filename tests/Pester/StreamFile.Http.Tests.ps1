@@ -81,6 +81,16 @@ Describe 'HTTP parameters of Receive-StreamFile and Send-StreamFile' -Tags 'CI' 
         $put.headers.$Header | Should -Be $expected
     }
 
+    It 'warns that -Verify cannot read a PUT URL back, and completes the upload unverified' {
+        $result = Send-StreamFile -LiteralPath $script:File.FullName -Destination "$script:Base/put/verify.bin?X-Amz-Signature=SECRET" -Verify -WarningVariable warned -WarningAction SilentlyContinue
+        $result.Status | Should -Be 'Completed'
+        $result.Verified | Should -BeFalse
+        $warned.Count | Should -Be 1
+        $warned[0].Message | Should -BeLike '-Verify reads each copy back, which a PUT URL cannot serve; it is ignored for *'
+        $warned[0].Message | Should -Not -Match 'SECRET'
+        (Get-FileHash -LiteralPath (Join-Path $script:Root 'put/verify.bin')).Hash | Should -Be (Get-FileHash -LiteralPath $script:File.FullName).Hash
+    }
+
     It 'ends the command on a header StreamFiles sets itself' {
         { Send-StreamFile -LiteralPath $script:File.FullName -Destination "$script:Base/put/x.bin" -Headers @{ Range = 'bytes=0-1' } } |
             Should -Throw -ErrorId 'SendStreamFileInvalidHttpOption,StreamFiles.PowerShell.SendStreamFileCommand'

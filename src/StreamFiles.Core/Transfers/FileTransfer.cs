@@ -257,7 +257,9 @@ namespace StreamFiles.Core.Transfers
                         ResumeJournal.Delete(journalPath);
                     }
 
-                    if (_options.Verify && !verified)
+                    // A PUT URL cannot be read back (the hosts warn of it): the server's own check of Content-MD5 or
+                    // x-amz-checksum-sha256 (-UploadChecksum) is what verifies such an upload.
+                    if (_options.Verify && !verified && _job.Destination.Kind != LocationKind.Http)
                     {
                         await VerifyCommittedAsync(length, hash, cancellationToken).ConfigureAwait(false);
                         verified = true;

@@ -44,6 +44,24 @@ namespace StreamFiles.Core.Tests.Cli
 
         private ProcessRunner.Outcome Streamfiles(params string[] arguments) => Streamfiles(null, arguments);
 
+        /// <summary>--verify cannot read a PUT URL back: one warning naming the fix, and the upload completes (it failed after storing the object).</summary>
+        [Fact]
+        public void Verify_for_an_upload_to_a_url_is_a_warning()
+        {
+            byte[] content = HttpTestServer.RandomBytes(300 * 1024);
+            File.WriteAllBytes(_temp.File("up.bin"), content);
+            _server.AcceptUploads("/bucket/up.bin");
+
+            ProcessRunner.Outcome sent = Streamfiles("send", "--verify", "--no-progress", "up.bin", _server.Url("/bucket/up.bin?X-Amz-Signature=SIGSECRET").ToString());
+
+            Assert.Equal(0, sent.ExitCode);
+            Assert.Equal(
+                "streamfiles: warning: --verify reads each copy back, which a PUT URL cannot serve; it is ignored for " + _server.Url("/bucket/up.bin")
+                    + ". Add --upload-checksum md5 (or sha256) to have the server check the upload.",
+                sent.Error.TrimEnd('\n'));
+            Assert.Equal(content, _server.Uploads["/bucket/up.bin"]);
+        }
+
         [Fact]
         public void Receive_into_a_directory_with_a_header_shows_no_secret()
         {
@@ -143,17 +161,20 @@ namespace StreamFiles.Core.Tests.Cli
             Assert.False(File.Exists(destination));
         }
 
+        /// <summary>Usage errors (exit 2); a header or credential the tool cannot use has the cmdlets' condition, InvalidHttpOption.</summary>
         [Theory]
-        [InlineData("--header", "no colon here")]
-        [InlineData("--header", "Range: bytes=0-1")]
-        [InlineData("--upload-checksum", "crc")]
-        public void Malformed_http_options_are_usage_errors(string option, string value)
+        [InlineData("--header", "no colon here", "InvalidHttpOption")]
+        [InlineData("--header", "Range: bytes=0-1", "InvalidHttpOption")]
+        [InlineData("--header", "Host: elsewhere", "InvalidHttpOption")]
+        [InlineData("--upload-checksum", "crc", "InvalidArgument")]
+        public void Malformed_http_options_are_usage_errors(string option, string value, string condition)
         {
             string file = _temp.RandomFile("x.bin", 10);
 
             ProcessRunner.Outcome outcome = Streamfiles("send", "--no-progress", option, value, file, _server.Url("/x.bin").ToString());
 
             Assert.Equal(2, outcome.ExitCode);
+            Assert.StartsWith("streamfiles: [" + condition + "] ", outcome.Error, StringComparison.Ordinal);
             Assert.Empty(_server.Requests);
         }
     }

@@ -135,6 +135,26 @@ namespace StreamFiles.Core.Tests.Http
             Assert.DoesNotContain("SECRET", first.Everything() + second.Everything(), StringComparison.Ordinal);
         }
 
+        /// <summary>
+        /// A PUT URL cannot be read back: with Verify the upload completes unverified (the hosts warn of it) instead of
+        /// failing after the object was stored, which made a retrying script meet DestinationExists.
+        /// </summary>
+        [Fact]
+        public void Verify_leaves_an_upload_to_a_put_url_unverified_rather_than_failed()
+        {
+            string file = _temp.RandomFile("checked.bin", 1500 * 1024);
+            _server.AcceptUploads("/bucket/checked.bin");
+            string url = _server.Url("/bucket/checked.bin?X-Amz-Signature=SIGSECRET").ToString();
+
+            CapturingSink sink = Run(TransferDirection.Send, new[] { file }, url, options: new TransferOptions(partSize: 1024 * 1024, verify: true));
+
+            Assert.Empty(sink.Errors);
+            TransferResult result = Assert.IsType<TransferResult>(Assert.Single(sink.Results));
+            Assert.Equal(TransferStatus.Completed, result.Status);
+            Assert.False(result.Verified);
+            Assert.Equal(File.ReadAllBytes(file), _server.Uploads["/bucket/checked.bin"]);
+        }
+
         [Fact]
         public void Nothing_a_host_shows_carries_the_query_or_the_authorization_header()
         {

@@ -47,12 +47,14 @@ namespace StreamFiles.Core.Operations
             Destination = destination;
         }
 
-        internal TransferItem(string sourceDisplay, Location? destination, CommandError failure, long length = 0)
+        internal TransferItem(string sourceDisplay, Location? destination, CommandError failure, long length = 0, TimeSpan failedAfter = default, int attempts = 1)
         {
             SourceDisplay = sourceDisplay;
             Destination = destination;
             Failure = failure;
             Length = length;
+            FailedAfter = failedAfter;
+            Attempts = attempts;
         }
 
         public ObjectInfo? Source { get; }
@@ -64,6 +66,11 @@ namespace StreamFiles.Core.Operations
         public CommandError? Failure { get; }
 
         internal long Length { get; }
+
+        /// <summary>For a failure found while the source was looked at: how long that took, and its requests' tries.</summary>
+        internal TimeSpan FailedAfter { get; }
+
+        internal int Attempts { get; } = 1;
 
         /// <summary>The destination's stat, started ahead of the item's turn (many small files to an object store).</summary>
         internal Task<ObjectInfo?>? DestinationStat { get; set; }
@@ -184,8 +191,12 @@ namespace StreamFiles.Core.Operations
             }
 
             ObjectInfo? info;
+            var looking = Stopwatch.StartNew();
+            int lookupAttempts = 1;
             try
             {
+                // An HTTP source's first request is retried by its transport (503, Retry-After): a failed result counts those tries.
+                RequestRetries.CountInto(() => Interlocked.Increment(ref lookupAttempts));
                 var storage = _storages.Resolve<IStorage>(source!, "as a source");
                 info = Wait(storage.StatAsync(source!, CancellationToken));
             }
@@ -196,21 +207,25 @@ namespace StreamFiles.Core.Operations
             catch (CommandFailureException e)
             {
                 CountFailedSource(sink);
-                Submit(Fail(source!.Display, e.Error, destination: IntendedDestination(source!)), sink);
+                Submit(Fail(source!.Display, e.Error, destination: IntendedDestination(source!), lookup: (looking.Elapsed, lookupAttempts)), sink);
                 return;
             }
             catch (Exception e) when (!(e is OperationCanceledException))
             {
                 CountFailedSource(sink);
                 Location? intended = IntendedDestination(source!);
-                Submit(Fail(source!.Display, TransferErrors.Describe(e, source!.Display, (intended ?? _destination).Display), destination: intended), sink);
+                Submit(Fail(source!.Display, TransferErrors.Describe(e, source!.Display, (intended ?? _destination).Display), destination: intended, lookup: (looking.Elapsed, lookupAttempts)), sink);
                 return;
+            }
+            finally
+            {
+                RequestRetries.CountInto(null);
             }
 
             if (info is null)
             {
                 CountFailedSource(sink);
-                Submit(Fail(source!.Display, TransferErrors.SourceNotFound(source.Display), destination: IntendedDestination(source!)), sink);
+                Submit(Fail(source!.Display, TransferErrors.SourceNotFound(source.Display), destination: IntendedDestination(source!), lookup: (looking.Elapsed, lookupAttempts)), sink);
                 return;
             }
 
@@ -345,7 +360,7 @@ namespace StreamFiles.Core.Operations
         {
             if (item.Failure != null)
             {
-                throw new CommandFailureException(item.Failure, Failed(item.SourceDisplay, item.Destination?.Display, item.Length, item.Failure, TimeSpan.Zero));
+                throw new CommandFailureException(item.Failure, Failed(item.SourceDisplay, item.Destination?.Display, item.Length, item.Failure, item.FailedAfter, item.Attempts));
             }
 
             ObjectInfo source = item.Source!;
@@ -1023,11 +1038,13 @@ namespace StreamFiles.Core.Operations
         }
 
         /// <param name="destination">Where it was to go, when that is known and is what the error is about (the result then names it).</param>
-        private TransferItem Fail(string source, CommandError error, long length = 0, Location? destination = null) => new TransferItem(source, destination, error, length);
+        /// <param name="lookup">How long looking at the source took and how often its requests were tried, when it failed there.</param>
+        private TransferItem Fail(string source, CommandError error, long length = 0, Location? destination = null, (TimeSpan Took, int Attempts) lookup = default) =>
+            new TransferItem(source, destination, error, length, lookup.Took, Math.Max(1, lookup.Attempts));
 
-        private TransferResult Failed(string source, string? destination, long length, CommandError error, TimeSpan duration) =>
+        private TransferResult Failed(string source, string? destination, long length, CommandError error, TimeSpan duration, int attempts = 1) =>
             new TransferResult(source, destination ?? string.Empty, length, TransferStatus.Failed, duration, 0, null,
-                _engine.Options.Checksum.ToString(), 0, 0, 1, false, null, error);
+                _engine.Options.Checksum.ToString(), 0, 0, attempts, false, null, error);
 
         private static bool SamePath(string a, string b) =>
             string.Equals(a, b, Location.IsWindows ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);

@@ -13,7 +13,7 @@ namespace StreamFiles.Core.Transfers
         private static readonly AsyncLocal<Action?> CurrentCounter = new AsyncLocal<Action?>();
 
         /// <summary>Called by the transfer of one file, for everything it runs from then on.</summary>
-        public static void CountInto(Action retried) => CurrentCounter.Value = retried;
+        public static void CountInto(Action? retried) => CurrentCounter.Value = retried;
 
         /// <summary>A request is about to be sent again.</summary>
         public static void Retrying() => CurrentCounter.Value?.Invoke();

@@ -191,6 +191,23 @@ namespace StreamFiles.Core.Tests.Http
             Assert.DoesNotContain("X-Amz-Signature", everything, StringComparison.Ordinal);
         }
 
+        /// <summary>A URL that failed when first asked, after the HTTP layer's retries: the failed result counts the tries and the time they took.</summary>
+        [Fact]
+        public void A_source_that_fails_when_first_asked_counts_its_tries_and_time()
+        {
+            TestResource down = _server.Add("/down.bin", HttpTestServer.RandomBytes(1000));
+            down.FailTimes = 100;
+            down.RetryAfter = "0";
+
+            CapturingSink sink = Run(TransferDirection.Receive, new[] { _server.Url("/down.bin").ToString() }, _temp.Path + "/", HttpTransportTests.Fast(maxRetries: 2));
+
+            Assert.Equal("HttpServerUnavailable", Assert.Single(sink.Errors).Condition);
+            TransferResult failed = Assert.IsType<TransferResult>(Assert.Single(sink.Results));
+            Assert.Equal(3, failed.Attempts);
+            Assert.True(failed.Duration > TimeSpan.Zero);
+            Assert.Equal(_temp.File("down.bin"), failed.Destination);
+        }
+
         /// <summary>A 503 that the HTTP layer retried during the transfer counts in Attempts, as a part the engine retried does.</summary>
         [Fact]
         public void A_request_the_http_layer_retried_counts_in_attempts()

@@ -139,7 +139,7 @@ namespace StreamFiles.Cli
                             nameof(HttpSettings.Headers) => "--header",
                             nameof(HttpSettings.Credential) => "--user",
                             nameof(HttpSettings.ContentType) => "--content-type",
-                            _ => "--upload-checksum md5 (or sha256)",
+                            _ => "--upload-checksum",
                         };
                         cli.Error.WriteLine($"streamfiles: warning: {option} applies to uploads to http(s):// URLs{(unused == nameof(HttpSettings.ContentType) ? " and s3:// locations" : string.Empty)}; it is ignored for {destination.Display}.");
                     }

@@ -44,6 +44,12 @@ namespace StreamFiles.Core.Storage
         /// </summary>
         public System.Collections.Generic.IReadOnlyList<long> OtherChunkSizes { get; set; } = Array.Empty<long>();
 
+        /// <summary>
+        /// Whether ChunkSize is known (the store said, or the uploader recorded it) rather than guessed: only then does
+        /// a local digest that matches none of the sizes prove the content differs.
+        /// </summary>
+        public bool ChunkSizeCertain { get; set; } = true;
+
         /// <summary>Whether a locally computed digest (any letter case) is this one.</summary>
         public bool Matches(string local)
         {

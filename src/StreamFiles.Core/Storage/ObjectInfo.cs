@@ -19,7 +19,8 @@ namespace StreamFiles.Core.Storage
             string? etag = null,
             bool isContainer = false,
             IReadOnlyDictionary<string, string>? checksums = null,
-            int? unixMode = null)
+            int? unixMode = null,
+            long? partSize = null)
         {
             Location = location ?? throw new ArgumentNullException(nameof(location));
             Length = length;
@@ -28,6 +29,7 @@ namespace StreamFiles.Core.Storage
             IsContainer = isContainer;
             Checksums = checksums ?? NoChecksums;
             UnixMode = unixMode;
+            PartSize = partSize;
         }
 
         public Location Location { get; }
@@ -49,6 +51,12 @@ namespace StreamFiles.Core.Storage
 
         /// <summary>Permission bits of a file on Unix, carried to the copy.</summary>
         public int? UnixMode { get; }
+
+        /// <summary>
+        /// The part size its uploader recorded with a multipart object (StreamFiles' own uploads keep it in metadata),
+        /// for stores that will not say it; null when none was recorded.
+        /// </summary>
+        public long? PartSize { get; }
 
         /// <summary>Whether this and a later look at the same object describe the same content.</summary>
         public bool SameVersionAs(ObjectInfo later)

@@ -1032,7 +1032,7 @@ namespace StreamFiles.Core.Transfers
             }
 
             // With a part size only guessed, a mismatch proves nothing: the bytes are compared the long way.
-            return digest.OtherChunkSizes.Count > 0 ? null : string.Empty;
+            return digest.ChunkSizeCertain ? string.Empty : null;
         }
 
         internal static bool TimesMatch(DateTimeOffset? a, DateTimeOffset? b) =>

@@ -95,7 +95,8 @@ namespace StreamFiles.Core.Tests.S3
         [Theory]
         [InlineData(15L * 1048576, 3, false)]                 // 5, 6 and 7 MiB all make three parts
         [InlineData((16L * 1048576) + 2, 2, false)]           // 9..16 MiB all fit (s3cmd's 15 MiB among them)
-        [InlineData((200L * 1048576) - 5, 25, true)]          // only 8 MiB
+        [InlineData((200L * 1048576) - 5, 25, false)]         // only 8 MiB among whole MiB, but 8,388,400 bytes fits too
+        [InlineData(3L, 3, true)]                             // only parts of 1 byte
         [InlineData(1000L, 1, true)]
         public void InferenceSaysWhenOtherSizesFitToo(long length, int count, bool certain)
         {

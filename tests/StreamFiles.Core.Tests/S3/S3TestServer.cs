@@ -73,6 +73,33 @@ namespace StreamFiles.Core.Tests.S3
             await Raw.PutObjectAsync(new PutObjectRequest { BucketName = Bucket, Key = key, InputStream = stream, UseChunkEncoding = false });
         }
 
+        /// <summary>
+        /// Uploads a file in parts of partSize with the plain SDK, as another tool would: no metadata, so a store that
+        /// ignores HEAD ?partNumber= gives no way to know the part size.
+        /// </summary>
+        public static async Task UploadInPartsAsync(string key, string path, long partSize)
+        {
+            string uploadId = (await Raw.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = Bucket, Key = key })).UploadId;
+            var etags = new List<PartETag>();
+            long length = new FileInfo(path).Length;
+            for (int part = 1; (part - 1) * partSize < length; part++)
+            {
+                UploadPartResponse uploaded = await Raw.UploadPartAsync(new UploadPartRequest
+                {
+                    BucketName = Bucket,
+                    Key = key,
+                    UploadId = uploadId,
+                    PartNumber = part,
+                    FilePath = path,
+                    FilePosition = (part - 1) * partSize,
+                    PartSize = Math.Min(partSize, length - ((part - 1) * partSize)),
+                });
+                etags.Add(new PartETag(part, uploaded.ETag));
+            }
+
+            await Raw.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest { BucketName = Bucket, Key = key, UploadId = uploadId, PartETags = etags });
+        }
+
         public static async Task<byte[]> GetAsync(string key)
         {
             using var response = await Raw.GetObjectAsync(Bucket, key);

@@ -372,6 +372,60 @@ namespace StreamFiles.Core.Tests.S3
             Assert.False(File.Exists(damaged + ".partial"));
         }
 
+        /// <summary>
+        /// Parts of a size that is not a whole MiB (-PartSize 5.5MB): this store ignores HEAD ?partNumber=, and 5 MiB was
+        /// taken for certain because it was the only whole MiB that fit, so a sound download failed VerifyFailed. Our own
+        /// uploads now record their part size in metadata, so the ETag is still checked and damage still caught.
+        /// </summary>
+        [S3Fact]
+        public async Task AnUploadInPartsOfNoWholeMiBComesBackCheckedByItsETag()
+        {
+            string path = _temp.RandomFile("odd-parts.bin", (16 * MiB) + 5, seed: 31);
+            long partSize = (11 * MiB) / 2;
+            Assert.Empty(Run(TransferDirection.Send, S3("odd-parts.bin"), new[] { path }, new TransferOptions(partSize: partSize)).Errors);
+            ObjectInfo info = (await S3TestServer.Storage().StatAsync(Location.Parse(S3("odd-parts.bin")), CancellationToken.None))!;
+            Assert.EndsWith("-3", info.ETag);
+            Assert.Equal(partSize, info.PartSize);
+
+            string back = _temp.File("odd-back.bin");
+            var received = Run(TransferDirection.Receive, back, new[] { S3("odd-parts.bin") });
+            Assert.Empty(received.Errors);
+            Assert.True(Same(path, back));
+
+            using var proxy = new CorruptingProxy(new Uri(S3TestServer.Endpoint!));
+            var registry = StorageRegistry.CreateDefault().RegisterS3(
+                new S3Connection(region: S3TestServer.Region, endpointUrl: proxy.Endpoint, credentials: S3TestServer.Credentials), pool: S3TestServer.Pool);
+            var failed = Run(TransferDirection.Receive, _temp.File("odd-damaged.bin"), new[] { S3("odd-parts.bin") }, registry: registry);
+            Assert.True(proxy.Corrupted > 0);
+            Assert.Equal("VerifyFailed", Assert.Single(failed.Errors).Condition);
+        }
+
+        /// <summary>
+        /// An object another tool uploaded in parts of 6,000,000 bytes (aws cli's multipart_chunksize = 6000000), on a
+        /// store that will not say its part size: 6 MiB fits its length and part count too, so the layout is a guess,
+        /// and a mismatch under it is no proof of damage. The download completes and -SkipUnchanged reads the object
+        /// to decide; both failed before (VerifyFailed, DestinationExists).
+        /// </summary>
+        [S3Fact]
+        public async Task AnObjectInPartsOfNoWholeMiBFromAnotherToolDownloadsAndIsSkippedWhenUnchanged()
+        {
+            const long partSize = 6_000_000;
+            string path = _temp.RandomFile("aws-parts.bin", (3 * partSize) + 12345, seed: 32);
+            await S3TestServer.UploadInPartsAsync(_prefix + "aws-parts.bin", path, partSize);
+            ObjectInfo info = (await S3TestServer.Storage().StatAsync(Location.Parse(S3("aws-parts.bin")), CancellationToken.None))!;
+            Assert.EndsWith("-4", info.ETag);
+            Assert.Null(info.PartSize);
+
+            string back = _temp.File("aws-back.bin");
+            var received = Run(TransferDirection.Receive, back, new[] { S3("aws-parts.bin") });
+            Assert.Empty(received.Errors);
+            Assert.True(Same(path, back));
+
+            var again = Run(TransferDirection.Send, S3("aws-parts.bin"), new[] { path }, new TransferOptions(skipUnchanged: true));
+            Assert.True(again.Errors.Count == 0, string.Join(" / ", again.Errors.Select(e => e.Condition + ": " + e.Message)));
+            Assert.Equal(TransferStatus.Skipped, Assert.Single(again.Transfers).Status);
+        }
+
         [S3Theory]
         [InlineData(false)]
         [InlineData(true)]

@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.IO;
@@ -98,6 +99,7 @@ namespace StreamFiles.Core.Storage.S3
             create.ContentType = storage.ContentTypeOf(destination.Key);
 
             writer.AddMetadata(create.Metadata);
+            create.Metadata[S3Storage.PartSizeMetadataKey] = request.Plan.PartSize.ToString(CultureInfo.InvariantCulture);
             if (writer.HeaderChecksum is ChecksumAlgorithm algorithm)
             {
                 create.ChecksumAlgorithm = ToSdk(algorithm);

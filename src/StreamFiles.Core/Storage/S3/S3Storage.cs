@@ -29,6 +29,12 @@ namespace StreamFiles.Core.Storage.S3
         internal const string MtimeMetadataKey = "mtime";
 
         /// <summary>
+        /// The metadata key holding the part size of a StreamFiles multipart upload: a store that ignores HEAD
+        /// ?partNumber= (Ceph RGW) leaves it the only way to know a layout whose size is not a whole MiB.
+        /// </summary>
+        internal const string PartSizeMetadataKey = "streamfiles-part-size";
+
+        /// <summary>
         /// Objects from one PUT have the MD5 as ETag; they are read as one range (and so checked) up to this size,
         /// larger ones in parallel ranges that no single MD5 covers.
         /// </summary>
@@ -289,6 +295,7 @@ namespace StreamFiles.Core.Storage.S3
             return new StoredDigest(ChecksumAlgorithm.S3ETag, size, etag)
             {
                 OtherChunkSizes = certain ? Array.Empty<long>() : PlausiblePartSizes(info.Length.Value, count).Where(other => other != size).Take(MaxOtherPartSizes).ToList(),
+                ChunkSizeCertain = certain,
             };
         }
 
@@ -312,6 +319,11 @@ namespace StreamFiles.Core.Storage.S3
             if (parts is null || info.Length is null)
             {
                 return (null, false);
+            }
+
+            if (info.PartSize is long recorded && Fits(recorded, info.Length.Value, parts.Value))
+            {
+                return (recorded, true); // the uploader's own record (StreamFiles' metadata), consistent with the ETag
             }
 
             S3Location s3 = AsS3(info.Location);
@@ -345,7 +357,11 @@ namespace StreamFiles.Core.Storage.S3
         /// </summary>
         public static long? InferPartSize(long length, int count) => InferPartSize(length, count, out _);
 
-        /// <summary>As InferPartSize; certain tells whether no other whole-MiB (or exact) size fits as well.</summary>
+        /// <summary>
+        /// As InferPartSize; certain tells whether no other size fits at all. One whole-MiB size fitting is not enough:
+        /// S3 takes parts of any size from 5 MiB (aws cli's multipart_chunksize = 6000000, the SDKs' length/10000 for
+        /// large files, StreamFiles' own -PartSize 5.5MB), so a mismatch under such a guess is not damage.
+        /// </summary>
         public static long? InferPartSize(long length, int count, out bool certain)
         {
             certain = true;
@@ -366,11 +382,15 @@ namespace StreamFiles.Core.Storage.S3
                 return low;
             }
 
-            // The whole-MiB sizes that fit, the common defaults first: one of them is certain, several a guess.
+            // The whole-MiB sizes that fit, the common defaults first: the likeliest, but a guess.
             IReadOnlyList<long> plausible = PlausiblePartSizes(length, count);
-            certain = plausible.Count == 1;
+            certain = false;
             return plausible.Count > 0 ? plausible[0] : (long?)null;
         }
+
+        /// <summary>Whether parts of size bytes make an object of length bytes in count parts.</summary>
+        private static bool Fits(long size, long length, int count) =>
+            count >= 1 && size > 0 && length > size * (count - 1) && length <= size * count;
 
         /// <summary>The most other part sizes -SkipUnchanged tries when the store would not say which an object has.</summary>
         internal const int MaxOtherPartSizes = 8;
@@ -470,7 +490,8 @@ namespace StreamFiles.Core.Storage.S3
                 checksums["S3ETag"] = etag!.ToUpperInvariant();
             }
 
-            return new ObjectInfo(location, response.ContentLength, modified, etag, checksums: checksums);
+            long? partSize = long.TryParse(response.Metadata?[PartSizeMetadataKey], NumberStyles.None, CultureInfo.InvariantCulture, out long recorded) && recorded > 0 ? recorded : (long?)null;
+            return new ObjectInfo(location, response.ContentLength, modified, etag, checksums: checksums, partSize: partSize);
         }
 
         internal static string FormatMtime(DateTimeOffset time)

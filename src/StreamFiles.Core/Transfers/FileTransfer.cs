@@ -128,7 +128,10 @@ namespace StreamFiles.Core.Transfers
 
             // Two runs sending one object in parts would share its journal: the second would continue the first's upload
             // (with -Resume) or abort it (without), and the first fail on the journal's temporary file with a read error.
-            using FileStream? busy = plan.PartCount > 1 && !(_job.Destination is FileLocation) ? HoldTransfer(journalPath) : null;
+            // A copy in one request has no journal of its own, but one left by a killed run of the same transfer in parts
+            // names what that run left (an S3 multipart upload, a .partial's parts): it is cleared up here too.
+            bool staleJournal = plan.PartCount <= 1 && File.Exists(journalPath);
+            using FileStream? busy = (plan.PartCount > 1 || staleJournal) && !(_job.Destination is FileLocation) ? HoldTransfer(journalPath) : null;
             ResumeJournal? previous = null;
             string? abandoned = null;
             SourceFingerprint? fingerprint = null;
@@ -150,7 +153,7 @@ namespace StreamFiles.Core.Transfers
                 }
             }
 
-            bool dropJournal = previous is null && plan.PartCount > 1;
+            bool dropJournal = previous is null && (plan.PartCount > 1 || staleJournal);
             if (dropJournal)
             {
                 // A journal from another run would describe a .partial this run is about to recreate. What it names

@@ -152,16 +152,19 @@ namespace StreamFiles.Core.Storage.S3
                 throw new CommandFailureException(new CommandError("InvalidEndpointUrl", FailureCategory.InvalidArgument, UriRedaction.RedactText(endpoint), problem));
             }
 
+            // The order of the aws cli and the SDKs: the environment's region wins over the profile's, as their other
+            // settings from the environment win over the config file.
             string region = connection.Region
-                ?? profile?.Region?.SystemName
                 ?? NonEmpty(_environment("AWS_REGION"))
                 ?? NonEmpty(_environment("AWS_DEFAULT_REGION"))
+                ?? profile?.Region?.SystemName
                 ?? "us-east-1";
             if (S3Connection.RegionProblem(region) != null)
             {
                 string from = connection.Region != null ? "-Region (--region)"
-                    : profile?.Region != null ? $"region of the AWS profile '{ProfileNameOf(connection.ProfileName)}'"
-                    : NonEmpty(_environment("AWS_REGION")) != null ? "AWS_REGION" : "AWS_DEFAULT_REGION";
+                    : NonEmpty(_environment("AWS_REGION")) != null ? "AWS_REGION"
+                    : NonEmpty(_environment("AWS_DEFAULT_REGION")) != null ? "AWS_DEFAULT_REGION"
+                    : $"region of the AWS profile '{ProfileNameOf(connection.ProfileName)}'";
                 throw new CommandFailureException(new CommandError("InvalidRegion", FailureCategory.InvalidArgument, region, S3Connection.RegionProblem(region, from)! + " Correct " + from + "."));
             }
             S3ProfileCredentials.RegisterSdkClients();

@@ -65,7 +65,7 @@ namespace StreamFiles.Core.Storage.S3
         /// <summary>A profile of the shared config/credentials files; null: the default chain.</summary>
         public string? ProfileName { get; }
 
-        /// <summary>The region to sign for; null: the profile's, AWS_REGION, AWS_DEFAULT_REGION, else us-east-1.</summary>
+        /// <summary>The region to sign for; null: AWS_REGION, AWS_DEFAULT_REGION, the profile's, else us-east-1.</summary>
         public string? Region { get; }
 
         /// <summary>An S3-compatible endpoint; null: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else Amazon S3.</summary>

@@ -24,7 +24,7 @@ namespace StreamFiles.Cli
 
         public Option<string?> Region { get; } = new Option<string?>("--region")
         {
-            Description = "Region to sign S3 requests for (default: the profile's, AWS_REGION, AWS_DEFAULT_REGION, else us-east-1).",
+            Description = "Region to sign S3 requests for (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's, else us-east-1).",
             HelpName = "REGION",
         };
 

@@ -76,7 +76,7 @@ namespace StreamFiles.PowerShell
         [ValidateNotNullOrEmpty]
         public string? ProfileName { get; set; }
 
-        /// <summary>The region S3 requests are signed for; default: the profile's, AWS_REGION, AWS_DEFAULT_REGION, us-east-1.</summary>
+        /// <summary>The region S3 requests are signed for; default: AWS_REGION, AWS_DEFAULT_REGION, the profile's, us-east-1.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string? Region { get; set; }

@@ -243,6 +243,8 @@ namespace StreamFiles.Core.Tests.Http
             // The message names the fix (trust the issuer), not a way around validation.
             Assert.Contains(tls.Url("/file").ToString(), error.Message, StringComparison.Ordinal);
             Assert.Contains("trust store", error.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("inner exception", error.Message, StringComparison.OrdinalIgnoreCase); // .NET's pointer; the inner text is there
+            Assert.Contains("certificate", error.Message.Split('(', 2)[1], StringComparison.OrdinalIgnoreCase);
         }
 
         [Fact]

@@ -108,18 +108,26 @@ namespace StreamFiles.Core.Storage.Http
                 return "the connection was closed";
             }
 
-            var text = new StringBuilder(exception.Message.TrimEnd('.'));
+            var text = new StringBuilder(WithoutPointer(exception.Message));
             for (Exception? inner = exception.InnerException; inner != null; inner = inner.InnerException)
             {
-                if (!string.IsNullOrEmpty(inner.Message) && text.ToString().IndexOf(inner.Message.TrimEnd('.'), StringComparison.Ordinal) < 0)
+                string message = WithoutPointer(inner.Message);
+                if (message.Length > 0 && text.ToString().IndexOf(message, StringComparison.Ordinal) < 0)
                 {
-                    text.Append(": ").Append(inner.Message.TrimEnd('.'));
+                    text.Append(text.Length > 0 ? ": " : string.Empty).Append(message);
                 }
             }
 
             // .NET's messages name host and port at most; a query string never belongs in them, so cut one if it appears.
             return Regex.Replace(text.ToString(), @"(https?://[^\s?#'""]*)[?#][^\s'""]*", "$1", RegexOptions.CultureInvariant);
         }
+
+        /// <summary>
+        /// .NET's "The SSL connection could not be established, see inner exception." points at the inner text, which
+        /// follows here anyway: the pointer goes.
+        /// </summary>
+        private static string WithoutPointer(string? message) =>
+            Regex.Replace(message ?? string.Empty, @",? *see inner exception\.?$", string.Empty, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant).TrimEnd('.', ' ');
 
         /// <summary>The URL as it may be shown: scheme, host, port and path (no query, fragment or user info).</summary>
         public static string Redact(Uri uri) => UriRedaction.Redact(uri);

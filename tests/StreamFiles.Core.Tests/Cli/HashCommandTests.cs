@@ -54,6 +54,7 @@ namespace StreamFiles.Core.Tests.Cli
             }
 
             var start = ProcessRunner.CliStart(_dir.Path, arguments);
+            Faults.FaultCli.MakeInterruptible(start);
             start.RedirectStandardInput = true;
             using var process = System.Diagnostics.Process.Start(start)!;
             await System.Threading.Tasks.Task.Delay(1500); // started, and blocked in the read

@@ -43,14 +43,23 @@ namespace StreamFiles.Core.Tests.Faults
         /// inherited: a test run started in the background of a non-interactive shell has SIGINT ignored, children
         /// inherit that, and the CLI then rightly lets the transfer finish.
         /// </param>
+        /// <summary>
+        /// Starts the process with SIGINT at its default: a test run started as a background job of a script inherits
+        /// SIGINT ignored, which the CLI (rightly, as nohup expects) keeps, and a test's SIGINT would then do nothing.
+        /// </summary>
+        public static void MakeInterruptible(ProcessStartInfo start)
+        {
+            start.ArgumentList.Insert(0, start.FileName);
+            start.ArgumentList.Insert(0, "--default-signal=INT");
+            start.FileName = "env";
+        }
+
         public static Process Start(string workingDirectory, IDictionary<string, string?>? environment, IEnumerable<string> arguments, bool interruptible = false)
         {
             ProcessStartInfo start = ProcessRunner.CliStart(workingDirectory, arguments);
             if (interruptible)
             {
-                start.ArgumentList.Insert(0, start.FileName);
-                start.ArgumentList.Insert(0, "--default-signal=INT");
-                start.FileName = "env";
+                MakeInterruptible(start);
             }
 
             foreach (var (name, value) in environment ?? new Dictionary<string, string?>())

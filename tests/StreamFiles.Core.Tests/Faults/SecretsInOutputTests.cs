@@ -68,7 +68,7 @@ namespace StreamFiles.Core.Tests.Faults
             Expect(1, "HttpCredentialNeedsHttps", "receive", new[] { "--user", "someone:" + password, "--json" }, _http.Url("/ok.bin").ToString(), "got2/");
             Expect(1, "HttpTlsError", "receive", new[] { "--user", "someone", "--json" }, _https.Url("/ok.bin").ToString(), "got2/", new Dictionary<string, string?> { ["STREAMFILES_HTTP_PASSWORD"] = envPassword });
             Expect(1, "HttpCredentialInUrl", "receive", new[] { "--json" }, $"https://someone:{password}@127.0.0.1:1/x.bin", "got2/");
-            Expect(2, "InvalidArgument", "receive", new[] { "--header", "Authorization Bearer " + bearer }, _http.Url("/ok.bin").ToString(), "got2/");
+            Expect(2, "InvalidHttpOption", "receive", new[] { "--header", "Authorization Bearer " + bearer }, _http.Url("/ok.bin").ToString(), "got2/");
 
             AssertNoSecret();
         }

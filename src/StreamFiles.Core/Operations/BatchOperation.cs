@@ -308,7 +308,7 @@ namespace StreamFiles.Core.Operations
                 Interlocked.Increment(ref _failed);
                 _progress.Tracker.CountFailed();
                 CommandError error = exception is CommandFailureException failure ? failure.Error : work.DescribeFailure(exception);
-                outcome = new Outcome(sequence, work.FailureResult?.Invoke(error), error);
+                outcome = new Outcome(sequence, (exception as CommandFailureException)?.Result ?? work.FailureResult?.Invoke(error), error);
             }
 
             _progress.Tracker.Finish(tracked);

@@ -50,6 +50,12 @@ namespace StreamFiles.Core.Transfers
         /// <summary>How long the abort of a stopped upload may take before the process ends without it.</summary>
         private static readonly TimeSpan AbortAfterStopLimit = TimeSpan.FromSeconds(10);
         private long _transferred;
+
+        /// <summary>The plan of the copy once made, for the result of a copy that fails after it.</summary>
+        private TransferPlan? _plan;
+
+        /// <summary>The source's reader as the backend made it (the copy may read through a wrapper).</summary>
+        private IObjectReader? _sourceReader;
         private TimeSpan _lastJournalSave = TimeSpan.MinValue;
 
         public FileTransfer(TransferEngine engine, TransferJob job, ByteCounter progress)
@@ -115,6 +121,8 @@ namespace StreamFiles.Core.Transfers
             {
                 long? partSize = _options.PartSize ?? (reader as IPartAlignedReader)?.PreferredPartSize;
                 TransferPlan plan = TransferPlan.Plan(source.Length, partSize, destinationStorage.PartLimits, reader.SupportsRanges);
+                _plan = plan;
+                _sourceReader = reader;
                 IObjectReader partReader = plan.Sequential ? new SequentialReader(reader) : reader;
                 return await CopyAsync(partReader, destinationStorage, plan, cancellationToken).ConfigureAwait(false);
             }
@@ -236,6 +244,21 @@ namespace StreamFiles.Core.Transfers
                     }
 
                     await CheckSourceUnchangedAsync(cancellationToken).ConfigureAwait(false);
+                    if (_sourceReader is ILayoutRecheck recheck && recheck.NeedsRecheck)
+                    {
+                        // The store's digest did not match under the part size StreamFiles' metadata gave, which a copy
+                        // that cut the object anew can carry: the copy as written decides, before it gets its name.
+                        if (!(writer is IReadBackWriter written))
+                        {
+                            throw new VerifyFailedException(SourceDisplay, "S3 ETag", _job.Source.ETag ?? string.Empty, "another layout");
+                        }
+
+                        using (IObjectReader copy = await written.OpenReadBackAsync(cancellationToken).ConfigureAwait(false))
+                        {
+                            await recheck.RecheckAsync(copy, cancellationToken).ConfigureAwait(false);
+                        }
+                    }
+
                     string hash = integrity.FinishWhole();
                     long length = receipts.Sum(r => r!.Length);
                     bool verified = false;
@@ -1110,6 +1133,24 @@ namespace StreamFiles.Core.Transfers
                 _lastJournalSave = now;
             }
         }
+
+        /// <summary>The Failed result of this copy: the bytes it moved, its parts and its tries until the failure.</summary>
+        internal TransferResult FailedResult(CommandError error) =>
+            new TransferResult(
+                SourceDisplay,
+                DestinationDisplay,
+                _job.Source.Length ?? 0,
+                TransferStatus.Failed,
+                _clock.Elapsed,
+                Interlocked.Read(ref _transferred),
+                null,
+                _options.Checksum.ToString(),
+                _plan?.PartCount ?? 0,
+                _plan is null || _plan.Length == 0 ? 0 : _plan.PartSize,
+                Volatile.Read(ref _attempts),
+                false,
+                null,
+                error);
 
         private TransferResult Result(TransferStatus status, long length, string? hash, string? skipReason, TransferPlan? plan = null, bool verified = false) =>
             new TransferResult(

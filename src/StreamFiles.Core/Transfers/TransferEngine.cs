@@ -59,13 +59,18 @@ namespace StreamFiles.Core.Transfers
             {
                 throw;
             }
+            catch (CommandFailureException e) when (e.Result is null)
+            {
+                throw new CommandFailureException(e.Error, transfer.FailedResult(e.Error));
+            }
             catch (CommandFailureException)
             {
                 throw;
             }
             catch (Exception e)
             {
-                throw new CommandFailureException(TransferErrors.Describe(e, job.Source.Location.Display, job.Destination.Display));
+                CommandError error = TransferErrors.Describe(e, job.Source.Location.Display, job.Destination.Display);
+                throw new CommandFailureException(error, transfer.FailedResult(error));
             }
         }
 

@@ -77,9 +77,16 @@ namespace StreamFiles.Core.Tests.S3
         /// Uploads a file in parts of partSize with the plain SDK, as another tool would: no metadata, so a store that
         /// ignores HEAD ?partNumber= gives no way to know the part size.
         /// </summary>
-        public static async Task UploadInPartsAsync(string key, string path, long partSize)
+        /// <param name="recordedPartSize">A streamfiles-part-size to put in the metadata, as a copy that cut the object anew carries it.</param>
+        public static async Task UploadInPartsAsync(string key, string path, long partSize, long? recordedPartSize = null)
         {
-            string uploadId = (await Raw.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = Bucket, Key = key })).UploadId;
+            var initiate = new InitiateMultipartUploadRequest { BucketName = Bucket, Key = key };
+            if (recordedPartSize is long recorded)
+            {
+                initiate.Metadata["streamfiles-part-size"] = recorded.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            string uploadId = (await Raw.InitiateMultipartUploadAsync(initiate)).UploadId;
             var etags = new List<PartETag>();
             long length = new FileInfo(path).Length;
             for (int part = 1; (part - 1) * partSize < length; part++)

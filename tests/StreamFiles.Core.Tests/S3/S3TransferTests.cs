@@ -426,6 +426,36 @@ namespace StreamFiles.Core.Tests.S3
             Assert.Equal(TransferStatus.Skipped, Assert.Single(again.Transfers).Status);
         }
 
+        /// <summary>
+        /// A copy that cut one of our objects anew (rclone copyto -M, a multipart CopyObject) keeps its metadata: the
+        /// recorded part size (5.5 MiB) fits but is not the layout (6 MiB). The written file settles it under the other
+        /// sizes that fit, so the download completes checked; it failed VerifyFailed. Damage still fails it.
+        /// </summary>
+        [S3Fact]
+        public async Task ARecordedPartSizeThatACopyMadeWrongIsSettledFromTheFileWritten()
+        {
+            string path = _temp.RandomFile("recut.bin", (20 * MiB) + 5, seed: 33);
+            await S3TestServer.UploadInPartsAsync(_prefix + "recut.bin", path, 6 * MiB, recordedPartSize: (11 * MiB) / 2);
+            ObjectInfo info = (await S3TestServer.Storage().StatAsync(Location.Parse(S3("recut.bin")), CancellationToken.None))!;
+            Assert.Equal((11 * MiB) / 2, info.PartSize);
+            Assert.EndsWith("-4", info.ETag);
+
+            string back = _temp.File("recut-back.bin");
+            var received = Run(TransferDirection.Receive, back, new[] { S3("recut.bin") });
+            Assert.True(received.Errors.Count == 0, string.Join(" / ", received.Errors.Select(e => e.Message)));
+            Assert.True(Same(path, back));
+
+            using var proxy = new CorruptingProxy(new Uri(S3TestServer.Endpoint!));
+            var registry = StorageRegistry.CreateDefault().RegisterS3(
+                new S3Connection(region: S3TestServer.Region, endpointUrl: proxy.Endpoint, credentials: S3TestServer.Credentials), pool: S3TestServer.Pool);
+            string damaged = _temp.File("recut-damaged.bin");
+            var failed = Run(TransferDirection.Receive, damaged, new[] { S3("recut.bin") }, registry: registry);
+            Assert.True(proxy.Corrupted > 0);
+            Assert.Equal("VerifyFailed", Assert.Single(failed.Errors).Condition);
+            Assert.False(File.Exists(damaged));
+            Assert.False(File.Exists(damaged + ".partial"));
+        }
+
         [S3Theory]
         [InlineData(false)]
         [InlineData(true)]

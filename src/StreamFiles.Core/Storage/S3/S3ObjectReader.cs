@@ -39,7 +39,7 @@ namespace StreamFiles.Core.Storage.S3
     /// along, so each range stream hands the batcher a copy of its reads (a ring of RingBytes, 1 MiB) and goes on
     /// receiving: waiting for company then costs no wall time, only the copy.</para>
     /// </summary>
-    internal sealed class S3ObjectReader : IObjectReader, IPartAlignedReader, IDeferredPartCheck
+    internal sealed class S3ObjectReader : IObjectReader, IPartAlignedReader, IDeferredPartCheck, ILayoutRecheck
     {
         private readonly S3Client _client;
         private readonly S3Location _location;
@@ -62,6 +62,10 @@ namespace StreamFiles.Core.Storage.S3
         private int _partsSeen;
 
         private readonly bool _layoutCertain;
+        private readonly bool _layoutRecorded;
+
+        /// <summary>The ETag the parts made under a recorded layout when it was not the store's: to be settled (RecheckAsync).</summary>
+        private volatile string? _pendingMismatch;
 
         // The engine hashes the parts from the file it wrote them to (HandOverPartMd5s): the ranges hash nothing.
         private bool _handedOver;
@@ -74,9 +78,14 @@ namespace StreamFiles.Core.Storage.S3
         /// then still proves the bytes, but a mismatch may only mean the guess was wrong, so it is not an error.
         /// </param>
         /// <param name="partsPerRange">The object parts per range (PreferredPartSize); by default from MaxRangeBytes and MinRanges.</param>
-        public S3ObjectReader(S3Client client, S3Location location, ObjectInfo source, long? partSize, bool layoutCertain = true, int? partsPerRange = null)
+        /// <param name="layoutRecorded">
+        /// The part size came from StreamFiles' metadata: a copy that cut the object anew may carry it unchanged, so a
+        /// mismatch is settled by RecheckAsync (other layouts, from the file written) before it is called damage.
+        /// </param>
+        public S3ObjectReader(S3Client client, S3Location location, ObjectInfo source, long? partSize, bool layoutCertain = true, int? partsPerRange = null, bool layoutRecorded = false)
         {
             _layoutCertain = layoutCertain;
+            _layoutRecorded = layoutRecorded;
             _client = client;
             _location = location;
             _source = source;
@@ -255,10 +264,114 @@ namespace StreamFiles.Core.Storage.S3
                     return; // another part size fits too: the guess, not the data, may be wrong
                 }
 
+                if (_layoutRecorded)
+                {
+                    _pendingMismatch = actual; // settled from the file written, once every part is in it
+                    return;
+                }
+
                 throw new VerifyFailedException(_location.Display, "S3 ETag", expected, actual);
             }
 
             ETagVerified = true;
+        }
+
+        /// <summary>Whether the ETag did not match under the recorded part size, and RecheckAsync must settle it.</summary>
+        public bool NeedsRecheck => _pendingMismatch != null;
+
+        /// <summary>
+        /// Settles a mismatch under the recorded part size: the bytes as written are hashed, in one read, for the other
+        /// whole-MiB part sizes that fit (a copy made by rclone or the aws cli cuts whole MiB); a match verifies the
+        /// ETag, none is VerifyFailedException, as for any damage.
+        /// </summary>
+        public async Task RecheckAsync(IObjectReader written, CancellationToken cancellationToken)
+        {
+            string expected = S3Tags.Unquote(_source.ETag)!;
+            long length = _source.Length!.Value;
+            var lanes = S3Storage.PlausiblePartSizes(length, _partDigests.Length)
+                .Where(size => size != _partSize)
+                .Take(S3Storage.MaxOtherPartSizes)
+                .Select(size => new LayoutLane(size))
+                .ToList();
+            bool matched = false;
+            if (lanes.Count > 0)
+            {
+                byte[] buffer = ArrayPool<byte>.Shared.Rent(1024 * 1024);
+                try
+                {
+                    using (Stream bytes = await written.OpenRangeAsync(0, length, cancellationToken).ConfigureAwait(false))
+                    {
+                        int read;
+                        while ((read = await bytes.ReadAsync(buffer, 0, buffer.Length, cancellationToken).ConfigureAwait(false)) > 0)
+                        {
+                            foreach (LayoutLane lane in lanes)
+                            {
+                                lane.Add(buffer, read);
+                            }
+                        }
+                    }
+
+                    matched = lanes.Any(lane => string.Equals(lane.ETag(), expected, StringComparison.Ordinal));
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    foreach (LayoutLane lane in lanes)
+                    {
+                        lane.Dispose();
+                    }
+                }
+            }
+
+            if (matched)
+            {
+                _pendingMismatch = null;
+                ETagVerified = true;
+                return;
+            }
+
+            throw new VerifyFailedException(_location.Display, "S3 ETag", expected, _pendingMismatch ?? "nothing");
+        }
+
+        /// <summary>The part MD5s of one candidate layout, fed the object's bytes in order.</summary>
+        private sealed class LayoutLane : IDisposable
+        {
+            private readonly long _size;
+            private readonly System.Collections.Generic.List<string> _parts = new System.Collections.Generic.List<string>();
+            private IncrementalHash _md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+            private long _inPart;
+
+            public LayoutLane(long size) => _size = size;
+
+            public void Add(byte[] buffer, int count)
+            {
+                int at = 0;
+                while (at < count)
+                {
+                    int take = (int)Math.Min(count - at, _size - _inPart);
+                    _md5.AppendData(buffer, at, take);
+                    at += take;
+                    _inPart += take;
+                    if (_inPart == _size)
+                    {
+                        _parts.Add(Hashing.Hex.Encode(_md5.GetHashAndReset()));
+                        _inPart = 0;
+                    }
+                }
+            }
+
+            public string ETag()
+            {
+                var parts = new System.Collections.Generic.List<string>(_parts);
+                if (_inPart > 0)
+                {
+                    parts.Add(Hashing.Hex.Encode(_md5.GetHashAndReset()));
+                }
+
+                return S3Tags.MultipartETag(parts);
+            }
+
+            public void Dispose() => _md5.Dispose();
         }
 
         /// <summary>Compares the parts' CRCs with the store's checksum: a composite of them, or (combined) the whole object's.</summary>

@@ -164,17 +164,17 @@ namespace StreamFiles.Core.Storage.S3
             }
 
             // A single-part object is checked in one range (its ETag is the MD5 of the whole) up to MaxVerifiedSinglePart.
-            (long? partSize, bool certain) = S3Tags.PartCount(source.ETag) is null
-                ? (source.Length <= MaxVerifiedSinglePart ? source.Length : null, true)
+            (long? partSize, bool certain, bool recorded) = S3Tags.PartCount(source.ETag) is null
+                ? (source.Length <= MaxVerifiedSinglePart ? source.Length : null, true, false)
                 : await GetPartLayoutAsync(source, cancellationToken).ConfigureAwait(false);
             if (partSize is null && S3ObjectReader.HasWholeObjectCrc(source))
             {
                 // A stored whole-object CRC does not depend on the layout: a larger single-part object, or one whose
                 // parts are of no single size, is read in parts of any size and still checked.
-                (partSize, certain) = (WholeObjectCrcPart, true);
+                (partSize, certain, recorded) = (WholeObjectCrcPart, true, false);
             }
 
-            return new S3ObjectReader(client, s3, source, partSize, certain);
+            return new S3ObjectReader(client, s3, source, partSize, certain, layoutRecorded: recorded);
         }
 
         public async Task<IObjectWriter> OpenWriterAsync(WriteRequest request, CancellationToken cancellationToken)
@@ -284,7 +284,7 @@ namespace StreamFiles.Core.Storage.S3
                 return new StoredDigest(ChecksumAlgorithm.S3ETag, Math.Max(1, info.Length.Value), etag);
             }
 
-            (long? partSize, bool certain) = await GetPartLayoutAsync(info, cancellationToken).ConfigureAwait(false);
+            (long? partSize, bool certain, _) = await GetPartLayoutAsync(info, cancellationToken).ConfigureAwait(false);
             if (partSize is not long size)
             {
                 return null;
@@ -307,8 +307,12 @@ namespace StreamFiles.Core.Storage.S3
         public async Task<long?> GetPartSizeAsync(ObjectInfo info, CancellationToken cancellationToken) =>
             (await GetPartLayoutAsync(info, cancellationToken).ConfigureAwait(false)).PartSize;
 
-        /// <summary>The part size and whether it is certain (the store said, or only one size fits) or a best guess.</summary>
-        internal async Task<(long? PartSize, bool Certain)> GetPartLayoutAsync(ObjectInfo info, CancellationToken cancellationToken)
+        /// <summary>
+        /// The part size and whether it is certain (the store said, or only one size fits) or a best guess; Recorded
+        /// when it comes from StreamFiles' metadata, which a copy that cut the object anew can carry unchanged
+        /// (rclone copyto -M, a multipart CopyObject): certain enough for -SkipUnchanged, not for calling a download damaged.
+        /// </summary>
+        internal async Task<(long? PartSize, bool Certain, bool Recorded)> GetPartLayoutAsync(ObjectInfo info, CancellationToken cancellationToken)
         {
             if (info is null)
             {
@@ -318,12 +322,7 @@ namespace StreamFiles.Core.Storage.S3
             int? parts = S3Tags.PartCount(info.ETag);
             if (parts is null || info.Length is null)
             {
-                return (null, false);
-            }
-
-            if (info.PartSize is long recorded && Fits(recorded, info.Length.Value, parts.Value))
-            {
-                return (recorded, true); // the uploader's own record (StreamFiles' metadata), consistent with the ETag
+                return (null, false, false);
             }
 
             S3Location s3 = AsS3(info.Location);
@@ -335,7 +334,7 @@ namespace StreamFiles.Core.Storage.S3
                     cancellationToken).ConfigureAwait(false);
                 if (response.ContentLength > 0 && (response.ContentLength < info.Length.Value || parts == 1))
                 {
-                    return (response.ContentLength, true);
+                    return (response.ContentLength, true, false);
                 }
             }
             catch (Exception e) when (S3Errors.IsPreconditionFailed(e))
@@ -347,8 +346,13 @@ namespace StreamFiles.Core.Storage.S3
                 throw new CommandFailureException(S3Errors.Describe(e, "HEAD part 1 of", s3.Display, client));
             }
 
+            if (info.PartSize is long recorded && Fits(recorded, info.Length.Value, parts.Value))
+            {
+                return (recorded, true, true); // StreamFiles' own record, for a store that will not say (Ceph RGW)
+            }
+
             long? guess = InferPartSize(info.Length.Value, parts.Value, out bool certain);
-            return (guess, certain);
+            return (guess, certain, false);
         }
 
         /// <summary>

@@ -139,6 +139,14 @@ namespace StreamFiles.Core.Tests.Faults
             Assert.Equal("SourceChanged", Assert.Single(run.Errors).Condition);
             int parts = proxy.Requests.Count(r => r.Method == "PUT" && r.Target.Contains("partNumber=", StringComparison.Ordinal));
             Assert.InRange(parts, 3, 4);
+
+            // The failed result says how far the copy got: the parts read and sent, its plan (it said 0 and 0).
+            var failed = Assert.Single(run.Transfers);
+            Assert.Equal(StreamFiles.Core.Transfers.TransferStatus.Failed, failed.Status);
+            Assert.InRange(failed.BytesTransferred, 2 * 5 * MiB, parts * 5 * MiB);
+            Assert.True(failed.Parts > parts, $"{failed.Parts} parts planned");
+            Assert.Equal(5 * MiB, failed.PartSize);
+            Assert.True(failed.Duration > TimeSpan.Zero);
             var missing = await Assert.ThrowsAsync<AmazonS3Exception>(() => S3TestServer.Raw.GetObjectMetadataAsync(S3TestServer.Bucket, key));
             Assert.Equal(System.Net.HttpStatusCode.NotFound, missing.StatusCode);
             Assert.Empty(await S3TestServer.UploadsUnderAsync(key));

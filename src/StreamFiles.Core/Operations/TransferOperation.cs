@@ -114,6 +114,19 @@ namespace StreamFiles.Core.Operations
         /// <summary>Destination stats started ahead of their items' turn (SubmitInOrder), and how many may run at once.</summary>
         private const int StatsAhead = 16;
         private readonly Queue<TransferItem> _ahead = new Queue<TransferItem>();
+
+        /// <summary>
+        /// Time since the host last returned from SubmitSource: a short gap means a producer that has more sources at
+        /// hand (a pipeline from Get-ChildItem, the CLI's argument list), whose files to an object store then have their
+        /// destination stats started ahead as a listed tree's are; a long one, a producer that is slow (a watcher), whose
+        /// file starts at once.
+        /// </summary>
+        private readonly Stopwatch _sinceLastSource = new Stopwatch();
+
+        /// <summary>The gap below which the sources come from a producer that has more at hand.</summary>
+        private static readonly TimeSpan QuickSources = TimeSpan.FromMilliseconds(25);
+
+        private bool _sourcesQueued;
         private readonly SemaphoreSlim _statsAhead = new SemaphoreSlim(StatsAhead);
 
         public TransferOperation(
@@ -171,6 +184,24 @@ namespace StreamFiles.Core.Operations
                 return;
             }
 
+            _sourcesQueued = _sinceLastSource.IsRunning && _sinceLastSource.Elapsed < QuickSources;
+            if (!_sourcesQueued)
+            {
+                SubmitAhead(sink); // a slow producer: what waits goes now, and this source's file with it
+            }
+
+            try
+            {
+                SubmitOneSource(request, sink);
+            }
+            finally
+            {
+                _sinceLastSource.Restart();
+            }
+        }
+
+        private void SubmitOneSource(TransferRequest request, ICommandSink sink)
+        {
             // A directory named on its own was held in case it is the only source: this one means it is one of
             // several, and it keeps its name under the destination.
             _sourcesSeen++;
@@ -178,14 +209,14 @@ namespace StreamFiles.Core.Operations
             if (!Location.TryParse(request.Source, out Location? source, out CommandError? invalid, _basePath))
             {
                 CountFailedSource(sink);
-                Submit(new TransferItem(UriRedaction.RedactText(request.Source), null, invalid!), sink);
+                SubmitNext(new TransferItem(UriRedaction.RedactText(request.Source), null, invalid!), sink);
                 return;
             }
 
             if (_direction == TransferDirection.Send && source!.Kind != LocationKind.FileSystem)
             {
                 CountFailedSource(sink);
-                Submit(Fail(source.Display, new CommandError("SourceNotLocal", FailureCategory.InvalidArgument, source.Display,
+                SubmitNext(Fail(source.Display, new CommandError("SourceNotLocal", FailureCategory.InvalidArgument, source.Display,
                     $"'{source.Display}' is not a local file: Send-StreamFile (streamfiles send) uploads local files. To download it, use Receive-StreamFile (streamfiles receive).")), sink);
                 return;
             }
@@ -207,14 +238,14 @@ namespace StreamFiles.Core.Operations
             catch (CommandFailureException e)
             {
                 CountFailedSource(sink);
-                Submit(Fail(source!.Display, e.Error, destination: IntendedDestination(source!), lookup: (looking.Elapsed, lookupAttempts)), sink);
+                SubmitNext(Fail(source!.Display, e.Error, destination: IntendedDestination(source!), lookup: (looking.Elapsed, lookupAttempts)), sink);
                 return;
             }
             catch (Exception e) when (!(e is OperationCanceledException))
             {
                 CountFailedSource(sink);
                 Location? intended = IntendedDestination(source!);
-                Submit(Fail(source!.Display, TransferErrors.Describe(e, source!.Display, (intended ?? _destination).Display), destination: intended, lookup: (looking.Elapsed, lookupAttempts)), sink);
+                SubmitNext(Fail(source!.Display, TransferErrors.Describe(e, source!.Display, (intended ?? _destination).Display), destination: intended, lookup: (looking.Elapsed, lookupAttempts)), sink);
                 return;
             }
             finally
@@ -225,7 +256,7 @@ namespace StreamFiles.Core.Operations
             if (info is null)
             {
                 CountFailedSource(sink);
-                Submit(Fail(source!.Display, TransferErrors.SourceNotFound(source.Display), destination: IntendedDestination(source!), lookup: (looking.Elapsed, lookupAttempts)), sink);
+                SubmitNext(Fail(source!.Display, TransferErrors.SourceNotFound(source.Display), destination: IntendedDestination(source!), lookup: (looking.Elapsed, lookupAttempts)), sink);
                 return;
             }
 
@@ -243,7 +274,7 @@ namespace StreamFiles.Core.Operations
                 if (request.ExplicitSource)
                 {
                     CountFailedSource(sink);
-                    Submit(Fail(source!.Display, TransferErrors.SourceIsDirectory(source.Display)), sink);
+                    SubmitNext(Fail(source!.Display, TransferErrors.SourceIsDirectory(source.Display)), sink);
                 }
 
                 return;
@@ -313,7 +344,7 @@ namespace StreamFiles.Core.Operations
             CountFailedSource(sink);
             string display = UriRedaction.RedactText(source);
             Location? intended = !pattern && Location.TryParse(source, out Location? parsed, out _, _basePath) ? IntendedDestination(parsed!) : null;
-            Submit(Fail(display, pattern ? TransferErrors.NoMatch(display) : TransferErrors.SourceNotFound(display), destination: intended), sink);
+            SubmitNext(Fail(display, pattern ? TransferErrors.NoMatch(display) : TransferErrors.SourceNotFound(display), destination: intended), sink);
         }
 
         /// <summary>
@@ -819,7 +850,20 @@ namespace StreamFiles.Core.Operations
                 ReleaseHeld(sink);
             }
 
-            Submit(ItemFor(source, relativePath: null), sink);
+            SubmitNext(ItemFor(source, relativePath: null), sink);
+        }
+
+        /// <summary>A named source's item: behind the others whose stats run ahead while sources come quickly, else at once.</summary>
+        private void SubmitNext(TransferItem item, ICommandSink sink)
+        {
+            if (_sourcesQueued || _ahead.Count > 0)
+            {
+                SubmitInOrder(item, sink);
+            }
+            else
+            {
+                Submit(item, sink);
+            }
         }
 
         /// <summary>
@@ -865,7 +909,7 @@ namespace StreamFiles.Core.Operations
             if (_heldSource is ObjectInfo held)
             {
                 _heldSource = null;
-                Submit(ItemFor(held, relativePath: null), sink);
+                SubmitNext(ItemFor(held, relativePath: null), sink);
             }
         }
 
@@ -874,6 +918,7 @@ namespace StreamFiles.Core.Operations
         {
             ReleaseHeldDirectory(sink, keepName: false);
             ReleaseHeld(sink);
+            SubmitAhead(sink);
         }
 
         /// <summary>Where one source file goes.</summary>

@@ -115,6 +115,11 @@ namespace StreamFiles.Core.Transfers
                 case SourceChangedException changed:
                     return new CommandError("SourceChanged", FailureCategory.InvalidData, source,
                         prefix + changed.Message + " Nothing was written under the destination name; run the command again to copy the new version.", exception);
+                case Amazon.Runtime.AmazonServiceException service:
+                    // A store's error that outlasted the retries (503 SlowDown on a part or a HEAD): S3's condition, as
+                    // the backend gives it for the requests it describes itself, not UnexpectedError.
+                    CommandError s3 = Storage.S3.S3Errors.Describe(service, writing ? "upload" : "read", target);
+                    return new CommandError(s3.Condition, s3.Category, target, prefix + s3.Message, exception);
                 case Storage.Http.HttpTransferException http:
                     // The HTTP backend already named the condition (HttpNotFound, HttpBodyTruncated, ...) and redacted the URL.
                     return new CommandError(http.Condition, http.Category, target, prefix + http.Message, exception);

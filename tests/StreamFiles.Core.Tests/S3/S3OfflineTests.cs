@@ -136,6 +136,23 @@ namespace StreamFiles.Core.Tests.S3
             Assert.Contains("--region eu-west-1", error.Message);
         }
 
+        /// <summary>A store's 503 that outlasted every retry, on a HEAD or a part: S3ServiceUnavailable, as documented (it was UnexpectedError).</summary>
+        [Fact]
+        public void AThrottlingThatOutlastsTheRetriesIsS3ServiceUnavailable()
+        {
+            var slowDown = new AmazonS3Exception("Please reduce your request rate.", ErrorType.Receiver, "SlowDown", "id", HttpStatusCode.ServiceUnavailable);
+
+            CommandError alone = StreamFiles.Core.Transfers.TransferErrors.Describe(slowDown, "/tmp/a.bin", "s3://b/a.bin");
+            Assert.Equal("S3ServiceUnavailable", alone.Condition);
+            Assert.Equal(FailureCategory.ResourceUnavailable, alone.Category);
+
+            var part = new StreamFiles.Core.Transfers.PartFailedException(new StreamFiles.Core.Storage.PartSpec(2, 8L * 1024 * 1024, 8L * 1024 * 1024), 4, slowDown);
+            CommandError inPart = StreamFiles.Core.Transfers.TransferErrors.Describe(part, "/tmp/a.bin", "s3://b/a.bin");
+            Assert.Equal("S3ServiceUnavailable", inPart.Condition);
+            Assert.Contains("part 2 of 4", inPart.Message, StringComparison.Ordinal);
+            Assert.Contains("-ThrottleLimit", inPart.Message, StringComparison.Ordinal);
+        }
+
         [Fact]
         public void TransientErrorsAreThrottlingServerErrorsAndDroppedConnections()
         {

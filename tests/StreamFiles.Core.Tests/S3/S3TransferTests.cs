@@ -32,6 +32,11 @@ namespace StreamFiles.Core.Tests.S3
         private static StorageRegistry Registry(S3ChecksumMode mode = S3ChecksumMode.Auto) =>
             StorageRegistry.CreateDefault().RegisterS3(S3TestServer.Connection(mode), pool: S3TestServer.Pool);
 
+        /// <summary>The S3 backend reached through a proxy (one that damages or records what passes).</summary>
+        private static StorageRegistry Through(CorruptingProxy proxy) =>
+            StorageRegistry.CreateDefault().RegisterS3(
+                new S3Connection(region: S3TestServer.Region, endpointUrl: proxy.Endpoint, credentials: S3TestServer.Credentials), pool: S3TestServer.Pool);
+
         internal static Sink Run(TransferDirection direction, string destination, IEnumerable<string> sources, TransferOptions? options = null, bool recurse = false, StorageRegistry? registry = null)
         {
             var sink = new Sink();
@@ -330,8 +335,7 @@ namespace StreamFiles.Core.Tests.S3
         {
             await S3TestServer.PutAsync(_prefix + "damaged.bin", Enumerable.Range(0, 100_000).Select(i => (byte)i).ToArray());
             using var proxy = new CorruptingProxy(new Uri(S3TestServer.Endpoint!));
-            var registry = StorageRegistry.CreateDefault().RegisterS3(
-                new S3Connection(region: S3TestServer.Region, endpointUrl: proxy.Endpoint, credentials: S3TestServer.Credentials), pool: S3TestServer.Pool);
+            StorageRegistry registry = Through(proxy);
 
             string destination = _temp.File("damaged.bin");
             var received = Run(TransferDirection.Receive, destination, new[] { S3("damaged.bin") }, registry: registry);
@@ -360,8 +364,7 @@ namespace StreamFiles.Core.Tests.S3
 
             // The same download with a byte flipped in every response: the ETag check fails it, and nothing is left.
             using var proxy = new CorruptingProxy(new Uri(S3TestServer.Endpoint!));
-            var registry = StorageRegistry.CreateDefault().RegisterS3(
-                new S3Connection(region: S3TestServer.Region, endpointUrl: proxy.Endpoint, credentials: S3TestServer.Credentials), pool: S3TestServer.Pool);
+            StorageRegistry registry = Through(proxy);
             string damaged = _temp.File("damaged-" + name);
             var failed = Run(TransferDirection.Receive, damaged, new[] { S3(name) }, options, registry: registry);
             Assert.True(proxy.Corrupted > 0);
@@ -393,8 +396,7 @@ namespace StreamFiles.Core.Tests.S3
             Assert.True(Same(path, back));
 
             using var proxy = new CorruptingProxy(new Uri(S3TestServer.Endpoint!));
-            var registry = StorageRegistry.CreateDefault().RegisterS3(
-                new S3Connection(region: S3TestServer.Region, endpointUrl: proxy.Endpoint, credentials: S3TestServer.Credentials), pool: S3TestServer.Pool);
+            StorageRegistry registry = Through(proxy);
             var failed = Run(TransferDirection.Receive, _temp.File("odd-damaged.bin"), new[] { S3("odd-parts.bin") }, registry: registry);
             Assert.True(proxy.Corrupted > 0);
             Assert.Equal("VerifyFailed", Assert.Single(failed.Errors).Condition);
@@ -446,8 +448,7 @@ namespace StreamFiles.Core.Tests.S3
             Assert.True(Same(path, back));
 
             using var proxy = new CorruptingProxy(new Uri(S3TestServer.Endpoint!));
-            var registry = StorageRegistry.CreateDefault().RegisterS3(
-                new S3Connection(region: S3TestServer.Region, endpointUrl: proxy.Endpoint, credentials: S3TestServer.Credentials), pool: S3TestServer.Pool);
+            StorageRegistry registry = Through(proxy);
             string damaged = _temp.File("recut-damaged.bin");
             var failed = Run(TransferDirection.Receive, damaged, new[] { S3("recut.bin") }, registry: registry);
             Assert.True(proxy.Corrupted > 0);

@@ -338,7 +338,7 @@ namespace StreamFiles.Core.Storage.S3
         {
             private readonly long _size;
             private readonly System.Collections.Generic.List<string> _parts = new System.Collections.Generic.List<string>();
-            private IncrementalHash _md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+            private readonly IncrementalHash _md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
             private long _inPart;
 
             public LayoutLane(long size) => _size = size;

@@ -398,8 +398,9 @@ namespace StreamFiles.Core.Operations
             Location destination = item.Destination!;
             string sourceText = source.Location.Display;
             string destinationText = destination.Display;
+            var preparing = Stopwatch.StartNew(); // a refusal after the destination's stat took that long (retries of a 503)
             CommandFailureException Refuse(CommandError error) =>
-                new CommandFailureException(error, Failed(sourceText, destinationText, source.Length ?? 0, error, TimeSpan.Zero));
+                new CommandFailureException(error, Failed(sourceText, destinationText, source.Length ?? 0, error, preparing.Elapsed));
 
             if (source.Location is FileLocation from && destination is FileLocation to && SamePath(from.Path, to.Path))
             {

@@ -66,6 +66,7 @@ namespace StreamFiles.Core.Tests.S3
             var sent = Run(TransferDirection.Send, "s3://bucket/key.bin", new[] { path }, registry: registry);
             Assert.Equal("S3EndpointUnreachable", Assert.Single(sent.Errors).Condition);
             Assert.Equal(FailureCategory.ConnectionError, sent.Errors[0].Category);
+            Assert.True(Assert.Single(sent.Transfers).Duration > TimeSpan.Zero); // the destination's HEAD and its retries took time (it said 0)
 
             var received = Run(TransferDirection.Receive, _temp.File("lonely-back.bin"), new[] { "s3://bucket/key.bin" }, registry: registry);
             Assert.Equal("S3EndpointUnreachable", Assert.Single(received.Errors).Condition);

@@ -152,7 +152,7 @@ namespace StreamFiles.Core.Storage.S3
                 case "SlowDown":
                 case "ServiceUnavailable":
                 case "InternalError":
-                    return new CommandError("S3ServiceUnavailable", FailureCategory.ResourceUnavailable, target, $"{operation} {target}: the store is busy or failing ({code}) and retries did not help. Try again later or with a lower -ThrottleLimit.", exception);
+                    return new CommandError("S3ServiceUnavailable", FailureCategory.ResourceUnavailable, target, $"{operation} {target}: the store is busy or failing ({code}) and retries did not help. Try again later or with a lower -ThrottleLimit (--throttle-limit).", exception);
             }
 
             switch (status)

@@ -1136,23 +1136,9 @@ namespace StreamFiles.Core.Transfers
 
         /// <summary>The Failed result of this copy: the bytes it moved, its parts and its tries until the failure.</summary>
         internal TransferResult FailedResult(CommandError error) =>
-            new TransferResult(
-                SourceDisplay,
-                DestinationDisplay,
-                _job.Source.Length ?? 0,
-                TransferStatus.Failed,
-                _clock.Elapsed,
-                Interlocked.Read(ref _transferred),
-                null,
-                _options.Checksum.ToString(),
-                _plan?.PartCount ?? 0,
-                _plan is null || _plan.Length == 0 ? 0 : _plan.PartSize,
-                Volatile.Read(ref _attempts),
-                false,
-                null,
-                error);
+            Result(TransferStatus.Failed, _job.Source.Length ?? 0, null, null, _plan, error: error);
 
-        private TransferResult Result(TransferStatus status, long length, string? hash, string? skipReason, TransferPlan? plan = null, bool verified = false) =>
+        private TransferResult Result(TransferStatus status, long length, string? hash, string? skipReason, TransferPlan? plan = null, bool verified = false, CommandError? error = null) =>
             new TransferResult(
                 SourceDisplay,
                 DestinationDisplay,
@@ -1167,7 +1153,7 @@ namespace StreamFiles.Core.Transfers
                 Volatile.Read(ref _attempts),
                 verified,
                 skipReason,
-                null);
+                error);
 
         private static async Task SafeWait(Task task)
         {

@@ -387,6 +387,7 @@ namespace StreamFiles.Core.Tests.Faults
             public string? LastError;
         }
     }
+
     public sealed class NetworkFaultMatrixS3UploadTests : NetworkFaultMatrixTests
     {
         public NetworkFaultMatrixS3UploadTests(ITestOutputHelper output)

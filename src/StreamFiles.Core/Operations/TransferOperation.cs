@@ -477,12 +477,14 @@ namespace StreamFiles.Core.Operations
                     && existing.Length == source.Length && FileTransfer.TimesMatch(source.LastModified, existing.LastModified))
                 {
                     // Nothing will be written: no question to ask.
+                    ClearLeftover(source, destination, existing, keepResumable: false, sink);
                     return Skipped(sourceText, destinationText, source.Length, "same size and modification time");
                 }
 
                 if (!options.Overwrite && !(options.SkipUnchanged && existing.Length == source.Length && options.Compare == TransferCompare.SizeAndHash))
                 {
                     string why = options.SkipUnchanged ? (existing.Length != source.Length ? " and differs in size" : " with a different modification time") : string.Empty;
+                    ClearLeftover(source, destination, existing, keepResumable: true, sink);
                     throw Refuse(TransferErrors.DestinationExists(sourceText, destinationText, why));
                 }
 
@@ -563,6 +565,27 @@ namespace StreamFiles.Core.Operations
                 {
                     sink.WriteVerbose("WARNING: " + message);
                 }
+            }
+        }
+
+        /// <summary>
+        /// A file that will not be written can still find an S3 multipart upload a killed run of the same transfer left
+        /// (its journal names it): cleared here, as the run that writes would clear it. A dry run leaves it.
+        /// </summary>
+        private void ClearLeftover(ObjectInfo source, Location destination, ObjectInfo existing, bool keepResumable, ICommandSink sink)
+        {
+            if ((sink is IShouldProcessReason host && host.WhatIfMode) || !FileTransfer.MayHaveLeftover(destination))
+            {
+                return;
+            }
+
+            try
+            {
+                Wait(_engine.ClearLeftoverAsync(new TransferJob(source, destination, existing), keepResumable, CancellationToken));
+            }
+            catch (Exception e) when (!(e is OperationCanceledException))
+            {
+                // Best effort, as in ClearLeftoverAsync: the journal stays and names the upload for the next run.
             }
         }
 

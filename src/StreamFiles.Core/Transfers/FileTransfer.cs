@@ -98,11 +98,13 @@ namespace StreamFiles.Core.Transfers
                 (string? reason, string? hash) = await UnchangedAsync(sourceStorage, existing, cancellationToken).ConfigureAwait(false);
                 if (reason != null)
                 {
+                    await ClearLeftoverAsync(keepResumable: false, cancellationToken).ConfigureAwait(false);
                     return Result(TransferStatus.Skipped, source.Length ?? 0, hash, reason);
                 }
 
                 if (!_options.Overwrite)
                 {
+                    await ClearLeftoverAsync(keepResumable: true, cancellationToken).ConfigureAwait(false);
                     throw new DestinationExistsException(DestinationDisplay, why: " and differs in content");
                 }
             }
@@ -1097,6 +1099,62 @@ namespace StreamFiles.Core.Transfers
         /// transfer finds it: without resume it aborts it, with resume it continues it. Best effort: a journal that
         /// cannot be written leaves the transfer as it was before there were such journals. False when none was written.
         /// </summary>
+        /// <summary>Whether a killed run of a transfer to this destination may have left an upload on the store.</summary>
+        public static bool MayHaveLeftover(Location destination) =>
+            !(destination is FileLocation) && File.Exists(ResumeJournal.PathFor(destination));
+
+        /// <summary>
+        /// For a run that writes nothing (its destination already holds the source, or is refused as existing): clears
+        /// what a killed run of this transfer left on the store, an S3 multipart upload its journal names, and the
+        /// journal. With keepResumable a journal that lists finished parts stays, for a later -Force -Resume; one held by
+        /// a run still writing the destination stays too. Best effort: what cannot be cleared now stays named by its journal.
+        /// True when a journal was cleared.
+        /// </summary>
+        public async Task<bool> ClearLeftoverAsync(bool keepResumable, CancellationToken cancellationToken)
+        {
+            if (!MayHaveLeftover(_job.Destination))
+            {
+                return false;
+            }
+
+            string journalPath = ResumeJournal.PathFor(_job.Destination);
+            FileStream? busy;
+            try
+            {
+                busy = HoldTransfer(journalPath);
+            }
+            catch (CommandFailureException)
+            {
+                return false;
+            }
+
+            using (busy)
+            {
+                ResumeJournal? journal = ResumeJournal.TryLoad(journalPath, out _);
+                if (journal is null || (keepResumable && journal.Parts.Count > 0))
+                {
+                    return false;
+                }
+
+                try
+                {
+                    if (!string.IsNullOrEmpty(journal.ResumeToken)
+                        && _engine.Storages.Resolve<IWritableStorage>(_job.Destination, "as a destination") is IAbandonedUploads store)
+                    {
+                        await store.AbandonAsync(_job.Destination, journal.ResumeToken!, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    ResumeJournal.Delete(journalPath);
+                    return true;
+                }
+                catch (Exception e) when (!(e is OperationCanceledException))
+                {
+                    _engine.Notes?.Invoke($"'{DestinationDisplay}': the upload an interrupted run left could not be aborted ({e.Message}); its journal keeps it for the next run.");
+                    return false;
+                }
+            }
+        }
+
         private async Task<bool> NameTheUploadAsync(IObjectReader reader, string uploadId, TransferPlan plan, string partAlgorithm, string journalPath, CancellationToken cancellationToken)
         {
             SourceFingerprint fingerprint;

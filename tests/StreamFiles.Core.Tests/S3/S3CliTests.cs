@@ -454,15 +454,19 @@ namespace StreamFiles.Core.Tests.S3
         /// <summary>
         /// SIGKILL in the middle of a multipart upload without --resume: the process cannot abort its upload, but the
         /// journal it wrote when the upload began names it, and the next run of the same send aborts it, so nothing
-        /// is left on the store to pay for. So it is when the file has shrunk meanwhile and the next run sends it in one
-        /// PUT (that run used to pass the journal by, leaving the upload and the journal behind).
+        /// is left on the store to pay for. So it is when the next run writes otherwise or nothing, which used to pass
+        /// the journal by and leave the upload and the journal behind: the file has shrunk and goes in one PUT; the key
+        /// meanwhile holds the file and --skip-unchanged skips it; the key holds something else and the run without
+        /// --force is refused (the journal lists no finished parts, so there is nothing to resume).
         /// </summary>
         [S3Theory]
-        [InlineData(false)]
-        [InlineData(true)]
-        public async Task AKilledUploadWithoutResumeIsAbortedByTheNextRun(bool nowSmall)
+        [InlineData("again")]
+        [InlineData("shrunk")]
+        [InlineData("skipped")]
+        [InlineData("exists")]
+        public async Task AKilledUploadWithoutResumeIsAbortedByTheNextRun(string nextRun)
         {
-            _temp.RandomFile("big.bin", 60 * MiB, seed: 43);
+            string source = _temp.RandomFile("big.bin", 60 * MiB, seed: 43);
             string state = Path.Combine(_temp.Path, "state");
             string journals = Path.Combine(state, "StreamFiles", "journals");
             var env = Credentials();
@@ -488,17 +492,83 @@ namespace StreamFiles.Core.Tests.S3
             Assert.NotNull(journal);
             var upload = Assert.Single(await S3TestServer.UploadsUnderAsync(_prefix));
             Assert.Equal(upload.UploadId, ResumeJournal.TryLoad(journal!, out _)?.ResumeToken);
-            if (nowSmall)
+            string[] rerunArguments = arguments.Concat(new[] { "--json" }).ToArray();
+            string expected = "completed";
+            if (nextRun == "shrunk")
             {
                 using var file = new FileStream(_temp.File("big.bin"), FileMode.Open, FileAccess.Write);
                 file.SetLength(1000);
             }
+            else if (nextRun == "skipped")
+            {
+                await S3TestServer.PutAsync(_prefix + "big.bin", File.ReadAllBytes(source));
+                rerunArguments = rerunArguments.Concat(new[] { "--skip-unchanged" }).ToArray();
+                expected = "skipped";
+            }
+            else if (nextRun == "exists")
+            {
+                await S3TestServer.PutAsync(_prefix + "big.bin", new byte[] { 1, 2, 3 });
+                expected = "refused";
+            }
 
-            var rerun = Cli(env, arguments.Concat(new[] { "--json" }).ToArray());
-            Assert.True(rerun.ExitCode == 0, rerun.Error);
-            Assert.Equal("completed", JsonDocument.Parse(rerun.Output).RootElement.GetProperty("status").GetString());
+            var rerun = Cli(env, rerunArguments);
+            if (expected == "refused")
+            {
+                Assert.NotEqual(0, rerun.ExitCode);
+                Assert.Contains("DestinationExists", rerun.Error);
+            }
+            else
+            {
+                Assert.True(rerun.ExitCode == 0, rerun.Error);
+                Assert.Equal(expected, JsonDocument.Parse(rerun.Output).RootElement.GetProperty("status").GetString());
+            }
+
             Assert.Empty(await S3TestServer.UploadsUnderAsync(_prefix));
             Assert.Empty(Directory.GetFiles(journals));
+        }
+
+        /// <summary>
+        /// A killed --resume upload whose journal lists finished parts, then a rerun without --force refused because the
+        /// key meanwhile holds another object: the upload and its journal stay for a later --force --resume, which
+        /// continues them rather than starting over.
+        /// </summary>
+        [S3Fact]
+        public async Task AResumableUploadStaysWhenTheNextRunIsRefused()
+        {
+            string source = _temp.RandomFile("big.bin", 60 * MiB, seed: 44);
+            string state = Path.Combine(_temp.Path, "state");
+            var env = Credentials();
+            env["STREAMFILES_STATE_DIR"] = state;
+            string[] arguments = { "send", "--resume", "--no-progress", "--concurrency", "1", "--part-size", "5MiB", "--endpoint-url", S3TestServer.Endpoint!, "big.bin", S3("big.bin"), "--json" };
+            using (Process child = Start(env, arguments))
+            {
+                var clock = Stopwatch.StartNew();
+                while (!child.HasExited && JournaledParts(state) < 2 && clock.Elapsed < TimeSpan.FromSeconds(90))
+                {
+                    Thread.Sleep(5);
+                }
+
+                bool finishedFirst = child.HasExited;
+                child.Kill();
+                child.WaitForExit();
+                Assert.False(finishedFirst, "the upload finished before it could be killed: " + child.StandardError.ReadToEnd());
+            }
+
+            Assert.InRange(JournaledParts(state), 2, 11);
+            await S3TestServer.PutAsync(_prefix + "big.bin", new byte[] { 1, 2, 3 });
+
+            var refused = Cli(env, arguments);
+            Assert.NotEqual(0, refused.ExitCode);
+            Assert.Contains("DestinationExists", refused.Error);
+            Assert.Single(await S3TestServer.UploadsUnderAsync(_prefix));
+            Assert.InRange(JournaledParts(state), 2, 11);
+
+            var resumed = Cli(env, arguments.Concat(new[] { "--force" }).ToArray());
+            Assert.True(resumed.ExitCode == 0, resumed.Error);
+            Assert.Equal("resumed", JsonDocument.Parse(resumed.Output).RootElement.GetProperty("status").GetString());
+            Assert.Empty(await S3TestServer.UploadsUnderAsync(_prefix));
+            byte[] stored = await S3TestServer.GetAsync(_prefix + "big.bin");
+            Assert.True(File.ReadAllBytes(source).AsSpan().SequenceEqual(stored), "the resumed object differs from the file");
         }
 
         /// <summary>

@@ -421,12 +421,15 @@ namespace StreamFiles.Core.Storage.S3
         /// removes it. NoSuchUpload means it is already gone (an earlier attempt whose response was lost, or someone
         /// else): nothing is left to clean up.
         /// </summary>
-        private async Task AbortUploadAsync(string uploadId, CancellationToken cancellationToken)
+        private Task AbortUploadAsync(string uploadId, CancellationToken cancellationToken) =>
+            AbortUploadAsync(_client, _destination, uploadId, cancellationToken);
+
+        internal static async Task AbortUploadAsync(S3Client client, S3Location destination, string uploadId, CancellationToken cancellationToken)
         {
             try
             {
                 await S3StoreRetry.RunAsync(
-                    () => _client.Client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = _destination.Bucket, Key = _destination.Key, UploadId = uploadId }, cancellationToken),
+                    () => client.Client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = destination.Bucket, Key = destination.Key, UploadId = uploadId }, cancellationToken),
                     cancellationToken).ConfigureAwait(false);
             }
             catch (AmazonS3Exception e) when (e.ErrorCode == "NoSuchUpload")

@@ -20,7 +20,7 @@ namespace StreamFiles.Core.Storage.S3
     /// HEAD, ranged GET, PutObject, multipart upload and ListObjectsV2. The engine owns memory, concurrency,
     /// retries and progress; this class only speaks the protocol and turns its answers into clear errors.
     /// </summary>
-    public sealed class S3Storage : IReadableStorage, IWritableStorage, IListableStorage, IStoredDigestStorage
+    public sealed class S3Storage : IReadableStorage, IWritableStorage, IListableStorage, IStoredDigestStorage, IAbandonedUploads
     {
         /// <summary>S3's limits: parts of 5 MiB to 5 GiB (the last may be smaller), at most 10,000 of them.</summary>
         public static readonly PartLimits S3PartLimits = new PartLimits(5L * 1024 * 1024, 5L * 1024 * 1024 * 1024, 10_000);
@@ -192,6 +192,9 @@ namespace StreamFiles.Core.Storage.S3
 
             return await S3ObjectWriter.OpenAsync(this, Client, destination, request, cancellationToken).ConfigureAwait(false);
         }
+
+        public Task AbandonAsync(Location destination, string resumeToken, CancellationToken cancellationToken) =>
+            S3ObjectWriter.AbortUploadAsync(Client, AsS3(destination), resumeToken, cancellationToken);
 
         public async IAsyncEnumerable<ListedObject> ListAsync(Location container, bool recurse, [EnumeratorCancellation] CancellationToken cancellationToken)
         {

@@ -270,9 +270,14 @@ namespace StreamFiles.Core.Transfers
                         verified = true;
                     }
 
+                    // A stop that comes once the commit is asked for lets it finish (a few seconds at most), as a part on
+                    // its way may: cut, an S3 CompleteMultipartUpload can still complete the object on the store while
+                    // the run reports the file interrupted, and the abort that follows finds no upload.
+                    cancellationToken.ThrowIfCancellationRequested();
                     try
                     {
-                        await writer.CommitAsync(receipts.Select(r => r!).ToList(), cancellationToken).ConfigureAwait(false);
+                        using var grace = new StopGrace(cancellationToken, PartStopGrace);
+                        await writer.CommitAsync(receipts.Select(r => r!).ToList(), grace.Token).ConfigureAwait(false);
                     }
                     catch (Exception e) when (TransferErrors.Mark(e, writing: true))
                     {

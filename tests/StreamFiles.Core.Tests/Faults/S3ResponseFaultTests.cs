@@ -254,5 +254,44 @@ namespace StreamFiles.Core.Tests.Faults
             Assert.Equal(1, Assert.Single(next.Transfers).Attempts);
             Assert.Equal(S3TestTransfers.Sha256Hex(File.ReadAllBytes(other)), await S3TestTransfers.StoredSha256Async(_prefix + "q.bin"));
         }
+
+        /// <summary>
+        /// Found by a probe: Ctrl+C while CompleteMultipartUpload was on its way cut the request, the store completed the
+        /// object anyway, the abort that followed found no upload, and the run reported the file interrupted (a rerun
+        /// without -Force then met DestinationExists). A stop at that point now lets the completion finish: the object
+        /// is complete, no upload is left, and the transfer reports it Completed.
+        /// </summary>
+        [S3Fact]
+        public async Task AStopWhileTheUploadIsCompletedLetsTheCompletionFinish()
+        {
+            using var stop = new System.Threading.CancellationTokenSource();
+            using var proxy = new FaultProxy(new Uri(S3TestServer.Endpoint!)) { Latency = TimeSpan.FromSeconds(2) };
+            int completes = 0;
+            proxy.Script = request =>
+            {
+                if (request.Method == "POST" && request.Query("uploadId") != null)
+                {
+                    System.Threading.Interlocked.Increment(ref completes);
+                    _ = Task.Run(stop.Cancel); // the stop arrives while the store completes the object
+                    return FaultKind.Latency;
+                }
+
+                return FaultKind.None;
+            };
+            string path = _temp.RandomFile("done.bin", 11 * MiB, seed: 12);
+            var storage = new S3Storage(new S3Connection(region: S3TestServer.Region, endpointUrl: proxy.Endpoint, credentials: S3TestServer.Credentials), _pool);
+            var registry = StorageRegistry.CreateDefault().Register(LocationKind.S3, storage);
+            ObjectInfo source = await new StreamFiles.Core.Storage.Local.LocalStorage().StatAsync(Location.Parse(path), default) ?? throw new InvalidOperationException("no source");
+            var engine = new TransferEngine(new TransferOptions(partSize: 5 * MiB), registry);
+            var destination = Location.Parse("s3://" + S3TestServer.Bucket + "/" + _prefix + "done.bin");
+
+            TransferResult result = await engine.TransferAsync(new TransferJob(source, destination, null), null, stop.Token);
+
+            Assert.True(stop.IsCancellationRequested);
+            Assert.Equal(1, completes);
+            Assert.Equal(TransferStatus.Completed, result.Status);
+            Assert.Empty(await S3TestServer.UploadsUnderAsync(_prefix));
+            Assert.Equal(S3TestTransfers.Sha256Hex(File.ReadAllBytes(path)), await S3TestTransfers.StoredSha256Async(_prefix + "done.bin"));
+        }
     }
 }

@@ -13,9 +13,18 @@ namespace StreamFiles.Cli
     /// </summary>
     internal sealed class StopableInput : Stream
     {
+        /// <summary>
+        /// How long the end of the input waits for a stop that comes with it. Ctrl+C reaches the whole pipeline: the
+        /// writer (`cat big | streamfiles base64 - out`) dies at once and its pipe ends, while this process's signal
+        /// handler runs a moment later; taken as the end of the data, the cut input was committed under the final name
+        /// (or its digest printed) and the run then exited 130.
+        /// </summary>
+        private static readonly TimeSpan EndWithStopWindow = TimeSpan.FromMilliseconds(100);
+
         private readonly Stream _inner;
         private readonly CancellationToken _stop;
         private byte[] _buffer = Array.Empty<byte>();
+        private bool _ended;
 
         public StopableInput(Stream inner, CancellationToken stop)
         {
@@ -66,6 +75,13 @@ namespace StreamFiles.Cli
             int wanted = buffer.Length;
             using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop);
             int read = await Task.Run(() => _inner.Read(own, 0, wanted), CancellationToken.None).WaitAsync(either.Token).ConfigureAwait(false);
+            if (read == 0 && wanted > 0 && !_ended)
+            {
+                // Throws if a stop comes with the end of the input (see EndWithStopWindow); otherwise the end is real.
+                await Task.Delay(EndWithStopWindow, _stop).ConfigureAwait(false);
+                _ended = true;
+            }
+
             own.AsMemory(0, read).CopyTo(buffer);
             return read;
         }

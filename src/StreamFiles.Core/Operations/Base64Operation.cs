@@ -100,7 +100,7 @@ namespace StreamFiles.Core.Operations
 
                 // A FIFO without a writer blocks its open for good, and a PowerShell pipeline stuck there cannot be
                 // stopped; the CLI opens such inputs itself, in a way a stop reaches, and hands over the stream.
-                Files.SpecialFile.ThrowIfSpecial(request.Input);
+                Files.SpecialFile.ThrowIfSpecial(request.Input, pipeTo: "streamfiles base64");
 
                 length = file.Length;
             }
@@ -218,6 +218,8 @@ namespace StreamFiles.Core.Operations
                     return null;
                 }
 
+                // A stop that came while the last piece was written: the input may have ended only because of it.
+                cancellationToken.ThrowIfCancellationRequested();
                 OnDestination(() =>
                 {
                     partial.Commit();

@@ -67,6 +67,39 @@ namespace StreamFiles.Core.Tests.Cli
             Assert.False(File.Exists(_dir.File("out.b64")));
         }
 
+        /// <summary>
+        /// Ctrl+C reaches the whole pipeline, so the writer of standard input dies and its pipe ends as the signal comes.
+        /// Found by a probe: that end was taken as the end of the data, so `base64 - out` put the cut input under its
+        /// final name (over the file already there) and `hash -` printed a digest of it, before exiting 130. Now the
+        /// file already there is kept and nothing is printed.
+        /// </summary>
+        [Theory]
+        [InlineData("hash", "-")]
+        [InlineData("base64", "-", "out.txt")]
+        [InlineData("base64", "-d", "-", "out.txt")]
+        [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+        public async System.Threading.Tasks.Task AStopThatEndsStandardInputCommitsNothing(params string[] arguments)
+        {
+            File.WriteAllText(_dir.File("out.txt"), "ORIGINAL");
+            var start = ProcessRunner.CliStart(_dir.Path, arguments.Append("--no-progress"));
+            Faults.FaultCli.MakeInterruptible(start);
+            start.RedirectStandardInput = true;
+            using var process = System.Diagnostics.Process.Start(start)!;
+            System.Threading.Tasks.Task<string> output = process.StandardOutput.ReadToEndAsync();
+            await process.StandardInput.WriteAsync(new string('Q', 3000)); // base64 text, and bytes to hash or encode
+            await process.StandardInput.FlushAsync();
+            await System.Threading.Tasks.Task.Delay(1500); // read, and waiting for more
+            Assert.False(process.HasExited);
+            Faults.FaultCli.Interrupt(process);
+            process.StandardInput.Close(); // the writer, stopped by the same Ctrl+C
+            using var limit = new System.Threading.CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await process.WaitForExitAsync(limit.Token);
+            Assert.Equal(130, process.ExitCode);
+            Assert.Equal(string.Empty, await output);
+            Assert.Equal("ORIGINAL", File.ReadAllText(_dir.File("out.txt")));
+            Assert.Empty(Directory.GetFiles(_dir.Path, "*.partial"));
+        }
+
         /// <summary>'--' ends the options, so scripts can name any file (`streamfiles hash -- "$f"`); it was "Unknown option '--'".</summary>
         [Fact]
         public void DoubleDashEndsTheOptions()

@@ -11,9 +11,11 @@ namespace StreamFiles.Core.Storage
         /// <summary>
         /// Stops hashing parts as their bytes go by and returns the size of the object's parts (the last one may be
         /// shorter); from then on PartMd5 must be called for every part. Null when the reader has no MD5 check to hand
-        /// over (a checksum the store keeps is checked in flight, as it costs little). Call before the first range opens.
+        /// over (a checksum the store keeps is checked in flight, as it costs little), or when one range of
+        /// <paramref name="rangeSize"/> bytes covers the object's only part (checked in flight, on one lane either way).
+        /// Call before the first range opens.
         /// </summary>
-        long? HandOverPartMd5s();
+        long? HandOverPartMd5s(long rangeSize);
 
         /// <summary>
         /// The MD5 of the object's part <paramref name="index"/> (from 0) as written. The call that completes the set

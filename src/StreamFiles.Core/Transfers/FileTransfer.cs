@@ -392,7 +392,7 @@ namespace StreamFiles.Core.Transfers
             WrittenParts? objectParts = null;
             // ReadBackIsLocal (a statfs) is asked only of downloads that have a check to hand over, not of every file.
             if (readBack != null && plan.Length is long total && ReadBackPartsMd5.Suits && reader is IDeferredPartCheck deferred
-                && readBack.ReadBackIsLocal && deferred.HandOverPartMd5s() is long objectPartSize)
+                && readBack.ReadBackIsLocal && deferred.HandOverPartMd5s(plan.PartSize) is long objectPartSize)
             {
                 objectParts = new WrittenParts(total, objectPartSize);
                 wrote = objectParts.Wrote;

@@ -348,6 +348,38 @@ namespace StreamFiles.Core.Tests.S3
             Assert.Empty(Directory.GetFiles(_temp.Path)); // neither the file nor a .partial
         }
 
+        /// <summary>
+        /// Found by a probe: an object from one PUT (its ETag the MD5 of the whole) larger than one range (64 MiB), or
+        /// read in ranges smaller than itself (-PartSize), was written unchecked, so a byte damaged on the way gave a
+        /// wrong file and exit 0. Its MD5 now comes from the file as written, and the damage is VerifyFailed.
+        /// </summary>
+        [S3Theory]
+        [InlineData(70, null)]
+        [InlineData(7, 5)]
+        public async Task DamageToAOnePutObjectReadInRangesIsCaught(int mib, int? partMiB)
+        {
+            string name = "one-put-" + mib + ".bin";
+            byte[] content = new byte[(mib * MiB) + 3];
+            new Random(mib).NextBytes(content);
+            await S3TestServer.PutAsync(_prefix + name, content);
+            Assert.DoesNotContain("-", await S3TestServer.ETagAsync(_prefix + name));
+            var options = new TransferOptions(partSize: partMiB * MiB);
+            using var proxy = new CorruptingProxy(new Uri(S3TestServer.Endpoint!));
+            string destination = _temp.File(name);
+
+            var damaged = Run(TransferDirection.Receive, destination, new[] { S3(name) }, options, registry: Through(proxy));
+
+            Assert.True(proxy.Corrupted > 1, $"{proxy.Corrupted} ranges were damaged; the object was to be read in several");
+            CommandError error = Assert.Single(damaged.Errors);
+            Assert.Equal("VerifyFailed", error.Condition);
+            Assert.Contains("S3 ETag", error.Message);
+            Assert.Empty(Directory.GetFiles(_temp.Path));
+
+            var clean = Run(TransferDirection.Receive, destination, new[] { S3(name) }, options);
+            Assert.Empty(clean.Errors);
+            Assert.True(File.ReadAllBytes(destination).AsSpan().SequenceEqual(content));
+        }
+
         [S3Theory]
         [InlineData(null)] // the object's own layout: 5 MiB ranges
         [InlineData(7 * MiB)] // ranges that straddle its parts, which a check in flight could not follow

@@ -166,7 +166,7 @@ namespace StreamFiles.Core.Tests.Transfers
         {
             public ConcurrentDictionary<int, byte[]> Md5s { get; } = new ConcurrentDictionary<int, byte[]>();
 
-            public long? HandOverPartMd5s() => throw new NotSupportedException();
+            public long? HandOverPartMd5s(long rangeSize) => throw new NotSupportedException();
 
             public void PartMd5(int index, byte[] md5) => Assert.True(Md5s.TryAdd(index, md5), $"part {index} came twice");
         }

@@ -109,11 +109,11 @@ namespace StreamFiles.Core.Storage.S3
             (0, 0);
 #endif
 
-        public long? HandOverPartMd5s()
+        public long? HandOverPartMd5s(long rangeSize)
         {
-            if (_partSize is null || _stored != null || _partDigests.Length < 2)
+            if (_partSize is null || _stored != null || (_partDigests.Length == 1 && rangeSize >= _partSize))
             {
-                return null; // nothing to check, a stored CRC (cheap in flight), or one part (one lane either way)
+                return null; // nothing to check, a stored CRC (cheap in flight), or one part read in one range (one lane either way)
             }
 
             _handedOver = true;
@@ -136,7 +136,11 @@ namespace StreamFiles.Core.Storage.S3
 
         public bool SupportsRanges => true;
 
-        public long? PreferredPartSize => _partSize * _partsPerRange;
+        /// <summary>
+        /// Ranges of whole parts. An object from one PUT larger than MaxRangeBytes is one part its ranges cannot follow:
+        /// it is read in the engine's own ranges, and its MD5 taken from the file written (HandOverPartMd5s).
+        /// </summary>
+        public long? PreferredPartSize => _partDigests.Length == 1 && _stored is null && _partSize > MaxRangeBytes ? null : _partSize * _partsPerRange;
 
         /// <summary>Whether every part's MD5 was seen and the ETag they make matched (tests and results read this).</summary>
         public bool ETagVerified { get; private set; }

@@ -35,10 +35,11 @@ namespace StreamFiles.Core.Storage.S3
         internal const string PartSizeMetadataKey = "streamfiles-part-size";
 
         /// <summary>
-        /// Objects from one PUT have the MD5 as ETag; they are read as one range (and so checked) up to this size,
-        /// larger ones in parallel ranges that no single MD5 covers.
+        /// Objects from one PUT have the MD5 as ETag; they are read as one range (and so checked in flight) up to this
+        /// size. Larger ones are read in parallel ranges, and a download to a local file takes the MD5 from the file
+        /// written (or the stored whole-object CRC is checked, where the store keeps one).
         /// </summary>
-        private const long MaxVerifiedSinglePart = 64L * 1024 * 1024;
+        private const long MaxVerifiedSinglePart = S3ObjectReader.MaxRangeBytes;
 
         /// <summary>The parts an object of no known part size is checked in when it has a stored whole-object CRC (any size would do).</summary>
         private const long WholeObjectCrcPart = 8L * 1024 * 1024;
@@ -163,15 +164,21 @@ namespace StreamFiles.Core.Storage.S3
                 source = await StatAsync(s3, cancellationToken).ConfigureAwait(false) ?? throw new SourceChangedException(s3.Display, "it was deleted");
             }
 
-            // A single-part object is checked in one range (its ETag is the MD5 of the whole) up to MaxVerifiedSinglePart.
-            (long? partSize, bool certain, bool recorded) = S3Tags.PartCount(source.ETag) is null
+            // A single-part object is checked in one range (its ETag is the MD5 of the whole) up to MaxVerifiedSinglePart;
+            // a larger one is one part too, read in the engine's ranges (see S3ObjectReader.PreferredPartSize).
+            bool singlePart = S3Tags.PartCount(source.ETag) is null;
+            (long? partSize, bool certain, bool recorded) = singlePart
                 ? (source.Length <= MaxVerifiedSinglePart ? source.Length : null, true, false)
                 : await GetPartLayoutAsync(source, cancellationToken).ConfigureAwait(false);
             if (partSize is null && S3ObjectReader.HasWholeObjectCrc(source))
             {
                 // A stored whole-object CRC does not depend on the layout: a larger single-part object, or one whose
-                // parts are of no single size, is read in parts of any size and still checked.
+                // parts are of no single size, is read in parts of any size and still checked in flight.
                 (partSize, certain, recorded) = (WholeObjectCrcPart, true, false);
+            }
+            else if (partSize is null && singlePart && source.Length > 0)
+            {
+                (partSize, certain, recorded) = (source.Length, true, false);
             }
 
             return new S3ObjectReader(client, s3, source, partSize, certain, layoutRecorded: recorded);

@@ -67,6 +67,11 @@ namespace StreamFiles.PowerShell
         // from the pipeline, PowerShell names the default set (Path) there, even when what comes is piped text.
         private void ProcessInput()
         {
+            if (_outFile is null)
+            {
+                return; // the -OutFile was refused in BeginProcessing: nothing is read
+            }
+
             var format = new Base64Format(urlSafe: UrlSafe.IsPresent);
             switch (ParameterSetName)
             {

@@ -68,6 +68,11 @@ namespace StreamFiles.PowerShell
             if (ToFile)
             {
                 _outFile = OutFilePath.Resolve(this, ErrorIdPrefix, OutFile!);
+                if (_outFile is null)
+                {
+                    return; // reported: nothing is read
+                }
+
                 _toFile = new Base64Operation(Base64Direction.Encode, format, CreateOperationSettings(1, orderedOutput: true), CancellationToken, PassThru.IsPresent);
             }
             else
@@ -80,6 +85,11 @@ namespace StreamFiles.PowerShell
 
         private void ProcessInput()
         {
+            if (_toFile is null && _toText is null)
+            {
+                return; // the -OutFile was refused in BeginProcessing
+            }
+
             bool literal = ParameterSetName switch
             {
                 PathSet or PathToFileSet => false,

@@ -5,13 +5,21 @@ namespace StreamFiles.PowerShell
 {
     /// <summary>
     /// Resolves an -OutFile argument as PowerShell users expect: relative to the current location (not the
-    /// process's working directory), on the FileSystem provider only. A path that cannot be a file is an
-    /// invalid invocation, so it terminates the command before anything is read.
+    /// process's working directory), on the FileSystem provider only. A path that cannot be a file (a URL, another
+    /// provider's path) is an invalid invocation, so it terminates the command before anything is read. A drive that
+    /// does not exist is a place not found, as a directory that does not exist is when the file is written: a
+    /// non-terminating OutFileDirectoryNotFound, after which the command reads nothing (null is returned).
     /// </summary>
     internal static class OutFilePath
     {
-        public static string Resolve(PSCmdlet cmdlet, string errorIdPrefix, string outFile)
+        public static string? Resolve(PSCmdlet cmdlet, string errorIdPrefix, string outFile)
         {
+            if (LocalPaths.UrlKind(outFile) is string url)
+            {
+                throw Terminate(cmdlet, null, errorIdPrefix + "NotFileSystemPath", ErrorCategory.InvalidArgument, outFile,
+                    $"-OutFile '{outFile}' is {url}; {cmdlet.MyInvocation.MyCommand.Name} writes local files only. Write a local file, then copy it with Send-StreamFile.");
+            }
+
             string resolved;
             ProviderInfo provider;
             try
@@ -20,7 +28,12 @@ namespace StreamFiles.PowerShell
             }
             catch (Exception e) when (e is DriveNotFoundException || e is ItemNotFoundException)
             {
-                throw Terminate(cmdlet, e, errorIdPrefix + "OutFileDirectoryNotFound", ErrorCategory.ObjectNotFound, outFile, $"Cannot write '{outFile}': {e.Message}");
+                cmdlet.WriteError(new ErrorRecord(
+                    new ItemNotFoundException($"Cannot write '{outFile}': {e.Message} Name a file on an existing drive; nothing was read.", e),
+                    errorIdPrefix + "OutFileDirectoryNotFound",
+                    ErrorCategory.ObjectNotFound,
+                    outFile));
+                return null;
             }
             catch (Exception e) when (e is ProviderNotFoundException || e is NotSupportedException)
             {

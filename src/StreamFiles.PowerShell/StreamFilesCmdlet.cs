@@ -131,8 +131,25 @@ namespace StreamFiles.PowerShell
                     ReportMissing(path, hasWildcards, e);
                     continue;
                 }
+                catch (DriveNotFoundException e) when (literal && WorksOnLocalFilesOnly && LocalPaths.UrlKind(path) is null)
+                {
+                    // -LiteralPath already: the hint to use it would be no help.
+                    WriteError(new ErrorRecord(new ItemNotFoundException($"Cannot find the path '{path}' because it does not exist: {e.Message}", e), ErrorIdPrefix + NotFoundCondition, ErrorCategory.ObjectNotFound, path));
+                    continue;
+                }
                 catch (DriveNotFoundException e)
                 {
+                    if (WorksOnLocalFilesOnly && LocalPaths.UrlKind(path) is string url)
+                    {
+                        // PowerShell reads "s3:" as a drive: the user hears what the path is, not of a missing drive.
+                        WriteError(new ErrorRecord(
+                            new ArgumentException($"'{path}' is {url}; {MyInvocation.MyCommand.Name} works on local files only. Copy it to a local file first with Receive-StreamFile."),
+                            ErrorIdPrefix + "NotFileSystemPath",
+                            ErrorCategory.InvalidArgument,
+                            path));
+                        continue;
+                    }
+
                     ReportMissing(path, pattern: false, e);
                     continue;
                 }
@@ -186,6 +203,9 @@ namespace StreamFiles.PowerShell
                     path));
             }
         }
+
+        /// <summary>False for the transfer cmdlets, which take URLs elsewhere and report a path that is not there in their own way.</summary>
+        protected virtual bool WorksOnLocalFilesOnly => true;
 
         /// <summary>The -OutFile the input goes to, when the command has one: a wildcard that matches nothing is then an error.</summary>
         protected virtual string? OutputFileNamed => null;

@@ -262,6 +262,8 @@ namespace StreamFiles.PowerShell
         /// Sources as the user wrote them: s3:// and https:// go to the engine as written (it names what it cannot
         /// take, such as a URL given to Send-StreamFile), everything else through the provider's path resolution.
         /// </summary>
+        protected override bool WorksOnLocalFilesOnly => false;
+
         protected void SubmitSources(string[]? texts, bool literal)
         {
             foreach (string text in texts ?? Array.Empty<string>())

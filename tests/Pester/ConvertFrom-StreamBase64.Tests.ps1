@@ -240,6 +240,17 @@ Describe 'ConvertFrom-StreamBase64' -Tags 'CI' {
             [System.IO.File]::ReadAllText($in) | Should -BeExactly 'QUJD'
         }
 
+        It 'refuses an -OutFile that is a URL, saying so' {
+            { 'QUJD' | ConvertFrom-StreamBase64 -OutFile 'https://example.com/x.bin' } |
+                Should -Throw -ErrorId 'ConvertFromStreamBase64NotFileSystemPath,StreamFiles.PowerShell.ConvertFromStreamBase64Command' -ExpectedMessage '*is an HTTP URL*local files only*'
+        }
+
+        It 'reports an -OutFile on a drive that does not exist without terminating, and reads nothing' {
+            'QUJD' | ConvertFrom-StreamBase64 -OutFile 'nosuchdrive:/out.bin' -ErrorVariable problems -ErrorAction SilentlyContinue
+            $problems.Count | Should -Be 1
+            $problems[0].FullyQualifiedErrorId | Should -BeLike 'ConvertFromStreamBase64OutFileDirectoryNotFound*'
+        }
+
         It 'refuses an -OutFile of another provider' {
             { 'QUJD' | ConvertFrom-StreamBase64 -OutFile 'Env:StreamFilesOut' } |
                 Should -Throw -ErrorId 'ConvertFromStreamBase64NotFileSystemPath,StreamFiles.PowerShell.ConvertFromStreamBase64Command'

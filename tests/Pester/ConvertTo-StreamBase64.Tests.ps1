@@ -154,6 +154,7 @@ Describe 'ConvertTo-StreamBase64' -Tags 'CI' {
             ConvertTo-StreamBase64 -LiteralPath $fifo -ErrorVariable problems -ErrorAction SilentlyContinue
             $problems.Count | Should -Be 1
             $problems[0].FullyQualifiedErrorId | Should -BeLike 'ConvertToStreamBase64NotARegularFile*'
+            $problems[0].Exception.Message | Should -BeLike '*| streamfiles base64)*'
         }
 
         It 'replaces an existing file' {
@@ -255,6 +256,27 @@ Describe 'ConvertTo-StreamBase64' -Tags 'CI' {
         It 'refuses an -OutFile of another provider before reading anything' {
             { ConvertTo-StreamBase64 -LiteralPath $script:Small.FullName -OutFile 'Env:StreamFilesOut' } |
                 Should -Throw -ErrorId 'ConvertToStreamBase64NotFileSystemPath,StreamFiles.PowerShell.ConvertToStreamBase64Command'
+        }
+
+        It 'refuses an -OutFile that is a URL, saying so, before reading anything' {
+            { ConvertTo-StreamBase64 -LiteralPath $script:Small.FullName -OutFile 's3://streamfiles-test/x.b64' } |
+                Should -Throw -ErrorId 'ConvertToStreamBase64NotFileSystemPath,StreamFiles.PowerShell.ConvertToStreamBase64Command' -ExpectedMessage '*is an S3 URL*local files only*'
+        }
+
+        It 'reports an -OutFile on a drive that does not exist as it reports a missing directory: not terminating' {
+            $results = @(ConvertTo-StreamBase64 -LiteralPath $script:Small.FullName -OutFile 'nosuchdrive:/out.b64' -ErrorVariable problems -ErrorAction SilentlyContinue)
+            $results.Count | Should -Be 0
+            $problems.Count | Should -Be 1
+            $problems[0].FullyQualifiedErrorId | Should -BeLike 'ConvertToStreamBase64OutFileDirectoryNotFound*'
+            $problems[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        }
+
+        It 'says that a URL given as the path is not a local file' {
+            ConvertTo-StreamBase64 -LiteralPath 's3://streamfiles-test/x.bin' -ErrorVariable problems -ErrorAction SilentlyContinue
+            $problems.Count | Should -Be 1
+            $problems[0].FullyQualifiedErrorId | Should -BeLike 'ConvertToStreamBase64NotFileSystemPath*'
+            $problems[0].Exception.Message | Should -BeLike '*is an S3 URL*local files only*'
+            $problems[0].Exception.Message | Should -Not -BeLike '*-LiteralPath*'
         }
 
         It 'refuses an -OutFile in a directory that does not exist' {

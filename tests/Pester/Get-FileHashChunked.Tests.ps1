@@ -177,6 +177,13 @@ Describe 'Get-FileHashChunked' -Tags 'CI' {
                 Should -Throw -ErrorId 'GetFileHashChunkedNotFileSystemPath,StreamFiles.PowerShell.GetFileHashChunkedCommand'
         }
 
+        It 'says that a URL is not a local file, without suggesting -LiteralPath' {
+            Get-FileHashChunked -Path 'https://example.com/x.bin' -ErrorVariable problems -ErrorAction SilentlyContinue
+            $problems.Count | Should -Be 1
+            $problems[0].FullyQualifiedErrorId | Should -BeLike 'GetFileHashChunkedNotFileSystemPath*'
+            $problems[0].Exception.Message | Should -BeLike '*is an HTTP URL*local files only*'
+        }
+
         It 'goes on with the batch after a failed file' {
             $inputs = @((Join-Path $TestDrive 'missing.bin'), $script:Small.FullName)
             $results = @(Get-FileHashChunked -LiteralPath $inputs -ErrorVariable problems -ErrorAction SilentlyContinue)

@@ -56,21 +56,26 @@ namespace StreamFiles.Core.Files
         /// <paramref name="writing"/>, as where to write, since the temporary file given its name when complete would
         /// replace the FIFO or the device itself.
         /// </summary>
-        public static void ThrowIfSpecial(string path, bool writing = false)
+        public static void ThrowIfSpecial(string path, bool writing = false, string? pipeTo = null)
         {
             if (KindOf(path) is string kind)
             {
-                throw new CommandFailureException(Refusal(path, kind, writing));
+                throw new CommandFailureException(Refusal(path, kind, writing, pipeTo));
             }
         }
 
-        public static CommandError Refusal(string path, string kind, bool writing = false) => new CommandError(
+        /// <summary>
+        /// The error for a special file. <paramref name="pipeTo"/> names the CLI command that reads such a file from
+        /// standard input, for the hint (for example "streamfiles hash"); without one the hint is to copy it to a file.
+        /// </summary>
+        public static CommandError Refusal(string path, string kind, bool writing = false, string? pipeTo = null) => new CommandError(
             "NotARegularFile",
             FailureCategory.InvalidArgument,
             path,
             writing
                 ? $"'{path}' is {kind}, not a regular file: StreamFiles writes a file under the name given and would replace it. Name a regular file or a directory."
-                : $"'{path}' is {kind}, not a regular file: StreamFiles reads files, whose size it knows. To read from it, pipe it in (for example: cat '{path}' | streamfiles hash).");
+                : $"'{path}' is {kind}, not a regular file: StreamFiles reads files, whose size it knows. "
+                    + (pipeTo is null ? "Copy what it holds into a regular file first." : $"To read from it, pipe it in (for example: cat '{path}' | {pipeTo})."));
 
 #if NET8_0_OR_GREATER
         [DllImport("libSystem.Native", EntryPoint = "SystemNative_Stat", SetLastError = true)]

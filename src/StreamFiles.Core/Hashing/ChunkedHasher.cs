@@ -40,7 +40,7 @@ namespace StreamFiles.Core.Hashing
                 return new FileHashResult(path, Settings.Algorithms[0], digests, Settings.IncludeChunkHashes ? Settings.ChunkSize : (long?)null, DateTime.UtcNow - started);
             }
 #endif
-            Files.SpecialFile.ThrowIfSpecial(path);
+            Files.SpecialFile.ThrowIfSpecial(path, pipeTo: "streamfiles hash");
             using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan))
             {
                 digests = await HashAsync(stream, progress, cancellationToken).ConfigureAwait(false);

@@ -125,7 +125,7 @@ namespace StreamFiles.Core.Operations
                 if (Files.SpecialFile.KindOf(file.FullName) is string kind)
                 {
                     // A FIFO without a writer would block the open for good (see Base64Operation).
-                    error = Files.SpecialFile.Refusal(path, kind);
+                    error = Files.SpecialFile.Refusal(path, kind, pipeTo: "streamfiles base64");
                     return;
                 }
 

@@ -71,6 +71,7 @@ namespace StreamFiles.Core.Tests.Cli
             Assert.Equal(1, alone.ExitCode);
             Assert.StartsWith("streamfiles: [NotARegularFile] ", alone.Error, StringComparison.Ordinal);
             Assert.Contains("is a FIFO (named pipe), not a regular file", alone.Error, StringComparison.Ordinal);
+            Assert.Contains("Copy what it holds into a regular file first.", alone.Error, StringComparison.Ordinal); // not a hint to pipe it to hash
             Assert.False(File.Exists(_dir.File("copy")));
 
             // hash reads a FIFO named on its own front to back, as sha256sum does: a process substitution, or a named

@@ -200,6 +200,7 @@ namespace StreamFiles.Core.Tests.Text
             Assert.Same(run, await System.Threading.Tasks.Task.WhenAny(run, System.Threading.Tasks.Task.Delay(TimeSpan.FromSeconds(20))));
             Assert.Equal(1, await run);
             Assert.Equal("NotARegularFile", Assert.Single(sink.Errors).Condition);
+            Assert.Contains("| streamfiles base64)", sink.Errors[0].Message, StringComparison.Ordinal); // the CLI that reads it, not hash
             Assert.False(File.Exists(_dir.File("out.b64")));
 
             // Nor is a FIFO replaced by a file when it is named as the output.

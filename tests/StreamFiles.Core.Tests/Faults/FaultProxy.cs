@@ -39,6 +39,12 @@ namespace StreamFiles.Core.Tests.Faults
 
         /// <summary>Part of the response body flows, then nothing for longer than the client's stall timeout, then a reset.</summary>
         Stall,
+
+        /// <summary>
+        /// The response head announces half its Content-Length (its Content-Range unchanged), that many body bytes flow,
+        /// then a clean close: a response that is whole by its own framing but short of the range it answers.
+        /// </summary>
+        ShortLength,
     }
 
     /// <summary>One request as the proxy saw it (for counting part uploads and fetched ranges).</summary>
@@ -370,6 +376,17 @@ namespace StreamFiles.Core.Tests.Faults
                 if (fault == FaultKind.Latency)
                 {
                     await Task.Delay(Latency, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (fault == FaultKind.ShortLength && length is long full && full > 1 && !chunked)
+                {
+                    long half = full / 2;
+                    string shortened = string.Join("\r\n", head.Split("\r\n").Select(line =>
+                        line.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase) ? "Content-Length: " + half.ToString(CultureInfo.InvariantCulture) : line));
+                    await to.Stream.WriteAsync(Encoding.Latin1.GetBytes(shortened), cancellationToken).ConfigureAwait(false);
+                    Interlocked.Add(ref _responseBodyBytes, await from.CopyAsync(to.Stream, half, cancellationToken).ConfigureAwait(false));
+                    Shutdown(client);
+                    throw new IOException("short length");
                 }
 
                 byte[] headBytes = Encoding.Latin1.GetBytes(head);

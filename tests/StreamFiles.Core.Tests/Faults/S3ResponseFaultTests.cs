@@ -77,6 +77,30 @@ namespace StreamFiles.Core.Tests.Faults
         }
 
         /// <summary>
+        /// Found by a probe: a range answered with a Content-Length shorter than the range (whole by its own framing)
+        /// was read to its end and failed the download as SourceChanged ("it ended at byte ..."), never retried, though
+        /// If-Match pinned the version. It is now a hiccup: the range is read again, and the copy is whole.
+        /// </summary>
+        [S3Fact]
+        public async Task ARangeAnsweredWithTooFewBytesIsReadAgain()
+        {
+            string path = _temp.RandomFile("short.bin", 11 * MiB, seed: 13);
+            await S3TestTransfers.UploadAsync(S3TestServer.Storage(), path, new S3Location(S3TestServer.Bucket, _prefix + "short.bin"), partSize: 5 * MiB);
+            using var proxy = new FaultProxy(new Uri(S3TestServer.Endpoint!));
+            int gets = 0;
+            proxy.Script = request => request.Method == "GET" && request.Range != null && System.Threading.Interlocked.Increment(ref gets) <= 2 ? FaultKind.ShortLength : FaultKind.None;
+            var storage = new S3Storage(new S3Connection(region: S3TestServer.Region, endpointUrl: proxy.Endpoint, credentials: S3TestServer.Credentials), _pool);
+            string copy = _temp.File("short-copy.bin");
+
+            var run = S3TransferTests.Run(TransferDirection.Receive, copy, new[] { "s3://" + S3TestServer.Bucket + "/" + _prefix + "short.bin" }, new TransferOptions(partSize: 5 * MiB, retryDelay: TimeSpan.FromMilliseconds(20)), registry: StorageRegistry.CreateDefault().Register(LocationKind.S3, storage));
+
+            Assert.True(run.Errors.Count == 0, string.Join("\n", run.Errors.Select(e => e.Condition + ": " + e.Message)));
+            Assert.Equal(2, proxy.Injected(FaultKind.ShortLength));
+            Assert.True(Assert.Single(run.Transfers).Attempts > 1);
+            Assert.Equal(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)), System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(copy)));
+        }
+
+        /// <summary>
         /// A store that goes silent mid-body (the connection stays open, no data, no reset for a minute): the request
         /// timeout no longer applies once the response head came, so only the stall watchdog ends the read. The range
         /// is read again and the download completes long before the proxy would give up on its own.

@@ -196,6 +196,19 @@ namespace StreamFiles.Core.Storage.S3
                 throw new Operations.CommandFailureException(S3Errors.Describe(e, "download", _location.Display, _client));
             }
 
+            // A response that announces fewer bytes than the range of this version holds (If-Match pinned it) was cut on
+            // its way (a proxy, a store's fault): a hiccup to read again, as a body cut short is. Read to its end, it
+            // looked like a source that had shrunk (SourceChanged), which is never retried.
+            long? expected = length.HasValue
+                ? (total.HasValue ? Math.Min(length.Value, total.Value - offset) : length.Value)
+                : total - offset;
+            if (expected is long wanted && response.ContentLength >= 0 && response.ContentLength < wanted)
+            {
+                long announced = response.ContentLength;
+                response.Dispose();
+                throw new IOException($"The store answered the range of bytes {offset}-{offset + wanted - 1} of '{_location.Display}' with {announced} bytes instead of {wanted}.");
+            }
+
             return new ResponseStream(response, CheckFor(offset, length), _client.StallTimeout, _location.Display);
         }
 

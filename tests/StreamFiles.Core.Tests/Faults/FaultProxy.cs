@@ -45,6 +45,12 @@ namespace StreamFiles.Core.Tests.Faults
         /// then a clean close: a response that is whole by its own framing but short of the range it answers.
         /// </summary>
         ShortLength,
+
+        /// <summary>
+        /// The response's framing and length are kept, but every '&lt;' of its body becomes '{': an XML answer that
+        /// arrives whole and cannot be read (a success the client cannot tell from a failure).
+        /// </summary>
+        GarbledResponse,
     }
 
     /// <summary>One request as the proxy saw it (for counting part uploads and fetched ranges).</summary>
@@ -387,6 +393,24 @@ namespace StreamFiles.Core.Tests.Faults
                     Interlocked.Add(ref _responseBodyBytes, await from.CopyAsync(to.Stream, half, cancellationToken).ConfigureAwait(false));
                     Shutdown(client);
                     throw new IOException("short length");
+                }
+
+                if (fault == FaultKind.GarbledResponse && !noBody && (chunked || length.HasValue))
+                {
+                    using var body = new MemoryStream();
+                    long taken = chunked
+                        ? await from.CopyChunkedAsync(body, long.MaxValue, cancellationToken).ConfigureAwait(false)
+                        : await from.CopyAsync(body, length!.Value, cancellationToken).ConfigureAwait(false);
+                    byte[] garbled = body.ToArray();
+                    for (int i = 0; i < garbled.Length; i++)
+                    {
+                        garbled[i] = garbled[i] == (byte)'<' ? (byte)'{' : garbled[i];
+                    }
+
+                    await to.Stream.WriteAsync(Encoding.Latin1.GetBytes(head), cancellationToken).ConfigureAwait(false);
+                    await to.Stream.WriteAsync(garbled, cancellationToken).ConfigureAwait(false);
+                    Interlocked.Add(ref _responseBodyBytes, taken);
+                    continue;
                 }
 
                 byte[] headBytes = Encoding.Latin1.GetBytes(head);

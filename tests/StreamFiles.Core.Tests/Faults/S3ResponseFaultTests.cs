@@ -101,6 +101,29 @@ namespace StreamFiles.Core.Tests.Faults
         }
 
         /// <summary>
+        /// Found by a probe: a CompleteMultipartUpload answer damaged on its way (whole, but unreadable XML) failed the
+        /// upload with S3RequestFailed though the store had completed the object; a rerun then met DestinationExists.
+        /// The object under the key is now looked at: the one these parts make means the upload completed.
+        /// </summary>
+        [S3Fact]
+        public async Task AnUnreadableAnswerToTheCompletionIsSettledByTheObjectStored()
+        {
+            using var proxy = new FaultProxy(new Uri(S3TestServer.Endpoint!));
+            proxy.Script = request => request.Method == "POST" && request.Query("uploadId") != null ? FaultKind.GarbledResponse : FaultKind.None;
+            string path = _temp.RandomFile("garbled.bin", 11 * MiB, seed: 14);
+            var storage = new S3Storage(new S3Connection(region: S3TestServer.Region, endpointUrl: proxy.Endpoint, credentials: S3TestServer.Credentials), _pool);
+            string url = "s3://" + S3TestServer.Bucket + "/" + _prefix + "garbled.bin";
+
+            var run = S3TransferTests.Run(TransferDirection.Send, url, new[] { path }, new TransferOptions(partSize: 5 * MiB), registry: StorageRegistry.CreateDefault().Register(LocationKind.S3, storage));
+
+            Assert.True(run.Errors.Count == 0, string.Join("\n", run.Errors.Select(e => e.Condition + ": " + e.Message)));
+            Assert.True(proxy.Injected(FaultKind.GarbledResponse) >= 1, proxy.Describe());
+            Assert.Equal(TransferStatus.Completed, Assert.Single(run.Transfers).Status);
+            Assert.Empty(await S3TestServer.UploadsUnderAsync(_prefix));
+            Assert.Equal(S3TestTransfers.Sha256Hex(File.ReadAllBytes(path)), await S3TestTransfers.StoredSha256Async(_prefix + "garbled.bin"));
+        }
+
+        /// <summary>
         /// A store that goes silent mid-body (the connection stays open, no data, no reset for a minute): the request
         /// timeout no longer applies once the response head came, so only the stall watchdog ends the read. The range
         /// is read again and the download completes long before the proxy would give up on its own.

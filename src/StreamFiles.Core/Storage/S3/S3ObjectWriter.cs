@@ -361,7 +361,13 @@ namespace StreamFiles.Core.Storage.S3
             }
             catch (Exception e) when (!(e is OperationCanceledException) && !_storage.IsTransient(e))
             {
-                throw Fail(e, "complete multipart upload of");
+                // An answer that could not be read (damaged on its way, cut short) may hide a completion: found by a
+                // probe, the object was there and the run failed with S3RequestFailed, then DestinationExists on a rerun.
+                // An error the store named (an error code) is its answer, and stands.
+                if (e is AmazonS3Exception { ErrorCode.Length: > 0 } || !await CompletedAlreadyAsync(partETags, cancellationToken).ConfigureAwait(false))
+                {
+                    throw Fail(e, "complete multipart upload of");
+                }
             }
 
             await VerifyAsync(partETags, partChecksums.Count == ordered.Count ? partChecksums : null, cancellationToken).ConfigureAwait(false);

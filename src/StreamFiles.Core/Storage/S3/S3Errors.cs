@@ -56,7 +56,7 @@ namespace StreamFiles.Core.Storage.S3
                     exception);
             }
 
-            return new CommandError("S3RequestFailed", FailureCategory.NotSpecified, target, $"{operation} {target}: {exception.Message}", exception);
+            return new CommandError("S3RequestFailed", FailureCategory.ProtocolError, target, $"{operation} {target}: {exception.Message}", exception);
         }
 
         /// <summary>Whether retrying the same request may succeed: throttling, 5xx, dropped connections (not a rejected certificate).</summary>

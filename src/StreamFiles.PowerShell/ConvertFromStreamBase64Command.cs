@@ -130,6 +130,15 @@ namespace StreamFiles.PowerShell
 
         private void CompleteInput()
         {
+            if (_outFile != null && _fromFile is null && _fromText is null
+                && !MyInvocation.BoundParameters.ContainsKey(nameof(Path)) && !MyInvocation.BoundParameters.ContainsKey(nameof(LiteralPath)))
+            {
+                // No text came down the pipeline (Get-Content of an empty file, or ConvertTo-StreamBase64 -LineLength of
+                // one, gives none): the text was empty, and so is the file, as Set-Content and Out-File leave it.
+                _fromText = new Base64FromTextOperation(_outFile, new Base64Format(urlSafe: UrlSafe.IsPresent), CreateOperationSettings(1), CancellationToken, PassThru.IsPresent);
+                _fromText.Submit(string.Empty, _sink!);
+            }
+
             _fromFile?.Complete(_sink!);
             _fromText?.Complete(_sink!);
         }

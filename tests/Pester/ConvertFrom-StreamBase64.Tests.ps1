@@ -240,6 +240,22 @@ Describe 'ConvertFrom-StreamBase64' -Tags 'CI' {
             [System.IO.File]::ReadAllText($in) | Should -BeExactly 'QUJD'
         }
 
+        It 'writes an empty file when no text comes down the pipeline, so an empty file makes the round trip' {
+            $out = Join-Path $TestDrive 'nothing-piped.bin'
+            @() | ConvertFrom-StreamBase64 -OutFile $out
+            (Get-Item -LiteralPath $out).Length | Should -Be 0
+
+            $empty = Join-Path $TestDrive 'empty-source.bin'
+            [System.IO.File]::WriteAllBytes($empty, [byte[]]@())
+            $round = Join-Path $TestDrive 'empty-round.bin'
+            ConvertTo-StreamBase64 -LiteralPath $empty -LineLength 76 | ConvertFrom-StreamBase64 -OutFile $round
+            (Get-Item -LiteralPath $round).Length | Should -Be 0
+
+            $dry = Join-Path $TestDrive 'nothing-piped-whatif.bin'
+            @() | ConvertFrom-StreamBase64 -OutFile $dry -WhatIf
+            Test-Path -LiteralPath $dry | Should -BeFalse
+        }
+
         It 'refuses an -OutFile that is a URL, saying so' {
             { 'QUJD' | ConvertFrom-StreamBase64 -OutFile 'https://example.com/x.bin' } |
                 Should -Throw -ErrorId 'ConvertFromStreamBase64NotFileSystemPath,StreamFiles.PowerShell.ConvertFromStreamBase64Command' -ExpectedMessage '*is an HTTP URL*local files only*'

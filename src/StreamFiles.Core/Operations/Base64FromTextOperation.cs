@@ -236,6 +236,7 @@ namespace StreamFiles.Core.Operations
 
         private void Fail(ICommandSink sink, CommandError error)
         {
+            _progress.Tracker.CountFailed(); // the summary says "(1 failed)", as it does for a file
             Finish();
             Refuse(sink, error);
         }

@@ -172,12 +172,13 @@ namespace StreamFiles.Core.Operations
             {
                 if (item != null)
                 {
-                    _progress.Tracker.Finish(item);
+                    _progress.Tracker.Finish(item, failed: error != null);
                 }
 
                 if (error != null)
                 {
                     _failed++;
+                    _progress.Tracker.CountFailed();
                     sink.WriteError(error);
                 }
             }

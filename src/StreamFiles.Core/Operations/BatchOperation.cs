@@ -311,7 +311,7 @@ namespace StreamFiles.Core.Operations
                 outcome = new Outcome(sequence, (exception as CommandFailureException)?.Result ?? work.FailureResult?.Invoke(error), error);
             }
 
-            _progress.Tracker.Finish(tracked);
+            _progress.Tracker.Finish(tracked, failed: outcome.Error != null);
 
             // The outcome goes out before the item stops counting as running: once Complete sees no item
             // running, its last Drain must find every outcome.

@@ -77,7 +77,11 @@ namespace StreamFiles.Core.Progress
             }
         }
 
-        public void Finish(TrackedItem item)
+        /// <summary>
+        /// Ends an item. A finished file that changed size while it was read sets the total to what it held; a failed one
+        /// (<paramref name="failed"/>) leaves it, or a summary says "0 B of 0 B" of a file it did not get through.
+        /// </summary>
+        public void Finish(TrackedItem item, bool failed = false)
         {
             lock (_gate)
             {
@@ -91,7 +95,7 @@ namespace StreamFiles.Core.Progress
                 _bytesOfFinished += done;
 
                 // A file that changed size while being read: keep the total honest.
-                if (item.Length.HasValue && item.Length.Value != done)
+                if (!failed && item.Length.HasValue && item.Length.Value != done)
                 {
                     _bytesTotal += done - item.Length.Value;
                 }

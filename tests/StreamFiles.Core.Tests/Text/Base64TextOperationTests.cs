@@ -219,6 +219,41 @@ namespace StreamFiles.Core.Tests.Text
             Assert.Equal(output, Assert.IsType<FileInfo>(Assert.Single(sink.Results)).FullName);
         }
 
+        /// <summary>
+        /// Found by a probe: the -Verbose summary of a decode of piped text that failed said "1 of 1 files" with no
+        /// "(1 failed)", and that of a file that failed said "0 B of 0 B" of its 20 bytes (the total followed what was
+        /// read, as it does for a file that changed size). A runbook's log now tells the failure, and of what size.
+        /// </summary>
+        [Fact]
+        public void The_final_summary_counts_a_failed_decode_and_keeps_its_size()
+        {
+            var settings = new OperationSettings(1, statusInterval: TimeSpan.FromTicks(1));
+            var text = new RecordingSink();
+            using (var operation = new Base64FromTextOperation(_dir.File("text.bin"), Base64Format.Default, settings, CancellationToken.None))
+            {
+                operation.Submit("QUJD", text);
+                operation.Submit("RE%G", text);
+                operation.Complete(text);
+            }
+
+            Assert.Equal("InvalidData", Assert.Single(text.Errors).Condition);
+            Assert.Contains("finished: 1 of 1 files (1 failed)", text.Verbose.Last(), StringComparison.Ordinal);
+
+            string bad = _dir.File("bad.b64");
+            File.WriteAllText(bad, "QUJDRE%GQUJDREVGQUJD"); // 20 bytes, invalid at offset 6
+            var file = new RecordingSink();
+            using (var operation = new Base64Operation(Base64Direction.Decode, Base64Format.Default, settings, CancellationToken.None))
+            {
+                operation.Submit(new Base64Request(bad, _dir.File("file.bin")), file);
+                operation.Complete(file);
+            }
+
+            Assert.Equal("InvalidData", Assert.Single(file.Errors).Condition);
+            string summary = file.Verbose.Last();
+            Assert.Contains("finished: 1 of 1 files (1 failed)", summary, StringComparison.Ordinal);
+            Assert.Contains(" of 20 B,", summary, StringComparison.Ordinal);
+        }
+
         private static List<string> Encode(Base64Format format, bool asString, string path)
         {
             var sink = new RecordingSink();

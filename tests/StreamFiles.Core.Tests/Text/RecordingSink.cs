@@ -19,6 +19,8 @@ namespace StreamFiles.Core.Tests.Text
 
         public List<string> Asked { get; } = new List<string>();
 
+        public List<string> Verbose { get; } = new List<string>();
+
         public bool ShouldProcess(string target, string action)
         {
             Asked.Add(target);
@@ -43,6 +45,10 @@ namespace StreamFiles.Core.Tests.Text
             Progress.Add(report);
         }
 
-        public void WriteVerbose(string message) => StreamFiles.Core.Tests.Support.TestCapture.Record("sink verbose", message);
+        public void WriteVerbose(string message)
+        {
+            StreamFiles.Core.Tests.Support.TestCapture.Record("sink verbose", message);
+            Verbose.Add(message);
+        }
     }
 }

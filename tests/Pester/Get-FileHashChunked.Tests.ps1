@@ -233,6 +233,11 @@ Describe 'Get-FileHashChunked' -Tags 'CI' {
             Get-FileHashChunked -LiteralPath $script:Small.FullName | Format-List | Out-String | Should -Match '1000 B'
         }
 
+        It 'shows the chunk size as a size in the list view' {
+            $list = Get-FileHashChunked -LiteralPath $script:Large.FullName -ChunkSize 1MB -IncludeChunkHash | Format-List | Out-String
+            $list | Should -Match 'ChunkSize\s*:\s*1(\.00)? MiB \('
+        }
+
         It 'shows the whole SHA256 in the table, as Get-FileHash does' {
             $expected = (Get-FileHash -LiteralPath $script:Small.FullName -Algorithm SHA256).Hash
             $text = Get-FileHashChunked -LiteralPath $script:Small.FullName | Out-String -Width 120

@@ -63,10 +63,14 @@ namespace StreamFiles.Core.Tests.Faults
 
         private static long MaxSize => Full ? 40 * MiB : 16 * MiB;
 
-        /// <summary>Every fault class but None, for each kind of transfer's theory.</summary>
+        /// <summary>
+        /// Every fault class of the network, for each kind of transfer's theory. Not GarbledResponse: it changes the
+        /// bytes of a body delivered whole, which only an end-to-end digest can catch, and an HTTP server may offer
+        /// none (S3ResponseFaultTests uses it on the answers of S3, and S3TransferTests' CorruptingProxy damages bodies).
+        /// </summary>
         public static IEnumerable<object[]> Faults() =>
             from FaultKind kind in Enum.GetValues(typeof(FaultKind))
-            where kind != FaultKind.None
+            where kind != FaultKind.None && kind != FaultKind.GarbledResponse
             select new object[] { kind };
 
         public async Task InitializeAsync() => _http = await HttpTestServer.StartAsync();

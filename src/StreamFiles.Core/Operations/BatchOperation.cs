@@ -21,7 +21,7 @@ namespace StreamFiles.Core.Operations
         private readonly SemaphoreSlim _slots;
         private readonly AutoResetEvent _wake = new AutoResetEvent(false);
         private readonly ConcurrentQueue<Outcome> _outbox = new ConcurrentQueue<Outcome>();
-        private readonly ConcurrentQueue<string> _notes = new ConcurrentQueue<string>();
+        private readonly ConcurrentQueue<(string Text, bool Warning)> _notes = new ConcurrentQueue<(string Text, bool Warning)>();
         private readonly SortedDictionary<long, Outcome> _reorder = new SortedDictionary<long, Outcome>();
         private readonly ProgressPacer _progress;
         private long _nextSequence;
@@ -127,11 +127,16 @@ namespace StreamFiles.Core.Operations
         /// Queues a verbose message from any thread (a backend's retry notice); the host writes it on its own
         /// thread at the next Drain. The text must already be safe to show (URLs redacted).
         /// </summary>
-        public void PostVerbose(string message)
+        public void PostVerbose(string message) => Post(message, warning: false);
+
+        /// <summary>Queues a warning from any thread, as PostVerbose does; hosts without warnings get it as a verbose line.</summary>
+        public void PostWarning(string message) => Post(message, warning: true);
+
+        private void Post(string message, bool warning)
         {
             if (!string.IsNullOrEmpty(message))
             {
-                _notes.Enqueue(message);
+                _notes.Enqueue((message, warning));
                 try
                 {
                     _wake.Set();
@@ -143,13 +148,29 @@ namespace StreamFiles.Core.Operations
             }
         }
 
+        private void WriteNotes(ICommandSink sink)
+        {
+            while (_notes.TryDequeue(out (string Text, bool Warning) note))
+            {
+                if (!note.Warning)
+                {
+                    sink.WriteVerbose(note.Text);
+                }
+                else if (sink is IWarningSink warnings)
+                {
+                    warnings.WriteWarning(note.Text);
+                }
+                else
+                {
+                    sink.WriteVerbose("WARNING: " + note.Text);
+                }
+            }
+        }
+
         /// <summary>Writes whatever is ready: results, errors, and a progress or status sample when due.</summary>
         public void Drain(ICommandSink sink)
         {
-            while (_notes.TryDequeue(out string? note))
-            {
-                sink.WriteVerbose(note);
-            }
+            WriteNotes(sink);
 
             while (_outbox.TryDequeue(out Outcome outcome))
             {
@@ -185,10 +206,7 @@ namespace StreamFiles.Core.Operations
 
                 // The wait can be long (a large file finishing): progress and the status lines go on meanwhile, or a
                 // runbook's log looks frozen.
-                while (_notes.TryDequeue(out string? note))
-                {
-                    sink.WriteVerbose(note);
-                }
+                WriteNotes(sink);
 
                 _progress.Tick(sink);
             }

@@ -145,7 +145,7 @@ namespace StreamFiles.Core.Operations
             _recurse = recurse;
             _basePath = basePath;
             _storages = storages ?? StorageRegistry.CreateDefault();
-            _engine = new TransferEngine(options ?? throw new ArgumentNullException(nameof(options)), _storages) { Notes = PostVerbose };
+            _engine = new TransferEngine(options ?? throw new ArgumentNullException(nameof(options)), _storages) { Notes = PostVerbose, Warnings = PostWarning };
             _claimed = new HashSet<string>(Location.IsWindows ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
             _batchDirectories = new HashSet<string>(Location.IsWindows ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
             _declinedDirectories = new HashSet<string>(Location.IsWindows ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);

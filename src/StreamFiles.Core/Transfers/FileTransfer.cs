@@ -248,16 +248,17 @@ namespace StreamFiles.Core.Transfers
                     await CheckSourceUnchangedAsync(cancellationToken).ConfigureAwait(false);
                     if (_sourceReader is ILayoutRecheck recheck && recheck.NeedsRecheck)
                     {
-                        // The store's digest did not match under the part size StreamFiles' metadata gave, which a copy
-                        // that cut the object anew can carry: the copy as written decides, before it gets its name.
-                        if (!(writer is IReadBackWriter written))
-                        {
-                            throw new VerifyFailedException(SourceDisplay, "S3 ETag", _job.Source.ETag ?? string.Empty, "another layout");
-                        }
-
-                        using (IObjectReader copy = await written.OpenReadBackAsync(cancellationToken).ConfigureAwait(false))
+                        // The store's digest did not match under the part size StreamFiles' metadata gave (which a copy
+                        // that cut the object anew can carry) or under the one guessed: the copy as written decides,
+                        // before it gets its name.
+                        using (IObjectReader? copy = writer is IReadBackWriter written ? await written.OpenReadBackAsync(cancellationToken).ConfigureAwait(false) : null)
                         {
                             await recheck.RecheckAsync(copy, cancellationToken).ConfigureAwait(false);
+                        }
+
+                        if (recheck.Unchecked is string why)
+                        {
+                            (_engine.Warnings ?? _engine.Notes)?.Invoke(why);
                         }
                     }
 

@@ -31,6 +31,9 @@ namespace StreamFiles.Core.Transfers
         /// <summary>Where the engine's own notes go (a part being retried): the host's verbose stream; null for none.</summary>
         public Action<string>? Notes { get; set; }
 
+        /// <summary>Where what the user should know of a file that was copied goes (the host's warnings); null: to Notes.</summary>
+        public Action<string>? Warnings { get; set; }
+
         /// <summary>
         /// Transfers one file. Returns a Completed, Resumed or Skipped result; a failure throws
         /// CommandFailureException describing it (the partial destination is cleaned up first, or kept for

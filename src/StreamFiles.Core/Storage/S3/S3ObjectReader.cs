@@ -276,14 +276,11 @@ namespace StreamFiles.Core.Storage.S3
                 : S3Tags.MultipartETag(_partDigests.Select(m => Hashing.Hex.Encode(m!)).ToList());
             if (!string.Equals(expected, actual, StringComparison.Ordinal))
             {
-                if (!_layoutCertain)
+                if (!_layoutCertain || _layoutRecorded)
                 {
-                    return; // another part size fits too: the guess, not the data, may be wrong
-                }
-
-                if (_layoutRecorded)
-                {
-                    _pendingMismatch = actual; // settled from the file written, once every part is in it
+                    // Another part size may fit: the guess or the record, not the data, may be wrong. Settled from the
+                    // file written, once every part is in it (RecheckAsync).
+                    _pendingMismatch = actual;
                     return;
                 }
 
@@ -293,15 +290,17 @@ namespace StreamFiles.Core.Storage.S3
             ETagVerified = true;
         }
 
-        /// <summary>Whether the ETag did not match under the recorded part size, and RecheckAsync must settle it.</summary>
+        /// <summary>Whether the ETag did not match under the recorded or guessed part size, and RecheckAsync must settle it.</summary>
         public bool NeedsRecheck => _pendingMismatch != null;
+
+        public string? Unchecked { get; private set; }
 
         /// <summary>
         /// Settles a mismatch under the recorded part size: the bytes as written are hashed, in one read, for the other
         /// whole-MiB part sizes that fit (a copy made by rclone or the aws cli cuts whole MiB); a match verifies the
         /// ETag, none is VerifyFailedException, as for any damage.
         /// </summary>
-        public async Task RecheckAsync(IObjectReader written, CancellationToken cancellationToken)
+        public async Task RecheckAsync(IObjectReader? written, CancellationToken cancellationToken)
         {
             string expected = S3Tags.Unquote(_source.ETag)!;
             long length = _source.Length!.Value;
@@ -311,7 +310,7 @@ namespace StreamFiles.Core.Storage.S3
                 .Select(size => new LayoutLane(size))
                 .ToList();
             bool matched = false;
-            if (lanes.Count > 0)
+            if (lanes.Count > 0 && written != null)
             {
                 byte[] buffer = ArrayPool<byte>.Shared.Rent(1024 * 1024);
                 try
@@ -344,6 +343,15 @@ namespace StreamFiles.Core.Storage.S3
             {
                 _pendingMismatch = null;
                 ETagVerified = true;
+                return;
+            }
+
+            if (!_layoutCertain && !_layoutRecorded)
+            {
+                // The store does not say the part size and no usual one gives the ETag: odd parts from another tool look
+                // just like damage, and refusing them would leave such an object impossible to download. Told, not failed.
+                _pendingMismatch = null;
+                Unchecked = $"'{_location.Display}' was copied without the check of its ETag ({expected}): the store does not say the object's part size, and none of the usual sizes that fit gives that ETag. Its parts may be of another size (an upload by another tool), or bytes were damaged on the way: compare the copy with its source, or download it again.";
                 return;
             }
 

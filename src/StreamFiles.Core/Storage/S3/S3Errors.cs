@@ -59,12 +59,20 @@ namespace StreamFiles.Core.Storage.S3
             return new CommandError("S3RequestFailed", FailureCategory.ProtocolError, target, $"{operation} {target}: {exception.Message}", exception);
         }
 
-        /// <summary>Whether retrying the same request may succeed: throttling, 5xx, dropped connections (not a rejected certificate).</summary>
+        /// <summary>
+        /// Whether retrying the same request may succeed: throttling, 5xx, dropped connections, answers that arrived
+        /// unreadable (not a rejected certificate).
+        /// </summary>
         public static bool IsTransient(Exception exception)
         {
             if (IsTlsFailure(exception))
             {
                 return false;
+            }
+
+            if (IsUnreadableAnswer(exception))
+            {
+                return true;
             }
 
             switch (exception)
@@ -81,6 +89,24 @@ namespace StreamFiles.Core.Storage.S3
             }
 
             return IsConnectionFailure(exception);
+        }
+
+        /// <summary>
+        /// An answer whose XML could not be read (cut short or damaged on its way, found by the fault matrix): the request
+        /// may have been carried out, or not. Like a lost answer, it is retried; a retried CreateMultipartUpload then
+        /// aborts the upload the lost answer named, and a retried completion is settled by the object stored.
+        /// </summary>
+        public static bool IsUnreadableAnswer(Exception exception)
+        {
+            for (Exception? e = exception; e != null; e = e.InnerException)
+            {
+                if (e is System.Xml.XmlException || e is AmazonUnmarshallingException)
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         /// <summary>A response without a body (HEAD) carries no error code: the status alone is ambiguous.</summary>

@@ -359,10 +359,11 @@ namespace StreamFiles.Core.Storage.S3
                     throw Fail(e, "complete multipart upload of");
                 }
             }
-            catch (Exception e) when (!(e is OperationCanceledException) && !_storage.IsTransient(e))
+            catch (Exception e) when (!(e is OperationCanceledException) && (!_storage.IsTransient(e) || S3Errors.IsUnreadableAnswer(e)))
             {
-                // An answer that could not be read (damaged on its way, cut short) may hide a completion: found by a
-                // probe, the object was there and the run failed with S3RequestFailed, then DestinationExists on a rerun.
+                // An answer that could not be read (damaged on its way, cut short; still so after the retries) may hide
+                // a completion: found by a probe, the object was there and the run failed with S3RequestFailed, then
+                // DestinationExists on a rerun.
                 // An error the store named (an error code) is its answer, and stands.
                 if (e is AmazonS3Exception { ErrorCode.Length: > 0 } || !await CompletedAlreadyAsync(partETags, cancellationToken).ConfigureAwait(false))
                 {

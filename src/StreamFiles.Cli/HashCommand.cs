@@ -103,7 +103,8 @@ namespace StreamFiles.Cli
             using var operation = new HashOperation(hashSettings, settings, context.CancellationToken, StopableInput.OpenAsync);
             foreach (string path in paths)
             {
-                operation.Submit(path == "-" ? new HashRequest("-", new StopableInput(Console.OpenStandardInput(), context.CancellationToken)) : new HashRequest(path, explicitPath: true), sink);
+                // A name after '--' is hashed as typed ("-w", not the "./-w" the parser was given), so its line is sha256sum's.
+                operation.Submit(path == "-" ? new HashRequest("-", new StopableInput(Console.OpenStandardInput(), context.CancellationToken)) : new HashRequest(Program.AsTyped(path), explicitPath: true), sink);
             }
 
             operation.Complete(sink);

@@ -106,9 +106,27 @@ namespace StreamFiles.Cli
 
             var rewritten = new List<string>(args.Length - 1);
             rewritten.AddRange(args.Take(end));
-            rewritten.AddRange(args.Skip(end + 1).Select(a => a.Length > 1 && a[0] == '-' ? "./" + a : a));
+            foreach (string argument in args.Skip(end + 1))
+            {
+                if (argument.Length > 1 && argument[0] == '-')
+                {
+                    Rewritten.Add("./" + argument);
+                    rewritten.Add("./" + argument);
+                }
+                else
+                {
+                    rewritten.Add(argument);
+                }
+            }
+
             return rewritten.ToArray();
         }
+
+        /// <summary>The names EndOfOptions passed as ./-name, to be shown as typed (sha256sum -- -w writes "-w").</summary>
+        private static readonly HashSet<string> Rewritten = new HashSet<string>(StringComparer.Ordinal);
+
+        /// <summary>A path argument as the user typed it: "-w" for the "./-w" that EndOfOptions made of it.</summary>
+        internal static string AsTyped(string argument) => Rewritten.Contains(argument) ? argument.Substring(2) : argument;
 
         internal static int Run(string[] args, CliContext context)
         {

@@ -73,7 +73,7 @@ namespace StreamFiles.Core.Files
             FailureCategory.InvalidArgument,
             path,
             writing
-                ? $"'{path}' is {kind}, not a regular file: StreamFiles writes a file under the name given and would replace it. Name a regular file or a directory."
+                ? $"'{path}' is {kind}, not a regular file: StreamFiles writes a file under the name given and would replace it. Name a regular file instead."
                 : $"'{path}' is {kind}, not a regular file: StreamFiles reads files, whose size it knows. "
                     + (pipeTo is null ? "Copy what it holds into a regular file first." : $"To read from it, pipe it in (for example: cat '{path}' | {pipeTo})."));
 

@@ -100,7 +100,7 @@ namespace StreamFiles.Core.Operations
 
                 // A FIFO without a writer blocks its open for good, and a PowerShell pipeline stuck there cannot be
                 // stopped; the CLI opens such inputs itself, in a way a stop reaches, and hands over the stream.
-                Files.SpecialFile.ThrowIfSpecial(request.Input, pipeTo: "streamfiles base64");
+                Files.SpecialFile.ThrowIfSpecial(request.Input, pipeTo: _direction == Base64Direction.Decode ? "streamfiles base64 -d" : "streamfiles base64");
 
                 length = file.Length;
             }

@@ -130,7 +130,9 @@ namespace StreamFiles.Core.Transfers
                     return DestinationExists(source, destination, exists.Why ?? " (it appeared while the file was being copied)");
                 case VerifyFailedException verify:
                     return new CommandError("VerifyFailed", FailureCategory.InvalidData, destination,
-                        prefix + verify.Message + " The copy was discarded; check the destination's storage and run the command again.", exception);
+                        prefix + verify.Message + (verify.Received
+                            ? " The copy was discarded; run the command again to fetch the bytes anew."
+                            : " The copy was discarded; check the destination's storage and run the command again."), exception);
                 case UnauthorizedAccessException _:
                     return new CommandError("AccessDenied", FailureCategory.PermissionDenied, target,
                         prefix + inner.Message + $" Check the permissions of '{target}', or run as a user that can {(writing ? "write" : "read")} it.", exception);

@@ -3,21 +3,40 @@ using System.IO;
 
 namespace StreamFiles.Core.Transfers
 {
-    /// <summary>The destination read back does not hash to what was read from the source.</summary>
+    /// <summary>
+    /// A digest that does not match: the destination read back does not hash to what was read from the source, or
+    /// (Received) the bytes received from a source do not hash to the digest the source's store keeps.
+    /// </summary>
     public sealed class VerifyFailedException : IOException
     {
         public VerifyFailedException(string destination, string algorithm, string expected, string actual)
-            : base($"'{destination}' does not match the source: {algorithm} {actual} read back, {expected} expected.")
+            : this(destination, expected, actual, $"'{destination}' does not match the source: {algorithm} {actual} read back, {expected} expected.", received: false)
         {
-            Destination = destination;
-            Expected = expected;
-            Actual = actual;
         }
 
+        private VerifyFailedException(string location, string expected, string actual, string message, bool received)
+            : base(message)
+        {
+            Destination = location;
+            Expected = expected;
+            Actual = actual;
+            Received = received;
+        }
+
+        /// <summary>Where the mismatch is: the destination read back, or for Received the source.</summary>
         public string Destination { get; }
 
         public string Expected { get; }
 
         public string Actual { get; }
+
+        /// <summary>The bytes as received from the source did not match its store's digest (damaged on the way).</summary>
+        public bool Received { get; }
+
+        /// <summary>The bytes received from <paramref name="source"/> do not hash to the digest its store keeps.</summary>
+        public static VerifyFailedException OfReceived(string source, string digest, string expected, string actual) =>
+            new VerifyFailedException(source, expected, actual,
+                $"The bytes received from '{source}' do not match its {digest}: {actual} computed, {expected} stored. They were damaged on the way.",
+                received: true);
     }
 }

@@ -345,6 +345,11 @@ namespace StreamFiles.Core.Tests.S3
             CommandError error = Assert.Single(received.Errors);
             Assert.Equal("VerifyFailed", error.Condition);
             Assert.Contains("S3 ETag", error.Message);
+
+            // The bytes as received are what failed, not the destination's storage (a probe found the message said so).
+            Assert.Contains("The bytes received from '" + S3("damaged.bin") + "' do not match its S3 ETag", error.Message);
+            Assert.Contains("run the command again to fetch the bytes anew", error.Message);
+            Assert.DoesNotContain("destination's storage", error.Message);
             Assert.Empty(Directory.GetFiles(_temp.Path)); // neither the file nor a .partial
         }
 

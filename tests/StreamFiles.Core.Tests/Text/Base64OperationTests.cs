@@ -202,6 +202,9 @@ namespace StreamFiles.Core.Tests.Text
             Assert.Equal("NotARegularFile", Assert.Single(sink.Errors).Condition);
             Assert.Contains("| streamfiles base64)", sink.Errors[0].Message, StringComparison.Ordinal); // the CLI that reads it, not hash
             Assert.False(File.Exists(_dir.File("out.b64")));
+            var decoding = new RecordingSink();
+            Assert.Equal(1, Run(Base64Direction.Decode, Base64Format.Default, decoding, false, new Base64Request(fifo, _dir.File("out.bin"))));
+            Assert.Contains("| streamfiles base64 -d)", Assert.Single(decoding.Errors).Message, StringComparison.Ordinal); // and decodes it
 
             // Nor is a FIFO replaced by a file when it is named as the output.
             string input = _dir.RandomFile("in.bin", 100);

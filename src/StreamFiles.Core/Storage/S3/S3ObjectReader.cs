@@ -284,7 +284,7 @@ namespace StreamFiles.Core.Storage.S3
                     return;
                 }
 
-                throw new VerifyFailedException(_location.Display, "S3 ETag", expected, actual);
+                throw VerifyFailedException.OfReceived(_location.Display, "S3 ETag", expected, actual);
             }
 
             ETagVerified = true;
@@ -355,7 +355,7 @@ namespace StreamFiles.Core.Storage.S3
                 return;
             }
 
-            throw new VerifyFailedException(_location.Display, "S3 ETag", expected, _pendingMismatch ?? "nothing");
+            throw VerifyFailedException.OfReceived(_location.Display, "S3 ETag", expected, _pendingMismatch ?? "nothing");
         }
 
         /// <summary>The part MD5s of one candidate layout, fed the object's bytes in order.</summary>
@@ -421,7 +421,7 @@ namespace StreamFiles.Core.Storage.S3
                     return; // a composite depends on the part layout, and another layout fits too: the guess may be wrong
                 }
 
-                throw new VerifyFailedException(_location.Display, "S3 " + stored.Algorithm + " checksum", stored.Value, actual);
+                throw VerifyFailedException.OfReceived(_location.Display, "S3 " + stored.Algorithm + " checksum", stored.Value, actual);
             }
 
             ChecksumVerified = true;

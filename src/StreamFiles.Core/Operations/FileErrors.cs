@@ -35,7 +35,7 @@ namespace StreamFiles.Core.Operations
         /// The system's words without the path .NET appends on Unix ("Broken pipe : '/x/y'"): the message names the
         /// path once already.
         /// </summary>
-        private static string Reason(Exception exception)
+        internal static string Reason(Exception exception)
         {
             string message = exception.Message;
             int at = message.LastIndexOf(" : '", StringComparison.Ordinal);

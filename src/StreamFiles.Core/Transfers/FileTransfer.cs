@@ -214,7 +214,17 @@ namespace StreamFiles.Core.Transfers
                     if (journaled)
                     {
                         journal = new ResumeJournal(source.Location.Display, fingerprint!, plan.PartSize, plan.PartCount, _options.Checksum, integrity.PartAlgorithmName, writer.ResumeToken, done);
-                        SaveJournal(journal, journalPath, force: true);
+                        try
+                        {
+                            SaveJournal(journal, journalPath, force: true);
+                        }
+                        catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+                        {
+                            // Nothing would name the upload for a rerun: it is aborted below, not kept for a resume
+                            // that could never find it (a probe's unusable STREAMFILES_STATE_DIR left it, as SourceNotFound).
+                            journal = null;
+                            throw new CommandFailureException(TransferErrors.JournalUnwritable(SourceDisplay, DestinationDisplay, journalPath, _job.Destination is FileLocation, e));
+                        }
                     }
                     else if (!string.IsNullOrEmpty(writer.ResumeToken) && plan.Length.HasValue)
                     {
@@ -1099,12 +1109,6 @@ namespace StreamFiles.Core.Transfers
             }
         }
 
-        /// <summary>
-        /// Names the multipart upload a transfer without resume has started in a journal of no parts, so that when
-        /// the process is killed before it can abort the upload (SIGKILL, a power cut), the next run of the same
-        /// transfer finds it: without resume it aborts it, with resume it continues it. Best effort: a journal that
-        /// cannot be written leaves the transfer as it was before there were such journals. False when none was written.
-        /// </summary>
         /// <summary>Whether a killed run of a transfer to this destination may have left an upload on the store.</summary>
         public static bool MayHaveLeftover(Location destination) =>
             !(destination is FileLocation) && File.Exists(ResumeJournal.PathFor(destination));
@@ -1161,6 +1165,12 @@ namespace StreamFiles.Core.Transfers
             }
         }
 
+        /// <summary>
+        /// Names the multipart upload a transfer without resume has started in a journal of no parts, so that when
+        /// the process is killed before it can abort the upload (SIGKILL, a power cut), the next run of the same
+        /// transfer finds it: without resume it aborts it, with resume it continues it. Best effort: a journal that
+        /// cannot be written leaves the transfer as it was before there were such journals. False when none was written.
+        /// </summary>
         private async Task<bool> NameTheUploadAsync(IObjectReader reader, string uploadId, TransferPlan plan, string partAlgorithm, string journalPath, CancellationToken cancellationToken)
         {
             SourceFingerprint fingerprint;

@@ -77,6 +77,15 @@ namespace StreamFiles.Core.Transfers
                 ? $"Cannot copy '{source}' to '{destination}': it is written as '{other}' until it is complete, and that name is another file or directory of this batch. Copy one of the two to another destination."
                 : $"Cannot copy '{source}' to '{destination}': that name is also where '{other}', another file of this batch, is written until it is complete (its name with '.partial'). Copy one of the two to another destination.");
 
+        /// <summary>-Resume could not write the transfer's journal: without it a rerun could not continue, so the copy does not start.</summary>
+        public static CommandError JournalUnwritable(string source, string destination, string journalPath, bool besideFile, Exception cause) =>
+            new CommandError("ResumeJournalUnwritable", FailureCategory.WriteError, destination,
+                $"Cannot copy '{source}' to '{destination}' with -Resume (--resume): its resume journal cannot be written at '{journalPath}' ({FileErrors.Reason(cause).TrimEnd('.')}). "
+                + (besideFile
+                    ? "Make the destination's directory writable, or run without -Resume."
+                    : $"Set {Resume.ResumeJournal.StateDirectoryVariable} to a writable directory, or run without -Resume."),
+                cause);
+
         public static CommandError DuplicateDestination(string source, string destination) =>
             new CommandError("DuplicateDestination", FailureCategory.InvalidOperation, destination,
                 $"Cannot copy '{source}': another source of this batch is already copied to '{destination}'. Give the sources different names or destinations.");

@@ -528,6 +528,29 @@ namespace StreamFiles.Core.Tests.S3
         }
 
         /// <summary>
+        /// Found by a probe: with --resume and a STREAMFILES_STATE_DIR where no journal can be written (here a regular
+        /// file), the upload was started, the journal failed as "[SourceNotFound] the source disappeared", and the
+        /// multipart upload stayed, named by nothing. Now the error says what cannot be written and which variable to
+        /// set, and the upload is aborted.
+        /// </summary>
+        [S3Fact]
+        public async Task AResumeWhoseJournalCannotBeWrittenSaysSoAndLeavesNoUpload()
+        {
+            _temp.RandomFile("big.bin", 11 * MiB, seed: 45);
+            string notADirectory = _temp.File("state-file");
+            File.WriteAllText(notADirectory, "not a directory");
+            var env = Credentials();
+            env["STREAMFILES_STATE_DIR"] = notADirectory;
+
+            var run = Cli(env, "send", "--resume", "--no-progress", "--part-size", "5MiB", "--endpoint-url", S3TestServer.Endpoint!, "big.bin", S3("big.bin"));
+
+            Assert.Equal(1, run.ExitCode);
+            Assert.StartsWith("streamfiles: [ResumeJournalUnwritable] ", run.Error, StringComparison.Ordinal);
+            Assert.Contains("Set STREAMFILES_STATE_DIR to a writable directory", run.Error, StringComparison.Ordinal);
+            Assert.Empty(await S3TestServer.UploadsUnderAsync(_prefix));
+        }
+
+        /// <summary>
         /// A killed --resume upload whose journal lists finished parts, then a rerun without --force refused because the
         /// key meanwhile holds another object: the upload and its journal stay for a later --force --resume, which
         /// continues them rather than starting over.

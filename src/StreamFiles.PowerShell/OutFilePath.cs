@@ -14,7 +14,7 @@ namespace StreamFiles.PowerShell
     {
         public static string? Resolve(PSCmdlet cmdlet, string errorIdPrefix, string outFile)
         {
-            if (LocalPaths.UrlKind(outFile) is string url)
+            if (Core.Operations.FileErrors.UrlKind(outFile) is string url)
             {
                 throw Terminate(cmdlet, null, errorIdPrefix + "NotFileSystemPath", ErrorCategory.InvalidArgument, outFile,
                     $"-OutFile '{outFile}' is {url}; {cmdlet.MyInvocation.MyCommand.Name} writes local files only. Write a local file, then copy it with Send-StreamFile.");

@@ -131,7 +131,7 @@ namespace StreamFiles.PowerShell
                     ReportMissing(path, hasWildcards, e);
                     continue;
                 }
-                catch (DriveNotFoundException e) when (literal && WorksOnLocalFilesOnly && LocalPaths.UrlKind(path) is null)
+                catch (DriveNotFoundException e) when (literal && WorksOnLocalFilesOnly && Core.Operations.FileErrors.UrlKind(path) is null)
                 {
                     // -LiteralPath already: the hint to use it would be no help.
                     WriteError(new ErrorRecord(new ItemNotFoundException($"Cannot find the path '{path}' because it does not exist: {e.Message}", e), ErrorIdPrefix + NotFoundCondition, ErrorCategory.ObjectNotFound, path));
@@ -139,7 +139,7 @@ namespace StreamFiles.PowerShell
                 }
                 catch (DriveNotFoundException e)
                 {
-                    if (WorksOnLocalFilesOnly && LocalPaths.UrlKind(path) is string url)
+                    if (WorksOnLocalFilesOnly && Core.Operations.FileErrors.UrlKind(path) is string url)
                     {
                         // PowerShell reads "s3:" as a drive: the user hears what the path is, not of a missing drive.
                         WriteError(new ErrorRecord(

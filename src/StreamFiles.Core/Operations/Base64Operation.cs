@@ -155,6 +155,10 @@ namespace StreamFiles.Core.Operations
             }
 
             Files.SpecialFile.ThrowIfSpecial(output, writing: true);
+            if (FileErrors.UrlKind(output) is string url)
+            {
+                throw new CommandFailureException(FileErrors.NotLocal(output, url, output: true));
+            }
 
             string? directory = Path.GetDirectoryName(fullPath);
             if (!string.IsNullOrEmpty(directory) && !Directory.Exists(directory))

@@ -11,8 +11,23 @@ namespace StreamFiles.Core.Operations
         private const int UnixNoSpace = 28; // ENOSPC, the HResult .NET uses on Unix
 
         public static CommandError NotFound(string path) =>
-            new CommandError("FileNotFound", FailureCategory.ObjectNotFound, path,
-                $"Cannot find the file '{path}'. Check the path and that the file still exists.");
+            UrlKind(path) is string url
+                ? NotLocal(path, url)
+                : new CommandError("FileNotFound", FailureCategory.ObjectNotFound, path,
+                    $"Cannot find the file '{path}'. Check the path and that the file still exists.");
+
+        /// <summary>"an S3 URL" or "an HTTP URL" for a path that is one (hashing and base64 take local files only); otherwise null.</summary>
+        public static string? UrlKind(string path) =>
+            path.StartsWith("s3://", StringComparison.OrdinalIgnoreCase) ? "an S3 URL"
+            : path.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || path.StartsWith("https://", StringComparison.OrdinalIgnoreCase) ? "an HTTP URL"
+            : null;
+
+        /// <summary>A URL where only a local file will do (the CLI's hash and base64; the cmdlets say it themselves).</summary>
+        public static CommandError NotLocal(string path, string url, bool output = false) =>
+            new CommandError("NotFileSystemPath", FailureCategory.InvalidArgument, path,
+                output
+                    ? $"'{path}' is {url}; base64 writes local files only. Write a local file, then copy it with streamfiles send (Send-StreamFile)."
+                    : $"'{path}' is {url}; hashing and base64 work on local files only. Copy it to a local file first with streamfiles receive (Receive-StreamFile).");
 
         public static CommandError IsDirectory(string path) =>
             new CommandError("PathIsDirectory", FailureCategory.InvalidArgument, path,

@@ -100,6 +100,26 @@ namespace StreamFiles.Core.Tests.Cli
             Assert.Empty(Directory.GetFiles(_dir.Path, "*.partial"));
         }
 
+        /// <summary>
+        /// Found by a probe: a URL given to hash or base64 (which read and write local files) was FileNotFound ("check
+        /// the path"), and as base64's output OutFileDirectoryNotFound for a directory 's3:'. Both now say it is a URL
+        /// and what to use, as the cmdlets do (NotFileSystemPath).
+        /// </summary>
+        [Fact]
+        public void AUrlWhereALocalFileIsNeededIsSaidToBeOne()
+        {
+            _dir.RandomFile("a.bin", 100);
+            var hashed = ProcessRunner.Streamfiles(_dir.Path, "hash", "https://example.invalid/x.iso");
+            Assert.Equal(1, hashed.ExitCode);
+            Assert.StartsWith("streamfiles: [NotFileSystemPath] 'https://example.invalid/x.iso' is an HTTP URL;", hashed.Error, StringComparison.Ordinal);
+            Assert.Contains("streamfiles receive", hashed.Error, StringComparison.Ordinal);
+
+            var encoded = ProcessRunner.Streamfiles(_dir.Path, "base64", "a.bin", "s3://bucket/a.b64");
+            Assert.Equal(1, encoded.ExitCode);
+            Assert.StartsWith("streamfiles: [NotFileSystemPath] 's3://bucket/a.b64' is an S3 URL; base64 writes local files only.", encoded.Error, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(_dir.File("s3:")));
+        }
+
         /// <summary>'--' ends the options, so scripts can name any file (`streamfiles hash -- "$f"`); it was "Unknown option '--'".</summary>
         [Fact]
         public void DoubleDashEndsTheOptions()

@@ -48,7 +48,7 @@ namespace StreamFiles.Cli
                 DefaultValueFactory = _ => TransferOptions.DefaultChecksum.CliName(),
             };
             var resume = new Option<bool>("--resume") { Description = "Continue an interrupted transfer of the same source; keep resumable state when this one is interrupted." };
-            var skipUnchanged = new Option<bool>("--skip-unchanged") { Description = "Skip files whose destination is already up to date (see --compare)." };
+            var skipUnchanged = new Option<bool>("--skip-unchanged") { Description = "Skip files whose destination is already up to date (see --compare); one that differs is replaced only with --force, else refused (DestinationExists)." };
             var compare = new Option<string>("--compare")
             {
                 Description = "What --skip-unchanged compares: size-and-hash or size-and-time.",

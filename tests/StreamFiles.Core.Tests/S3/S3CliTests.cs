@@ -419,19 +419,7 @@ namespace StreamFiles.Core.Tests.S3
             env["STREAMFILES_STATE_DIR"] = state;
             string[] arguments = { "send", "--resume", "--no-progress", "--concurrency", "1", "--part-size", "5MiB", "--endpoint-url", S3TestServer.Endpoint!, "big.bin", S3("big.bin") };
 
-            using (Process child = Start(env, arguments))
-            {
-                var clock = Stopwatch.StartNew();
-                while (!child.HasExited && JournaledParts(state) < 3 && clock.Elapsed < TimeSpan.FromSeconds(90))
-                {
-                    Thread.Sleep(5);
-                }
-
-                bool finishedFirst = child.HasExited;
-                child.Kill();
-                child.WaitForExit();
-                Assert.False(finishedFirst, "the upload finished before it could be killed: " + child.StandardError.ReadToEnd());
-            }
+            KillWhen(env, arguments, () => JournaledParts(state) >= 3);
 
             int journaled = JournaledParts(state);
             Assert.InRange(journaled, 3, 31);
@@ -474,20 +462,7 @@ namespace StreamFiles.Core.Tests.S3
             string[] arguments = { "send", "--no-progress", "--concurrency", "1", "--part-size", "5MiB", "--endpoint-url", S3TestServer.Endpoint!, "big.bin", S3("big.bin") };
 
             string? journal = null;
-            using (Process child = Start(env, arguments))
-            {
-                var clock = Stopwatch.StartNew();
-                while (!child.HasExited && journal is null && clock.Elapsed < TimeSpan.FromSeconds(60))
-                {
-                    journal = Directory.Exists(journals) ? Directory.GetFiles(journals, "*.journal").FirstOrDefault() : null;
-                    Thread.Sleep(2);
-                }
-
-                bool finishedFirst = child.HasExited;
-                child.Kill();
-                child.WaitForExit();
-                Assert.False(finishedFirst, "the upload finished before it could be killed: " + child.StandardError.ReadToEnd());
-            }
+            KillWhen(env, arguments, () => (journal = Directory.Exists(journals) ? Directory.GetFiles(journals, "*.journal").FirstOrDefault() : null) != null);
 
             Assert.NotNull(journal);
             var upload = Assert.Single(await S3TestServer.UploadsUnderAsync(_prefix));
@@ -563,19 +538,7 @@ namespace StreamFiles.Core.Tests.S3
             var env = Credentials();
             env["STREAMFILES_STATE_DIR"] = state;
             string[] arguments = { "send", "--resume", "--no-progress", "--concurrency", "1", "--part-size", "5MiB", "--endpoint-url", S3TestServer.Endpoint!, "big.bin", S3("big.bin"), "--json" };
-            using (Process child = Start(env, arguments))
-            {
-                var clock = Stopwatch.StartNew();
-                while (!child.HasExited && JournaledParts(state) < 2 && clock.Elapsed < TimeSpan.FromSeconds(90))
-                {
-                    Thread.Sleep(5);
-                }
-
-                bool finishedFirst = child.HasExited;
-                child.Kill();
-                child.WaitForExit();
-                Assert.False(finishedFirst, "the upload finished before it could be killed: " + child.StandardError.ReadToEnd());
-            }
+            KillWhen(env, arguments, () => JournaledParts(state) >= 2);
 
             Assert.InRange(JournaledParts(state), 2, 11);
             await S3TestServer.PutAsync(_prefix + "big.bin", new byte[] { 1, 2, 3 });
@@ -683,6 +646,22 @@ namespace StreamFiles.Core.Tests.S3
 
             process.WaitForExit();
             return ProcessRunner.Captured("streamfiles", new ProcessRunner.Outcome(process.ExitCode, output.Result, error.Result));
+        }
+
+        /// <summary>Starts the CLI and kills it (SIGKILL) as soon as <paramref name="ready"/> holds; fails if it finished first.</summary>
+        private void KillWhen(Dictionary<string, string?> environment, string[] arguments, Func<bool> ready)
+        {
+            using Process child = Start(environment, arguments);
+            var clock = Stopwatch.StartNew();
+            while (!child.HasExited && !ready() && clock.Elapsed < TimeSpan.FromSeconds(90))
+            {
+                Thread.Sleep(2);
+            }
+
+            bool finishedFirst = child.HasExited;
+            child.Kill();
+            child.WaitForExit();
+            Assert.False(finishedFirst, "the upload finished before it could be killed: " + child.StandardError.ReadToEnd());
         }
 
         private Process Start(Dictionary<string, string?> environment, string[] arguments)

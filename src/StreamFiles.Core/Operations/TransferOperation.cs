@@ -1120,5 +1120,7 @@ namespace StreamFiles.Core.Operations
 
         /// <summary>Host-thread waits on backend calls: local ones complete synchronously; remote ones block the host as any cmdlet call would.</summary>
         private static T Wait<T>(Task<T> task) => task.GetAwaiter().GetResult();
+
+        private static void Wait(Task task) => task.GetAwaiter().GetResult();
     }
 }

@@ -1118,16 +1118,20 @@ namespace StreamFiles.Core.Transfers
         /// what a killed run of this transfer left on the store, an S3 multipart upload its journal names, and the
         /// journal. With keepResumable a journal that lists finished parts stays, for a later -Force -Resume; one held by
         /// a run still writing the destination stays too. Best effort: what cannot be cleared now stays named by its journal.
-        /// True when a journal was cleared.
         /// </summary>
-        public async Task<bool> ClearLeftoverAsync(bool keepResumable, CancellationToken cancellationToken)
+        public async Task ClearLeftoverAsync(bool keepResumable, CancellationToken cancellationToken)
         {
-            if (!MayHaveLeftover(_job.Destination))
+            if (_job.Destination is FileLocation)
             {
-                return false;
+                return;
             }
 
             string journalPath = ResumeJournal.PathFor(_job.Destination);
+            if (!File.Exists(journalPath))
+            {
+                return;
+            }
+
             FileStream? busy;
             try
             {
@@ -1135,7 +1139,7 @@ namespace StreamFiles.Core.Transfers
             }
             catch (CommandFailureException)
             {
-                return false;
+                return;
             }
 
             using (busy)
@@ -1143,7 +1147,7 @@ namespace StreamFiles.Core.Transfers
                 ResumeJournal? journal = ResumeJournal.TryLoad(journalPath, out _);
                 if (journal is null || (keepResumable && journal.Parts.Count > 0))
                 {
-                    return false;
+                    return;
                 }
 
                 try
@@ -1155,12 +1159,10 @@ namespace StreamFiles.Core.Transfers
                     }
 
                     ResumeJournal.Delete(journalPath);
-                    return true;
                 }
                 catch (Exception e) when (!(e is OperationCanceledException))
                 {
                     _engine.Notes?.Invoke($"'{DestinationDisplay}': the upload an interrupted run left could not be aborted ({e.Message}); its journal keeps it for the next run.");
-                    return false;
                 }
             }
         }

@@ -50,7 +50,7 @@ namespace StreamFiles.Core.Transfers
         /// For a job that will write nothing (Skipped, or refused because its destination exists): clears an upload a
         /// killed run of the same transfer left on the store, unless it holds parts to resume and keepResumable.
         /// </summary>
-        public Task<bool> ClearLeftoverAsync(TransferJob job, bool keepResumable, CancellationToken cancellationToken) =>
+        public Task ClearLeftoverAsync(TransferJob job, bool keepResumable, CancellationToken cancellationToken) =>
             new FileTransfer(this, job ?? throw new ArgumentNullException(nameof(job)), new ByteCounter()).ClearLeftoverAsync(keepResumable, cancellationToken);
 
         public async Task<TransferResult> TransferAsync(TransferJob job, ByteCounter? progress, CancellationToken cancellationToken)

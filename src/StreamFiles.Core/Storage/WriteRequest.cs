@@ -39,5 +39,11 @@ namespace StreamFiles.Core.Storage
         /// remember it after this run. Null when there is none.
         /// </summary>
         public string? AbandonedToken { get; set; }
+
+        /// <summary>
+        /// The engine's stat of the destination, as the batch approved this file, found nothing there. A writer whose
+        /// store can refuse to replace an object on its own (S3's If-None-Match: *) may then skip its own look.
+        /// </summary>
+        public bool SeenAbsent { get; set; }
     }
 }

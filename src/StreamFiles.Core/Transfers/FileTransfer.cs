@@ -174,6 +174,7 @@ namespace StreamFiles.Core.Transfers
             var request = new WriteRequest(_job.Destination, source, plan, _options.Overwrite, previous != null, previous?.ResumeToken)
             {
                 AbandonedToken = abandoned,
+                SeenAbsent = _job.DestinationLooked && _job.ExistingDestination is null,
             };
             IObjectWriter writer;
             try

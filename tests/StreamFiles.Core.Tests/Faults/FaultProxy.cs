@@ -51,10 +51,13 @@ namespace StreamFiles.Core.Tests.Faults
         /// arrives whole and cannot be read (a success the client cannot tell from a failure).
         /// </summary>
         GarbledResponse,
+
+        /// <summary>The proxy answers 501 with S3's NotImplemented body, as a store does for a header it does not support.</summary>
+        NotImplemented,
     }
 
     /// <summary>One request as the proxy saw it (for counting part uploads and fetched ranges).</summary>
-    public sealed record ProxiedRequest(string Method, string Target, FaultKind Fault, long? ContentLength, string? Range)
+    public sealed record ProxiedRequest(string Method, string Target, FaultKind Fault, long? ContentLength, string? Range, string? IfNoneMatch = null)
     {
         /// <summary>The value of a query parameter of the target (partNumber, uploadId), or null.</summary>
         public string? Query(string name)
@@ -90,6 +93,9 @@ namespace StreamFiles.Core.Tests.Faults
     {
         private const string SlowDownBody =
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message><RequestId>fault-proxy</RequestId></Error>";
+
+        private const string NotImplementedBody =
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>NotImplemented</Code><Message>A header you provided implies functionality that is not implemented.</Message><RequestId>fault-proxy</RequestId></Error>";
 
         private const string InternalErrorBody =
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message><RequestId>fault-proxy</RequestId></Error>";
@@ -317,21 +323,22 @@ namespace StreamFiles.Core.Tests.Faults
                 bool chunked = headers.TryGetValue("transfer-encoding", out string? te) && te.Contains("chunked", StringComparison.OrdinalIgnoreCase);
                 bool expectContinue = headers.TryGetValue("expect", out string? expect) && expect.Contains("100-continue", StringComparison.OrdinalIgnoreCase);
                 headers.TryGetValue("range", out string? range);
-                var request = new ProxiedRequest(parts[0], parts.Length > 1 ? parts[1] : "/", FaultKind.None, length, range);
+                headers.TryGetValue("if-none-match", out string? ifNoneMatch);
+                var request = new ProxiedRequest(parts[0], parts.Length > 1 ? parts[1] : "/", FaultKind.None, length, range, ifNoneMatch);
                 FaultKind fault = Decide(request);
                 request = request with { Fault = fault };
                 _requests.Enqueue(request);
                 Count(fault);
 
-                if (fault == FaultKind.ServerError || fault == FaultKind.SlowDown)
+                if (fault == FaultKind.ServerError || fault == FaultKind.SlowDown || fault == FaultKind.NotImplemented)
                 {
                     if (!expectContinue && !chunked && length is long drain && drain > 0)
                     {
                         await from.CopyAsync(Stream.Null, drain, cancellationToken).ConfigureAwait(false);
                     }
 
-                    string body = fault == FaultKind.SlowDown ? SlowDownBody : InternalErrorBody;
-                    string status = fault == FaultKind.SlowDown ? "503 Slow Down" : "500 Internal Server Error";
+                    string body = fault == FaultKind.SlowDown ? SlowDownBody : fault == FaultKind.NotImplemented ? NotImplementedBody : InternalErrorBody;
+                    string status = fault == FaultKind.SlowDown ? "503 Slow Down" : fault == FaultKind.NotImplemented ? "501 Not Implemented" : "500 Internal Server Error";
                     string retryAfter = fault == FaultKind.SlowDown ? "Retry-After: 1\r\n" : string.Empty;
                     string response = $"HTTP/1.1 {status}\r\nContent-Type: application/xml\r\n{retryAfter}Content-Length: {Encoding.UTF8.GetByteCount(body)}\r\nConnection: close\r\n\r\n{body}";
                     await from.Stream.WriteAsync(Encoding.UTF8.GetBytes(response), cancellationToken).ConfigureAwait(false);

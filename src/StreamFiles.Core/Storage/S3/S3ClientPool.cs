@@ -463,5 +463,11 @@ namespace StreamFiles.Core.Storage.S3
 
         /// <summary>How long a download's body may bring no data before the range is given up and read again.</summary>
         public TimeSpan StallTimeout { get; }
+
+        /// <summary>
+        /// The store answered a PutObject with If-None-Match: * as NotImplemented: its uploads look for an existing
+        /// object with a HEAD instead, for as long as this client is pooled.
+        /// </summary>
+        internal bool ConditionalPutUnsupported { get; set; }
     }
 }

@@ -55,6 +55,13 @@ namespace StreamFiles.Core.Storage.S3
         private bool Multipart => !_request.Plan.IsSingleRequest;
 
         /// <summary>
+        /// A single PutObject of a key the batch found absent: sent with If-None-Match: *, so the store itself refuses
+        /// to replace an object written since, instead of a HEAD before it (one request less per new file). It needs
+        /// the MD5 of the bytes sent: a retried PUT whose first answer was lost meets its own object.
+        /// </summary>
+        private bool Conditional => !_request.Overwrite && _request.SeenAbsent && !Multipart && Mode != S3ChecksumMode.WhenSupported && !_client.ConditionalPutUnsupported;
+
+        /// <summary>
         /// Amazon S3 or an https:// endpoint: the payload may go unsigned (as the aws cli sends it), with Content-MD5
         /// for the store to check. Over plain HTTP the SDK refuses that, so the payload is signed with its SHA256.
         /// </summary>
@@ -73,12 +80,12 @@ namespace StreamFiles.Core.Storage.S3
 
         public static async Task<S3ObjectWriter> OpenAsync(S3Storage storage, S3Client client, S3Location destination, WriteRequest request, CancellationToken cancellationToken)
         {
-            if (!request.Overwrite && await ExistsAsync(storage, client, destination, cancellationToken).ConfigureAwait(false))
+            var writer = new S3ObjectWriter(storage, client, destination, request, null);
+            if (!request.Overwrite && !writer.Conditional && await ExistsAsync(storage, client, destination, cancellationToken).ConfigureAwait(false))
             {
                 throw new DestinationExistsException(destination.Display);
             }
 
-            var writer = new S3ObjectWriter(storage, client, destination, request, null);
             if (!string.IsNullOrEmpty(request.AbandonedToken) && request.AbandonedToken != request.ResumeToken)
             {
                 await writer.AbandonAsync(request.AbandonedToken!, cancellationToken).ConfigureAwait(false);
@@ -213,7 +220,7 @@ namespace StreamFiles.Core.Storage.S3
             if (Mode != S3ChecksumMode.WhenSupported)
             {
                 using Stream window = await content.OpenAsync(cancellationToken).ConfigureAwait(false);
-                hash = await S3PartHash.ComputeAsync(window, HeaderChecksum, md5: Https || stored != null, cancellationToken).ConfigureAwait(false);
+                hash = await S3PartHash.ComputeAsync(window, HeaderChecksum, md5: Https || stored != null || Conditional, cancellationToken).ConfigureAwait(false);
                 if (part.Length >= 0 && hash.Length != part.Length)
                 {
                     throw new SourceChangedException(_request.Source.Location.Display, $"{part} had {hash.Length} bytes instead of {part.Length}");
@@ -249,7 +256,7 @@ namespace StreamFiles.Core.Storage.S3
                 {
                     throw changed; // the SDK may wrap what the body threw
                 }
-                catch (Exception e) when (!(e is OperationCanceledException) && !(e is CommandFailureException) && (!_storage.IsTransient(e) || TrailerRejected(e)))
+                catch (Exception e) when (!(e is OperationCanceledException) && !(e is CommandFailureException) && !(e is DestinationExistsException) && (!_storage.IsTransient(e) || TrailerRejected(e)))
                 {
                     throw Fail(e, Multipart ? $"upload {part} of" : "upload");
                 }
@@ -475,8 +482,57 @@ namespace StreamFiles.Core.Storage.S3
                 put.ChecksumAlgorithm = TrailerAlgorithm;
             }
 
-            var response = await _client.Client.PutObjectAsync(put, cancellationToken).ConfigureAwait(false);
-            return S3Tags.Unquote(response.ETag) ?? string.Empty;
+            bool conditional = Conditional && hash?.Md5Hex != null;
+            if (conditional)
+            {
+                put.IfNoneMatch = "*";
+            }
+
+            try
+            {
+                var response = await _client.Client.PutObjectAsync(put, cancellationToken).ConfigureAwait(false);
+                return S3Tags.Unquote(response.ETag) ?? string.Empty;
+            }
+            catch (AmazonS3Exception e) when (conditional && e.StatusCode == System.Net.HttpStatusCode.PreconditionFailed)
+            {
+                // An object is under the key: written since the batch listed the destination, or by this very PUT, whose
+                // answer was lost and which the SDK sent again. Its ETag (the MD5 of one PUT's bytes) says which.
+                string? stored = await StoredETagAsync(cancellationToken).ConfigureAwait(false);
+                if (stored != null && string.Equals(stored, hash!.Md5Hex, StringComparison.OrdinalIgnoreCase))
+                {
+                    return stored;
+                }
+
+                throw new DestinationExistsException(_destination.Display, e);
+            }
+            catch (AmazonS3Exception e) when (conditional && (e.StatusCode == System.Net.HttpStatusCode.NotImplemented || e.ErrorCode == "NotImplemented"))
+            {
+                // A store without conditional writes: it is asked with a HEAD, now and for its later uploads, and this
+                // part is sent again without the header (NotImplemented is a 5xx, which the engine retries).
+                _client.ConditionalPutUnsupported = true;
+                if (await ExistsAsync(_storage, _client, _destination, cancellationToken).ConfigureAwait(false))
+                {
+                    throw new DestinationExistsException(_destination.Display, e);
+                }
+
+                throw;
+            }
+        }
+
+        /// <summary>The ETag of the object under the key, unquoted; null when there is none.</summary>
+        private async Task<string?> StoredETagAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                var head = await S3StoreRetry.RunAsync(
+                    () => _client.Client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _destination.Bucket, Key = _destination.Key }, cancellationToken),
+                    cancellationToken).ConfigureAwait(false);
+                return S3Tags.Unquote(head.ETag);
+            }
+            catch (AmazonS3Exception e) when (S3Errors.IsNotFound(e))
+            {
+                return null;
+            }
         }
 
         private async Task<string> UploadPartAsync(PartSpec part, Stream body, S3PartHash? hash, CancellationToken cancellationToken)

@@ -20,7 +20,7 @@ namespace StreamFiles.Core.Storage.S3
     /// HEAD, ranged GET, PutObject, multipart upload and ListObjectsV2. The engine owns memory, concurrency,
     /// retries and progress; this class only speaks the protocol and turns its answers into clear errors.
     /// </summary>
-    public sealed class S3Storage : IReadableStorage, IWritableStorage, IListableStorage, IStoredDigestStorage, IAbandonedUploads
+    public sealed class S3Storage : IReadableStorage, IWritableStorage, IListableStorage, IStoredDigestStorage, IAbandonedUploads, IDestinationSnapshot
     {
         /// <summary>S3's limits: parts of 5 MiB to 5 GiB (the last may be smaller), at most 10,000 of them.</summary>
         public static readonly PartLimits S3PartLimits = new PartLimits(5L * 1024 * 1024, 5L * 1024 * 1024 * 1024, 10_000);
@@ -52,6 +52,16 @@ namespace StreamFiles.Core.Storage.S3
 
         /// <summary>Buckets this storage (one command) has seen answer: a later 404 there is about the key, not the bucket.</summary>
         private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _bucketsSeen = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
+
+        /// <summary>
+        /// Prefixes listed whole for a batch (SnapshotAsync): the keys and the prefixes below them ('a/', 'a/b/') that
+        /// existed when the batch began. A new key under one of them is known to be absent without a request.
+        /// </summary>
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Bucket, string Prefix), PrefixSnapshot> _snapshots =
+            new System.Collections.Concurrent.ConcurrentDictionary<(string Bucket, string Prefix), PrefixSnapshot>();
+
+        /// <summary>The keys a snapshot may hold: one ListObjectsV2 page at most.</summary>
+        internal const int SnapshotKeys = 1000;
 
         public S3Storage(S3Connection? connection = null, S3ClientPool? pool = null, ChecksumAlgorithm partChecksum = ChecksumAlgorithm.CRC32C, string? contentType = null)
         {
@@ -121,6 +131,12 @@ namespace StreamFiles.Core.Storage.S3
             {
                 await ProbeAsync(client, s3.Bucket, s3.Key, "stat", s3.Display, cancellationToken).ConfigureAwait(false);
                 return new ObjectInfo(s3, null, null, isContainer: true);
+            }
+
+            if (SnapshotOf(s3) is PrefixSnapshot snapshot && snapshot.Absent(s3.Key, out bool isPrefix))
+            {
+                // Not there when this batch listed its destination: a new key, or a "directory" of the listed ones.
+                return isPrefix ? new ObjectInfo(new S3Location(s3.Bucket, s3.Key + "/"), null, null, isContainer: true) : null;
             }
 
             try
@@ -528,6 +544,93 @@ namespace StreamFiles.Core.Storage.S3
 
             time = DateTimeOffset.FromUnixTimeSeconds(0).AddTicks((long)(seconds * TimeSpan.TicksPerSecond));
             return true;
+        }
+
+        public async Task SnapshotAsync(Location container, CancellationToken cancellationToken)
+        {
+            S3Location s3 = AsS3(container);
+            string prefix = s3.Key.Length == 0 || s3.Key.EndsWith("/", StringComparison.Ordinal) ? s3.Key : s3.Key + "/";
+            if (_snapshots.ContainsKey((s3.Bucket, prefix)))
+            {
+                return;
+            }
+
+            ListObjectsV2Response page;
+            try
+            {
+                S3Client client = Client;
+                page = await S3StoreRetry.RunAsync(
+                    () => client.Client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = s3.Bucket, Prefix = prefix, MaxKeys = SnapshotKeys }, cancellationToken),
+                    cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!(e is OperationCanceledException) || !cancellationToken.IsCancellationRequested)
+            {
+                return; // each key is then asked of the store, which reports the problem (no bucket, access denied) per file
+            }
+
+            if (page.IsTruncated == true)
+            {
+                return; // more than one page: listing it all could cost more than it saves
+            }
+
+            var snapshot = new PrefixSnapshot();
+            foreach (S3Object item in page.S3Objects ?? new List<S3Object>())
+            {
+                snapshot.Add(item.Key, prefix.Length);
+            }
+
+            SawBucket(s3.Bucket);
+            _snapshots.TryAdd((s3.Bucket, prefix), snapshot);
+        }
+
+        /// <summary>The snapshot whose prefix holds this key, if any.</summary>
+        private PrefixSnapshot? SnapshotOf(S3Location key)
+        {
+            if (_snapshots.IsEmpty)
+            {
+                return null;
+            }
+
+            foreach (KeyValuePair<(string Bucket, string Prefix), PrefixSnapshot> entry in _snapshots)
+            {
+                if (entry.Key.Bucket == key.Bucket && key.Key.Length > entry.Key.Prefix.Length && key.Key.StartsWith(entry.Key.Prefix, StringComparison.Ordinal))
+                {
+                    return entry.Value;
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>
+        /// The keys under a prefix, and every prefix between it and them, as one listing found them. It answers for a
+        /// key once: the batch stats each destination before writing it, and any later stat of that key (the read-back
+        /// of -Verify, after the batch wrote it) goes to the store.
+        /// </summary>
+        private sealed class PrefixSnapshot
+        {
+            private readonly HashSet<string> _keys = new HashSet<string>(StringComparer.Ordinal);
+
+            private readonly HashSet<string> _prefixes = new HashSet<string>(StringComparer.Ordinal);
+
+            public void Add(string key, int below)
+            {
+                _keys.Add(key);
+                for (int slash = key.IndexOf('/', below); slash >= 0; slash = key.IndexOf('/', slash + 1))
+                {
+                    _prefixes.Add(key.Substring(0, slash + 1));
+                }
+            }
+
+            /// <summary>Whether the key was not listed (and is not asked about before); isPrefix when keys were listed below it.</summary>
+            public bool Absent(string key, out bool isPrefix)
+            {
+                lock (_keys)
+                {
+                    isPrefix = _prefixes.Contains(key + "/");
+                    return _keys.Add(key);
+                }
+            }
         }
 
         internal static S3Location AsS3(Location location) =>

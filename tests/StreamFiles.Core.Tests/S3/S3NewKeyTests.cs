@@ -1,0 +1,190 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+using StreamFiles.Core.Locations;
+using StreamFiles.Core.Operations;
+using StreamFiles.Core.Storage;
+using StreamFiles.Core.Storage.S3;
+using StreamFiles.Core.Tests.Faults;
+using StreamFiles.Core.Tests.Support;
+using StreamFiles.Core.Transfers;
+
+namespace StreamFiles.Core.Tests.S3
+{
+    /// <summary>
+    /// Many small new files to a prefix: the batch lists the destination once and sends each new key with one
+    /// conditional PutObject (If-None-Match: *), where it used to cost a HEAD, a listing, a HEAD and the PUT. The store
+    /// still has the last word on a key written since the listing, and on its own support for the header.
+    /// </summary>
+    public sealed class S3NewKeyTests : IDisposable
+    {
+        private readonly TempDirectory _temp = new TempDirectory();
+        private readonly string _prefix = S3TestServer.NewPrefix();
+
+        public void Dispose()
+        {
+            _temp.Dispose();
+            S3TestServer.DeletePrefix(_prefix);
+        }
+
+        private string S3(string key) => "s3://" + S3TestServer.Bucket + "/" + _prefix + key;
+
+        /// <summary>The S3 backend through the proxy, with a pool of its own: what the store said of its headers stays in this test.</summary>
+        private static StorageRegistry Through(FaultProxy proxy) =>
+            StorageRegistry.CreateDefault().RegisterS3(
+                new S3Connection(region: S3TestServer.Region, endpointUrl: proxy.Endpoint, credentials: S3TestServer.Credentials), pool: new S3ClientPool());
+
+        /// <summary>A directory of small files, a.bin b.bin ... and sub/n.bin, each of its own bytes.</summary>
+        private string Tree(int count)
+        {
+            string root = Path.Combine(_temp.Path, "tree");
+            Directory.CreateDirectory(Path.Combine(root, "sub"));
+            for (int i = 0; i < count; i++)
+            {
+                string name = i % 4 == 3 ? Path.Combine("sub", "f" + i + ".bin") : "f" + i + ".bin";
+                File.WriteAllBytes(Path.Combine(root, name), Bytes(i, 1000 + i));
+            }
+
+            return root;
+        }
+
+        private static byte[] Bytes(int seed, int length)
+        {
+            var bytes = new byte[length];
+            new Random(seed).NextBytes(bytes);
+            return bytes;
+        }
+
+        private static bool IsPutOf(Faults.ProxiedRequest request, string name) =>
+            request.Method == "PUT" && request.Target.Split('?')[0].EndsWith("/" + name, StringComparison.Ordinal);
+
+        private static List<Faults.ProxiedRequest> ToKeysUnder(FaultProxy proxy, string prefix) =>
+            proxy.Requests.Where(r => Uri.UnescapeDataString(r.Target.Split('?')[0]).Contains("/" + prefix, StringComparison.Ordinal)).ToList();
+
+        [S3Fact]
+        public void ATreeOfNewFilesCostsOneConditionalPutEachAndNoHead()
+        {
+            string root = Tree(12);
+            using var proxy = new FaultProxy(new Uri(S3TestServer.Endpoint!));
+
+            var sink = S3TransferTests.Run(TransferDirection.Send, S3("new/"), new[] { root + "/" }, recurse: true, registry: Through(proxy));
+
+            Assert.Empty(sink.Errors);
+            Assert.Equal(12, sink.Transfers.Count(t => t.Status == TransferStatus.Completed));
+            List<Faults.ProxiedRequest> puts = proxy.Requests.Where(r => r.Method == "PUT").ToList();
+            Assert.Equal(12, puts.Count);
+            Assert.All(puts, put => Assert.Equal("*", put.IfNoneMatch));
+            Assert.DoesNotContain(proxy.Requests, r => r.Method == "HEAD");
+            Assert.InRange(proxy.Requests.Count(r => r.Method == "GET"), 1, 2); // the destination's own look, and the batch's listing
+            for (int i = 0; i < 12; i++)
+            {
+                string name = i % 4 == 3 ? "sub/f" + i + ".bin" : "f" + i + ".bin";
+                Assert.Equal(Bytes(i, 1000 + i), S3TestServer.GetAsync(_prefix + "new/" + name).GetAwaiter().GetResult());
+            }
+        }
+
+        [S3Fact]
+        public void WhatTheListingFoundIsStillRefusedAndAVerifiedCopyIsReadBack()
+        {
+            // The listing answers for keys it did not find; a key it found is a HEAD as before (DestinationExists), a
+            // prefix it found is a directory (DestinationIsDirectory), and -Verify's stat after the write asks the store.
+            string root = Tree(3);
+            File.WriteAllBytes(Path.Combine(root, "taken.bin"), Bytes(50, 300));
+            File.WriteAllBytes(Path.Combine(root, "folder"), Bytes(51, 300));
+            S3TestServer.PutAsync(_prefix + "dest/taken.bin", Bytes(60, 10)).GetAwaiter().GetResult();
+            S3TestServer.PutAsync(_prefix + "dest/folder/inside.bin", Bytes(61, 10)).GetAwaiter().GetResult();
+            using var proxy = new FaultProxy(new Uri(S3TestServer.Endpoint!));
+
+            var sink = S3TransferTests.Run(TransferDirection.Send, S3("dest/"), new[] { root + "/" }, new TransferOptions(verify: true), recurse: true, registry: Through(proxy));
+
+            Assert.Equal(new[] { "DestinationExists", "DestinationIsDirectory" }, sink.Errors.Select(e => e.Condition).OrderBy(c => c, StringComparer.Ordinal));
+            Assert.Equal(3, sink.Transfers.Count(t => t.Status == TransferStatus.Completed && t.Verified));
+            Assert.Equal(Bytes(60, 10), S3TestServer.GetAsync(_prefix + "dest/taken.bin").GetAwaiter().GetResult());
+            Assert.DoesNotContain(proxy.Requests, r => IsPutOf(r, "taken.bin") || IsPutOf(r, "folder"));
+        }
+
+        [S3Fact]
+        public void AKeyWrittenAfterTheListingIsNotReplaced()
+        {
+            string root = Tree(4);
+            using var proxy = new FaultProxy(new Uri(S3TestServer.Endpoint!));
+            byte[] theirs = Encoding.UTF8.GetBytes("written by someone else while the batch ran");
+            int written = 0;
+            proxy.Script = request =>
+            {
+                if (IsPutOf(request, "f1.bin") && System.Threading.Interlocked.Exchange(ref written, 1) == 0)
+                {
+                    S3TestServer.PutAsync(_prefix + "race/f1.bin", theirs).GetAwaiter().GetResult();
+                }
+
+                return FaultKind.None;
+            };
+
+            var sink = S3TransferTests.Run(TransferDirection.Send, S3("race/"), new[] { root + "/" }, recurse: true, registry: Through(proxy));
+
+            CommandError error = Assert.Single(sink.Errors);
+            Assert.Equal("DestinationExists", error.Condition);
+            Assert.Contains("f1.bin", error.Target, StringComparison.Ordinal);
+            Assert.Equal(theirs, S3TestServer.GetAsync(_prefix + "race/f1.bin").GetAwaiter().GetResult());
+            Assert.Equal(3, sink.Transfers.Count(t => t.Status == TransferStatus.Completed));
+        }
+
+        [S3Fact]
+        public void APutWhoseAnswerWasLostMeetsItsOwnObjectAndCompletes()
+        {
+            string root = Tree(2);
+            using var proxy = new FaultProxy(new Uri(S3TestServer.Endpoint!));
+            int cut = 0;
+            proxy.Script = request => IsPutOf(request, "f0.bin") && System.Threading.Interlocked.Exchange(ref cut, 1) == 0 ? FaultKind.ResetResponse : FaultKind.None;
+
+            var sink = S3TransferTests.Run(TransferDirection.Send, S3("lost/"), new[] { root + "/" }, recurse: true, registry: Through(proxy));
+
+            Assert.Empty(sink.Errors);
+            Assert.Equal(2, sink.Transfers.Count(t => t.Status == TransferStatus.Completed));
+            Assert.Equal(2, proxy.Requests.Count(r => IsPutOf(r, "f0.bin"))); // the store had it after the first; the second got 412
+            Assert.Equal(Bytes(0, 1000), S3TestServer.GetAsync(_prefix + "lost/f0.bin").GetAwaiter().GetResult());
+        }
+
+        [S3Fact]
+        public void AStoreWithoutConditionalPutsIsAskedWithAHeadInstead()
+        {
+            // Stores that do not know If-None-Match answer 501 NotImplemented: the file is sent again without it, after a
+            // HEAD that still finds a key written since the listing, and later files go the old way from the start.
+            string root = Tree(6);
+            using var proxy = new FaultProxy(new Uri(S3TestServer.Endpoint!));
+            byte[] theirs = Encoding.UTF8.GetBytes("someone else's");
+            int written = 0;
+            proxy.Script = request =>
+            {
+                // At its first request, whichever it is: a conditional PUT (501), or the HEAD of a writer after the 501.
+                if (request.Target.Split('?')[0].EndsWith("/f2.bin", StringComparison.Ordinal) && System.Threading.Interlocked.Exchange(ref written, 1) == 0)
+                {
+                    S3TestServer.PutAsync(_prefix + "old/f2.bin", theirs).GetAwaiter().GetResult();
+                }
+
+                return request.Method == "PUT" && request.IfNoneMatch != null ? FaultKind.NotImplemented : FaultKind.None;
+            };
+
+            var sink = S3TransferTests.Run(TransferDirection.Send, S3("old/"), new[] { root + "/" }, recurse: true, registry: Through(proxy));
+
+            Assert.Equal("DestinationExists", Assert.Single(sink.Errors).Condition);
+            Assert.Equal(theirs, S3TestServer.GetAsync(_prefix + "old/f2.bin").GetAwaiter().GetResult());
+            Assert.Equal(5, sink.Transfers.Count(t => t.Status == TransferStatus.Completed));
+            for (int i = 0; i < 6; i++)
+            {
+                if (i != 2)
+                {
+                    string name = i % 4 == 3 ? "sub/f" + i + ".bin" : "f" + i + ".bin";
+                    Assert.Equal(Bytes(i, 1000 + i), S3TestServer.GetAsync(_prefix + "old/" + name).GetAwaiter().GetResult());
+                }
+            }
+
+            List<Faults.ProxiedRequest> puts = proxy.Requests.Where(r => r.Method == "PUT").ToList();
+            Assert.Contains(puts, r => r.Fault == FaultKind.NotImplemented);
+            Assert.Null(puts.Last().IfNoneMatch);
+            Assert.True(puts.Count(r => r.IfNoneMatch != null) <= 4, "at most the uploads already in flight (throttle limit 4) tried the header");
+        }
+    }
+}

@@ -496,11 +496,14 @@ namespace StreamFiles.Core.Storage.S3
             catch (AmazonS3Exception e) when (conditional && e.StatusCode == System.Net.HttpStatusCode.PreconditionFailed)
             {
                 // An object is under the key: written since the batch listed the destination, or by this very PUT, whose
-                // answer was lost and which the SDK sent again. Its ETag (the MD5 of one PUT's bytes) says which.
-                string? stored = await StoredETagAsync(cancellationToken).ConfigureAwait(false);
-                if (stored != null && string.Equals(stored, hash!.Md5Hex, StringComparison.OrdinalIgnoreCase))
+                // answer was lost and which the SDK sent again. Its ETag (the MD5 of one PUT's bytes) says which, or,
+                // where the ETag is not an MD5 (SSE-KMS), the checksum header that went with the bytes.
+                GetObjectMetadataResponse? stored = await HeadOrNullAsync(cancellationToken).ConfigureAwait(false);
+                string? storedETag = S3Tags.Unquote(stored?.ETag);
+                if (stored != null && (string.Equals(storedETag, hash!.Md5Hex, StringComparison.OrdinalIgnoreCase)
+                    || (HeaderChecksum is ChecksumAlgorithm algorithm && hash.ChecksumBase64 != null && string.Equals(StoredChecksum(stored, algorithm), hash.ChecksumBase64, StringComparison.Ordinal))))
                 {
-                    return stored;
+                    return storedETag ?? string.Empty;
                 }
 
                 throw new DestinationExistsException(_destination.Display, e);
@@ -519,15 +522,14 @@ namespace StreamFiles.Core.Storage.S3
             }
         }
 
-        /// <summary>The ETag of the object under the key, unquoted; null when there is none.</summary>
-        private async Task<string?> StoredETagAsync(CancellationToken cancellationToken)
+        /// <summary>The HEAD of the object under the key, with its stored checksums; null when there is none.</summary>
+        private async Task<GetObjectMetadataResponse?> HeadOrNullAsync(CancellationToken cancellationToken)
         {
             try
             {
-                var head = await S3StoreRetry.RunAsync(
-                    () => _client.Client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _destination.Bucket, Key = _destination.Key }, cancellationToken),
+                return await S3StoreRetry.RunAsync(
+                    () => _client.Client.GetObjectMetadataAsync(S3Storage.Head(_client, _destination), cancellationToken),
                     cancellationToken).ConfigureAwait(false);
-                return S3Tags.Unquote(head.ETag);
             }
             catch (AmazonS3Exception e) when (S3Errors.IsNotFound(e))
             {

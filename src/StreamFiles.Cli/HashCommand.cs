@@ -32,7 +32,8 @@ namespace StreamFiles.Cli
             var json = new Option<bool>("--json") { Description = "Write one JSON object per file per line." };
             var throttle = new Option<int>("--throttle-limit")
             {
-                Description = "Files hashed at once (default: the number of processors).",
+                Description = "Files hashed at once (1-1024; the default is the number of processors).",
+                HelpName = "N",
                 DefaultValueFactory = _ => Environment.ProcessorCount,
             };
             var noProgress = new Option<bool>("--no-progress") { Description = "No progress line on stderr." };

@@ -174,7 +174,7 @@ namespace StreamFiles.Cli
         {
             if (parse.CommandResult.Command != root)
             {
-                return parse.Errors.Select(e => e.Message);
+                return parse.Errors.Select(e => Plain(e.Message, parse.CommandResult.Command.Name));
             }
 
             string verbs = string.Join(", ", root.Subcommands.Select(c => c.Name));
@@ -190,6 +190,26 @@ namespace StreamFiles.Cli
                     ? $"Unknown option '{first}'. Name a command first: {verbs}."
                     : $"Unknown command '{first}'. The commands are: {verbs}.",
             };
+        }
+
+        /// <summary>The parser's "Cannot parse argument 'x' for option '--n' as expected type 'System.Int32'."</summary>
+        private static readonly System.Text.RegularExpressions.Regex NotOfType = new System.Text.RegularExpressions.Regex(
+            @"^Cannot parse argument '(?<value>.*)' for option '(?<option>[^']+)' as expected type '(?<type>[^']+)'\.$",
+            System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.Singleline);
+
+        /// <summary>A parser's message in the user's words: a value of the wrong kind names what it should be, not a .NET type.</summary>
+        internal static string Plain(string message, string verb)
+        {
+            var match = NotOfType.Match(message);
+            if (!match.Success)
+            {
+                return message;
+            }
+
+            string option = match.Groups["option"].Value;
+            string value = match.Groups["value"].Value;
+            string kind = match.Groups["type"].Value == typeof(int).FullName ? "a whole number" : "a value it takes";
+            return $"{option} '{value}' is not {kind}; 'streamfiles {verb} --help' gives its range.";
         }
 
         internal static RootCommand BuildCommands(Func<CliContext> context)

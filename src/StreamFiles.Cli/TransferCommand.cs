@@ -23,17 +23,19 @@ namespace StreamFiles.Cli
             bool send = direction == TransferDirection.Send;
             var throttle = new Option<int>("--throttle-limit")
             {
-                Description = "Files transferred at once.",
+                Description = "Files transferred at once (1-1024).",
+                HelpName = "N",
                 DefaultValueFactory = _ => TransferOptions.DefaultThrottleLimit,
             };
             var concurrency = new Option<int>("--concurrency")
             {
-                Description = "Parts of one file in flight at once.",
+                Description = "Parts of one file in flight at once (1-64).",
+                HelpName = "N",
                 DefaultValueFactory = _ => TransferOptions.DefaultConcurrency,
             };
             var partSize = new Option<string?>("--part-size")
             {
-                Description = "Part size (default 8MiB, grown so a file needs at most 10,000 parts).",
+                Description = "Part size, 64KiB to 5GiB (default 8MiB, grown so a file needs at most 10,000 parts; S3 raises it to 5MiB at least).",
                 HelpName = "SIZE",
             };
             var maxMemory = new Option<string?>("--max-memory")
@@ -57,7 +59,7 @@ namespace StreamFiles.Cli
             };
             var verify = new Option<bool>("--verify") { Description = "Read each copy back and compare its checksum before giving it its name." };
             var force = new Option<bool>("--force", "-f") { Description = "Overwrite existing destination files." };
-            var recursive = new Option<bool>("--recursive", "-r") { Description = "Copy the files of directory sources, keeping their layout below the destination (empty directories too)." };
+            var recursive = new Option<bool>("--recursive", "-r", "--recurse") { Description = "Copy the files of directory sources, keeping their layout below the destination (empty directories too)." };
             var json = new Option<bool>("--json") { Description = "Write one JSON object per file per line (failures included)." };
             var noProgress = new Option<bool>("--no-progress") { Description = "No progress line on stderr." };
             var paths = new Argument<string[]>("SOURCE... DESTINATION")

@@ -36,7 +36,13 @@ namespace StreamFiles.Core.Operations
         /// <summary>A path the file system refuses to parse: empty, a NUL character, too long, a bad drive.</summary>
         public static CommandError InvalidPath(string path, Exception exception) =>
             new CommandError("InvalidPath", FailureCategory.InvalidArgument, path,
-                $"'{path}' is not a valid file path: {exception.Message}", exception);
+                path.Length == 0 ? "An empty string is not a file path. Name a file." : $"'{path}' is not a valid file path: {Plain(exception)}", exception);
+
+        /// <summary>An exception's message without the "(Parameter 'path')" that .NET appends for the programmer.</summary>
+        private static string Plain(Exception exception) =>
+            exception is ArgumentException argument && !string.IsNullOrEmpty(argument.ParamName)
+                ? argument.Message.Replace($" (Parameter '{argument.ParamName}')", string.Empty)
+                : exception.Message;
 
         /// <summary>A name or whole path longer than the file system takes (on Linux usually 255 bytes a name, 4096 a path).</summary>
         public static CommandError PathTooLong(string path, string prefix, Exception exception) =>

@@ -280,6 +280,34 @@ namespace StreamFiles.Core.Tests.Cli
             Assert.EndsWith("hash, send, receive, base64.", usage, StringComparison.Ordinal);
         }
 
+        /// <summary>Usage errors in the user's words: no .NET type names, no "(Parameter 'path')".</summary>
+        [Theory]
+        [InlineData("--throttle-limit 'many' is not a whole number; 'streamfiles hash --help' gives its range.", "hash", "--throttle-limit", "many", "x")]
+        [InlineData("--concurrency 'abc' is not a whole number; 'streamfiles send --help' gives its range.", "send", "--concurrency", "abc", "a", "b")]
+        [InlineData("--wrap '7.5' is not a whole number; 'streamfiles base64 --help' gives its range.", "base64", "-w", "7.5", "x")]
+        [InlineData("An empty string is not a file path. Name a file.", "hash", "")]
+        public void UsageErrorsNameWhatIsExpectedInPlainWords(string expected, params string[] arguments)
+        {
+            var run = ProcessRunner.Streamfiles(_dir.Path, arguments);
+            Assert.NotEqual(0, run.ExitCode);
+            Assert.Contains(expected, run.Error, StringComparison.Ordinal);
+            Assert.DoesNotContain("System.", run.Error, StringComparison.Ordinal);
+            Assert.DoesNotContain("(Parameter", run.Error, StringComparison.Ordinal);
+        }
+
+        /// <summary>Ranges are in --help, where the usage errors point.</summary>
+        [Theory]
+        [InlineData("hash", "(1-1024;")]
+        [InlineData("send", "(1-1024)")]
+        [InlineData("send", "(1-64)")]
+        [InlineData("receive", "64KiB to 5GiB")]
+        public void HelpGivesTheRangesOfNumericOptions(string verb, string expected)
+        {
+            var run = ProcessRunner.Streamfiles(_dir.Path, verb, "--help");
+            Assert.Equal(0, run.ExitCode);
+            Assert.Contains(expected, run.Output, StringComparison.Ordinal);
+        }
+
         [Fact]
         public void S3ETagForSeveralPartsMatchesAnIndependentComputation()
         {

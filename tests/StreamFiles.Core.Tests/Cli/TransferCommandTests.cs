@@ -248,13 +248,16 @@ namespace StreamFiles.Core.Tests.Cli
             Assert.False(File.Exists(_dir.File("b")));
         }
 
-        [Fact]
-        public void ReceiveRecursiveKeepsTheLayout()
+        /// <summary>--recurse too: the cmdlets' -Recurse, which PowerShell users type.</summary>
+        [Theory]
+        [InlineData("--recursive")]
+        [InlineData("--recurse")]
+        public void ReceiveRecursiveKeepsTheLayout(string recursive)
         {
             Directory.CreateDirectory(_dir.File("tree/x/y"));
             _dir.RandomFile("tree/x/y/deep ☃.bin", 5000);
             _dir.RandomFile("tree/top.bin", 7000);
-            var run = ProcessRunner.Streamfiles(_dir.Path, "receive", "--recursive", "--no-progress", "tree", "copy");
+            var run = ProcessRunner.Streamfiles(_dir.Path, "receive", recursive, "--no-progress", "tree", "copy");
             Assert.Equal(0, run.ExitCode);
             Assert.True(Coreutils.SameTree(_dir.File("tree"), _dir.File("copy")));
         }

@@ -1189,6 +1189,15 @@ namespace StreamFiles.Core.Transfers
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
+                // The copy goes on (a failure or a stop still aborts the upload), but a killed process would leave it
+                // on the store with nothing to name it: said once per run, as the cause is the same for every file.
+                if (System.Threading.Interlocked.Exchange(ref _engine.UnnamedUploadWarned, 1) == 0)
+                {
+                    (_engine.Warnings ?? _engine.Notes)?.Invoke(
+                        $"The journal that names the multipart upload of '{DestinationDisplay}' cannot be written at '{journalPath}' ({FileErrors.Reason(e).TrimEnd('.')}). "
+                        + $"The copy goes on, but if this process is killed, its upload stays on the store until a lifecycle rule removes it. Set {ResumeJournal.StateDirectoryVariable} to a writable directory.");
+                }
+
                 return false;
             }
         }

@@ -34,6 +34,9 @@ namespace StreamFiles.Core.Transfers
         /// <summary>Where what the user should know of a file that was copied goes (the host's warnings); null: to Notes.</summary>
         public Action<string>? Warnings { get; set; }
 
+        /// <summary>Set once a journal that would name an upload could not be written: the user is told once per run, not per file.</summary>
+        internal int UnnamedUploadWarned;
+
         /// <summary>
         /// Transfers one file. Returns a Completed, Resumed or Skipped result; a failure throws
         /// CommandFailureException describing it (the partial destination is cleaned up first, or kept for

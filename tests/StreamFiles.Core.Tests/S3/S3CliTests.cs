@@ -526,6 +526,30 @@ namespace StreamFiles.Core.Tests.S3
         }
 
         /// <summary>
+        /// Without --resume the journal only names the upload, for a rerun to abort if this process is killed: when it
+        /// cannot be written, the copies go on, and one warning (not one per file) says what a kill would leave and
+        /// which variable to set. It was silent.
+        /// </summary>
+        [S3Fact]
+        public async Task AnUploadWhoseNamingJournalCannotBeWrittenGoesOnWithOneWarning()
+        {
+            _temp.RandomFile("big1.bin", 11 * MiB, seed: 46);
+            _temp.RandomFile("big2.bin", 11 * MiB, seed: 47);
+            string notADirectory = _temp.File("state-file");
+            File.WriteAllText(notADirectory, "not a directory");
+            var env = Credentials();
+            env["STREAMFILES_STATE_DIR"] = notADirectory;
+
+            var run = Cli(env, "send", "--no-progress", "--part-size", "5MiB", "--endpoint-url", S3TestServer.Endpoint!, "big1.bin", "big2.bin", S3("two/"));
+
+            Assert.Equal(0, run.ExitCode);
+            string warning = Assert.Single(run.Error.Split('\n'), line => line.Contains("cannot be written", StringComparison.Ordinal));
+            Assert.Contains("Set STREAMFILES_STATE_DIR to a writable directory", warning, StringComparison.Ordinal);
+            Assert.Equal(File.ReadAllBytes(_temp.File("big2.bin")), await S3TestServer.GetAsync(_prefix + "two/big2.bin"));
+            Assert.Empty(await S3TestServer.UploadsUnderAsync(_prefix));
+        }
+
+        /// <summary>
         /// A killed --resume upload whose journal lists finished parts, then a rerun without --force refused because the
         /// key meanwhile holds another object: the upload and its journal stay for a later --force --resume, which
         /// continues them rather than starting over.

@@ -405,7 +405,7 @@ namespace StreamFiles.Core.Operations
             CommandFailureException Refuse(CommandError error) =>
                 new CommandFailureException(error, Failed(sourceText, destinationText, source.Length ?? 0, error, preparing.Elapsed));
 
-            if (source.Location is FileLocation from && destination is FileLocation to && SamePath(from.Path, to.Path))
+            if (source.Location is FileLocation from && destination is FileLocation to && (SamePath(from.Path, to.Path) || SameFileThroughLinks(from.Path, to.Path)))
             {
                 throw Refuse(TransferErrors.DestinationIsSource(sourceText));
             }
@@ -605,8 +605,7 @@ namespace StreamFiles.Core.Operations
         private void SubmitDirectory(ObjectInfo directory, ICommandSink sink, string? under = null)
         {
             Location root = directory.Location;
-            if (root is FileLocation from && _destination is FileLocation to
-                && (SamePath(from.Path, to.Path) || to.Path.StartsWith(from.Path.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, Location.IsWindows ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal)))
+            if (root is FileLocation from && _destination is FileLocation to && (Inside(from.Path, to.Path) || Inside(Files.RealPath.Of(from.Path), Files.RealPath.Of(to.Path))))
             {
                 Submit(Fail(root.Display, TransferErrors.DestinationInsideSource(root.Display, _destination.Display)), sink);
                 return;
@@ -1149,6 +1148,18 @@ namespace StreamFiles.Core.Operations
 
         private static bool SamePath(string a, string b) =>
             string.Equals(a, b, Location.IsWindows ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+
+        /// <summary>Whether path is directory or below it, by their text.</summary>
+        private static bool Inside(string directory, string path) =>
+            SamePath(directory, path) || path.StartsWith(directory.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, Location.IsWindows ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+
+        /// <summary>
+        /// A destination that is the source under other text, through a symbolic link (the link to the source, or the
+        /// source reached through one): the copy would replace the link, or the file with itself, as cp refuses to.
+        /// Only an existing destination can be; it costs a stat per file, and more only then.
+        /// </summary>
+        private static bool SameFileThroughLinks(string source, string destination) =>
+            (File.Exists(destination) || Directory.Exists(destination)) && SamePath(Files.RealPath.Of(source), Files.RealPath.Of(destination));
 
         /// <summary>Host-thread waits on backend calls: local ones complete synchronously; remote ones block the host as any cmdlet call would.</summary>
         private static T Wait<T>(Task<T> task) => task.GetAwaiter().GetResult();

@@ -566,6 +566,28 @@ namespace StreamFiles.Core.Tests.Transfers
             Assert.Equal(10, new FileInfo(source).Length);
         }
 
+        /// <summary>
+        /// Found by a probe: the same file under other text, through a symbolic link, was copied over itself, or the
+        /// link was replaced by a copy of its target (exit 0, "completed"). cp says they are the same file.
+        /// </summary>
+        [Theory]
+        [InlineData(false)]
+        [InlineData(true)]
+        public void CopyingAFileOntoItselfThroughALinkIsRefused(bool linkIsSource)
+        {
+            string file = _dir.RandomFile("s.bin", 10);
+            string link = _dir.File("link.bin");
+            File.CreateSymbolicLink(link, "s.bin");
+
+            CollectingSink sink = linkIsSource
+                ? TransferHarness.Run(new[] { link }, file, new TransferOptions(overwrite: true))
+                : TransferHarness.Run(new[] { file }, link, new TransferOptions(overwrite: true));
+
+            Assert.Equal("DestinationIsSource", Assert.Single(sink.Errors).Condition);
+            Assert.Equal("s.bin", new FileInfo(link).LinkTarget); // still the link
+            Assert.Equal(10, new FileInfo(file).Length);
+        }
+
         [Fact]
         public void SeveralSourcesCannotGoToAnExistingFile()
         {
@@ -875,6 +897,29 @@ namespace StreamFiles.Core.Tests.Transfers
             Assert.Equal("DestinationInsideSource", error.Condition);
             Assert.Equal(FailureCategory.InvalidArgument, error.Category);
             Assert.False(Directory.Exists(_dir.File("inside")));
+        }
+
+        /// <summary>
+        /// Found by a probe: a destination inside the source reached through a symbolic link (to the source, or to a
+        /// directory within it), or a source named through a link, copied the tree into itself until the names grew too
+        /// long (815 directories written, then PathTooLong). cp refuses to copy a directory into itself.
+        /// </summary>
+        [Theory]
+        [InlineData("alias/sub/inner", "src")]
+        [InlineData("deep/inner", "src")]
+        [InlineData("src/sub/inner", "alias")]
+        public void ADestinationInsideTheSourceThroughALinkIsRefused(string destination, string source)
+        {
+            MakeFile("src/a.txt", 1);
+            MakeFile("src/sub/b.txt", 2);
+            Directory.CreateSymbolicLink(_dir.File("alias"), "src");
+            Directory.CreateSymbolicLink(_dir.File("deep"), "src/sub");
+
+            CommandError error = Assert.Single(TransferHarness.Run(new[] { _dir.File(source) }, _dir.File(destination), recurse: true).Errors);
+
+            Assert.Equal("DestinationInsideSource", error.Condition);
+            Assert.Equal(new[] { "a.txt", "sub", "sub/b.txt" }, Directory.GetFileSystemEntries(_dir.File("src"), "*", SearchOption.AllDirectories)
+                .Select(p => Path.GetRelativePath(_dir.File("src"), p)).OrderBy(p => p, StringComparer.Ordinal));
         }
 
         [Fact]

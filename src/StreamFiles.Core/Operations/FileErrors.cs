@@ -9,6 +9,7 @@ namespace StreamFiles.Core.Operations
         private const int WindowsDiskFull = unchecked((int)0x80070070);
         private const int WindowsHandleDiskFull = unchecked((int)0x80070027);
         private const int UnixNoSpace = 28; // ENOSPC, the HResult .NET uses on Unix
+        private const int UnixReadOnlyFileSystem = 30; // EROFS
 
         public static CommandError NotFound(string path) =>
             UrlKind(path) is string url
@@ -48,6 +49,10 @@ namespace StreamFiles.Core.Operations
         public static CommandError PathTooLong(string path, string prefix, Exception exception) =>
             new CommandError("PathTooLong", FailureCategory.InvalidArgument, path,
                 prefix + "a file name or the whole path is longer than the file system allows. Choose a shorter name or a shallower directory.", exception);
+
+        /// <summary>EROFS, which .NET passes on as the HResult of a plain IOException on Linux and macOS alike.</summary>
+        public static bool IsReadOnlyFileSystem(IOException exception) =>
+            !Locations.Location.IsWindows && exception.GetType() == typeof(IOException) && exception.HResult == UnixReadOnlyFileSystem;
 
         public static bool IsDiskFull(IOException exception) =>
             exception.HResult == WindowsDiskFull || exception.HResult == WindowsHandleDiskFull || exception.HResult == UnixNoSpace;

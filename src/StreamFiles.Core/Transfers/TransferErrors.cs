@@ -153,6 +153,9 @@ namespace StreamFiles.Core.Transfers
                 case IOException io when FileErrors.IsDiskFull(io):
                     return new CommandError("DiskFull", FailureCategory.WriteError, destination,
                         prefix + $"there is not enough space on the disk. Free some space and run the command again{(exception is PartFailedException ? " (with -Resume to keep what was copied)" : string.Empty)}.", exception);
+                case IOException io when writing && FileErrors.IsReadOnlyFileSystem(io):
+                    return new CommandError("WriteError", FailureCategory.WriteError, destination,
+                        prefix + $"the file system that holds '{destination}' is mounted read-only. Choose a destination on a writable file system, or remount it read-write.", exception);
                 case FileNotFoundException _:
                 case DirectoryNotFoundException _:
                     return writing

@@ -194,6 +194,38 @@ namespace StreamFiles.Core.Tests.Faults
             Assert.True(Coreutils.Same(_temp.File("expected.bin"), destination));
         }
 
+        /// <summary>
+        /// A read-only file system as the destination (a probe): the message says so and what to do, without .NET's
+        /// text and the '.partial' name; the file there is kept.
+        /// </summary>
+        [RootFact]
+        public void AReadOnlyDestinationFileSystemSaysSo()
+        {
+            string mount = _temp.File("readonly");
+            Directory.CreateDirectory(mount);
+            var mounted = ProcessRunner.Run("mount", new[] { "-t", "tmpfs", "-o", "size=1m", "tmpfs", mount });
+            Assert.True(mounted.ExitCode == 0, "mount -t tmpfs failed as root: " + mounted.Error);
+            try
+            {
+                File.WriteAllText(Path.Combine(mount, "kept.bin"), "already there");
+                var remounted = ProcessRunner.Run("mount", new[] { "-o", "remount,ro", mount });
+                Assert.True(remounted.ExitCode == 0, "remount read-only failed: " + remounted.Error);
+                _temp.RandomFile("small.bin", 1000, seed: 3);
+
+                var run = FaultCli.Run(_temp.Path, null, "send", "--force", "--no-progress", "small.bin", Path.Combine(mount, "kept.bin"));
+
+                Assert.Equal(1, run.ExitCode);
+                Assert.StartsWith("streamfiles: [WriteError] ", run.Error, StringComparison.Ordinal);
+                Assert.Contains("is mounted read-only", run.Error, StringComparison.Ordinal);
+                Assert.DoesNotContain(".partial", run.Error, StringComparison.Ordinal);
+                Assert.Equal("already there", File.ReadAllText(Path.Combine(mount, "kept.bin")));
+            }
+            finally
+            {
+                ProcessRunner.Run("umount", new[] { mount });
+            }
+        }
+
         /// <summary>A 16 MiB tmpfs as the destination of a 40 MiB file from each kind of source: DiskFull, exit 1, the older file kept.</summary>
         [RootTheory]
         [InlineData("local")]
@@ -308,6 +340,18 @@ namespace StreamFiles.Core.Tests.Faults
             if (!FaultCli.IsRoot)
             {
                 Skip = "needs root to mount a small tmpfs (mount -t tmpfs -o size=16m); the injected ENOSPC of LocalTransferTests.AFullDiskIsDiskFull covers the engine without it.";
+            }
+        }
+    }
+
+    /// <summary>A fact that needs root (mount); skipped, saying so, otherwise.</summary>
+    public sealed class RootFactAttribute : FactAttribute
+    {
+        public RootFactAttribute()
+        {
+            if (!FaultCli.IsRoot)
+            {
+                Skip = "needs root to mount a tmpfs and remount it read-only.";
             }
         }
     }

@@ -96,6 +96,12 @@ namespace StreamFiles.Core.Tests.Transfers
 
             Assert.True(Coreutils.Same(_dir.File("tree/plain.txt"), _dir.File("copy/short.bin")));
             Assert.Contains(tree.Verbose, v => v.StartsWith("Skipped 'dirlink': a link to a directory", StringComparison.Ordinal));
+            foreach (string name in new[] { "dangling.bin", "loop1", "loop2" })
+            {
+                // Each passed over with a line of its own, as a link to a directory is (a probe: they were silent).
+                Assert.Contains(tree.Verbose, v => v.StartsWith($"Skipped '{name}': a symbolic link that leads to no file", StringComparison.Ordinal));
+            }
+
             Assert.Equal("SourceNotFound", Assert.Single(TransferHarness.Run(new[] { _dir.File("tree/dangling.bin") }, _dir.File("never.bin")).Errors).Condition);
             Assert.False(File.Exists(_dir.File("never.bin")));
         }

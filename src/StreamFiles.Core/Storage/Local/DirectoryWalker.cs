@@ -97,14 +97,12 @@ namespace StreamFiles.Core.Storage.Local
                     try
                     {
                         FileInfo? file = Files.LinkedFile.Target((FileInfo)entry);
-                        if (file is null)
-                        {
-                            continue;
-                        }
 
                         // FIFOs, sockets and devices report no size: only such entries cost the extra stat.
-                        string? special = file.Length == 0 ? Files.SpecialFile.KindOf(file.FullName) : null;
-                        listed = special != null
+                        string? special = file is null || file.Length != 0 ? null : Files.SpecialFile.KindOf(file.FullName);
+                        listed = file is null
+                            ? ListedObject.Skipped("a symbolic link that leads to no file (it is dangling, part of a loop, or leads to a directory): it is not copied", path)
+                            : special != null
                             ? ListedObject.Skipped(special + ", not a regular file: it is not copied (a FIFO would wait for a writer forever)", path)
                             : new ListedObject(LocalStorage.Describe(FileLocation.FromPath(entry.FullName), file), path);
                     }

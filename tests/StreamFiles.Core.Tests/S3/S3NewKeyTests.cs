@@ -105,12 +105,18 @@ namespace StreamFiles.Core.Tests.S3
             Assert.DoesNotContain(proxy.Requests, r => IsPutOf(r, "taken.bin") || IsPutOf(r, "folder"));
         }
 
-        [S3Fact]
-        public void AKeyWrittenAfterTheListingIsNotReplaced()
+        /// <summary>
+        /// Also when the other writer's bytes are the very bytes of the file (a probe): its object is not this upload's
+        /// (no mtime of the source), so the file is not reported completed.
+        /// </summary>
+        [S3Theory]
+        [InlineData(false)]
+        [InlineData(true)]
+        public void AKeyWrittenAfterTheListingIsNotReplaced(bool sameBytes)
         {
             string root = Tree(4);
             using var proxy = new FaultProxy(new Uri(S3TestServer.Endpoint!));
-            byte[] theirs = Encoding.UTF8.GetBytes("written by someone else while the batch ran");
+            byte[] theirs = sameBytes ? Bytes(1, 1001) : Encoding.UTF8.GetBytes("written by someone else while the batch ran");
             int written = 0;
             proxy.Script = request =>
             {
@@ -129,6 +135,22 @@ namespace StreamFiles.Core.Tests.S3
             Assert.Contains("f1.bin", error.Target, StringComparison.Ordinal);
             Assert.Equal(theirs, S3TestServer.GetAsync(_prefix + "race/f1.bin").GetAwaiter().GetResult());
             Assert.Equal(3, sink.Transfers.Count(t => t.Status == TransferStatus.Completed));
+        }
+
+        /// <summary>
+        /// Several sources named (or piped) with -Verify (a probe): the first file's stat was made before the listing,
+        /// so the listing answered the read-back's stat instead, with nothing, and the file failed VerifyFailed.
+        /// </summary>
+        [S3Fact]
+        public void SeveralNamedSourcesWithVerifyAreAllReadBack()
+        {
+            string root = Tree(3);
+            string[] sources = { Path.Combine(root, "f0.bin"), Path.Combine(root, "f1.bin"), Path.Combine(root, "f2.bin") };
+
+            var sink = S3TransferTests.Run(TransferDirection.Send, S3("verified/"), sources, new TransferOptions(verify: true));
+
+            Assert.Empty(sink.Errors);
+            Assert.Equal(3, sink.Transfers.Count(t => t.Status == TransferStatus.Completed && t.Verified));
         }
 
         [S3Fact]

@@ -80,6 +80,7 @@ namespace StreamFiles.Core.Storage.S3
 
         public static async Task<S3ObjectWriter> OpenAsync(S3Storage storage, S3Client client, S3Location destination, WriteRequest request, CancellationToken cancellationToken)
         {
+            storage.Writing(destination);
             var writer = new S3ObjectWriter(storage, client, destination, request, null);
             if (!request.Overwrite && !writer.Conditional && await ExistsAsync(storage, client, destination, cancellationToken).ConfigureAwait(false))
             {
@@ -497,10 +498,12 @@ namespace StreamFiles.Core.Storage.S3
             {
                 // An object is under the key: written since the batch listed the destination, or by this very PUT, whose
                 // answer was lost and which the SDK sent again. Its ETag (the MD5 of one PUT's bytes) says which, or,
-                // where the ETag is not an MD5 (SSE-KMS), the checksum header that went with the bytes.
+                // where the ETag is not an MD5 (SSE-KMS), the checksum header that went with the bytes; and the
+                // metadata sent with them, as the same bytes written by another tool are its object, not this upload
+                // (a probe: reported completed, without the mtime the docs promise).
                 GetObjectMetadataResponse? stored = await HeadOrNullAsync(cancellationToken).ConfigureAwait(false);
                 string? storedETag = S3Tags.Unquote(stored?.ETag);
-                if (stored != null && (string.Equals(storedETag, hash!.Md5Hex, StringComparison.OrdinalIgnoreCase)
+                if (stored != null && SameMetadata(put.Metadata, stored.Metadata) && (string.Equals(storedETag, hash!.Md5Hex, StringComparison.OrdinalIgnoreCase)
                     || (HeaderChecksum is ChecksumAlgorithm algorithm && hash.ChecksumBase64 != null && string.Equals(StoredChecksum(stored, algorithm), hash.ChecksumBase64, StringComparison.Ordinal))))
                 {
                     return storedETag ?? string.Empty;
@@ -521,6 +524,10 @@ namespace StreamFiles.Core.Storage.S3
                 throw;
             }
         }
+
+        /// <summary>Whether the object's user metadata holds every entry that was sent (x-amz-meta-mtime).</summary>
+        private static bool SameMetadata(MetadataCollection sent, MetadataCollection? stored) =>
+            sent.Keys.All(key => stored != null && string.Equals(stored[key], sent[key], StringComparison.Ordinal));
 
         /// <summary>The HEAD of the object under the key, with its stored checksums; null when there is none.</summary>
         private async Task<GetObjectMetadataResponse?> HeadOrNullAsync(CancellationToken cancellationToken)

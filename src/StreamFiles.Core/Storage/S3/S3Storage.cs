@@ -583,6 +583,14 @@ namespace StreamFiles.Core.Storage.S3
             _snapshots.TryAdd((s3.Bucket, prefix), snapshot);
         }
 
+        /// <summary>
+        /// A key this storage opens a writer for: from now on its stats go to the store. A stat made before the batch's
+        /// listing (a source held back until the next one says whether the destination is a directory) would otherwise
+        /// leave the listing's answer for the stat after the write, which -Verify makes (a probe: VerifyFailed,
+        /// "nothing read back", for the first of several files).
+        /// </summary>
+        internal void Writing(S3Location key) => SnapshotOf(key)?.Forget(key.Key);
+
         /// <summary>The snapshot whose prefix holds this key, if any.</summary>
         private PrefixSnapshot? SnapshotOf(S3Location key)
         {
@@ -619,6 +627,15 @@ namespace StreamFiles.Core.Storage.S3
                 for (int slash = key.IndexOf('/', below); slash >= 0; slash = key.IndexOf('/', slash + 1))
                 {
                     _prefixes.Add(key.Substring(0, slash + 1));
+                }
+            }
+
+            /// <summary>No more answers for this key: it is being written.</summary>
+            public void Forget(string key)
+            {
+                lock (_keys)
+                {
+                    _keys.Add(key);
                 }
             }
 

@@ -101,6 +101,14 @@ namespace StreamFiles.Core.Transfers
             return false;
         }
 
+        /// <summary>The S3 side of a copy: the one the failure is marked with, else the only one that is S3; null for none.</summary>
+        private static string? S3Side(string source, string destination, bool writing)
+        {
+            bool fromS3 = source.StartsWith("s3://", StringComparison.OrdinalIgnoreCase);
+            bool toS3 = destination.StartsWith("s3://", StringComparison.OrdinalIgnoreCase);
+            return writing && toS3 ? destination : !writing && fromS3 && !toS3 ? source : toS3 && !fromS3 ? destination : fromS3 ? source : null;
+        }
+
         /// <summary>Describes any failure of a transfer, wrapped with the operation, the file and the failed part.</summary>
         public static CommandError Describe(Exception exception, string source, string destination)
         {
@@ -153,6 +161,11 @@ namespace StreamFiles.Core.Transfers
                 case IOException io when FileErrors.IsDiskFull(io):
                     return new CommandError("DiskFull", FailureCategory.WriteError, destination,
                         prefix + $"there is not enough space on the disk. Free some space and run the command again{(exception is PartFailedException ? " (with -Resume to keep what was copied)" : string.Empty)}.", exception);
+                case Exception unreachable when !(unreachable is IOException) && Storage.S3.S3Errors.IsConnectionFailure(unreachable) && S3Side(source, destination, writing) is string store:
+                    // The S3 endpoint went away after its first answers (a probe: a batch whose listing was answered
+                    // then had each PutObject refused, and every file said UnexpectedError): as the HEAD would have said.
+                    CommandError s3Unreachable = Storage.S3.S3Errors.Describe(unreachable, store == destination ? "upload to" : "read", store);
+                    return new CommandError(s3Unreachable.Condition, s3Unreachable.Category, store, prefix + s3Unreachable.Message, exception);
                 case IOException io when writing && FileErrors.IsReadOnlyFileSystem(io):
                     return new CommandError("WriteError", FailureCategory.WriteError, destination,
                         prefix + $"the file system that holds '{destination}' is mounted read-only. Choose a destination on a writable file system, or remount it read-write.", exception);

@@ -153,6 +153,38 @@ namespace StreamFiles.Core.Tests.S3
             Assert.Equal(3, sink.Transfers.Count(t => t.Status == TransferStatus.Completed && t.Verified));
         }
 
+        /// <summary>
+        /// The endpoint gone once the batch's listing was answered (a probe): each PutObject was refused a connection, and
+        /// every file said UnexpectedError, where a HEAD used to say S3EndpointUnreachable first.
+        /// </summary>
+        [S3Fact]
+        public void AnEndpointGoneAfterTheListingIsS3EndpointUnreachable()
+        {
+            string root = Tree(2);
+            var proxy = new FaultProxy(new Uri(S3TestServer.Endpoint!));
+            proxy.Script = request =>
+            {
+                if (request.Method == "PUT")
+                {
+                    System.Threading.Tasks.Task.Run(proxy.Dispose);
+                    return FaultKind.ResetRequest;
+                }
+
+                return FaultKind.None;
+            };
+
+            var sink = S3TransferTests.Run(TransferDirection.Send, S3("gone/"), new[] { root + "/" }, new TransferOptions(retryDelay: TimeSpan.FromMilliseconds(10)), recurse: true, registry: Through(proxy));
+            proxy.Dispose();
+
+            Assert.Equal(2, sink.Errors.Count);
+            Assert.All(sink.Errors, error =>
+            {
+                Assert.Equal("S3EndpointUnreachable", error.Condition);
+                Assert.Equal(FailureCategory.ConnectionError, error.Category);
+                Assert.StartsWith("s3://", error.Target, StringComparison.Ordinal);
+            });
+        }
+
         [S3Fact]
         public void APutWhoseAnswerWasLostMeetsItsOwnObjectAndCompletes()
         {

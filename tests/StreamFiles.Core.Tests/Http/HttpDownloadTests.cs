@@ -345,6 +345,51 @@ namespace StreamFiles.Core.Tests.Http
             await AssertChangeMidDownloadIsNeverSplicedAsync("dated-moving.bin", withETag: false, seed: 9);
         }
 
+        /// <summary>
+        /// A server with ranges but neither ETag nor Last-Modified, whose file changes after two parts were served (a
+        /// probe): parallel ranges, which nothing can pin to one version, made a file of both, completed with exit 0.
+        /// It is read as one stream, so the copy is one version whole.
+        /// </summary>
+        [Fact]
+        public async Task A_file_without_any_validator_is_read_as_one_stream_and_never_spliced()
+        {
+            byte[] first = HttpTestServer.RandomBytes(Size, seed: 21);
+            TestResource resource = _server.Add("/unpinned.bin", first);
+            resource.ETag = null;
+            resource.LastModified = null;
+            resource.ChangeAfterServed = 2 * PartSize;
+            resource.ChangeTo = HttpTestServer.RandomBytes(Size, seed: 22);
+            string destination = _temp.File("unpinned.bin");
+            int requestsBefore = _server.Requests.Count;
+
+            TransferResult result = await DownloadAsync(_server.Url("/unpinned.bin"), destination, Options(concurrency: 8));
+
+            Assert.Equal(TransferStatus.Completed, result.Status);
+            Assert.Equal(Sha256(first), Sha256Sum(destination));
+            Assert.Empty(RangedSince(requestsBefore, "/unpinned.bin"));
+        }
+
+        /// <summary>
+        /// A 416 to the first byte's range without Content-Range (a probe): it was taken for an empty file, and -Force
+        /// replaced a 5,000-byte file with an empty one. The file is asked for whole instead.
+        /// </summary>
+        [Fact]
+        public async Task A_416_that_gives_no_size_is_not_an_empty_file()
+        {
+            byte[] content = HttpTestServer.RandomBytes(5000, seed: 23);
+            TestResource resource = _server.Add("/no-size-416.bin", content);
+            resource.FailStatus = 416;
+            resource.FailTimes = 1;
+            string destination = _temp.File("no-size-416.bin");
+            File.WriteAllText(destination, "OLD");
+
+            TransferResult result = await DownloadAsync(_server.Url("/no-size-416.bin"), destination, Options(overwrite: true));
+
+            Assert.Equal(TransferStatus.Completed, result.Status);
+            Assert.Equal(5000, result.Length);
+            Assert.Equal(Sha256(content), Sha256Sum(destination));
+        }
+
         /// <summary>The file changes after two parts were served: the download fails SourceChanged and leaves no file, whole or partial.</summary>
         private async Task AssertChangeMidDownloadIsNeverSplicedAsync(string name, bool withETag, int seed)
         {

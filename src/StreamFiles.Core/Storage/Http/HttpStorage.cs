@@ -45,14 +45,36 @@ namespace StreamFiles.Core.Storage.Http
         public async Task<ObjectInfo?> StatAsync(Location location, CancellationToken cancellationToken)
         {
             Uri uri = UriOf(location);
-            using HttpResponseMessage response = await Transport.SendAsync(
+            HttpResponseMessage response = await Transport.SendAsync(
                 HttpMethod.Get,
                 uri,
                 request => request.Headers.Range = new RangeHeaderValue(0, 0),
                 null,
                 r => r.StatusCode == HttpStatusCode.NotFound || r.StatusCode == HttpStatusCode.Gone || r.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable,
                 cancellationToken).ConfigureAwait(false);
+            if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable && response.Content.Headers.ContentRange is null)
+            {
+                // A 416 that says no size (RFC 9110 wants Content-Range: bytes */size) tells nothing: not an empty
+                // file (a probe: -Force replaced a 5,000-byte file with an empty one, "completed"). Asked whole, the
+                // server says what it has, and its ranges are not relied on.
+                response.Dispose();
+                response = await Transport.SendAsync(
+                    HttpMethod.Get,
+                    uri,
+                    null,
+                    null,
+                    r => r.StatusCode == HttpStatusCode.NotFound || r.StatusCode == HttpStatusCode.Gone,
+                    cancellationToken).ConfigureAwait(false);
+            }
 
+            using (response)
+            {
+                return Describe(uri, response);
+            }
+        }
+
+        private ObjectInfo? Describe(Uri uri, HttpResponseMessage response)
+        {
             if (response.StatusCode == HttpStatusCode.NotFound || response.StatusCode == HttpStatusCode.Gone)
             {
                 return null;
@@ -86,6 +108,14 @@ namespace StreamFiles.Core.Storage.Http
 
             string? etag = response.Headers.ETag?.ToString();
             DateTimeOffset? lastModified = response.Content.Headers.LastModified;
+            if (etag is null && !lastModified.HasValue)
+            {
+                // Nothing names the version the ranges would come from (If-Range needs an ETag or a date): parallel
+                // ranges of a file that changes meanwhile were spliced into one that is neither (a probe: completed,
+                // exit 0). Such a file is read as one stream, and a rerun starts it over.
+                ranges = false;
+            }
+
             string? suggested = ContentDisposition.FileName(response.Content.Headers.TryGetValues("Content-Disposition", out var values) ? string.Join(",", values) : null);
             var described = new HttpLocation(uri, suggested);
             var info = new ObjectInfo(described, length, lastModified, etag);

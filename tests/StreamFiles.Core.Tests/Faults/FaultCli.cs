@@ -50,7 +50,8 @@ namespace StreamFiles.Core.Tests.Faults
         public static void MakeInterruptible(ProcessStartInfo start)
         {
             start.ArgumentList.Insert(0, start.FileName);
-            start.ArgumentList.Insert(0, "--default-signal=INT");
+            // HUP too: a test run under nohup would hand its SIG_IGN on, and the SIGHUP test would see the signal ignored.
+            start.ArgumentList.Insert(0, "--default-signal=INT,HUP");
             start.FileName = "env";
         }
 

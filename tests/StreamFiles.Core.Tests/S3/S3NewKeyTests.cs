@@ -146,8 +146,11 @@ namespace StreamFiles.Core.Tests.S3
         {
             string root = Tree(3);
             string[] sources = { Path.Combine(root, "f0.bin"), Path.Combine(root, "f1.bin"), Path.Combine(root, "f2.bin") };
+            using var proxy = new FaultProxy(new Uri(S3TestServer.Endpoint!)) { Latency = TimeSpan.FromSeconds(1) };
 
-            var sink = S3TransferTests.Run(TransferDirection.Send, S3("verified/"), sources, new TransferOptions(verify: true));
+            // The first file's upload held back, so that the listing is in before its read-back (as under load).
+            proxy.Script = request => IsPutOf(request, "f0.bin") ? FaultKind.Latency : FaultKind.None;
+            var sink = S3TransferTests.Run(TransferDirection.Send, S3("verified/"), sources, new TransferOptions(verify: true), registry: Through(proxy));
 
             Assert.Empty(sink.Errors);
             Assert.Equal(3, sink.Transfers.Count(t => t.Status == TransferStatus.Completed && t.Verified));

@@ -60,6 +60,13 @@ namespace StreamFiles.Core.Storage.S3
         private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Bucket, string Prefix), PrefixSnapshot> _snapshots =
             new System.Collections.Concurrent.ConcurrentDictionary<(string Bucket, string Prefix), PrefixSnapshot>();
 
+        /// <summary>
+        /// Keys this storage has opened a writer for, which no snapshot answers for any more: a write may start before
+        /// the listing is in (its file's stat was made before it), so the snapshot cannot be told at that moment.
+        /// </summary>
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Bucket, string Key), bool> _writing =
+            new System.Collections.Concurrent.ConcurrentDictionary<(string Bucket, string Key), bool>();
+
         /// <summary>The keys a snapshot may hold: one ListObjectsV2 page at most.</summary>
         internal const int SnapshotKeys = 1000;
 
@@ -133,7 +140,7 @@ namespace StreamFiles.Core.Storage.S3
                 return new ObjectInfo(s3, null, null, isContainer: true);
             }
 
-            if (SnapshotOf(s3) is PrefixSnapshot snapshot && snapshot.Absent(s3.Key, out bool isPrefix))
+            if (SnapshotOf(s3) is PrefixSnapshot snapshot && !_writing.ContainsKey((s3.Bucket, s3.Key)) && snapshot.Absent(s3.Key, out bool isPrefix))
             {
                 // Not there when this batch listed its destination: a new key, or a "directory" of the listed ones.
                 return isPrefix ? new ObjectInfo(new S3Location(s3.Bucket, s3.Key + "/"), null, null, isContainer: true) : null;
@@ -589,7 +596,7 @@ namespace StreamFiles.Core.Storage.S3
         /// leave the listing's answer for the stat after the write, which -Verify makes (a probe: VerifyFailed,
         /// "nothing read back", for the first of several files).
         /// </summary>
-        internal void Writing(S3Location key) => SnapshotOf(key)?.Forget(key.Key);
+        internal void Writing(S3Location key) => _writing[(key.Bucket, key.Key)] = true;
 
         /// <summary>The snapshot whose prefix holds this key, if any.</summary>
         private PrefixSnapshot? SnapshotOf(S3Location key)
@@ -627,15 +634,6 @@ namespace StreamFiles.Core.Storage.S3
                 for (int slash = key.IndexOf('/', below); slash >= 0; slash = key.IndexOf('/', slash + 1))
                 {
                     _prefixes.Add(key.Substring(0, slash + 1));
-                }
-            }
-
-            /// <summary>No more answers for this key: it is being written.</summary>
-            public void Forget(string key)
-            {
-                lock (_keys)
-                {
-                    _keys.Add(key);
                 }
             }
 

@@ -58,6 +58,19 @@ namespace StreamFiles.Core.Tests.Http
             Assert.DoesNotContain("SECRET", result.Destination, StringComparison.Ordinal);
         }
 
+        /// <summary>A Content-Type given among the headers (-H, -Headers) is the content type; it was dropped without a word (a probe).</summary>
+        [Fact]
+        public async Task A_content_type_given_as_a_header_is_sent()
+        {
+            string file = _temp.RandomFile("typed.bin", 1000);
+            _server.AcceptUploads("/typed.bin");
+
+            await UploadAsync(file, _server.Url("/typed.bin"), new HttpSettings(headers: new Dictionary<string, string> { ["content-type"] = "text/x-from-headers" }));
+
+            Assert.Equal("text/x-from-headers", _server.RequestsTo("/typed.bin").Single(r => r.Method == "PUT").Header("Content-Type"));
+            Assert.Throws<ArgumentException>(() => new HttpSettings(headers: new Dictionary<string, string> { ["Content-Type"] = "text/a" }, contentType: "text/b"));
+        }
+
         [Theory]
         [InlineData(UploadChecksum.Md5, "Content-MD5")]
         [InlineData(UploadChecksum.Sha256, "x-amz-checksum-sha256")]

@@ -66,6 +66,20 @@ namespace StreamFiles.Core.Storage.Http
                 copy[header.Key] = header.Value;
             }
 
+            // Content-Type is the body's header, which HttpClient keeps apart from the request's: given as a header, it
+            // was dropped without a word (a probe), and a PUT URL presigned with a content type failed its signature.
+            // It is the content type, as -ContentType (--content-type) gives it.
+            if (copy.TryGetValue("Content-Type", out string? typeHeader))
+            {
+                copy.Remove("Content-Type");
+                if (contentType != null && !string.Equals(contentType, typeHeader, StringComparison.Ordinal))
+                {
+                    throw new ArgumentException("Give the content type once: -ContentType (--content-type), or a Content-Type header, not both with different values.", nameof(headers));
+                }
+
+                contentType = typeHeader;
+            }
+
             if (credential != null && copy.ContainsKey("Authorization"))
             {
                 throw new ArgumentException("Give either a credential or an Authorization header, not both.", nameof(credential));

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
@@ -127,6 +128,10 @@ namespace StreamFiles.Core.Operations
         private static readonly TimeSpan QuickSources = TimeSpan.FromMilliseconds(25);
 
         private bool _sourcesQueued;
+
+        /// <summary>The retried requests of a source's look (HTTP 503 to the first byte), for its result's Attempts.</summary>
+        private readonly ConditionalWeakTable<ObjectInfo, StrongBox<int>> _lookupRetries =
+            new ConditionalWeakTable<ObjectInfo, StrongBox<int>>();
 
         /// <summary>The listing of an S3 destination prefix made for the batch's stats (SnapshotDestination), once started.</summary>
         private Task? _snapshot;
@@ -265,6 +270,11 @@ namespace StreamFiles.Core.Operations
 
             if (!info.IsContainer)
             {
+                if (lookupAttempts > 1)
+                {
+                    _lookupRetries.Add(info, new StrongBox<int>(lookupAttempts - 1));
+                }
+
                 SubmitFile(info, sink);
                 return;
             }
@@ -529,7 +539,10 @@ namespace StreamFiles.Core.Operations
                 return null;
             }
 
-            var job = new TransferJob(source, destination, existing, destinationLooked: destination.Kind != LocationKind.Http);
+            var job = new TransferJob(source, destination, existing, destinationLooked: destination.Kind != LocationKind.Http)
+            {
+                LookupRetries = _lookupRetries.TryGetValue(source, out StrongBox<int>? retries) ? retries.Value : 0,
+            };
             Stopwatch? clock = null;
             return new WorkItem(
                 sourceText,

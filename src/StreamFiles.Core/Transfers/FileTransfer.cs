@@ -64,6 +64,7 @@ namespace StreamFiles.Core.Transfers
             _options = engine.Options;
             _job = job;
             _progress = progress;
+            _attempts = 1 + Math.Max(0, job.LookupRetries);
         }
 
         private string SourceDisplay => _job.Source.Location.Display;

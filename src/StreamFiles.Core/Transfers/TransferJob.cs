@@ -22,6 +22,9 @@ namespace StreamFiles.Core.Transfers
         /// <summary>The object already at the destination when the job was approved, if any.</summary>
         public ObjectInfo? ExistingDestination { get; }
 
+        /// <summary>Requests the look at the source sent again (an HTTP server's 503 to the first byte): they count in Attempts.</summary>
+        public int LookupRetries { get; set; }
+
         /// <summary>Whether ExistingDestination is what a stat found (null: nothing there), rather than not looked for.</summary>
         public bool DestinationLooked { get; }
     }

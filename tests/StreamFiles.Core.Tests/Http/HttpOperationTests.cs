@@ -225,6 +225,25 @@ namespace StreamFiles.Core.Tests.Http
             Assert.Equal(2, Assert.Single(sink.Results.OfType<TransferResult>()).Attempts);
         }
 
+        /// <summary>
+        /// 503s to the first request (the look at the source) count too, in a download that then succeeds (a probe:
+        /// Attempts stayed 1; only a failed look counted them).
+        /// </summary>
+        [Fact]
+        public void Requests_retried_while_the_source_was_looked_at_count_in_attempts()
+        {
+            byte[] content = HttpTestServer.RandomBytes(100_000);
+            TestResource busy = _server.Add("/busy.bin", content);
+            busy.FailTimes = 2;
+            busy.RetryAfter = "0";
+
+            CapturingSink sink = Run(TransferDirection.Receive, new[] { _server.Url("/busy.bin").ToString() }, _temp.Path + "/", HttpTransportTests.Fast(maxRetries: 3));
+
+            Assert.Empty(sink.Errors);
+            Assert.Equal(content, File.ReadAllBytes(_temp.File("busy.bin")));
+            Assert.Equal(3, Assert.Single(sink.Results.OfType<TransferResult>()).Attempts);
+        }
+
         /// <summary>Keeps everything an operation hands a host, and can print all of it (public properties, recursively).</summary>
         private sealed class CapturingSink : ICommandSink
         {

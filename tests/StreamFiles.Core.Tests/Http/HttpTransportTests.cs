@@ -96,6 +96,8 @@ namespace StreamFiles.Core.Tests.Http
 
             Assert.Equal("HttpServerUnavailable", error.Condition);
             Assert.Equal(1, resource.RequestCount);
+            // Why it was not retried (a probe: it said the server "kept failing" after one request).
+            Assert.Contains("asked to wait 3600 s before trying again (Retry-After), longer than the 30 s", error.Message, StringComparison.Ordinal);
         }
 
         [Fact]

@@ -91,7 +91,7 @@ namespace StreamFiles.Core.Storage.Http
 
                 using (response)
                 {
-                    throw await StatusErrorAsync(method, display, response).ConfigureAwait(false);
+                    throw await StatusErrorAsync(method, display, response, Settings.MaxRetryAfter).ConfigureAwait(false);
                 }
             }
             finally
@@ -349,9 +349,14 @@ namespace StreamFiles.Core.Storage.Http
             return false;
         }
 
-        private static async Task<HttpTransferException> StatusErrorAsync(HttpMethod method, string display, HttpResponseMessage response)
+        private static async Task<HttpTransferException> StatusErrorAsync(HttpMethod method, string display, HttpResponseMessage response, TimeSpan maxRetryAfter)
         {
             int status = (int)response.StatusCode;
+            TimeSpan? retryAfter = IsRetryableStatus(response.StatusCode) ? RetryAfter(response) : null;
+            // A wait longer than is waited for fails at once: the message says so, not that the server "kept failing".
+            string busy = retryAfter > maxRetryAfter
+                ? string.Format(CultureInfo.InvariantCulture, " The server asked to wait {0:0} s before trying again (Retry-After), longer than the {1:0} s StreamFiles waits; run the command again later.", retryAfter.Value.TotalSeconds, maxRetryAfter.TotalSeconds)
+                : " The server kept failing; try again later.";
             string code = await ReadErrorCodeAsync(response).ConfigureAwait(false);
             string what = string.Format(CultureInfo.InvariantCulture, "{0} {1}{2}", status, response.ReasonPhrase, code.Length > 0 ? " (" + code + ")" : string.Empty);
             (string condition, FailureCategory category, string hint) = status switch
@@ -360,15 +365,15 @@ namespace StreamFiles.Core.Storage.Http
                 403 => ("HttpForbidden", FailureCategory.PermissionDenied, " A presigned URL may have expired or been signed for another method or headers."),
                 404 => ("HttpNotFound", FailureCategory.ObjectNotFound, " Check the URL."),
                 410 => ("HttpNotFound", FailureCategory.ObjectNotFound, " Check the URL."),
-                408 => ("HttpServerUnavailable", FailureCategory.ResourceUnavailable, " The server kept failing; try again later."),
-                429 => ("HttpServerUnavailable", FailureCategory.ResourceUnavailable, " The server kept failing; try again later."),
+                408 => ("HttpServerUnavailable", FailureCategory.ResourceUnavailable, busy),
+                429 => ("HttpServerUnavailable", FailureCategory.ResourceUnavailable, busy),
 
                 // Not retried, and no later try will differ: the server does not do this method (a static file server
                 // asked to take a PUT) or this protocol version.
                 405 => ("HttpStatusError", FailureCategory.NotImplemented, $" The server does not accept {method} at this URL."),
                 501 => ("HttpStatusError", FailureCategory.NotImplemented, $" The server does not support {method}; check that the URL is one that accepts {(method == HttpMethod.Put ? "uploads" : "downloads")}."),
                 505 => ("HttpStatusError", FailureCategory.NotImplemented, " The server does not support this HTTP version."),
-                _ when status >= 500 => ("HttpServerUnavailable", FailureCategory.ResourceUnavailable, " The server kept failing; try again later."),
+                _ when status >= 500 => ("HttpServerUnavailable", FailureCategory.ResourceUnavailable, busy),
                 _ => ("HttpStatusError", FailureCategory.ProtocolError, string.Empty),
             };
             return new HttpTransferException(condition, category, display, $"{method} '{display}' failed: {what}.{hint}", isTransient: false, statusCode: response.StatusCode);

@@ -144,7 +144,10 @@ namespace StreamFiles.Core.Transfers
                     return new CommandError("DestinationExists", FailureCategory.ResourceExists, destination,
                         $"Cannot copy '{source}': '{destination}' already exists{exists.Why}. Add -Force (--force) to overwrite it; -SkipUnchanged (--skip-unchanged) cannot compare with an HTTP destination.");
                 case DestinationExistsException exists:
-                    return DestinationExists(source, destination, exists.Why ?? " (it appeared while the file was being copied)");
+                    return exists.Why is null
+                        ? new CommandError("DestinationExists", FailureCategory.ResourceExists, destination,
+                            $"Cannot copy '{source}': '{destination}' appeared while the file was being copied, written by someone else, and was left as it is. Run the command again to look at it anew (with -SkipUnchanged (--skip-unchanged) it is skipped when it is the same), or add -Force (--force) to overwrite it.", exception)
+                        : DestinationExists(source, destination, exists.Why);
                 case VerifyFailedException verify:
                     return new CommandError("VerifyFailed", FailureCategory.InvalidData, destination,
                         prefix + verify.Message + (verify.Received

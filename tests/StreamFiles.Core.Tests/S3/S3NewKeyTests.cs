@@ -133,6 +133,7 @@ namespace StreamFiles.Core.Tests.S3
             CommandError error = Assert.Single(sink.Errors);
             Assert.Equal("DestinationExists", error.Condition);
             Assert.Contains("f1.bin", error.Target, StringComparison.Ordinal);
+            Assert.Contains("appeared while the file was being copied, written by someone else", error.Message, StringComparison.Ordinal);
             Assert.Equal(theirs, S3TestServer.GetAsync(_prefix + "race/f1.bin").GetAwaiter().GetResult());
             Assert.Equal(3, sink.Transfers.Count(t => t.Status == TransferStatus.Completed));
         }

@@ -619,8 +619,8 @@ namespace StreamFiles.Core.Storage.S3
 
         /// <summary>
         /// The keys under a prefix, and every prefix between it and them, as one listing found them. It answers for a
-        /// key once: the batch stats each destination before writing it, and any later stat of that key (the read-back
-        /// of -Verify, after the batch wrote it) goes to the store.
+        /// key once (the batch stats each destination once before writing it); a key being written is not asked of it
+        /// at all (Writing).
         /// </summary>
         private sealed class PrefixSnapshot
         {

@@ -189,6 +189,36 @@ namespace StreamFiles.Core.Tests.S3
             });
         }
 
+        /// <summary>
+        /// A multipart upload's CompleteMultipartUpload asks If-None-Match: * too (a probe: an object written between
+        /// the HEAD before it and the Complete was replaced, on stores that honour the header); a store that answers
+        /// it NotImplemented gets the Complete again without it.
+        /// </summary>
+        [S3Theory]
+        [InlineData(false)]
+        [InlineData(true)]
+        public void AMultipartUploadIsCompletedOnlyIfNoObjectIsThere(bool storeRefusesTheHeader)
+        {
+            string file = _temp.RandomFile("large.bin", 12 * 1024 * 1024 + 5, seed: 33);
+            using var proxy = new FaultProxy(new Uri(S3TestServer.Endpoint!));
+            if (storeRefusesTheHeader)
+            {
+                proxy.Script = request => request.Method == "POST" && request.IfNoneMatch != null ? FaultKind.NotImplemented : FaultKind.None;
+            }
+
+            var sink = S3TransferTests.Run(TransferDirection.Send, S3("large.bin"), new[] { file }, new TransferOptions(partSize: 5 * 1024 * 1024), registry: Through(proxy));
+
+            Assert.Empty(sink.Errors);
+            Assert.Equal(File.ReadAllBytes(file), S3TestServer.GetAsync(_prefix + "large.bin").GetAwaiter().GetResult());
+            List<Faults.ProxiedRequest> completes = proxy.Requests.Where(r => r.Method == "POST" && r.Query("uploadId") != null).ToList();
+            Assert.Equal("*", completes[0].IfNoneMatch);
+            Assert.Equal(storeRefusesTheHeader ? 2 : 1, completes.Count);
+            if (storeRefusesTheHeader)
+            {
+                Assert.Null(completes[1].IfNoneMatch);
+            }
+        }
+
         [S3Fact]
         public void APutWhoseAnswerWasLostMeetsItsOwnObjectAndCompletes()
         {

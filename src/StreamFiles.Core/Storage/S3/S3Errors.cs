@@ -81,7 +81,9 @@ namespace StreamFiles.Core.Storage.S3
                     int status = (int)service.StatusCode;
                     // BadDigest / XAmzContentSHA256Mismatch: the store received other bytes than were hashed; a part
                     // sent again is read afresh from the source, so a copy damaged on the way gets another chance.
-                    return status >= 500 || status == 429 || service.ErrorCode == "SlowDown" || service.ErrorCode == "RequestTimeout"
+                    // ConditionalRequestConflict (409): a conditional write met another one in progress; Amazon S3 asks
+                    // for the request to be sent again.
+                    return status >= 500 || status == 429 || service.ErrorCode == "SlowDown" || service.ErrorCode == "RequestTimeout" || service.ErrorCode == "ConditionalRequestConflict"
                         || service.ErrorCode == "BadDigest" || service.ErrorCode == "XAmzContentSHA256Mismatch"
                         || (status == 0 && IsConnectionFailure(service));
                 case OperationCanceledException _:

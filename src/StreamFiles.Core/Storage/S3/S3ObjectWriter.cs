@@ -354,9 +354,41 @@ namespace StreamFiles.Core.Storage.S3
                 throw new DestinationExistsException(_destination.Display);
             }
 
+            // The HEAD above leaves a moment in which another writer's object could be replaced: where the store
+            // supports it (Amazon S3, R2; Ceph RGW ignores it), the Complete itself is refused then (a probe).
+            if (!_request.Overwrite && !_client.ConditionalPutUnsupported)
+            {
+                complete.IfNoneMatch = "*";
+            }
+
             try
             {
-                await S3StoreRetry.RunAsync(() => _client.Client.CompleteMultipartUploadAsync(complete, cancellationToken), cancellationToken).ConfigureAwait(false);
+                await S3StoreRetry.RunAsync(
+                    async () =>
+                    {
+                        try
+                        {
+                            return await _client.Client.CompleteMultipartUploadAsync(complete, cancellationToken).ConfigureAwait(false);
+                        }
+                        catch (AmazonS3Exception e) when (complete.IfNoneMatch != null && (e.StatusCode == System.Net.HttpStatusCode.NotImplemented || e.ErrorCode == "NotImplemented"))
+                        {
+                            // A store without conditional writes: completed as before, at once (a 501 is no reason to
+                            // wait and ask again), and asked no more.
+                            _client.ConditionalPutUnsupported = true;
+                            complete.IfNoneMatch = null;
+                            return await _client.Client.CompleteMultipartUploadAsync(complete, cancellationToken).ConfigureAwait(false);
+                        }
+                    },
+                    cancellationToken).ConfigureAwait(false);
+            }
+            catch (AmazonS3Exception e) when (complete.IfNoneMatch != null && e.StatusCode == System.Net.HttpStatusCode.PreconditionFailed)
+            {
+                // An object is under the key: another writer's, or this upload's own, completed by a try whose answer
+                // was lost. The object's ETag, made from these parts, says which.
+                if (!await CompletedAlreadyAsync(partETags, cancellationToken).ConfigureAwait(false))
+                {
+                    throw new DestinationExistsException(_destination.Display, e);
+                }
             }
             catch (AmazonS3Exception e) when (e.ErrorCode == "NoSuchUpload")
             {

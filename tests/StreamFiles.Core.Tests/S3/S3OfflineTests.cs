@@ -161,6 +161,8 @@ namespace StreamFiles.Core.Tests.S3
             Assert.True(S3Errors.IsTransient(new IOException("connection reset")));
             Assert.True(S3Errors.IsTransient(new AmazonS3Exception("x", ErrorType.Sender, "BadDigest", "id", HttpStatusCode.BadRequest)));
             Assert.True(S3Errors.IsTransient(new AmazonS3Exception("x", ErrorType.Sender, "XAmzContentSHA256Mismatch", "id", HttpStatusCode.BadRequest)));
+            Assert.True(S3Errors.IsTransient(new AmazonS3Exception("x", ErrorType.Sender, "ConditionalRequestConflict", "id", HttpStatusCode.Conflict))); // a conditional write met another
+            Assert.False(S3Errors.IsTransient(new AmazonS3Exception("x", ErrorType.Sender, "PreconditionFailed", "id", HttpStatusCode.PreconditionFailed)));
             Assert.False(S3Errors.IsTransient(new AmazonS3Exception("x", ErrorType.Sender, "InvalidDigest", "id", HttpStatusCode.BadRequest)));
             Assert.False(S3Errors.IsTransient(new AmazonS3Exception("x", ErrorType.Sender, "AccessDenied", "id", HttpStatusCode.Forbidden)));
         }

@@ -286,8 +286,9 @@ namespace StreamFiles.Core.Tests.S3
 
                 // Every byte was hashed before the range closed (the 20 ms deadline passed first): nothing was left to
                 // settle, so try again. On a loaded machine (the rest of the suite runs beside this test) that happened
-                // five times in a row once; twenty attempts cost at most a few seconds.
-                Assert.True(attempt < 20, "in twenty attempts no staged bytes were still waiting when the range closed");
+                // five times in a row once, and twenty times in a row once more (a fresh clone's CI run, with the
+                // suite's S3 classes in parallel); an attempt costs about half a second.
+                Assert.True(attempt < 50, "in fifty attempts no staged bytes were still waiting when the range closed");
             }
         }
 

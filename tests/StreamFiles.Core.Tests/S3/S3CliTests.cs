@@ -512,10 +512,7 @@ namespace StreamFiles.Core.Tests.S3
         public async Task AResumeWhoseJournalCannotBeWrittenSaysSoAndLeavesNoUpload()
         {
             _temp.RandomFile("big.bin", 11 * MiB, seed: 45);
-            string notADirectory = _temp.File("state-file");
-            File.WriteAllText(notADirectory, "not a directory");
-            var env = Credentials();
-            env["STREAMFILES_STATE_DIR"] = notADirectory;
+            var env = WithUnusableStateDirectory();
 
             var run = Cli(env, "send", "--resume", "--no-progress", "--part-size", "5MiB", "--endpoint-url", S3TestServer.Endpoint!, "big.bin", S3("big.bin"));
 
@@ -535,10 +532,7 @@ namespace StreamFiles.Core.Tests.S3
         {
             _temp.RandomFile("big1.bin", 11 * MiB, seed: 46);
             _temp.RandomFile("big2.bin", 11 * MiB, seed: 47);
-            string notADirectory = _temp.File("state-file");
-            File.WriteAllText(notADirectory, "not a directory");
-            var env = Credentials();
-            env["STREAMFILES_STATE_DIR"] = notADirectory;
+            var env = WithUnusableStateDirectory();
 
             var run = Cli(env, "send", "--no-progress", "--part-size", "5MiB", "--endpoint-url", S3TestServer.Endpoint!, "big1.bin", "big2.bin", S3("two/"));
 
@@ -632,6 +626,16 @@ namespace StreamFiles.Core.Tests.S3
             {
                 return 0; // being replaced right now
             }
+        }
+
+        /// <summary>The credentials, and a STREAMFILES_STATE_DIR where no journal can be written (a regular file).</summary>
+        private Dictionary<string, string?> WithUnusableStateDirectory()
+        {
+            string notADirectory = _temp.File("state-file");
+            File.WriteAllText(notADirectory, "not a directory");
+            Dictionary<string, string?> env = Credentials();
+            env["STREAMFILES_STATE_DIR"] = notADirectory;
+            return env;
         }
 
         private static Dictionary<string, string?> Credentials() => new Dictionary<string, string?>

@@ -43,12 +43,14 @@ namespace StreamFiles.Core.Tests.S3
             Directory.CreateDirectory(Path.Combine(root, "sub"));
             for (int i = 0; i < count; i++)
             {
-                string name = i % 4 == 3 ? Path.Combine("sub", "f" + i + ".bin") : "f" + i + ".bin";
-                File.WriteAllBytes(Path.Combine(root, name), Bytes(i, 1000 + i));
+                File.WriteAllBytes(Path.Combine(root, NameOf(i)), Bytes(i, 1000 + i));
             }
 
             return root;
         }
+
+        /// <summary>The name of Tree's file i below the tree, with '/': the key it gets below the destination.</summary>
+        private static string NameOf(int i) => i % 4 == 3 ? "sub/f" + i + ".bin" : "f" + i + ".bin";
 
         private static byte[] Bytes(int seed, int length)
         {
@@ -80,8 +82,7 @@ namespace StreamFiles.Core.Tests.S3
             Assert.InRange(proxy.Requests.Count(r => r.Method == "GET"), 1, 2); // the destination's own look, and the batch's listing
             for (int i = 0; i < 12; i++)
             {
-                string name = i % 4 == 3 ? "sub/f" + i + ".bin" : "f" + i + ".bin";
-                Assert.Equal(Bytes(i, 1000 + i), S3TestServer.GetAsync(_prefix + "new/" + name).GetAwaiter().GetResult());
+                Assert.Equal(Bytes(i, 1000 + i), S3TestServer.GetAsync(_prefix + "new/" + NameOf(i)).GetAwaiter().GetResult());
             }
         }
 
@@ -264,8 +265,7 @@ namespace StreamFiles.Core.Tests.S3
             {
                 if (i != 2)
                 {
-                    string name = i % 4 == 3 ? "sub/f" + i + ".bin" : "f" + i + ".bin";
-                    Assert.Equal(Bytes(i, 1000 + i), S3TestServer.GetAsync(_prefix + "old/" + name).GetAwaiter().GetResult());
+                    Assert.Equal(Bytes(i, 1000 + i), S3TestServer.GetAsync(_prefix + "old/" + NameOf(i)).GetAwaiter().GetResult());
                 }
             }
 

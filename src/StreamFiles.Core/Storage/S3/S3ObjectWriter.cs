@@ -434,10 +434,9 @@ namespace StreamFiles.Core.Storage.S3
         {
             try
             {
-                var head = await S3StoreRetry.RunAsync(
-                    () => _client.Client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _destination.Bucket, Key = _destination.Key }, cancellationToken),
-                    cancellationToken).ConfigureAwait(false);
-                return (!_request.Source.Length.HasValue || head.ContentLength == _request.Source.Length.Value)
+                GetObjectMetadataResponse? head = await HeadOrNullAsync(cancellationToken).ConfigureAwait(false);
+                return head != null
+                    && (!_request.Source.Length.HasValue || head.ContentLength == _request.Source.Length.Value)
                     && string.Equals(S3Tags.Unquote(head.ETag), S3Tags.MultipartETag(partETags), StringComparison.Ordinal);
             }
             catch (Exception e) when (!(e is OperationCanceledException))

@@ -109,6 +109,18 @@ namespace StreamFiles.Core.Transfers
             return writing && toS3 ? destination : !writing && fromS3 && !toS3 ? source : toS3 && !fromS3 ? destination : fromS3 ? source : null;
         }
 
+        /// <summary>
+        /// The S3 backend's condition for a failure, its message after the copy's own prefix: the backend's lead
+        /// ("upload s3://b/k: ") would name the object a second time.
+        /// </summary>
+        private static CommandError S3Condition(Exception failure, string operation, string store, string prefix, Exception exception)
+        {
+            CommandError s3 = Storage.S3.S3Errors.Describe(failure, operation, store);
+            string lead = operation + " " + store + ": ";
+            string message = s3.Message.StartsWith(lead, StringComparison.Ordinal) ? s3.Message.Substring(lead.Length) : s3.Message;
+            return new CommandError(s3.Condition, s3.Category, store, prefix + message, exception);
+        }
+
         /// <summary>Describes any failure of a transfer, wrapped with the operation, the file and the failed part.</summary>
         public static CommandError Describe(Exception exception, string source, string destination)
         {
@@ -135,8 +147,7 @@ namespace StreamFiles.Core.Transfers
                 case Amazon.Runtime.AmazonServiceException service:
                     // A store's error that outlasted the retries (503 SlowDown on a part or a HEAD): S3's condition, as
                     // the backend gives it for the requests it describes itself, not UnexpectedError.
-                    CommandError s3 = Storage.S3.S3Errors.Describe(service, writing ? "upload" : "read", target);
-                    return new CommandError(s3.Condition, s3.Category, target, prefix + s3.Message, exception);
+                    return S3Condition(service, writing ? "upload" : "read", target, prefix, exception);
                 case Storage.Http.HttpTransferException http:
                     // The HTTP backend already named the condition (HttpNotFound, HttpBodyTruncated, ...) and redacted the URL.
                     return new CommandError(http.Condition, http.Category, target, prefix + http.Message, exception);
@@ -167,8 +178,7 @@ namespace StreamFiles.Core.Transfers
                 case Exception unreachable when !(unreachable is IOException) && Storage.S3.S3Errors.IsConnectionFailure(unreachable) && S3Side(source, destination, writing) is string store:
                     // The S3 endpoint went away after its first answers (a probe: a batch whose listing was answered
                     // then had each PutObject refused, and every file said UnexpectedError): as the HEAD would have said.
-                    CommandError s3Unreachable = Storage.S3.S3Errors.Describe(unreachable, store == destination ? "upload to" : "read", store);
-                    return new CommandError(s3Unreachable.Condition, s3Unreachable.Category, store, prefix + s3Unreachable.Message, exception);
+                    return S3Condition(unreachable, store == destination ? "upload to" : "read", store, prefix, exception);
                 case IOException io when writing && FileErrors.IsReadOnlyFileSystem(io):
                     return new CommandError("WriteError", FailureCategory.WriteError, destination,
                         prefix + $"the file system that holds '{destination}' is mounted read-only. Choose a destination on a writable file system, or remount it read-write.", exception);

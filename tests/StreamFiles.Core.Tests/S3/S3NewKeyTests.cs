@@ -187,6 +187,11 @@ namespace StreamFiles.Core.Tests.S3
                 Assert.Equal("S3EndpointUnreachable", error.Condition);
                 Assert.Equal(FailureCategory.ConnectionError, error.Category);
                 Assert.StartsWith("s3://", error.Target, StringComparison.Ordinal);
+
+                // The object is named once, in the copy's own words ("Cannot copy 'a' to 's3://b/k': could not reach
+                // ..."); the backend's lead repeated it ("...: upload to s3://b/k: could not reach ...").
+                Assert.Single(System.Text.RegularExpressions.Regex.Matches(error.Message, System.Text.RegularExpressions.Regex.Escape(error.Target)));
+                Assert.Contains("': could not reach the S3 endpoint", error.Message, StringComparison.Ordinal);
             });
         }
 

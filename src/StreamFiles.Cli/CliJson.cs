@@ -29,7 +29,7 @@ namespace StreamFiles.Cli
             writer.WriteStartObject("error");
             writer.WriteString("condition", error.Condition);
             writer.WriteString("category", error.Category.ToString());
-            writer.WriteString("message", error.Message);
+            writer.WriteString("message", HostWording.ForCli(error.Message));
             writer.WriteEndObject();
         }
     }

@@ -81,7 +81,7 @@ namespace StreamFiles.Cli
             // The id first, in brackets, so scripts can tell conditions apart as the cmdlets' error ids do.
             if (!repeated)
             {
-                _error.WriteLine("streamfiles: [" + error.Condition + "] " + error.Message);
+                _error.WriteLine("streamfiles: [" + error.Condition + "] " + HostWording.ForCli(error.Message));
             }
 
             if (_writeFailure is null || _context?.OutputFailed == true)
@@ -104,7 +104,7 @@ namespace StreamFiles.Cli
         public void WriteWarning(string message)
         {
             _progress?.Clear();
-            _error.WriteLine("streamfiles: warning: " + message);
+            _error.WriteLine("streamfiles: warning: " + HostWording.ForCli(message));
         }
 
         public void WriteVerbose(string message)

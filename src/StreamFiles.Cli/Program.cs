@@ -161,7 +161,7 @@ namespace StreamFiles.Cli
             }
             catch (CliUsageException usage)
             {
-                context.Error.WriteLine("streamfiles: [" + usage.Condition + "] " + usage.Message);
+                context.Error.WriteLine("streamfiles: [" + usage.Condition + "] " + StreamFiles.Core.Operations.HostWording.ForCli(usage.Message));
                 return ExitCodes.Usage;
             }
         }

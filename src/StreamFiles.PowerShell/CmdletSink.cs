@@ -83,7 +83,7 @@ namespace StreamFiles.PowerShell
 
         public void WriteVerbose(string message) => _cmdlet.WriteVerbose(message);
 
-        public void WriteWarning(string message) => _cmdlet.WriteWarning(message);
+        public void WriteWarning(string message) => _cmdlet.WriteWarning(HostWording.ForPowerShell(message));
 
         public void WriteProgress(ProgressReport report)
         {
@@ -179,6 +179,7 @@ namespace StreamFiles.PowerShell
 
         internal static ErrorRecord ToErrorRecord(CommandError error, string errorIdPrefix)
         {
+            error = HostWording.ForPowerShell(error);
             var category = (ErrorCategory)Enum.Parse(typeof(ErrorCategory), error.Category.ToString());
             var record = new ErrorRecord(ExceptionFor(error), errorIdPrefix + error.Condition, category, error.Target);
             return record;

@@ -234,7 +234,7 @@ namespace StreamFiles.PowerShell
 
         /// <summary>The engine's sentence without .NET's " (Parameter 'name')" tail, which names an argument of ours, not the user's.</summary>
         private static ArgumentException Plain(ArgumentException e) =>
-            new ArgumentException(e.Message.Split(new[] { " (Parameter '" }, StringSplitOptions.None)[0], e);
+            new ArgumentException(HostWording.ForPowerShell(e.Message.Split(new[] { " (Parameter '" }, StringSplitOptions.None)[0]), e);
 
         /// <summary>Hands one source (a resolved path or a URI) to the running transfer.</summary>
         protected void Submit(string source, bool isExplicit)

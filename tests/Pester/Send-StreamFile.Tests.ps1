@@ -197,6 +197,9 @@ Describe 'Send-StreamFile' -Tags 'CI' {
             $problems[0].CategoryInfo.Category | Should -Be 'ResourceExists'
             $problems[0].TargetObject | Should -Be $out
             $problems[0].Exception | Should -BeOfType ([System.IO.IOException])
+            # The fix in PowerShell's words: -Force, without the CLI's --force.
+            $problems[0].Exception.Message | Should -BeLike '*Add -Force to overwrite it*'
+            $problems[0].Exception.Message | Should -Not -BeLike '*--force*'
             $result.Status | Should -Be 'Failed'
             [System.IO.File]::ReadAllText($out) | Should -BeExactly 'older'
         }

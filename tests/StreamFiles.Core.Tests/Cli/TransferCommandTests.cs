@@ -166,6 +166,13 @@ namespace StreamFiles.Core.Tests.Cli
             Assert.Equal("older", File.ReadAllText(_dir.File("out/a.bin")));
             Assert.Contains("already exists", run.Error, StringComparison.Ordinal);
             Assert.Contains("Cannot find the source", run.Error, StringComparison.Ordinal);
+
+            // The fix in the shell's words, on standard error and in the JSON: --force, not the cmdlets' -Force.
+            string message = exists.GetProperty("error").GetProperty("message").GetString()!;
+            Assert.Contains("Add --force to overwrite it", message, StringComparison.Ordinal);
+            Assert.DoesNotContain("-Force", message, StringComparison.Ordinal);
+            Assert.Contains("Add --force to overwrite it", run.Error, StringComparison.Ordinal);
+            Assert.DoesNotContain("-Force", run.Error, StringComparison.Ordinal);
         }
 
         /// <summary>

@@ -1,0 +1,35 @@
+using System.Text.RegularExpressions;
+
+namespace StreamFiles.Core.Operations
+{
+    /// <summary>
+    /// The engine's messages name a switch for both hosts, "-Force (--force)", since the engine does not know which one
+    /// shows them. Each host keeps its own half: a shell user is told "--force", a PowerShell user "-Force".
+    /// </summary>
+    public static class HostWording
+    {
+        /// <summary>
+        /// "-Name [value] (--name [value])" or "(CLI: --name [value])": a cmdlet parameter, then the CLI option in
+        /// parentheses; "(-Credential, --user)" too; and a cmdlet with its CLI verb, "Send-StreamFile (streamfiles send)".
+        /// </summary>
+        private static readonly Regex BothHosts = new Regex(
+            @"(?<cmdlet>-[A-Z][A-Za-z]+(?: [^\s()]+)?) \((?:CLI: )?(?<cli>--[a-z][a-z0-9-]*(?: [^\s()]+)?)\)|(?<=\()(?<cmdlet>-[A-Z][A-Za-z]+), (?<cli>--[a-z][a-z0-9-]*)(?=\))"
+            + @"|(?<cmdlet>\b[A-Z][a-z]+-StreamFile) \((?<cli>streamfiles [a-z0-9]+)\)",
+            RegexOptions.CultureInvariant);
+
+        public static string ForCli(string message) =>
+            string.IsNullOrEmpty(message) ? message : BothHosts.Replace(message, "${cli}");
+
+        public static string ForPowerShell(string message) =>
+            string.IsNullOrEmpty(message) ? message : BothHosts.Replace(message, "${cmdlet}");
+
+        /// <summary>The same error, its message in one host's words.</summary>
+        public static CommandError ForPowerShell(CommandError error) =>
+            error is null ? error! : Reworded(error, ForPowerShell(error.Message));
+
+        private static CommandError Reworded(CommandError error, string message) =>
+            ReferenceEquals(message, error.Message) || message == error.Message
+                ? error
+                : new CommandError(error.Condition, error.Category, error.Target, message, error.Exception);
+    }
+}

@@ -1,0 +1,33 @@
+using StreamFiles.Core.Operations;
+using Xunit;
+
+namespace StreamFiles.Core.Tests.Operations
+{
+    public class HostWordingTests
+    {
+        [Theory]
+        [InlineData("Add -Force (--force) to overwrite it.", "Add --force to overwrite it.", "Add -Force to overwrite it.")]
+        [InlineData("pass -Region eu-west-1 (--region eu-west-1).", "pass --region eu-west-1.", "pass -Region eu-west-1.")]
+        [InlineData("Correct it (from -Region (--region)).", "Correct it (from --region).", "Correct it (from -Region).")]
+        [InlineData("Check -EndpointUrl (--endpoint-url) and -ProfileName (--profile).", "Check --endpoint-url and --profile.", "Check -EndpointUrl and -ProfileName.")]
+        [InlineData("-ChecksumMode WhenRequired (--checksum-mode when-required) fixes it", "--checksum-mode when-required fixes it", "-ChecksumMode WhenRequired fixes it")]
+        [InlineData("Use -ChecksumMode Auto (CLI: --checksum-mode auto), which", "Use --checksum-mode auto, which", "Use -ChecksumMode Auto, which")]
+        [InlineData("pass the credential separately (-Credential, --user).", "pass the credential separately (--user).", "pass the credential separately (-Credential).")]
+        [InlineData("To upload, use Send-StreamFile (streamfiles send).", "To upload, use streamfiles send.", "To upload, use Send-StreamFile.")]
+        public void EachHostKeepsItsOwnHalf(string message, string cli, string powerShell)
+        {
+            Assert.Equal(cli, HostWording.ForCli(message));
+            Assert.Equal(powerShell, HostWording.ForPowerShell(message));
+        }
+
+        [Theory]
+        [InlineData("a file named '-Force (x)' is not touched")]
+        [InlineData("size 5 (--)")]
+        [InlineData("Cannot copy 'a' to 'b (c)': the disk is full")]
+        public void TextThatNamesNoSwitchForBothIsKept(string message)
+        {
+            Assert.Equal(message, HostWording.ForCli(message));
+            Assert.Equal(message, HostWording.ForPowerShell(message));
+        }
+    }
+}

@@ -9,11 +9,17 @@ namespace StreamFiles.Cli
     /// <summary>The --json output of every verb: one object per line, and one shape for an error in it.</summary>
     internal static class CliJson
     {
+        /// <summary>
+        /// Names as they are ("café.bin", not "caf\u00e9.bin"), so grep finds them in the output as in ls's: the output is
+        /// UTF-8 and goes to scripts, not into HTML. Quotes, backslashes and control characters are still escaped.
+        /// </summary>
+        private static readonly JsonWriterOptions Options = new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
         /// <summary>One JSON object, as a line of text (the writer starts and ends the object).</summary>
         public static string Line(Action<Utf8JsonWriter> writeProperties)
         {
             using var buffer = new MemoryStream();
-            using (var writer = new Utf8JsonWriter(buffer))
+            using (var writer = new Utf8JsonWriter(buffer, Options))
             {
                 writer.WriteStartObject();
                 writeProperties(writer);

@@ -250,6 +250,18 @@ namespace StreamFiles.Core.Tests.Cli
             Assert.Contains("[FileNotFound]", run.Error, StringComparison.Ordinal);
         }
 
+        /// <summary>A name outside ASCII is written as it is (grep finds it), not as \u escapes; a quote is still escaped.</summary>
+        [Fact]
+        public void JsonWritesNamesAsTheyAre()
+        {
+            _dir.RandomFile("café \"q\".bin", 10);
+            var run = ProcessRunner.Streamfiles(_dir.Path, "hash", "--json", "café \"q\".bin");
+
+            Assert.Equal(0, run.ExitCode);
+            Assert.Contains("\"path\":\"café \\\"q\\\".bin\"", run.Output, StringComparison.Ordinal);
+            Assert.Equal("café \"q\".bin", JsonDocument.Parse(run.Output).RootElement.GetProperty("path").GetString());
+        }
+
         [Theory]
         [InlineData("hash", "-a", "sha3", "x")]
         [InlineData("hash", "--chunk-size", "12 bananas", "x")]

@@ -951,7 +951,7 @@ namespace StreamFiles.Core.Transfers
             return integrity.FinishWhole();
         }
 
-        private async Task VerifyAsync(IObjectReader readBack, long length, string expected, CancellationToken cancellationToken)
+        private async Task VerifyAsync(IObjectReader readBack, long length, string expected, CancellationToken cancellationToken, bool committed = false)
         {
             using (readBack)
             {
@@ -959,7 +959,7 @@ namespace StreamFiles.Core.Transfers
                 string actual = await HashWithPlanAsync(readBack, plan, cancellationToken).ConfigureAwait(false);
                 if (!string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase))
                 {
-                    throw new VerifyFailedException(DestinationDisplay, _options.Checksum.ToString(), expected, actual);
+                    throw new VerifyFailedException(DestinationDisplay, _options.Checksum.ToString(), expected, actual, committed);
                 }
             }
         }
@@ -968,8 +968,8 @@ namespace StreamFiles.Core.Transfers
         {
             var storage = _engine.Storages.Resolve<IReadableStorage>(_job.Destination, "to verify the copy");
             ObjectInfo? written = await storage.StatAsync(_job.Destination, cancellationToken).ConfigureAwait(false)
-                ?? throw new VerifyFailedException(DestinationDisplay, _options.Checksum.ToString(), expected, "nothing");
-            await VerifyAsync(await storage.OpenReadAsync(written, cancellationToken).ConfigureAwait(false), length, expected, cancellationToken).ConfigureAwait(false);
+                ?? throw new VerifyFailedException(DestinationDisplay, _options.Checksum.ToString(), expected, "nothing", committed: true);
+            await VerifyAsync(await storage.OpenReadAsync(written, cancellationToken).ConfigureAwait(false), length, expected, cancellationToken, committed: true).ConfigureAwait(false);
         }
 
         /// <summary>

@@ -9,12 +9,13 @@ namespace StreamFiles.Core.Transfers
     /// </summary>
     public sealed class VerifyFailedException : IOException
     {
-        public VerifyFailedException(string destination, string algorithm, string expected, string actual)
-            : this(destination, expected, actual, $"'{destination}' does not match the source: {algorithm} {actual} read back, {expected} expected.", received: false)
+        public VerifyFailedException(string destination, string algorithm, string expected, string actual, bool committed = false)
+            : this(destination, expected, actual, received: false, $"'{destination}' does not match the source: {algorithm} {actual} read back, {expected} expected.")
         {
+            Committed = committed;
         }
 
-        private VerifyFailedException(string location, string expected, string actual, string message, bool received)
+        private VerifyFailedException(string location, string expected, string actual, bool received, string message)
             : base(message)
         {
             Destination = location;
@@ -33,10 +34,15 @@ namespace StreamFiles.Core.Transfers
         /// <summary>The bytes as received from the source did not match its store's digest (damaged on the way).</summary>
         public bool Received { get; }
 
+        /// <summary>
+        /// The destination was read back after it was committed under its name (an S3 object), not from a partial copy
+        /// that can still be discarded: it stays as it was found.
+        /// </summary>
+        public bool Committed { get; }
+
         /// <summary>The bytes received from <paramref name="source"/> do not hash to the digest its store keeps.</summary>
         public static VerifyFailedException OfReceived(string source, string digest, string expected, string actual) =>
-            new VerifyFailedException(source, expected, actual,
-                $"The bytes received from '{source}' do not match its {digest}: {actual} computed, {expected} stored. They were damaged on the way.",
-                received: true);
+            new VerifyFailedException(source, expected, actual, received: true,
+                $"The bytes received from '{source}' do not match its {digest}: {actual} computed, {expected} stored. They were damaged on the way.");
     }
 }

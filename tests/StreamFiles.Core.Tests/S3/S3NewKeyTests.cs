@@ -159,6 +159,51 @@ namespace StreamFiles.Core.Tests.S3
         }
 
         /// <summary>
+        /// An object replaced by another writer between the upload and -Verify's read-back: the object is under its name,
+        /// so the error says it was left as it is (it said "the copy was discarded", as of a local .partial).
+        /// </summary>
+        [S3Fact]
+        public void AnObjectReplacedBeforeTheReadBackIsVerifyFailedAndLeftAsItIs()
+        {
+            string root = Tree(1);
+            byte[] other = Bytes(99, 1000);
+            string key = _prefix + "replaced/f0.bin";
+            using var proxy = new FaultProxy(new Uri(S3TestServer.Endpoint!));
+            bool written = false;
+            bool replaced = false;
+            proxy.Script = request =>
+            {
+                if (IsPutOf(request, "f0.bin"))
+                {
+                    written = true;
+                }
+                else if (written && !replaced && (request.Method == "HEAD" || request.Method == "GET"))
+                {
+                    // The read-back begins: someone else writes the key first, straight to the store.
+                    replaced = true;
+                    S3TestServer.PutAsync(key, other).GetAwaiter().GetResult();
+                }
+
+                return FaultKind.None;
+            };
+
+            var sink = S3TransferTests.Run(TransferDirection.Send, S3("replaced/f0.bin"), new[] { Path.Combine(root, "f0.bin") }, new TransferOptions(verify: true), registry: Through(proxy));
+
+            Assert.True(replaced);
+            CommandError error = Assert.Single(sink.Errors);
+            Assert.Equal("VerifyFailed", error.Condition);
+            Assert.Contains("left as it is", error.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("discarded", error.Message, StringComparison.Ordinal);
+            using var stored = new MemoryStream();
+            using (var response = S3TestServer.Raw.GetObjectAsync(S3TestServer.Bucket, key).GetAwaiter().GetResult())
+            {
+                response.ResponseStream.CopyTo(stored);
+            }
+
+            Assert.Equal(other, stored.ToArray());
+        }
+
+        /// <summary>
         /// The endpoint gone once the batch's listing was answered (a probe): each PutObject was refused a connection, and
         /// every file said UnexpectedError, where a HEAD used to say S3EndpointUnreachable first.
         /// </summary>

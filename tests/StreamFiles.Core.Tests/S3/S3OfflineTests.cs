@@ -89,6 +89,8 @@ namespace StreamFiles.Core.Tests.S3
         [InlineData(100L * 1048576, 13, 8L * 1048576)]      // aws cli / SDK default wins among fits
         [InlineData(1000L, 1, 1000L)]
         [InlineData(10L, 20, null)]                          // impossible layout
+        [InlineData(50_000_000L, 9, 6_000_000L)]             // aws cli's multipart_chunksize = 6000000: no whole MiB fits
+        [InlineData(47_920_001L, 9, null)]                   // parts of 5,990,000: neither whole MiB nor whole millions
         public void PartSizeIsInferredFromLengthAndPartCount(long length, int count, long? expected) =>
             Assert.Equal(expected, S3Storage.InferPartSize(length, count));
 

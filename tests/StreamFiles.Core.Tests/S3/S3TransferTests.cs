@@ -443,9 +443,10 @@ namespace StreamFiles.Core.Tests.S3
 
         /// <summary>
         /// An object another tool uploaded in parts of 6,000,000 bytes (aws cli's multipart_chunksize = 6000000), on a
-        /// store that will not say its part size: 6 MiB fits its length and part count too, so the layout is a guess,
-        /// and a mismatch under it is no proof of damage. The download completes and -SkipUnchanged reads the object
-        /// to decide; both failed before (VerifyFailed, DestinationExists).
+        /// store that will not say its part size: 5 MiB fits its length and part count too and is guessed first, and a
+        /// mismatch under it is no proof of damage. The whole millions of bytes that fit are tried with the other
+        /// sizes, so the download completes checked (it came with a warning that it was not), and -SkipUnchanged finds
+        /// it the same; both failed before (VerifyFailed, DestinationExists).
         /// </summary>
         [S3Fact]
         public async Task AnObjectInPartsOfNoWholeMiBFromAnotherToolDownloadsAndIsSkippedWhenUnchanged()
@@ -461,11 +462,35 @@ namespace StreamFiles.Core.Tests.S3
             var received = Run(TransferDirection.Receive, back, new[] { S3("aws-parts.bin") });
             Assert.Empty(received.Errors);
             Assert.True(Same(path, back));
-            Assert.Contains("without the check of its ETag", Assert.Single(received.Warnings)); // told, not failed
+            Assert.Empty(received.Warnings); // its ETag matched parts of 6,000,000 bytes: checked
 
             var again = Run(TransferDirection.Send, S3("aws-parts.bin"), new[] { path }, new TransferOptions(skipUnchanged: true));
             Assert.True(again.Errors.Count == 0, string.Join(" / ", again.Errors.Select(e => e.Condition + ": " + e.Message)));
             Assert.Equal(TransferStatus.Skipped, Assert.Single(again.Transfers).Status);
+        }
+
+        /// <summary>
+        /// A probe: an object in parts of no usual size (here 5,990,000 bytes: neither whole MiB nor whole millions
+        /// fit its 9 parts) was copied without any check and nothing said. It is still copied, with the warning that
+        /// its ETag could not be checked.
+        /// </summary>
+        [S3Fact]
+        public async Task AnObjectInPartsOfNoUsualSizeIsCopiedWithAWarningThatItWentUnchecked()
+        {
+            const long partSize = 5_990_000;
+            string path = _temp.RandomFile("odd-size.bin", (8 * partSize) + 1, seed: 35);
+            await S3TestServer.UploadInPartsAsync(_prefix + "odd-size.bin", path, partSize);
+            ObjectInfo info = (await S3TestServer.Storage().StatAsync(Location.Parse(S3("odd-size.bin")), CancellationToken.None))!;
+            Assert.EndsWith("-9", info.ETag);
+            Assert.Null(S3Storage.InferPartSize(info.Length!.Value, 9));
+
+            string back = _temp.File("odd-size-back.bin");
+            var received = Run(TransferDirection.Receive, back, new[] { S3("odd-size.bin") });
+            Assert.Empty(received.Errors);
+            Assert.True(Same(path, back));
+            string warning = Assert.Single(received.Warnings);
+            Assert.Contains("without the check of its ETag", warning);
+            Assert.Contains("its 9 parts", warning);
         }
 
         /// <summary>

@@ -64,6 +64,12 @@ namespace StreamFiles.Core.Storage.S3
         private readonly bool _layoutCertain;
         private readonly bool _layoutRecorded;
 
+        /// <summary>
+        /// A multipart object whose part size neither the store nor its metadata says, and that no usual size fits: its
+        /// ETag cannot be checked at all, which the copy's warning says (a probe: it was copied unchecked, silently).
+        /// </summary>
+        private readonly bool _layoutUnknown;
+
         /// <summary>The ETag the parts made under a recorded layout when it was not the store's: to be settled (RecheckAsync).</summary>
         private volatile string? _pendingMismatch;
 
@@ -94,6 +100,7 @@ namespace StreamFiles.Core.Storage.S3
             _stored = stored != null && layoutParts > 0 && (stored.Parts is null || stored.Parts == layoutParts) ? stored : null;
             bool usable = layoutParts > 0 && (_stored != null || (IsMd5Based(source.ETag) && layoutParts == (S3Tags.PartCount(source.ETag) ?? 1)));
             _partSize = usable ? partSize : null;
+            _layoutUnknown = !usable && stored is null && S3Tags.PartCount(source.ETag) > 1 && IsMd5Based(source.ETag);
             _partDigests = new byte[usable ? layoutParts : 0][];
             _partsPerRange = usable ? Math.Max(1, partsPerRange ?? PartsPerRange(partSize!.Value, layoutParts)) : 1;
 #if NET8_0_OR_GREATER
@@ -291,7 +298,7 @@ namespace StreamFiles.Core.Storage.S3
         }
 
         /// <summary>Whether the ETag did not match under the recorded or guessed part size, and RecheckAsync must settle it.</summary>
-        public bool NeedsRecheck => _pendingMismatch != null;
+        public bool NeedsRecheck => _pendingMismatch != null || _layoutUnknown;
 
         public string? Unchecked { get; private set; }
 
@@ -303,6 +310,12 @@ namespace StreamFiles.Core.Storage.S3
         public async Task RecheckAsync(IObjectReader? written, CancellationToken cancellationToken)
         {
             string expected = S3Tags.Unquote(_source.ETag)!;
+            if (_layoutUnknown)
+            {
+                Unchecked = $"'{_location.Display}' was copied without the check of its ETag ({expected}): the store does not say the object's part size, and no usual size (whole MiB, or whole millions of bytes) makes its {S3Tags.PartCount(_source.ETag)} parts. Its parts are of another size (an upload by another tool); compare the copy with its source if it matters.";
+                return;
+            }
+
             long length = _source.Length!.Value;
             var lanes = S3Storage.PlausiblePartSizes(length, _partDigests.Length)
                 .Where(size => size != _partSize)

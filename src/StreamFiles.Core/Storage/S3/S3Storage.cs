@@ -432,7 +432,11 @@ namespace StreamFiles.Core.Storage.S3
         /// <summary>The most other part sizes -SkipUnchanged tries when the store would not say which an object has.</summary>
         internal const int MaxOtherPartSizes = 8;
 
-        /// <summary>Every whole-MiB part size that makes an object of length bytes count parts: the common defaults first, then ascending.</summary>
+        /// <summary>
+        /// Every whole-MiB part size that makes an object of length bytes count parts, the common defaults first, then
+        /// ascending; then the whole millions of bytes that do (aws cli's multipart_chunksize = 6000000, a size given in
+        /// bytes; a probe found such an object downloaded with no check at all, when no whole MiB fitted).
+        /// </summary>
         internal static IReadOnlyList<long> PlausiblePartSizes(long length, int count)
         {
             const long MiB = 1024 * 1024;
@@ -453,6 +457,15 @@ namespace StreamFiles.Core.Storage.S3
             }
 
             for (long size = (low + MiB - 1) / MiB * MiB; size <= high && sizes.Count < 64; size += MiB)
+            {
+                if (!sizes.Contains(size))
+                {
+                    sizes.Add(size);
+                }
+            }
+
+            const long Million = 1000 * 1000;
+            for (long size = Math.Max(5 * Million, (low + Million - 1) / Million * Million); size <= high && sizes.Count < 64; size += Million)
             {
                 if (!sizes.Contains(size))
                 {

@@ -143,7 +143,7 @@ namespace StreamFiles.Core.Transfers
                     return new CommandError(failure.Error.Condition, failure.Error.Category, failure.Error.Target.Length > 0 ? failure.Error.Target : target, prefix + failure.Error.Message, exception);
                 case SourceChangedException changed:
                     return new CommandError("SourceChanged", FailureCategory.InvalidData, source,
-                        prefix + changed.Message + " Nothing was written under the destination name; run the command again to copy the new version.", exception);
+                        prefix + changed.Message + " Nothing was written under the destination name; run the command again to copy the source as it is now.", exception);
                 case Amazon.Runtime.AmazonServiceException service:
                     // A store's error that outlasted the retries (503 SlowDown on a part or a HEAD): S3's condition, as
                     // the backend gives it for the requests it describes itself, not UnexpectedError.

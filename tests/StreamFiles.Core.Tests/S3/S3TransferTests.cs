@@ -594,6 +594,23 @@ namespace StreamFiles.Core.Tests.S3
             await Assert.ThrowsAsync<SourceChangedException>(() => reader.OpenRangeAsync(0, 5000, CancellationToken.None));
         }
 
+        /// <summary>An object deleted after its HEAD: SourceChanged, as an overwritten one (it was S3ObjectNotFound).</summary>
+        [S3Fact]
+        public async Task AnObjectDeletedDuringTheDownloadIsSourceChanged()
+        {
+            await S3TestServer.PutAsync(_prefix + "gone.bin", Enumerable.Repeat((byte)7, 5000).ToArray());
+            S3Storage storage = S3TestServer.Storage();
+            ObjectInfo seen = (await storage.StatAsync(Location.Parse(S3("gone.bin")), CancellationToken.None))!;
+            using IObjectReader reader = await storage.OpenReadAsync(seen, CancellationToken.None);
+            await S3TestServer.Raw.DeleteObjectAsync(S3TestServer.Bucket, _prefix + "gone.bin");
+
+            var changed = await Assert.ThrowsAsync<SourceChangedException>(() => reader.OpenRangeAsync(0, 5000, CancellationToken.None));
+            Assert.Contains("deleted", changed.Message, StringComparison.Ordinal);
+            CommandError error = TransferErrors.Describe(changed, S3("gone.bin"), "gone.bin");
+            Assert.Equal("SourceChanged", error.Condition);
+            Assert.Equal(FailureCategory.InvalidData, error.Category);
+        }
+
         [S3Fact]
         public void RecursiveSendMapsTheTreeUnderThePrefixAndReceiveRecreatesIt()
         {

@@ -198,6 +198,12 @@ namespace StreamFiles.Core.Storage.S3
             {
                 throw new SourceChangedException(_location.Display, $"its ETag is no longer {_source.ETag}: the object was overwritten", e);
             }
+            catch (Exception e) when (S3Errors.IsNotFound(e) && !S3Errors.IsCode(e, "NoSuchBucket"))
+            {
+                // Deleted after the HEAD (a probe: S3ObjectNotFound, an id the docs did not name, where a key missing at
+                // the HEAD is SourceNotFound): the object this copy began with is gone, as an overwritten one is.
+                throw new SourceChangedException(_location.Display, "the object was deleted", e);
+            }
             catch (Exception e) when (!(e is OperationCanceledException) && !S3Errors.IsTransient(e))
             {
                 throw new Operations.CommandFailureException(S3Errors.Describe(e, "download", _location.Display, _client));

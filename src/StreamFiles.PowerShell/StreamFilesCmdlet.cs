@@ -71,8 +71,7 @@ namespace StreamFiles.PowerShell
         /// <summary>Progress only when somebody may see it; status lines for logs when they asked for -Verbose.</summary>
         protected OperationSettings CreateOperationSettings(int throttleLimit, bool orderedOutput = false)
         {
-            bool progress = !IsPreference("ProgressPreference", ActionPreference.SilentlyContinue)
-                && !IsPreference("ProgressPreference", ActionPreference.Ignore)
+            bool progress = ProgressWanted()
                 && !(NoInteractiveProcess.Value && string.Equals(Host?.Name, "ConsoleHost", StringComparison.Ordinal));
             bool verbose = MyInvocation.BoundParameters.ContainsKey("Verbose")
                 ? ((SwitchParameter)MyInvocation.BoundParameters["Verbose"]).IsPresent
@@ -85,6 +84,30 @@ namespace StreamFiles.PowerShell
             {
                 FirstErrorEnds = ErrorsStop(),
             };
+        }
+
+        /// <summary>
+        /// Progress unless it is turned off: by -ProgressAction (PowerShell 7.4's common parameter, which wins for this
+        /// command, both ways), else by $ProgressPreference. A probe: -ProgressAction Continue gave no records under
+        /// $ProgressPreference = 'SilentlyContinue', where Write-Progress and advanced functions give them.
+        /// </summary>
+        private bool ProgressWanted()
+        {
+            if (MyInvocation.BoundParameters.TryGetValue("ProgressAction", out object? bound))
+            {
+                if (bound is PSObject wrapped)
+                {
+                    bound = wrapped.BaseObject;
+                }
+
+                if (bound is ActionPreference action)
+                {
+                    return action != ActionPreference.SilentlyContinue && action != ActionPreference.Ignore;
+                }
+            }
+
+            return !IsPreference("ProgressPreference", ActionPreference.SilentlyContinue)
+                && !IsPreference("ProgressPreference", ActionPreference.Ignore);
         }
 
         /// <summary>Whether an error ends this command: -ErrorAction Stop, or $ErrorActionPreference Stop without -ErrorAction.</summary>

@@ -282,5 +282,20 @@ Describe 'Get-FileHashChunked' -Tags 'CI' {
                 $ps.Dispose()
             }
         }
+
+        It 'writes progress when -ProgressAction Continue overrides ProgressPreference SilentlyContinue' -Skip:($PSVersionTable.PSVersion -lt [version]'7.4') {
+            $ps = [powershell]::Create()
+            try {
+                $null = $ps.AddCommand('Import-Module').AddParameter('Name', $script:ModulePath)
+                $null = $ps.AddStatement().AddCommand('Set-Variable').AddParameter('Name', 'ProgressPreference').AddParameter('Value', 'SilentlyContinue')
+                $null = $ps.AddStatement().AddCommand('Get-FileHashChunked').AddParameter('LiteralPath', $script:Large.FullName).AddParameter('ProgressAction', 'Continue')
+                $results = $ps.Invoke()
+                $results.Count | Should -Be 1
+                $ps.Streams.Progress.Count | Should -BeGreaterThan 0
+            }
+            finally {
+                $ps.Dispose()
+            }
+        }
     }
 }

@@ -29,7 +29,10 @@ Describe 'Tab completion of s3:// locations' -Tags 'CI' -Skip:$script:NoServer {
         $script:Endpoint = $env:STREAMFILES_TEST_S3_ENDPOINT
         $script:Bucket = if ($env:STREAMFILES_TEST_S3_BUCKET) { $env:STREAMFILES_TEST_S3_BUCKET } else { 'streamfiles-test' }
         $script:Region = if ($env:STREAMFILES_TEST_S3_REGION) { $env:STREAMFILES_TEST_S3_REGION } else { 'us-east-1' }
-        $script:Saved = @{ Id = $env:AWS_ACCESS_KEY_ID; Secret = $env:AWS_SECRET_ACCESS_KEY }
+        $script:Saved = @{ Id = $env:AWS_ACCESS_KEY_ID; Secret = $env:AWS_SECRET_ACCESS_KEY; Endpoint = $env:AWS_ENDPOINT_URL; S3Endpoint = $env:AWS_ENDPOINT_URL_S3 }
+        # The tests name the endpoint themselves: one from the environment would answer where they expect none.
+        $env:AWS_ENDPOINT_URL = $null
+        $env:AWS_ENDPOINT_URL_S3 = $null
         $env:AWS_ACCESS_KEY_ID = if ($env:STREAMFILES_TEST_S3_ACCESS_KEY) { $env:STREAMFILES_TEST_S3_ACCESS_KEY } else { 'test' }
         $env:AWS_SECRET_ACCESS_KEY = if ($env:STREAMFILES_TEST_S3_SECRET_KEY) { $env:STREAMFILES_TEST_S3_SECRET_KEY } else { 'test' }
         $script:Prefix = 'pester/' + [guid]::NewGuid().ToString('N') + '/'
@@ -45,6 +48,8 @@ Describe 'Tab completion of s3:// locations' -Tags 'CI' -Skip:$script:NoServer {
     AfterAll {
         $env:AWS_ACCESS_KEY_ID = $script:Saved.Id
         $env:AWS_SECRET_ACCESS_KEY = $script:Saved.Secret
+        $env:AWS_ENDPOINT_URL = $script:Saved.Endpoint
+        $env:AWS_ENDPOINT_URL_S3 = $script:Saved.S3Endpoint
     }
 
     It 'completes bucket names after s3://' {

@@ -112,7 +112,7 @@ namespace StreamFiles.Cli
             if (_verbose)
             {
                 _progress?.Clear();
-                _error.WriteLine(message);
+                _error.WriteLine(HostWording.ForCli(message));
             }
         }
     }

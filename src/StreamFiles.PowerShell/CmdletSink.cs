@@ -81,7 +81,7 @@ namespace StreamFiles.PowerShell
 
         public void WriteError(CommandError error) => _cmdlet.WriteError(ToErrorRecord(error, _errorIdPrefix));
 
-        public void WriteVerbose(string message) => _cmdlet.WriteVerbose(message);
+        public void WriteVerbose(string message) => _cmdlet.WriteVerbose(HostWording.ForPowerShell(message));
 
         public void WriteWarning(string message) => _cmdlet.WriteWarning(HostWording.ForPowerShell(message));
 

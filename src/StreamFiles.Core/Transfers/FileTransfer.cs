@@ -211,6 +211,20 @@ namespace StreamFiles.Core.Transfers
                         {
                             done = await ValidatePartsAsync(readBack, done, integrity, cancellationToken).ConfigureAwait(false);
                         }
+
+                        if (done.Count > 0 && _options.Verify && source.Location is FileLocation)
+                        {
+                            // -Verify promises the copy is the source as it is now. The journal's parts passed the
+                            // fingerprint (size, time, first and last bytes), which an edit in place that keeps the
+                            // size and time passes too (a probe: "verified", with the old bytes kept); read locally,
+                            // each is checked against the source, and one that changed is sent again.
+                            int journaledParts = done.Count;
+                            done = await ValidatePartsAsync(reader, done, integrity, cancellationToken).ConfigureAwait(false);
+                            if (done.Count < journaledParts)
+                            {
+                                _engine.Notes?.Invoke($"'{SourceDisplay}' -> '{DestinationDisplay}': {journaledParts - done.Count} of the {journaledParts} parts copied before changed in the source since; they are copied again.");
+                            }
+                        }
                     }
 
                     if (journaled)
@@ -912,6 +926,12 @@ namespace StreamFiles.Core.Transfers
         private async Task<IReadOnlyList<PartReceipt>> ValidatePartsAsync(IReadBackWriter readBack, IReadOnlyList<PartReceipt> parts, TransferIntegrity integrity, CancellationToken cancellationToken)
         {
             using IObjectReader partial = await readBack.OpenReadBackAsync(cancellationToken).ConfigureAwait(false);
+            return await ValidatePartsAsync(partial, parts, integrity, cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>Re-reads the parts a journal lists from a reader (left open) and keeps those whose CRC still matches.</summary>
+        private async Task<IReadOnlyList<PartReceipt>> ValidatePartsAsync(IObjectReader partial, IReadOnlyList<PartReceipt> parts, TransferIntegrity integrity, CancellationToken cancellationToken)
+        {
             var valid = new bool[parts.Count];
             var byNumber = parts.Select((p, i) => (p, i)).ToDictionary(x => x.p.Number, x => x.i);
             using var check = new TransferIntegrity(ChecksumAlgorithm(integrity), integrity.Plan);

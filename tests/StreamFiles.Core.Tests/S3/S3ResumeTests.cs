@@ -71,6 +71,37 @@ namespace StreamFiles.Core.Tests.S3
         }
 
         /// <summary>
+        /// A probe: the source edited in place between the runs, keeping its size, time and first and last bytes; the
+        /// rerun with -Verify kept the old part 2 on the store and said verified. The journal's parts are now read
+        /// from the source again under -Verify, and the changed one is sent again.
+        /// </summary>
+        [S3Fact]
+        public async Task WithVerifyAPartEditedInPlaceBetweenTheRunsIsSentAgain()
+        {
+            string path = _temp.RandomFile("edited.bin", 16 * MiB, seed: 23);
+            var options = new TransferOptions(partSize: 5 * MiB, concurrency: 1, resume: true, verify: true);
+            var failing = new FailingS3Storage(S3TestServer.Storage(), failAfterParts: 2);
+            Assert.Single(S3TransferTests.Run(TransferDirection.Send, S3("edited.bin"), new[] { path }, options, registry: Registry(failing)).Errors);
+
+            DateTime time = File.GetLastWriteTimeUtc(path);
+            using (var stream = new FileStream(path, FileMode.Open))
+            {
+                stream.Position = (6 * MiB) + 17; // inside part 2
+                stream.WriteByte((byte)~stream.ReadByte());
+            }
+
+            File.SetLastWriteTimeUtc(path, time);
+            var second = S3TransferTests.Run(TransferDirection.Send, S3("edited.bin"), new[] { path }, options, registry: Registry());
+            Assert.Empty(second.Errors);
+            TransferResult result = Assert.Single(second.Transfers);
+            Assert.Equal(TransferStatus.Resumed, result.Status);
+            Assert.True(result.Verified);
+            Assert.Equal(16 * MiB - (5 * MiB), result.BytesTransferred); // part 1 reused; part 2 sent again with the rest
+            Assert.Equal(File.ReadAllBytes(path), await S3TestServer.GetAsync(_prefix + "edited.bin"));
+            Assert.Empty(await S3TestServer.UploadsUnderAsync(_prefix));
+        }
+
+        /// <summary>
         /// The journal of a failed -Resume run names its multipart upload. A rerun that starts over instead (without
         /// -Resume, or with a source that changed since) drops the journal, and with it the upload: nothing would
         /// remember those parts otherwise, and the store would keep them.

@@ -185,6 +185,34 @@ namespace StreamFiles.Core.Tests.Transfers
             Assert.True(Coreutils.Same(source, destination));
         }
 
+        /// <summary>
+        /// A source edited in place after the run was cut, keeping its size and time and its first and last bytes
+        /// (a probe): the fingerprint cannot tell, and the rerun said "verified" with the old bytes of part 2 kept.
+        /// With -Verify the journal's parts are read from the source again, and the changed one is copied again.
+        /// </summary>
+        [Fact]
+        public void WithVerifyAPartEditedInPlaceSinceTheRunWasCutIsCopiedAgain()
+        {
+            (string source, string destination) = FailHalfWay();
+            DateTime time = File.GetLastWriteTimeUtc(source);
+            using (var stream = new FileStream(source, FileMode.Open))
+            {
+                stream.Position = 300 * KiB; // inside part 2, away from the fingerprint's first and last 64 KiB
+                stream.WriteByte((byte)~stream.ReadByte());
+            }
+
+            File.SetLastWriteTimeUtc(source, time);
+            var options = new TransferOptions(resume: true, partSize: 256 * KiB, concurrency: 1, bufferSize: 64 * KiB, verify: true);
+            CollectingSink rerun = TransferHarness.Run(new[] { source }, destination, options);
+
+            TransferResult result = Assert.Single(rerun.Transfers);
+            Assert.Equal(TransferStatus.Resumed, result.Status);
+            Assert.True(result.Verified);
+            Assert.Equal(2 * MiB + 256 * KiB, result.BytesTransferred);
+            Assert.True(Coreutils.Same(source, destination));
+            Assert.Contains(rerun.Verbose, line => line.Contains("1 of the 4 parts copied before changed in the source", StringComparison.Ordinal));
+        }
+
         [Fact]
         public void ADamagedPartOfThePartialFileIsCopiedAgain()
         {

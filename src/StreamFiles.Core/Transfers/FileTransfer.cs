@@ -583,11 +583,14 @@ namespace StreamFiles.Core.Transfers
                     {
                         // A stop lets a part already on its way finish (for a few seconds at most) instead of
                         // cutting its request: a store may hold a cut part's upload open until its own timeout (Ceph
-                        // RGW: about a minute), and the abort that follows a stop waits for it all that time.
-                        using var grace = new StopGrace(token, PartStopGrace);
+                        // RGW: about a minute), and the abort that follows a stop waits for it all that time. A file
+                        // sent in one request is cut at once: there is no abort to wait for, and a request let finish
+                        // stored the whole file while the run said it was interrupted (a probe, with a PUT URL and with
+                        // a single PutObject, and the stop took up to 3 s).
+                        using var grace = !plan.IsSingleRequest ? new StopGrace(token, PartStopGrace) : null;
                         try
                         {
-                            return await uploader.UploadPartAsync(content, grace.Token).ConfigureAwait(false);
+                            return await uploader.UploadPartAsync(content, grace?.Token ?? token).ConfigureAwait(false);
                         }
                         catch (Exception e) when (TransferErrors.Mark(e, writing: true))
                         {

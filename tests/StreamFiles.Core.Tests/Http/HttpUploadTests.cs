@@ -40,6 +40,43 @@ namespace StreamFiles.Core.Tests.Http
             return await engine.TransferAsync(new TransferJob(info, Location.Parse(url.ToString()), null), null, CancellationToken.None);
         }
 
+        /// <summary>
+        /// A probe: a stop while a file's one PUT was on its way let the request finish (the grace a part of a
+        /// multipart upload gets), so the whole file was stored while the run said it was interrupted, and the stop
+        /// took up to 3 s. A file sent in one request is now cut at once, and nothing is stored.
+        /// </summary>
+        [Fact]
+        public async Task A_stop_cuts_a_single_put_at_once_and_nothing_is_stored()
+        {
+            string file = _temp.RandomFile("slow.bin", 2 * 1024 * 1024);
+            TestResource target = _server.AcceptUploads("/bucket/slow.bin");
+            target.UploadChunkDelay = TimeSpan.FromMilliseconds(50);
+            using var http = new HttpStorage(new HttpSettings());
+            StorageRegistry registry = StorageRegistry.CreateDefault().Register(LocationKind.Http, http);
+            ObjectInfo info = (await registry.Resolve<IStorage>(Location.Parse(file), "as a source").StatAsync(Location.Parse(file), CancellationToken.None))!;
+            var engine = new TransferEngine(new TransferOptions(overwrite: true), registry);
+            using var stop = new CancellationTokenSource();
+            var stoppedAt = new System.Diagnostics.Stopwatch();
+            Task stopper = Task.Run(async () =>
+            {
+                while (Interlocked.Read(ref target.BytesReceived) < 256 * 1024)
+                {
+                    await Task.Delay(5);
+                }
+
+                stoppedAt.Start();
+                stop.Cancel();
+            });
+
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => engine.TransferAsync(new TransferJob(info, Location.Parse(_server.Url("/bucket/slow.bin").ToString()), null), null, stop.Token));
+
+            Assert.True(stopper.IsCompleted);
+            Assert.InRange(stoppedAt.Elapsed.TotalSeconds, 0, 1);
+            await Task.Delay(500); // whatever the server still had of the body
+            Assert.False(_server.Uploads.ContainsKey("/bucket/slow.bin"));
+            Assert.True(Interlocked.Read(ref target.BytesReceived) < 2 * 1024 * 1024);
+        }
+
         [Fact]
         public async Task A_file_is_put_whole_with_content_length_and_type()
         {

@@ -155,12 +155,30 @@ namespace StreamFiles.Core.Resume
 
             string temporary = path + TemporarySuffix;
             byte[] bytes = new UTF8Encoding(false).GetBytes(text);
-            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1))
+            try
             {
-                stream.Write(bytes, 0, bytes.Length);
+                using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1))
+                {
+                    stream.Write(bytes, 0, bytes.Length);
 
-                // Without this a crash soon after the rename can leave an empty journal (then the rerun starts over).
-                stream.Flush(flushToDisk: true);
+                    // Without this a crash soon after the rename can leave an empty journal (then the rerun starts over).
+                    stream.Flush(flushToDisk: true);
+                }
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                // A disk that filled up left the temporary file empty beside the journal (a probe): it goes, the last
+                // journal saved stays, and the failure is the caller's to report.
+                try
+                {
+                    File.Delete(temporary);
+                }
+                catch (Exception cleanup) when (cleanup is IOException || cleanup is UnauthorizedAccessException)
+                {
+                    // Left; the next save replaces it.
+                }
+
+                throw;
             }
 
             FileReplace.Move(temporary, path, overwrite: true);

@@ -176,7 +176,7 @@ namespace StreamFiles.Core.Transfers
                     return FileErrors.PathTooLong(target, prefix, exception);
                 case IOException io when FileErrors.IsDiskFull(io):
                     return new CommandError("DiskFull", FailureCategory.WriteError, destination,
-                        prefix + $"there is not enough space on the disk. Free some space and run the command again{(exception is PartFailedException ? " (with -Resume to keep what was copied)" : string.Empty)}.", exception);
+                        prefix + $"there is not enough space on the disk. Free some space and run the command again{(exception is PartFailedException ? "; with -Resume (--resume), what was copied is kept for it" : string.Empty)}.", exception);
                 case Exception unreachable when !(unreachable is IOException) && Storage.S3.S3Errors.IsConnectionFailure(unreachable) && S3Side(source, destination, writing) is string store:
                     // The S3 endpoint went away after its first answers (a probe: a batch whose listing was answered
                     // then had each PutObject refused, and every file said UnexpectedError): as the HEAD would have said.

@@ -51,6 +51,24 @@ namespace StreamFiles.Core.Tests.Transfers
             Assert.False(File.Exists(path + ".tmp"));
         }
 
+        /// <summary>
+        /// A disk that fills up while the journal is saved (a probe: a 0-byte x.partial.journal.tmp stayed): the
+        /// temporary file goes, and the journal saved before stays as it was. /dev/full fails every write with ENOSPC.
+        /// </summary>
+        [Fact]
+        public void AJournalThatCannotBeWrittenLeavesNoTemporaryFileAndTheOldJournal()
+        {
+            string path = _dir.File("full.partial.journal");
+            Sample().Save(path);
+            byte[] saved = File.ReadAllBytes(path);
+            File.CreateSymbolicLink(path + ".tmp", "/dev/full");
+
+            Assert.ThrowsAny<IOException>(() => Sample().Save(path));
+
+            Assert.Equal(new[] { path }, Directory.GetFiles(_dir.Path, "full.*"));
+            Assert.Equal(saved, File.ReadAllBytes(path));
+        }
+
         /// <summary>Someone who opens a journal of an S3 upload learns that deleting it by hand leaves the upload on the store.</summary>
         [Fact]
         public void AJournalThatNamesAnUploadSaysDeletingItLeavesTheUpload()

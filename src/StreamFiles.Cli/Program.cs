@@ -47,6 +47,12 @@ namespace StreamFiles.Cli
             using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, s => StopOn(s, ExitCodes.Cancelled));
             using PosixSignalRegistration terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, s => StopOn(s, ExitCodes.Terminated));
             using PosixSignalRegistration hangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, s => StopOn(s, ExitCodes.HungUp));
+            if (NotUtf8Argument(args, ReadRawArguments()) is int bad)
+            {
+                error.WriteLine($"streamfiles: [Usage] Argument {bad + 1} ('{args[bad]}') is not valid UTF-8. StreamFiles reads names as UTF-8, and the one .NET would make of it (with U+FFFD for each bad byte) is another name, maybe another file's. Rename the file to a UTF-8 name (convmv does it), then run the command again.");
+                return ExitCodes.Usage;
+            }
+
             try
             {
                 int exitCode = Run(args, context);
@@ -139,6 +145,67 @@ namespace StreamFiles.Cli
 
         /// <summary>A path argument as the user typed it: "-w" for the "./-w" that EndOfOptions made of it.</summary>
         internal static string AsTyped(string argument) => Rewritten.Contains(argument) ? argument.Substring(2) : argument;
+
+        /// <summary>
+        /// The arguments as the process got them, from /proc/self/cmdline (Linux); null elsewhere. .NET decodes each as
+        /// UTF-8 and puts U+FFFD for bytes that are not: a probe's 'r\xffe' hashed, copied and overwrote 'r\uFFFDe',
+        /// another file, with exit 0.
+        /// </summary>
+        private static IReadOnlyList<byte[]>? ReadRawArguments()
+        {
+            if (!OperatingSystem.IsLinux())
+            {
+                return null;
+            }
+
+            try
+            {
+                byte[] all = File.ReadAllBytes("/proc/self/cmdline");
+                var raw = new List<byte[]>();
+                int start = 0;
+                for (int i = 0; i < all.Length; i++)
+                {
+                    if (all[i] == 0)
+                    {
+                        raw.Add(all.AsSpan(start, i - start).ToArray());
+                        start = i + 1;
+                    }
+                }
+
+                return raw;
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                return null;
+            }
+        }
+
+        /// <summary>
+        /// The index of the first argument whose bytes are not UTF-8, or null. The raw list ends with the arguments (it
+        /// starts with the program, and dotnet's own arguments when run as 'dotnet streamfiles.dll').
+        /// </summary>
+        internal static int? NotUtf8Argument(string[] args, IReadOnlyList<byte[]>? raw)
+        {
+            if (raw is null || raw.Count < args.Length || !args.Any(a => a.IndexOf('\uFFFD') >= 0))
+            {
+                return null;
+            }
+
+            var strict = new UTF8Encoding(false, throwOnInvalidBytes: true);
+            for (int i = 0; i < args.Length; i++)
+            {
+                try
+                {
+                    strict.GetString(raw[raw.Count - args.Length + i]);
+                }
+                catch (DecoderFallbackException)
+                {
+                    return i;
+                }
+            }
+
+            return null;
+        }
 
         internal static int Run(string[] args, CliContext context)
         {

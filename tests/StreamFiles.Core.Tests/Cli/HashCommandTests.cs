@@ -250,6 +250,23 @@ namespace StreamFiles.Core.Tests.Cli
             Assert.Contains("[FileNotFound]", run.Error, StringComparison.Ordinal);
         }
 
+        /// <summary>
+        /// A name that is not UTF-8 (a probe): .NET made 'r\xffe' into 'r\uFFFDe', and the CLI hashed that other file,
+        /// exit 0 (send copied it, and overwrote one so named). It is a usage error now, and nothing is read.
+        /// </summary>
+        [Fact]
+        public void AnArgumentThatIsNotUtf8IsRefusedNotTakenForAnotherName()
+        {
+            File.WriteAllText(_dir.File("r\uFFFDe"), "BBBB-other-file");
+            ProcessRunner.Shell("printf 'AAAA-the-real-file' > \"$(printf 'r\\377e')\"", _dir.Path);
+            var run = ProcessRunner.Run("/bin/sh", new[] { "-c", ProcessRunner.CliCommandLine() + " hash \"$(printf 'r\\377e')\"" }, _dir.Path);
+
+            Assert.Equal(2, run.ExitCode);
+            Assert.Equal(string.Empty, run.Output);
+            Assert.Contains("[Usage] Argument 2", run.Error, StringComparison.Ordinal);
+            Assert.Contains("is not valid UTF-8", run.Error, StringComparison.Ordinal);
+        }
+
         /// <summary>A name outside ASCII is written as it is (grep finds it), not as \u escapes; a quote is still escaped.</summary>
         [Fact]
         public void JsonWritesNamesAsTheyAre()

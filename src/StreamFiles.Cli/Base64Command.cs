@@ -27,7 +27,7 @@ namespace StreamFiles.Cli
             var decode = new Option<bool>("--decode", "-d") { Description = "Decode base64 text to bytes (whitespace and line breaks are skipped)." };
             var wrap = new Option<int>("--wrap", "-w")
             {
-                Description = "Break encoded lines after N characters, as `base64 -w N` does (default 0: one line, no final newline).",
+                Description = "Break encoded lines after N characters (at most 1048576), as `base64 -w N` does (default 0: one line, no final newline). Decoding reads any line layout.",
                 HelpName = "N",
                 DefaultValueFactory = _ => 0,
             };
@@ -66,13 +66,8 @@ namespace StreamFiles.Cli
             {
                 decode, wrap, urlSafe, noProgress, input, output,
             };
-            command.Validators.Add(result =>
-            {
-                if (result.GetValue(decode) && result.GetResult(wrap) is { Implicit: false })
-                {
-                    result.AddError("--wrap shapes encoded text; decoding reads any line layout, so leave it out with --decode.");
-                }
-            });
+            // --wrap with --decode is taken and has nothing to do, as in coreutils (a script's `base64 -d -w 0` runs as
+            // it does there; it was a usage error, a probe found).
             command.SetAction(parse => Run(
                 context(),
                 parse.GetValue(decode),

@@ -120,6 +120,19 @@ namespace StreamFiles.Core.Tests.Cli
             Assert.False(File.Exists(_dir.File("out.bin.partial")));
         }
 
+        /// <summary>`base64 -d -w 0`, as scripts write it for coreutils, decodes: the wrap has nothing to do (it was a usage error).</summary>
+        [Fact]
+        public void Decode_takes_a_wrap_as_coreutils_does()
+        {
+            string input = _dir.RandomFile("in.bin", 1000);
+            ProcessRunner.Shell("base64 -w 76 in.bin > in.b64", _dir.Path);
+
+            var run = ProcessRunner.Streamfiles(_dir.Path, "base64", "-d", "-w", "0", "in.b64", "out.bin");
+
+            Assert.True(run.ExitCode == 0, run.Error);
+            Assert.Equal(File.ReadAllBytes(input), File.ReadAllBytes(_dir.File("out.bin")));
+        }
+
         [Fact]
         public void A_missing_input_fails_with_exit_1()
         {
@@ -131,7 +144,6 @@ namespace StreamFiles.Core.Tests.Cli
 
         [Theory]
         [InlineData("base64", "--wrap", "-1", "in.bin")]
-        [InlineData("base64", "--decode", "--wrap", "76", "in.bin")]
         [InlineData("base64", "--bogus", "in.bin")]
         [InlineData("base64", "in.bin", "out.b64", "extra")]
         public void Usage_errors_exit_with_2(params string[] arguments)

@@ -14,6 +14,7 @@ namespace StreamFiles.Core.Tests.Operations
         [InlineData("Use -ChecksumMode Auto (CLI: --checksum-mode auto), which", "Use --checksum-mode auto, which", "Use -ChecksumMode Auto, which")]
         [InlineData("pass the credential separately (-Credential, --user).", "pass the credential separately (--user).", "pass the credential separately (-Credential).")]
         [InlineData("To upload, use Send-StreamFile (streamfiles send).", "To upload, use streamfiles send.", "To upload, use Send-StreamFile.")]
+        [InlineData("checksums (-ChecksumMode WhenSupported (--checksum-mode when-supported), the default)", "checksums (--checksum-mode when-supported, the default)", "checksums (-ChecksumMode WhenSupported, the default)")]
         public void EachHostKeepsItsOwnHalf(string message, string cli, string powerShell)
         {
             Assert.Equal(cli, HostWording.ForCli(message));

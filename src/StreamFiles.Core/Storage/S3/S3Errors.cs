@@ -205,7 +205,7 @@ namespace StreamFiles.Core.Storage.S3
             "S3ChecksumModeRejected",
             FailureCategory.ProtocolError,
             target,
-            $"{operation} {target}: the store{where} rejected the upload's trailing checksums (ChecksumMode WhenSupported, the AWS SDK's default, which Ceph RGW, Cloudflare R2 and MinIO do not accept). Use -ChecksumMode Auto (CLI: --checksum-mode auto), which sends checksums as ordinary headers.",
+            $"{operation} {target}: the store{where} rejected the upload's trailing checksums (-ChecksumMode WhenSupported (--checksum-mode when-supported), the AWS SDK's default, which Ceph RGW, Cloudflare R2 and MinIO do not accept). Use -ChecksumMode Auto (CLI: --checksum-mode auto), which sends checksums as ordinary headers.",
             exception);
 
         private static CommandError WrongRegion(Exception exception, string? bucketRegion, string operation, string target, string bucket, string region, string where)

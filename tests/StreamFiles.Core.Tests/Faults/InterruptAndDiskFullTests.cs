@@ -196,10 +196,13 @@ namespace StreamFiles.Core.Tests.Faults
 
         /// <summary>
         /// A read-only file system as the destination (a probe): the message says so and what to do, without .NET's
-        /// text and the '.partial' name; the file there is kept.
+        /// text and the '.partial' name; the file there is kept. Full as well (a squashfs, an ISO image), it said
+        /// DiskFull, "free some space" (another probe).
         /// </summary>
-        [RootFact]
-        public void AReadOnlyDestinationFileSystemSaysSo()
+        [RootTheory]
+        [InlineData(false)]
+        [InlineData(true)]
+        public void AReadOnlyDestinationFileSystemSaysSo(bool full)
         {
             string mount = _temp.File("readonly");
             Directory.CreateDirectory(mount);
@@ -208,9 +211,15 @@ namespace StreamFiles.Core.Tests.Faults
             try
             {
                 File.WriteAllText(Path.Combine(mount, "kept.bin"), "already there");
+                if (full)
+                {
+                    ProcessRunner.Run("/bin/sh", new[] { "-c", "dd if=/dev/zero of=fill bs=4096 2>/dev/null; true" }, mount);
+                    Assert.Equal(0, new DriveInfo(mount).AvailableFreeSpace);
+                }
+
                 var remounted = ProcessRunner.Run("mount", new[] { "-o", "remount,ro", mount });
                 Assert.True(remounted.ExitCode == 0, "remount read-only failed: " + remounted.Error);
-                _temp.RandomFile("small.bin", 1000, seed: 3);
+                _temp.RandomFile("small.bin", full ? 2_000_000 : 1000, seed: 3); // larger than the space: preallocated
 
                 var run = FaultCli.Run(_temp.Path, null, "send", "--force", "--no-progress", "small.bin", Path.Combine(mount, "kept.bin"));
 

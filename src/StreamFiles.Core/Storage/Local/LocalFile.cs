@@ -176,7 +176,7 @@ namespace StreamFiles.Core.Storage.Local
                     return File.OpenHandle(path, mode, FileAccess.ReadWrite, FileShare.None, FileOptions.None, preallocationSize);
                 }
             }
-            catch (IOException e) when (preallocationSize > 0 && !(e is DirectoryNotFoundException) && IsShortOfSpace(path, preallocationSize))
+            catch (IOException e) when (preallocationSize > 0 && !(e is DirectoryNotFoundException) && !Operations.FileErrors.IsReadOnlyFileSystem(e) && IsShortOfSpace(path, preallocationSize))
             {
                 // .NET reports a failed preallocation without the OS error code: say what it was.
                 throw new DiskFullException(e.Message, e);

@@ -54,6 +54,14 @@ namespace StreamFiles.Core.Operations
         public static bool IsReadOnlyFileSystem(IOException exception) =>
             !Locations.Location.IsWindows && exception.GetType() == typeof(IOException) && exception.HResult == UnixReadOnlyFileSystem;
 
+        /// <summary>
+        /// A file another process holds open for itself: .NET's lock for FileShare.None (flock) refused with EWOULDBLOCK
+        /// on Linux (11) and macOS (35), or Windows' sharing and lock violations.
+        /// </summary>
+        public static bool IsLockedByAnother(IOException exception) =>
+            exception.GetType() == typeof(IOException)
+            && (exception.HResult == 11 || exception.HResult == 35 || exception.HResult == unchecked((int)0x80070020) || exception.HResult == unchecked((int)0x80070021));
+
         public static bool IsDiskFull(IOException exception) =>
             exception.HResult == WindowsDiskFull || exception.HResult == WindowsHandleDiskFull || exception.HResult == UnixNoSpace;
 

@@ -181,6 +181,11 @@ namespace StreamFiles.Core.Transfers
                     // The S3 endpoint went away after its first answers (a probe: a batch whose listing was answered
                     // then had each PutObject refused, and every file said UnexpectedError): as the HEAD would have said.
                     return S3Condition(unreachable, store == destination ? "upload to" : "read", store, prefix, exception);
+                case IOException io when writing && FileErrors.IsLockedByAnother(io):
+                    // Another run of the same copy (or another program) holds the destination's .partial: .NET's text
+                    // named the .partial and "another process" (a probe); S3 destinations say DestinationBusy the same way.
+                    return new CommandError("DestinationBusy", FailureCategory.ResourceUnavailable, destination,
+                        $"Cannot copy '{source}' to '{destination}': another program is writing it now (another StreamFiles run, maybe), and holds its file open. Wait for it to end, or copy to another name.", exception);
                 case IOException io when writing && FileErrors.IsReadOnlyFileSystem(io):
                     return new CommandError("WriteError", FailureCategory.WriteError, destination,
                         prefix + $"the file system that holds '{destination}' is mounted read-only. Choose a destination on a writable file system, or remount it read-write.", exception);

@@ -192,6 +192,32 @@ namespace StreamFiles.Core.Tests.Transfers
             Assert.Equal(zlib, Assert.Single(sink.Transfers).Hash);
         }
 
+        /// <summary>
+        /// Another run writing the same destination holds its .partial (a probe: the second run said .NET's "The process
+        /// cannot access the file ... because it is being used by another process", WriteError): DestinationBusy, as
+        /// for an S3 destination, and the other run's file is left alone.
+        /// </summary>
+        [Fact]
+        public void ADestinationAnotherRunIsWritingIsDestinationBusy()
+        {
+            string source = _dir.RandomFile("s.bin", 100 * KiB, seed: 1);
+            string destination = _dir.File("d.bin");
+            using (var held = new FileStream(destination + ".partial", FileMode.Create, FileAccess.ReadWrite, FileShare.None))
+            {
+                held.Write(new byte[] { 1, 2, 3 });
+                CollectingSink refused = TransferHarness.Run(new[] { source }, destination);
+
+                CommandError error = Assert.Single(refused.Errors);
+                Assert.Equal("DestinationBusy", error.Condition);
+                Assert.Equal(FailureCategory.ResourceUnavailable, error.Category);
+                Assert.Contains("another program is writing it now", error.Message, StringComparison.Ordinal);
+                Assert.DoesNotContain("being used by another process", error.Message, StringComparison.Ordinal);
+                Assert.Equal(3, held.Length);
+            }
+
+            Assert.False(File.Exists(destination));
+        }
+
         [Fact]
         public void AnExistingDestinationNeedsForce()
         {

@@ -218,7 +218,8 @@ namespace StreamFiles.Cli
                     context.Error.WriteLine("streamfiles: [Usage] " + problem);
                 }
 
-                context.Error.WriteLine("Try 'streamfiles --help' for more information.");
+                string verb = parse.CommandResult.Command == root ? string.Empty : parse.CommandResult.Command.Name + " ";
+                context.Error.WriteLine($"Try 'streamfiles {verb}--help' for more information.");
                 return ExitCodes.Usage;
             }
 
@@ -241,7 +242,10 @@ namespace StreamFiles.Cli
         {
             if (parse.CommandResult.Command != root)
             {
-                return parse.Errors.Select(e => Plain(e.Message, parse.CommandResult.Command.Name));
+                Command command = parse.CommandResult.Command;
+                return parse.Errors.Select(e => e.Message.StartsWith("Required argument missing", StringComparison.Ordinal)
+                    ? $"'streamfiles {command.Name}' needs {string.Join(" ", command.Arguments.Select(a => a.Name))}: streamfiles {command.Name} [options] {string.Join(" ", command.Arguments.Select(a => a.Name))}."
+                    : Plain(e.Message, command.Name));
             }
 
             string verbs = string.Join(", ", root.Subcommands.Select(c => c.Name));

@@ -144,6 +144,18 @@ namespace StreamFiles.Core.Tests.Cli
             Assert.True(Coreutils.Same(_dir.File("b c.bin"), _dir.File("out/b c.bin")));
         }
 
+        /// <summary>A missing destination names what the verb takes and its own help (it said "Required argument missing for command: 'send'" and pointed at the top-level help).</summary>
+        [Fact]
+        public void AMissingDestinationNamesTheArgumentsAndTheVerbsHelp()
+        {
+            _dir.RandomFile("a.bin", 10);
+            var run = ProcessRunner.Streamfiles(_dir.Path, "send", "a.bin");
+
+            Assert.Equal(2, run.ExitCode);
+            Assert.Contains("[Usage] 'streamfiles send' needs SOURCE... DESTINATION", run.Error, StringComparison.Ordinal);
+            Assert.Contains("Try 'streamfiles send --help'", run.Error, StringComparison.Ordinal);
+        }
+
         [Fact]
         public void AFailedFileExitsWithOneAndTheBatchGoesOn()
         {

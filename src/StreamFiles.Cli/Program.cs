@@ -243,8 +243,9 @@ namespace StreamFiles.Cli
             if (parse.CommandResult.Command != root)
             {
                 Command command = parse.CommandResult.Command;
+                string takes = string.Join(" ", command.Arguments.Select(a => a.Name));
                 return parse.Errors.Select(e => e.Message.StartsWith("Required argument missing", StringComparison.Ordinal)
-                    ? $"'streamfiles {command.Name}' needs {string.Join(" ", command.Arguments.Select(a => a.Name))}: streamfiles {command.Name} [options] {string.Join(" ", command.Arguments.Select(a => a.Name))}."
+                    ? $"'streamfiles {command.Name}' needs {takes}: streamfiles {command.Name} [options] {takes}."
                     : Plain(e.Message, command.Name));
             }
 

@@ -23,13 +23,11 @@ namespace StreamFiles.Core.Operations
         public static string ForPowerShell(string message) =>
             string.IsNullOrEmpty(message) ? message : BothHosts.Replace(message, "${cmdlet}");
 
-        /// <summary>The same error, its message in one host's words.</summary>
-        public static CommandError ForPowerShell(CommandError error) =>
-            error is null ? error! : Reworded(error, ForPowerShell(error.Message));
-
-        private static CommandError Reworded(CommandError error, string message) =>
-            ReferenceEquals(message, error.Message) || message == error.Message
-                ? error
-                : new CommandError(error.Condition, error.Category, error.Target, message, error.Exception);
+        /// <summary>The same error, its message in PowerShell's words (the error itself when nothing changes).</summary>
+        public static CommandError ForPowerShell(CommandError error)
+        {
+            string message = ForPowerShell(error.Message);
+            return message == error.Message ? error : new CommandError(error.Condition, error.Category, error.Target, message, error.Exception);
+        }
     }
 }

@@ -164,7 +164,7 @@ namespace StreamFiles.Core.Transfers
                         prefix + verify.Message + (verify.Received
                             ? " The copy was discarded; run the command again to fetch the bytes anew."
                             : verify.Committed
-                                ? $" It was written whole and then read back different: another writer may have replaced it, or the store changed it. It was left as it is; look at it, and run the command again with -Force (--force) to write it anew."
+                                ? " It was written whole and then read back different: another writer may have replaced it, or the store changed it. It was left as it is; look at it, and run the command again with -Force (--force) to write it anew."
                                 : " The copy was discarded; check the destination's storage and run the command again."), exception);
                 case UnauthorizedAccessException _:
                     return new CommandError("AccessDenied", FailureCategory.PermissionDenied, target,

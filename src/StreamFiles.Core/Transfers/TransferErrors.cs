@@ -121,6 +121,30 @@ namespace StreamFiles.Core.Transfers
             return new CommandError(s3.Condition, s3.Category, store, prefix + message, exception);
         }
 
+        /// <summary>
+        /// A backend's message after the copy's own prefix, without its lead naming the object again: "upload part 8
+        /// (bytes ...) of s3://b/k: " after "Cannot copy 'a' to 's3://b/k' (part 8 of 39 (bytes ...)): " (a probe). A
+        /// step the prefix does not say stays ("complete multipart upload: ").
+        /// </summary>
+        internal static string WithoutLead(string message, string target)
+        {
+            if (target.Length == 0)
+            {
+                return message;
+            }
+
+            var lead = System.Text.RegularExpressions.Regex.Match(message, "^(?<step>[A-Za-z][^:]*?) (?:of |to )?" + System.Text.RegularExpressions.Regex.Escape(target) + ": ");
+            if (!lead.Success)
+            {
+                return message;
+            }
+
+            string step = lead.Groups["step"].Value;
+            bool said = step == "upload" || step == "download" || step == "read" || step == "stat" || step == "HEAD" || step == "list"
+                || step.StartsWith("upload part ", StringComparison.Ordinal);
+            return (said ? string.Empty : step + ": ") + message.Substring(lead.Length);
+        }
+
         /// <summary>Describes any failure of a transfer, wrapped with the operation, the file and the failed part.</summary>
         public static CommandError Describe(Exception exception, string source, string destination)
         {
@@ -140,7 +164,7 @@ namespace StreamFiles.Core.Transfers
                 case CommandFailureException failure:
                     // A backend's own error in one part (S3ChecksumModeRejected, S3AccessDenied, ...): its condition,
                     // with the file and the part named.
-                    return new CommandError(failure.Error.Condition, failure.Error.Category, failure.Error.Target.Length > 0 ? failure.Error.Target : target, prefix + failure.Error.Message, exception);
+                    return new CommandError(failure.Error.Condition, failure.Error.Category, failure.Error.Target.Length > 0 ? failure.Error.Target : target, prefix + WithoutLead(failure.Error.Message, failure.Error.Target), exception);
                 case SourceChangedException changed:
                     return new CommandError("SourceChanged", FailureCategory.InvalidData, source,
                         prefix + changed.Message + " Nothing was written under the destination name; run the command again to copy the source as it is now.", exception);

@@ -22,6 +22,14 @@ namespace StreamFiles.Core.Tests.Operations
         }
 
         [Theory]
+        [InlineData("upload part 8 (bytes 0-9) of s3://b/k: the store is busy.", "the store is busy.")]
+        [InlineData("upload s3://b/k: access denied.", "access denied.")]
+        [InlineData("complete multipart upload of s3://b/k: the store is busy.", "complete multipart upload: the store is busy.")]
+        [InlineData("the bucket 'b' does not exist.", "the bucket 'b' does not exist.")]
+        public void AnS3MessageInACopyNamesTheObjectOnce(string message, string expected) =>
+            Assert.Equal(expected, StreamFiles.Core.Transfers.TransferErrors.WithoutLead(message, "s3://b/k"));
+
+        [Theory]
         [InlineData("a file named '-Force (x)' is not touched")]
         [InlineData("size 5 (--)")]
         [InlineData("Cannot copy 'a' to 'b (c)': the disk is full")]

@@ -50,6 +50,44 @@ namespace StreamFiles.Core.Tests.S3
             return sink;
         }
 
+        /// <summary>
+        /// An endpoint that takes connections and never answers (a probe: the CLI said nothing for over ten minutes,
+        /// the SDK's five-minute timeout for each of its tries): each HEAD try gets the pool's answer timeout, and after
+        /// two silent tries the file is S3EndpointUnreachable, saying so. No server needed: the kernel's backlog takes
+        /// the connections of a listener that never accepts.
+        /// </summary>
+        [Fact]
+        public void AnEndpointThatTakesConnectionsButNeverAnswersIsGivenUpAfterTwoSilentTries()
+        {
+            var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            silent.Start();
+            try
+            {
+                int port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
+                var connection = new S3Connection(new Amazon.Runtime.BasicAWSCredentials("a", "b"), region: "us-east-1", endpointUrl: "http://127.0.0.1:" + port);
+                using var pool = new S3ClientPool(answerTimeout: TimeSpan.FromSeconds(1));
+                StorageRegistry registry = StorageRegistry.CreateDefault().RegisterS3(connection, pool: pool);
+                string path = _temp.RandomFile("unheard.bin", 1000, seed: 6);
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+
+                var sent = Run(TransferDirection.Send, "s3://bucket/key.bin", new[] { path }, registry: registry);
+                var received = Run(TransferDirection.Receive, _temp.File("unheard-back.bin"), new[] { "s3://bucket/key.bin" }, registry: registry);
+
+                Assert.InRange(clock.Elapsed.TotalSeconds, 0, 30);
+                foreach (CommandError error in new[] { Assert.Single(sent.Errors), Assert.Single(received.Errors) })
+                {
+                    Assert.Equal("S3EndpointUnreachable", error.Condition);
+                    Assert.Contains("no answer within 1 s, 2 times", error.Message, StringComparison.Ordinal);
+                }
+
+                Assert.False(File.Exists(_temp.File("unheard-back.bin")));
+            }
+            finally
+            {
+                silent.Stop();
+            }
+        }
+
         [Fact]
         public void AnEndpointNobodyAnswersIsS3EndpointUnreachableForOneObjectEitherWay()
         {

@@ -39,6 +39,7 @@ namespace StreamFiles.Core.Storage.S3
         private readonly int _maxErrorRetry;
         private readonly TimeSpan _requestTimeout;
         private readonly TimeSpan _stallTimeout;
+        private readonly TimeSpan _answerTimeout;
 
         /// <param name="maxConnectionsPerServer">The HTTP connections each client may keep open.</param>
         /// <param name="environment">Where AWS_* variables are read (tests pass their own).</param>
@@ -49,7 +50,12 @@ namespace StreamFiles.Core.Storage.S3
         /// default 60 s. The request timeout ends when the response head arrives, so without this a store that goes
         /// silent mid-body would hold a transfer forever.
         /// </param>
-        public S3ClientPool(int maxConnectionsPerServer = 64, Func<string, string?>? environment = null, int maxErrorRetry = 2, TimeSpan? requestTimeout = null, TimeSpan? stallTimeout = null)
+        /// <param name="answerTimeout">
+        /// How long a request with a small answer (a HEAD, a listing) may wait for it, the SDK's retries included;
+        /// default 60 s. An endpoint that takes connections and never answers held a run for the request timeout, times
+        /// the SDK's tries, times the store retries: over ten minutes before a word (a probe).
+        /// </param>
+        public S3ClientPool(int maxConnectionsPerServer = 64, Func<string, string?>? environment = null, int maxErrorRetry = 2, TimeSpan? requestTimeout = null, TimeSpan? stallTimeout = null, TimeSpan? answerTimeout = null)
         {
             if (maxConnectionsPerServer < 1)
             {
@@ -71,7 +77,13 @@ namespace StreamFiles.Core.Storage.S3
                 throw new ArgumentOutOfRangeException(nameof(stallTimeout), stallTimeout, "The stall timeout must be positive.");
             }
 
+            if (answerTimeout is TimeSpan answer && answer <= TimeSpan.Zero)
+            {
+                throw new ArgumentOutOfRangeException(nameof(answerTimeout), answerTimeout, "The answer timeout must be positive.");
+            }
+
             _stallTimeout = stallTimeout ?? TimeSpan.FromSeconds(60);
+            _answerTimeout = answerTimeout ?? TimeSpan.FromSeconds(60);
             _maxConnections = maxConnectionsPerServer;
             _environment = environment ?? Environment.GetEnvironmentVariable;
             _maxErrorRetry = maxErrorRetry;
@@ -204,7 +216,7 @@ namespace StreamFiles.Core.Storage.S3
                 config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
             }
 
-            return new S3Client(new AmazonS3Client(credentials, config), connection, endpoint, region, _stallTimeout);
+            return new S3Client(new AmazonS3Client(credentials, config), connection, endpoint, region, _stallTimeout, _answerTimeout);
         }
 
         private static readonly object SharedFilesLock = new object();
@@ -443,9 +455,10 @@ namespace StreamFiles.Core.Storage.S3
     /// <summary>A pooled client and what it was made for (messages name the endpoint and region, never credentials).</summary>
     public sealed class S3Client
     {
-        internal S3Client(IAmazonS3 client, S3Connection connection, string? endpoint, string region, TimeSpan stallTimeout)
+        internal S3Client(IAmazonS3 client, S3Connection connection, string? endpoint, string region, TimeSpan stallTimeout, TimeSpan answerTimeout)
         {
             StallTimeout = stallTimeout;
+            AnswerTimeout = answerTimeout;
             Client = client;
             Connection = connection;
             Endpoint = endpoint;
@@ -463,6 +476,9 @@ namespace StreamFiles.Core.Storage.S3
 
         /// <summary>How long a download's body may bring no data before the range is given up and read again.</summary>
         public TimeSpan StallTimeout { get; }
+
+        /// <summary>How long one try of a request with a small answer (S3StoreRetry) may wait for it.</summary>
+        public TimeSpan AnswerTimeout { get; }
 
         /// <summary>
         /// The store answered a PutObject with If-None-Match: * as NotImplemented: its uploads look for an existing

@@ -277,7 +277,7 @@ namespace StreamFiles.Core.Storage.S3
             {
                 // Only the network's own failures: an IOException subclass (a changed source, a failed
                 // verification, an existing destination, a missing file) is a verdict, not a hiccup.
-                if (e is HttpRequestException || e is SocketException || e is WebException || e.GetType() == typeof(System.IO.IOException))
+                if (e is HttpRequestException || e is SocketException || e is WebException || e.GetType() == typeof(System.IO.IOException) || e is TimeoutException)
                 {
                     return true;
                 }

@@ -203,7 +203,8 @@ namespace StreamFiles.Core.Storage.S3
         private async Task<List<MultipartUpload>> ListUploadsOfKeyAsync(CancellationToken cancellationToken)
         {
             var listed = await S3StoreRetry.RunAsync(
-                () => _client.Client.ListMultipartUploadsAsync(new ListMultipartUploadsRequest { BucketName = _destination.Bucket, Prefix = _destination.Key }, cancellationToken),
+                _client,
+                answer => _client.Client.ListMultipartUploadsAsync(new ListMultipartUploadsRequest { BucketName = _destination.Bucket, Prefix = _destination.Key }, answer),
                 cancellationToken).ConfigureAwait(false);
             return (listed.MultipartUploads ?? new List<MultipartUpload>()).Where(u => u.Key == _destination.Key).ToList();
         }
@@ -566,7 +567,8 @@ namespace StreamFiles.Core.Storage.S3
             try
             {
                 return await S3StoreRetry.RunAsync(
-                    () => _client.Client.GetObjectMetadataAsync(S3Storage.Head(_client, _destination), cancellationToken),
+                    _client,
+                    answer => _client.Client.GetObjectMetadataAsync(S3Storage.Head(_client, _destination), answer),
                     cancellationToken).ConfigureAwait(false);
             }
             catch (AmazonS3Exception e) when (S3Errors.IsNotFound(e))
@@ -615,7 +617,8 @@ namespace StreamFiles.Core.Storage.S3
             try
             {
                 head = await S3StoreRetry.RunAsync(
-                    () => _client.Client.GetObjectMetadataAsync(S3Storage.Head(_client, _destination), cancellationToken),
+                    _client,
+                    answer => _client.Client.GetObjectMetadataAsync(S3Storage.Head(_client, _destination), answer),
                     cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (!(e is OperationCanceledException) && !_storage.IsTransient(e))
@@ -721,7 +724,8 @@ namespace StreamFiles.Core.Storage.S3
             try
             {
                 await S3StoreRetry.RunAsync(
-                    () => client.Client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = location.Bucket, Key = location.Key }, cancellationToken),
+                    client,
+                    answer => client.Client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = location.Bucket, Key = location.Key }, answer),
                     cancellationToken).ConfigureAwait(false);
                 return true;
             }

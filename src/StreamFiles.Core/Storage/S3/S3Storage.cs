@@ -149,7 +149,8 @@ namespace StreamFiles.Core.Storage.S3
             try
             {
                 var response = await S3StoreRetry.RunAsync(
-                    () => client.Client.GetObjectMetadataAsync(Head(client, s3), cancellationToken),
+                    client,
+                    answer => client.Client.GetObjectMetadataAsync(Head(client, s3), answer),
                     cancellationToken).ConfigureAwait(false);
                 SawBucket(s3.Bucket);
                 return Describe(s3, response);
@@ -483,7 +484,8 @@ namespace StreamFiles.Core.Storage.S3
             try
             {
                 var response = await S3StoreRetry.RunAsync(
-                    () => client.Client.GetObjectMetadataAsync(Head(client, location), cancellationToken),
+                    client,
+                    answer => client.Client.GetObjectMetadataAsync(Head(client, location), answer),
                     cancellationToken).ConfigureAwait(false);
                 return Describe(location, response);
             }
@@ -580,8 +582,10 @@ namespace StreamFiles.Core.Storage.S3
             {
                 S3Client client = Client;
                 page = await S3StoreRetry.RunAsync(
-                    () => client.Client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = s3.Bucket, Prefix = prefix, MaxKeys = SnapshotKeys }, cancellationToken),
-                    cancellationToken).ConfigureAwait(false);
+                    client,
+                    answer => client.Client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = s3.Bucket, Prefix = prefix, MaxKeys = SnapshotKeys }, answer),
+                    cancellationToken,
+                    silentAttempts: 1).ConfigureAwait(false); // a shortcut: each key's own HEAD says what is wrong
             }
             catch (Exception e) when (!(e is OperationCanceledException) || !cancellationToken.IsCancellationRequested)
             {
@@ -670,7 +674,8 @@ namespace StreamFiles.Core.Storage.S3
             try
             {
                 var page = await S3StoreRetry.RunAsync(
-                    () => client.Client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = prefix, MaxKeys = 1 }, cancellationToken),
+                    client,
+                    answer => client.Client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, Prefix = prefix, MaxKeys = 1 }, answer),
                     cancellationToken).ConfigureAwait(false);
                 return (page.S3Objects?.Count ?? 0) > 0 || (page.CommonPrefixes?.Count ?? 0) > 0;
             }

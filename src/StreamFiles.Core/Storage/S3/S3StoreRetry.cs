@@ -30,6 +30,40 @@ namespace StreamFiles.Core.Storage.S3
             }
         }
 
+        /// <summary>The tries of a small request that may go unanswered before the endpoint is given up as silent.</summary>
+        internal const int SilentAttempts = 2;
+
+        /// <summary>
+        /// As RunAsync, for a request with a small answer (a HEAD, a listing): each try gets the client's AnswerTimeout,
+        /// the SDK's own tries included, and after SilentAttempts tries without an answer the endpoint is given up
+        /// (TimeoutException, which S3Errors calls S3EndpointUnreachable). Without it, an endpoint that took the
+        /// connection and never answered held the run for the SDK's five-minute timeout, each of its tries (a probe).
+        /// </summary>
+        public static async Task<T> RunAsync<T>(S3Client client, Func<CancellationToken, Task<T>> request, CancellationToken cancellationToken, int silentAttempts = SilentAttempts)
+        {
+            int silent = 0;
+            for (int attempt = 1; ; attempt++)
+            {
+                using var answer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                answer.CancelAfter(client.AnswerTimeout);
+                try
+                {
+                    return await request(answer.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && answer.IsCancellationRequested)
+                {
+                    if (++silent >= silentAttempts)
+                    {
+                        throw new TimeoutException(string.Format(System.Globalization.CultureInfo.InvariantCulture, "no answer within {0:0.#} s, {1} times", client.AnswerTimeout.TotalSeconds, silent));
+                    }
+                }
+                catch (Exception e) when (attempt < Attempts && S3Errors.IsTransient(e) && !Unreachable(e) && !cancellationToken.IsCancellationRequested)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(250 * attempt * attempt), cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+
         /// <summary>
         /// No connection at all (refused, no such host, no route): the SDK's own retries have already said so, and
         /// waiting longer would only delay the S3EndpointUnreachable error a user can act on.

@@ -35,7 +35,7 @@ namespace StreamFiles.Core.Transfers
 
         private readonly TransferEngine _engine;
         private readonly TransferOptions _options;
-        private readonly TransferJob _job;
+        private TransferJob _job;
         private readonly ByteCounter _progress;
         private readonly Stopwatch _clock = Stopwatch.StartNew();
         private readonly object _journalGate = new object();
@@ -93,6 +93,28 @@ namespace StreamFiles.Core.Transfers
             var destinationStorage = _engine.Storages.Resolve<IWritableStorage>(_job.Destination, "as a destination");
             _sourceStorage = sourceStorage;
             _destinationStorage = destinationStorage;
+
+            if (source.Location is FileLocation && !source.IsContainer)
+            {
+                // A file described when its directory was listed, or while it waited behind others for a slot, may have
+                // changed since: it is copied as it is when its copy starts, as cp and Copy-Item do (a probe: such files
+                // failed SourceChanged, "changed while it was being copied", before a byte of them was read).
+                ObjectInfo? now;
+                try
+                {
+                    now = await sourceStorage.StatAsync(source.Location, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (TransferErrors.Mark(e, writing: false))
+                {
+                    throw;
+                }
+
+                if (now != null && !now.IsContainer && !source.SameVersionAs(now))
+                {
+                    _job = new TransferJob(now, _job.Destination, _job.ExistingDestination, _job.DestinationLooked) { LookupRetries = _job.LookupRetries };
+                    source = now;
+                }
+            }
 
             if (_options.SkipUnchanged && _job.ExistingDestination is { IsContainer: false } existing)
             {

@@ -2,8 +2,10 @@ using System;
 using System.IO;
 using System.Linq;
 using StreamFiles.Core.Hashing;
+using StreamFiles.Core.Locations;
 using StreamFiles.Core.Operations;
 using StreamFiles.Core.Progress;
+using StreamFiles.Core.Storage;
 using StreamFiles.Core.Tests.Support;
 using StreamFiles.Core.Tests.Transfers.Support;
 using StreamFiles.Core.Transfers;
@@ -190,6 +192,39 @@ namespace StreamFiles.Core.Tests.Transfers
             CollectingSink sink = TransferHarness.Run(new[] { source }, _dir.File("d.bin"), new TransferOptions(partSize: 64 * KiB, checksum: ChecksumAlgorithm.CRC32));
             string zlib = ProcessRunner.Shell($"python3 -c \"import zlib,sys;print('%08X' % zlib.crc32(open(sys.argv[1],'rb').read()))\" {Coreutils.Quote(source)}").Trim();
             Assert.Equal(zlib, Assert.Single(sink.Transfers).Hash);
+        }
+
+        /// <summary>
+        /// A file described when its directory was listed (or while it waited for a slot) that changes before its copy
+        /// starts (a probe: appended, truncated or rewritten while the files before it were copied, it failed
+        /// SourceChanged before a byte of it was read): it is copied as it is when its copy starts, as cp does.
+        /// </summary>
+        [Theory]
+        [InlineData("append")]
+        [InlineData("truncate")]
+        [InlineData("rewrite")]
+        public async System.Threading.Tasks.Task AFileThatChangedBeforeItsCopyStartsIsCopiedAsItIsThen(string change)
+        {
+            string source = _dir.RandomFile("queued.bin", 5000, seed: 3);
+            string destination = _dir.File("queued-copy.bin");
+            var local = new StreamFiles.Core.Storage.Local.LocalStorage();
+            ObjectInfo listed = (await local.StatAsync(Location.Parse(source), default))!;
+
+            byte[] now = change switch
+            {
+                "append" => File.ReadAllBytes(source).Concat(new byte[3000]).ToArray(),
+                "truncate" => File.ReadAllBytes(source).Take(10).ToArray(),
+                _ => File.ReadAllBytes(source).Select(b => (byte)~b).ToArray(),
+            };
+            File.WriteAllBytes(source, now);
+            File.SetLastWriteTimeUtc(source, listed.LastModified!.Value.UtcDateTime.AddSeconds(-30)); // another time for sure
+
+            var engine = new TransferEngine(new TransferOptions(), TransferHarness.Local());
+            TransferResult result = await engine.TransferAsync(new TransferJob(listed, Location.Parse(destination), null), null, default);
+
+            Assert.Equal(TransferStatus.Completed, result.Status);
+            Assert.Equal(now.Length, result.Length);
+            Assert.Equal(now, File.ReadAllBytes(destination));
         }
 
         /// <summary>

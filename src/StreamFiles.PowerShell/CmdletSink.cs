@@ -181,14 +181,15 @@ namespace StreamFiles.PowerShell
         {
             error = HostWording.ForPowerShell(error);
             var category = (ErrorCategory)Enum.Parse(typeof(ErrorCategory), error.Category.ToString());
-            var record = new ErrorRecord(ExceptionFor(error), errorIdPrefix + error.Condition, category, error.Target);
-            return record;
+            return error.Category == FailureCategory.ObjectNotFound
+                ? RecordedItemNotFoundException.Record(error.Message, new CommandFailureException(error), errorIdPrefix + error.Condition, category, error.Target)
+                : new ErrorRecord(ExceptionFor(error), errorIdPrefix + error.Condition, category, error.Target);
         }
 
         /// <summary>
         /// The exception PowerShell's own cmdlets use for the category, so `catch [ItemNotFoundException]` and Pester's
-        /// -ExceptionType work as with Get-FileHash and Copy-Item: ItemNotFoundException for a missing source,
-        /// UnauthorizedAccessException for a refusal, IOException for a destination that exists; and FormatException,
+        /// -ExceptionType work as with Get-FileHash and Copy-Item: ItemNotFoundException for a missing source (made by
+        /// ToErrorRecord, with the record inside it: RecordedItemNotFoundException), UnauthorizedAccessException for a refusal, IOException for a destination that exists; and FormatException,
         /// as [Convert]::FromBase64String throws, for text that is not base64. The condition stays in the inner
         /// CommandFailureException (and in the error id).
         /// </summary>
@@ -197,8 +198,6 @@ namespace StreamFiles.PowerShell
             var failure = new CommandFailureException(error);
             switch (error.Category)
             {
-                case FailureCategory.ObjectNotFound:
-                    return new ItemNotFoundException(error.Message, failure);
                 case FailureCategory.PermissionDenied:
                     return new UnauthorizedAccessException(error.Message, failure);
                 case FailureCategory.ResourceExists:

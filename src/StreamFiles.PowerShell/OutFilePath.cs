@@ -28,8 +28,9 @@ namespace StreamFiles.PowerShell
             }
             catch (Exception e) when (e is DriveNotFoundException || e is ItemNotFoundException)
             {
-                cmdlet.WriteError(new ErrorRecord(
-                    new ItemNotFoundException($"Cannot write '{outFile}': {e.Message} Name a file on an existing drive; nothing was read.", e),
+                cmdlet.WriteError(RecordedItemNotFoundException.Record(
+                    $"Cannot write '{outFile}': {e.Message} Name a file on an existing drive; nothing was read.",
+                    e,
                     errorIdPrefix + "OutFileDirectoryNotFound",
                     ErrorCategory.ObjectNotFound,
                     outFile));

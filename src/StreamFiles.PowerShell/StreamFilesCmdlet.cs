@@ -157,7 +157,7 @@ namespace StreamFiles.PowerShell
                 catch (DriveNotFoundException e) when (literal && WorksOnLocalFilesOnly && Core.Operations.FileErrors.UrlKind(path) is null)
                 {
                     // -LiteralPath already: the hint to use it would be no help.
-                    WriteError(new ErrorRecord(new ItemNotFoundException($"Cannot find the path '{path}' because it does not exist: {e.Message}", e), ErrorIdPrefix + NotFoundCondition, ErrorCategory.ObjectNotFound, path));
+                    WriteError(RecordedItemNotFoundException.Record($"Cannot find the path '{path}' because it does not exist: {e.Message}", e, ErrorIdPrefix + NotFoundCondition, ErrorCategory.ObjectNotFound, path));
                     continue;
                 }
                 catch (DriveNotFoundException e)
@@ -219,8 +219,9 @@ namespace StreamFiles.PowerShell
             else if (OutputFileNamed is string outFile)
             {
                 // The one file the command writes would not appear, with no word why: a script would find it missing later.
-                WriteError(new ErrorRecord(
-                    new ItemNotFoundException($"No file matches '{path}', so nothing was written to '{outFile}'. Check the pattern, or use -LiteralPath if the name contains wildcard characters such as [ ]."),
+                WriteError(RecordedItemNotFoundException.Record(
+                    $"No file matches '{path}', so nothing was written to '{outFile}'. Check the pattern, or use -LiteralPath if the name contains wildcard characters such as [ ].",
+                    null,
                     ErrorIdPrefix + NotFoundCondition,
                     ErrorCategory.ObjectNotFound,
                     path));
@@ -234,8 +235,9 @@ namespace StreamFiles.PowerShell
         protected virtual string? OutputFileNamed => null;
 
         private ErrorRecord NotFound(string path, Exception? inner) =>
-            new ErrorRecord(
-                new ItemNotFoundException($"Cannot find the path '{path}' because it does not exist. Check the path, or use -LiteralPath if the name contains wildcard characters such as [ ].", inner),
+            RecordedItemNotFoundException.Record(
+                $"Cannot find the path '{path}' because it does not exist. Check the path, or use -LiteralPath if the name contains wildcard characters such as [ ].",
+                inner,
                 ErrorIdPrefix + NotFoundCondition,
                 ErrorCategory.ObjectNotFound,
                 path);

@@ -346,6 +346,10 @@ Describe 'Send-StreamFile' -Tags 'CI' {
             }
             $caught | Should -Not -BeNullOrEmpty
             $caught.Exception.InnerException.Error.Condition | Should -Be 'SourceNotFound'
+            # The record a typed catch gets is the exception's own: it has the id, category and path, as Copy-Item's does.
+            $caught.FullyQualifiedErrorId | Should -BeLike 'SendStreamFileSourceNotFound*'
+            $caught.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+            $caught.TargetObject | Should -Be $missing
         }
 
         It 'collects one error per failed file with -ErrorVariable and still copies the rest' {

@@ -649,10 +649,12 @@ namespace StreamFiles.Core.Operations
                 return;
             }
 
-            if (under != null && _destination is FileLocation)
+            if (_destination is FileLocation)
             {
-                // The directory a source keeps its name as is made (and, with -Confirm, asked about) like any other.
-                CreateEmptyDirectory(directory, under, sink);
+                // The directory a source keeps its name as is made (and, with -Confirm, asked about) like any other; so
+                // is the destination itself when a source's contents go into it (a probe: -WhatIf listed every new
+                // directory but that one, and -Confirm could not decline it).
+                CreateEmptyDirectory(directory, under ?? string.Empty, sink);
             }
 
             IAsyncEnumerator<ListedObject> entries = lister.ListAsync(root, recurse: true, CancellationToken).GetAsyncEnumerator(CancellationToken);

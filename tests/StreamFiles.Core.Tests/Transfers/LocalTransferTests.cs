@@ -473,8 +473,9 @@ namespace StreamFiles.Core.Tests.Transfers
         {
             string source = _dir.RandomFile("s.bin", 1 * MiB);
             string destination = _dir.File("d.bin");
-            // Stat 1: Submit; stat 2: the destination check sees nothing (a different path); stat 3: after the copy.
-            var storage = new FaultyStorage { ChangeAfterStats = 3 };
+            // Stats 1-4 come before the copy: the source when submitted and again as its copy starts (a file changed
+            // before that is copied as it is then), and the destination's; stat 5 comes after the copy.
+            var storage = new FaultyStorage { ChangeAfterStats = 5 };
             CollectingSink sink = TransferHarness.Run(new[] { source }, destination, storages: TransferHarness.With(storage));
             CommandError error = Assert.Single(sink.Errors);
             Assert.Equal("SourceChanged", error.Condition);
@@ -943,9 +944,14 @@ namespace StreamFiles.Core.Tests.Transfers
             Directory.CreateDirectory(_dir.File("tree/x"));
             Directory.CreateDirectory(_dir.File("tree/y"));
             CollectingSink denied = TransferHarness.Run(new[] { _dir.File("tree") }, _dir.File("whatif"), recurse: true, approve: false);
-            Assert.Equal(2, denied.Questions.Count);
-            Assert.Contains("Destination: " + _dir.File("whatif/x"), denied.Questions[0], StringComparison.Ordinal);
+            Assert.EndsWith("Destination: " + _dir.File("whatif"), Assert.Single(denied.Questions), StringComparison.Ordinal); // the new destination, declined: nothing goes into it
             Assert.False(Directory.Exists(_dir.File("whatif")));
+
+            CollectingSink rootOnly = TransferHarness.Run(new[] { _dir.File("tree") }, _dir.File("whatif"), recurse: true, sink: new CollectingSink(answer: question => question.EndsWith("whatif", StringComparison.Ordinal)));
+            Assert.Equal(3, rootOnly.Questions.Count);
+            Assert.Contains("Destination: " + _dir.File("whatif/x"), rootOnly.Questions[1], StringComparison.Ordinal);
+            Assert.True(Directory.Exists(_dir.File("whatif")));
+            Assert.False(Directory.Exists(_dir.File("whatif/x")));
 
             Directory.CreateDirectory(_dir.File("out"));
             File.WriteAllText(_dir.File("out/x"), "a file in the way");
@@ -1023,7 +1029,14 @@ namespace StreamFiles.Core.Tests.Transfers
             var whatIf = new CollectingSink(approve: false, whatIf: true);
             TransferHarness.Run(new[] { _dir.File("tree") }, _dir.File("out2"), recurse: true, sink: whatIf);
             Assert.Contains(whatIf.Questions, q => q.StartsWith("Send File", StringComparison.Ordinal) && q.Contains("in2.bin", StringComparison.Ordinal));
+            Assert.Contains(whatIf.Questions, q => q.StartsWith("Create Directory", StringComparison.Ordinal) && q.EndsWith("out2", StringComparison.Ordinal)); // the destination itself too
             Assert.False(Directory.Exists(_dir.File("out2")));
+
+            // Declined at -Confirm, the new destination takes nothing (it was made with the first file regardless).
+            var declined = new CollectingSink(answer: question => !(question.StartsWith("Create Directory", StringComparison.Ordinal) && question.EndsWith("out3", StringComparison.Ordinal)));
+            TransferHarness.Run(new[] { _dir.File("tree") }, _dir.File("out3"), recurse: true, sink: declined);
+            Assert.Empty(declined.Errors);
+            Assert.False(Directory.Exists(_dir.File("out3")));
 
             var again = new CollectingSink(approve: false, whatIf: true);
             TransferHarness.Run(new[] { _dir.File("tree") }, _dir.File("out"), recurse: true, sink: again);

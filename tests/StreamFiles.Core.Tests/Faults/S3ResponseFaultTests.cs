@@ -262,6 +262,49 @@ namespace StreamFiles.Core.Tests.Faults
         }
 
         /// <summary>
+        /// Found by a probe: another writer's object written under the key just after this upload was completed was taken
+        /// for this upload assembled wrong (its size differed) and deleted. It is another ETag than the completion's:
+        /// it is left as it is, and the file is DestinationExists.
+        /// </summary>
+        [S3Fact]
+        public async Task AnObjectWrittenByAnotherJustAfterTheCompletionIsLeftAsItIs()
+        {
+            string key = _prefix + "theirs-after.bin";
+            byte[] theirs = System.Text.Encoding.ASCII.GetBytes("theirs now");
+            using var proxy = new FaultProxy(new Uri(S3TestServer.Endpoint!));
+            bool completed = false;
+            bool replaced = false;
+            proxy.Script = request =>
+            {
+                if (request.Method == "POST" && request.Query("uploadId") != null)
+                {
+                    completed = true;
+                }
+                else if (completed && !replaced && request.Method == "HEAD")
+                {
+                    // The check after the completion: someone else writes the key first, straight to the store.
+                    replaced = true;
+                    S3TestServer.PutAsync(key, theirs).GetAwaiter().GetResult();
+                }
+
+                return FaultKind.None;
+            };
+            string path = _temp.RandomFile("mine.bin", 11 * MiB, seed: 14);
+            var storage = new S3Storage(new S3Connection(region: S3TestServer.Region, endpointUrl: proxy.Endpoint, credentials: S3TestServer.Credentials), _pool);
+            var registry = StorageRegistry.CreateDefault().Register(LocationKind.S3, storage);
+            ObjectInfo source = await new StreamFiles.Core.Storage.Local.LocalStorage().StatAsync(Location.Parse(path), default) ?? throw new InvalidOperationException("no source");
+            var engine = new TransferEngine(new TransferOptions(partSize: 5 * MiB), registry);
+
+            var failure = await Assert.ThrowsAsync<CommandFailureException>(() => engine.TransferAsync(new TransferJob(source, Location.Parse("s3://" + S3TestServer.Bucket + "/" + key), null), null, default));
+
+            Assert.True(replaced);
+            Assert.Equal("DestinationExists", failure.Error.Condition);
+            Assert.Contains("was left as it is", failure.Error.Message, StringComparison.Ordinal);
+            Assert.Equal(theirs, await S3TestServer.GetAsync(key));
+            Assert.Empty(await S3TestServer.UploadsUnderAsync(_prefix));
+        }
+
+        /// <summary>
         /// Found by a probe: Ctrl+C while CompleteMultipartUpload was on its way cut the request, the store completed the
         /// object anyway, the abort that followed found no upload, and the run reported the file interrupted (a rerun
         /// without -Force then met DestinationExists). A stop at that point now lets the completion finish: the object

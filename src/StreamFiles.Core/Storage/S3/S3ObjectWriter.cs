@@ -362,9 +362,10 @@ namespace StreamFiles.Core.Storage.S3
                 complete.IfNoneMatch = "*";
             }
 
+            CompleteMultipartUploadResponse? completed = null;
             try
             {
-                await S3StoreRetry.RunAsync(
+                completed = await S3StoreRetry.RunAsync(
                     async () =>
                     {
                         try
@@ -412,7 +413,7 @@ namespace StreamFiles.Core.Storage.S3
                 }
             }
 
-            await VerifyAsync(partETags, partChecksums.Count == ordered.Count ? partChecksums : null, cancellationToken).ConfigureAwait(false);
+            await VerifyAsync(partETags, partChecksums.Count == ordered.Count ? partChecksums : null, S3Tags.Unquote(completed?.ETag), cancellationToken).ConfigureAwait(false);
         }
 
         public async Task AbortAsync(bool keepForResume, CancellationToken cancellationToken)
@@ -610,8 +611,12 @@ namespace StreamFiles.Core.Storage.S3
             return S3Tags.Unquote(response.ETag) ?? string.Empty;
         }
 
-        /// <summary>Compares what the store says it assembled with what was sent; a mismatch removes the object.</summary>
-        private async Task VerifyAsync(IReadOnlyList<string> partETags, IReadOnlyList<byte[]>? partChecksums, CancellationToken cancellationToken)
+        /// <summary>
+        /// Compares what the store says it assembled with what was sent; a mismatch removes the object. An object with
+        /// another ETag than the completion's (or, its answer lost, than these parts make) is another writer's, written
+        /// just after: it is left as it is (a probe: it was deleted, as if this upload had assembled it wrong).
+        /// </summary>
+        private async Task VerifyAsync(IReadOnlyList<string> partETags, IReadOnlyList<byte[]>? partChecksums, string? completedETag, CancellationToken cancellationToken)
         {
             GetObjectMetadataResponse head;
             try
@@ -629,6 +634,10 @@ namespace StreamFiles.Core.Storage.S3
             string? problem = null;
             string? stored = S3Tags.Unquote(head.ETag);
             string expected = S3Tags.MultipartETag(partETags);
+            if (!string.IsNullOrEmpty(stored) && !string.Equals(stored, string.IsNullOrEmpty(completedETag) ? expected : completedETag, StringComparison.Ordinal))
+            {
+                throw new DestinationExistsException(_destination.Display);
+            }
             if (head.ContentLength != _request.Source.Length && _request.Source.Length.HasValue)
             {
                 problem = $"it holds {head.ContentLength} bytes, not {_request.Source.Length}";

@@ -350,5 +350,19 @@ namespace StreamFiles.Core.Tests.S3
             Assert.True(S3Storage.TryParseMtime("1614834367", out _));
             Assert.False(S3Storage.TryParseMtime("yesterday", out _));
         }
+
+        /// <summary>A time before 1970 (a probe: "-1.-75" was written, and rclone's "-1.75" was not read).</summary>
+        [Theory]
+        [InlineData("1969-12-31T23:59:58.25Z", "-1.75")]
+        [InlineData("1960-01-01T00:00:00.5Z", "-315619199.5")]
+        [InlineData("1970-01-01T00:00:00Z", "0")]
+        [InlineData("0001-01-01T00:00:00.0000001Z", "-62135596799.9999999")]
+        public void MtimeBefore1970IsWrittenAndReadWithItsSign(string iso, string expected)
+        {
+            var when = DateTimeOffset.Parse(iso, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Equal(expected, S3Storage.FormatMtime(when));
+            Assert.True(S3Storage.TryParseMtime(expected, out DateTimeOffset back));
+            Assert.Equal(when, back);
+        }
     }
 }

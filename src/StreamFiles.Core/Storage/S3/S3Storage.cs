@@ -548,18 +548,16 @@ namespace StreamFiles.Core.Storage.S3
 
         internal static string FormatMtime(DateTimeOffset time)
         {
+            // In decimal, so a time before 1970 is "-1.75" (a probe: the remainder of a negative number made "-1.-75").
             long ticks = time.UtcTicks - DateTimeOffset.FromUnixTimeSeconds(0).UtcTicks;
-            long seconds = ticks / TimeSpan.TicksPerSecond;
-            long fraction = ticks % TimeSpan.TicksPerSecond;
-            return fraction == 0
-                ? seconds.ToString(CultureInfo.InvariantCulture)
-                : seconds.ToString(CultureInfo.InvariantCulture) + "." + (fraction * 100).ToString("D9", CultureInfo.InvariantCulture).TrimEnd('0');
+            return ((decimal)ticks / TimeSpan.TicksPerSecond).ToString("0.#######", CultureInfo.InvariantCulture);
         }
 
         internal static bool TryParseMtime(string? text, out DateTimeOffset time)
         {
             time = default;
-            if (string.IsNullOrEmpty(text) || !decimal.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out decimal seconds) || seconds > 253402300799m)
+            if (string.IsNullOrEmpty(text) || !decimal.TryParse(text, NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out decimal seconds)
+                || seconds > 253402300799m || seconds < -62135596800m)
             {
                 return false;
             }

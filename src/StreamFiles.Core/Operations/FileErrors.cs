@@ -27,8 +27,8 @@ namespace StreamFiles.Core.Operations
         public static CommandError NotLocal(string path, string url, bool output = false) =>
             new CommandError("NotFileSystemPath", FailureCategory.InvalidArgument, path,
                 output
-                    ? $"'{path}' is {url}; base64 writes local files only. Write a local file, then copy it with streamfiles send (Send-StreamFile)."
-                    : $"'{path}' is {url}; hashing and base64 work on local files only. Copy it to a local file first with streamfiles receive (Receive-StreamFile).");
+                    ? $"'{path}' is {url}; base64 writes local files only. Write a local file, then copy it with Send-StreamFile (streamfiles send)."
+                    : $"'{path}' is {url}; hashing and base64 work on local files only. Copy it to a local file first with Receive-StreamFile (streamfiles receive).");
 
         public static CommandError IsDirectory(string path) =>
             new CommandError("PathIsDirectory", FailureCategory.InvalidArgument, path,

@@ -82,8 +82,8 @@ namespace StreamFiles.Core.Transfers
             new CommandError("ResumeJournalUnwritable", FailureCategory.WriteError, destination,
                 $"Cannot copy '{source}' to '{destination}' with -Resume (--resume): its resume journal cannot be written at '{journalPath}' ({FileErrors.Reason(cause).TrimEnd('.')}). "
                 + (besideFile
-                    ? "Make the destination's directory writable, or run without -Resume."
-                    : $"Set {Resume.ResumeJournal.StateDirectoryVariable} to a writable directory, or run without -Resume."),
+                    ? "Make the destination's directory writable, or run without -Resume (--resume)."
+                    : $"Set {Resume.ResumeJournal.StateDirectoryVariable} to a writable directory, or run without -Resume (--resume)."),
                 cause);
 
         public static CommandError DuplicateDestination(string source, string destination) =>

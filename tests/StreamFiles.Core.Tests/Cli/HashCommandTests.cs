@@ -112,7 +112,8 @@ namespace StreamFiles.Core.Tests.Cli
             var hashed = ProcessRunner.Streamfiles(_dir.Path, "hash", "https://example.invalid/x.iso");
             Assert.Equal(1, hashed.ExitCode);
             Assert.StartsWith("streamfiles: [NotFileSystemPath] 'https://example.invalid/x.iso' is an HTTP URL;", hashed.Error, StringComparison.Ordinal);
-            Assert.Contains("streamfiles receive", hashed.Error, StringComparison.Ordinal);
+            Assert.Contains("first with streamfiles receive.", hashed.Error, StringComparison.Ordinal);
+            Assert.DoesNotContain("Receive-StreamFile", hashed.Error, StringComparison.Ordinal); // the shell's words only
 
             var encoded = ProcessRunner.Streamfiles(_dir.Path, "base64", "a.bin", "s3://bucket/a.b64");
             Assert.Equal(1, encoded.ExitCode);

@@ -1014,7 +1014,16 @@ namespace StreamFiles.Core.Transfers
             var storage = _engine.Storages.Resolve<IReadableStorage>(_job.Destination, "to verify the copy");
             ObjectInfo? written = await storage.StatAsync(_job.Destination, cancellationToken).ConfigureAwait(false)
                 ?? throw new VerifyFailedException(DestinationDisplay, _options.Checksum.ToString(), expected, "nothing", committed: true);
-            await VerifyAsync(await storage.OpenReadAsync(written, cancellationToken).ConfigureAwait(false), length, expected, cancellationToken, committed: true).ConfigureAwait(false);
+            try
+            {
+                await VerifyAsync(await storage.OpenReadAsync(written, cancellationToken).ConfigureAwait(false), length, expected, cancellationToken, committed: true).ConfigureAwait(false);
+            }
+            catch (SourceChangedException changed)
+            {
+                // The object read back is the one that changed, not the source (a probe: SourceChanged, "nothing was
+                // written", and once the local file blamed for the object's short length).
+                throw VerifyFailedException.ChangedWhileReadBack(DestinationDisplay, expected, changed.Detail);
+            }
         }
 
         /// <summary>

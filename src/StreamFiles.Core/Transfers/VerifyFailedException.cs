@@ -38,7 +38,18 @@ namespace StreamFiles.Core.Transfers
         /// The destination was read back after it was committed under its name (an S3 object), not from a partial copy
         /// that can still be discarded: it stays as it was found.
         /// </summary>
-        public bool Committed { get; }
+        public bool Committed { get; private set; }
+
+        /// <summary>
+        /// The destination, already under its name, changed while it was read back (another writer replaced it): the
+        /// read-back's own error named it as a source that changed, or blamed the local file for its short length.
+        /// </summary>
+        public static VerifyFailedException ChangedWhileReadBack(string destination, string expected, string detail) =>
+            new VerifyFailedException(destination, expected, "another version", received: false,
+                $"'{destination}' changed while it was read back to verify it ({detail}).")
+            {
+                Committed = true,
+            };
 
         /// <summary>The bytes received from <paramref name="source"/> do not hash to the digest its store keeps.</summary>
         public static VerifyFailedException OfReceived(string source, string digest, string expected, string actual) =>

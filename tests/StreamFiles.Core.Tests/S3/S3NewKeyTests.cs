@@ -162,8 +162,14 @@ namespace StreamFiles.Core.Tests.S3
         /// An object replaced by another writer between the upload and -Verify's read-back: the object is under its name,
         /// so the error says it was left as it is (it said "the copy was discarded", as of a local .partial).
         /// </summary>
-        [S3Fact]
-        public void AnObjectReplacedBeforeTheReadBackIsVerifyFailedAndLeftAsItIs()
+        /// <remarks>
+        /// Replaced after the read-back's HEAD, before its GET (another probe), the read-back's own error said
+        /// SourceChanged, "nothing was written": it is the same VerifyFailed.
+        /// </remarks>
+        [S3Theory]
+        [InlineData("HEAD")]
+        [InlineData("GET")]
+        public void AnObjectReplacedBeforeTheReadBackIsVerifyFailedAndLeftAsItIs(string replacedBefore)
         {
             string root = Tree(1);
             byte[] other = Bytes(99, 1000);
@@ -177,7 +183,7 @@ namespace StreamFiles.Core.Tests.S3
                 {
                     written = true;
                 }
-                else if (written && !replaced && (request.Method == "HEAD" || request.Method == "GET"))
+                else if (written && !replaced && request.Method == replacedBefore)
                 {
                     // The read-back begins: someone else writes the key first, straight to the store.
                     replaced = true;

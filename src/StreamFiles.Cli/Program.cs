@@ -47,7 +47,7 @@ namespace StreamFiles.Cli
             using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, s => StopOn(s, ExitCodes.Cancelled));
             using PosixSignalRegistration terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, s => StopOn(s, ExitCodes.Terminated));
             using PosixSignalRegistration hangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, s => StopOn(s, ExitCodes.HungUp));
-            if (NotUtf8Argument(args, ReadRawArguments()) is int bad)
+            if (NotUtf8Argument(args, ReadRawArguments) is int bad)
             {
                 error.WriteLine($"streamfiles: [Usage] Argument {bad + 1} ('{args[bad]}') is not valid UTF-8. StreamFiles reads names as UTF-8, and the one .NET would make of it (with U+FFFD for each bad byte) is another name, maybe another file's. Rename the file to a UTF-8 name (convmv does it), then run the command again.");
                 return ExitCodes.Usage;
@@ -181,12 +181,13 @@ namespace StreamFiles.Cli
         }
 
         /// <summary>
-        /// The index of the first argument whose bytes are not UTF-8, or null. The raw list ends with the arguments (it
-        /// starts with the program, and dotnet's own arguments when run as 'dotnet streamfiles.dll').
+        /// The index of the first argument whose bytes are not UTF-8, or null. The raw list, read only when an argument
+        /// holds U+FFFD (not at every start), ends with the arguments (it starts with the program, and dotnet's own
+        /// arguments when run as 'dotnet streamfiles.dll').
         /// </summary>
-        internal static int? NotUtf8Argument(string[] args, IReadOnlyList<byte[]>? raw)
+        internal static int? NotUtf8Argument(string[] args, Func<IReadOnlyList<byte[]>?> readRaw)
         {
-            if (raw is null || raw.Count < args.Length || !args.Any(a => a.IndexOf('\uFFFD') >= 0))
+            if (!args.Any(a => a.IndexOf('\uFFFD') >= 0) || !(readRaw() is IReadOnlyList<byte[]> raw) || raw.Count < args.Length)
             {
                 return null;
             }

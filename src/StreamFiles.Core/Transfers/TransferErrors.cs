@@ -116,9 +116,7 @@ namespace StreamFiles.Core.Transfers
         private static CommandError S3Condition(Exception failure, string operation, string store, string prefix, Exception exception)
         {
             CommandError s3 = Storage.S3.S3Errors.Describe(failure, operation, store);
-            string lead = operation + " " + store + ": ";
-            string message = s3.Message.StartsWith(lead, StringComparison.Ordinal) ? s3.Message.Substring(lead.Length) : s3.Message;
-            return new CommandError(s3.Condition, s3.Category, store, prefix + message, exception);
+            return new CommandError(s3.Condition, s3.Category, store, prefix + WithoutLead(s3.Message, store), exception);
         }
 
         /// <summary>

@@ -15,20 +15,8 @@ namespace StreamFiles.Core.Storage.S3
         /// <summary>Tries in all, with a backoff of 0.25 s times the square of the try so far (about 14 s in total).</summary>
         internal const int Attempts = 6;
 
-        public static async Task<T> RunAsync<T>(Func<Task<T>> request, CancellationToken cancellationToken)
-        {
-            for (int attempt = 1; ; attempt++)
-            {
-                try
-                {
-                    return await request().ConfigureAwait(false);
-                }
-                catch (Exception e) when (attempt < Attempts && S3Errors.IsTransient(e) && !Unreachable(e) && !cancellationToken.IsCancellationRequested)
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(250 * attempt * attempt), cancellationToken).ConfigureAwait(false);
-                }
-            }
-        }
+        public static Task<T> RunAsync<T>(Func<Task<T>> request, CancellationToken cancellationToken) =>
+            RunAsync(_ => request(), null, 0, cancellationToken);
 
         /// <summary>The tries of a small request that may go unanswered before the endpoint is given up as silent.</summary>
         internal const int SilentAttempts = 2;
@@ -39,22 +27,30 @@ namespace StreamFiles.Core.Storage.S3
         /// (TimeoutException, which S3Errors calls S3EndpointUnreachable). Without it, an endpoint that took the
         /// connection and never answered held the run for the SDK's five-minute timeout, each of its tries (a probe).
         /// </summary>
-        public static async Task<T> RunAsync<T>(S3Client client, Func<CancellationToken, Task<T>> request, CancellationToken cancellationToken, int silentAttempts = SilentAttempts)
+        public static Task<T> RunAsync<T>(S3Client client, Func<CancellationToken, Task<T>> request, CancellationToken cancellationToken, int silentAttempts = SilentAttempts) =>
+            RunAsync(request, client.AnswerTimeout, silentAttempts, cancellationToken);
+
+        /// <summary>The tries of either kind; answerWithin null: a try takes as long as the SDK lets it.</summary>
+        private static async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> request, TimeSpan? answerWithin, int silentAttempts, CancellationToken cancellationToken)
         {
             int silent = 0;
             for (int attempt = 1; ; attempt++)
             {
                 using var answer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                answer.CancelAfter(client.AnswerTimeout);
+                if (answerWithin is TimeSpan limit)
+                {
+                    answer.CancelAfter(limit);
+                }
+
                 try
                 {
                     return await request(answer.Token).ConfigureAwait(false);
                 }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && answer.IsCancellationRequested)
+                catch (OperationCanceledException) when (answerWithin.HasValue && !cancellationToken.IsCancellationRequested && answer.IsCancellationRequested)
                 {
                     if (++silent >= silentAttempts)
                     {
-                        throw new TimeoutException(string.Format(System.Globalization.CultureInfo.InvariantCulture, "no answer within {0:0.#} s, {1} times", client.AnswerTimeout.TotalSeconds, silent));
+                        throw new TimeoutException(string.Format(System.Globalization.CultureInfo.InvariantCulture, "no answer within {0:0.#} s, {1} times", answerWithin.Value.TotalSeconds, silent));
                     }
                 }
                 catch (Exception e) when (attempt < Attempts && S3Errors.IsTransient(e) && !Unreachable(e) && !cancellationToken.IsCancellationRequested)

@@ -45,5 +45,12 @@ namespace StreamFiles.Core.Storage
         /// store can refuse to replace an object on its own (S3's If-None-Match: *) may then skip its own look.
         /// </summary>
         public bool SeenAbsent { get; set; }
+
+        /// <summary>
+        /// Told the id of an upload the writer has just started on the store (S3's CreateMultipartUpload), before the
+        /// writer makes any other request: the engine names it in a journal then, so that a process killed from
+        /// that moment on leaves an upload the next run finds. It does not throw.
+        /// </summary>
+        public Action<string>? UploadStarted { get; set; }
     }
 }

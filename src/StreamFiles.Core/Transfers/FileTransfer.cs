@@ -168,16 +168,19 @@ namespace StreamFiles.Core.Transfers
             ResumeJournal? previous = null;
             string? abandoned = null;
             SourceFingerprint? fingerprint = null;
+            // A store that starts uploads (S3's multipart) gets each new one named in a journal as soon as its id is
+            // known (WriteRequest.UploadStarted), so the fingerprint that journal carries is taken before the upload
+            // is started, not in the window after it.
+            bool namesUploads = plan.PartCount > 1 && plan.Length.HasValue && !plan.Sequential && destinationStorage is IAbandonedUploads;
+            if (journaled || namesUploads)
+            {
+                fingerprint = await FingerprintAsync(reader, cancellationToken).ConfigureAwait(false);
+            }
+
             if (journaled)
             {
-                using (MemoryBudget.Lease lease = await _engine.Budget.RentAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    // Reads the source over the network for remote sources: retried like a part (found by the fault matrix).
-                    fingerprint = await WithRetriesAsync(() => SourceFingerprint.ComputeAsync(source, reader, lease.Array, cancellationToken), cancellationToken).ConfigureAwait(false);
-                }
-
                 previous = ResumeJournal.TryLoad(journalPath, out _);
-                string? mismatch = previous?.Mismatch(fingerprint, plan.PartSize, plan.PartCount, _options.Checksum);
+                string? mismatch = previous?.Mismatch(fingerprint!, plan.PartSize, plan.PartCount, _options.Checksum);
                 if (mismatch != null)
                 {
                     _engine.Notes?.Invoke($"'{SourceDisplay}' -> '{DestinationDisplay}': starting over instead of resuming, because {mismatch}.");
@@ -194,11 +197,22 @@ namespace StreamFiles.Core.Transfers
                 abandoned ??= journaled ? null : ResumeJournal.TryLoad(journalPath, out _)?.ResumeToken;
             }
 
+            string partAlgorithm = TransferIntegrity.PartAlgorithmFor(_options.Checksum).ToString();
+            bool uploadNamed = false;
             var request = new WriteRequest(_job.Destination, source, plan, _options.Overwrite, previous != null, previous?.ResumeToken)
             {
                 AbandonedToken = abandoned,
                 SeenAbsent = _job.DestinationLooked && _job.ExistingDestination is null,
             };
+            if (namesUploads)
+            {
+                // A process killed between the store's answer to CreateMultipartUpload and the first journal write
+                // left an upload no rerun could find (a probe hit that window ~10 times in timed kills, when it held a
+                // ListMultipartUploads and the fingerprint's reads). The journal is now written before any other
+                // request; with -Resume it is rewritten with its parts below, as before.
+                request.UploadStarted = uploadId => uploadNamed = NameTheUpload(uploadId, fingerprint!, plan, partAlgorithm, journalPath, warn: !journaled);
+            }
+
             IObjectWriter writer;
             try
             {
@@ -209,7 +223,7 @@ namespace StreamFiles.Core.Transfers
                 throw;
             }
 
-            if (dropJournal)
+            if (dropJournal && !uploadNamed)
             {
                 // Only now that this run holds the destination (its .partial, or the S3 lock): a run that cannot open
                 // it, because another run is writing it, must not delete that run's journal on its way out.
@@ -220,7 +234,6 @@ namespace StreamFiles.Core.Transfers
             {
                 _durableWriter = writer as IDurableWriter;
                 ResumeJournal? journal = null;
-                bool uploadNamed = false;
                 bool committed = false;
                 try
                 {
@@ -251,7 +264,7 @@ namespace StreamFiles.Core.Transfers
 
                     if (journaled)
                     {
-                        journal = new ResumeJournal(source.Location.Display, fingerprint!, plan.PartSize, plan.PartCount, _options.Checksum, integrity.PartAlgorithmName, writer.ResumeToken, done);
+                        journal = new ResumeJournal(source.Location.Display, fingerprint!, plan.PartSize, plan.PartCount, _options.Checksum, partAlgorithm, writer.ResumeToken, done);
                         try
                         {
                             SaveJournal(journal, journalPath, force: true);
@@ -263,10 +276,6 @@ namespace StreamFiles.Core.Transfers
                             journal = null;
                             throw new CommandFailureException(TransferErrors.JournalUnwritable(SourceDisplay, DestinationDisplay, journalPath, _job.Destination is FileLocation, e));
                         }
-                    }
-                    else if (!string.IsNullOrEmpty(writer.ResumeToken) && plan.Length.HasValue)
-                    {
-                        uploadNamed = await NameTheUploadAsync(reader, writer.ResumeToken!, plan, integrity.PartAlgorithmName, journalPath, cancellationToken).ConfigureAwait(false);
                     }
 
                     var receipts = new PartReceipt?[plan.PartCount];
@@ -1223,20 +1232,23 @@ namespace StreamFiles.Core.Transfers
             }
         }
 
-        /// <summary>
-        /// Names the multipart upload a transfer without resume has started in a journal of no parts, so that when
-        /// the process is killed before it can abort the upload (SIGKILL, a power cut), the next run of the same
-        /// transfer finds it: without resume it aborts it, with resume it continues it. Best effort: a journal that
-        /// cannot be written leaves the transfer as it was before there were such journals. False when none was written.
-        /// </summary>
-        private async Task<bool> NameTheUploadAsync(IObjectReader reader, string uploadId, TransferPlan plan, string partAlgorithm, string journalPath, CancellationToken cancellationToken)
+        private async Task<SourceFingerprint> FingerprintAsync(IObjectReader reader, CancellationToken cancellationToken)
         {
-            SourceFingerprint fingerprint;
-            using (MemoryBudget.Lease lease = await _engine.Budget.RentAsync(cancellationToken).ConfigureAwait(false))
-            {
-                fingerprint = await WithRetriesAsync(() => SourceFingerprint.ComputeAsync(_job.Source, reader, lease.Array, cancellationToken), cancellationToken).ConfigureAwait(false);
-            }
+            using MemoryBudget.Lease lease = await _engine.Budget.RentAsync(cancellationToken).ConfigureAwait(false);
 
+            // Reads the source over the network for remote sources: retried like a part (found by the fault matrix).
+            return await WithRetriesAsync(() => SourceFingerprint.ComputeAsync(_job.Source, reader, lease.Array, cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>
+        /// Names a multipart upload the store has just started in a journal of no parts, so that when the process is
+        /// killed before it can abort the upload (SIGKILL, a power cut), the next run of the same transfer finds it:
+        /// without resume it aborts it, with resume it continues it. Best effort: with -Resume, a journal that cannot
+        /// be written fails the file when it is written with its parts (JournalUnwritable); without, it is said once
+        /// (warn) and the copy goes on as it did before there were such journals. False when none was written.
+        /// </summary>
+        private bool NameTheUpload(string uploadId, SourceFingerprint fingerprint, TransferPlan plan, string partAlgorithm, string journalPath, bool warn)
+        {
             try
             {
                 new ResumeJournal(_job.Source.Location.Display, fingerprint, plan.PartSize, plan.PartCount, _options.Checksum, partAlgorithm, uploadId, Array.Empty<PartReceipt>()).Save(journalPath);
@@ -1244,6 +1256,11 @@ namespace StreamFiles.Core.Transfers
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
+                if (!warn)
+                {
+                    return false;
+                }
+
                 // The copy goes on (a failure or a stop still aborts the upload), but a killed process would leave it
                 // on the store with nothing to name it: said once per run, as the cause is the same for every file.
                 if (System.Threading.Interlocked.Exchange(ref _engine.UnnamedUploadWarned, 1) == 0)

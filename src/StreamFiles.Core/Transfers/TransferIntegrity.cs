@@ -30,7 +30,7 @@ namespace StreamFiles.Core.Transfers
         {
             Algorithm = algorithm;
             Plan = plan;
-            PartAlgorithm = algorithm == ChecksumAlgorithm.CRC32 || algorithm == ChecksumAlgorithm.CRC64NVME ? algorithm : ChecksumAlgorithm.CRC32C;
+            PartAlgorithm = PartAlgorithmFor(algorithm);
             _partCrcs = new ulong?[plan.PartCount];
             _partLengths = new long[plan.PartCount];
             if (IsOrdered)
@@ -48,6 +48,10 @@ namespace StreamFiles.Core.Transfers
 
         /// <summary>The CRC every part gets (CRC32C, CRC32 or CRC64NVME): the chosen algorithm when it is one of them.</summary>
         public ChecksumAlgorithm PartAlgorithm { get; }
+
+        /// <summary>The CRC the parts of a transfer hashed with this algorithm get.</summary>
+        public static ChecksumAlgorithm PartAlgorithmFor(ChecksumAlgorithm algorithm) =>
+            algorithm == ChecksumAlgorithm.CRC32 || algorithm == ChecksumAlgorithm.CRC64NVME ? algorithm : ChecksumAlgorithm.CRC32C;
 
         /// <summary>The algorithm of the per-part checksums in the journal.</summary>
         public string PartAlgorithmName => PartAlgorithm.ToString();

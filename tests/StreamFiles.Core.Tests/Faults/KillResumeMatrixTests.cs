@@ -89,6 +89,55 @@ namespace StreamFiles.Core.Tests.Faults
             Report($"S3 upload\t{Size / MiB} MiB\t2\t{worst}\t{Concurrency}");
         }
 
+        /// <summary>
+        /// SIGKILL right after the store started the multipart upload, while the run's next request (the
+        /// ListMultipartUploads of its lost-upload check) is held: the upload is already named in the state
+        /// directory, so the rerun, with or without --resume, finishes the file and leaves no upload behind. Without
+        /// that journal the killed run's upload stayed on the store (a probe: ~10 of its timed kills).
+        /// </summary>
+        [S3Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public async Task AnS3UploadKilledJustAfterItStartedLeavesNoUploadAfterTheRerun(bool resume)
+        {
+            string source = _temp.RandomFile("started.bin", 20 * MiB, BaseSeed + 3);
+            string key = _prefix + "started-" + resume + ".bin";
+            string state = Path.Combine(_temp.Path, "state-" + resume);
+            using var proxy = new FaultProxy(new Uri(S3TestServer.Endpoint!)) { Latency = TimeSpan.FromSeconds(30) };
+            proxy.Script = request => request.Method == "GET" && request.Target.Contains("uploads", StringComparison.Ordinal) ? FaultKind.Latency : FaultKind.None;
+            var arguments = new List<string> { "send", "--no-progress", "--json", "--part-size", "8MiB", "--endpoint-url", proxy.Endpoint, source, "s3://" + S3TestServer.Bucket + "/" + key };
+            if (resume)
+            {
+                arguments.Insert(1, "--resume");
+            }
+
+            using (Process child = Start(state, arguments.ToArray()))
+            {
+                child.OutputDataReceived += (_, __) => { };
+                child.ErrorDataReceived += (_, __) => { };
+                child.BeginOutputReadLine();
+                child.BeginErrorReadLine();
+                var clock = Stopwatch.StartNew();
+                while (!proxy.Requests.Any(r => r.Method == "GET" && r.Target.Contains("uploads", StringComparison.Ordinal)))
+                {
+                    Assert.False(child.HasExited, "the run ended before it listed the key's uploads");
+                    Assert.True(clock.Elapsed < TimeSpan.FromMinutes(1), "the run never listed the key's uploads");
+                    Thread.Sleep(5);
+                }
+
+                child.Kill(entireProcessTree: true);
+                child.WaitForExit();
+            }
+
+            Assert.Single(await S3TestServer.UploadsUnderAsync(key));
+            proxy.Script = null;
+            var rerun = Cli(state, arguments.ToArray());
+            Assert.True(rerun.ExitCode == 0, rerun.Error);
+            Assert.Equal("completed", JsonDocument.Parse(rerun.Output).RootElement.GetProperty("status").GetString());
+            Assert.Empty(await S3TestServer.UploadsUnderAsync(key));
+            Assert.Equal(Sha256(source), await S3TestTransfers.StoredSha256Async(key));
+        }
+
         [S3Fact]
         public async Task AnS3DownloadKilledTwiceResumesIdenticalAndFetchesOnlyWhatIsMissing()
         {

@@ -134,6 +134,7 @@ namespace StreamFiles.Core.Storage.S3
 
             try
             {
+                request.UploadStarted?.Invoke(writer._uploadId);
                 cancellationToken.ThrowIfCancellationRequested();
                 await writer.AbortLostUploadsAsync(clock.Elapsed, cancellationToken).ConfigureAwait(false);
             }

@@ -76,7 +76,7 @@ namespace StreamFiles.PowerShell
                 }
             }
 
-            _cmdlet.WriteObject(result);
+            _cmdlet.WriteObject(result is StreamFiles.Core.Transfers.TransferResult transfer ? HostWording.ForPowerShell(transfer) : result);
         }
 
         public void WriteError(CommandError error) => _cmdlet.WriteError(ToErrorRecord(error, _errorIdPrefix));

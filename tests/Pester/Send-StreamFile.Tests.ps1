@@ -201,6 +201,8 @@ Describe 'Send-StreamFile' -Tags 'CI' {
             $problems[0].Exception.Message | Should -BeLike '*Add -Force to overwrite it*'
             $problems[0].Exception.Message | Should -Not -BeLike '*--force*'
             $result.Status | Should -Be 'Failed'
+            $result.Error.Message | Should -BeLike '*Add -Force to overwrite it*'
+            $result.Error.Message | Should -Not -BeLike '*--force*'
             [System.IO.File]::ReadAllText($out) | Should -BeExactly 'older'
         }
 

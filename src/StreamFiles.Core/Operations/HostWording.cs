@@ -29,5 +29,15 @@ namespace StreamFiles.Core.Operations
             string message = ForPowerShell(error.Message);
             return message == error.Message ? error : new CommandError(error.Condition, error.Category, error.Target, message, error.Exception);
         }
+
+        /// <summary>
+        /// The same result, its Error in PowerShell's words, as the error record written beside it (a probe: the
+        /// record said "-Force", the result's .Error.Message "-Force (--force)").
+        /// </summary>
+        public static Transfers.TransferResult ForPowerShell(Transfers.TransferResult result)
+        {
+            CommandError? error = result.Error is null ? null : ForPowerShell(result.Error);
+            return ReferenceEquals(error, result.Error) ? result : result.WithError(error);
+        }
     }
 }

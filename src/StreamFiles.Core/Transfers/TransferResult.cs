@@ -78,5 +78,8 @@ namespace StreamFiles.Core.Transfers
         public CommandError? Error { get; }
 
         public override string ToString() => $"{Status} {Source} -> {Destination}";
+
+        internal TransferResult WithError(CommandError? error) =>
+            new TransferResult(Source, Destination, Length, Status, Duration, BytesTransferred, Hash, Algorithm, Parts, PartSize, Attempts, Verified, SkipReason, error);
     }
 }

@@ -29,6 +29,21 @@ namespace StreamFiles.Core.Tests.Operations
         public void AnS3MessageInACopyNamesTheObjectOnce(string message, string expected) =>
             Assert.Equal(expected, StreamFiles.Core.Transfers.TransferErrors.WithoutLead(message, "s3://b/k"));
 
+        [Fact]
+        public void ATransferResultsErrorIsInPowerShellsWords()
+        {
+            var error = new CommandError("DestinationExists", FailureCategory.ResourceExists, "/d/f", "Cannot copy 'a' to '/d/f': it exists. Add -Force (--force) to overwrite it.");
+            var result = new StreamFiles.Core.Transfers.TransferResult("a", "/d/f", 5, StreamFiles.Core.Transfers.TransferStatus.Failed, System.TimeSpan.FromSeconds(1), 0, null, "SHA256", 1, 5, 1, false, null, error);
+
+            var reworded = HostWording.ForPowerShell(result);
+
+            Assert.Equal("Cannot copy 'a' to '/d/f': it exists. Add -Force to overwrite it.", reworded.Error!.Message);
+            Assert.Equal("DestinationExists", reworded.Error.Condition);
+            Assert.Equal(result.Destination, reworded.Destination);
+            Assert.Equal(result.Status, reworded.Status);
+            Assert.Equal("Cannot copy 'a' to '/d/f': it exists. Add -Force (--force) to overwrite it.", result.Error!.Message);
+        }
+
         [Theory]
         [InlineData("a file named '-Force (x)' is not touched")]
         [InlineData("size 5 (--)")]

@@ -181,6 +181,9 @@ namespace StreamFiles.Core.Transfers
                         ? new CommandError("DestinationExists", FailureCategory.ResourceExists, destination,
                             $"Cannot copy '{source}': '{destination}' appeared while the file was being copied, written by someone else, and was left as it is. Run the command again to look at it anew (with -SkipUnchanged (--skip-unchanged) it is skipped when it is the same), or add -Force (--force) to overwrite it.", exception)
                         : DestinationExists(source, destination, exists.Why);
+                case Storage.Local.PartialInTheWayException partial:
+                    return new CommandError("DestinationExists", FailureCategory.ResourceExists, destination,
+                        prefix + partial.Message + " Move or rename it, or add -Force (--force) to replace it.", exception);
                 case VerifyFailedException verify:
                     return new CommandError("VerifyFailed", FailureCategory.InvalidData, destination,
                         prefix + verify.Message + (verify.Received

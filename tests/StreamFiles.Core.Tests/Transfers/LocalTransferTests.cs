@@ -240,6 +240,7 @@ namespace StreamFiles.Core.Tests.Transfers
             using (var held = new FileStream(destination + ".partial", FileMode.Create, FileAccess.ReadWrite, FileShare.None))
             {
                 held.Write(new byte[] { 1, 2, 3 });
+                StreamFiles.Core.Storage.Local.PartialMark.Set(destination + ".partial"); // as the other run marked it
                 CollectingSink refused = TransferHarness.Run(new[] { source }, destination);
 
                 CommandError error = Assert.Single(refused.Errors);
@@ -251,6 +252,59 @@ namespace StreamFiles.Core.Tests.Transfers
             }
 
             Assert.False(File.Exists(destination));
+        }
+
+        /// <summary>
+        /// A file named like the copy's temporary name that no run left — a user's, or a copy an earlier run delivered
+        /// under that name — is not taken for a leftover (a probe: `send x.partial d/` then `send x d/` deleted the
+        /// first copy with exit 0). DestinationExists names it; -Force replaces it. A .partial a killed run left is
+        /// still replaced without -Force (KillResume tests, and the marked file below).
+        /// </summary>
+        [Fact]
+        public void APartialNoRunLeftIsKeptWithoutForce()
+        {
+            string source = _dir.RandomFile("s.bin", 100 * KiB, seed: 1);
+            string destination = _dir.File("out/s.bin");
+            Directory.CreateDirectory(_dir.File("out"));
+            string theirs = _dir.RandomFile("s.bin.partial", 4, seed: 2);
+            TransferResult delivered = Assert.Single(TransferHarness.Run(new[] { theirs }, _dir.File("out") + "/").Transfers);
+            Assert.Equal(TransferStatus.Completed, delivered.Status);
+            string copy = destination + ".partial";
+            string before = Coreutils.Sha256Sum(copy);
+            Assert.Equal(StreamFiles.Core.Storage.Local.PartialMark.State.Unmarked, StreamFiles.Core.Storage.Local.PartialMark.Of(copy));
+
+            CollectingSink refused = TransferHarness.Run(new[] { source }, destination);
+
+            CommandError error = Assert.Single(refused.Errors);
+            Assert.Equal("DestinationExists", error.Condition);
+            Assert.Equal(FailureCategory.ResourceExists, error.Category);
+            Assert.Contains($"'{copy}' is in the way", error.Message, StringComparison.Ordinal);
+            Assert.Contains("-Force (--force) to replace it", error.Message, StringComparison.Ordinal);
+            Assert.Equal(before, Coreutils.Sha256Sum(copy));
+            Assert.False(File.Exists(destination));
+
+            TransferResult forced = Assert.Single(TransferHarness.Run(new[] { source }, destination, new TransferOptions(overwrite: true)).Transfers);
+            Assert.Equal(TransferStatus.Completed, forced.Status);
+            Assert.True(Coreutils.Same(source, destination));
+            Assert.False(File.Exists(copy));
+        }
+
+        [Fact]
+        public void APartialARunLeftIsReplacedAndTheCopyCarriesNoMark()
+        {
+            string source = _dir.RandomFile("s.bin", 100 * KiB, seed: 1);
+            string destination = _dir.File("d.bin");
+            File.WriteAllBytes(destination + ".partial", new byte[] { 1, 2, 3 });
+            StreamFiles.Core.Storage.Local.PartialMark.Set(destination + ".partial"); // as a killed run left it
+
+            TransferResult result = Assert.Single(TransferHarness.Run(new[] { source }, destination).Transfers);
+
+            Assert.Equal(TransferStatus.Completed, result.Status);
+            Assert.True(Coreutils.Same(source, destination));
+            Assert.False(File.Exists(destination + ".partial"));
+            Assert.Equal(StreamFiles.Core.Storage.Local.PartialMark.State.Unmarked, StreamFiles.Core.Storage.Local.PartialMark.Of(destination));
+            var getfattr = ProcessRunner.Run("python3", new[] { "-c", "import os,sys; print(os.listxattr(sys.argv[1]))", destination });
+            Assert.Equal("[]", getfattr.Output.Trim());
         }
 
         [Fact]

@@ -51,6 +51,11 @@ namespace StreamFiles.Core.Storage.Local
                 }
             }
 
+            if (!request.Overwrite && !portable && PartialMark.Of(partial) == PartialMark.State.Unmarked)
+            {
+                throw new PartialInTheWayException(partial);
+            }
+
             LocalFile file;
             try
             {
@@ -72,6 +77,12 @@ namespace StreamFiles.Core.Storage.Local
 
                 file = LocalFile.OpenWrite(partial, create: true, length, portable);
             }
+
+            if (!portable)
+            {
+                PartialMark.Set(partial);
+            }
+
             return new LocalObjectWriter(request, finalPath, partial, file, continuedLength: 0);
         }
 
@@ -150,6 +161,7 @@ namespace StreamFiles.Core.Storage.Local
         {
             LocalFile file = OpenFile();
             file.Finished();
+            PartialMark.Clear(_partialPath);
             file.SetTimesAndMode(_request.Source.LastModified, _request.Source.UnixMode, _partialPath);
             file.Dispose();
             _file = null;

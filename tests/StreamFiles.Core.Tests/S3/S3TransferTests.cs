@@ -759,6 +759,14 @@ namespace StreamFiles.Core.Tests.S3
             Assert.Contains("3 bytes", error.Message, StringComparison.Ordinal);
             Assert.Equal(new[] { Path.Combine(destination, "dir", "inside.txt") }, Directory.GetFiles(destination, "*", SearchOption.AllDirectories));
             Assert.Equal(new byte[] { 4 }, File.ReadAllBytes(Path.Combine(destination, "dir", "inside.txt")));
+
+            // The same marker as the prefix downloaded (a probe: nothing said, exit 0).
+            string own = Path.Combine(_temp.Path, "marker-own");
+            var named = Run(TransferDirection.Receive, own + "/", new[] { S3("markers/dir/") }, recurse: true);
+            CommandError itself = Assert.Single(named.Errors);
+            Assert.Equal("S3FolderMarkerHasData", itself.Condition);
+            Assert.Contains("markers/dir/'", itself.Message, StringComparison.Ordinal);
+            Assert.Equal(new[] { Path.Combine(own, "inside.txt") }, Directory.GetFiles(own, "*", SearchOption.AllDirectories));
         }
 
         /// <summary>

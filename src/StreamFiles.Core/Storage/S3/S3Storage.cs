@@ -253,13 +253,16 @@ namespace StreamFiles.Core.Storage.S3
                     foreach (S3Object item in page.S3Objects ?? new List<S3Object>())
                     {
                         string relative = item.Key.Substring(prefix.Length);
-                        if (relative.Length == 0 || (relative.EndsWith("/", StringComparison.Ordinal) && (item.Size ?? 0) == 0))
+                        bool marker = relative.Length == 0 || relative.EndsWith("/", StringComparison.Ordinal);
+                        if (marker && (item.Size ?? 0) == 0)
                         {
                             continue; // a "folder" marker made by consoles and other tools, not an object to copy
                         }
 
+                        // The prefix's own marker holding bytes is refused too (a probe: `receive s3://b/dir/` of such a
+                        // key copied nothing, with exit 0 and no word), as the same key is when listed below a prefix.
                         var location = new S3Location(s3.Bucket, item.Key);
-                        CommandError? refusal = relative.EndsWith("/", StringComparison.Ordinal)
+                        CommandError? refusal = marker
                             ? S3KeySafety.FolderMarkerRefusal(location.Display, item.Size ?? 0)
                             : S3KeySafety.Refusal(location.Display, relative, "its key below the prefix");
                         heads.Add((relative, refusal, refusal is null ? HeadAsync(client, location, gate, cancellationToken) : null));

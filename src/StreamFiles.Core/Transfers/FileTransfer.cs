@@ -148,7 +148,7 @@ namespace StreamFiles.Core.Transfers
                 TransferPlan plan = TransferPlan.Plan(source.Length, partSize, destinationStorage.PartLimits, reader.SupportsRanges);
                 _plan = plan;
                 _sourceReader = reader;
-                IObjectReader partReader = plan.Sequential ? new SequentialReader(reader) : reader;
+                IObjectReader partReader = plan.Sequential ? new SequentialReader(reader, SourceDisplay, _engine.Budget.BufferSize) : reader;
                 return await CopyAsync(partReader, destinationStorage, plan, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -988,7 +988,7 @@ namespace StreamFiles.Core.Transfers
             _sourceStorage = storage;
             using IObjectReader opened = await storage.OpenReadAsync(info, cancellationToken).ConfigureAwait(false);
             TransferPlan plan = TransferPlan.Plan(info.Length, _options.PartSize, PartLimits.Unlimited, opened.SupportsRanges);
-            IObjectReader reader = plan.Sequential ? new SequentialReader(opened) : opened;
+            IObjectReader reader = plan.Sequential ? new SequentialReader(opened, SourceDisplay, _engine.Budget.BufferSize) : opened;
             return await HashWithPlanAsync(reader, plan, cancellationToken).ConfigureAwait(false);
         }
 

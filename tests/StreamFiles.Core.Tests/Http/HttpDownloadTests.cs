@@ -390,6 +390,73 @@ namespace StreamFiles.Core.Tests.Http
             Assert.Equal(Sha256(content), Sha256Sum(destination));
         }
 
+        /// <summary>
+        /// A file with no ETag and no date is read as one stream; its connection breaks in part 3 and the file changes
+        /// meanwhile. Read again from the start, the first two parts differ from those already written: SourceChanged
+        /// and no file, instead of the new bytes spliced after the old ones (a probe: "completed", exit 0, a SHA-256
+        /// of neither version), whether or not the server takes ranges.
+        /// </summary>
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public async Task An_unpinned_file_that_changes_across_a_broken_connection_is_never_spliced(bool acceptRanges)
+        {
+            string name = "unpinned-dropped-" + acceptRanges + ".bin";
+            byte[] first = HttpTestServer.RandomBytes(Size, seed: 31);
+            byte[] second = HttpTestServer.RandomBytes(Size, seed: 32);
+            TestResource resource = _server.Add("/" + name, first);
+            resource.ETag = null;
+            resource.LastModified = null;
+            resource.AcceptRanges = acceptRanges;
+            resource.DropAfter = (2 * PartSize) + 300_000;
+            resource.DropOnce = true;
+            resource.ChangeAfterServed = (2 * PartSize) + 100_000;
+            resource.ChangeTo = second;
+            string destination = _temp.File(name);
+
+            TransferResult? result = null;
+            try
+            {
+                result = await DownloadAsync(_server.Url("/" + name), destination, Options());
+            }
+            catch (CommandFailureException error)
+            {
+                Assert.Equal("SourceChanged", error.Error.Condition);
+                Assert.Contains("read again from the start after its connection broke", error.Error.Message, StringComparison.Ordinal);
+                Assert.False(File.Exists(destination));
+            }
+
+            // Where the break falls against the reader's buffers, the retry may also read the new version whole from
+            // its first byte: a copy of one version or the other, never of both.
+            Assert.Equal(1, resource.DropsDone);
+            Assert.False(File.Exists(destination + ".partial"));
+            if (result != null)
+            {
+                Assert.Equal(TransferStatus.Completed, result.Status);
+                Assert.Contains(Sha256Sum(destination), new[] { Sha256(first), Sha256(second) });
+            }
+        }
+
+        /// <summary>A dropped connection of an unpinned file that did not change: read again, checked, and completed whole.</summary>
+        [Fact]
+        public async Task An_unpinned_file_read_again_after_a_broken_connection_completes_when_unchanged()
+        {
+            byte[] content = HttpTestServer.RandomBytes(Size, seed: 33);
+            TestResource resource = _server.Add("/unpinned-same.bin", content);
+            resource.ETag = null;
+            resource.LastModified = null;
+            resource.AcceptRanges = false;
+            resource.DropAfter = (2 * PartSize) + 300_000;
+            resource.DropOnce = true;
+            string destination = _temp.File("unpinned-same.bin");
+
+            TransferResult result = await DownloadAsync(_server.Url("/unpinned-same.bin"), destination, Options());
+
+            Assert.Equal(TransferStatus.Completed, result.Status);
+            Assert.Equal(1, resource.DropsDone);
+            Assert.Equal(Sha256(content), Sha256Sum(destination));
+        }
+
         /// <summary>The file changes after two parts were served: the download fails SourceChanged and leaves no file, whole or partial.</summary>
         private async Task AssertChangeMidDownloadIsNeverSplicedAsync(string name, bool withETag, int seed)
         {

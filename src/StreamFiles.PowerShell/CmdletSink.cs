@@ -11,7 +11,7 @@ namespace StreamFiles.PowerShell
     /// thread (BatchOperation guarantees it): results, errors with "&lt;Cmdlet&gt;&lt;Condition&gt;" ids,
     /// one parent progress record with a child per file in flight, verbose status lines.
     /// </summary>
-    internal sealed class CmdletSink : ICommandSink, IShouldProcessReason, IWarningSink
+    internal sealed class CmdletSink : ICommandSink, IShouldProcessReason, IWarningSink, IStatusSink
     {
         // At most this many child bars: more would scroll the parent off a console.
         private const int MaxChildRecords = 4;
@@ -84,6 +84,20 @@ namespace StreamFiles.PowerShell
         public void WriteVerbose(string message) => _cmdlet.WriteVerbose(HostWording.ForPowerShell(message));
 
         public void WriteWarning(string message) => _cmdlet.WriteWarning(HostWording.ForPowerShell(message));
+
+        /// <summary>
+        /// A status line: verbose, and, with no progress shown, in the information stream too (tags StreamFiles and
+        /// Status), where a runbook's or a scheduled task's log gets it without -Verbose, as the issue asked.
+        /// </summary>
+        public void WriteStatus(string line, bool progressShown)
+        {
+            string text = HostWording.ForPowerShell(line);
+            _cmdlet.WriteVerbose(text);
+            if (!progressShown)
+            {
+                _cmdlet.WriteInformation(text, new[] { "StreamFiles", "Status" });
+            }
+        }
 
         public void WriteProgress(ProgressReport report)
         {

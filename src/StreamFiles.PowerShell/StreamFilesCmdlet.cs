@@ -68,7 +68,10 @@ namespace StreamFiles.PowerShell
             PowerShellCommandLine.IsNonInteractive(Environment.GetCommandLineArgs())
             || (RuntimeInformation.IsOSPlatform(OSPlatform.Windows) && !Environment.UserInteractive));
 
-        /// <summary>Progress only when somebody may see it; status lines for logs when they asked for -Verbose.</summary>
+        /// <summary>
+        /// Progress only when somebody may see it; status lines for logs when they asked for -Verbose, and in the
+        /// information stream whenever no progress is shown.
+        /// </summary>
         protected OperationSettings CreateOperationSettings(int throttleLimit, bool orderedOutput = false)
         {
             bool progress = ProgressWanted()
@@ -79,7 +82,7 @@ namespace StreamFiles.PowerShell
             return new OperationSettings(
                 throttleLimit,
                 reportProgress: progress,
-                statusInterval: verbose ? StatusInterval : (TimeSpan?)null,
+                statusInterval: verbose || !progress ? StatusInterval : (TimeSpan?)null,
                 orderedOutput: orderedOutput)
             {
                 FirstErrorEnds = ErrorsStop(),

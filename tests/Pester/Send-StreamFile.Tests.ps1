@@ -376,6 +376,8 @@ Describe 'Send-StreamFile' -Tags 'CI' {
                 $null = $ps.AddStatement().AddCommand('Send-StreamFile').AddParameter('LiteralPath', @($script:Source.FullName, $script:Small.FullName)).AddParameter('Destination', (Join-Path $TestDrive 'out-progress/'))
                 $results = $ps.Invoke()
                 $results.Count | Should -Be 2
+                # With progress shown, no status lines in the information stream.
+                @($ps.Streams.Information | Where-Object { $_.Tags -contains 'Status' }).Count | Should -Be 0
                 $records = @($ps.Streams.Progress)
                 $parents = @($records | Where-Object { $_.ParentActivityId -eq -1 })
                 $children = @($records | Where-Object { $_.ParentActivityId -ne -1 })
@@ -421,6 +423,11 @@ Describe 'Send-StreamFile' -Tags 'CI' {
                 $results = $ps.Invoke()
                 $results.Count | Should -Be 1
                 $ps.Streams.Progress.Count | Should -Be 0
+                # Instead, status lines for a runbook's log: the information stream, tagged, the last one when it ends.
+                $status = @($ps.Streams.Information | Where-Object { $_.Tags -contains 'Status' })
+                $status.Count | Should -BeGreaterThan 0
+                $status[-1].Tags | Should -Contain 'StreamFiles'
+                [string]$status[-1].MessageData | Should -BeLike '*finished:*'
             }
             finally {
                 $ps.Dispose()

@@ -48,7 +48,7 @@ namespace StreamFiles.Core.Operations
             if (statusDue)
             {
                 _lastStatus = now;
-                sink.WriteVerbose(report.Activity + ": " + report.StatusText);
+                Status(sink, report.Activity + ": " + report.StatusText);
             }
         }
 
@@ -75,7 +75,19 @@ namespace StreamFiles.Core.Operations
 
             if (_settings.StatusInterval.HasValue)
             {
-                sink.WriteVerbose(final.Activity + " finished: " + final.Summary);
+                Status(sink, final.Activity + " finished: " + final.Summary);
+            }
+        }
+
+        private void Status(ICommandSink sink, string line)
+        {
+            if (sink is IStatusSink status)
+            {
+                status.WriteStatus(line, _settings.ReportProgress);
+            }
+            else
+            {
+                sink.WriteVerbose(line);
             }
         }
     }

@@ -157,6 +157,13 @@ namespace StreamFiles.PowerShell
                     ReportMissing(path, hasWildcards, e);
                     continue;
                 }
+                catch (Exception e) when (e is PSArgumentException || e is ProviderInvocationException)
+                {
+                    // A path that leaves its drive's root (P:/../x on a drive made with New-PSDrive): PowerShell's
+                    // provider refuses it; it names nothing there is (a probe: a raw "Argument" error id).
+                    ReportMissing(path, hasWildcards, e);
+                    continue;
+                }
                 catch (DriveNotFoundException e) when (literal && WorksOnLocalFilesOnly && Core.Operations.FileErrors.UrlKind(path) is null)
                 {
                     // -LiteralPath already: the hint to use it would be no help.

@@ -296,7 +296,7 @@ namespace StreamFiles.PowerShell
                     source = resolved;
                 }
             }
-            catch (Exception e) when (e is DriveNotFoundException || e is ProviderNotFoundException || e is NotSupportedException || e is ItemNotFoundException || e is PSInvalidOperationException)
+            catch (Exception e) when (e is DriveNotFoundException || e is ProviderNotFoundException || e is NotSupportedException || e is ItemNotFoundException || e is PSInvalidOperationException || e is PSArgumentException || e is ProviderInvocationException)
             {
                 // Named as the user wrote it.
             }
@@ -372,7 +372,7 @@ namespace StreamFiles.PowerShell
                 {
                     resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(text, out provider, out _);
                 }
-                catch (Exception e) when (e is DriveNotFoundException || e is ProviderNotFoundException || e is NotSupportedException || e is ItemNotFoundException)
+                catch (Exception e) when (e is DriveNotFoundException || e is ProviderNotFoundException || e is NotSupportedException || e is ItemNotFoundException || e is PSArgumentException || e is ProviderInvocationException)
                 {
                     ThrowTerminatingError(new ErrorRecord(new ArgumentException($"-Destination '{text}' cannot be used: {e.Message}", e), ErrorIdPrefix + "InvalidDestination", ErrorCategory.InvalidArgument, text));
                     throw;

@@ -206,6 +206,26 @@ Describe 'Send-StreamFile' -Tags 'CI' {
             [System.IO.File]::ReadAllText($out) | Should -BeExactly 'older'
         }
 
+        It 'refuses paths that leave a PSDrive''s root with its own ids' {
+            $root = Join-Path $TestDrive 'driveroot'
+            New-Item -ItemType Directory -Path $root | Out-Null
+            New-PSDrive -Name SFROOT -PSProvider FileSystem -Root $root | Out-Null
+            try {
+                $caught = $null
+                try { Send-StreamFile -LiteralPath $script:Small.FullName -Destination 'SFROOT:/../escaped/' -ErrorAction Stop } catch { $caught = $_ }
+                $caught | Should -Not -BeNullOrEmpty
+                $caught.FullyQualifiedErrorId | Should -BeLike 'SendStreamFileInvalidDestination*'
+                Test-Path -LiteralPath (Join-Path $TestDrive 'escaped') | Should -BeFalse
+
+                $result = Send-StreamFile -LiteralPath 'SFROOT:/../nothing.bin' -Destination (Join-Path $TestDrive 'from-drive.bin') -ErrorVariable problems -ErrorAction SilentlyContinue
+                $problems.Count | Should -Be 1
+                $problems[0].FullyQualifiedErrorId | Should -BeLike 'SendStreamFileSourceNotFound*'
+            }
+            finally {
+                Remove-PSDrive -Name SFROOT
+            }
+        }
+
         It 'overwrites with -Force' {
             $out = Join-Path $TestDrive 'out.bin'
             [System.IO.File]::WriteAllText($out, 'older')

@@ -35,12 +35,12 @@ namespace StreamFiles.Cli
             };
             var partSize = new Option<string?>("--part-size")
             {
-                Description = "Part size, 64KiB to 5GiB (default 8MiB, grown so a file needs at most 10,000 parts; S3 raises it to 5MiB at least).",
+                Description = "Part size, 64KiB to 5GiB (default 8MiB, grown so a file needs at most 10,000 parts; an S3 upload raises it to 5MiB at least).",
                 HelpName = "SIZE",
             };
             var maxMemory = new Option<string?>("--max-memory")
             {
-                Description = $"Buffer memory shared by all transfers (default {TransferOptions.DefaultMaxMemory / (1024 * 1024)}MiB).",
+                Description = $"Buffer memory shared by all transfers, 64KiB to 16GiB (default {TransferOptions.DefaultMaxMemory / (1024 * 1024)}MiB).",
                 HelpName = "SIZE",
             };
             var checksum = new Option<string>("--checksum")

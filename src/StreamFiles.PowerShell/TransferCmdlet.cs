@@ -47,7 +47,7 @@ namespace StreamFiles.PowerShell
         public long PartSize { get; set; } = TransferPlan.DefaultPartSize;
 
         [Parameter]
-        [ValidateRange(64L * 1024, 16L * 1024 * 1024 * 1024)]
+        [ValidateRange(TransferOptions.MinMaxMemory, TransferOptions.MaxMaxMemory)]
         public long MaxMemory { get; set; } = TransferOptions.DefaultMaxMemory;
 
         [Parameter]

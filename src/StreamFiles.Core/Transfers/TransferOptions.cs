@@ -18,6 +18,10 @@ namespace StreamFiles.Core.Transfers
         /// </summary>
         public const int DefaultConcurrency = 8;
         public const long DefaultMaxMemory = 32L * 1024 * 1024;
+
+        /// <summary>The range of -MaxMemory (--max-memory): one smallest buffer to 16 GiB.</summary>
+        public const long MinMaxMemory = MemoryBudget.MinBufferSize;
+        public const long MaxMaxMemory = 16L * 1024 * 1024 * 1024;
         public const long MinPartSize = 64 * 1024;
         public const long MaxPartSize = 5L * 1024 * 1024 * 1024;
         public const ChecksumAlgorithm DefaultChecksum = ChecksumAlgorithm.CRC32C;
@@ -46,9 +50,9 @@ namespace StreamFiles.Core.Transfers
                 throw new ArgumentOutOfRangeException(nameof(partSize), partSize, $"The part size must be between {ByteSize.Format(MinPartSize)} and {ByteSize.Format(MaxPartSize)}.");
             }
 
-            if (maxMemory < MemoryBudget.MinBufferSize)
+            if (maxMemory < MinMaxMemory || maxMemory > MaxMaxMemory)
             {
-                throw new ArgumentOutOfRangeException(nameof(maxMemory), maxMemory, $"The memory budget must be at least {ByteSize.Format(MemoryBudget.MinBufferSize)}.");
+                throw new ArgumentOutOfRangeException(nameof(maxMemory), maxMemory, $"The memory budget must be between {ByteSize.Format(MinMaxMemory)} and {ByteSize.Format(MaxMaxMemory)}.");
             }
 
             if (maxAttempts < 1 || maxAttempts > 100)

@@ -253,6 +253,8 @@ namespace StreamFiles.Core.Tests.Cli
         [InlineData("send", "--compare", "size", "a.bin", "b")]
         [InlineData("send", "--part-size", "1KiB", "a.bin", "b")]
         [InlineData("send", "--part-size", "lots", "a.bin", "b")]
+        [InlineData("send", "--max-memory", "100TiB", "a.bin", "b")]
+        [InlineData("send", "--max-memory", "17GiB", "a.bin", "b")]
         [InlineData("send", "--concurrency", "0", "a.bin", "b")]
         [InlineData("send", "--bogus", "a.bin", "b")]
         [InlineData("send", "a.bin", "s3:/bucket")]

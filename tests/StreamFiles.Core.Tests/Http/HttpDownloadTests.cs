@@ -346,6 +346,28 @@ namespace StreamFiles.Core.Tests.Http
         }
 
         /// <summary>
+        /// Only a weak ETag, which If-Range may not carry, and no Last-Modified (a probe: six parallel ranges with
+        /// nothing pinning them): nothing to pin ranges to, so the file is read as one stream.
+        /// </summary>
+        [Fact]
+        public async Task A_file_with_only_a_weak_ETag_is_read_as_one_stream()
+        {
+            byte[] content = HttpTestServer.RandomBytes(Size, seed: 25);
+            TestResource resource = _server.Add("/weak.bin", content);
+            resource.ETag = "W/\"v1\"";
+            resource.LastModified = null;
+            string destination = _temp.File("weak.bin");
+            int requestsBefore = _server.Requests.Count;
+
+            TransferResult result = await DownloadAsync(_server.Url("/weak.bin"), destination, Options(concurrency: 8));
+
+            Assert.Equal(TransferStatus.Completed, result.Status);
+            Assert.Equal(Sha256(content), Sha256Sum(destination));
+            Assert.Empty(RangedSince(requestsBefore, "/weak.bin"));
+            Assert.Contains(_server.RequestsTo("/weak.bin"), r => r.Header("Range") is null);
+        }
+
+        /// <summary>
         /// A server with ranges but neither ETag nor Last-Modified, whose file changes after two parts were served (a
         /// probe): parallel ranges, which nothing can pin to one version, made a file of both, completed with exit 0.
         /// It is read as one stream, so the copy is one version whole.

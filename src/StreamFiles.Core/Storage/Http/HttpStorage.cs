@@ -108,11 +108,12 @@ namespace StreamFiles.Core.Storage.Http
 
             string? etag = response.Headers.ETag?.ToString();
             DateTimeOffset? lastModified = response.Content.Headers.LastModified;
-            if (etag is null && !lastModified.HasValue)
+            if ((response.Headers.ETag is null || response.Headers.ETag.IsWeak) && !lastModified.HasValue)
             {
-                // Nothing names the version the ranges would come from (If-Range needs an ETag or a date): parallel
-                // ranges of a file that changes meanwhile were spliced into one that is neither (a probe: completed,
-                // exit 0). Such a file is read as one stream, and a rerun starts it over.
+                // Nothing names the version the ranges would come from (If-Range needs a strong ETag or a date; a weak
+                // one may not be used there): parallel ranges of a file that changes meanwhile were spliced into one
+                // that is neither (a probe: completed, exit 0). Such a file is read as one stream, and a rerun starts
+                // it over.
                 ranges = false;
             }
 

@@ -344,11 +344,14 @@ function ConvertTo-MamlHelp {
             $writer.WriteStartElement('command', 'relatedLinks', $script:CommandNs)
             foreach ($line in (Get-MarkdownSection -Lines $lines -Heading 'RELATED LINKS')) {
                 if ($line -notmatch '^\[([^\]]+)\]\(([^)]*)\)') { continue }
-                $uri = $Matches[2]
-                if ($uri -notmatch '^https?://') { $uri = '' }
+                # PowerShell takes the first link with a URI for the command's HelpUri (Get-Help -Online): a page of
+                # another product (Copy-Item's, RFC 4648) must not be it. Such an address is kept in the link's text.
+                $text = $Matches[1]
+                $address = $Matches[2]
+                if ($address -match '^https?://') { $text = $text + ': ' + $address }
                 $writer.WriteStartElement('maml', 'navigationLink', $script:MamlNs)
-                $writer.WriteElementString('maml', 'linkText', $script:MamlNs, $Matches[1])
-                $writer.WriteElementString('maml', 'uri', $script:MamlNs, $uri)
+                $writer.WriteElementString('maml', 'linkText', $script:MamlNs, $text)
+                $writer.WriteElementString('maml', 'uri', $script:MamlNs, '')
                 $writer.WriteEndElement()
             }
             $writer.WriteEndElement()

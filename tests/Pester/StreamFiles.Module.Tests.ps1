@@ -58,7 +58,11 @@ Describe 'StreamFiles module' -Tags 'CI' {
                 $parameterNames = @($page | Where-Object { $_ -match '^### -' } | ForEach-Object { $_.Substring(5) })
                 @($help.parameters.parameter | ForEach-Object { $_.name }) | Should -Be $parameterNames
                 ($help.parameters.parameter | Where-Object { $_.name -eq $parameterNames[0] }).description | Should -Not -BeNullOrEmpty
+                # No other product's page passes for this command's online help (a probe: Get-Help Send-StreamFile
+                # -Online opened Copy-Item's); the address stays in the related link's text.
+                (Get-Command -Name $name -Module StreamFiles).HelpUri | Should -BeNullOrEmpty
             }
+            @((Get-Help -Name Send-StreamFile).relatedLinks.navigationLink | ForEach-Object { $_.linkText }) | Should -Contain 'Copy-Item: https://learn.microsoft.com/powershell/module/microsoft.powershell.management/copy-item'
             (Get-Help -Name about_StreamFiles_S3 | Out-String) | Should -Match 'SHORT DESCRIPTION'
         }
         finally {

@@ -27,6 +27,7 @@ namespace StreamFiles.PowerShell
         // Not from the pipeline by value: piped strings are base64 text (-InputObject), as with Select-String.
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
+        [SupportsWildcards]
         public string[]? Path { get; set; }
 
         [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]

@@ -29,6 +29,7 @@ namespace StreamFiles.PowerShell
         [Alias("Path")]
         [ValidateNotNullOrEmpty]
         [ArgumentCompleter(typeof(S3LocationCompleter))]
+        [SupportsWildcards]
         public string[]? Source { get; set; }
 
         [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]

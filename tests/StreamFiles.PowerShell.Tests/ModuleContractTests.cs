@@ -29,6 +29,20 @@ namespace StreamFiles.PowerShell.Tests
         public void TheModuleHasCmdlets() => Assert.Contains(_metadata.Cmdlets, c => c.Name == "Get-FileHashChunked");
 
         /// <summary>
+        /// -Path (and Receive's -Source) expand wildcards and say so ([SupportsWildcards], which Get-Help shows as
+        /// "Accept wildcard characters: true", as the docs do); -LiteralPath does not (a probe: no parameter had it).
+        /// </summary>
+        [Theory]
+        [MemberData(nameof(CmdletNames))]
+        public void WildcardParametersSayThatTheyTakeWildcards(string cmdlet)
+        {
+            CmdletInfo info = _metadata.Cmdlet(cmdlet);
+            string wildcards = info.Parameters.Any(p => p.Name == "Path") ? "Path" : "Source";
+            Assert.True(info.Parameter(wildcards).Has("SupportsWildcardsAttribute"), $"{cmdlet} -{wildcards} lacks [SupportsWildcards]");
+            Assert.False(info.Parameter("LiteralPath").Has("SupportsWildcardsAttribute"), $"{cmdlet} -LiteralPath has [SupportsWildcards]");
+        }
+
+        /// <summary>
         /// On PowerShell 7 the cmdlet assembly loads into the default context and the engine, with the AWS SDK and
         /// Polly, into a private one that hands the default context StreamFiles.Core and nothing else
         /// (ModuleInitializer). A reference from the cmdlet assembly to any other of the engine's dependencies (an

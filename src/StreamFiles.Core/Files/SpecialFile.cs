@@ -77,6 +77,36 @@ namespace StreamFiles.Core.Files
                 : $"'{path}' is {kind}, not a regular file: StreamFiles reads files, whose size it knows. "
                     + (pipeTo is null ? "Copy what it holds into a regular file first." : $"To read from it, pipe it in (for example: cat '{path}' | {pipeTo})."));
 
+        /// <summary>
+        /// Whether <paramref name="path"/>, or the nearest of its ancestors that exists, is <paramref name="directory"/>
+        /// or lies below it by device and inode: what a path comparison misses where one directory has two names (a bind
+        /// mount; a probe's `send -r src view/copy` with view bound to src nested copies until the path was too long).
+        /// False where it cannot tell (Windows, a failed stat).
+        /// </summary>
+        public static bool IsAtOrBelowByIdentity(string directory, string path)
+        {
+#if NET8_0_OR_GREATER
+            if (OperatingSystem.IsWindows() || Stat(directory, out FileStatus root) != 0)
+            {
+                return false;
+            }
+
+            for (string? at = Path.GetFullPath(path); !string.IsNullOrEmpty(at); at = Path.GetDirectoryName(at))
+            {
+                if (Stat(at, out FileStatus status) != 0)
+                {
+                    continue; // not made yet: its parent decides
+                }
+
+                if (status.Dev == root.Dev && status.Ino == root.Ino)
+                {
+                    return true;
+                }
+            }
+#endif
+            return false;
+        }
+
 #if NET8_0_OR_GREATER
         [DllImport("libSystem.Native", EntryPoint = "SystemNative_Stat", SetLastError = true)]
         private static extern int Stat([MarshalAs(UnmanagedType.LPUTF8Str)] string path, out FileStatus output);

@@ -618,7 +618,8 @@ namespace StreamFiles.Core.Operations
         private void SubmitDirectory(ObjectInfo directory, ICommandSink sink, string? under = null)
         {
             Location root = directory.Location;
-            if (root is FileLocation from && _destination is FileLocation to && (Inside(from.Path, to.Path) || Inside(Files.RealPath.Of(from.Path), Files.RealPath.Of(to.Path))))
+            if (root is FileLocation from && _destination is FileLocation to
+                && (Inside(from.Path, to.Path) || Inside(Files.RealPath.Of(from.Path), Files.RealPath.Of(to.Path)) || Files.SpecialFile.IsAtOrBelowByIdentity(from.Path, to.Path)))
             {
                 Submit(Fail(root.Display, TransferErrors.DestinationInsideSource(root.Display, _destination.Display)), sink);
                 return;

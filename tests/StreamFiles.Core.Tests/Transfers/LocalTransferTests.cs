@@ -1049,6 +1049,35 @@ namespace StreamFiles.Core.Tests.Transfers
                 .Select(p => Path.GetRelativePath(_dir.File("src"), p)).OrderBy(p => p, StringComparer.Ordinal));
         }
 
+        /// <summary>
+        /// The same, through a bind mount, where no path nor link says it (a probe: 1,631 nested copies, then
+        /// PathTooLong): device and inode do, as for cp.
+        /// </summary>
+        [StreamFiles.Core.Tests.Faults.RootFact]
+        public void ADestinationInsideTheSourceThroughABindMountIsRefused()
+        {
+            MakeFile("src/a.txt", 1);
+            MakeFile("src/sub/b.txt", 2);
+            Directory.CreateDirectory(_dir.File("view"));
+            var mount = ProcessRunner.Run("mount", new[] { "--bind", _dir.File("src"), _dir.File("view") });
+            Assert.True(mount.ExitCode == 0, mount.Error);
+            try
+            {
+                CommandError error = Assert.Single(TransferHarness.Run(new[] { _dir.File("src") }, _dir.File("view/copy"), recurse: true).Errors);
+
+                Assert.Equal("DestinationInsideSource", error.Condition);
+                Assert.False(Directory.Exists(_dir.File("src/copy")));
+            }
+            finally
+            {
+                ProcessRunner.Run("umount", new[] { _dir.File("view") });
+            }
+
+            // The other way round is a copy like any other.
+            Assert.Empty(TransferHarness.Run(new[] { _dir.File("src") }, _dir.File("elsewhere"), recurse: true).Errors);
+            Assert.True(File.Exists(_dir.File("elsewhere/sub/b.txt")));
+        }
+
         [Fact]
         public void ShouldProcessIsAskedOncePerFileAfterValidation()
         {

@@ -243,6 +243,14 @@ Describe 'Get-FileHashChunked' -Tags 'CI' {
             $text = Get-FileHashChunked -LiteralPath $script:Small.FullName | Out-String -Width 120
             $text | Should -Match $expected
         }
+
+        It 'lays out the table in the columns of Get-FileHash' {
+            # A probe: the Hash column was 64 wide, Get-FileHash's is wider; the header lines show each column's start.
+            $ours = @((Get-FileHashChunked -LiteralPath $script:Small.FullName | Out-String -Width 300) -split "`r?`n" | Where-Object { $_ -match '^Algorithm' })
+            $theirs = @((Get-FileHash -LiteralPath $script:Small.FullName | Out-String -Width 300) -split "`r?`n" | Where-Object { $_ -match '^Algorithm' })
+            $ours.Count | Should -Be 1
+            $ours[0].TrimEnd() | Should -BeExactly $theirs[0].TrimEnd()
+        }
     }
 
     Context 'Progress' {

@@ -192,14 +192,19 @@ namespace StreamFiles.Core.Tests.Http
             await using HttpTestServer other = await HttpTestServer.StartAsync();
             other.Add("/file", HttpTestServer.RandomBytes(10));
             _server.Redirect("/away", other.Url("/file").ToString());
-            var headers = new Dictionary<string, string> { ["Authorization"] = "Bearer TOPSECRET", ["X-Trace"] = "keep-me" };
+            // Beyond Authorization, cookies and names with token, key or secret: the other names a probe saw carried
+            // along (X-Password, X-Signature, X-Session, Authentication) and their kin.
+            string[] secret = { "Authorization", "X-Api-Key", "X-Auth-Token", "X-Password", "X-Passwd", "X-Signature", "X-Session", "Authentication", "X-Credential" };
+            var headers = secret.ToDictionary(name => name, name => "TOPSECRET-" + name);
+            headers["X-Trace"] = "keep-me";
             using HttpTransport transport = Transport(Fast(headers: headers));
 
             using HttpResponseMessage response = await Get(transport, _server.Url("/away"));
 
-            Assert.Equal("Bearer TOPSECRET", _server.RequestsTo("/away").Single().Header("Authorization"));
+            Assert.Equal("TOPSECRET-Authorization", _server.RequestsTo("/away").Single().Header("Authorization"));
+            Assert.Equal("TOPSECRET-X-Session", _server.RequestsTo("/away").Single().Header("X-Session"));
             RecordedRequest redirected = other.RequestsTo("/file").Single();
-            Assert.Null(redirected.Header("Authorization"));
+            Assert.All(secret, name => Assert.Null(redirected.Header(name)));
             Assert.Equal("keep-me", redirected.Header("X-Trace"));
         }
 

@@ -478,13 +478,25 @@ namespace StreamFiles.Core.Storage.Http
             && string.Equals(a.IdnHost, b.IdnHost, StringComparison.OrdinalIgnoreCase)
             && a.Port == b.Port;
 
-        private static bool IsSecretHeader(string name) =>
-            name.Equals("Authorization", StringComparison.OrdinalIgnoreCase)
-            || name.Equals("Proxy-Authorization", StringComparison.OrdinalIgnoreCase)
-            || name.Equals("Cookie", StringComparison.OrdinalIgnoreCase)
-            || name.IndexOf("token", StringComparison.OrdinalIgnoreCase) >= 0
-            || name.IndexOf("key", StringComparison.OrdinalIgnoreCase) >= 0
-            || name.IndexOf("secret", StringComparison.OrdinalIgnoreCase) >= 0;
+        /// <summary>
+        /// The headers a redirect to another origin leaves behind: Authorization, Proxy-Authorization and Cookie, and
+        /// every name that speaks of a secret (a probe saw X-Password, X-Signature, X-Session and Authentication go
+        /// along). Stricter than curl, which keeps custom headers; a header that is not secret (Accept, X-Trace) goes on.
+        /// </summary>
+        private static readonly string[] SecretWords = { "auth", "cookie", "token", "key", "secret", "pass", "signature", "session", "credential" };
+
+        private static bool IsSecretHeader(string name)
+        {
+            foreach (string word in SecretWords)
+            {
+                if (name.IndexOf(word, StringComparison.OrdinalIgnoreCase) >= 0)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
 
         private static HttpMessageHandler CreateHandler(HttpSettings settings)
         {

@@ -41,7 +41,7 @@ namespace StreamFiles.PowerShell
                 throw Terminate(cmdlet, e, errorIdPrefix + "NotFileSystemPath", ErrorCategory.InvalidArgument, outFile,
                     $"-OutFile '{outFile}' is not a file-system path; {cmdlet.MyInvocation.MyCommand.Name} writes files only. {e.Message}");
             }
-            catch (ArgumentException e)
+            catch (Exception e) when (e is ArgumentException || e is ProviderInvocationException)
             {
                 throw Terminate(cmdlet, e, errorIdPrefix + "InvalidPath", ErrorCategory.InvalidArgument, outFile, $"-OutFile '{outFile}' is not a valid path: {e.Message}");
             }

@@ -149,6 +149,9 @@ namespace StreamFiles.PowerShell
                     }
                     else
                     {
+                        // A path that leaves its drive's root (P:/../x) is refused here as with -LiteralPath: resolved
+                        // with wildcards, it gave the drive's root itself (a probe: -Recurse copied the whole drive).
+                        SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out _, out _);
                         resolved = SessionState.Path.GetResolvedProviderPathFromPSPath(path, out provider);
                     }
                 }

@@ -220,6 +220,14 @@ Describe 'Send-StreamFile' -Tags 'CI' {
                 $result = Send-StreamFile -LiteralPath 'SFROOT:/../nothing.bin' -Destination (Join-Path $TestDrive 'from-drive.bin') -ErrorVariable problems -ErrorAction SilentlyContinue
                 $problems.Count | Should -Be 1
                 $problems[0].FullyQualifiedErrorId | Should -BeLike 'SendStreamFileSourceNotFound*'
+
+                # -Path too: resolved with wildcards, such a path gave the drive's root, and -Recurse copied it all.
+                [System.IO.File]::WriteAllText((Join-Path $root 'inside.txt'), 'in the drive')
+                $results = @(Send-StreamFile -Path 'SFROOT:/../nothing.bin' -Destination (Join-Path $TestDrive 'from-drive-tree') -Recurse -ErrorVariable wild -ErrorAction SilentlyContinue)
+                $wild.Count | Should -Be 1
+                $wild[0].FullyQualifiedErrorId | Should -BeLike 'SendStreamFileSourceNotFound*'
+                @($results | Where-Object Status -eq 'Completed').Count | Should -Be 0
+                Test-Path -LiteralPath (Join-Path $TestDrive 'from-drive-tree') | Should -BeFalse
             }
             finally {
                 Remove-PSDrive -Name SFROOT

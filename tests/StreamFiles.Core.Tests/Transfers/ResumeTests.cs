@@ -138,6 +138,25 @@ namespace StreamFiles.Core.Tests.Transfers
             Assert.True(Coreutils.Same(source, destination));
         }
 
+        /// <summary>
+        /// A .partial that is not StreamFiles' own (no mark) beside a journal of an earlier run: not resumed into and
+        /// not replaced without -Force (a probe: a user's file there was overwritten with exit 0).
+        /// </summary>
+        [Fact]
+        public void AJournalBesideAPartialNoRunMarkedDoesNotMakeItResumable()
+        {
+            (string source, string destination) = FailHalfWay();
+            File.WriteAllText(destination + ".partial", "user data"); // the same inode: the mark is cleared below
+            StreamFiles.Core.Storage.Local.PartialMark.Clear(destination + ".partial");
+            Assert.True(File.Exists(destination + ".partial.journal"));
+
+            CollectingSink rerun = TransferHarness.Run(new[] { source }, destination, Resumable());
+
+            Assert.Equal("DestinationExists", Assert.Single(rerun.Errors).Condition);
+            Assert.Equal("user data", File.ReadAllText(destination + ".partial"));
+            Assert.False(File.Exists(destination));
+        }
+
         [Fact]
         public void AChangedSourceRestartsCleanly()
         {

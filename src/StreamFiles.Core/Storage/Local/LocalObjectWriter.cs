@@ -42,6 +42,13 @@ namespace StreamFiles.Core.Storage.Local
             Files.SystemPath.ThrowIfSystemPath(finalPath);
             string partial = Files.PartialFile.PathFor(finalPath);
             long? length = request.Plan.Length;
+
+            // Before a resume too: a journal beside it does not make a file no run marked StreamFiles' own (a probe).
+            if (!request.Overwrite && !portable && PartialMark.Of(partial) == PartialMark.State.Unmarked)
+            {
+                throw new PartialInTheWayException(partial);
+            }
+
             if (request.Resume)
             {
                 (LocalFile? existing, long existingLength) = TryOpenExisting(partial, length, portable);
@@ -49,11 +56,6 @@ namespace StreamFiles.Core.Storage.Local
                 {
                     return new LocalObjectWriter(request, finalPath, partial, existing, existingLength);
                 }
-            }
-
-            if (!request.Overwrite && !portable && PartialMark.Of(partial) == PartialMark.State.Unmarked)
-            {
-                throw new PartialInTheWayException(partial);
             }
 
             LocalFile file;

@@ -353,17 +353,7 @@ namespace StreamFiles.Core.Tests.Http
         public async Task A_file_with_only_a_weak_ETag_is_read_as_one_stream()
         {
             byte[] content = HttpTestServer.RandomBytes(Size, seed: 25);
-            TestResource resource = _server.Add("/weak.bin", content);
-            resource.ETag = "W/\"v1\"";
-            resource.LastModified = null;
-            string destination = _temp.File("weak.bin");
-            int requestsBefore = _server.Requests.Count;
-
-            TransferResult result = await DownloadAsync(_server.Url("/weak.bin"), destination, Options(concurrency: 8));
-
-            Assert.Equal(TransferStatus.Completed, result.Status);
-            Assert.Equal(Sha256(content), Sha256Sum(destination));
-            Assert.Empty(RangedSince(requestsBefore, "/weak.bin"));
+            await AssertReadAsOneVersionInOneStreamAsync("weak.bin", content, "W/\"v1\"", changeTo: null);
             Assert.Contains(_server.RequestsTo("/weak.bin"), r => r.Header("Range") is null);
         }
 
@@ -376,19 +366,25 @@ namespace StreamFiles.Core.Tests.Http
         public async Task A_file_without_any_validator_is_read_as_one_stream_and_never_spliced()
         {
             byte[] first = HttpTestServer.RandomBytes(Size, seed: 21);
-            TestResource resource = _server.Add("/unpinned.bin", first);
-            resource.ETag = null;
+            await AssertReadAsOneVersionInOneStreamAsync("unpinned.bin", first, etag: null, changeTo: HttpTestServer.RandomBytes(Size, seed: 22));
+        }
+
+        /// <summary>Serves content without Last-Modified (and with the ETag given), changed to changeTo after two parts: the copy is the first version, read without a range.</summary>
+        private async Task AssertReadAsOneVersionInOneStreamAsync(string name, byte[] content, string? etag, byte[]? changeTo)
+        {
+            TestResource resource = _server.Add("/" + name, content);
+            resource.ETag = etag;
             resource.LastModified = null;
-            resource.ChangeAfterServed = 2 * PartSize;
-            resource.ChangeTo = HttpTestServer.RandomBytes(Size, seed: 22);
-            string destination = _temp.File("unpinned.bin");
+            resource.ChangeAfterServed = changeTo is null ? (long?)null : 2 * PartSize;
+            resource.ChangeTo = changeTo;
+            string destination = _temp.File(name);
             int requestsBefore = _server.Requests.Count;
 
-            TransferResult result = await DownloadAsync(_server.Url("/unpinned.bin"), destination, Options(concurrency: 8));
+            TransferResult result = await DownloadAsync(_server.Url("/" + name), destination, Options(concurrency: 8));
 
             Assert.Equal(TransferStatus.Completed, result.Status);
-            Assert.Equal(Sha256(first), Sha256Sum(destination));
-            Assert.Empty(RangedSince(requestsBefore, "/unpinned.bin"));
+            Assert.Equal(Sha256(content), Sha256Sum(destination));
+            Assert.Empty(RangedSince(requestsBefore, "/" + name));
         }
 
         /// <summary>

@@ -211,7 +211,9 @@ namespace StreamFiles.Cli
         internal static int Run(string[] args, CliContext context)
         {
             RootCommand root = BuildCommands(() => context);
-            ParseResult parse = root.Parse(EndOfOptions(args));
+            // No response files: "@x" is a file named @x, as for cp and sha256sum (a probe: `hash *` hashed the files
+            // @x named, and `send x @f dir/` took --force from the file f).
+            ParseResult parse = root.Parse(EndOfOptions(args), new ParserConfiguration { ResponseFileTokenReplacer = null });
             if (parse.Errors.Count > 0)
             {
                 foreach (string problem in UsageProblems(root, parse))
@@ -292,6 +294,17 @@ namespace StreamFiles.Cli
             root.Subcommands.Add(TransferCommand.Create(Core.Operations.TransferDirection.Send, context));
             root.Subcommands.Add(TransferCommand.Create(Core.Operations.TransferDirection.Receive, context));
             root.Subcommands.Add(Base64Command.Create(context));
+
+            // Help is --help, -h or -?, not also "/h" and "/?", which on Linux are paths (a probe: `send -r dir /h`
+            // printed the help and exited 0, copying nothing).
+            for (int i = 0; i < root.Options.Count; i++)
+            {
+                if (root.Options[i] is System.CommandLine.Help.HelpOption)
+                {
+                    root.Options[i] = new System.CommandLine.Help.HelpOption("--help", "-h", "-?") { Recursive = true };
+                }
+            }
+
             return root;
         }
     }

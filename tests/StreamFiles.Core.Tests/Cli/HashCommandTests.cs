@@ -134,6 +134,34 @@ namespace StreamFiles.Core.Tests.Cli
             Assert.True(Transfers.Support.Coreutils.Same(_dir.File("-dash"), _dir.File("copy.bin")));
         }
 
+        /// <summary>
+        /// "@x" is a file, not a response file of more arguments, and "/h" a path, not help (a probe: `hash *` hashed
+        /// the file @x named, `send x @f dir/` took --force from f, and `send -r dir /h` printed help with exit 0).
+        /// </summary>
+        [Fact]
+        public void AtNamesAndSlashHAreFiles()
+        {
+            _dir.RandomFile("@x", 100, seed: 4);
+            File.WriteAllText(_dir.File("x"), "/etc/hostname\n");
+            File.WriteAllText(_dir.File("f"), "--force\n");
+            _dir.RandomFile("@f", 10, seed: 5);
+            File.WriteAllText(_dir.File("existing"), "old");
+
+            var hashed = ProcessRunner.Streamfiles(_dir.Path, "hash", "@x");
+            Assert.True(hashed.ExitCode == 0, hashed.Error);
+            Assert.Equal(ProcessRunner.Shell("sha256sum @x", _dir.Path), hashed.Output);
+
+            var sent = ProcessRunner.Streamfiles(_dir.Path, "send", "--no-progress", "@f", "existing");
+            Assert.Equal(1, sent.ExitCode);
+            Assert.Contains("[DestinationExists]", sent.Error, StringComparison.Ordinal);
+            Assert.Equal("old", File.ReadAllText(_dir.File("existing")));
+
+            var slash = ProcessRunner.Streamfiles(_dir.Path, "hash", "--", "/h");
+            Assert.Equal(1, slash.ExitCode);
+            Assert.Contains("[FileNotFound]", slash.Error, StringComparison.Ordinal);
+            Assert.DoesNotContain("Description:", slash.Output, StringComparison.Ordinal);
+        }
+
         [Fact]
         public void NameWithBackslashIsEscapedAsCoreutilsDoes()
         {

@@ -263,6 +263,11 @@ namespace StreamFiles.Core.Operations
                 case Base64DataException bad:
                     return new CommandError("InvalidData", FailureCategory.InvalidData, request.Input,
                         $"'{request.Input}' is not valid {(bad.UrlSafe ? "URL-safe " : string.Empty)}base64 text: {bad.Reason} at byte offset {bad.Offset}.{kept}", bad);
+                case DestinationException write when request.OutputStream != null && write.InnerException is UnauthorizedAccessException:
+                    // A closed standard output (>&-) fails its writes with EBADF, which .NET reports as access denied
+                    // (a probe: [AccessDenied] "check its permissions"); `hash >&-` says WriteError, as here now.
+                    return new CommandError("WriteError", FailureCategory.WriteError, request.Output,
+                        $"Cannot write to {request.Output}: it is closed or cannot be written to. Check where it goes.", write.InnerException);
                 case DestinationException write:
                     CommandError error = FileErrors.Describe(write.InnerException ?? write, request.Output, writing: true);
                     return new CommandError(error.Condition, error.Category, error.Target, error.Message + kept, error.Exception);

@@ -27,6 +27,17 @@ namespace StreamFiles.Core.Tests.Cli
             ProcessRunner.Shell(script, _dir.Path);
         }
 
+        /// <summary>A closed standard output (>&amp;-) is a WriteError, as for hash; it was AccessDenied, "check its permissions".</summary>
+        [Fact]
+        public void A_closed_standard_output_is_a_write_error()
+        {
+            _dir.RandomFile("in.bin", 1000, seed: 1);
+            string rc = ProcessRunner.Shell($"{Cli} base64 in.bin >&- 2>err.txt; echo $?", _dir.Path);
+            Assert.Equal("1\n", rc);
+            string error = File.ReadAllText(_dir.File("err.txt"));
+            Assert.StartsWith("streamfiles: [WriteError] Cannot write to standard output", error, StringComparison.Ordinal);
+        }
+
         /// <summary>
         /// A reader that stops early (| head): the command stops too and exits 141 with nothing on stderr, as coreutils
         /// do when SIGPIPE ends them; before, the output vanished, the whole input was still read, and it exited 0.

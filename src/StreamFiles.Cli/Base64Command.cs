@@ -82,7 +82,7 @@ namespace StreamFiles.Cli
         private static int Run(CliContext context, bool decode, int wrap, bool urlSafe, bool noProgress, string input, string output)
         {
             var format = new Base64Format(wrap, urlSafe);
-            Stream? standardInput = input == StandardStream ? new StopableInput(Console.OpenStandardInput(), context.CancellationToken) : null;
+            Stream? standardInput = input == StandardStream ? StopableInput.Standard(context.CancellationToken) : null;
             Stream? standardOutput = output == StandardStream ? OpenStandardOutput(context) : null;
 
             // A named pipe or device (`base64 <(cmd) >(cmd)`, /dev/stdin, /dev/null) is read or written as a stream, as

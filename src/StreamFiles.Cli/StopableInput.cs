@@ -33,6 +33,92 @@ namespace StreamFiles.Cli
         }
 
         /// <summary>
+        /// Standard input, stoppable; one that was closed when the process started (`hash &lt;&amp;-`) fails its first read
+        /// instead of waiting for ever (a probe: `timeout 5 streamfiles hash &lt;&amp;-` ran out of time, where sha256sum
+        /// says "Bad file descriptor" at once).
+        /// </summary>
+        public static Stream Standard(CancellationToken stop) =>
+            StandardInputIsOwnPipe()
+                ? new StopableInput(new ClosedInput(), stop)
+                : new StopableInput(Console.OpenStandardInput(), stop);
+
+        /// <summary>
+        /// Linux: a descriptor 0 closed at exec is taken by the first file the runtime opens, one of its own pipes,
+        /// whose write end this process holds too, so no end of data ever comes. That is what is checked: descriptor 0
+        /// is a pipe this process also holds open for writing.
+        /// </summary>
+        private static bool StandardInputIsOwnPipe()
+        {
+            if (!OperatingSystem.IsLinux())
+            {
+                return false;
+            }
+
+            try
+            {
+                string? pipe = new FileInfo("/proc/self/fd/0").LinkTarget;
+                if (pipe is null || !pipe.StartsWith("pipe:[", StringComparison.Ordinal))
+                {
+                    return false;
+                }
+
+                foreach (string entry in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
+                {
+                    string fd = Path.GetFileName(entry);
+                    if (fd == "0" || new FileInfo(entry).LinkTarget != pipe)
+                    {
+                        continue;
+                    }
+
+                    foreach (string line in File.ReadLines("/proc/self/fdinfo/" + fd))
+                    {
+                        if (line.StartsWith("flags:", StringComparison.Ordinal)
+                            && (Convert.ToInt32(line.Substring(6).Trim(), 8) & 3) == 1)
+                        {
+                            return true; // O_WRONLY
+                        }
+                    }
+                }
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is FormatException)
+            {
+                // Not known: read it as it is.
+            }
+
+            return false;
+        }
+
+        private sealed class ClosedInput : Stream
+        {
+            public override bool CanRead => true;
+
+            public override bool CanSeek => false;
+
+            public override bool CanWrite => false;
+
+            public override long Length => throw new NotSupportedException();
+
+            public override long Position
+            {
+                get => throw new NotSupportedException();
+                set => throw new NotSupportedException();
+            }
+
+            public override int Read(byte[] buffer, int offset, int count) =>
+                throw new IOException("standard input is closed: it was not open when streamfiles started.");
+
+            public override void Flush()
+            {
+            }
+
+            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+            public override void SetLength(long value) => throw new NotSupportedException();
+
+            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        }
+
+        /// <summary>
         /// Opens a named FIFO or device for reading (`hash &lt;(cmd)`, `base64 /dev/stdin`) as standard input is read: the
         /// open of a FIFO waits for a writer in the kernel, deaf to Ctrl+C and SIGTERM, so it runs on its own and a stop
         /// stops waiting for it (OperationCanceledException); the reads that follow are stoppable too.

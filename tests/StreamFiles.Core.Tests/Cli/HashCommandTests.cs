@@ -162,6 +162,26 @@ namespace StreamFiles.Core.Tests.Cli
             Assert.DoesNotContain("Description:", slash.Output, StringComparison.Ordinal);
         }
 
+        /// <summary>
+        /// Standard input closed at the start (<c>&lt;&amp;-</c>): hash and base64 fail at once with ReadError, exit 1, as
+        /// sha256sum and base64 do ("Bad file descriptor"); they waited for ever on the runtime's own pipe (a probe).
+        /// </summary>
+        [Fact]
+        public void AClosedStandardInputFailsAtOnce()
+        {
+            string cli = ProcessRunner.CliCommandLine();
+            string result = ProcessRunner.Shell(
+                $"timeout 60 {cli} hash <&- 2>hash.err; echo $?; timeout 60 {cli} base64 -d - out.bin <&- 2>b64.err; echo $?; echo hi | {cli} hash",
+                _dir.Path);
+            string[] lines = result.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Equal("1", lines[0]);
+            Assert.Equal("1", lines[1]);
+            Assert.Equal(ProcessRunner.Shell("echo hi | sha256sum", _dir.Path).Trim(), lines[2]);
+            Assert.StartsWith("streamfiles: [ReadError] Cannot read '-': standard input is closed", File.ReadAllText(_dir.File("hash.err")), StringComparison.Ordinal);
+            Assert.Contains("[ReadError]", File.ReadAllText(_dir.File("b64.err")), StringComparison.Ordinal);
+            Assert.False(File.Exists(_dir.File("out.bin")));
+        }
+
         [Fact]
         public void NameWithBackslashIsEscapedAsCoreutilsDoes()
         {

@@ -212,6 +212,26 @@ namespace StreamFiles.Core.Tests.Faults
             await AssertUploadedWholeAsync(run, path, key);
         }
 
+        /// <summary>
+        /// The answer to every CompleteMultipartUpload try is lost (a probe: the run failed WriteError after the retries,
+        /// and aborted the upload the store had completed): the object under the key, made of these parts, settles it.
+        /// </summary>
+        [S3Fact]
+        public async Task ACompleteWhoseAnswerNeverComesIsSettledByTheKey()
+        {
+            string path = _temp.RandomFile("never.bin", 11 * MiB, seed: 13);
+            using var proxy = new FaultProxy(new Uri(S3TestServer.Endpoint!));
+            proxy.Script = request => request.Method == "POST" && request.Query("uploadId") != null ? FaultKind.ResetResponse : FaultKind.None;
+            var storage = new S3Storage(new S3Connection(region: S3TestServer.Region, endpointUrl: proxy.Endpoint, credentials: S3TestServer.Credentials), _pool);
+            string key = _prefix + "never.bin";
+
+            var run = UploadInFiveMiBParts(storage, path, key);
+
+            Assert.True(proxy.Injected(FaultKind.ResetResponse) >= 2, proxy.Describe());
+            Assert.DoesNotContain(proxy.Requests, r => r.Method == "DELETE");
+            await AssertUploadedWholeAsync(run, path, key);
+        }
+
         /// <summary>Sends <paramref name="path"/> to <paramref name="key"/> through <paramref name="storage"/> in 5 MiB parts.</summary>
         private static S3TransferTests.Sink UploadInFiveMiBParts(S3Storage storage, string path, string key) =>
             S3TransferTests.Run(TransferDirection.Send, "s3://" + S3TestServer.Bucket + "/" + key, new[] { path }, new TransferOptions(partSize: 5 * MiB), registry: StorageRegistry.CreateDefault().Register(LocationKind.S3, storage));
@@ -341,6 +361,41 @@ namespace StreamFiles.Core.Tests.Faults
             Assert.Equal(TransferStatus.Completed, result.Status);
             Assert.Empty(await S3TestServer.UploadsUnderAsync(_prefix));
             Assert.Equal(S3TestTransfers.Sha256Hex(File.ReadAllBytes(path)), await S3TestTransfers.StoredSha256Async(_prefix + "done.bin"));
+        }
+
+        /// <summary>
+        /// The same stop while the completion's answer takes longer than the 5 s grace (a probe: the store completed the
+        /// object, the run said Interrupted and aborted an upload that was no more): the key settles it, Completed.
+        /// </summary>
+        [S3Fact]
+        public async Task AStopWhoseGraceRunsOutWhileTheUploadIsCompletedIsSettledByTheKey()
+        {
+            using var stop = new System.Threading.CancellationTokenSource();
+            using var proxy = new FaultProxy(new Uri(S3TestServer.Endpoint!)) { Latency = TimeSpan.FromSeconds(9) };
+            proxy.Script = request =>
+            {
+                if (request.Method == "POST" && request.Query("uploadId") != null)
+                {
+                    _ = Task.Run(stop.Cancel);
+                    return FaultKind.Latency;
+                }
+
+                return FaultKind.None;
+            };
+            string path = _temp.RandomFile("late.bin", 11 * MiB, seed: 14);
+            var storage = new S3Storage(new S3Connection(region: S3TestServer.Region, endpointUrl: proxy.Endpoint, credentials: S3TestServer.Credentials), _pool);
+            var registry = StorageRegistry.CreateDefault().Register(LocationKind.S3, storage);
+            ObjectInfo source = await new StreamFiles.Core.Storage.Local.LocalStorage().StatAsync(Location.Parse(path), default) ?? throw new InvalidOperationException("no source");
+            var engine = new TransferEngine(new TransferOptions(partSize: 5 * MiB), registry);
+            var destination = Location.Parse("s3://" + S3TestServer.Bucket + "/" + _prefix + "late.bin");
+
+            TransferResult result = await engine.TransferAsync(new TransferJob(source, destination, null), null, stop.Token);
+
+            Assert.True(stop.IsCancellationRequested);
+            Assert.Equal(TransferStatus.Completed, result.Status);
+            Assert.DoesNotContain(proxy.Requests, r => r.Method == "DELETE");
+            Assert.Empty(await S3TestServer.UploadsUnderAsync(_prefix + "late.bin"));
+            Assert.Equal(S3TestTransfers.Sha256Hex(File.ReadAllBytes(path)), await S3TestTransfers.StoredSha256Async(_prefix + "late.bin"));
         }
     }
 }

@@ -402,15 +402,33 @@ namespace StreamFiles.Core.Storage.S3
                     throw Fail(e, "complete multipart upload of");
                 }
             }
-            catch (Exception e) when (!(e is OperationCanceledException) && (!_storage.IsTransient(e) || S3Errors.IsUnreadableAnswer(e)))
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                // An answer that could not be read (damaged on its way, cut short; still so after the retries) may hide
-                // a completion: found by a probe, the object was there and the run failed with S3RequestFailed, then
-                // DestinationExists on a rerun.
+                // A stop whose grace ran out while the store was completing: the store may finish it anyway (a probe: the
+                // object was replaced, the run said Interrupted and then aborted an upload that was no more). The key
+                // says which, asked within the cleanup's grace.
+                using var settle = new CancellationTokenSource(CleanupGrace);
+                if (!await CompletedAlreadyAsync(partETags, settle.Token).ConfigureAwait(false))
+                {
+                    throw;
+                }
+
+                return;
+            }
+            catch (Exception e) when (!(e is OperationCanceledException))
+            {
+                // An answer that could not be read (damaged on its way, cut short, or never come: still so after the
+                // retries) may hide a completion: found by probes, the object was there and the run failed (with
+                // S3RequestFailed, or WriteError after connection resets), then DestinationExists on a rerun.
                 // An error the store named (an error code) is its answer, and stands.
                 if (e is AmazonS3Exception { ErrorCode.Length: > 0 } || !await CompletedAlreadyAsync(partETags, cancellationToken).ConfigureAwait(false))
                 {
-                    throw Fail(e, "complete multipart upload of");
+                    if (!_storage.IsTransient(e) || S3Errors.IsUnreadableAnswer(e))
+                    {
+                        throw Fail(e, "complete multipart upload of");
+                    }
+
+                    throw;
                 }
             }
 

@@ -394,7 +394,10 @@ namespace StreamFiles.Core.Transfers
                             // incomplete multipart uploads applies.
                             abortGaveUp = true;
                             string why = aborting is OperationCanceledException ? "no answer in time" : UriRedaction.RedactText(aborting.Message).TrimEnd('.');
-                            _engine.Notes?.Invoke(string.IsNullOrEmpty(writer.ResumeToken)
+
+                            // A warning, not a verbose line: an upload left on the store is billed until it is removed
+                            // (a probe: nothing on stderr said it was there).
+                            (_engine.Warnings ?? _engine.Notes)?.Invoke(string.IsNullOrEmpty(writer.ResumeToken)
                                 ? $"'{SourceDisplay}' -> '{DestinationDisplay}': what was written could not be removed ({why})."
                                 : $"'{SourceDisplay}' -> '{DestinationDisplay}': the unfinished upload could not be removed ({why}); the next run of this transfer removes it.");
                         }

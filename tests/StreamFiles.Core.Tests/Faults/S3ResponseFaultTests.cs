@@ -232,6 +232,30 @@ namespace StreamFiles.Core.Tests.Faults
             await AssertUploadedWholeAsync(run, path, key);
         }
 
+        /// <summary>
+        /// A part refused for good and an abort refused too: the file fails with the part's error, and a warning (not
+        /// only a verbose line) says the upload is still on the store and that the next run removes it.
+        /// </summary>
+        [S3Fact]
+        public async Task AnUploadThatCannotBeAbortedIsWarnedOf()
+        {
+            string path = _temp.RandomFile("stuck.bin", 11 * MiB, seed: 15);
+            using var proxy = new FaultProxy(new Uri(S3TestServer.Endpoint!));
+            proxy.Script = request => (request.Method == "PUT" && request.Query("partNumber") == "2") || request.Method == "DELETE" ? FaultKind.NotImplemented : FaultKind.None;
+            var storage = new S3Storage(new S3Connection(region: S3TestServer.Region, endpointUrl: proxy.Endpoint, credentials: S3TestServer.Credentials), _pool);
+            string key = _prefix + "stuck.bin";
+
+            var run = UploadInFiveMiBParts(storage, path, key);
+
+            Assert.Single(run.Errors);
+            Assert.Contains(run.Warnings, w => w.Contains("the unfinished upload could not be removed", StringComparison.Ordinal) && w.Contains("the next run of this transfer removes it", StringComparison.Ordinal));
+            Assert.Single(await S3TestServer.UploadsUnderAsync(key));
+            foreach (var upload in await S3TestServer.UploadsUnderAsync(key))
+            {
+                await S3TestServer.Raw.AbortMultipartUploadAsync(S3TestServer.Bucket, upload.Key, upload.UploadId);
+            }
+        }
+
         /// <summary>Sends <paramref name="path"/> to <paramref name="key"/> through <paramref name="storage"/> in 5 MiB parts.</summary>
         private static S3TransferTests.Sink UploadInFiveMiBParts(S3Storage storage, string path, string key) =>
             S3TransferTests.Run(TransferDirection.Send, "s3://" + S3TestServer.Bucket + "/" + key, new[] { path }, new TransferOptions(partSize: 5 * MiB), registry: StorageRegistry.CreateDefault().Register(LocationKind.S3, storage));

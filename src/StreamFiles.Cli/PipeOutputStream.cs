@@ -14,8 +14,22 @@ namespace StreamFiles.Cli
     {
         private readonly Stream _inner;
         private static int _closed;
+        private static long _writingSince;
 
         public PipeOutputStream(Stream inner) => _inner = inner;
+
+        /// <summary>
+        /// How long the write in progress has waited (a reader that stopped reading leaves it blocked in the kernel,
+        /// where no stop reaches it); zero when none is.
+        /// </summary>
+        public static TimeSpan Blocked
+        {
+            get
+            {
+                long since = Interlocked.Read(ref _writingSince);
+                return since == 0 ? TimeSpan.Zero : System.Diagnostics.Stopwatch.GetElapsedTime(since);
+            }
+        }
 
         /// <summary>Whether a write found the reading end of standard output closed.</summary>
         public static bool Closed => Volatile.Read(ref _closed) != 0;
@@ -52,6 +66,7 @@ namespace StreamFiles.Cli
 
         public override void Write(ReadOnlySpan<byte> buffer)
         {
+            Interlocked.Exchange(ref _writingSince, System.Diagnostics.Stopwatch.GetTimestamp());
             try
             {
                 _inner.Write(buffer);
@@ -59,6 +74,10 @@ namespace StreamFiles.Cli
             catch (IOException e) when (Notice(e))
             {
                 throw;
+            }
+            finally
+            {
+                Interlocked.Exchange(ref _writingSince, 0);
             }
         }
 
@@ -96,6 +115,7 @@ namespace StreamFiles.Cli
 
         private static void Watch(Action write)
         {
+            Interlocked.Exchange(ref _writingSince, System.Diagnostics.Stopwatch.GetTimestamp());
             try
             {
                 write();
@@ -103,6 +123,10 @@ namespace StreamFiles.Cli
             catch (IOException e) when (Notice(e))
             {
                 throw;
+            }
+            finally
+            {
+                Interlocked.Exchange(ref _writingSince, 0);
             }
         }
 

@@ -37,6 +37,7 @@ namespace StreamFiles.Cli
                     context.CancelledExitCode = exitCode;
                     sinceStop.Start();
                     cancel.Cancel();
+                    EndIfOutputStuck(error, signal.Signal.ToString(), exitCode);
                 }
                 else if (sinceStop.IsRunning && sinceStop.Elapsed < RepeatWindow)
                 {
@@ -83,6 +84,49 @@ namespace StreamFiles.Cli
                 return ExitCodes.BrokenPipe;
             }
         }
+
+        /// <summary>
+        /// After a stop, a write to standard output that its reader does not take (`| sleep 60`: the pipe full, the write
+        /// blocked in the kernel, where no stop reaches it) would keep the process alive until the reader goes, for ever
+        /// under one that never does (a probe, under `timeout`). Once the write has waited a second after the stop and no
+        /// transfer is still cleaning up (a .partial removed, an upload aborted; 30 s at most), the process ends at once
+        /// with the stop's exit code, its remaining output dropped, and says so on stderr.
+        /// </summary>
+        private static void EndIfOutputStuck(TextWriter error, string signal, int exitCode)
+        {
+            if (OperatingSystem.IsWindows())
+            {
+                return;
+            }
+
+            var watch = new Thread(() =>
+            {
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                while (true)
+                {
+                    Thread.Sleep(100);
+                    if (clock.Elapsed >= OutputGrace && PipeOutputStream.Blocked >= OutputGrace
+                        && (StreamFiles.Core.Transfers.TransferEngine.InFlight == 0 || clock.Elapsed >= CleanupLimit))
+                    {
+                        error.WriteLine($"streamfiles: [Interrupted] Stopped by {signal}; standard output was not being read, so the output from here on was dropped.");
+                        error.Flush();
+                        ExitNow(exitCode);
+                    }
+                }
+            })
+            { IsBackground = true, Name = "streamfiles output watch" };
+            watch.Start();
+        }
+
+        /// <summary>How long a write to standard output may wait after a stop before the process ends without it.</summary>
+        private static readonly TimeSpan OutputGrace = TimeSpan.FromSeconds(1);
+
+        /// <summary>The longest the transfers' own cleanup is waited for then (a part's 5 s grace, an abort's 10 s, and room).</summary>
+        private static readonly TimeSpan CleanupLimit = TimeSpan.FromSeconds(30);
+
+        /// <summary>Ends the process without flushing anything: a flush of standard output would block as the write did.</summary>
+        [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "_exit")]
+        private static extern void ExitNow(int status);
 
         /// <summary>
         /// Standard output, when it is a pipe, a socket or a terminal on Unix, as a stream over its file descriptor: the

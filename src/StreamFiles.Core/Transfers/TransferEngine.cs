@@ -64,6 +64,7 @@ namespace StreamFiles.Core.Transfers
             }
 
             var transfer = new FileTransfer(this, job, progress ?? new ByteCounter());
+            Interlocked.Increment(ref _inFlight);
             try
             {
                 return await transfer.RunAsync(cancellationToken).ConfigureAwait(false);
@@ -85,7 +86,19 @@ namespace StreamFiles.Core.Transfers
                 CommandError error = TransferErrors.Describe(e, job.Source.Location.Display, job.Destination.Display);
                 throw new CommandFailureException(error, transfer.FailedResult(error));
             }
+            finally
+            {
+                Interlocked.Decrement(ref _inFlight);
+            }
         }
+
+        private static int _inFlight;
+
+        /// <summary>
+        /// Transfers of this process still running, their cleanup (a .partial removed, an upload aborted) included: a
+        /// host that must end while its output is stuck waits for none to be left first.
+        /// </summary>
+        public static int InFlight => Volatile.Read(ref _inFlight);
 
         /// <summary>Hashes a whole object with the engine's algorithm, reading parts in parallel (SkipUnchanged, Verify).</summary>
         public Task<string> HashAsync(ObjectInfo info, CancellationToken cancellationToken) =>

@@ -182,6 +182,31 @@ namespace StreamFiles.Core.Tests.Cli
             Assert.False(File.Exists(_dir.File("out.bin")));
         }
 
+        /// <summary>
+        /// A stop while standard output's reader has stopped reading (the pipe full, the write blocked in the kernel):
+        /// the process still ends about a second after the signal, dropping the rest of its output (a probe: it lived
+        /// until the reader exited, for ever under one that never does).
+        /// </summary>
+        [Fact]
+        public void AStopEndsTheProcessWhileItsReaderHasStoppedReading()
+        {
+            Directory.CreateDirectory(_dir.File("many"));
+            for (int i = 0; i < 2000; i++)
+            {
+                File.WriteAllText(_dir.File($"many/f{i}"), i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+
+            string cli = ProcessRunner.CliCommandLine();
+            ProcessRunner.Shell(
+                $"start=$(date +%s%N); ( timeout -s TERM 2 {cli} hash many/* many/* many/* many/* 2>err.txt; echo \"$? $(( ($(date +%s%N) - start) / 1000000 ))\" > ended.txt ) | sleep 14",
+                _dir.Path);
+
+            string[] ended = File.ReadAllText(_dir.File("ended.txt")).Trim().Split(' ');
+            Assert.Equal("124", ended[0]); // timeout's code for a command it stopped
+            Assert.True(int.Parse(ended[1], System.Globalization.CultureInfo.InvariantCulture) < 10_000, $"the process ended {ended[1]} ms after its start, with the reader still asleep");
+            Assert.Contains("[Interrupted] Stopped by SIGTERM", File.ReadAllText(_dir.File("err.txt")), StringComparison.Ordinal);
+        }
+
         [Fact]
         public void NameWithBackslashIsEscapedAsCoreutilsDoes()
         {

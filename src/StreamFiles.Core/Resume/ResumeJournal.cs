@@ -99,12 +99,34 @@ namespace StreamFiles.Core.Resume
 
             if (string.IsNullOrEmpty(root))
             {
-                root = Path.GetTempPath();
+                // No home folder (HOME unset or missing, as for service accounts): a folder of this user's own under the
+                // temporary directory, not one all users share (a probe: /tmp/StreamFiles/journals, named only by a hash
+                // of the destination, for every user).
+                root = TemporaryStateRoot();
             }
 
             using var sha = SHA256.Create();
             string name = Hex.Encode(sha.ComputeHash(Encoding.UTF8.GetBytes(destination.Display))).Substring(0, 32).ToLowerInvariant();
             return Path.Combine(root!, "StreamFiles", "journals", name + Suffix);
+        }
+
+        internal static string TemporaryStateRoot()
+        {
+            string root = Path.Combine(Path.GetTempPath(), "streamfiles-" + Environment.UserName);
+#if NET8_0_OR_GREATER
+            if (!OperatingSystem.IsWindows() && !Directory.Exists(root))
+            {
+                try
+                {
+                    Directory.CreateDirectory(root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                }
+                catch (IOException)
+                {
+                    // The journal's own save reports what stands in the way.
+                }
+            }
+#endif
+            return root;
         }
 
         public void Record(PartReceipt part)

@@ -26,6 +26,23 @@ namespace StreamFiles.Core.Tests.Transfers
                 "upload id/with%odd chars",
                 new[] { new PartReceipt(1, 0, 8 * 1024 * 1024, "0A0B0C0D", "\"tag-1\""), new PartReceipt(3, 16 * 1024 * 1024, 8 * 1024 * 1024, "11223344") });
 
+        /// <summary>
+        /// Without a home folder the journals of S3 uploads go to a folder of the user's own in the temporary directory,
+        /// which only the user may enter (a probe: /tmp/StreamFiles/journals, shared by all users).
+        /// </summary>
+        [Fact]
+        public void TheTemporaryStateFolderIsTheUsersOwn()
+        {
+            string root = ResumeJournal.TemporaryStateRoot();
+
+            Assert.Equal(Path.Combine(Path.GetTempPath(), "streamfiles-" + Environment.UserName), root);
+            Assert.True(Directory.Exists(root));
+            if (!OperatingSystem.IsWindows())
+            {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(root));
+            }
+        }
+
         [Fact]
         public void RoundTripsEveryFieldThroughItsTextFormat()
         {

@@ -291,9 +291,12 @@ namespace StreamFiles.Cli
             {
                 Command command = parse.CommandResult.Command;
                 string takes = string.Join(" ", command.Arguments.Select(a => a.Name));
-                return parse.Errors.Select(e => e.Message.StartsWith("Required argument missing", StringComparison.Ordinal)
-                    ? $"'streamfiles {command.Name}' needs {takes}: streamfiles {command.Name} [options] {takes}."
-                    : Plain(e.Message, command.Name));
+                return parse.Errors.Select(e => e.Message.StartsWith("Required argument missing for option", StringComparison.Ordinal)
+                    ? $"{e.Message.Substring(e.Message.IndexOf('\'')).TrimEnd('.')} needs a value: 'streamfiles {command.Name} --help' says which."
+                    : e.Message.StartsWith("Required argument missing", StringComparison.Ordinal)
+                        ? $"'streamfiles {command.Name}' needs {takes}: streamfiles {command.Name} [options] {takes}."
+                        : Plain(e.Message, command.Name))
+                    .Distinct();
             }
 
             string verbs = string.Join(", ", root.Subcommands.Select(c => c.Name));

@@ -154,6 +154,12 @@ namespace StreamFiles.Core.Tests.Cli
             Assert.Equal(2, run.ExitCode);
             Assert.Contains("[Usage] 'streamfiles send' needs SOURCE... DESTINATION", run.Error, StringComparison.Ordinal);
             Assert.Contains("Try 'streamfiles send --help'", run.Error, StringComparison.Ordinal);
+
+            // An option without its value says so, not that the arguments are missing (a probe: `hash -a` said "needs PATH").
+            var option = ProcessRunner.Streamfiles(_dir.Path, "hash", "a.bin", "-a");
+            Assert.Equal(2, option.ExitCode);
+            Assert.Contains("[Usage] '-a' needs a value", option.Error, StringComparison.Ordinal);
+            Assert.DoesNotContain("needs PATH", option.Error, StringComparison.Ordinal);
         }
 
         [Fact]

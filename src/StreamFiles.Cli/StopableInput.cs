@@ -25,6 +25,7 @@ namespace StreamFiles.Cli
         private readonly CancellationToken _stop;
         private byte[] _buffer = Array.Empty<byte>();
         private bool _ended;
+        private bool _closedAtStart;
 
         public StopableInput(Stream inner, CancellationToken stop)
         {
@@ -39,7 +40,7 @@ namespace StreamFiles.Cli
         /// </summary>
         public static Stream Standard(CancellationToken stop) =>
             StandardInputIsOwnPipe()
-                ? new StopableInput(new ClosedInput(), stop)
+                ? new StopableInput(Stream.Null, stop) { _closedAtStart = true }
                 : new StopableInput(Console.OpenStandardInput(), stop);
 
         /// <summary>
@@ -88,36 +89,6 @@ namespace StreamFiles.Cli
             return false;
         }
 
-        private sealed class ClosedInput : Stream
-        {
-            public override bool CanRead => true;
-
-            public override bool CanSeek => false;
-
-            public override bool CanWrite => false;
-
-            public override long Length => throw new NotSupportedException();
-
-            public override long Position
-            {
-                get => throw new NotSupportedException();
-                set => throw new NotSupportedException();
-            }
-
-            public override int Read(byte[] buffer, int offset, int count) =>
-                throw new IOException("standard input is closed: it was not open when streamfiles started.");
-
-            public override void Flush()
-            {
-            }
-
-            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-            public override void SetLength(long value) => throw new NotSupportedException();
-
-            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        }
-
         /// <summary>
         /// Opens a named FIFO or device for reading (`hash &lt;(cmd)`, `base64 /dev/stdin`) as standard input is read: the
         /// open of a FIFO waits for a writer in the kernel, deaf to Ctrl+C and SIGTERM, so it runs on its own and a stop
@@ -152,6 +123,11 @@ namespace StreamFiles.Cli
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
+            if (_closedAtStart)
+            {
+                throw new IOException("standard input is closed: it was not open when streamfiles started.");
+            }
+
             if (_buffer.Length < buffer.Length)
             {
                 _buffer = new byte[buffer.Length];

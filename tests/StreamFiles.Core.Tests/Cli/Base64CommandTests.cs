@@ -28,7 +28,7 @@ namespace StreamFiles.Core.Tests.Cli
         }
 
         /// <summary>A closed standard output (>&amp;-) is a WriteError, as for hash; it was AccessDenied, "check its permissions".</summary>
-        [Fact]
+        [StreamFiles.Core.Tests.Faults.HostedCliFact]
         public void A_closed_standard_output_is_a_write_error()
         {
             _dir.RandomFile("in.bin", 1000, seed: 1);

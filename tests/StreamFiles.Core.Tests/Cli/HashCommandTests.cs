@@ -166,7 +166,7 @@ namespace StreamFiles.Core.Tests.Cli
         /// Standard input closed at the start (<c>&lt;&amp;-</c>): hash and base64 fail at once with ReadError, exit 1, as
         /// sha256sum and base64 do ("Bad file descriptor"); they waited for ever on the runtime's own pipe (a probe).
         /// </summary>
-        [Fact]
+        [StreamFiles.Core.Tests.Faults.HostedCliFact]
         public void AClosedStandardInputFailsAtOnce()
         {
             string cli = ProcessRunner.CliCommandLine();

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
@@ -357,31 +358,9 @@ namespace StreamFiles.Core.Tests.Faults
         [S3Fact]
         public async Task AStopWhileTheUploadIsCompletedLetsTheCompletionFinish()
         {
-            using var stop = new System.Threading.CancellationTokenSource();
-            using var proxy = new FaultProxy(new Uri(S3TestServer.Endpoint!)) { Latency = TimeSpan.FromSeconds(2) };
-            int completes = 0;
-            proxy.Script = request =>
-            {
-                if (request.Method == "POST" && request.Query("uploadId") != null)
-                {
-                    System.Threading.Interlocked.Increment(ref completes);
-                    _ = Task.Run(stop.Cancel); // the stop arrives while the store completes the object
-                    return FaultKind.Latency;
-                }
+            var (result, requests, path) = await UploadStoppedDuringTheCompletionAsync("done.bin", TimeSpan.FromSeconds(2), seed: 12);
 
-                return FaultKind.None;
-            };
-            string path = _temp.RandomFile("done.bin", 11 * MiB, seed: 12);
-            var storage = new S3Storage(new S3Connection(region: S3TestServer.Region, endpointUrl: proxy.Endpoint, credentials: S3TestServer.Credentials), _pool);
-            var registry = StorageRegistry.CreateDefault().Register(LocationKind.S3, storage);
-            ObjectInfo source = await new StreamFiles.Core.Storage.Local.LocalStorage().StatAsync(Location.Parse(path), default) ?? throw new InvalidOperationException("no source");
-            var engine = new TransferEngine(new TransferOptions(partSize: 5 * MiB), registry);
-            var destination = Location.Parse("s3://" + S3TestServer.Bucket + "/" + _prefix + "done.bin");
-
-            TransferResult result = await engine.TransferAsync(new TransferJob(source, destination, null), null, stop.Token);
-
-            Assert.True(stop.IsCancellationRequested);
-            Assert.Equal(1, completes);
+            Assert.Equal(1, requests.Count(r => r.Method == "POST" && r.Query("uploadId") != null));
             Assert.Equal(TransferStatus.Completed, result.Status);
             Assert.Empty(await S3TestServer.UploadsUnderAsync(_prefix));
             Assert.Equal(S3TestTransfers.Sha256Hex(File.ReadAllBytes(path)), await S3TestTransfers.StoredSha256Async(_prefix + "done.bin"));
@@ -394,32 +373,43 @@ namespace StreamFiles.Core.Tests.Faults
         [S3Fact]
         public async Task AStopWhoseGraceRunsOutWhileTheUploadIsCompletedIsSettledByTheKey()
         {
+            var (result, requests, path) = await UploadStoppedDuringTheCompletionAsync("late.bin", TimeSpan.FromSeconds(9), seed: 14);
+
+            Assert.Equal(TransferStatus.Completed, result.Status);
+            Assert.DoesNotContain(requests, r => r.Method == "DELETE");
+            Assert.Empty(await S3TestServer.UploadsUnderAsync(_prefix + "late.bin"));
+            Assert.Equal(S3TestTransfers.Sha256Hex(File.ReadAllBytes(path)), await S3TestTransfers.StoredSha256Async(_prefix + "late.bin"));
+        }
+
+        /// <summary>
+        /// Uploads an 11 MiB file in 5 MiB parts, stopping the transfer as its CompleteMultipartUpload goes out, whose
+        /// answer the proxy holds back for <paramref name="latency"/>; returns the result, the requests made and the file.
+        /// </summary>
+        private async Task<(TransferResult Result, IReadOnlyList<ProxiedRequest> Requests, string Path)> UploadStoppedDuringTheCompletionAsync(string name, TimeSpan latency, int seed)
+        {
             using var stop = new System.Threading.CancellationTokenSource();
-            using var proxy = new FaultProxy(new Uri(S3TestServer.Endpoint!)) { Latency = TimeSpan.FromSeconds(9) };
+            using var proxy = new FaultProxy(new Uri(S3TestServer.Endpoint!)) { Latency = latency };
             proxy.Script = request =>
             {
                 if (request.Method == "POST" && request.Query("uploadId") != null)
                 {
-                    _ = Task.Run(stop.Cancel);
+                    _ = Task.Run(stop.Cancel); // the stop arrives while the store completes the object
                     return FaultKind.Latency;
                 }
 
                 return FaultKind.None;
             };
-            string path = _temp.RandomFile("late.bin", 11 * MiB, seed: 14);
+            string path = _temp.RandomFile(name, 11 * MiB, seed: seed);
             var storage = new S3Storage(new S3Connection(region: S3TestServer.Region, endpointUrl: proxy.Endpoint, credentials: S3TestServer.Credentials), _pool);
             var registry = StorageRegistry.CreateDefault().Register(LocationKind.S3, storage);
             ObjectInfo source = await new StreamFiles.Core.Storage.Local.LocalStorage().StatAsync(Location.Parse(path), default) ?? throw new InvalidOperationException("no source");
             var engine = new TransferEngine(new TransferOptions(partSize: 5 * MiB), registry);
-            var destination = Location.Parse("s3://" + S3TestServer.Bucket + "/" + _prefix + "late.bin");
+            var destination = Location.Parse("s3://" + S3TestServer.Bucket + "/" + _prefix + name);
 
             TransferResult result = await engine.TransferAsync(new TransferJob(source, destination, null), null, stop.Token);
 
             Assert.True(stop.IsCancellationRequested);
-            Assert.Equal(TransferStatus.Completed, result.Status);
-            Assert.DoesNotContain(proxy.Requests, r => r.Method == "DELETE");
-            Assert.Empty(await S3TestServer.UploadsUnderAsync(_prefix + "late.bin"));
-            Assert.Equal(S3TestTransfers.Sha256Hex(File.ReadAllBytes(path)), await S3TestTransfers.StoredSha256Async(_prefix + "late.bin"));
+            return (result, proxy.Requests, path);
         }
     }
 }

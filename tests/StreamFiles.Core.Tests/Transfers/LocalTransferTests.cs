@@ -1078,6 +1078,35 @@ namespace StreamFiles.Core.Tests.Transfers
             Assert.True(File.Exists(_dir.File("elsewhere/sub/b.txt")));
         }
 
+        /// <summary>
+        /// A destination reached through a bind mount of a subdirectory of the source (a probe: `mount --bind src/in view;
+        /// send -r src view/x` nested copies until PathTooLong, then failed "[SourceNotFound] ''"): found when the walk
+        /// meets that subdirectory, before anything goes into it, and the directory the walk made there is removed.
+        /// </summary>
+        [StreamFiles.Core.Tests.Faults.RootTheory]
+        [InlineData("view/copy")]
+        [InlineData("view")]
+        public void ADestinationBelowABindMountOfASourceSubdirectoryIsRefused(string destination)
+        {
+            MakeFile("src/a.txt", 1);
+            MakeFile("src/in/b.txt", 2);
+            Directory.CreateDirectory(_dir.File("view"));
+            var mount = ProcessRunner.Run("mount", new[] { "--bind", _dir.File("src/in"), _dir.File("view") });
+            Assert.True(mount.ExitCode == 0, mount.Error);
+            try
+            {
+                CommandError error = Assert.Single(TransferHarness.Run(new[] { _dir.File("src") }, _dir.File(destination), recurse: true).Errors);
+
+                Assert.Equal("DestinationInsideSource", error.Condition);
+                Assert.Equal(new[] { "a.txt", "in", Path.Combine("in", "b.txt") }, Directory.GetFileSystemEntries(_dir.File("src"), "*", SearchOption.AllDirectories)
+                    .Select(p => Path.GetRelativePath(_dir.File("src"), p)).OrderBy(p => p, StringComparer.Ordinal));
+            }
+            finally
+            {
+                ProcessRunner.Run("umount", new[] { _dir.File("view") });
+            }
+        }
+
         [Fact]
         public void ShouldProcessIsAskedOncePerFileAfterValidation()
         {

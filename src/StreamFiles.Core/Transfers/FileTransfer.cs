@@ -356,7 +356,8 @@ namespace StreamFiles.Core.Transfers
                         verified = true;
                     }
 
-                    return Result(done.Count > 0 ? TransferStatus.Resumed : TransferStatus.Completed, length, hash, null, plan, verified);
+                    bool resumed = done.Count > 0 || receipts.Any(r => r!.FoundStored);
+                    return Result(resumed ? TransferStatus.Resumed : TransferStatus.Completed, length, hash, null, plan, verified);
                 }
                 catch (Exception e) when (!committed)
                 {
@@ -636,8 +637,12 @@ namespace StreamFiles.Core.Transfers
                         throw new SourceChangedException(SourceDisplay, $"part {part.Number} ended after {hash.Length} of {part.Length} bytes");
                     }
 
-                    Interlocked.Add(ref _transferred, hash.Length);
-                    var receipt = new PartReceipt(part.Number, part.Offset, hash.Length, hash.Complete(), accepted.Tag);
+                    if (!accepted.FoundStored)
+                    {
+                        Interlocked.Add(ref _transferred, hash.Length);
+                    }
+
+                    var receipt = new PartReceipt(part.Number, part.Offset, hash.Length, hash.Complete(), accepted.Tag, accepted.FoundStored);
                     receipts[part.Number - 1] = receipt;
                     if (journal != null)
                     {

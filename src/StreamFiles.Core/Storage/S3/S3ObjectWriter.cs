@@ -235,7 +235,7 @@ namespace StreamFiles.Core.Storage.S3
                 if (stored != null && (stored.Size ?? -1) == hash.Length && IsMd5ETag(storedETag) && string.Equals(storedETag, hash.Md5Hex, StringComparison.OrdinalIgnoreCase))
                 {
                     _sent[part.Number] = new SentPart(storedETag!, ChecksumOf(stored) ?? hash.Checksum);
-                    return new PartReceipt(part.Number, part.Offset, hash.Length, hash.Checksum is null ? null : Hex.Encode(hash.Checksum), storedETag);
+                    return new PartReceipt(part.Number, part.Offset, hash.Length, hash.Checksum is null ? null : Hex.Encode(hash.Checksum), storedETag, foundStored: true);
                 }
             }
 

@@ -16,7 +16,7 @@ namespace StreamFiles.Cli
             using var cancel = new CancellationTokenSource();
             // Each result line goes out as it is written: a log (| tee, | jq) follows the work, and a job killed hard keeps the lines of the files it finished.
             var output = new StreamWriter(OpenStandardOutput(), new UTF8Encoding(false), 64 * 1024) { AutoFlush = true, NewLine = "\n" };
-            var error = new StreamWriter(new LenientStream(Console.OpenStandardError()), new UTF8Encoding(false)) { AutoFlush = true, NewLine = "\n" };
+            var error = new StreamWriter(new LenientStream(StandardDescriptor.WasOpenAtStart(2) ? Console.OpenStandardError() : Stream.Null), new UTF8Encoding(false)) { AutoFlush = true, NewLine = "\n" };
             var context = new CliContext(output, error, !Console.IsErrorRedirected, cancel.Token, () => cancel.Cancel());
 
             // The first Ctrl+C (SIGINT), SIGTERM (a CI job's timeout, systemd, docker stop, kill) or SIGHUP (the
@@ -139,6 +139,11 @@ namespace StreamFiles.Cli
             if (OperatingSystem.IsWindows())
             {
                 return Console.OpenStandardOutput();
+            }
+
+            if (!StandardDescriptor.WasOpenAtStart(1))
+            {
+                return StandardDescriptor.ClosedOutput();
             }
 
             var descriptor = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle((IntPtr)1, ownsHandle: false), FileAccess.Write, bufferSize: 0);

@@ -39,55 +39,9 @@ namespace StreamFiles.Cli
         /// says "Bad file descriptor" at once).
         /// </summary>
         public static Stream Standard(CancellationToken stop) =>
-            StandardInputIsOwnPipe()
+            !StandardDescriptor.WasOpenAtStart(0)
                 ? new StopableInput(Stream.Null, stop) { _closedAtStart = true }
                 : new StopableInput(Console.OpenStandardInput(), stop);
-
-        /// <summary>
-        /// Linux: a descriptor 0 closed at exec is taken by the first file the runtime opens, one of its own pipes,
-        /// whose write end this process holds too, so no end of data ever comes. That is what is checked: descriptor 0
-        /// is a pipe this process also holds open for writing.
-        /// </summary>
-        private static bool StandardInputIsOwnPipe()
-        {
-            if (!OperatingSystem.IsLinux())
-            {
-                return false;
-            }
-
-            try
-            {
-                string? pipe = new FileInfo("/proc/self/fd/0").LinkTarget;
-                if (pipe is null || !pipe.StartsWith("pipe:[", StringComparison.Ordinal))
-                {
-                    return false;
-                }
-
-                foreach (string entry in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
-                {
-                    string fd = Path.GetFileName(entry);
-                    if (fd == "0" || new FileInfo(entry).LinkTarget != pipe)
-                    {
-                        continue;
-                    }
-
-                    foreach (string line in File.ReadLines("/proc/self/fdinfo/" + fd))
-                    {
-                        if (line.StartsWith("flags:", StringComparison.Ordinal)
-                            && (Convert.ToInt32(line.Substring(6).Trim(), 8) & 3) == 1)
-                        {
-                            return true; // O_WRONLY
-                        }
-                    }
-                }
-            }
-            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is FormatException)
-            {
-                // Not known: read it as it is.
-            }
-
-            return false;
-        }
 
         /// <summary>
         /// Opens a named FIFO or device for reading (`hash &lt;(cmd)`, `base64 /dev/stdin`) as standard input is read: the

@@ -353,22 +353,6 @@ namespace StreamFiles.Core.Tests.Faults
         }
     }
 
-    /// <summary>
-    /// A fact about a descriptor closed when the CLI starts (&lt;&amp;-, &gt;&amp;-), whose number the runtime's own files then
-    /// take: they differ between the dotnet host and a native AOT executable (in the AOT pass, base64 &gt;&amp;- exits 0 and
-    /// hash &lt;&amp;- says AccessDenied), so the fact holds for the dotnet host only and is skipped, saying so, in that pass.
-    /// </summary>
-    public sealed class HostedCliFactAttribute : FactAttribute
-    {
-        public HostedCliFactAttribute()
-        {
-            if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable(StreamFiles.Core.Tests.Support.ProcessRunner.CliVariable)))
-            {
-                Skip = "about descriptors closed at the start, which the native AOT executable's runtime takes otherwise than the dotnet host's (see the session note).";
-            }
-        }
-    }
-
     /// <summary>A fact that needs root (mount); skipped, saying so, otherwise.</summary>
     public sealed class RootFactAttribute : FactAttribute
     {

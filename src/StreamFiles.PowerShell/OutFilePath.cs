@@ -28,11 +28,11 @@ namespace StreamFiles.PowerShell
             }
             catch (Exception e) when (e is DriveNotFoundException || e is ItemNotFoundException)
             {
-                cmdlet.WriteError(RecordedItemNotFoundException.Record(
+                cmdlet.WriteError(RecordedItemNotFoundException.Missing(
                     $"Cannot write '{outFile}': {e.Message} Name a file on an existing drive; nothing was read.",
                     e,
-                    errorIdPrefix + "OutFileDirectoryNotFound",
-                    ErrorCategory.ObjectNotFound,
+                    errorIdPrefix,
+                    "OutFileDirectoryNotFound",
                     outFile));
                 return null;
             }

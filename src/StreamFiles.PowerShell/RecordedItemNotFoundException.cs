@@ -20,6 +20,20 @@ namespace StreamFiles.PowerShell
 
         public override ErrorRecord ErrorRecord => _record ?? base.ErrorRecord;
 
+        /// <summary>
+        /// The record of something not found that the cmdlet itself tells (a -Path, an -OutFile's drive), in the shape of
+        /// those the engine reports: ObjectNotFound, with a CommandFailureException inside whose Error names the
+        /// condition (`$_.Exception.InnerException.Error.Condition`, as about_StreamFiles says; a probe found
+        /// PowerShell's own exception there, with no condition).
+        /// </summary>
+        public static ErrorRecord Missing(string message, Exception? cause, string errorIdPrefix, string condition, string target) =>
+            Record(
+                message,
+                new Core.Operations.CommandFailureException(new Core.Operations.CommandError(condition, Core.Operations.FailureCategory.ObjectNotFound, target, message, cause)),
+                errorIdPrefix + condition,
+                ErrorCategory.ObjectNotFound,
+                target);
+
         /// <summary>The record to write, whose exception's own record has the same id, category and target.</summary>
         public static ErrorRecord Record(string message, Exception? inner, string errorId, ErrorCategory category, object? target)
         {

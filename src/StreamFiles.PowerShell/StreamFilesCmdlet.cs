@@ -170,7 +170,7 @@ namespace StreamFiles.PowerShell
                 catch (DriveNotFoundException e) when (literal && WorksOnLocalFilesOnly && Core.Operations.FileErrors.UrlKind(path) is null)
                 {
                     // -LiteralPath already: the hint to use it would be no help.
-                    WriteError(RecordedItemNotFoundException.Record($"Cannot find the path '{path}' because it does not exist: {e.Message}", e, ErrorIdPrefix + NotFoundCondition, ErrorCategory.ObjectNotFound, path));
+                    WriteError(RecordedItemNotFoundException.Missing($"Cannot find the path '{path}' because it does not exist: {e.Message}", e, ErrorIdPrefix, NotFoundCondition, path));
                     continue;
                 }
                 catch (DriveNotFoundException e)
@@ -232,11 +232,11 @@ namespace StreamFiles.PowerShell
             else if (OutputFileNamed is string outFile)
             {
                 // The one file the command writes would not appear, with no word why: a script would find it missing later.
-                WriteError(RecordedItemNotFoundException.Record(
+                WriteError(RecordedItemNotFoundException.Missing(
                     $"No file matches '{path}', so nothing was written to '{outFile}'. Check the pattern, or use -LiteralPath if the name contains wildcard characters such as [ ].",
                     null,
-                    ErrorIdPrefix + NotFoundCondition,
-                    ErrorCategory.ObjectNotFound,
+                    ErrorIdPrefix,
+                    NotFoundCondition,
                     path));
             }
         }
@@ -248,11 +248,11 @@ namespace StreamFiles.PowerShell
         protected virtual string? OutputFileNamed => null;
 
         private ErrorRecord NotFound(string path, Exception? inner) =>
-            RecordedItemNotFoundException.Record(
+            RecordedItemNotFoundException.Missing(
                 $"Cannot find the path '{path}' because it does not exist. Check the path, or use -LiteralPath if the name contains wildcard characters such as [ ].",
                 inner,
-                ErrorIdPrefix + NotFoundCondition,
-                ErrorCategory.ObjectNotFound,
+                ErrorIdPrefix,
+                NotFoundCondition,
                 path);
 
         private bool IsPreference(string variable, ActionPreference value)

@@ -220,6 +220,18 @@ Describe 'ConvertFrom-StreamBase64' -Tags 'CI' {
                 Should -Throw -ErrorId 'ConvertFromStreamBase64FileNotFound,StreamFiles.PowerShell.ConvertFromStreamBase64Command'
         }
 
+        It 'carries the condition inside the exception of a missing -Path' {
+            $caught = $null
+            try {
+                ConvertFrom-StreamBase64 -Path (Join-Path $TestDrive 'missing.b64') -OutFile (Join-Path $TestDrive 'out.bin') -ErrorAction Stop
+            }
+            catch {
+                $caught = $_
+            }
+            $caught | Should -Not -BeNullOrEmpty
+            $caught.Exception.InnerException.Error.Condition | Should -Be 'FileNotFound'
+        }
+
         It 'reports a wildcard that matches nothing, since -OutFile is not written' {
             $out = Join-Path $TestDrive 'nomatch-out.bin'
             { ConvertFrom-StreamBase64 -Path (Join-Path $TestDrive 'nothing-here*.b64') -OutFile $out -ErrorAction Stop } |

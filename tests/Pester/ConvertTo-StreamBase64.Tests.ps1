@@ -243,6 +243,25 @@ Describe 'ConvertTo-StreamBase64' -Tags 'CI' {
             Test-Path -LiteralPath $out | Should -BeFalse
         }
 
+        It 'carries the condition inside the exception of a missing -Path, with or without -OutFile' {
+            foreach ($outFile in @($null, (Join-Path $TestDrive 'condition-out.b64'))) {
+                $caught = $null
+                try {
+                    if ($outFile) {
+                        ConvertTo-StreamBase64 -Path (Join-Path $TestDrive 'nothing-here*.bin') -OutFile $outFile -ErrorAction Stop
+                    }
+                    else {
+                        ConvertTo-StreamBase64 -Path (Join-Path $TestDrive 'missing.bin') -ErrorAction Stop
+                    }
+                }
+                catch {
+                    $caught = $_
+                }
+                $caught | Should -Not -BeNullOrEmpty
+                $caught.Exception.InnerException.Error.Condition | Should -Be 'FileNotFound'
+            }
+        }
+
         It 'refuses a directory named explicitly' {
             { ConvertTo-StreamBase64 -LiteralPath $TestDrive -ErrorAction Stop } |
                 Should -Throw -ErrorId 'ConvertToStreamBase64PathIsDirectory,StreamFiles.PowerShell.ConvertToStreamBase64Command'

@@ -156,6 +156,20 @@ Describe 'Get-FileHashChunked' -Tags 'CI' {
                 Should -Throw -ErrorId 'GetFileHashChunkedFileNotFound,StreamFiles.PowerShell.GetFileHashChunkedCommand'
         }
 
+        It 'carries the condition inside the exception of a missing -Path, as about_StreamFiles says' {
+            # A probe: the inner exception was PowerShell's own ItemNotFoundException, with no Error.Condition.
+            $caught = $null
+            try {
+                Get-FileHashChunked -Path (Join-Path $TestDrive 'missing.bin') -ErrorAction Stop
+            }
+            catch [System.Management.Automation.ItemNotFoundException] {
+                $caught = $_
+            }
+            $caught | Should -Not -BeNullOrEmpty
+            $caught.Exception.InnerException.Error.Condition | Should -Be 'FileNotFound'
+            $caught.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        }
+
         It 'reports a missing literal path with the same id' {
             { Get-FileHashChunked -LiteralPath (Join-Path $TestDrive 'missing.bin') -ErrorAction Stop } |
                 Should -Throw -ErrorId 'GetFileHashChunkedFileNotFound,StreamFiles.PowerShell.GetFileHashChunkedCommand'

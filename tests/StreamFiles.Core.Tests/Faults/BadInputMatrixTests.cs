@@ -66,6 +66,7 @@ namespace StreamFiles.Core.Tests.Faults
             ["send to https://host:99999/"] = (2, "InvalidLocation", new[] { "send", "a.bin", "https://host:99999/" }),
             ["--region with a space"] = (2, "InvalidRegion", new[] { "send", "--region", "eu west 1", "a.bin", "s3://bucket/x" }),
             ["--endpoint-url with a password"] = (2, "InvalidEndpointUrl", new[] { "send", "--endpoint-url", "http://user:EpPassw0rdXYZ@127.0.0.1:1", "a.bin", "s3://bucket/x" }),
+            ["--endpoint-url with a query string"] = (2, "InvalidEndpointUrl", new[] { "send", "--endpoint-url", "http://127.0.0.1:1/?token=EpPassw0rdXYZ", "a.bin", "s3://bucket/x" }),
             ["receive into s3://bucket/x"] = (2, "UnsupportedDestination", new[] { "receive", "a.bin", "s3://bucket/x" }),
             ["receive s3://"] = (1, "InvalidLocation", new[] { "receive", "s3://", "out/" }),
             ["receive s3:///key"] = (1, "InvalidLocation", new[] { "receive", "s3:///key", "out/" }),
@@ -143,6 +144,7 @@ namespace StreamFiles.Core.Tests.Faults
         [Theory]
         [InlineData("AWS_REGION", "eu west 1", "InvalidRegion")]
         [InlineData("AWS_ENDPOINT_URL", "http://user:EpPassw0rdXYZ@127.0.0.1:1", "InvalidEndpointUrl")]
+        [InlineData("AWS_ENDPOINT_URL", "http://127.0.0.1:1/?X-Amz-Signature=EpPassw0rdXYZ", "InvalidEndpointUrl")] // a probe: S3RequestFailed, the query in the SDK's words
         public void AnUnusableRegionOrEndpointFromTheEnvironmentIsNamedWithoutAPassword(string variable, string value, string id)
         {
             var environment = new Dictionary<string, string?>

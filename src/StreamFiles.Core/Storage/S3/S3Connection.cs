@@ -139,10 +139,25 @@ namespace StreamFiles.Core.Storage.S3
             ProfileName ?? "(default chain)");
 
         /// <summary>Why an http(s) endpoint URL cannot be used, in words that never repeat what it holds after '//' and before '@'; null when it can.</summary>
-        internal static string? EndpointProblem(string url, string? from = null) =>
-            Uri.TryCreate(url, UriKind.Absolute, out Uri? uri) && uri.UserInfo.Length > 0
-                ? $"The S3 endpoint '{Locations.UriRedaction.RedactText(url)}'{(from is null ? string.Empty : " (from " + from + ")")} has a user name or password in it. S3 requests are signed with AWS credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile, or a role): give the endpoint without them and the keys that way."
+        internal static string? EndpointProblem(string url, string? from = null)
+        {
+            if (!Uri.TryCreate(url, UriKind.Absolute, out Uri? uri))
+            {
+                return null;
+            }
+
+            string named = $"The S3 endpoint '{Locations.UriRedaction.RedactText(url)}'{(from is null ? string.Empty : " (from " + from + ")")}";
+            if (uri.UserInfo.Length > 0)
+            {
+                return named + " has a user name or password in it. S3 requests are signed with AWS credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile, or a role): give the endpoint without them and the keys that way.";
+            }
+
+            // The SDK refuses it on the first request, as S3RequestFailed for each file, with the query in its message
+            // (a probe: "Custom endpoint `http://host/?token=...` was not a valid URI").
+            return uri.Query.Length > 1
+                ? named + " has a query string ('?...'), which an S3 endpoint cannot have: requests are signed with AWS credentials, not a token in the URL. Give the scheme, host and port only (for example 'https://s3.example.com')."
                 : null;
+        }
 
         /// <summary>
         /// Why a region name cannot be signed for; null when it can. Regions go into host names and signatures, so

@@ -31,20 +31,6 @@ namespace StreamFiles.Cli
                 HelpName = "N",
                 DefaultValueFactory = _ => 0,
             };
-            wrap.Validators.Add(result =>
-            {
-                // The token as written: a value that is no number at all is the parser's own [Usage] error, and asking
-                // for the parsed value here would throw instead (an unhandled exception and a stack trace).
-                if (result.Tokens.Count == 0 || !int.TryParse(result.Tokens[result.Tokens.Count - 1].Value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int value))
-                {
-                    return;
-                }
-
-                if (value < 0 || value > Base64Format.MaxLineLength)
-                {
-                    result.AddError($"--wrap must be between 0 and {Base64Format.MaxLineLength}; 0 writes one line.");
-                }
-            });
             var urlSafe = new Option<bool>("--url-safe") { Description = "The URL-safe alphabet of RFC 4648 section 5 ('-' and '_'), written without '=' padding; decoding accepts it with or without." };
             var noProgress = new Option<bool>("--no-progress") { Description = "No progress line on stderr." };
             var input = new Argument<string>("INPUT")
@@ -81,6 +67,12 @@ namespace StreamFiles.Cli
 
         private static int Run(CliContext context, bool decode, int wrap, bool urlSafe, bool noProgress, string input, string output)
         {
+            if (wrap < 0 || wrap > Base64Format.MaxLineLength)
+            {
+                // A bad value, as --concurrency 0 is ([InvalidArgument]); one that is no number at all stays the parser's [Usage].
+                throw new CliUsageException($"--wrap must be between 0 and {Base64Format.MaxLineLength}; 0 writes one line.");
+            }
+
             var format = new Base64Format(wrap, urlSafe);
             Stream? standardInput = input == StandardStream ? StopableInput.Standard(context.CancellationToken) : null;
             Stream? standardOutput = output == StandardStream ? OpenStandardOutput(context) : null;

@@ -101,6 +101,8 @@ namespace StreamFiles.Core.Tests.Faults
             ["base64 --wrap x"] = (2, "Usage", new[] { "base64", "--wrap", "x", "a.bin" }),
             ["hash --throttle-limit 0"] = (2, "InvalidArgument", new[] { "hash", "--throttle-limit", "0", "a.bin" }),
             ["base64 --wrap 99999999999"] = (2, "Usage", new[] { "base64", "--wrap", "99999999999", "a.bin" }),
+            ["base64 --wrap -1"] = (2, "InvalidArgument", new[] { "base64", "--wrap", "-1", "a.bin" }), // a bad value, as for --throttle-limit 0
+            ["base64 --wrap 1048577"] = (2, "InvalidArgument", new[] { "base64", "--wrap", "1048577", "a.bin" }),
             ["an unknown option"] = (2, "Usage", new[] { "send", "--bogus", "a.bin", "out/" }),
             ["no destination"] = (2, "Usage", new[] { "send", "a.bin" }),
             ["receive to - (standard output)"] = (2, "InvalidArgument", new[] { "receive", "a.bin", "-" }),

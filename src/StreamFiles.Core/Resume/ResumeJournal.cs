@@ -219,6 +219,12 @@ namespace StreamFiles.Core.Resume
                     return null;
                 }
 
+                if (IsForeign(path))
+                {
+                    problem = "the file under the resume journal's name is not one";
+                    return null;
+                }
+
                 lines = File.ReadAllLines(path, Encoding.UTF8);
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
@@ -238,14 +244,55 @@ namespace StreamFiles.Core.Resume
             }
         }
 
+        /// <summary>
+        /// Deletes a journal; a file of that name that is not one (a user's own "x.partial.journal" beside a local
+        /// destination: a probe saw it deleted by every copy to x) is left as it is.
+        /// </summary>
         public static void Delete(string path)
         {
+            if (IsForeign(path))
+            {
+                return;
+            }
+
             try
             {
                 File.Delete(path);
             }
             catch (DirectoryNotFoundException)
             {
+            }
+        }
+
+        /// <summary>
+        /// Whether a file is there under the journal's name that does not begin as every journal does (of any version): one StreamFiles
+        /// did not write, which it neither reads whole, nor replaces, nor deletes. False when nothing is there, or when
+        /// it cannot be read (the operation on it then says why).
+        /// </summary>
+        public static bool IsForeign(string path)
+        {
+            byte[] expected = Encoding.ASCII.GetBytes(Magic.Substring(0, Magic.IndexOf(' ') + 1)); // "streamfiles-resume ", of any version
+            var start = new byte[expected.Length];
+            try
+            {
+                using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1);
+                int read = 0;
+                while (read < start.Length)
+                {
+                    int n = file.Read(start, read, start.Length - read);
+                    if (n == 0)
+                    {
+                        break;
+                    }
+
+                    read += n;
+                }
+
+                return read < start.Length || !start.AsSpan().SequenceEqual(expected);
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                return false; // missing (FileNotFound, DirectoryNotFound), or unreadable
             }
         }
 

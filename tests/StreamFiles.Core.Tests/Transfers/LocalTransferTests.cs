@@ -289,6 +289,38 @@ namespace StreamFiles.Core.Tests.Transfers
             Assert.False(File.Exists(copy));
         }
 
+        /// <summary>
+        /// The same for "&lt;destination&gt;.partial.journal", where a resumable copy keeps its journal: a user's file of
+        /// that name (a probe: every copy to x deleted it, with exit 0, --resume or not, one part or many) is
+        /// DestinationExists naming it, and stays. A journal a killed run left is still cleared (KillResume tests).
+        /// </summary>
+        [Theory]
+        [InlineData(1000, false)]
+        [InlineData(3 * 1024 * 1024, true)]
+        public void AFileUnderTheJournalNameThatIsNoJournalIsKept(int length, bool resume)
+        {
+            string source = _dir.RandomFile("s.bin", length, seed: 1);
+            string destination = _dir.File("s-copy.bin");
+            string theirs = destination + ".partial.journal";
+            File.WriteAllText(theirs, "precious user data\n");
+            var options = new TransferOptions(partSize: 1024 * 1024, resume: resume);
+
+            CommandError error = Assert.Single(TransferHarness.Run(new[] { source }, destination, options).Errors);
+
+            Assert.Equal("DestinationExists", error.Condition);
+            Assert.Contains($"'{theirs}' is in the way", error.Message, StringComparison.Ordinal);
+            Assert.Equal("precious user data\n", File.ReadAllText(theirs));
+            Assert.False(File.Exists(destination));
+            Assert.False(File.Exists(destination + ".partial"));
+
+            // With -Force the copy is made. A copy that keeps a journal (-Resume, in parts) writes its own over that
+            // file, as -Force replaces a .partial in the way; one that keeps none leaves it as it is.
+            Assert.Empty(TransferHarness.Run(new[] { source }, destination, new TransferOptions(partSize: 1024 * 1024, resume: resume, overwrite: true)).Errors);
+            Assert.True(Coreutils.Same(source, destination));
+            Assert.False(File.Exists(destination + ".partial"));
+            Assert.Equal(!resume, File.Exists(theirs));
+        }
+
         [Fact]
         public void APartialARunLeftIsReplacedAndTheCopyCarriesNoMark()
         {

@@ -49,6 +49,12 @@ namespace StreamFiles.Core.Storage.Local
                 throw new PartialInTheWayException(partial);
             }
 
+            string journal = partial + Resume.ResumeJournal.Suffix;
+            if (!request.Overwrite && Resume.ResumeJournal.IsForeign(journal))
+            {
+                throw new PartialInTheWayException(journal, journal: true);
+            }
+
             if (request.Resume)
             {
                 (LocalFile? existing, long existingLength) = TryOpenExisting(partial, length, portable);

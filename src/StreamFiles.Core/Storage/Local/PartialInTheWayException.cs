@@ -4,12 +4,15 @@ namespace StreamFiles.Core.Storage.Local
 {
     /// <summary>
     /// The name a copy is written under until it is complete, "&lt;destination&gt;.partial", holds a file no StreamFiles
-    /// run left (see PartialMark): it is not replaced without -Force.
+    /// run left (see PartialMark): it is not replaced without -Force. So does "&lt;destination&gt;.partial.journal", where a
+    /// resumable copy keeps its journal, when it holds a file that is not one.
     /// </summary>
     public sealed class PartialInTheWayException : IOException
     {
-        public PartialInTheWayException(string partialPath)
-            : base($"'{partialPath}' is in the way: the copy is written under that name until it is complete, and that file was not left by StreamFiles.")
+        public PartialInTheWayException(string partialPath, bool journal = false)
+            : base(journal
+                ? $"'{partialPath}' is in the way: StreamFiles keeps the resume journal of the copy under that name, and that file is not one."
+                : $"'{partialPath}' is in the way: the copy is written under that name until it is complete, and that file was not left by StreamFiles.")
         {
             PartialPath = partialPath;
         }

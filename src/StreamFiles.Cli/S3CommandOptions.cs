@@ -30,7 +30,7 @@ namespace StreamFiles.Cli
 
         public Option<string?> EndpointUrl { get; } = new Option<string?>("--endpoint-url")
         {
-            Description = "S3-compatible endpoint (MinIO, R2, Ceph RGW, …) (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else Amazon S3).",
+            Description = "S3-compatible endpoint (MinIO, R2, Ceph RGW, …) (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile's endpoint_url, else Amazon S3).",
             HelpName = "URL",
         };
 

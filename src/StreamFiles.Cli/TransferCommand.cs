@@ -35,7 +35,7 @@ namespace StreamFiles.Cli
             };
             var partSize = new Option<string?>("--part-size")
             {
-                Description = "Part size, 64KiB to 5GiB (default 8MiB, grown so a file needs at most 10,000 parts; an S3 upload raises it to 5MiB at least).",
+                Description = "Part size, 64KiB to 5GiB (default 8MiB, grown so a file needs at most 10,000 parts" + (send ? "; an S3 upload raises it to 5MiB at least)." : ")."),
                 HelpName = "SIZE",
             };
             var maxMemory = new Option<string?>("--max-memory")

@@ -189,7 +189,7 @@ Describe 'ConvertFrom-StreamBase64' -Tags 'CI' {
         It 'names the piped string and the character in it' {
             $out = Join-Path $TestDrive 'out.bin'
             'QUJD', 'QU!D' | ConvertFrom-StreamBase64 -OutFile $out -ErrorVariable problems -ErrorAction SilentlyContinue
-            $problems[0].Exception.Message | Should -Match 'at character 2 of input string 2'
+            $problems[0].Exception.Message | Should -Match 'at character 3 of input string 2'
         }
 
         It 'refuses text that ends inside a group' {

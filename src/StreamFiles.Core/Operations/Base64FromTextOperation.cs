@@ -95,7 +95,7 @@ namespace StreamFiles.Core.Operations
                 Fail(sink, new CommandError("InvalidData", FailureCategory.InvalidData, _output,
                     $"The piped text is not valid {(bad.UrlSafe ? "URL-safe " : string.Empty)}base64: " +
                     (inThisString
-                        ? bad.Relocate(bad.Offset, text[(int)position], characterIsText: true).Reason + string.Format(CultureInfo.InvariantCulture, " at character {0} of input string {1} (offset {2} of the whole text).", position, index, bad.Offset)
+                        ? bad.Relocate(bad.Offset, text[(int)position], characterIsText: true).Reason + string.Format(CultureInfo.InvariantCulture, " at character {0} of input string {1} (offset {2} of the whole text).", position + 1, index, bad.Offset)
                         : bad.Reason + string.Format(CultureInfo.InvariantCulture, " at offset {0} of the whole text.", bad.Offset)) +
                     Kept(),
                     bad));

@@ -150,6 +150,7 @@ namespace StreamFiles.Core.Tests.Text
             Assert.Equal(File.ReadAllBytes(path), File.ReadAllBytes(output));
         }
 
+        /// <summary>Both counted from 1, as a reader counts (a probe: "character 1" named the second one); the offset from 0.</summary>
         [Fact]
         public void Bad_text_names_the_string_and_the_position_and_keeps_the_existing_file()
         {
@@ -163,7 +164,7 @@ namespace StreamFiles.Core.Tests.Text
             Assert.Equal("InvalidData", error.Condition);
             Assert.Equal(output, error.Target);
             Assert.Contains("U+00E9", error.Message);
-            Assert.Contains("at character 2 of input string 3 (offset 10 of the whole text)", error.Message);
+            Assert.Contains("at character 3 of input string 3 (offset 10 of the whole text)", error.Message);
             Assert.Equal("precious", File.ReadAllText(output));
             Assert.False(File.Exists(output + PartialFile.Suffix));
         }

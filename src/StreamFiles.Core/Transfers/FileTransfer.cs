@@ -51,6 +51,12 @@ namespace StreamFiles.Core.Transfers
         private static readonly TimeSpan AbortAfterStopLimit = TimeSpan.FromSeconds(10);
         private long _transferred;
 
+        /// <summary>
+        /// The destination took the whole file in one request (a single PUT to S3 or a URL), which stores it as it is
+        /// sent, with no commit after it: a source found changed from here on is no longer "nothing written".
+        /// </summary>
+        private volatile bool _storedWhole;
+
         /// <summary>The plan of the copy once made, for the result of a copy that fails after it.</summary>
         private TransferPlan? _plan;
 
@@ -643,6 +649,7 @@ namespace StreamFiles.Core.Transfers
                     }
 
                     var receipt = new PartReceipt(part.Number, part.Offset, hash.Length, hash.Complete(), accepted.Tag, accepted.FoundStored);
+                    _storedWhole = plan.IsSingleRequest;
                     receipts[part.Number - 1] = receipt;
                     if (journal != null)
                     {
@@ -1065,12 +1072,12 @@ namespace StreamFiles.Core.Transfers
 
             if (now is null)
             {
-                throw new SourceChangedException(SourceDisplay, "it was deleted");
+                throw new SourceChangedException(SourceDisplay, "it was deleted", storedAsRead: _storedWhole);
             }
 
             if (!_job.Source.SameVersionAs(now))
             {
-                throw new SourceChangedException(SourceDisplay, now.Length != _job.Source.Length ? "its size changed" : "it was modified");
+                throw new SourceChangedException(SourceDisplay, now.Length != _job.Source.Length ? "its size changed" : "it was modified", storedAsRead: _storedWhole);
             }
         }
 

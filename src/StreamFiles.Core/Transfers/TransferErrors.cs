@@ -163,6 +163,11 @@ namespace StreamFiles.Core.Transfers
                     // A backend's own error in one part (S3ChecksumModeRejected, S3AccessDenied, ...): its condition,
                     // with the file and the part named.
                     return new CommandError(failure.Error.Condition, failure.Error.Category, failure.Error.Target.Length > 0 ? failure.Error.Target : target, prefix + WithoutLead(failure.Error.Message, failure.Error.Target), exception);
+                case SourceChangedException changed when changed.StoredAsRead:
+                    // A single PUT (to S3 or a URL) had stored it before the change was seen (a probe: "Nothing was
+                    // written", and the rerun the message advised met the object, DestinationExists).
+                    return new CommandError("SourceChanged", FailureCategory.InvalidData, source,
+                        prefix + changed.Message + $" It changed after it was read whole: '{destination}' was stored, complete and checked, with the file as it was read, not as it is now. Run the command again with -Force (--force) to send it as it is now.", exception);
                 case SourceChangedException changed:
                     return new CommandError("SourceChanged", FailureCategory.InvalidData, source,
                         prefix + changed.Message + " Nothing was written under the destination name; run the command again to copy the source as it is now.", exception);

@@ -409,6 +409,7 @@ namespace StreamFiles.Core.Tests.Http
             }
 
             Uploads[path] = buffer.ToArray();
+            resource.AfterUploadStored?.Invoke();
             context.Response.StatusCode = 200;
             context.Response.Headers.ETag = "\"" + Convert.ToHexString(MD5.HashData(buffer.ToArray())).ToLowerInvariant() + "\"";
         }
@@ -574,6 +575,9 @@ namespace StreamFiles.Core.Tests.Http
 
         /// <summary>A pause after each chunk of a PUT body read, to make an upload last long enough to interfere with.</summary>
         public TimeSpan UploadChunkDelay { get; set; }
+
+        /// <summary>Runs once a PUT body is stored, before the answer: what happens while the client waits for it.</summary>
+        public Action? AfterUploadStored { get; set; }
 
         /// <summary>"user:password" that Basic auth must carry.</summary>
         public string? RequiredCredential { get; set; }

@@ -191,6 +191,28 @@ namespace StreamFiles.Core.Tests.Http
             Assert.Equal("*", _server.RequestsTo("/keep.bin").Single().Header("If-None-Match"));
         }
 
+        /// <summary>
+        /// A source that changes after its last byte went out, while the server is still to answer: the PUT stored the
+        /// file as it was read, so SourceChanged says that, not "Nothing was written" (a probe: the rerun that message
+        /// advised met the object, DestinationExists).
+        /// </summary>
+        [Fact]
+        public async Task A_source_changed_after_a_single_put_stored_it_says_what_was_stored()
+        {
+            string file = _temp.RandomFile("late.bin", 64 * 1024, seed: 3);
+            byte[] sent = File.ReadAllBytes(file);
+            TestResource resource = _server.AcceptUploads("/late.bin");
+            resource.AfterUploadStored = () => File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddMinutes(-5));
+
+            var error = await Assert.ThrowsAsync<CommandFailureException>(() => UploadAsync(file, _server.Url("/late.bin"), HttpTransportTests.Fast(), overwrite: false));
+
+            Assert.Equal("SourceChanged", error.Error.Condition);
+            Assert.Contains("was stored, complete and checked, with the file as it was read", error.Error.Message, StringComparison.Ordinal);
+            Assert.Contains("-Force (--force)", error.Error.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("Nothing was written", error.Error.Message, StringComparison.Ordinal);
+            Assert.Equal(sent, _server.Uploads["/late.bin"]);
+        }
+
         [Fact]
         public async Task The_body_is_streamed_not_buffered()
         {

@@ -198,6 +198,22 @@ namespace StreamFiles.Core.Tests.Http
             Assert.True(result.Attempts > 1);
         }
 
+        /// <summary>A 206 whose Content-Range cannot be parsed is named as it came, not as missing (a probe).</summary>
+        [Fact]
+        public async Task A_content_range_that_cannot_be_parsed_is_quoted_as_it_came()
+        {
+            TestResource resource = _server.Add("/badrange.bin", HttpTestServer.RandomBytes(Size));
+            resource.ContentRangeText = "bytes 9-3/10";
+            string destination = _temp.File("badrange.bin");
+
+            var error = await Assert.ThrowsAsync<CommandFailureException>(() => DownloadAsync(_server.Url("/badrange.bin"), destination));
+
+            Assert.Equal("HttpBadRange", error.Error.Condition);
+            Assert.Contains("'bytes 9-3/10'", error.Error.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("without Content-Range", error.Error.Message, StringComparison.Ordinal);
+            Assert.False(File.Exists(destination));
+        }
+
         [Theory]
         [InlineData("drop")]
         [InlineData("lie")]

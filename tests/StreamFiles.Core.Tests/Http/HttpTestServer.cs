@@ -257,7 +257,7 @@ namespace StreamFiles.Core.Tests.Http
 
                 long claimedTotal = resource.ClaimedTotal ?? total;
                 response.StatusCode = 206;
-                response.Headers.ContentRange = string.Format(CultureInfo.InvariantCulture, "bytes {0}-{1}/{2}", start, start + length - 1, claimedTotal);
+                response.Headers.ContentRange = start > 0 && resource.ContentRangeText != null ? resource.ContentRangeText : string.Format(CultureInfo.InvariantCulture, "bytes {0}-{1}/{2}", start, start + length - 1, claimedTotal);
             }
 
             if (!resource.Chunked)
@@ -543,6 +543,9 @@ namespace StreamFiles.Core.Tests.Http
 
         /// <summary>Content-Length announces this many bytes more than are sent, then the connection closes.</summary>
         public long ExtraClaimedLength { get; set; }
+
+        /// <summary>The Content-Range of every 206 but the first range's, as written (one that cannot be parsed, for one).</summary>
+        public string? ContentRangeText { get; set; }
 
         /// <summary>The total that Content-Range claims, when it lies.</summary>
         public long? ClaimedTotal { get; set; }

@@ -136,7 +136,7 @@ namespace StreamFiles.Core.Storage.Http
                 if (!ranged || range is null || range.From != offset || range.To != end - 1)
                 {
                     throw new HttpTransferException("HttpBadRange", Operations.FailureCategory.ProtocolError, _display,
-                        string.Format(CultureInfo.InvariantCulture, "GET '{0}' asked for bytes {1}-{2} and got {3}.", _display, offset, end - 1, range?.ToString() ?? "a partial response without Content-Range"),
+                        string.Format(CultureInfo.InvariantCulture, "GET '{0}' asked for bytes {1}-{2} and got {3}.", _display, offset, end - 1, range?.ToString() ?? UnusableContentRange(response)),
                         isTransient: false);
                 }
 
@@ -160,5 +160,14 @@ namespace StreamFiles.Core.Storage.Http
                 throw new SourceChangedException(_display, string.Format(CultureInfo.InvariantCulture, "its size changed from {0} to {1} bytes", _source.Length, announced));
             }
         }
+
+        /// <summary>
+        /// What to call a 206 whose Content-Range .NET could not parse (its end past the length, its start after its
+        /// end): the header as it came, which the headers keep among their values; missing only when it is.
+        /// </summary>
+        private static string UnusableContentRange(HttpResponseMessage response) =>
+            response.Content.Headers.TryGetValues("Content-Range", out System.Collections.Generic.IEnumerable<string>? values)
+                ? "a Content-Range it cannot use ('" + string.Join(", ", values) + "')"
+                : "a partial response without Content-Range";
     }
 }

@@ -35,7 +35,7 @@ namespace StreamFiles.Core.Locations
         /// one, else the last segment of the path, made safe by DownloadFileName (directory parts dropped). A
         /// name that cannot be made safe throws LocationFormatException (UnsafeFileName) rather than guessing.
         /// </summary>
-        public override string Name => DownloadFileName.Choose(_suggestedName ?? DownloadFileName.FromUrl(Uri), Display);
+        public override string Name => DownloadFileName.Choose(_suggestedName ?? DownloadFileName.FromUrl(Uri), Display, fromServer: _suggestedName != null || Uri.AbsolutePath.EndsWith("/", StringComparison.Ordinal));
 
         public override Location Child(string relativePath)
         {

@@ -76,6 +76,18 @@ namespace StreamFiles.Core.Tests.Http
             Assert.Equal("https://h/x", error.Error.Target);
         }
 
+        /// <summary>A name from the URL is called that, not the server's (a probe: `receive http://h/NUL dir/`).</summary>
+        [Fact]
+        public void A_name_from_the_url_is_called_the_urls()
+        {
+            var error = Assert.Throws<LocationFormatException>(() => new HttpLocation(new Uri("http://h/files/NUL")).Name);
+            Assert.Equal("UnsafeFileName", error.Error.Condition);
+            Assert.StartsWith("The file name the URL ends with for 'http://h/files/NUL'", error.Error.Message, StringComparison.Ordinal);
+
+            var server = Assert.Throws<LocationFormatException>(() => DownloadFileName.Choose("NUL", "http://h/x"));
+            Assert.StartsWith("The server's file name", server.Error.Message, StringComparison.Ordinal);
+        }
+
         [Fact]
         public void Overlong_names_are_refused()
         {

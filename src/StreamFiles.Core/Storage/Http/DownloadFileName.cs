@@ -23,9 +23,9 @@ namespace StreamFiles.Core.Storage.Http
 
         /// <summary>
         /// The name to save a download under; LocationFormatException (UnsafeFileName) when there is no safe one. suggested is the Content-Disposition name (raw) or, without one,
-        /// the last segment of the URL path (percent-decoded). source names the URL (redacted) in errors.
+        /// the last segment of the URL path (percent-decoded), with fromServer false. source names the URL (redacted) in errors.
         /// </summary>
-        public static string Choose(string? suggested, string source)
+        public static string Choose(string? suggested, string source, bool fromServer = true)
         {
             string? problem = TryMakeSafe(suggested, out string? safe);
             if (problem != null)
@@ -34,7 +34,7 @@ namespace StreamFiles.Core.Storage.Http
                     "UnsafeFileName",
                     FailureCategory.SecurityError,
                     source,
-                    $"The server's file name for '{source}' cannot be used safely: {problem}. Give a file name as the destination instead of a directory."));
+                    $"The {(fromServer ? "server's file name" : "file name the URL ends with")} for '{source}' cannot be used safely: {problem}. Give a file name as the destination instead of a directory."));
             }
 
             return safe!;

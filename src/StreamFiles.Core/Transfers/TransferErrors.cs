@@ -138,7 +138,7 @@ namespace StreamFiles.Core.Transfers
             }
 
             string step = lead.Groups["step"].Value;
-            bool said = step == "upload" || step == "download" || step == "read" || step == "stat" || step == "HEAD" || step == "list"
+            bool said = step == "upload" || step == "download" || step == "read" || step == "look up" || step == "HEAD" || step == "list"
                 || step.StartsWith("upload part ", StringComparison.Ordinal);
             return (said ? string.Empty : step + ": ") + message.Substring(lead.Length);
         }

@@ -136,7 +136,7 @@ namespace StreamFiles.Core.Storage.S3
             S3Client client = Client;
             if (s3.IsContainer)
             {
-                await ProbeAsync(client, s3.Bucket, s3.Key, "stat", s3.Display, cancellationToken).ConfigureAwait(false);
+                await ProbeAsync(client, s3.Bucket, s3.Key, "look up", s3.Display, cancellationToken).ConfigureAwait(false);
                 return new ObjectInfo(s3, null, null, isContainer: true);
             }
 
@@ -158,18 +158,18 @@ namespace StreamFiles.Core.Storage.S3
             catch (AmazonS3Exception e) when (S3Errors.IsNotFound(e))
             {
                 // No such key: maybe a "directory" (s3://b/dir written without the slash), maybe no bucket at all.
-                bool hasChildren = await ProbeAsync(client, s3.Bucket, s3.Key + "/", "stat", s3.Display, cancellationToken).ConfigureAwait(false);
+                bool hasChildren = await ProbeAsync(client, s3.Bucket, s3.Key + "/", "look up", s3.Display, cancellationToken).ConfigureAwait(false);
                 SawBucket(s3.Bucket);
                 return hasChildren ? new ObjectInfo(new S3Location(s3.Bucket, s3.Key + "/"), null, null, isContainer: true) : null;
             }
             catch (AmazonS3Exception e) when (S3Errors.IsAmbiguous(e))
             {
-                throw await DiagnoseAsync(client, s3, e, "stat", cancellationToken).ConfigureAwait(false);
+                throw await DiagnoseAsync(client, s3, e, "look up", cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (!(e is OperationCanceledException) && !(e is CommandFailureException) && (!IsTransient(e) || S3Errors.IsConnectionFailure(e)))
             {
                 // An endpoint that still cannot be reached after the retries is S3EndpointUnreachable, as a listing's is.
-                throw new CommandFailureException(S3Errors.Describe(e, "stat", s3.Display, client));
+                throw new CommandFailureException(S3Errors.Describe(e, "look up", s3.Display, client));
             }
         }
 

@@ -330,7 +330,7 @@ namespace StreamFiles.Core.Transfers
                     bool verified = false;
                     if (_options.Verify && writer is IReadBackWriter verifiable)
                     {
-                        await VerifyAsync(await verifiable.OpenReadBackAsync(cancellationToken).ConfigureAwait(false), length, hash, cancellationToken).ConfigureAwait(false);
+                        await VerifyAsync(await verifiable.OpenReadBackAsync(cancellationToken).ConfigureAwait(false), length, plan.PartSize, hash, cancellationToken).ConfigureAwait(false);
                         verified = true;
                     }
 
@@ -358,7 +358,7 @@ namespace StreamFiles.Core.Transfers
                     // x-amz-checksum-sha256 (-UploadChecksum) is what verifies such an upload.
                     if (_options.Verify && !verified && _job.Destination.Kind != LocationKind.Http)
                     {
-                        await VerifyCommittedAsync(length, hash, cancellationToken).ConfigureAwait(false);
+                        await VerifyCommittedAsync(length, plan.PartSize, hash, cancellationToken).ConfigureAwait(false);
                         verified = true;
                     }
 
@@ -1020,11 +1020,16 @@ namespace StreamFiles.Core.Transfers
             return integrity.FinishWhole();
         }
 
-        private async Task VerifyAsync(IObjectReader readBack, long length, string expected, CancellationToken cancellationToken, bool committed = false)
+        /// <summary>
+        /// Reads the copy back and hashes it in the parts of the copy (partSize): an S3ETag depends on them, and one of
+        /// the default 8 MiB failed every good copy made in other parts (a probe: an object of 5 MiB parts received,
+        /// or --part-size 64KiB raised to S3's 5 MiB on the way up).
+        /// </summary>
+        private async Task VerifyAsync(IObjectReader readBack, long length, long partSize, string expected, CancellationToken cancellationToken, bool committed = false)
         {
             using (readBack)
             {
-                TransferPlan plan = TransferPlan.Plan(length, _options.PartSize, PartLimits.Unlimited, readBack.SupportsRanges);
+                TransferPlan plan = TransferPlan.Plan(length, partSize, PartLimits.Unlimited, readBack.SupportsRanges);
                 string actual = await HashWithPlanAsync(readBack, plan, cancellationToken).ConfigureAwait(false);
                 if (!string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase))
                 {
@@ -1033,14 +1038,14 @@ namespace StreamFiles.Core.Transfers
             }
         }
 
-        private async Task VerifyCommittedAsync(long length, string expected, CancellationToken cancellationToken)
+        private async Task VerifyCommittedAsync(long length, long partSize, string expected, CancellationToken cancellationToken)
         {
             var storage = _engine.Storages.Resolve<IReadableStorage>(_job.Destination, "to verify the copy");
             ObjectInfo? written = await storage.StatAsync(_job.Destination, cancellationToken).ConfigureAwait(false)
                 ?? throw new VerifyFailedException(DestinationDisplay, _options.Checksum.ToString(), expected, "nothing", committed: true);
             try
             {
-                await VerifyAsync(await storage.OpenReadAsync(written, cancellationToken).ConfigureAwait(false), length, expected, cancellationToken, committed: true).ConfigureAwait(false);
+                await VerifyAsync(await storage.OpenReadAsync(written, cancellationToken).ConfigureAwait(false), length, partSize, expected, cancellationToken, committed: true).ConfigureAwait(false);
             }
             catch (SourceChangedException changed)
             {

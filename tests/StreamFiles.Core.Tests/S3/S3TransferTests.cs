@@ -588,6 +588,28 @@ namespace StreamFiles.Core.Tests.S3
             Assert.False(File.Exists(damaged + ".partial"));
         }
 
+        /// <summary>
+        /// -Verify with -Checksum S3ETag reads the copy back in the parts it was made of: it used the default 8 MiB, so
+        /// a good copy of an object of 5 MiB parts, and an upload whose 64 KiB part size S3 raised to 5 MiB, failed
+        /// VerifyFailed (a probe), the download discarded.
+        /// </summary>
+        [S3Fact]
+        public async Task VerifyByS3ETagReadsBackInThePartsOfTheCopy()
+        {
+            (string path, _, _) = await UploadInFiveMiBPartsAsync("etag-verify.bin", (17 * MiB) + 3, seed: 34);
+            string back = _temp.File("etag-verify-back.bin");
+            var received = Run(TransferDirection.Receive, back, new[] { S3("etag-verify.bin") }, new TransferOptions(checksum: StreamFiles.Core.Hashing.ChecksumAlgorithm.S3ETag, verify: true));
+            Assert.True(received.Errors.Count == 0, string.Join(" / ", received.Errors.Select(e => e.Message)));
+            Assert.True(Assert.Single(received.Transfers).Verified);
+            Assert.True(Same(path, back));
+
+            var sent = Run(TransferDirection.Send, S3("etag-verify-up.bin"), new[] { path }, new TransferOptions(checksum: StreamFiles.Core.Hashing.ChecksumAlgorithm.S3ETag, verify: true, partSize: 64 * 1024));
+            Assert.True(sent.Errors.Count == 0, string.Join(" / ", sent.Errors.Select(e => e.Message)));
+            TransferResult up = Assert.Single(sent.Transfers);
+            Assert.Equal(5 * MiB, up.PartSize);
+            Assert.True(up.Verified);
+        }
+
         [S3Theory]
         [InlineData(false)]
         [InlineData(true)]

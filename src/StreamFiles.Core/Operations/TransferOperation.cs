@@ -661,12 +661,21 @@ namespace StreamFiles.Core.Operations
                 newDestination = Directory.Exists(made) ? null : made;
             }
 
+            bool rootPending = false;
             if (_destination is FileLocation)
             {
                 // The directory a source keeps its name as is made (and, with -Confirm, asked about) like any other; so
                 // is the destination itself when a source's contents go into it (a probe: -WhatIf listed every new
-                // directory but that one, and -Confirm could not decline it).
-                CreateEmptyDirectory(directory, under ?? string.Empty, sink);
+                // directory but that one, and -Confirm could not decline it). For an S3 prefix, only once something is
+                // found there: a prefix that is missing, or whose marker holds data, made it, parents and all (a probe).
+                if (root is S3Location)
+                {
+                    rootPending = true;
+                }
+                else
+                {
+                    CreateEmptyDirectory(directory, under ?? string.Empty, sink);
+                }
             }
 
             IAsyncEnumerator<ListedObject> entries = lister.ListAsync(root, recurse: true, CancellationToken).GetAsyncEnumerator(CancellationToken);
@@ -689,6 +698,12 @@ namespace StreamFiles.Core.Operations
 
                     ListedObject entry = entries.Current;
                     listedAny = true;
+                    if (rootPending && entry.Error is null)
+                    {
+                        rootPending = false;
+                        CreateEmptyDirectory(directory, under ?? string.Empty, sink);
+                    }
+
                     string relativePath = under is null ? entry.RelativePath : entry.RelativePath.Length == 0 ? under : under + "/" + entry.RelativePath;
                     if (entry.Error != null)
                     {
@@ -736,7 +751,14 @@ namespace StreamFiles.Core.Operations
 
             if (!listedAny && root is S3Location prefix && prefix.Key.Length > 0)
             {
-                SubmitIfNoPrefix(prefix, under, sink);
+                if (SubmitIfNoPrefix(prefix, under, sink) && rootPending)
+                {
+                    CreateEmptyDirectory(directory, under ?? string.Empty, sink); // an empty marked prefix, as documented
+                }
+            }
+            else if (rootPending && !listedAny)
+            {
+                CreateEmptyDirectory(directory, under ?? string.Empty, sink); // a whole bucket with nothing in it
             }
         }
 
@@ -823,7 +845,8 @@ namespace StreamFiles.Core.Operations
         /// a mistyped prefix in a scheduled job must not pass as a copy of nothing.
         /// </summary>
         /// <param name="under">The name its contents were to keep under the destination, if any (for the failed result).</param>
-        private void SubmitIfNoPrefix(S3Location prefix, string? under, ICommandSink sink)
+        /// <returns>Whether the prefix is there (a folder marker).</returns>
+        private bool SubmitIfNoPrefix(S3Location prefix, string? under, ICommandSink sink)
         {
             Location? intended = under is null ? _destination : TryChild(under);
             ObjectInfo? there;
@@ -833,18 +856,21 @@ namespace StreamFiles.Core.Operations
             }
             catch (OperationCanceledException) when (IsCancelled)
             {
-                return;
+                return false;
             }
             catch (CommandFailureException e)
             {
                 Submit(Fail(prefix.Display, e.Error, destination: intended), sink);
-                return;
+                return false;
             }
 
             if (there is null || !there.IsContainer)
             {
                 Submit(Fail(prefix.Display, TransferErrors.SourceNotFound(prefix.Display), destination: intended), sink);
+                return false;
             }
+
+            return true;
         }
 
         /// <summary>

@@ -793,14 +793,15 @@ namespace StreamFiles.Core.Tests.S3
 
         /// <summary>
         /// A prefix with nothing at all under it is SourceNotFound, written with its '/' or without; one that exists only
-        /// as a folder marker is an empty directory: no error, nothing copied.
+        /// as a folder marker is an empty directory: no error, nothing copied. The missing one makes no directory (a
+        /// probe: `receive s3://b/nothing/ out/n2/deeper/` made all three).
         /// </summary>
         [S3Fact]
         public async Task AMissingPrefixIsSourceNotFoundAndAnEmptyMarkedOneIsNot()
         {
             await S3TestServer.PutAsync(_prefix + "marked/", Array.Empty<byte>());
             await S3TestServer.PutAsync(_prefix + "lookalike", new byte[] { 1 }); // an object, not a prefix
-            string destination = Path.Combine(_temp.Path, "prefix-out");
+            string destination = Path.Combine(_temp.Path, "prefix-out", "deeper");
 
             foreach (string missing in new[] { "nothing/", "nothing", "lookalike/" })
             {
@@ -811,12 +812,14 @@ namespace StreamFiles.Core.Tests.S3
 
                 // Its result names where it would have gone: a prefix's contents into the directory, an object under its name.
                 Assert.Equal(missing.EndsWith('/') ? destination : Path.Combine(destination, missing), failed.Destination);
+                Assert.False(Directory.Exists(Path.Combine(_temp.Path, "prefix-out")), missing);
             }
 
             var marked = Run(TransferDirection.Receive, destination + "/", new[] { S3("marked/") }, recurse: true);
             Assert.Empty(marked.Errors);
             Assert.Empty(marked.Transfers);
-            Assert.False(Directory.Exists(destination) && Directory.EnumerateFileSystemEntries(destination).Any());
+            Assert.True(Directory.Exists(destination));
+            Assert.Empty(Directory.EnumerateFileSystemEntries(destination));
         }
 
         /// <summary>

@@ -292,6 +292,24 @@ Describe 'Send-StreamFile' -Tags 'CI' {
             Test-Path -LiteralPath (Join-Path $out 'stop-big.bin.partial') | Should -BeFalse
         }
 
+        It 'outputs a failed result that stays small in ConvertTo-Json and shows its error after a job' {
+            # A probe: the live exception in .Error made ConvertTo-Json -Depth 10 of one failed result run for minutes,
+            # and a result from Start-Job showed an empty "Error :" line.
+            $source = Join-Path $TestDrive 'json-source.bin'
+            [System.IO.File]::WriteAllBytes($source, [byte[]](1..100))
+            $destination = Join-Path $TestDrive 'json-destination.bin'
+            Set-Content -LiteralPath "$destination.partial.journal" -Value 'not a journal'
+            $result = Send-StreamFile -LiteralPath $source -Destination $destination -ErrorVariable problems -ErrorAction SilentlyContinue
+            $result.Status | Should -Be 'Failed'
+            $result.Error.Condition | Should -Be 'DestinationExists'
+            $result.Error.Exception | Should -BeNullOrEmpty
+            $problems[0].Exception | Should -Not -BeNullOrEmpty
+            ($result | ConvertTo-Json -Depth 10).Length | Should -BeLessThan 5000
+            Get-Content -LiteralPath "$destination.partial.journal" | Should -Be 'not a journal'
+            $copy = [System.Management.Automation.PSSerializer]::Deserialize([System.Management.Automation.PSSerializer]::Serialize($result, 1))
+            ($copy | Format-List | Out-String -Width 400) | Should -Match 'Error\s*:\s*\S.*is in the way'
+        }
+
         It 'reports a missing source and goes on with the others' {
             $out = Join-Path $TestDrive 'out'
             $results = @(Send-StreamFile -Path (Join-Path $TestDrive 'missing.bin'), $script:Small.FullName -Destination "$out/" -ErrorVariable problems -ErrorAction SilentlyContinue)

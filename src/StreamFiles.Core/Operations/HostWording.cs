@@ -33,11 +33,19 @@ namespace StreamFiles.Core.Operations
         /// <summary>
         /// The same result, its Error in PowerShell's words, as the error record written beside it (a probe: the
         /// record said "-Force", the result's .Error.Message "-Force (--force)").
+        /// Its Error carries no exception either: the error record written beside it has that. The live exception (an
+        /// SDK's, with its request, response and client) made `$result | ConvertTo-Json -Depth 10` of one failed upload
+        /// run for minutes into gigabytes (a probe), where Get-FileHash's and Copy-Item's objects stay small.
         /// </summary>
         public static Transfers.TransferResult ForPowerShell(Transfers.TransferResult result)
         {
-            CommandError? error = result.Error is null ? null : ForPowerShell(result.Error);
-            return ReferenceEquals(error, result.Error) ? result : result.WithError(error);
+            if (result.Error is null)
+            {
+                return result;
+            }
+
+            CommandError error = ForPowerShell(result.Error);
+            return result.WithError(new CommandError(error.Condition, error.Category, error.Target, error.Message));
         }
     }
 }

@@ -44,6 +44,26 @@ namespace StreamFiles.Core.Tests.Operations
             Assert.Equal("Cannot copy 'a' to '/d/f': it exists. Add -Force (--force) to overwrite it.", result.Error!.Message);
         }
 
+        /// <summary>
+        /// A result's Error carries no live exception to PowerShell: one of the SDK's made `ConvertTo-Json -Depth 10` of
+        /// a failed upload run for minutes into gigabytes (a probe). The error record written beside it keeps it.
+        /// </summary>
+        [Fact]
+        public void ATransferResultsErrorGoesToPowerShellWithoutItsException()
+        {
+            var cause = new System.IO.IOException("the cause");
+            var error = new CommandError("WriteError", FailureCategory.WriteError, "/d/f", "Cannot copy 'a' to '/d/f': the cause.", cause);
+            var result = new StreamFiles.Core.Transfers.TransferResult("a", "/d/f", 5, StreamFiles.Core.Transfers.TransferStatus.Failed, System.TimeSpan.FromSeconds(1), 0, null, "SHA256", 1, 5, 1, false, null, error);
+
+            var shown = HostWording.ForPowerShell(result);
+
+            Assert.Null(shown.Error!.Exception);
+            Assert.Equal(error.Message, shown.Error.Message);
+            Assert.Equal(error.Category, shown.Error.Category);
+            Assert.Equal(error.Target, shown.Error.Target);
+            Assert.Same(cause, result.Error!.Exception);
+        }
+
         [Theory]
         [InlineData("a file named '-Force (x)' is not touched")]
         [InlineData("size 5 (--)")]

@@ -76,6 +76,31 @@ namespace StreamFiles.Core.Operations
             return at > 0 && message.EndsWith("'", StringComparison.Ordinal) ? message.Substring(0, at) : message;
         }
 
+        /// <summary>
+        /// Why a file named is not found: a symbolic link whose target is not there says so; otherwise the .NET reason,
+        /// unless it only names the path again ("Cannot find the file 'x': Could not find file 'x'.", a probe).
+        /// </summary>
+        private static string NotFoundMessage(string path, Exception exception)
+        {
+#if NET8_0_OR_GREATER
+            try
+            {
+                if (new FileInfo(path).LinkTarget is string target)
+                {
+                    return $"Cannot find the file '{path}': it is a symbolic link to '{target}', which does not exist (or is part of a loop of links).";
+                }
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is ArgumentException)
+            {
+                // Not a link that can be read: the reason below.
+            }
+#endif
+            string reason = Reason(exception);
+            return reason.IndexOf(path, StringComparison.Ordinal) >= 0
+                ? $"Cannot find the file '{path}'. Check the path and that the file still exists."
+                : $"Cannot find the file '{path}': {reason}";
+        }
+
         /// <summary>Describes an exception raised while reading (or, with writing=true, writing) a file.</summary>
         public static CommandError Describe(Exception exception, string path, bool writing = false)
         {
@@ -85,8 +110,7 @@ namespace StreamFiles.Core.Operations
                     return failure.Error;
                 case FileNotFoundException _:
                 case DirectoryNotFoundException _:
-                    return new CommandError("FileNotFound", FailureCategory.ObjectNotFound, path,
-                        $"Cannot find the file '{path}': {Reason(exception)}", exception);
+                    return new CommandError("FileNotFound", FailureCategory.ObjectNotFound, path, NotFoundMessage(path, exception), exception);
                 case PathTooLongException _:
                     return PathTooLong(path, $"Cannot {(writing ? "write" : "read")} '{path}': ", exception);
                 case UnauthorizedAccessException _:

@@ -63,6 +63,28 @@ namespace StreamFiles.Core.Tests.Operations
             Assert.Equal(0, sink.ForeignThreadCalls);
         }
 
+        /// <summary>
+        /// A dangling symbolic link says where it leads, and a missing file names its path once (a probe: "Cannot find
+        /// the file 'x': Could not find file 'x'.").
+        /// </summary>
+        [Fact]
+        public void A_dangling_link_says_where_it_leads_and_a_missing_file_is_named_once()
+        {
+            string link = _temp.File("dangling.bin");
+            File.CreateSymbolicLink(link, _temp.File("gone.bin"));
+            string missing = _temp.File("missing.bin");
+            using HashOperation operation = NewOperation(ordered: true);
+
+            RecordingSink sink = Run(operation, new[] { new HashRequest(link), new HashRequest(missing) });
+
+            Assert.Equal(2, sink.Errors.Count());
+            Assert.All(sink.Errors, e => Assert.Equal("FileNotFound", e.Condition));
+            CommandError dangling = sink.Errors.Single(e => e.Target == link);
+            Assert.Contains($"is a symbolic link to '{_temp.File("gone.bin")}', which does not exist", dangling.Message, StringComparison.Ordinal);
+            CommandError plain = sink.Errors.Single(e => e.Target == missing);
+            Assert.Single(System.Text.RegularExpressions.Regex.Matches(plain.Message, System.Text.RegularExpressions.Regex.Escape(missing)));
+        }
+
         [Theory]
         [InlineData("")]
         [InlineData("bad\0name.bin")]

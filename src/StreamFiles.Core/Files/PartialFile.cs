@@ -92,7 +92,42 @@ namespace StreamFiles.Core.Files
 
             // Unbuffered: callers write large pieces, and a FileStream buffer would only add a copy.
             var stream = new FileStream(PathFor(destination), FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1, FileOptions.SequentialScan);
+            try
+            {
+                TakeOverFrom(destination, stream);
+            }
+            catch
+            {
+                stream.Dispose();
+                File.Delete(PathFor(destination));
+                throw;
+            }
+
             return new PartialFile(destination, stream);
+        }
+
+        /// <summary>
+        /// A file the output replaces keeps what the shell's `&gt;` keeps, since the new file takes its place: its mode
+        /// (and, for root, its owner and group), set on the temporary file before a byte goes in; and one this user may
+        /// not write is refused, as `&gt;` refuses it. A probe: `base64 -d - secret.key` made a 0600 file 0644, and a
+        /// 0444 one was replaced without a word.
+        /// </summary>
+        private static void TakeOverFrom(string destination, FileStream partial)
+        {
+#if NET8_0_OR_GREATER
+            if (OperatingSystem.IsWindows() || !File.Exists(destination))
+            {
+                return;
+            }
+
+            if (!SpecialFile.MayWrite(destination))
+            {
+                throw new UnauthorizedAccessException($"'{destination}' is write-protected: it is not replaced. Make it writable (chmod u+w), or write another file.");
+            }
+
+            File.SetUnixFileMode(partial.SafeFileHandle, File.GetUnixFileMode(destination));
+            SpecialFile.GiveOwnerOf(destination, partial.Name);
+#endif
         }
 
         /// <summary>Closes the partial file and moves it over the destination (replacing a file there).</summary>

@@ -126,7 +126,64 @@ namespace StreamFiles.Core.Files
 #endif
         }
 
+        /// <summary>Whether this user may write an existing file (access(2), W_OK): false for a write-protected one, unless root.</summary>
+        public static bool MayWrite(string path)
+        {
 #if NET8_0_OR_GREATER
+            if (OperatingSystem.IsWindows())
+            {
+                return true;
+            }
+
+            try
+            {
+                return Access(path, 2) == 0 || Marshal.GetLastPInvokeError() == 2; // W_OK; ENOENT: nothing to protect
+            }
+            catch (Exception e) when (e is DllNotFoundException || e is EntryPointNotFoundException)
+            {
+                return true;
+            }
+#else
+            return true;
+#endif
+        }
+
+        /// <summary>
+        /// Root only (no one else may give a file away): gives <paramref name="to"/> the owner and group of
+        /// <paramref name="from"/>. Best effort; nothing happens where it cannot be done.
+        /// </summary>
+        public static void GiveOwnerOf(string from, string to)
+        {
+#if NET8_0_OR_GREATER
+            try
+            {
+                if (OperatingSystem.IsWindows() || GetEUid() != 0 || Stat(from, out FileStatus owner) != 0 || Stat(to, out FileStatus now) != 0)
+                {
+                    return;
+                }
+
+                if (owner.Uid != now.Uid || owner.Gid != now.Gid)
+                {
+                    _ = LChown(to, owner.Uid, owner.Gid);
+                }
+            }
+            catch (Exception e) when (e is DllNotFoundException || e is EntryPointNotFoundException)
+            {
+                // As documented: best effort.
+            }
+#endif
+        }
+
+#if NET8_0_OR_GREATER
+        [DllImport("libSystem.Native", EntryPoint = "SystemNative_Access", SetLastError = true)]
+        private static extern int Access([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int mode);
+
+        [DllImport("libSystem.Native", EntryPoint = "SystemNative_GetEUid")]
+        private static extern uint GetEUid();
+
+        [DllImport("libc", EntryPoint = "lchown", SetLastError = true)]
+        private static extern int LChown([MarshalAs(UnmanagedType.LPUTF8Str)] string path, uint owner, uint group);
+
         [DllImport("libSystem.Native", EntryPoint = "SystemNative_Stat", SetLastError = true)]
         private static extern int Stat([MarshalAs(UnmanagedType.LPUTF8Str)] string path, out FileStatus output);
 

@@ -28,6 +28,30 @@ namespace StreamFiles.Core.Tests.Cli
         }
 
         /// <summary>
+        /// An output file that is replaced keeps its mode, owner and group, as the shell's `>` keeps them (a probe:
+        /// `base64 -d - secret.key` made a 0600 file 0644); one this user may not write is refused and left as it was,
+        /// as `>` refuses it (it was replaced, 0444 becoming 0644). Root writes any file, so the refusal is seen with
+        /// root's override of permissions dropped (setpriv).
+        /// </summary>
+        [StreamFiles.Core.Tests.Faults.RootFact]
+        public void A_replaced_output_keeps_its_mode_and_owner_and_a_write_protected_one_is_refused()
+        {
+            File.WriteAllText(_dir.File("in.txt"), "secret\n");
+            string script =
+                "printf old > kept.bin && chmod 600 kept.bin && chown 65534:65534 kept.bin && "
+                + $"{Cli} base64 in.txt kept.bin && stat -c '%a %u %g' kept.bin && "
+                + "printf old > ro.bin && chmod 444 ro.bin && "
+                + $"{{ setpriv --bounding-set -dac_override,-dac_read_search {Cli} base64 in.txt ro.bin 2>ro.err; echo $?; }} && stat -c '%a' ro.bin && cat ro.bin";
+            string[] lines = ProcessRunner.Shell(script, _dir.Path).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+            Assert.Equal(new[] { "600 65534 65534", "1", "444", "old" }, lines);
+            Assert.Equal(Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes("secret\n")), File.ReadAllText(_dir.File("kept.bin")));
+            Assert.StartsWith("streamfiles: [AccessDenied]", File.ReadAllText(_dir.File("ro.err")), StringComparison.Ordinal);
+            Assert.Contains("was left as it was", File.ReadAllText(_dir.File("ro.err")), StringComparison.Ordinal);
+            Assert.False(File.Exists(_dir.File("ro.bin.partial")));
+        }
+
+        /// <summary>
         /// A closed standard output (>&amp;-) is a WriteError, for base64 as for hash; it was AccessDenied, "check its
         /// permissions". In the native AOT build the runtime's copy of standard error took descriptor 1, and the output
         /// went to standard error with exit 0.

@@ -266,11 +266,17 @@ namespace StreamFiles.Core.Resume
 
         /// <summary>
         /// Whether a file is there under the journal's name that does not begin as every journal does (of any version): one StreamFiles
-        /// did not write, which it neither reads whole, nor replaces, nor deletes. False when nothing is there, or when
-        /// it cannot be read (the operation on it then says why).
+        /// did not write, which it neither reads whole, nor replaces, nor deletes; a directory too. False when nothing
+        /// is there, for an empty file (what a crash in the middle of a save can leave, and holds nothing to lose), and
+        /// when it cannot be read (the operation on it then says why).
         /// </summary>
         public static bool IsForeign(string path)
         {
+            if (Directory.Exists(path))
+            {
+                return true;
+            }
+
             byte[] expected = Encoding.ASCII.GetBytes(Magic.Substring(0, Magic.IndexOf(' ') + 1)); // "streamfiles-resume ", of any version
             var start = new byte[expected.Length];
             try
@@ -288,7 +294,7 @@ namespace StreamFiles.Core.Resume
                     read += n;
                 }
 
-                return read < start.Length || !start.AsSpan().SequenceEqual(expected);
+                return read > 0 && (read < start.Length || !start.AsSpan().SequenceEqual(expected));
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {

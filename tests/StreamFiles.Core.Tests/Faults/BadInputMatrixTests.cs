@@ -67,6 +67,7 @@ namespace StreamFiles.Core.Tests.Faults
             ["--region with a space"] = (2, "InvalidRegion", new[] { "send", "--region", "eu west 1", "a.bin", "s3://bucket/x" }),
             ["--endpoint-url with a password"] = (2, "InvalidEndpointUrl", new[] { "send", "--endpoint-url", "http://user:EpPassw0rdXYZ@127.0.0.1:1", "a.bin", "s3://bucket/x" }),
             ["--endpoint-url with a query string"] = (2, "InvalidEndpointUrl", new[] { "send", "--endpoint-url", "http://127.0.0.1:1/?token=EpPassw0rdXYZ", "a.bin", "s3://bucket/x" }),
+            ["--endpoint-url with an empty query string"] = (2, "InvalidEndpointUrl", new[] { "send", "--endpoint-url", "http://127.0.0.1:1?", "a.bin", "s3://bucket/x" }),
             ["receive into s3://bucket/x"] = (2, "UnsupportedDestination", new[] { "receive", "a.bin", "s3://bucket/x" }),
             ["receive s3://"] = (1, "InvalidLocation", new[] { "receive", "s3://", "out/" }),
             ["receive s3:///key"] = (1, "InvalidLocation", new[] { "receive", "s3:///key", "out/" }),

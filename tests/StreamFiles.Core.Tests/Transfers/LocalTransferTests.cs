@@ -295,13 +295,14 @@ namespace StreamFiles.Core.Tests.Transfers
         /// DestinationExists naming it, and stays. A journal a killed run left is still cleared (KillResume tests).
         /// </summary>
         [Theory]
-        [InlineData(1000, false)]
-        [InlineData(3 * 1024 * 1024, true)]
-        public void AFileUnderTheJournalNameThatIsNoJournalIsKept(int length, bool resume)
+        [InlineData(1000, false, ".partial.journal")]
+        [InlineData(3 * 1024 * 1024, true, ".partial.journal")]
+        [InlineData(3 * 1024 * 1024, true, ".partial.journal.tmp")] // where a journal is saved first (a probe)
+        public void AFileUnderTheJournalNameThatIsNoJournalIsKept(int length, bool resume, string suffix)
         {
             string source = _dir.RandomFile("s.bin", length, seed: 1);
             string destination = _dir.File("s-copy.bin");
-            string theirs = destination + ".partial.journal";
+            string theirs = destination + suffix;
             File.WriteAllText(theirs, "precious user data\n");
             var options = new TransferOptions(partSize: 1024 * 1024, resume: resume);
 
@@ -319,6 +320,30 @@ namespace StreamFiles.Core.Tests.Transfers
             Assert.True(Coreutils.Same(source, destination));
             Assert.False(File.Exists(destination + ".partial"));
             Assert.Equal(!resume, File.Exists(theirs));
+        }
+
+        /// <summary>
+        /// A directory under the journal's name is in the way too (a probe: AccessDenied, blaming the source, and a
+        /// .partial left without its journal); an empty file there, what a crash in a save can leave, is not.
+        /// </summary>
+        [Fact]
+        public void ADirectoryUnderTheJournalNameIsInTheWayAndAnEmptyFileIsNot()
+        {
+            string source = _dir.RandomFile("s.bin", 3 * 1024 * 1024, seed: 1);
+            string destination = _dir.File("d.bin");
+            Directory.CreateDirectory(destination + ".partial.journal");
+            var options = new TransferOptions(partSize: 1024 * 1024, resume: true);
+
+            CommandError error = Assert.Single(TransferHarness.Run(new[] { source }, destination, options).Errors);
+            Assert.Equal("DestinationExists", error.Condition);
+            Assert.Contains("is in the way", error.Message, StringComparison.Ordinal);
+            Assert.False(File.Exists(destination + ".partial"));
+
+            Directory.Delete(destination + ".partial.journal");
+            File.WriteAllBytes(destination + ".partial.journal", Array.Empty<byte>());
+            Assert.Empty(TransferHarness.Run(new[] { source }, destination, options).Errors);
+            Assert.True(Coreutils.Same(source, destination));
+            Assert.False(File.Exists(destination + ".partial.journal"));
         }
 
         [Fact]

@@ -49,10 +49,14 @@ namespace StreamFiles.Core.Storage.Local
                 throw new PartialInTheWayException(partial);
             }
 
-            string journal = partial + Resume.ResumeJournal.Suffix;
-            if (!request.Overwrite && Resume.ResumeJournal.IsForeign(journal))
+            // So are the journal's name and the name it is saved under first (a probe: a user's x.partial.journal.tmp
+            // was replaced, then gone, after any copy to x with --resume).
+            foreach (string journal in new[] { partial + Resume.ResumeJournal.Suffix, partial + Resume.ResumeJournal.Suffix + Resume.ResumeJournal.TemporarySuffix })
             {
-                throw new PartialInTheWayException(journal, journal: true);
+                if (!request.Overwrite && Resume.ResumeJournal.IsForeign(journal))
+                {
+                    throw new PartialInTheWayException(journal, journal: true);
+                }
             }
 
             if (request.Resume)

@@ -11,7 +11,7 @@ namespace StreamFiles.Core.Storage.Local
     {
         public PartialInTheWayException(string partialPath, bool journal = false)
             : base(journal
-                ? $"'{partialPath}' is in the way: StreamFiles keeps the resume journal of the copy under that name, and that file is not one."
+                ? $"'{partialPath}' is in the way: StreamFiles uses that name for the resume journal of the copy, and what is there is not one."
                 : $"'{partialPath}' is in the way: the copy is written under that name until it is complete, and that file was not left by StreamFiles.")
         {
             PartialPath = partialPath;

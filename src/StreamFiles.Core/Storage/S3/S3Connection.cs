@@ -154,7 +154,7 @@ namespace StreamFiles.Core.Storage.S3
 
             // The SDK refuses it on the first request, as S3RequestFailed for each file, with the query in its message
             // (a probe: "Custom endpoint `http://host/?token=...` was not a valid URI").
-            return uri.Query.Length > 1
+            return uri.Query.Length > 0 || url.IndexOf('?') >= 0
                 ? named + " has a query string ('?...'), which an S3 endpoint cannot have: requests are signed with AWS credentials, not a token in the URL. Give the scheme, host and port only (for example 'https://s3.example.com')."
                 : null;
         }

@@ -21,6 +21,7 @@ namespace StreamFiles.PowerShell
 
         private Base64Operation? _fromFile;
         private Base64FromTextOperation? _fromText;
+        private bool _textSubmitted;
         private string? _outFile;
         private CmdletSink? _sink;
 
@@ -86,6 +87,7 @@ namespace StreamFiles.PowerShell
                     foreach (string? text in InputObject ?? Array.Empty<string>())
                     {
                         _fromText.Submit(text, _sink!);
+                        _textSubmitted = true;
                     }
 
                     break;
@@ -131,12 +133,14 @@ namespace StreamFiles.PowerShell
 
         private void CompleteInput()
         {
-            if (_outFile != null && _fromFile is null && _fromText is null
+            if (_outFile != null && _fromFile is null && !_textSubmitted
                 && !MyInvocation.BoundParameters.ContainsKey(nameof(Path)) && !MyInvocation.BoundParameters.ContainsKey(nameof(LiteralPath)))
             {
                 // No text came down the pipeline (Get-Content of an empty file, or ConvertTo-StreamBase64 -LineLength of
-                // one, gives none): the text was empty, and so is the file, as Set-Content and Out-File leave it.
-                _fromText = new Base64FromTextOperation(_outFile, new Base64Format(urlSafe: UrlSafe.IsPresent), CreateOperationSettings(1), CancellationToken, PassThru.IsPresent);
+                // one, gives none; nor does $null, or -InputObject @()): the text was empty, and so is the file, as
+                // Set-Content and Out-File leave it (a probe: `$response.content | ...` with no such field left the old
+                // file as it was, with no word).
+                _fromText ??= new Base64FromTextOperation(_outFile, new Base64Format(urlSafe: UrlSafe.IsPresent), CreateOperationSettings(1), CancellationToken, PassThru.IsPresent);
                 _fromText.Submit(string.Empty, _sink!);
             }
 

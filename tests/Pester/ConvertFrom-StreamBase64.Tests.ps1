@@ -268,6 +268,24 @@ Describe 'ConvertFrom-StreamBase64' -Tags 'CI' {
             Test-Path -LiteralPath $dry | Should -BeFalse
         }
 
+        It 'replaces -OutFile with an empty file when $null or an empty -InputObject is all there is' {
+            # A probe: `$response.content | ConvertFrom-StreamBase64 -OutFile f` with no such field left an old f as it
+            # was, with no error; $null | Set-Content f empties it.
+            $response = [pscustomobject]@{ other = 1 }
+            $stale = Join-Path $TestDrive 'stale.bin'
+            Set-Content -LiteralPath $stale -Value 'STALE' -NoNewline
+            $response.content | ConvertFrom-StreamBase64 -OutFile $stale
+            (Get-Item -LiteralPath $stale).Length | Should -Be 0
+
+            Set-Content -LiteralPath $stale -Value 'STALE' -NoNewline
+            ConvertFrom-StreamBase64 -InputObject @() -OutFile $stale
+            (Get-Item -LiteralPath $stale).Length | Should -Be 0
+
+            Set-Content -LiteralPath $stale -Value 'STALE' -NoNewline
+            ConvertFrom-StreamBase64 -InputObject $null -OutFile $stale
+            (Get-Item -LiteralPath $stale).Length | Should -Be 0
+        }
+
         It 'refuses an -OutFile that is a URL, saying so' {
             { 'QUJD' | ConvertFrom-StreamBase64 -OutFile 'https://example.com/x.bin' } |
                 Should -Throw -ErrorId 'ConvertFromStreamBase64NotFileSystemPath,StreamFiles.PowerShell.ConvertFromStreamBase64Command' -ExpectedMessage '*is an HTTP URL*local files only*'

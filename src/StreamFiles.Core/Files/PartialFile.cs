@@ -96,10 +96,18 @@ namespace StreamFiles.Core.Files
             {
                 TakeOverFrom(destination, stream);
             }
-            catch
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
                 stream.Dispose();
-                File.Delete(PathFor(destination));
+                try
+                {
+                    File.Delete(PathFor(destination));
+                }
+                catch (Exception cleanup) when (cleanup is IOException || cleanup is UnauthorizedAccessException)
+                {
+                    // Left; the failure being reported matters more.
+                }
+
                 throw;
             }
 

@@ -619,7 +619,8 @@ namespace StreamFiles.Core.Operations
         {
             Location root = directory.Location;
             if (root is FileLocation from && _destination is FileLocation to
-                && (Inside(from.Path, to.Path) || Inside(Files.RealPath.Of(from.Path), Files.RealPath.Of(to.Path)) || Files.SpecialFile.IsAtOrBelowByIdentity(from.Path, to.Path)))
+                && (Inside(from.Path, to.Path) || Inside(Files.RealPath.Of(from.Path), Files.RealPath.Of(to.Path)) || Files.SpecialFile.IsAtOrBelowByIdentity(from.Path, to.Path)
+                    || Files.MountedPath.IsAtOrBelow(from.Path, to.Path)))
             {
                 Submit(Fail(root.Display, TransferErrors.DestinationInsideSource(root.Display, _destination.Display)), sink);
                 return;

@@ -1139,24 +1139,30 @@ namespace StreamFiles.Core.Tests.Transfers
         /// A destination reached through a bind mount of a subdirectory of the source (a probe: `mount --bind src/in view;
         /// send -r src view/x` nested copies until PathTooLong, then failed "[SourceNotFound] ''"): found when the walk
         /// meets that subdirectory, before anything goes into it, and the directory the walk made there is removed.
+        /// A deeper one (src/in/deep) is found before anything is copied, from the mount table (a probe: the files the
+        /// walk met before it reached src/in/deep were copied into it).
         /// </summary>
         [StreamFiles.Core.Tests.Faults.RootTheory]
-        [InlineData("view/copy")]
-        [InlineData("view")]
-        public void ADestinationBelowABindMountOfASourceSubdirectoryIsRefused(string destination)
+        [InlineData("src/in", "view/copy")]
+        [InlineData("src/in", "view")]
+        [InlineData("src/in/deep", "view/copy")]
+        public void ADestinationBelowABindMountOfASourceSubdirectoryIsRefused(string mounted, string destination)
         {
             MakeFile("src/a.txt", 1);
             MakeFile("src/in/b.txt", 2);
+            MakeFile("src/in/deep/c.txt", 3);
             Directory.CreateDirectory(_dir.File("view"));
-            var mount = ProcessRunner.Run("mount", new[] { "--bind", _dir.File("src/in"), _dir.File("view") });
+            var mount = ProcessRunner.Run("mount", new[] { "--bind", _dir.File(mounted), _dir.File("view") });
             Assert.True(mount.ExitCode == 0, mount.Error);
             try
             {
                 CommandError error = Assert.Single(TransferHarness.Run(new[] { _dir.File("src") }, _dir.File(destination), recurse: true).Errors);
 
                 Assert.Equal("DestinationInsideSource", error.Condition);
-                Assert.Equal(new[] { "a.txt", "in", Path.Combine("in", "b.txt") }, Directory.GetFileSystemEntries(_dir.File("src"), "*", SearchOption.AllDirectories)
-                    .Select(p => Path.GetRelativePath(_dir.File("src"), p)).OrderBy(p => p, StringComparer.Ordinal));
+                Assert.Equal(
+                    new[] { "a.txt", "in", Path.Combine("in", "b.txt"), Path.Combine("in", "deep"), Path.Combine("in", "deep", "c.txt") },
+                    Directory.GetFileSystemEntries(_dir.File("src"), "*", SearchOption.AllDirectories)
+                        .Select(p => Path.GetRelativePath(_dir.File("src"), p)).OrderBy(p => p, StringComparer.Ordinal));
             }
             finally
             {

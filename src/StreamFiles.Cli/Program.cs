@@ -77,11 +77,30 @@ namespace StreamFiles.Cli
 
                 return PipeOutputStream.Closed ? ExitCodes.BrokenPipe : exitCode;
             }
+            catch (IOException) when (!CurrentDirectoryExists())
+            {
+                // A relative name in a working directory that was deleted: .NET cannot make it a full path, and the
+                // exception ended the process with a stack trace and 134 (a probe); sha256sum and cp say so and exit 1.
+                error.WriteLine("streamfiles: [FileNotFound] The current directory no longer exists (it was deleted or moved), so relative names lead nowhere. Change to an existing directory, or name the files by absolute paths.");
+                return ExitCodes.Failed;
+            }
             catch (IOException e) when (PipeOutputStream.IsBrokenPipe(e))
             {
                 // Whoever read standard output has gone (| head): stop, as coreutils do when SIGPIPE ends them, with
                 // the shell's code for that, so that a pipeline under pipefail does not pass results that never arrived.
                 return ExitCodes.BrokenPipe;
+            }
+        }
+
+        private static bool CurrentDirectoryExists()
+        {
+            try
+            {
+                return Directory.Exists(Directory.GetCurrentDirectory());
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                return false;
             }
         }
 

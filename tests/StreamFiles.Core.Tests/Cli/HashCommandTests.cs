@@ -184,6 +184,24 @@ namespace StreamFiles.Core.Tests.Cli
         }
 
         /// <summary>
+        /// A relative name in a working directory that was deleted is FileNotFound, exit 1, as for sha256sum and cp (a
+        /// probe: every verb ended with .NET's stack trace and 134); absolute names still work there.
+        /// </summary>
+        [Fact]
+        public void A_relative_name_in_a_deleted_working_directory_is_file_not_found()
+        {
+            _dir.RandomFile("a.txt", 10);
+            string cli = ProcessRunner.CliCommandLine();
+            string result = ProcessRunner.Shell(
+                $"mkdir gone && cd gone && rmdir ../gone && {{ {cli} hash a.txt 2>../hash.err; echo $?; {cli} send '{_dir.File("a.txt")}' copy.txt 2>../send.err; echo $?; {cli} hash '{_dir.File("a.txt")}' >/dev/null; echo $?; }}",
+                _dir.Path);
+
+            Assert.Equal(new[] { "1", "1", "0" }, result.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.StartsWith("streamfiles: [FileNotFound] The current directory no longer exists", File.ReadAllText(_dir.File("hash.err")), StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", File.ReadAllText(_dir.File("send.err")), StringComparison.Ordinal);
+        }
+
+        /// <summary>
         /// A stop while standard output's reader has stopped reading (the pipe full, the write blocked in the kernel):
         /// the process still ends about a second after the signal, dropping the rest of its output (a probe: it lived
         /// until the reader exited, for ever under one that never does).

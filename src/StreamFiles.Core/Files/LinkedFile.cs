@@ -9,6 +9,23 @@ namespace StreamFiles.Core.Files
     /// </summary>
     internal static class LinkedFile
     {
+        /// <summary>Whether the path itself is a symbolic link (dangling, looping or not); false where it cannot tell.</summary>
+        public static bool IsLink(string path)
+        {
+#if NET8_0_OR_GREATER
+            try
+            {
+                return new FileInfo(path).LinkTarget != null;
+            }
+            catch (System.Exception e) when (e is IOException || e is System.UnauthorizedAccessException || e is System.ArgumentException)
+            {
+                return false;
+            }
+#else
+            return false;
+#endif
+        }
+
         /// <summary>
         /// The file itself, through any chain of links: null when a link is dangling, is part of a loop, or ends at a
         /// directory. A path that is no link comes back as it is.

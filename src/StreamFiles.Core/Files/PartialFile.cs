@@ -90,6 +90,13 @@ namespace StreamFiles.Core.Files
 
             SystemPath.ThrowIfSystemPath(destination);
 
+            // A symbolic link under the temporary name goes, rather than being written through (a probe: the file it led
+            // to was overwritten with the output).
+            if (LinkedFile.IsLink(PathFor(destination)))
+            {
+                File.Delete(PathFor(destination));
+            }
+
             // Unbuffered: callers write large pieces, and a FileStream buffer would only add a copy.
             var stream = new FileStream(PathFor(destination), FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1, FileOptions.SequentialScan);
             try
@@ -123,7 +130,24 @@ namespace StreamFiles.Core.Files
         private static void TakeOverFrom(string destination, FileStream partial)
         {
 #if NET8_0_OR_GREATER
-            if (OperatingSystem.IsWindows() || !File.Exists(destination))
+            if (OperatingSystem.IsWindows())
+            {
+                return;
+            }
+
+            if (LinkedFile.IsLink(destination))
+            {
+                // The link itself is replaced, as for any destination that is one (documented): the mode of the file it
+                // leads to, if it leads to one; a dangling link or a loop is simply replaced.
+                if (LinkedFile.Target(new FileInfo(destination)) is FileInfo target)
+                {
+                    File.SetUnixFileMode(partial.SafeFileHandle, target.UnixFileMode);
+                }
+
+                return;
+            }
+
+            if (!File.Exists(destination))
             {
                 return;
             }

@@ -52,6 +52,27 @@ namespace StreamFiles.Core.Tests.Cli
         }
 
         /// <summary>
+        /// An output that is a symbolic link is replaced by the new file, as documented, dangling or looping too (a
+        /// probe: FileNotFound and AccessDenied for those), keeping the mode of a file it leads to; and a link under the
+        /// temporary name is not written through (a probe: the file it led to was overwritten).
+        /// </summary>
+        [Fact]
+        public void An_output_link_is_replaced_and_a_link_under_the_temporary_name_is_not_written_through()
+        {
+            File.WriteAllText(_dir.File("in.txt"), "hello\n");
+            string script =
+                "ln -s nowhere dangling && ln -s loop loop && printf x > secret && chmod 600 secret && ln -s secret tosecret && "
+                + "printf VICTIM > victim && ln -s victim out.partial && "
+                + $"{Cli} base64 in.txt dangling && {Cli} base64 in.txt loop && {Cli} base64 in.txt tosecret && {Cli} base64 in.txt out && "
+                + "printf x > fresh && stat -c '%F %a' fresh dangling loop tosecret out && cat victim";
+            string[] lines = ProcessRunner.Shell(script, _dir.Path).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+            string fresh = lines[0]; // a new file under this umask
+            Assert.Equal(new[] { fresh, fresh, fresh, "regular file 600", fresh, "VICTIM" }, lines);
+            Assert.Equal("aGVsbG8K", File.ReadAllText(_dir.File("out")));
+        }
+
+        /// <summary>
         /// A closed standard output (>&amp;-) is a WriteError, for base64 as for hash; it was AccessDenied, "check its
         /// permissions". In the native AOT build the runtime's copy of standard error took descriptor 1, and the output
         /// went to standard error with exit 0.

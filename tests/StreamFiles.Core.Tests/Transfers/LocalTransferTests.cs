@@ -346,6 +346,46 @@ namespace StreamFiles.Core.Tests.Transfers
             Assert.False(File.Exists(destination + ".partial.journal"));
         }
 
+        /// <summary>
+        /// A symbolic link under the temporary name is replaced, not written through, -Force or not asked (a probe: with
+        /// -Force the file it led to was overwritten with the copy).
+        /// </summary>
+        [Fact]
+        public void ASymbolicLinkUnderThePartialNameIsNotWrittenThrough()
+        {
+            string source = _dir.RandomFile("s.bin", 100 * KiB, seed: 1);
+            string victim = _dir.RandomFile("victim.bin", 10, seed: 2);
+            string before = Coreutils.Sha256Sum(victim);
+            string destination = _dir.File("d.bin");
+            File.CreateSymbolicLink(destination + ".partial", victim);
+
+            Assert.Empty(TransferHarness.Run(new[] { source }, destination, new TransferOptions(overwrite: true)).Errors);
+
+            Assert.Equal(before, Coreutils.Sha256Sum(victim));
+            Assert.True(Coreutils.Same(source, destination));
+            Assert.False(File.Exists(destination + ".partial"));
+        }
+
+        /// <summary>
+        /// A new temporary file gets the source's permission bits (with the owner's read and write) at once: a copy of
+        /// an owner-only file is never readable by others while it is written (a probe: 0644 until the rename).
+        /// </summary>
+        [Fact]
+        public void ANewPartialFileHasTheSourcesPermissionsFromTheStart()
+        {
+            string path = _dir.File("owner-only.partial");
+            using (StreamFiles.Core.Storage.Local.LocalFile.OpenWrite(path, create: true, 1000, portable: false, unixMode: 0x100))
+            {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+            }
+
+            string shared = _dir.File("shared.partial");
+            using (StreamFiles.Core.Storage.Local.LocalFile.OpenWrite(shared, create: true, 1000, portable: false, unixMode: 0x1A4))
+            {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead, File.GetUnixFileMode(shared));
+            }
+        }
+
         [Fact]
         public void APartialARunLeftIsReplacedAndTheCopyCarriesNoMark()
         {

@@ -112,7 +112,12 @@ namespace StreamFiles.Core.Storage.Local
         /// Opens a partial file exclusively for writing (a second writer of the same destination fails rather
         /// than interleaving), creating it with room for length bytes when create is true.
         /// </summary>
-        public static LocalFile OpenWrite(string path, bool create, long? length, bool portable)
+        /// <param name="unixMode">
+        /// The mode the finished copy is to have: a new file gets its permission bits at once, with the owner's read and
+        /// write added (a rerun with -Resume writes it again), so a copy of an owner-only source is never readable by
+        /// others while it is written (a probe: a 0600 source's .partial was 0644 until the rename).
+        /// </param>
+        public static LocalFile OpenWrite(string path, bool create, long? length, bool portable, int? unixMode = null)
         {
 #if NET8_0_OR_GREATER
             if (!portable)
@@ -126,10 +131,29 @@ namespace StreamFiles.Core.Storage.Local
                     // CreateNew: a new file needs no truncation (.NET truncates a FileMode.Create file after locking it).
                     handle = OpenHandle(path, create ? FileMode.CreateNew : FileMode.Open, preallocate ? length!.Value : 0);
                 }
+                catch (IOException) when (create && Files.LinkedFile.IsLink(path))
+                {
+                    // A symbolic link under the temporary name is never one this engine made: it goes, and is not
+                    // written through (a probe: with -Force, the file it led to was overwritten).
+                    File.Delete(path);
+                    handle = OpenHandle(path, FileMode.CreateNew, preallocate ? length!.Value : 0);
+                }
                 catch (IOException) when (create && File.Exists(path))
                 {
                     // A .partial left by an earlier run (without Resume): start it over.
                     handle = OpenHandle(path, FileMode.Create, preallocate ? length!.Value : 0);
+                }
+
+                if (create && unixMode.HasValue && !OperatingSystem.IsWindows())
+                {
+                    try
+                    {
+                        File.SetUnixFileMode(handle, (UnixFileMode)((unixMode.Value & 0x1FF) | 0x180));
+                    }
+                    catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+                    {
+                        // A file system without modes: the mode set when the copy is finished says so, if it matters.
+                    }
                 }
 
                 var file = new RandomAccessFile(handle, DropBehind.For(handle, length));

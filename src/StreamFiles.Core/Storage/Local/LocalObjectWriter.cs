@@ -53,7 +53,7 @@ namespace StreamFiles.Core.Storage.Local
             // was replaced, then gone, after any copy to x with --resume).
             foreach (string journal in new[] { partial + Resume.ResumeJournal.Suffix, partial + Resume.ResumeJournal.Suffix + Resume.ResumeJournal.TemporarySuffix })
             {
-                if (!request.Overwrite && Resume.ResumeJournal.IsForeign(journal))
+                if ((!request.Overwrite || Directory.Exists(journal)) && Resume.ResumeJournal.IsForeign(journal))
                 {
                     throw new PartialInTheWayException(journal, journal: true);
                 }
@@ -71,7 +71,7 @@ namespace StreamFiles.Core.Storage.Local
             LocalFile file;
             try
             {
-                file = LocalFile.OpenWrite(partial, create: true, length, portable);
+                file = LocalFile.OpenWrite(partial, create: true, length, portable, request.Source.UnixMode);
             }
             catch (IOException e) when (e is DirectoryNotFoundException || e is FileNotFoundException)
             {
@@ -87,7 +87,7 @@ namespace StreamFiles.Core.Storage.Local
                     throw new ParentIsFileException(blocking, inner);
                 }
 
-                file = LocalFile.OpenWrite(partial, create: true, length, portable);
+                file = LocalFile.OpenWrite(partial, create: true, length, portable, request.Source.UnixMode);
             }
 
             if (!portable)

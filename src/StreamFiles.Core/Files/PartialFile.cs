@@ -141,6 +141,12 @@ namespace StreamFiles.Core.Files
                 // leads to, if it leads to one; a dangling link or a loop is simply replaced.
                 if (LinkedFile.Target(new FileInfo(destination)) is FileInfo target)
                 {
+                    if (!SpecialFile.MayWrite(destination))
+                    {
+                        // As `>` through the link refuses it (a probe: build 14 replaced the link to a 0444 file).
+                        throw new UnauthorizedAccessException($"'{destination}' leads to '{target.FullName}', which is write-protected: it is not replaced.");
+                    }
+
                     File.SetUnixFileMode(partial.SafeFileHandle, target.UnixFileMode);
                 }
 

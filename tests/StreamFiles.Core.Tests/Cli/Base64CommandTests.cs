@@ -40,11 +40,13 @@ namespace StreamFiles.Core.Tests.Cli
             string script =
                 "printf old > kept.bin && chmod 600 kept.bin && chown 65534:65534 kept.bin && "
                 + $"{Cli} base64 in.txt kept.bin && stat -c '%a %u %g' kept.bin && "
-                + "printf old > ro.bin && chmod 444 ro.bin && "
-                + $"{{ setpriv --bounding-set -dac_override,-dac_read_search {Cli} base64 in.txt ro.bin 2>ro.err; echo $?; }} && stat -c '%a' ro.bin && cat ro.bin";
+                + "printf old > ro.bin && chmod 444 ro.bin && ln -s ro.bin toro && "
+                + $"{{ setpriv --bounding-set -dac_override,-dac_read_search {Cli} base64 in.txt ro.bin 2>ro.err; echo $?; }} && stat -c '%a' ro.bin && cat ro.bin && echo && "
+                + $"{{ setpriv --bounding-set -dac_override,-dac_read_search {Cli} base64 in.txt toro 2>/dev/null; echo $?; }} && stat -c '%F' toro";
             string[] lines = ProcessRunner.Shell(script, _dir.Path).Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
-            Assert.Equal(new[] { "600 65534 65534", "1", "444", "old" }, lines);
+            // Through a link too, as `>` through it refuses (a probe: the link was replaced).
+            Assert.Equal(new[] { "600 65534 65534", "1", "444", "old", "1", "symbolic link" }, lines);
             Assert.Equal(Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes("secret\n")), File.ReadAllText(_dir.File("kept.bin")));
             Assert.StartsWith("streamfiles: [AccessDenied]", File.ReadAllText(_dir.File("ro.err")), StringComparison.Ordinal);
             Assert.Contains("was left as it was", File.ReadAllText(_dir.File("ro.err")), StringComparison.Ordinal);

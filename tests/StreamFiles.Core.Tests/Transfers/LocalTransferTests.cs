@@ -384,6 +384,13 @@ namespace StreamFiles.Core.Tests.Transfers
             {
                 Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead, File.GetUnixFileMode(shared));
             }
+
+            // A world-writable source (0777) is not world-writable while its copy is written (a probe).
+            string open = _dir.File("open.partial");
+            using (StreamFiles.Core.Storage.Local.LocalFile.OpenWrite(open, create: true, 1000, portable: false, unixMode: 0x1FF))
+            {
+                Assert.Equal((UnixFileMode)0x1ED, File.GetUnixFileMode(open));
+            }
         }
 
         [Fact]

@@ -114,8 +114,9 @@ namespace StreamFiles.Core.Storage.Local
         /// </summary>
         /// <param name="unixMode">
         /// The mode the finished copy is to have: a new file gets its permission bits at once, with the owner's read and
-        /// write added (a rerun with -Resume writes it again), so a copy of an owner-only source is never readable by
-        /// others while it is written (a probe: a 0600 source's .partial was 0644 until the rename).
+        /// write added (a rerun with -Resume writes it again) and the group's and others' write taken away until it is
+        /// finished, so a copy of an owner-only source is never readable by others while it is written (a probe: a 0600
+        /// source's .partial was 0644 until the rename).
         /// </param>
         public static LocalFile OpenWrite(string path, bool create, long? length, bool portable, int? unixMode = null)
         {
@@ -148,7 +149,7 @@ namespace StreamFiles.Core.Storage.Local
                 {
                     try
                     {
-                        File.SetUnixFileMode(handle, (UnixFileMode)((unixMode.Value & 0x1FF) | 0x180));
+                        File.SetUnixFileMode(handle, (UnixFileMode)((unixMode.Value & 0x1ED) | 0x180)); // rwx bits, never others' write until done
                     }
                     catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
                     {

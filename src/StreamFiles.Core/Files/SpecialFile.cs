@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using System.IO;
 using System.Runtime.InteropServices;
 using StreamFiles.Core.Operations;
@@ -79,51 +78,33 @@ namespace StreamFiles.Core.Files
                     + (pipeTo is null ? "Copy what it holds into a regular file first." : $"To read from it, pipe it in (for example: cat '{path}' | {pipeTo})."));
 
         /// <summary>
-        /// Whether <paramref name="path"/>, or one of its ancestors that exists, is <paramref name="directory"/> by device
-        /// and inode: what a path comparison misses where one directory has two names (a bind mount; a probe's
-        /// `send -r src view/copy` with view bound to src nested copies until the path was too long). False where it
-        /// cannot tell (Windows, a failed stat).
+        /// Whether <paramref name="path"/>, or the nearest of its ancestors that exists, is <paramref name="directory"/>
+        /// or lies below it by device and inode: what a path comparison misses where one directory has two names (a bind
+        /// mount; a probe's `send -r src view/copy` with view bound to src nested copies until the path was too long).
+        /// False where it cannot tell (Windows, a failed stat).
         /// </summary>
-        public static bool IsAtOrBelowByIdentity(string directory, string path) =>
-            IdentityOf(directory) is FileIdentity root && IdentitiesAtAndAbove(path) is HashSet<FileIdentity> above && above.Contains(root);
-
-        /// <summary>The device and inode of <paramref name="path"/>, following links; null where it cannot tell.</summary>
-        public static FileIdentity? IdentityOf(string path)
+        public static bool IsAtOrBelowByIdentity(string directory, string path)
         {
 #if NET8_0_OR_GREATER
-            if (!OperatingSystem.IsWindows() && Stat(path, out FileStatus status) == 0)
+            if (OperatingSystem.IsWindows() || Stat(directory, out FileStatus root) != 0)
             {
-                return new FileIdentity(status.Dev, status.Ino);
-            }
-#endif
-            return null;
-        }
-
-        /// <summary>
-        /// The identities of <paramref name="path"/> and of every ancestor of it that exists (one not made yet is
-        /// passed over: its parent decides); null where they cannot be told (Windows).
-        /// </summary>
-        public static HashSet<FileIdentity>? IdentitiesAtAndAbove(string path)
-        {
-#if NET8_0_OR_GREATER
-            if (OperatingSystem.IsWindows())
-            {
-                return null;
+                return false;
             }
 
-            var identities = new HashSet<FileIdentity>();
             for (string? at = Path.GetFullPath(path); !string.IsNullOrEmpty(at); at = Path.GetDirectoryName(at))
             {
-                if (IdentityOf(at) is FileIdentity identity)
+                if (Stat(at, out FileStatus status) != 0)
                 {
-                    identities.Add(identity);
+                    continue; // not made yet: its parent decides
+                }
+
+                if (status.Dev == root.Dev && status.Ino == root.Ino)
+                {
+                    return true;
                 }
             }
-
-            return identities;
-#else
-            return null;
 #endif
+            return false;
         }
 
         /// <summary>Whether this user may write an existing file (access(2), W_OK): false for a write-protected one, unless root.</summary>

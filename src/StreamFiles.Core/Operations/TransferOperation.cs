@@ -651,17 +651,6 @@ namespace StreamFiles.Core.Operations
                 return;
             }
 
-            // A destination below a subdirectory of the source under another name (a bind mount of it: no path nor link
-            // says so) is found as the walk meets that subdirectory, by device and inode, before it is copied into.
-            HashSet<Files.FileIdentity>? aboveDestination = null;
-            string? newDestination = null;
-            if (root is FileLocation && _destination is FileLocation destinationDirectory)
-            {
-                aboveDestination = Files.SpecialFile.IdentitiesAtAndAbove(destinationDirectory.Path);
-                string made = string.IsNullOrEmpty(under) ? destinationDirectory.Path : Path.Combine(destinationDirectory.Path, under!.Replace('/', Path.DirectorySeparatorChar));
-                newDestination = Directory.Exists(made) ? null : made;
-            }
-
             bool rootPending = false;
             if (_destination is FileLocation)
             {
@@ -713,17 +702,6 @@ namespace StreamFiles.Core.Operations
                     else if (entry.SkipReason != null)
                     {
                         sink.WriteVerbose($"Skipped '{relativePath}': {entry.SkipReason}");
-                    }
-                    else if (entry.Info!.IsContainer && aboveDestination != null && entry.Info.Location is FileLocation subdirectory
-                        && Files.SpecialFile.IdentityOf(subdirectory.Path) is Files.FileIdentity identity && aboveDestination.Contains(identity))
-                    {
-                        Submit(Fail(root.Display, TransferErrors.DestinationInsideSource(root.Display, _destination.Display)), sink);
-                        if (newDestination != null)
-                        {
-                            RemoveIfEmpty(newDestination); // made by this walk, inside the source
-                        }
-
-                        return;
                     }
                     else if (entry.Info!.IsContainer)
                     {
@@ -1225,18 +1203,6 @@ namespace StreamFiles.Core.Operations
         /// </summary>
         private static bool SameFileThroughLinks(string source, string destination) =>
             (File.Exists(destination) || Directory.Exists(destination)) && SamePath(Files.RealPath.Of(source), Files.RealPath.Of(destination));
-
-        private static void RemoveIfEmpty(string directory)
-        {
-            try
-            {
-                Directory.Delete(directory, recursive: false);
-            }
-            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
-            {
-                // Not empty (or not removable): it stays as it is.
-            }
-        }
 
         /// <summary>Host-thread waits on backend calls: local ones complete synchronously; remote ones block the host as any cmdlet call would.</summary>
         private static T Wait<T>(Task<T> task) => task.GetAwaiter().GetResult();

@@ -1184,10 +1184,9 @@ namespace StreamFiles.Core.Tests.Transfers
 
         /// <summary>
         /// A destination reached through a bind mount of a subdirectory of the source (a probe: `mount --bind src/in view;
-        /// send -r src view/x` nested copies until PathTooLong, then failed "[SourceNotFound] ''"): found when the walk
-        /// meets that subdirectory, before anything goes into it, and the directory the walk made there is removed.
-        /// A deeper one (src/in/deep) is found before anything is copied, from the mount table (a probe: the files the
-        /// walk met before it reached src/in/deep were copied into it).
+        /// send -r src view/x` nested copies until PathTooLong, then failed "[SourceNotFound] ''"), a deeper one
+        /// (src/in/deep) too: found from the mount table before anything is copied or made (a probe: a check in the walk
+        /// let the files it met before src/in/deep be copied into it).
         /// </summary>
         [StreamFiles.Core.Tests.Faults.RootTheory]
         [InlineData("src/in", "view/copy")]

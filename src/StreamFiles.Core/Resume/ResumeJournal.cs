@@ -272,7 +272,23 @@ namespace StreamFiles.Core.Resume
         /// </summary>
         public static bool IsForeign(string path)
         {
-            if (Directory.Exists(path))
+            // One stat and no exception for the usual case, nothing there: every local file written asks it twice.
+            FileAttributes attributes;
+            try
+            {
+                attributes = new FileInfo(path).Attributes; // all bits set (-1) where nothing is there
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                return false; // .NET Framework throws for nothing there
+            }
+
+            if ((int)attributes == -1)
+            {
+                return false;
+            }
+
+            if ((attributes & FileAttributes.Directory) != 0)
             {
                 return true;
             }

@@ -8,36 +8,16 @@ namespace StreamFiles.Cli
     /// must not end the process with an unhandled exception (exit 134) in the middle of a transfer, leaving its
     /// .partial files and multipart uploads behind. The exit code still tells how the work went.
     /// </summary>
-    internal sealed class LenientStream : Stream
+    internal sealed class LenientStream : WriteOnlyStream
     {
         private readonly Stream _inner;
         private bool _broken;
 
         public LenientStream(Stream inner) => _inner = inner;
 
-        public override bool CanRead => false;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
         public override void Write(byte[] buffer, int offset, int count) => Try(() => _inner.Write(buffer, offset, count));
 
         public override void Flush() => Try(_inner.Flush);
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
 
         private void Try(Action write)
         {

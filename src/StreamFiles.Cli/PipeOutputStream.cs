@@ -10,7 +10,7 @@ namespace StreamFiles.Cli
     /// still fails, which stops the work; Closed then tells the process to end quietly with 141, as coreutils do when
     /// SIGPIPE ends them, instead of reporting a write error nobody downstream asked about.
     /// </summary>
-    internal sealed class PipeOutputStream : Stream
+    internal sealed class PipeOutputStream : WriteOnlyStream
     {
         private readonly Stream _inner;
         private static int _closed;
@@ -33,20 +33,6 @@ namespace StreamFiles.Cli
 
         /// <summary>Whether a write found the reading end of standard output closed.</summary>
         public static bool Closed => Volatile.Read(ref _closed) != 0;
-
-        public override bool CanRead => false;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
 
         /// <summary>EPIPE (32): the reading end of the pipe is closed.</summary>
         public static bool IsBrokenPipe(Exception? e)
@@ -106,12 +92,6 @@ namespace StreamFiles.Cli
         }
 
         public override void Flush() => Watch(_inner.Flush);
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
 
         private static void Watch(Action write)
         {

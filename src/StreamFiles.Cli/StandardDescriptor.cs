@@ -39,31 +39,11 @@ namespace StreamFiles.Cli
         private static extern int FcntlGetFD(IntPtr descriptor);
     }
 
-    internal sealed class ClosedStream : System.IO.Stream
+    internal sealed class ClosedStream : WriteOnlyStream
     {
-        public override bool CanRead => false;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
         public override void Flush()
         {
         }
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, System.IO.SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
 
         public override void Write(byte[] buffer, int offset, int count) =>
             throw new UnauthorizedAccessException("standard output is closed: it was not open when streamfiles started.");

@@ -292,6 +292,47 @@ namespace StreamFiles.Core.Tests.S3
             Assert.Equal(Bytes(0, 1000), S3TestServer.GetAsync(_prefix + "lost/f0.bin").GetAwaiter().GetResult());
         }
 
+        /// <summary>
+        /// A writer opened while the store was still thought to honour If-None-Match skipped its HEAD; when another
+        /// upload's 501 says otherwise before this one's PUT, the PUT goes without the header, so the HEAD is made then.
+        /// The full-run version of this (AStoreWithoutConditionalPutsIsAskedWithAHeadInstead) lost the race now and
+        /// then, and the object written behind the batch's back was replaced.
+        /// </summary>
+        [S3Fact]
+        public void AWriterOpenedBeforeTheStoreRefusedTheHeaderStillLooksBeforeItsPut()
+        {
+            string first = _temp.RandomFile("first.bin", 1000, seed: 1);
+            string second = _temp.RandomFile("second.bin", 1000, seed: 2);
+            using var proxy = new FaultProxy(new Uri(S3TestServer.Endpoint!));
+            proxy.Script = request => request.Method == "PUT" && request.IfNoneMatch != null ? FaultKind.NotImplemented : FaultKind.None;
+            var storage = new S3Storage(new S3Connection(region: S3TestServer.Region, endpointUrl: proxy.Endpoint, credentials: S3TestServer.Credentials), new S3ClientPool());
+
+            IObjectWriter Open(string path, string key)
+            {
+                var file = new FileInfo(path);
+                var source = new ObjectInfo(Location.Parse(file.FullName), file.Length, DateTimeOffset.UtcNow);
+                TransferPlan plan = TransferPlan.Plan(file.Length, null, storage.PartLimits, sourceSupportsRanges: true);
+                var request = new WriteRequest(Location.Parse(S3(key)), source, plan, overwrite: false, resume: false, resumeToken: null) { SeenAbsent = true };
+                return storage.OpenWriterAsync(request, System.Threading.CancellationToken.None).GetAwaiter().GetResult();
+            }
+
+            PartReceipt Send(IObjectWriter writer, string path)
+            {
+                PartSpec part = TransferPlan.Plan(new FileInfo(path).Length, null, storage.PartLimits, sourceSupportsRanges: true).Part(1);
+                return ((IPartUploader)writer).UploadPartAsync(new PartContent(part, _ => System.Threading.Tasks.Task.FromResult(S3TestTransfers.OpenWindow(path, part))), System.Threading.CancellationToken.None).GetAwaiter().GetResult();
+            }
+
+            using IObjectWriter early = Open(first, "first.bin");
+            using IObjectWriter late = Open(second, "second.bin");
+            Assert.Empty(proxy.Requests); // both trusted the header: no HEAD yet
+            Assert.ThrowsAny<Exception>(() => Send(early, first)); // its 501: the store does not know If-None-Match
+            byte[] theirs = Encoding.UTF8.GetBytes("someone else's");
+            S3TestServer.PutAsync(_prefix + "second.bin", theirs).GetAwaiter().GetResult();
+
+            Assert.Throws<DestinationExistsException>(() => Send(late, second));
+            Assert.Equal(theirs, S3TestServer.GetAsync(_prefix + "second.bin").GetAwaiter().GetResult());
+        }
+
         [S3Fact]
         public void AStoreWithoutConditionalPutsIsAskedWithAHeadInstead()
         {

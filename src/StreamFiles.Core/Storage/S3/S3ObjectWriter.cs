@@ -41,6 +41,13 @@ namespace StreamFiles.Core.Storage.S3
         private string? _uploadId;
         private string? _singleETag;
 
+        /// <summary>
+        /// The writer was opened trusting If-None-Match, so it did not look for an object under the key. Another upload's
+        /// NotImplemented may end that trust before this one's PutObject, which then looks first (a lost race replaced an
+        /// object written since the listing).
+        /// </summary>
+        private bool _lookedNoFurther;
+
         private S3ObjectWriter(S3Storage storage, S3Client client, S3Location destination, WriteRequest request, string? uploadId)
         {
             _storage = storage;
@@ -86,6 +93,8 @@ namespace StreamFiles.Core.Storage.S3
             {
                 throw new DestinationExistsException(destination.Display);
             }
+
+            writer._lookedNoFurther = !request.Overwrite && writer.Conditional;
 
             if (!string.IsNullOrEmpty(request.AbandonedToken) && request.AbandonedToken != request.ResumeToken)
             {
@@ -540,6 +549,15 @@ namespace StreamFiles.Core.Storage.S3
             {
                 put.IfNoneMatch = "*";
             }
+            else if (_lookedNoFurther)
+            {
+                if (await ExistsAsync(_storage, _client, _destination, cancellationToken).ConfigureAwait(false))
+                {
+                    throw new DestinationExistsException(_destination.Display);
+                }
+
+                _lookedNoFurther = false;
+            }
 
             try
             {
@@ -573,6 +591,7 @@ namespace StreamFiles.Core.Storage.S3
                     throw new DestinationExistsException(_destination.Display, e);
                 }
 
+                _lookedNoFurther = false;
                 throw;
             }
         }

@@ -202,6 +202,9 @@ namespace StreamFiles.Core.Transfers
                 case Storage.Local.ParentIsFileException parent:
                     return new CommandError("DestinationNotDirectory", FailureCategory.InvalidArgument, destination,
                         prefix + parent.Message + " Choose a destination inside a directory.", exception);
+                case Storage.S3.S3KeyTooLongException tooLong:
+                    return new CommandError("PathTooLong", FailureCategory.InvalidArgument, destination,
+                        prefix + tooLong.Message + ". Choose a shorter destination prefix or file name.", exception);
                 case PathTooLongException _:
                     return FileErrors.PathTooLong(target, prefix, exception);
                 case IOException io when FileErrors.IsDiskFull(io):

@@ -293,6 +293,40 @@ namespace StreamFiles.Core.Tests.S3
         }
 
         /// <summary>
+        /// A key over S3's 1,024 bytes (UTF-8) is refused before any request, as PathTooLong with its length, where the
+        /// store's bare 400 (InvalidObjectName here) said S3RequestFailed and nothing of the length (a probe). The other
+        /// files of the batch still go; a download of such a key finds nothing (its HEAD was a 400 too).
+        /// </summary>
+        [S3Theory]
+        [InlineData(false)]
+        [InlineData(true)]
+        public void AKeyOverTheLimitIsPathTooLongBeforeAnyRequest(bool force)
+        {
+            string root = Path.Combine(_temp.Path, "long");
+            string[] segments = { new string('d', 200), new string('e', 200), new string('\u00e9', 120), new string('g', 200), new string('h', 200) }; // é: 240 bytes
+            string below = string.Join("/", segments) + "/f.bin";
+            string deep = Path.Combine(root, Path.Combine(segments));
+            Directory.CreateDirectory(deep);
+            File.WriteAllBytes(Path.Combine(deep, "f.bin"), Bytes(1, 10));
+            File.WriteAllBytes(Path.Combine(root, "short.bin"), Bytes(2, 10));
+            using var proxy = new FaultProxy(new Uri(S3TestServer.Endpoint!));
+
+            var sink = S3TransferTests.Run(TransferDirection.Send, S3("long/"), new[] { root + "/" }, new TransferOptions(overwrite: force), recurse: true, registry: Through(proxy));
+
+            CommandError error = Assert.Single(sink.Errors);
+            Assert.Equal("PathTooLong", error.Condition);
+            Assert.Equal(FailureCategory.InvalidArgument, error.Category);
+            int keyBytes = Encoding.UTF8.GetByteCount(_prefix + "long/" + below);
+            Assert.True(keyBytes > 1024, keyBytes.ToString());
+            Assert.Contains($"its key is {keyBytes} bytes long in UTF-8, and S3 allows at most 1024", error.Message, StringComparison.Ordinal);
+            Assert.Equal(Bytes(2, 10), S3TestServer.GetAsync(_prefix + "long/short.bin").GetAwaiter().GetResult());
+            Assert.DoesNotContain(proxy.Requests, r => Uri.UnescapeDataString(r.Target).Contains("f.bin", StringComparison.Ordinal));
+
+            var received = S3TransferTests.Run(TransferDirection.Receive, Path.Combine(_temp.Path, "back"), new[] { S3("long/" + below) }, registry: Through(proxy));
+            Assert.Equal("SourceNotFound", Assert.Single(received.Errors).Condition);
+        }
+
+        /// <summary>
         /// A writer opened while the store was still thought to honour If-None-Match skipped its HEAD; when another
         /// upload's 501 says otherwise before this one's PUT, the PUT goes without the header, so the HEAD is made then.
         /// The full-run version of this (AStoreWithoutConditionalPutsIsAskedWithAHeadInstead) lost the race now and

@@ -140,6 +140,12 @@ namespace StreamFiles.Core.Storage.S3
                 return new ObjectInfo(s3, null, null, isContainer: true);
             }
 
+            if (S3KeyTooLongException.Excess(s3.Key) != null)
+            {
+                // No object can have it, and a HEAD of it is a bare 400 (Bad Request) rather than a 404.
+                return null;
+            }
+
             if (SnapshotOf(s3) is PrefixSnapshot snapshot && !_writing.ContainsKey((s3.Bucket, s3.Key)) && snapshot.Absent(s3.Key, out bool isPrefix))
             {
                 // Not there when this batch listed its destination: a new key, or a "directory" of the listed ones.
@@ -219,6 +225,11 @@ namespace StreamFiles.Core.Storage.S3
             if (destination.IsContainer)
             {
                 throw new ArgumentException($"'{destination.Display}' is a prefix; an object needs a key.", nameof(request));
+            }
+
+            if (S3KeyTooLongException.Excess(destination.Key) is int keyBytes)
+            {
+                throw new S3KeyTooLongException(keyBytes);
             }
 
             return await S3ObjectWriter.OpenAsync(this, Client, destination, request, cancellationToken).ConfigureAwait(false);

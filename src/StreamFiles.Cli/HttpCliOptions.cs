@@ -30,7 +30,7 @@ namespace StreamFiles.Cli
 
         private readonly Option<string?> _contentType = new Option<string?>("--content-type")
         {
-            Description = "Content-Type of the uploaded objects: for an HTTP(S) URL (default application/octet-stream) or S3 (default from the name's extension).",
+            Description = "Content-Type of the uploaded objects: for an HTTP(S) URL (default application/octet-stream; none for a Signature Version 2 presigned URL) or S3 (default from the name's extension).",
             HelpName = "TYPE",
         };
 

@@ -66,7 +66,10 @@ namespace StreamFiles.Core.Storage.Http
                 timer =>
                 {
                     var body = new UploadContent(content, length, timer);
-                    body.Headers.ContentType = MediaTypeHeaderValue.Parse(_transport.Settings.ContentType ?? "application/octet-stream");
+                    if (_transport.Settings.ContentType != null || !SignsTheContentType(_uri))
+                    {
+                        body.Headers.ContentType = MediaTypeHeaderValue.Parse(_transport.Settings.ContentType ?? "application/octet-stream");
+                    }
                     if (checksum == UploadChecksum.Md5)
                     {
                         body.Headers.ContentMD5 = Convert.FromBase64String(digest!);
@@ -225,6 +228,25 @@ namespace StreamFiles.Core.Storage.Http
                     ArrayPool<byte>.Shared.Return(buffer);
                 }
             }
+        }
+
+        /// <summary>
+        /// A query-string signature of the older kind: S3's Signature Version 2 (AWSAccessKeyId, Expires, Signature), as
+        /// boto and `aws s3 presign` still make for some stores, or Google Cloud Storage's V2 (GoogleAccessId). Its
+        /// signature covers the Content-Type, empty when the URL was made without one, so an upload sends none unless
+        /// one is given (a probe: every such URL answered 403 SignatureDoesNotMatch to application/octet-stream).
+        /// </summary>
+        internal static bool SignsTheContentType(Uri uri)
+        {
+            bool signature = false, expires = false;
+            foreach (string pair in uri.Query.TrimStart('?').Split('&'))
+            {
+                string name = pair.Split('=')[0];
+                signature |= name == "Signature";
+                expires |= name == "Expires";
+            }
+
+            return signature && expires;
         }
     }
 }

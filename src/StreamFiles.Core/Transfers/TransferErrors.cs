@@ -167,7 +167,7 @@ namespace StreamFiles.Core.Transfers
                     // A single PUT (to S3 or a URL) had stored it before the change was seen (a probe: "Nothing was
                     // written", and the rerun the message advised met the object, DestinationExists).
                     return new CommandError("SourceChanged", FailureCategory.InvalidData, source,
-                        prefix + changed.Message + $" It changed after it was read whole: '{destination}' was stored, complete and checked, with the file as it was read, not as it is now. Run the command again with -Force (--force) to send it as it is now.", exception);
+                        prefix + changed.Message + $" It changed after it was read whole: '{destination}' was stored whole, with the file as it was read, not as it is now. Run the command again with -Force (--force) to send it as it is now.", exception);
                 case SourceChangedException changed:
                     return new CommandError("SourceChanged", FailureCategory.InvalidData, source,
                         prefix + changed.Message + " Nothing was written under the destination name; run the command again to copy the source as it is now.", exception);

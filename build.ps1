@@ -159,7 +159,7 @@ function Split-MarkdownSubsection {
 }
 
 function Get-MarkdownProse {
-    # Paragraphs outside code blocks, each joined into one line.
+    # Paragraphs outside code blocks, each joined into one line; each item of a list is a paragraph of its own.
     param([string[]] $Lines)
     $paragraphs = New-Object System.Collections.Generic.List[string]
     $buffer = New-Object System.Collections.Generic.List[string]
@@ -167,6 +167,10 @@ function Get-MarkdownProse {
     foreach ($line in @($Lines) + @('')) {
         if ($line -match '^```') { $inCode = -not $inCode; continue }
         if ($inCode) { continue }
+        if ($line -match '^\s*([-*]|\d+\.)\s' -and $buffer.Count -gt 0) {
+            $paragraphs.Add(($buffer -join ' '))
+            $buffer.Clear()
+        }
         if ($line.Trim().Length -eq 0) {
             if ($buffer.Count -gt 0) { $paragraphs.Add(($buffer -join ' ')); $buffer.Clear() }
         }
@@ -220,6 +224,19 @@ function Write-MamlParameter {
     Write-MamlParas -Writer $Writer -Paragraphs $Parameter.Prose
     $type = $Yaml['Type']
     $isSwitch = $type -eq 'SwitchParameter'
+    $accepted = $Yaml['Accepted values']
+    if ($accepted -and -not $isSwitch) {
+        # A ValidateSet's values, which Get-Help shows in the syntax as {A | B}.
+        $Writer.WriteStartElement('command', 'parameterValueGroup', $script:CommandNs)
+        foreach ($value in ($accepted -split ',')) {
+            $Writer.WriteStartElement('command', 'parameterValue', $script:CommandNs)
+            $Writer.WriteAttributeString('required', 'false')
+            $Writer.WriteAttributeString('variableLength', 'false')
+            $Writer.WriteString($value.Trim())
+            $Writer.WriteEndElement()
+        }
+        $Writer.WriteEndElement()
+    }
     if (-not $isSwitch) {
         $Writer.WriteStartElement('command', 'parameterValue', $script:CommandNs)
         $Writer.WriteAttributeString('required', 'true')
@@ -367,14 +384,51 @@ function ConvertTo-MamlHelp {
 }
 
 function ConvertTo-AboutHelpText {
-    # about_*.md to about_*.help.txt: the text as it is, without the front matter's title lines.
+    # about_*.md to about_*.help.txt, without the front matter's title lines, in the plain text of PowerShell's own about
+    # topics: headings without their '#' (the second level in capitals), tables as aligned columns, and no backticks
+    # around code in the prose. Indented lines (the examples) stay as they are: a backtick there is PowerShell's.
     param([string] $Path, [string] $OutputFile)
     $lines = [System.IO.File]::ReadAllLines($Path)
     $start = 0
     while ($start -lt $lines.Count -and $lines[$start] -notmatch '^# SHORT DESCRIPTION') { $start++ }
     if ($start -ge $lines.Count) { $start = 0 }
     $name = [System.IO.Path]::GetFileNameWithoutExtension($Path)
-    $text = @('TOPIC', "    $name", '') + ($lines[$start..($lines.Count - 1)] | ForEach-Object { $_ -replace '^# ', '' })
+    $text = New-Object System.Collections.Generic.List[string]
+    $text.Add('TOPIC')
+    $text.Add("    $name")
+    $text.Add('')
+    $table = New-Object System.Collections.Generic.List[object]
+    foreach ($line in @($lines[$start..($lines.Count - 1)]) + @('')) {
+        if ($line -match '^\|') {
+            if ($line -notmatch '^\|[\s:|-]+\|\s*$') {
+                $table.Add(@($line.Trim().Trim('|').Split('|') | ForEach-Object { $_.Trim() -replace '`', '' }))
+            }
+            continue
+        }
+        if ($table.Count -gt 0) {
+            $widths = @{}
+            foreach ($row in $table) {
+                for ($i = 0; $i -lt $row.Count; $i++) {
+                    if ($row[$i].Length -gt [int]$widths[$i]) { $widths[$i] = $row[$i].Length }
+                }
+            }
+            $first = $true
+            foreach ($row in $table) {
+                $cells = for ($i = 0; $i -lt $row.Count; $i++) { if ($i -lt $row.Count - 1) { $row[$i].PadRight($widths[$i]) } else { $row[$i] } }
+                $text.Add('    ' + ($cells -join '  '))
+                if ($first) {
+                    $rules = for ($i = 0; $i -lt $row.Count; $i++) { if ($i -lt $row.Count - 1) { '-' * $widths[$i] } else { '-' * $row[$i].Length } }
+                    $text.Add('    ' + ($rules -join '  '))
+                    $first = $false
+                }
+            }
+            $table.Clear()
+        }
+        if ($line -match '^## (.*)$') { $text.Add($Matches[1].ToUpperInvariant()) }
+        elseif ($line -match '^# (.*)$') { $text.Add($Matches[1]) }
+        elseif ($line -match '^    ') { $text.Add($line) }
+        else { $text.Add(($line -replace '`', '')) }
+    }
     [System.IO.File]::WriteAllLines($OutputFile, [string[]]$text, (New-Object System.Text.UTF8Encoding($false)))
 }
 

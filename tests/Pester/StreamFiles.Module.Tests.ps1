@@ -64,6 +64,19 @@ Describe 'StreamFiles module' -Tags 'CI' {
             }
             @((Get-Help -Name Send-StreamFile).relatedLinks.navigationLink | ForEach-Object { $_.linkText }) | Should -Contain 'Copy-Item: https://learn.microsoft.com/powershell/module/microsoft.powershell.management/copy-item'
             (Get-Help -Name about_StreamFiles_S3 | Out-String) | Should -Match 'SHORT DESCRIPTION'
+            # A ValidateSet's values show in the syntax, as PowerShell shows them for a command without help (a probe).
+            (Get-Help -Name Send-StreamFile | Out-String -Width 1000) | Should -Match ([regex]::Escape('[-Compare {SizeAndHash | SizeAndTime}]'))
+            # A list in a description keeps its items apart (a probe: the second ran into the first).
+            @((Get-Help -Name ConvertTo-StreamBase64).description | Where-Object { $_.Text -like '- with ?-LineLength?, one string per line*' }).Count | Should -Be 1
+            # The about topics are plain text: no markdown headings, table rows or backticks (a probe).
+            foreach ($topic in 'about_StreamFiles', 'about_StreamFiles_S3', 'about_StreamFiles_Http') {
+                $text = Get-Help -Name $topic | Out-String
+                $text | Should -Not -Match '(?m)^## '
+                $text | Should -Not -Match '(?m)^\|'
+                $text | Should -Not -Match '`[A-Za-z-]'
+            }
+            (Get-Help -Name about_StreamFiles_Http | Out-String) | Should -Match '(?m)^ERROR IDS'
+            (Get-Help -Name about_StreamFiles_Http | Out-String) | Should -Match '(?m)^\s+HttpNotFound\s+ObjectNotFound\s+404 or 410 during the transfer'
         }
         finally {
             Remove-Module StreamFiles -ErrorAction SilentlyContinue

@@ -52,5 +52,11 @@ namespace StreamFiles.Core.Storage
         /// that moment on leaves an upload the next run finds. It does not throw.
         /// </summary>
         public Action<string>? UploadStarted { get; set; }
+
+        /// <summary>
+        /// Told that the upload UploadStarted named was removed from the store again before the writer was handed over
+        /// (a stop in that moment): the journal that names it names nothing now. It does not throw.
+        /// </summary>
+        public Action? UploadRemoved { get; set; }
     }
 }

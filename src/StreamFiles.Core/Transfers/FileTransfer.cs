@@ -217,6 +217,24 @@ namespace StreamFiles.Core.Transfers
                 // ListMultipartUploads and the fingerprint's reads). The journal is now written before any other
                 // request; with -Resume it is rewritten with its parts below, as before.
                 request.UploadStarted = uploadId => uploadNamed = NameTheUpload(uploadId, fingerprint!, plan, partAlgorithm, journalPath, warn: !journaled);
+
+                // A stop in the moment after that: the writer removed the upload itself, and a journal naming it would
+                // stay behind in the state directory for nothing (a probe: 9 in 10 such stops left one).
+                request.UploadRemoved = () =>
+                {
+                    if (uploadNamed)
+                    {
+                        try
+                        {
+                            ResumeJournal.Delete(journalPath);
+                            uploadNamed = false;
+                        }
+                        catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+                        {
+                            // Left: the next run of this transfer finds no such upload and starts anew.
+                        }
+                    }
+                };
             }
 
             IObjectWriter writer;

@@ -30,6 +30,9 @@ namespace StreamFiles.Core.Storage.S3
         /// <summary>How long a stopped upload may still take to start or to be aborted, so that the store keeps no upload nobody knows of.</summary>
         private static readonly TimeSpan CleanupGrace = TimeSpan.FromSeconds(5);
 
+        /// <summary>How long one try of an abort with a time limit waits for its answer before it is made again.</summary>
+        private static readonly TimeSpan AbortAnswerWithin = TimeSpan.FromSeconds(3);
+
         private readonly S3Storage _storage;
         private readonly S3Client _client;
         private readonly S3Location _destination;
@@ -154,11 +157,13 @@ namespace StreamFiles.Core.Storage.S3
                 using var cleanup = new CancellationTokenSource(CleanupGrace);
                 try
                 {
-                    await writer.AbandonAsync(writer._uploadId!, cleanup.Token).ConfigureAwait(false);
+                    await AbortUploadAsync(client, destination, writer._uploadId!, cleanup.Token).ConfigureAwait(false);
+                    request.UploadRemoved?.Invoke();
                 }
-                catch (OperationCanceledException)
+                catch (Exception e) when (!(e is OutOfMemoryException))
                 {
-                    // Out of time: left for the store's lifecycle rule.
+                    // Out of time, or refused: the journal names it for the next run, and the store's lifecycle rule
+                    // applies until then.
                 }
 
                 throw;
@@ -181,7 +186,13 @@ namespace StreamFiles.Core.Storage.S3
             List<MultipartUpload> uploads;
             try
             {
-                uploads = await ListUploadsOfKeyAsync(cancellationToken).ConfigureAwait(false);
+                // A stop lets the listing finish rather than cutting it: .NET's HttpClient, when a request is cancelled
+                // while the rest of its chunked answer is drained for the connection's reuse, fails the drain
+                // (NullReferenceException) and the next request on that connection, the abort the stop makes, gets no
+                // answer (a probe: 7 stops in 40 at the start of an upload took the 10 s the abort is given).
+                using var grace = new Transfers.StopGrace(cancellationToken, CleanupGrace);
+                uploads = await ListUploadsOfKeyAsync(grace.Token).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
             }
             catch (Exception e) when (!(e is OperationCanceledException))
             {
@@ -504,8 +515,13 @@ namespace StreamFiles.Core.Storage.S3
         {
             try
             {
+                // With a time limit (the cleanup after a stop), a try that gets no answer within a few seconds is made
+                // again: another request in that moment may have left its pooled connection unable to deliver one
+                // (the .NET drain failure above), and the next try takes another connection. Aborting twice is safe.
                 await S3StoreRetry.RunAsync(
-                    () => client.Client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = destination.Bucket, Key = destination.Key, UploadId = uploadId }, cancellationToken),
+                    answer => client.Client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = destination.Bucket, Key = destination.Key, UploadId = uploadId }, answer),
+                    cancellationToken.CanBeCanceled ? AbortAnswerWithin : (TimeSpan?)null,
+                    silentAttempts: int.MaxValue,
                     cancellationToken).ConfigureAwait(false);
             }
             catch (AmazonS3Exception e) when (e.ErrorCode == "NoSuchUpload")

@@ -31,7 +31,7 @@ namespace StreamFiles.Core.Storage.S3
             RunAsync(request, client.AnswerTimeout, silentAttempts, cancellationToken);
 
         /// <summary>The tries of either kind; answerWithin null: a try takes as long as the SDK lets it.</summary>
-        private static async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> request, TimeSpan? answerWithin, int silentAttempts, CancellationToken cancellationToken)
+        internal static async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> request, TimeSpan? answerWithin, int silentAttempts, CancellationToken cancellationToken)
         {
             int silent = 0;
             for (int attempt = 1; ; attempt++)

@@ -179,7 +179,11 @@ namespace StreamFiles.Core.Resume
             byte[] bytes = new UTF8Encoding(false).GetBytes(text);
             try
             {
-                using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1))
+                // A new file, never one opened through what is there: a symbolic link under the temporary name had the
+                // journal written into the file it led to (a probe, with --force --resume). What was there was either
+                // a leftover of a save or a file the caller was told to replace.
+                File.Delete(temporary);
+                using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1))
                 {
                     stream.Write(bytes, 0, bytes.Length);
 
@@ -289,6 +293,13 @@ namespace StreamFiles.Core.Resume
             }
 
             if ((attributes & FileAttributes.Directory) != 0)
+            {
+                return true;
+            }
+
+            // A symbolic link (dangling or not) is not one StreamFiles wrote either, and a FIFO or a device there would
+            // hold the open below for ever (a probe: a FIFO under the journal's name hung every copy to that name).
+            if ((attributes & FileAttributes.ReparsePoint) != 0 || Files.SpecialFile.KindOf(path) != null)
             {
                 return true;
             }

@@ -323,6 +323,68 @@ namespace StreamFiles.Core.Tests.Transfers
         }
 
         /// <summary>
+        /// A symbolic link (to a file, or dangling) or a FIFO under either journal name is no journal either: in the way
+        /// without -Force, and never written through or opened with it (a probe: a FIFO there hung the copy for ever,
+        /// deaf to SIGTERM; --force --resume wrote the journal into the file a link at ".tmp" led to; a dangling link
+        /// was deleted without a word).
+        /// </summary>
+        [Theory]
+        [InlineData(".partial.journal", "link")]
+        [InlineData(".partial.journal.tmp", "link")]
+        [InlineData(".partial.journal", "dangling")]
+        [InlineData(".partial.journal", "fifo")]
+        [InlineData(".partial.journal.tmp", "fifo")]
+        public async System.Threading.Tasks.Task ALinkOrAFifoUnderAJournalNameIsInTheWayAndNeverWrittenThrough(string suffix, string kind)
+        {
+            string source = _dir.RandomFile("s.bin", 3 * 1024 * 1024, seed: 1);
+            string destination = _dir.File("d.bin");
+            string victim = _dir.File("victim.txt");
+            File.WriteAllText(victim, "precious user data\n");
+            string theirs = destination + suffix;
+            if (kind == "fifo")
+            {
+                Assert.Equal(0, ProcessRunner.Run("mkfifo", new[] { theirs }).ExitCode);
+            }
+            else
+            {
+                File.CreateSymbolicLink(theirs, kind == "link" ? victim : _dir.File("nowhere"));
+            }
+
+            var options = new TransferOptions(partSize: 1024 * 1024, resume: true);
+            CollectingSink refused = await System.Threading.Tasks.Task.Run(() => TransferHarness.Run(new[] { source }, destination, options)).WaitAsync(TimeSpan.FromSeconds(60)); // a hang: TimeoutException
+            CommandError error = Assert.Single(refused.Errors);
+            Assert.Equal("DestinationExists", error.Condition);
+            Assert.Contains($"'{theirs}' is in the way", error.Message, StringComparison.Ordinal);
+            Assert.True(new FileInfo(theirs).Exists || new FileInfo(theirs).LinkTarget != null, "what was there stays");
+
+            CollectingSink forced = await System.Threading.Tasks.Task.Run(() => TransferHarness.Run(new[] { source }, destination, new TransferOptions(partSize: 1024 * 1024, resume: true, overwrite: true))).WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.Empty(forced.Errors);
+            Assert.True(Coreutils.Same(source, destination));
+            Assert.Equal("precious user data\n", File.ReadAllText(victim));
+        }
+
+        /// <summary>
+        /// -Force replaces a .partial in the way with a new file: truncated and written in place, it carried the copy
+        /// into the other name of a hard link (a probe: --force overwrote a user's file linked as dst.partial).
+        /// </summary>
+        [Theory]
+        [InlineData(false)]
+        [InlineData(true)]
+        public void ForceReplacesAHardLinkedPartialInsteadOfWritingThroughIt(bool resume)
+        {
+            string source = _dir.RandomFile("s.bin", 3 * 1024 * 1024, seed: 1);
+            string destination = _dir.File("d.bin");
+            string victim = _dir.File("victim.txt");
+            File.WriteAllText(victim, "precious user data\n");
+            Assert.Equal(0, ProcessRunner.Run("ln", new[] { victim, destination + ".partial" }).ExitCode);
+
+            Assert.Empty(TransferHarness.Run(new[] { source }, destination, new TransferOptions(partSize: 1024 * 1024, resume: resume, overwrite: true)).Errors);
+
+            Assert.True(Coreutils.Same(source, destination));
+            Assert.Equal("precious user data\n", File.ReadAllText(victim));
+        }
+
+        /// <summary>
         /// A directory under the journal's name is in the way too (a probe: AccessDenied, blaming the source, and a
         /// .partial left without its journal); an empty file there, what a crash in a save can leave, is not.
         /// </summary>

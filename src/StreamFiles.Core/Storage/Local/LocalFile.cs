@@ -141,8 +141,14 @@ namespace StreamFiles.Core.Storage.Local
                 }
                 catch (IOException) when (create && File.Exists(path))
                 {
-                    // A .partial left by an earlier run (without Resume): start it over.
-                    handle = OpenHandle(path, FileMode.Create, preallocate ? length!.Value : 0);
+                    // A .partial left by an earlier run (without Resume), or a file put there that the caller was told
+                    // to replace: a new file takes its place. Truncated and written in place, it carried the copy into
+                    // whatever shared it, a hard link's other name (a probe: --force overwrote a user's file linked
+                    // there), and kept its owner. It is locked first, and held until the new one is made: one that
+                    // another run is writing now stays (DestinationBusy).
+                    using SafeFileHandle? old = Files.SpecialFile.KindOf(path) is null ? OpenHandle(path, FileMode.Open, 0) : null;
+                    File.Delete(path);
+                    handle = OpenHandle(path, FileMode.CreateNew, preallocate ? length!.Value : 0);
                 }
 
                 if (create && unixMode.HasValue && !OperatingSystem.IsWindows())

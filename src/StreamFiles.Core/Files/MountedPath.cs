@@ -16,7 +16,11 @@ namespace StreamFiles.Core.Files
     {
         private const string MountTable = "/proc/self/mountinfo";
 
-        /// <summary>Whether <paramref name="path"/> is <paramref name="directory"/> or lies below it on the same file system.</summary>
+        /// <summary>
+        /// Whether <paramref name="path"/> is <paramref name="directory"/> or lies below it on the same file system, or
+        /// below what a mount inside the directory shows there: `mount --bind other src/mnt` puts other/out inside src
+        /// as src/mnt/out (a probe: a copy of src to other/out nested until PathTooLong).
+        /// </summary>
         public static bool IsAtOrBelow(string directory, string path)
         {
             if (!OperatingSystemIsLinux() || !File.Exists(MountTable))
@@ -34,9 +38,28 @@ namespace StreamFiles.Core.Files
                 return false;
             }
 
-            (string Device, string Path)? outer = Locate(RealPath.Of(directory), mounts);
+            string realDirectory = RealPath.Of(directory);
+            (string Device, string Path)? outer = Locate(realDirectory, mounts);
             (string Device, string Path)? inner = Locate(RealPath.Of(path), mounts);
-            return outer.HasValue && inner.HasValue && outer.Value.Device == inner.Value.Device && IsSameOrBelow(outer.Value.Path, inner.Value.Path);
+            if (!inner.HasValue)
+            {
+                return false;
+            }
+
+            if (outer.HasValue && outer.Value.Device == inner.Value.Device && IsSameOrBelow(outer.Value.Path, inner.Value.Path))
+            {
+                return true;
+            }
+
+            foreach (Mount mount in mounts)
+            {
+                if (IsSameOrBelow(realDirectory, mount.Point) && mount.Device == inner.Value.Device && IsSameOrBelow(mount.Root, inner.Value.Path))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         private static bool OperatingSystemIsLinux() =>

@@ -1278,6 +1278,45 @@ namespace StreamFiles.Core.Tests.Transfers
             }
         }
 
+        /// <summary>
+        /// The other way round: a mount inside the source that shows the destination's directory (`mount --bind other
+        /// src/mnt; send -r src other/out`) reaches the destination as src/mnt/out (a probe: 2,036 nested directories,
+        /// then PathTooLong). A bind mount inside the source of a directory the destination is not in stays a plain
+        /// copy.
+        /// </summary>
+        [StreamFiles.Core.Tests.Faults.RootTheory]
+        [InlineData("other", "other/out", true)]
+        [InlineData("other", "other", true)]
+        [InlineData("other/deep", "other/out", false)]
+        public void AMountInsideTheSourceThatShowsTheDestinationIsRefused(string mounted, string destination, bool refused)
+        {
+            MakeFile("src/a.txt", 1);
+            MakeFile("other/deep/b.txt", 2);
+            Directory.CreateDirectory(_dir.File("src/mnt"));
+            var mount = ProcessRunner.Run("mount", new[] { "--bind", _dir.File(mounted), _dir.File("src/mnt") });
+            Assert.True(mount.ExitCode == 0, mount.Error);
+            try
+            {
+                CollectingSink sink = TransferHarness.Run(new[] { _dir.File("src") }, _dir.File(destination), recurse: true);
+
+                if (refused)
+                {
+                    Assert.Equal("DestinationInsideSource", Assert.Single(sink.Errors).Condition);
+                    Assert.False(Directory.Exists(_dir.File("other/out")));
+                }
+                else
+                {
+                    Assert.Empty(sink.Errors);
+                    Assert.True(File.Exists(_dir.File("other/out/a.txt")));
+                    Assert.True(File.Exists(_dir.File("other/out/mnt/b.txt")));
+                }
+            }
+            finally
+            {
+                ProcessRunner.Run("umount", new[] { _dir.File("src/mnt") });
+            }
+        }
+
         [Fact]
         public void ShouldProcessIsAskedOncePerFileAfterValidation()
         {

@@ -97,6 +97,13 @@ namespace StreamFiles.Cli
             {
                 return context.ExitCode(0);
             }
+            catch (Exception e) when (e is UnauthorizedAccessException || e is IOException)
+            {
+                // A FIFO or device this user may not open (a probe: a stack trace and exit 134), said as hash says it.
+                bool reading = standardInput is null && IsPipeOrDevice(input);
+                new CliSink(_ => { }, context.Error, null).WriteError(Core.Operations.FileErrors.Describe(e, reading ? input : output, writing: !reading));
+                return ExitCodes.Failed;
+            }
 
             // Text going to the terminal itself would be torn up by a progress line on the same screen.
             ProgressLine? progress = context.ProgressLineUnless(noProgress || (standardOutput != null && !Console.IsOutputRedirected));

@@ -54,6 +54,30 @@ namespace StreamFiles.Core.Tests.Cli
         }
 
         /// <summary>
+        /// A FIFO this user may not open, as input or as output, is AccessDenied naming it, with exit 1, as hash says
+        /// it (a probe: an unhandled exception and exit 134).
+        /// </summary>
+        [StreamFiles.Core.Tests.Faults.RootFact]
+        public void A_fifo_the_user_may_not_open_is_access_denied()
+        {
+            File.WriteAllText(_dir.File("in.txt"), "hello\n");
+            string script =
+                "mkfifo ff && chmod 000 ff && "
+                + $"{{ setpriv --bounding-set -dac_override,-dac_read_search {Cli} base64 ff out.txt 2>in.err; echo $?; }} && "
+                + $"{{ setpriv --bounding-set -dac_override,-dac_read_search {Cli} base64 in.txt ff 2>out.err; echo $?; }}";
+            string[] lines = ProcessRunner.Shell(script, _dir.Path).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+            Assert.Equal(new[] { "1", "1" }, lines);
+            foreach (string log in new[] { "in.err", "out.err" })
+            {
+                string said = File.ReadAllText(_dir.File(log));
+                Assert.StartsWith("streamfiles: [AccessDenied]", said, StringComparison.Ordinal);
+                Assert.Contains("ff", said, StringComparison.Ordinal);
+                Assert.DoesNotContain("Unhandled", said, StringComparison.Ordinal);
+            }
+        }
+
+        /// <summary>
         /// An output that is a symbolic link is replaced by the new file, as documented, dangling or looping too (a
         /// probe: FileNotFound and AccessDenied for those), keeping the mode of a file it leads to; and a link under the
         /// temporary name is not written through (a probe: the file it led to was overwritten).

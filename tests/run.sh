@@ -11,12 +11,14 @@ s3_started=
 trap 'rm -f "$log"; rm -rf "$native"; if [ -n "$s3_started" ]; then bash tests/s3-server/stop.sh; fi' EXIT
 
 # Independent tools the tests compare against: coreutils, python3, gzip are on a fresh machine; xxd, fincore
-# (util-linux-extra: how much of a file is in the page cache) and python3-crcmod (CRC-64/NVME) may not be. The native
+# (util-linux-extra: how much of a file is in the page cache), python3-crcmod (CRC-64/NVME) and strace may not be. The native
 # AOT build of the CLI links with a C toolchain (clang, else gcc).
 missing=()
 command -v xxd >/dev/null || missing+=(xxd)
 command -v fincore >/dev/null || missing+=(util-linux-extra)
 command -v clang >/dev/null || command -v gcc >/dev/null || missing+=(gcc)
+# strace is the witness of the mode a new file is made with (TransferCommandTests).
+command -v strace >/dev/null || missing+=(strace)
 # The tests ask Debian's own python3 for crcmod: a version manager's python3 earlier on PATH does not see its modules.
 py=python3
 if [ -x /usr/bin/python3 ]; then py=/usr/bin/python3; fi

@@ -18,6 +18,24 @@ namespace StreamFiles.Core.Tests.Cli
 
         public void Dispose() => _dir.Dispose();
 
+        /// <summary>
+        /// The copy's .partial is made readable by its owner only, in the very call that makes it (the system's own
+        /// record of the call, strace, is the witness): made with the default mode and changed once open, a 0600
+        /// source's copy was readable by others while its blocks were reserved (a probe read it whole as another user).
+        /// </summary>
+        [StraceFact]
+        public void APartialIsMadeOwnerOnlyInTheCallThatMakesIt()
+        {
+            _dir.RandomFile("secret.bin", 3 * MiB);
+            string cli = ProcessRunner.CliCommandLine();
+            ProcessRunner.Shell($"chmod 600 secret.bin && strace -f -e trace=openat -o trace.txt {cli} send --no-progress secret.bin copy.bin", _dir.Path);
+
+            string create = Assert.Single(File.ReadAllLines(_dir.File("trace.txt")), line => line.Contains("copy.bin.partial\"", StringComparison.Ordinal) && line.Contains("O_CREAT", StringComparison.Ordinal));
+            Assert.EndsWith(", 0600) = " + create.Substring(create.LastIndexOf(" = ", StringComparison.Ordinal) + 3), create, StringComparison.Ordinal);
+            Assert.Equal("600", ProcessRunner.Shell("stat -c %a copy.bin", _dir.Path).Trim());
+            Assert.True(Coreutils.Same(_dir.File("secret.bin"), _dir.File("copy.bin")));
+        }
+
         [Fact]
         public void SendCopiesAFileAndSaysSo()
         {
@@ -359,6 +377,17 @@ namespace StreamFiles.Core.Tests.Cli
             catch (IOException)
             {
                 return 0;
+            }
+        }
+
+        private sealed class StraceFactAttribute : FactAttribute
+        {
+            public StraceFactAttribute()
+            {
+                if (ProcessRunner.Run("sh", new[] { "-c", "strace -f -o /dev/null true" }).ExitCode != 0)
+                {
+                    Skip = "strace cannot trace here: tests/run.sh installs it, and a container may forbid ptrace.";
+                }
             }
         }
     }

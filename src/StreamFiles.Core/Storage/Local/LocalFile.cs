@@ -130,14 +130,14 @@ namespace StreamFiles.Core.Storage.Local
                 try
                 {
                     // CreateNew: a new file needs no truncation (.NET truncates a FileMode.Create file after locking it).
-                    handle = OpenHandle(path, create ? FileMode.CreateNew : FileMode.Open, preallocate ? length!.Value : 0);
+                    handle = OpenHandle(path, create ? FileMode.CreateNew : FileMode.Open, preallocate ? length!.Value : 0, ownerOnly: unixMode.HasValue);
                 }
                 catch (IOException) when (create && Files.LinkedFile.IsLink(path))
                 {
                     // A symbolic link under the temporary name is never one this engine made: it goes, and is not
                     // written through (a probe: with -Force, the file it led to was overwritten).
                     File.Delete(path);
-                    handle = OpenHandle(path, FileMode.CreateNew, preallocate ? length!.Value : 0);
+                    handle = OpenHandle(path, FileMode.CreateNew, preallocate ? length!.Value : 0, ownerOnly: unixMode.HasValue);
                 }
                 catch (IOException) when (create && File.Exists(path))
                 {
@@ -148,7 +148,7 @@ namespace StreamFiles.Core.Storage.Local
                     // another run is writing now stays (DestinationBusy).
                     using SafeFileHandle? old = Files.SpecialFile.KindOf(path) is null ? OpenHandle(path, FileMode.Open, 0) : null;
                     File.Delete(path);
-                    handle = OpenHandle(path, FileMode.CreateNew, preallocate ? length!.Value : 0);
+                    handle = OpenHandle(path, FileMode.CreateNew, preallocate ? length!.Value : 0, ownerOnly: unixMode.HasValue);
                 }
 
                 if (create && unixMode.HasValue && !OperatingSystem.IsWindows())
@@ -193,7 +193,12 @@ namespace StreamFiles.Core.Storage.Local
         }
 
 #if NET8_0_OR_GREATER
-        private static SafeFileHandle OpenHandle(string path, FileMode mode, long preallocationSize)
+        /// <param name="ownerOnly">
+        /// A new file is made readable and writable by its owner only (its mode set later): made with the default mode
+        /// and changed once open, it was readable by others for as long as its blocks took to reserve (a probe read a
+        /// 0600 source's whole copy as another user, opening the .partial in that moment).
+        /// </param>
+        private static SafeFileHandle OpenHandle(string path, FileMode mode, long preallocationSize, bool ownerOnly = false)
         {
             try
             {
@@ -204,6 +209,15 @@ namespace StreamFiles.Core.Storage.Local
 
                 lock (DirectoryLocks.For(path))
                 {
+                    if (ownerOnly && !OperatingSystem.IsWindows())
+                    {
+                        // File.OpenHandle takes no mode; FileStream does, and hands over its handle (it closes it only
+                        // when disposed, which this one never is).
+                        var options = new FileStreamOptions { Mode = mode, Access = FileAccess.ReadWrite, Share = FileShare.None, BufferSize = 0, PreallocationSize = preallocationSize };
+                        options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+                        return new FileStream(path, options).SafeFileHandle;
+                    }
+
                     return File.OpenHandle(path, mode, FileAccess.ReadWrite, FileShare.None, FileOptions.None, preallocationSize);
                 }
             }

@@ -45,12 +45,20 @@ namespace StreamFiles.Core.Files
 
             try
             {
-                return file.ResolveLinkTarget(returnFinalTarget: true) is FileInfo target && target.Exists ? target : null;
+                if (file.ResolveLinkTarget(returnFinalTarget: true) is FileInfo target && target.Exists)
+                {
+                    return target;
+                }
             }
             catch (IOException)
             {
-                return null; // dangling (FileNotFoundException) or a loop of links (ELOOP)
+                // dangling (FileNotFoundException) or a loop of links (ELOOP)
             }
+
+            // The kernel's own links to what has no path, /dev/stdin or /dev/fd/63 to "pipe:[4711]", read as dangling;
+            // the kernel still opens them. Such a pipe is the link itself, which the open then refuses as a FIFO (a
+            // probe: `cat f | streamfiles send /dev/stdin x` said "Cannot find the source").
+            return SpecialFile.KindOf(file.FullName) != null ? file : null;
 #else
             // .NET Framework reads a link's own attributes and cannot resolve it: the size comes from the open file
             // below (Length), and the time stays the link's.

@@ -36,6 +36,23 @@ namespace StreamFiles.Core.Tests.Cli
             Assert.True(Coreutils.Same(_dir.File("secret.bin"), _dir.File("copy.bin")));
         }
 
+        /// <summary>
+        /// A pipe given by the kernel's name for it (/dev/stdin, /dev/fd/N) is refused as the FIFO it is, as a named FIFO
+        /// is (a probe: "Cannot find the source", since its link reads "pipe:[N]"); a file given as /dev/stdin is copied.
+        /// </summary>
+        [Fact]
+        public void APipeGivenAsDevStdinIsNotARegularFileAndAFileGivenSoIsCopied()
+        {
+            _dir.RandomFile("in.bin", 1000);
+            string cli = ProcessRunner.CliCommandLine();
+            string said = ProcessRunner.Shell($"cat in.bin | {{ {cli} send --no-progress /dev/stdin piped.bin 2>&1; echo \"exit $?\"; }}; {cli} send --no-progress /dev/stdin file.bin < in.bin >/dev/null; echo \"exit $?\"", _dir.Path);
+
+            Assert.Contains("[NotARegularFile] '/dev/stdin' is a FIFO", said, StringComparison.Ordinal);
+            Assert.Equal(new[] { "exit 1", "exit 0" }, said.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(line => line.StartsWith("exit ", StringComparison.Ordinal)));
+            Assert.False(File.Exists(_dir.File("piped.bin")));
+            Assert.True(Coreutils.Same(_dir.File("in.bin"), _dir.File("file.bin")));
+        }
+
         [Fact]
         public void SendCopiesAFileAndSaysSo()
         {

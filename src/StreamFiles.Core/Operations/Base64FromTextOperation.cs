@@ -103,7 +103,7 @@ namespace StreamFiles.Core.Operations
             }
             catch (DestinationException write)
             {
-                Fail(sink, FileErrors.Describe(write.InnerException ?? write, _output, writing: true));
+                Fail(sink, FileErrors.WithSentence(FileErrors.Describe(write.InnerException ?? write, _output, writing: true), Kept()));
                 return;
             }
             catch (OperationCanceledException) when (_cancellationToken.IsCancellationRequested)
@@ -149,7 +149,7 @@ namespace StreamFiles.Core.Operations
                 }
                 catch (DestinationException write)
                 {
-                    Fail(sink, FileErrors.Describe(write.InnerException ?? write, _output, writing: true));
+                    Fail(sink, FileErrors.WithSentence(FileErrors.Describe(write.InnerException ?? write, _output, writing: true), Kept()));
                     return;
                 }
 
@@ -215,7 +215,7 @@ namespace StreamFiles.Core.Operations
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
-                return Refuse(sink, FileErrors.Describe(e, _output, writing: true));
+                return Refuse(sink, FileErrors.WithSentence(FileErrors.Describe(e, _output, writing: true), Kept()));
             }
 
             _bytes = ArrayPool<byte>.Shared.Rent(SliceCharacters);

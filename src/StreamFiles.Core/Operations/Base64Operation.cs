@@ -269,8 +269,7 @@ namespace StreamFiles.Core.Operations
                     return new CommandError("WriteError", FailureCategory.WriteError, request.Output,
                         $"Cannot write to {request.Output}: it is closed or cannot be written to. Check where it goes.", write.InnerException);
                 case DestinationException write:
-                    CommandError error = FileErrors.Describe(write.InnerException ?? write, request.Output, writing: true);
-                    return new CommandError(error.Condition, error.Category, error.Target, error.Message + kept, error.Exception);
+                    return FileErrors.WithSentence(FileErrors.Describe(write.InnerException ?? write, request.Output, writing: true), kept);
                 default:
                     CommandError read = FileErrors.Describe(exception, request.Input);
                     return new CommandError(read.Condition, read.Category, read.Target, read.Message + kept, read.Exception);

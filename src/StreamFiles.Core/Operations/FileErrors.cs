@@ -101,6 +101,18 @@ namespace StreamFiles.Core.Operations
                 : $"Cannot find the file '{path}': {reason}";
         }
 
+        /// <summary>The error with a sentence added to its message, after a full stop the message may lack (an OS reason such as "Read-only file system" has none).</summary>
+        public static CommandError WithSentence(CommandError error, string sentence)
+        {
+            string message = error.Message.TrimEnd();
+            if (message.Length > 0 && message[message.Length - 1] != '.' && message[message.Length - 1] != '!' && message[message.Length - 1] != '?')
+            {
+                message += ".";
+            }
+
+            return new CommandError(error.Condition, error.Category, error.Target, message + sentence, error.Exception);
+        }
+
         /// <summary>Describes an exception raised while reading (or, with writing=true, writing) a file.</summary>
         public static CommandError Describe(Exception exception, string path, bool writing = false)
         {

@@ -209,6 +209,20 @@ namespace StreamFiles.Core.Tests.Text
             Assert.Equal("InvalidPath", Assert.Single(invalid.Errors).Condition);
         }
 
+        /// <summary>
+        /// An output that cannot be made says what became of it, as a file input's error does (a probe: piped text to
+        /// an -OutFile that was AccessDenied said nothing of it). One under /sys is refused before it is made.
+        /// </summary>
+        [Fact]
+        public void An_output_that_cannot_be_made_says_it_was_not_written()
+        {
+            var sink = new RecordingSink();
+            Assert.Equal(1, Decode("/sys/streamfiles-test.bin", Base64Format.Default, sink, "QUJD"));
+
+            CommandError error = Assert.Single(sink.Errors);
+            Assert.True(error.Message.EndsWith(". '/sys/streamfiles-test.bin' was not written.", StringComparison.Ordinal), error.Condition + ": " + error.Message);
+        }
+
         [Fact]
         public void Passes_the_file_through_when_asked()
         {

@@ -70,20 +70,46 @@ namespace StreamFiles.Core.Tests.Transfers
 
         /// <summary>
         /// A disk that fills up while the journal is saved (a probe: a 0-byte x.partial.journal.tmp stayed): the
-        /// temporary file goes, and the journal saved before stays as it was. /dev/full fails every write with ENOSPC.
+        /// temporary file goes, and the journal saved before stays as it was.
         /// </summary>
-        [Fact]
+        [StreamFiles.Core.Tests.Faults.RootFact]
         public void AJournalThatCannotBeWrittenLeavesNoTemporaryFileAndTheOldJournal()
         {
-            string path = _dir.File("full.partial.journal");
-            Sample().Save(path);
-            byte[] saved = File.ReadAllBytes(path);
-            File.CreateSymbolicLink(path + ".tmp", "/dev/full");
+            // A full disk: a small tmpfs, filled once the first journal is saved. (A link to /dev/full under the
+            // temporary name stood in for it before; such a link is no longer written through.)
+            string disk = _dir.File("disk");
+            Directory.CreateDirectory(disk);
+            var mount = ProcessRunner.Run("mount", new[] { "-t", "tmpfs", "-o", "size=256k", "tmpfs", disk });
+            Assert.True(mount.ExitCode == 0, mount.Error);
+            try
+            {
+                string path = Path.Combine(disk, "full.partial.journal");
+                Sample().Save(path);
+                byte[] saved = File.ReadAllBytes(path);
+                try
+                {
+                    using var filler = new FileStream(Path.Combine(disk, "filler"), FileMode.CreateNew);
+                    var block = new byte[4096];
+                    while (true)
+                    {
+                        filler.Write(block, 0, block.Length);
+                        filler.Flush();
+                    }
+                }
+                catch (IOException)
+                {
+                    // full
+                }
 
-            Assert.ThrowsAny<IOException>(() => Sample().Save(path));
+                Assert.ThrowsAny<IOException>(() => Sample().Save(path));
 
-            Assert.Equal(new[] { path }, Directory.GetFiles(_dir.Path, "full.*"));
-            Assert.Equal(saved, File.ReadAllBytes(path));
+                Assert.Equal(new[] { path }, Directory.GetFiles(disk, "full.*"));
+                Assert.Equal(saved, File.ReadAllBytes(path));
+            }
+            finally
+            {
+                ProcessRunner.Run("umount", new[] { disk });
+            }
         }
 
         /// <summary>Someone who opens a journal of an S3 upload learns that deleting it by hand leaves the upload on the store.</summary>

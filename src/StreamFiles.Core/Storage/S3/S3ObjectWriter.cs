@@ -33,6 +33,9 @@ namespace StreamFiles.Core.Storage.S3
         /// <summary>How long one try of an abort with a time limit waits for its answer before it is made again.</summary>
         private static readonly TimeSpan AbortAnswerWithin = TimeSpan.FromSeconds(3);
 
+        /// <summary>The tries of such an abort that may go unanswered before it is given up (TimeoutException).</summary>
+        private const int AbortSilentAttempts = 4;
+
         private readonly S3Storage _storage;
         private readonly S3Client _client;
         private readonly S3Location _destination;
@@ -521,7 +524,7 @@ namespace StreamFiles.Core.Storage.S3
                 await S3StoreRetry.RunAsync(
                     answer => client.Client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = destination.Bucket, Key = destination.Key, UploadId = uploadId }, answer),
                     cancellationToken.CanBeCanceled ? AbortAnswerWithin : (TimeSpan?)null,
-                    silentAttempts: int.MaxValue,
+                    silentAttempts: AbortSilentAttempts,
                     cancellationToken).ConfigureAwait(false);
             }
             catch (AmazonS3Exception e) when (e.ErrorCode == "NoSuchUpload")

@@ -188,7 +188,7 @@ namespace StreamFiles.Core.Transfers
                         : DestinationExists(source, destination, exists.Why);
                 case Storage.Local.PartialInTheWayException partial:
                     return new CommandError("DestinationExists", FailureCategory.ResourceExists, destination,
-                        prefix + partial.Message + " Move or rename it, or add -Force (--force) to replace it.", exception);
+                        prefix + partial.Message + (partial.Replaceable ? " Move or rename it, or add -Force (--force) to replace it." : " Move, rename or remove it."), exception);
                 case VerifyFailedException verify:
                     return new CommandError("VerifyFailed", FailureCategory.InvalidData, destination,
                         prefix + verify.Message + (verify.Received

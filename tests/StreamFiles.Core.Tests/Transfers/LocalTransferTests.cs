@@ -364,6 +364,48 @@ namespace StreamFiles.Core.Tests.Transfers
         }
 
         /// <summary>
+        /// A directory under the temporary or a journal name is never replaced, -Force or not, and the error says so
+        /// rather than advising -Force (a probe: with -Force, WriteError "already exists" for .partial, and "add --force"
+        /// for a journal name when it had been given).
+        /// </summary>
+        [Theory]
+        [InlineData(".partial")]
+        [InlineData(".partial.journal")]
+        [InlineData(".partial.journal.tmp")]
+        public void ADirectoryUnderTheCopysNamesIsNeverReplaced(string suffix)
+        {
+            string source = _dir.RandomFile("s.bin", 3 * 1024 * 1024, seed: 1);
+            string destination = _dir.File("d.bin");
+            Directory.CreateDirectory(destination + suffix);
+            File.WriteAllText(Path.Combine(destination + suffix, "inside.txt"), "kept");
+
+            CommandError error = Assert.Single(TransferHarness.Run(new[] { source }, destination, new TransferOptions(partSize: 1024 * 1024, resume: true, overwrite: true)).Errors);
+
+            Assert.Equal("DestinationExists", error.Condition);
+            Assert.Contains($"'{destination + suffix}' is in the way", error.Message, StringComparison.Ordinal);
+            Assert.Contains("directory, which is never replaced", error.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("-Force", error.Message, StringComparison.Ordinal);
+            Assert.Equal("kept", File.ReadAllText(Path.Combine(destination + suffix, "inside.txt")));
+            Assert.False(File.Exists(destination));
+        }
+
+        /// <summary>
+        /// -Force replaces a .partial of one's own that one may not open (mode 000), as cp -f does: the directory allows
+        /// it (a probe: AccessDenied). Root opens any file, so the test runs without root's override of permissions.
+        /// </summary>
+        [StreamFiles.Core.Tests.Faults.RootFact]
+        public void ForceReplacesAPartialThatCannotBeOpened()
+        {
+            _dir.RandomFile("s.bin", 3 * 1024 * 1024, seed: 1);
+            string cli = ProcessRunner.CliCommandLine();
+            string said = ProcessRunner.Shell($"printf mine > d.bin.partial && chmod 000 d.bin.partial && setpriv --bounding-set -dac_override,-dac_read_search {cli} send --no-progress --force s.bin d.bin 2>&1; echo \"exit $?\"", _dir.Path);
+
+            Assert.EndsWith("exit 0\n", said, StringComparison.Ordinal);
+            Assert.True(Coreutils.Same(_dir.File("s.bin"), _dir.File("d.bin")));
+            Assert.False(File.Exists(_dir.File("d.bin.partial")));
+        }
+
+        /// <summary>
         /// -Force replaces a .partial in the way with a new file: truncated and written in place, it carried the copy
         /// into the other name of a hard link (a probe: --force overwrote a user's file linked as dst.partial).
         /// </summary>

@@ -146,7 +146,7 @@ namespace StreamFiles.Core.Storage.Local
                     // whatever shared it, a hard link's other name (a probe: --force overwrote a user's file linked
                     // there), and kept its owner. It is locked first, and held until the new one is made: one that
                     // another run is writing now stays (DestinationBusy).
-                    using SafeFileHandle? old = Files.SpecialFile.KindOf(path) is null ? OpenHandle(path, FileMode.Open, 0) : null;
+                    using SafeFileHandle? old = Files.SpecialFile.KindOf(path) is null ? LockOrNull(path) : null;
                     File.Delete(path);
                     handle = OpenHandle(path, FileMode.CreateNew, preallocate ? length!.Value : 0, ownerOnly: unixMode.HasValue);
                 }
@@ -193,6 +193,23 @@ namespace StreamFiles.Core.Storage.Local
         }
 
 #if NET8_0_OR_GREATER
+        /// <summary>
+        /// The lock of a file about to be replaced, proving no other run writes it; null for one this user may not open,
+        /// which is replaced all the same, as the directory allows (a probe: -Force left a 000 .partial of one's own,
+        /// AccessDenied, where cp -f replaces it).
+        /// </summary>
+        private static SafeFileHandle? LockOrNull(string path)
+        {
+            try
+            {
+                return OpenHandle(path, FileMode.Open, 0);
+            }
+            catch (UnauthorizedAccessException)
+            {
+                return null;
+            }
+        }
+
         /// <param name="ownerOnly">
         /// A new file is made readable and writable by its owner only (its mode set later): made with the default mode
         /// and changed once open, it was readable by others for as long as its blocks took to reserve (a probe read a

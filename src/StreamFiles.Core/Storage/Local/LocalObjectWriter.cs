@@ -44,6 +44,13 @@ namespace StreamFiles.Core.Storage.Local
             long? length = request.Plan.Length;
 
             // Before a resume too: a journal beside it does not make a file no run marked StreamFiles' own (a probe).
+            // A directory there (not a link to one) is never replaced (a probe: with -Force, WriteError "already exists").
+            FileAttributes attributes = new FileInfo(partial).Attributes;
+            if ((int)attributes != -1 && (attributes & FileAttributes.Directory) != 0 && (attributes & FileAttributes.ReparsePoint) == 0)
+            {
+                throw new PartialInTheWayException(partial, directory: true);
+            }
+
             if (!request.Overwrite && !portable && PartialMark.Of(partial) == PartialMark.State.Unmarked)
             {
                 throw new PartialInTheWayException(partial);
@@ -55,7 +62,7 @@ namespace StreamFiles.Core.Storage.Local
             {
                 if ((!request.Overwrite || Directory.Exists(journal)) && Resume.ResumeJournal.IsForeign(journal))
                 {
-                    throw new PartialInTheWayException(journal, journal: true);
+                    throw new PartialInTheWayException(journal, journal: true, directory: Directory.Exists(journal));
                 }
             }
 

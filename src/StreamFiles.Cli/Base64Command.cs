@@ -80,9 +80,10 @@ namespace StreamFiles.Cli
             // A named pipe or device (`base64 <(cmd) >(cmd)`, /dev/stdin, /dev/null) is read or written as a stream, as
             // coreutils reads and writes it, never replaced by a file of that name; its open waits for the other end, so
             // a stop reaches it (see StopableInput.OpenAsync).
+            bool inputIsPipe = standardInput is null && IsPipeOrDevice(input);
             try
             {
-                if (standardInput is null && IsPipeOrDevice(input))
+                if (inputIsPipe)
                 {
                     standardInput = StopableInput.OpenAsync(input, context.CancellationToken).GetAwaiter().GetResult();
                 }
@@ -100,7 +101,7 @@ namespace StreamFiles.Cli
             catch (Exception e) when (e is UnauthorizedAccessException || e is IOException)
             {
                 // A FIFO or device this user may not open (a probe: a stack trace and exit 134), said as hash says it.
-                bool reading = standardInput is null && IsPipeOrDevice(input);
+                bool reading = inputIsPipe && standardInput is null;
                 new CliSink(_ => { }, context.Error, null).WriteError(Core.Operations.FileErrors.Describe(e, reading ? input : output, writing: !reading));
                 return ExitCodes.Failed;
             }

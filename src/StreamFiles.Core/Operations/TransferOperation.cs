@@ -448,6 +448,13 @@ namespace StreamFiles.Core.Operations
                 throw Refuse(TransferErrors.ParentIsAnotherFile(sourceText, destinationText, file));
             }
 
+            if (destination is S3Location key && Storage.S3.S3KeyTooLongException.Excess(key.Key) is int keyBytes)
+            {
+                // Refused here, before the question, so that -WhatIf tells of it as a real run would (a probe).
+                _claimed.Remove(destinationText);
+                throw Refuse(TransferErrors.Describe(new Storage.S3.S3KeyTooLongException(keyBytes), sourceText, destinationText));
+            }
+
             ObjectInfo? existing;
             try
             {

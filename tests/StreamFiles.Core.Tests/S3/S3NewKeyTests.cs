@@ -327,6 +327,35 @@ namespace StreamFiles.Core.Tests.S3
         }
 
         /// <summary>
+        /// -WhatIf tells of a key over the limit as the real run would (a probe: the dry run listed it as one it would
+        /// send), and asks nothing about it; the file beside it is asked about and nothing is sent.
+        /// </summary>
+        [S3Fact]
+        public void WhatIfReportsAKeyOverTheLimitAsPathTooLong()
+        {
+            string root = Path.Combine(_temp.Path, "long");
+            string deep = Path.Combine(root, new string('d', 250), new string('e', 250), new string('f', 250), new string('g', 250));
+            Directory.CreateDirectory(deep);
+            File.WriteAllBytes(Path.Combine(deep, "f.bin"), Bytes(1, 10));
+            File.WriteAllBytes(Path.Combine(root, "short.bin"), Bytes(2, 10));
+            using var proxy = new FaultProxy(new Uri(S3TestServer.Endpoint!));
+            var sink = new Transfers.Support.CollectingSink(approve: false, whatIf: true);
+
+            using (var operation = new TransferOperation(TransferDirection.Send, Location.Parse(S3("long/")), true, new TransferOptions(), new OperationSettings(throttleLimit: 4), System.Threading.CancellationToken.None, Through(proxy)))
+            {
+                operation.SubmitSource(new TransferRequest(root + "/"), sink);
+                operation.Complete(sink);
+            }
+
+            CommandError error = Assert.Single(sink.Errors);
+            Assert.Equal("PathTooLong", error.Condition);
+            Assert.Contains("f.bin", error.Message, StringComparison.Ordinal);
+            string question = Assert.Single(sink.Questions);
+            Assert.Contains("short.bin", question, StringComparison.Ordinal);
+            Assert.DoesNotContain(proxy.Requests, r => r.Method == "PUT" || Uri.UnescapeDataString(r.Target).Contains("f.bin", StringComparison.Ordinal));
+        }
+
+        /// <summary>
         /// A writer opened while the store was still thought to honour If-None-Match skipped its HEAD; when another
         /// upload's 501 says otherwise before this one's PUT, the PUT goes without the header, so the HEAD is made then.
         /// The full-run version of this (AStoreWithoutConditionalPutsIsAskedWithAHeadInstead) lost the race now and

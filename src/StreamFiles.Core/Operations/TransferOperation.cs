@@ -501,6 +501,24 @@ namespace StreamFiles.Core.Operations
                     return Skipped(sourceText, destinationText, source.Length, "same size and modification time");
                 }
 
+                if (options.Resume && !options.Overwrite && FileTransfer.MayHaveLeftover(destination))
+                {
+                    string? done;
+                    try
+                    {
+                        done = Wait(_engine.FinishedEarlierAsync(new TransferJob(source, destination, existing), tidy: !(sink is IShouldProcessReason dry && dry.WhatIfMode), CancellationToken));
+                    }
+                    catch (Exception e) when (!(e is OperationCanceledException))
+                    {
+                        throw Refuse(e is CommandFailureException failure ? failure.Error : TransferErrors.Describe(e, sourceText, destinationText));
+                    }
+
+                    if (done != null)
+                    {
+                        return Skipped(sourceText, destinationText, source.Length, done);
+                    }
+                }
+
                 if (!options.Overwrite && !(options.SkipUnchanged && existing.Length == source.Length && options.Compare == TransferCompare.SizeAndHash))
                 {
                     string why = options.SkipUnchanged ? (existing.Length != source.Length ? " and differs in size" : " with a different modification time") : string.Empty;

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using StreamFiles.Core.Locations;
@@ -12,5 +13,11 @@ namespace StreamFiles.Core.Storage
     {
         /// <summary>Removes the unfinished write the token names; one already gone is not an error.</summary>
         Task AbandonAsync(Location destination, string resumeToken, CancellationToken cancellationToken);
+
+        /// <summary>
+        /// Whether the object stored is the one that finishing an unfinished write of these parts makes: a run killed
+        /// after the store completed its upload, and before its journal was removed, left the journal of a done copy.
+        /// </summary>
+        bool IsCompletionOf(ObjectInfo stored, IReadOnlyList<PartReceipt> parts);
     }
 }

@@ -356,6 +356,21 @@ namespace StreamFiles.Core.Transfers
                     // its way may: cut, an S3 CompleteMultipartUpload can still complete the object on the store while
                     // the run reports the file interrupted, and the abort that follows finds no upload.
                     cancellationToken.ThrowIfCancellationRequested();
+                    if (journal != null && !(_job.Destination is FileLocation))
+                    {
+                        // Every part listed before the store is asked to complete: a run killed after the store did so,
+                        // and before the journal is removed, leaves a journal from which a rerun with -Resume tells
+                        // the object under the key for this transfer's (FinishedEarlierAsync).
+                        try
+                        {
+                            SaveJournal(journal, journalPath, force: true);
+                        }
+                        catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+                        {
+                            // The last journal saved stays; such a rerun is then told DestinationExists, as before.
+                        }
+                    }
+
                     try
                     {
                         using var grace = new StopGrace(cancellationToken, PartStopGrace);
@@ -1267,6 +1282,60 @@ namespace StreamFiles.Core.Transfers
                 {
                     _engine.Notes?.Invoke($"'{DestinationDisplay}': the upload an interrupted run left could not be aborted ({e.Message}); its journal keeps it for the next run.");
                 }
+            }
+        }
+
+        /// <summary>
+        /// A run killed after the store completed its multipart upload and before it removed its journal left the journal
+        /// of a finished copy, and the rerun with -Resume was refused as DestinationExists by its own object. The object
+        /// is this transfer's when its ETag is the one the journal's parts make and the source is still the version the
+        /// journal describes: the file is then skipped as done, and the journal goes.
+        /// </summary>
+        public async Task<string?> FinishedEarlierAsync(bool tidy, CancellationToken cancellationToken)
+        {
+            string journalPath = ResumeJournal.PathFor(_job.Destination);
+            if (_job.Destination is FileLocation || !(_job.ExistingDestination is { IsContainer: false } existing)
+                || existing.Length != _job.Source.Length || !File.Exists(journalPath)
+                || !(_engine.Storages.Resolve<IWritableStorage>(_job.Destination, "as a destination") is IAbandonedUploads store))
+            {
+                return null;
+            }
+
+            FileStream? busy;
+            try
+            {
+                busy = HoldTransfer(journalPath);
+            }
+            catch (CommandFailureException)
+            {
+                return null; // another run writes it now
+            }
+
+            using (busy)
+            {
+                ResumeJournal? journal = ResumeJournal.TryLoad(journalPath, out _);
+                if (journal is null || journal.Parts.Count != journal.PartCount || !store.IsCompletionOf(existing, journal.Parts))
+                {
+                    return null;
+                }
+
+                SourceFingerprint now;
+                using (IObjectReader reader = await _engine.Storages.Resolve<IReadableStorage>(_job.Source.Location, "as a source").OpenReadAsync(_job.Source, cancellationToken).ConfigureAwait(false))
+                {
+                    now = await FingerprintAsync(reader, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (journal.Fingerprint.Difference(now) != null)
+                {
+                    return null;
+                }
+
+                if (tidy)
+                {
+                    ResumeJournal.Delete(journalPath);
+                }
+
+                return "completed by the interrupted run";
             }
         }
 

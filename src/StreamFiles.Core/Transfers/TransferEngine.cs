@@ -56,6 +56,13 @@ namespace StreamFiles.Core.Transfers
         public Task ClearLeftoverAsync(TransferJob job, bool keepResumable, CancellationToken cancellationToken) =>
             new FileTransfer(this, job ?? throw new ArgumentNullException(nameof(job)), new ByteCounter()).ClearLeftoverAsync(keepResumable, cancellationToken);
 
+        /// <summary>
+        /// With Resume, for a destination that exists: the reason to skip it when it is the object a killed run of this
+        /// transfer completed before it could remove its journal (the journal is then removed unless tidy is false); null otherwise.
+        /// </summary>
+        public Task<string?> FinishedEarlierAsync(TransferJob job, bool tidy, CancellationToken cancellationToken) =>
+            new FileTransfer(this, job ?? throw new ArgumentNullException(nameof(job)), new ByteCounter()).FinishedEarlierAsync(tidy, cancellationToken);
+
         public async Task<TransferResult> TransferAsync(TransferJob job, ByteCounter? progress, CancellationToken cancellationToken)
         {
             if (job is null)

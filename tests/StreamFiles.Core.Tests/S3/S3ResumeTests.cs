@@ -87,6 +87,55 @@ namespace StreamFiles.Core.Tests.S3
             Assert.False(File.Exists(StreamFiles.Core.Resume.ResumeJournal.PathFor(destination)), "the journal of an upload that was removed");
         }
 
+        /// <summary>
+        /// A run killed after the store completed its multipart upload and before it removed its journal: the rerun with
+        /// -Resume was refused as DestinationExists by its own object (noticed in earlier rounds). The journal lists every
+        /// part before the completion is asked for, and the rerun knows the object by the ETag those parts make: skipped
+        /// as done, the journal gone, nothing sent. A source changed since is still refused.
+        /// </summary>
+        [S3Fact]
+        public void AResumeAfterAKillBetweenTheCompletionAndTheJournalsRemovalSkipsTheObjectItMade()
+        {
+            string path = _temp.RandomFile("done.bin", 12 * MiB, seed: 41);
+            Location destination = Location.Parse(S3("done.bin"));
+            string journalPath = StreamFiles.Core.Resume.ResumeJournal.PathFor(destination);
+            string kept = _temp.File("journal-at-completion");
+            using var proxy = new Faults.FaultProxy(new Uri(S3TestServer.Endpoint!));
+            proxy.Script = request =>
+            {
+                if (request.Method == "POST" && request.Query("uploadId") != null && !File.Exists(kept))
+                {
+                    File.Copy(journalPath, kept); // what a kill at this moment would leave
+                }
+
+                return Faults.FaultKind.None;
+            };
+            var storage = new S3Storage(new S3Connection(region: S3TestServer.Region, endpointUrl: proxy.Endpoint, credentials: S3TestServer.Credentials), new S3ClientPool());
+            var options = new TransferOptions(partSize: 5 * MiB, resume: true);
+
+            var first = S3TransferTests.Run(TransferDirection.Send, destination.Display, new[] { path }, options, registry: Registry(storage));
+            Assert.Empty(first.Errors);
+            Assert.True(File.Exists(kept), "no journal when the completion was asked for");
+            File.Copy(kept, journalPath);
+            int before = proxy.Requests.Count;
+
+            var again = S3TransferTests.Run(TransferDirection.Send, destination.Display, new[] { path }, options, registry: Registry(storage));
+
+            Assert.Empty(again.Errors);
+            TransferResult skipped = Assert.Single(again.Transfers);
+            Assert.Equal(TransferStatus.Skipped, skipped.Status);
+            Assert.Equal("completed by the interrupted run", skipped.SkipReason);
+            Assert.False(File.Exists(journalPath), "the journal of a finished copy");
+            Assert.DoesNotContain(proxy.Requests.Skip(before), r => r.Method != "GET" && r.Method != "HEAD");
+
+            // The same journal, but the source has changed since (same length): not this version's object.
+            File.Copy(kept, journalPath);
+            File.WriteAllBytes(path, File.ReadAllBytes(_temp.RandomFile("other.bin", 12 * MiB, seed: 42)));
+            var changed = S3TransferTests.Run(TransferDirection.Send, destination.Display, new[] { path }, options, registry: Registry(storage));
+            Assert.Equal("DestinationExists", Assert.Single(changed.Errors).Condition);
+            File.Delete(journalPath);
+        }
+
         [S3Theory]
         [InlineData(ChecksumAlgorithm.CRC32C)]
         [InlineData(ChecksumAlgorithm.CRC64NVME)] // its part CRCs are CRC64NVMEs in the journal

@@ -255,7 +255,7 @@ namespace StreamFiles.Core.Storage.S3
                 // The store already holds this part with these very bytes (same size, its ETag the MD5 of what was just
                 // read): an earlier run sent it but was killed, or lost the response, before its journal said so.
                 string? storedETag = S3Tags.Unquote(stored?.ETag);
-                if (stored != null && (stored.Size ?? -1) == hash.Length && IsMd5ETag(storedETag) && string.Equals(storedETag, hash.Md5Hex, StringComparison.OrdinalIgnoreCase))
+                if (stored != null && (stored.Size ?? -1) == hash.Length && S3Tags.IsMd5(storedETag) && string.Equals(storedETag, hash.Md5Hex, StringComparison.OrdinalIgnoreCase))
                 {
                     _sent[part.Number] = new SentPart(storedETag!, ChecksumOf(stored) ?? hash.Checksum);
                     return new PartReceipt(part.Number, part.Offset, hash.Length, hash.Checksum is null ? null : Hex.Encode(hash.Checksum), storedETag, foundStored: true);
@@ -288,7 +288,7 @@ namespace StreamFiles.Core.Storage.S3
                 }
             }
 
-            if (hash?.Md5Hex != null && IsMd5ETag(etag) && !string.Equals(etag, hash.Md5Hex, StringComparison.OrdinalIgnoreCase))
+            if (hash?.Md5Hex != null && S3Tags.IsMd5(etag) && !string.Equals(etag, hash.Md5Hex, StringComparison.OrdinalIgnoreCase))
             {
                 throw new CommandFailureException(new CommandError(
                     "S3ChecksumMismatch",
@@ -699,7 +699,7 @@ namespace StreamFiles.Core.Storage.S3
             {
                 problem = $"it holds {head.ContentLength} bytes, not {_request.Source.Length}";
             }
-            else if (S3Tags.PartCount(stored) is int count && IsMd5ETag(stored!.Substring(0, stored.LastIndexOf('-'))) && !string.Equals(stored, expected, StringComparison.Ordinal))
+            else if (S3Tags.PartCount(stored) is int count && S3Tags.IsMd5(stored!.Substring(0, stored.LastIndexOf('-'))) && !string.Equals(stored, expected, StringComparison.Ordinal))
             {
                 problem = count == partETags.Count
                     ? $"its ETag is {stored}, not {expected} as computed from the parts sent"
@@ -847,9 +847,6 @@ namespace StreamFiles.Core.Storage.S3
 
         private CommandFailureException Fail(Exception exception, string operation) =>
             exception as CommandFailureException ?? new CommandFailureException(S3Errors.Describe(exception, operation, _destination.Display, _client));
-
-        private static bool IsMd5ETag(string? etag) =>
-            etag != null && etag.Length == 32 && etag.All(c => (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'));
 
         private static string? StoredChecksum(GetObjectMetadataResponse head, ChecksumAlgorithm algorithm) => algorithm switch
         {

@@ -238,6 +238,14 @@ namespace StreamFiles.Core.Storage.S3
         public Task AbandonAsync(Location destination, string resumeToken, CancellationToken cancellationToken) =>
             S3ObjectWriter.AbortUploadAsync(Client, AsS3(destination), resumeToken, cancellationToken);
 
+        public bool IsCompletionOf(ObjectInfo stored, IReadOnlyList<PartReceipt> parts)
+        {
+            // The multipart ETag is md5(part MD5s)-n on stores that keep MD5 part ETags; any other kind says nothing.
+            var tags = parts.OrderBy(p => p.Number).Select(p => S3Tags.Unquote(p.Tag)).ToList();
+            return stored is { IsContainer: false } && tags.Count > 0 && tags.All(S3Tags.IsMd5)
+                && string.Equals(S3Tags.Unquote(stored.ETag), S3Tags.MultipartETag(tags!), StringComparison.Ordinal);
+        }
+
         public async IAsyncEnumerable<ListedObject> ListAsync(Location container, bool recurse, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
             S3Location s3 = AsS3(container);

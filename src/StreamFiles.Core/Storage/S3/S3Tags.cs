@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using System.Security.Cryptography;
 using StreamFiles.Core.Hashing;
 
@@ -13,6 +14,10 @@ namespace StreamFiles.Core.Storage.S3
 
         /// <summary>The ETag without quotes, in lower case as S3 writes it (null stays null).</summary>
         public static string? Unquote(string? etag) => etag?.Trim().Trim('"').ToLowerInvariant();
+
+        /// <summary>An ETag that is a hex MD5 (a part's, or a single PUT's without SSE-KMS), unquoted.</summary>
+        public static bool IsMd5(string? etag) =>
+            etag != null && etag.Length == 32 && etag.All(c => (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'));
 
         /// <summary>The number of parts an ETag says the object was uploaded in ("…-N"), or null for a single PUT.</summary>
         public static int? PartCount(string? etag)

@@ -25,7 +25,7 @@ namespace StreamFiles.Cli
             };
             var chunkSize = new Option<string?>("--chunk-size")
             {
-                Description = "Chunk size for --chunks, and the part size s3etag assumes (default 8MiB).",
+                Description = "Chunk size for --chunks, and the part size s3etag assumes (default 8MiB; for s3etag, grown as uploads grow it for a file of more than 10,000 parts).",
                 HelpName = "SIZE",
             };
             var chunks = new Option<bool>("--chunks") { Description = "Include a hash per chunk in the --json output." };
@@ -82,7 +82,7 @@ namespace StreamFiles.Cli
                 }
 
                 long chunkSize = CliContext.ParseSize(chunkSizeText, "--chunk-size", HashSettings.DefaultChunkSize);
-                hashSettings = new HashSettings(algorithms, chunkSize, chunks);
+                hashSettings = new HashSettings(algorithms, chunkSize, chunks, growChunks: chunkSizeText is null);
                 settings = new OperationSettings(throttle, reportProgress: context.ProgressLineUnless(noProgress) != null, orderedOutput: true);
             }
             catch (ArgumentException e)

@@ -48,7 +48,7 @@ namespace StreamFiles.PowerShell
         protected override void BeginProcessing()
         {
             var algorithms = ChecksumAlgorithms.ParseList(string.Join(",", Algorithm));
-            var hashSettings = new HashSettings(algorithms, ChunkSize, IncludeChunkHash.IsPresent);
+            var hashSettings = new HashSettings(algorithms, ChunkSize, IncludeChunkHash.IsPresent, growChunks: !MyInvocation.BoundParameters.ContainsKey(nameof(ChunkSize)));
             _operation = new HashOperation(hashSettings, CreateOperationSettings(ThrottleLimit), CancellationToken);
             _sink = CreateSink(ActivityId, "Hashing");
         }

@@ -27,9 +27,14 @@ namespace StreamFiles.Core.Hashing
         {
             var started = DateTime.UtcNow;
             HashDigests digests;
-#if NET8_0_OR_GREATER
             // (A path that is no file, or none at all, takes the stream's way below, which reports it as it always has.)
             FileInfo? file = Files.LinkedFile.Target(new FileInfo(path)); // a link's own size is not its file's
+            if (Settings.GrowsChunks && file != null && file.Exists && Settings.For(file.Length) is HashSettings sized && !ReferenceEquals(sized, Settings))
+            {
+                return await new ChunkedHasher(sized).HashFileAsync(path, progress, cancellationToken).ConfigureAwait(false);
+            }
+
+#if NET8_0_OR_GREATER
             if (Settings.Algorithms.Count == 1 && Settings.Algorithms[0] == ChecksumAlgorithm.S3ETag && file != null && file.Exists && PartsMd5.Suits(file.Length, Settings.ChunkSize))
             {
                 // The S3 ETag alone: its parts are hashed side by side in the lanes of the vector kernel.

@@ -15,7 +15,8 @@ namespace StreamFiles.Core.Hashing
             IEnumerable<ChecksumAlgorithm>? algorithms = null,
             long chunkSize = DefaultChunkSize,
             bool includeChunkHashes = false,
-            int bufferSize = DefaultBufferSize)
+            int bufferSize = DefaultBufferSize,
+            bool growChunks = false)
         {
             List<ChecksumAlgorithm> list = (algorithms ?? new[] { ChecksumAlgorithm.SHA256 }).Distinct().ToList();
             if (list.Count == 0)
@@ -37,6 +38,7 @@ namespace StreamFiles.Core.Hashing
             ChunkSize = chunkSize;
             IncludeChunkHashes = includeChunkHashes;
             BufferSize = bufferSize;
+            GrowsChunks = growChunks;
         }
 
         public IReadOnlyList<ChecksumAlgorithm> Algorithms { get; }
@@ -48,6 +50,29 @@ namespace StreamFiles.Core.Hashing
         public bool IncludeChunkHashes { get; }
 
         public int BufferSize { get; }
+
+        /// <summary>
+        /// The chunk size was not chosen by the user: with S3ETag, a file of more than 10,000 chunks is hashed in the
+        /// parts an upload of it has (see <see cref="For"/>).
+        /// </summary>
+        public bool GrowsChunks { get; }
+
+        /// <summary>
+        /// The settings for a file of this length. S3 takes at most 10,000 parts, so a StreamFiles upload (like rclone's)
+        /// grows its part size for a larger file to the length / 10,000 rounded up to whole MiB; with the chunk size
+        /// not chosen, S3ETag assumes those parts too (a probe: a file over 78 GiB got an ETag of more than 10,000 parts,
+        /// which no store gives). Otherwise these settings.
+        /// </summary>
+        public HashSettings For(long length)
+        {
+            if (!GrowsChunks || !Algorithms.Contains(ChecksumAlgorithm.S3ETag))
+            {
+                return this;
+            }
+
+            long parts = Math.Min(MaxChunkSize, Transfers.TransferPlan.Plan(length, ChunkSize, Storage.PartLimits.Unlimited, sourceSupportsRanges: true).PartSize);
+            return parts == ChunkSize ? this : new HashSettings(Algorithms, parts, IncludeChunkHashes, BufferSize);
+        }
 
         internal ChecksumAlgorithm ChunkAlgorithm =>
             Algorithms[0] == ChecksumAlgorithm.S3ETag ? ChecksumAlgorithm.MD5 : Algorithms[0];

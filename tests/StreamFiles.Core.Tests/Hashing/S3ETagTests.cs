@@ -91,6 +91,49 @@ rm -f part.*";
             }
         }
 
+        /// <summary>
+        /// With the chunk size not chosen, a file of more than 10,000 chunks is hashed in the parts an upload of it has:
+        /// its length / 10,000 rounded up to whole MiB, as TransferPlan grows an upload's part size (a probe: a file
+        /// over 78 GiB got an ETag of more than 10,000 parts, which no store gives). Here from 1 KiB chunks, so that
+        /// 10 MiB and a byte is enough: 11 parts of 1 MiB, as split and md5sum compute them.
+        /// </summary>
+        [Theory]
+        [InlineData(ChecksumAlgorithm.S3ETag)]
+        [InlineData(ChecksumAlgorithm.SHA256, ChecksumAlgorithm.S3ETag)]
+        public async Task A_file_of_more_than_ten_thousand_chunks_not_chosen_gets_the_parts_an_upload_has(params ChecksumAlgorithm[] algorithms)
+        {
+            long size = (10L << 20) + 1;
+            string path = _temp.WriteRandom("object.bin", size);
+            string work = _temp.File("parts");
+            System.IO.Directory.CreateDirectory(work);
+            long grown = StreamFiles.Core.Transfers.TransferPlan.Plan(size, 1024, StreamFiles.Core.Storage.PartLimits.Unlimited, true).PartSize;
+            Assert.Equal(1L << 20, grown);
+
+            FileHashResult result = await new ChunkedHasher(new HashSettings(algorithms, chunkSize: 1024, growChunks: true)).HashFileAsync(path);
+            FileHashResult chosen = await new ChunkedHasher(new HashSettings(algorithms, chunkSize: 1024)).HashFileAsync(path);
+
+            string expected = ExternalTool.Bash(ExpectedETagScript, work, path, grown.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.EndsWith("-11", expected.Trim(), StringComparison.Ordinal);
+            Assert.Equal(expected.Trim().ToUpperInvariant(), result.Hashes["S3ETag"]);
+            Assert.EndsWith("-10241", chosen.Hashes["S3ETag"], StringComparison.Ordinal); // a size given is kept
+        }
+
+        [Fact]
+        public void Only_S3ETag_with_the_chunk_size_not_chosen_grows_it()
+        {
+            long huge = 100L << 30;
+            var grows = new HashSettings(new[] { ChecksumAlgorithm.S3ETag }, growChunks: true);
+            long upload = StreamFiles.Core.Transfers.TransferPlan.Plan(huge, null, StreamFiles.Core.Storage.S3.S3Storage.S3PartLimits, true).PartSize;
+
+            Assert.Equal(upload, grows.For(huge).ChunkSize); // what a StreamFiles upload of it to S3 has
+            Assert.True((huge + upload - 1) / upload <= 10_000);
+            Assert.Same(grows, grows.For(1L << 30));
+            var chosen = new HashSettings(new[] { ChecksumAlgorithm.S3ETag });
+            Assert.Same(chosen, chosen.For(huge));
+            var noETag = new HashSettings(new[] { ChecksumAlgorithm.MD5 }, growChunks: true);
+            Assert.Same(noETag, noETag.For(huge));
+        }
+
         public void Dispose() => _temp.Dispose();
     }
 }

@@ -148,7 +148,7 @@ namespace StreamFiles.Cli
 
                     if (options.Verify && destination.Kind == LocationKind.Http)
                     {
-                        cli.Error.WriteLine("streamfiles: warning: " + TransferErrors.VerifyIgnoredForPutUrl("--verify", "--upload-checksum md5 (or sha256)", destination.Display));
+                        cli.Error.WriteLine("streamfiles: warning: " + TransferErrors.VerifyIgnoredForPutUrl("--verify", http.UploadChecksum == UploadChecksum.None ? "--upload-checksum md5 (or sha256)" : null, destination.Display));
                     }
                 }
                 else

@@ -156,7 +156,7 @@ namespace StreamFiles.PowerShell
 
                 if (Verify.IsPresent && destination.Kind == LocationKind.Http)
                 {
-                    WriteWarning(TransferErrors.VerifyIgnoredForPutUrl("-Verify", "-UploadChecksum MD5 (or SHA256)", destination.Display));
+                    WriteWarning(TransferErrors.VerifyIgnoredForPutUrl("-Verify", http.UploadChecksum == UploadChecksum.None ? "-UploadChecksum MD5 (or SHA256)" : null, destination.Display));
                 }
             }
 

@@ -87,8 +87,17 @@ Describe 'HTTP parameters of Receive-StreamFile and Send-StreamFile' -Tags 'CI' 
         $result.Verified | Should -BeFalse
         $warned.Count | Should -Be 1
         $warned[0].Message | Should -BeLike '-Verify reads each copy back, which a PUT URL cannot serve; it is ignored for *'
+        $warned[0].Message | Should -BeLike '*Add -UploadChecksum MD5 (or SHA256) to have the server check the upload.'
         $warned[0].Message | Should -Not -Match 'SECRET'
         (Get-FileHash -LiteralPath (Join-Path $script:Root 'put/verify.bin')).Hash | Should -Be (Get-FileHash -LiteralPath $script:File.FullName).Hash
+    }
+
+    It 'does not advise -UploadChecksum when -Verify comes with it' {
+        $result = Send-StreamFile -LiteralPath $script:File.FullName -Destination "$script:Base/put/verify-md5.bin" -Verify -UploadChecksum MD5 -WarningVariable warned -WarningAction SilentlyContinue
+        $result.Status | Should -Be 'Completed'
+        $warned.Count | Should -Be 1
+        $warned[0].Message | Should -BeLike '*The server checks the upload against the checksum sent with it instead.'
+        $warned[0].Message | Should -Not -Match 'Add -UploadChecksum'
     }
 
     It 'ends the command on a header StreamFiles sets itself' {

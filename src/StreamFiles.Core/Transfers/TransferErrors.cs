@@ -29,9 +29,15 @@ namespace StreamFiles.Core.Transfers
             new CommandError("SourceNotFound", FailureCategory.ObjectNotFound, pattern,
                 $"No file matches '{pattern}'. Check the path and the pattern, or use -LiteralPath if the name contains wildcard characters such as [ ].");
 
-        /// <summary>The warning for a read-back check asked of an upload to a URL, which answers nothing but PUT.</summary>
-        public static string VerifyIgnoredForPutUrl(string verifyName, string uploadChecksumName, string destination) =>
-            $"{verifyName} reads each copy back, which a PUT URL cannot serve; it is ignored for {destination}. Add {uploadChecksumName} to have the server check the upload.";
+        /// <summary>
+        /// The warning for a read-back check asked of an upload to a URL, which answers nothing but PUT. With the upload
+        /// checksum already given (uploadChecksumName null) it says so, rather than advising it (a probe).
+        /// </summary>
+        public static string VerifyIgnoredForPutUrl(string verifyName, string? uploadChecksumName, string destination) =>
+            $"{verifyName} reads each copy back, which a PUT URL cannot serve; it is ignored for {destination}. "
+            + (uploadChecksumName is null
+                ? "The server checks the upload against the checksum sent with it instead."
+                : $"Add {uploadChecksumName} to have the server check the upload.");
 
         public static CommandError SourceIsDirectory(string source) =>
             new CommandError("SourceIsDirectory", FailureCategory.InvalidArgument, source,

@@ -60,6 +60,14 @@ namespace StreamFiles.Core.Tests.Cli
                     + ". Add --upload-checksum md5 (or sha256) to have the server check the upload.",
                 sent.Error.TrimEnd('\n'));
             Assert.Equal(content, _server.Uploads["/bucket/up.bin"]);
+
+            // With the upload checksum given, the warning does not advise it (a probe).
+            ProcessRunner.Outcome checksummed = Streamfiles("send", "--verify", "--upload-checksum", "md5", "--force", "--no-progress", "up.bin", _server.Url("/bucket/up.bin").ToString());
+            Assert.Equal(0, checksummed.ExitCode);
+            Assert.Equal(
+                "streamfiles: warning: --verify reads each copy back, which a PUT URL cannot serve; it is ignored for " + _server.Url("/bucket/up.bin")
+                    + ". The server checks the upload against the checksum sent with it instead.",
+                checksummed.Error.TrimEnd('\n'));
         }
 
         [Fact]

@@ -197,11 +197,7 @@ namespace StreamFiles.PowerShell
 
                 if (!string.Equals(provider.Name, "FileSystem", StringComparison.OrdinalIgnoreCase))
                 {
-                    WriteError(new ErrorRecord(
-                        new ArgumentException($"'{path}' is a path of the {provider.Name} provider; {MyInvocation.MyCommand.Name} works on files only. Use a file-system path."),
-                        ErrorIdPrefix + "NotFileSystemPath",
-                        ErrorCategory.InvalidArgument,
-                        path));
+                    ReportNotFileSystem(path, $"'{path}' is a path of the {provider.Name} provider; {MyInvocation.MyCommand.Name} works on files only. Use a file-system path.");
                     continue;
                 }
 
@@ -240,6 +236,10 @@ namespace StreamFiles.PowerShell
                     path));
             }
         }
+
+        /// <summary>A path of another provider (Env:, Variable:): an error here; the transfer cmdlets give a Failed result too.</summary>
+        protected virtual void ReportNotFileSystem(string path, string message) =>
+            WriteError(new ErrorRecord(new ArgumentException(message), ErrorIdPrefix + "NotFileSystemPath", ErrorCategory.InvalidArgument, path));
 
         /// <summary>False for the transfer cmdlets, which take URLs elsewhere and report a path that is not there in their own way.</summary>
         protected virtual bool WorksOnLocalFilesOnly => true;

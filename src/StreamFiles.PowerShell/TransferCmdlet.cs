@@ -304,6 +304,9 @@ namespace StreamFiles.PowerShell
             _operation!.SubmitMissingSource(source, pattern, _sink!);
         }
 
+        protected override void ReportNotFileSystem(string path, string message) =>
+            _operation!.SubmitRefusedSource(path, new CommandError("NotFileSystemPath", FailureCategory.InvalidArgument, path, message), _sink!);
+
         protected override void EndProcessing() => RunClosingProgressOnFailure(() => _operation!.Complete(_sink!));
 
         protected override void Dispose(bool disposing)

@@ -369,6 +369,16 @@ Describe 'Send-StreamFile' -Tags 'CI' {
             { Send-StreamFile -LiteralPath $script:Small.FullName -Destination 's3:/bucket/key' } | Should -Throw -ErrorId 'SendStreamFileInvalidLocation,StreamFiles.PowerShell.SendStreamFileCommand'
         }
 
+        It 'reports a source on another provider as a Failed result and an error, and sends the rest' {
+            $out = Join-Path $TestDrive 'out-provider'
+            $results = @(Send-StreamFile -Path 'Env:/HOME', $script:Small.FullName -Destination "$out/" -ErrorVariable problems -ErrorAction SilentlyContinue)
+            $problems.Count | Should -Be 1
+            $problems[0].FullyQualifiedErrorId | Should -Be 'SendStreamFileNotFileSystemPath,StreamFiles.PowerShell.SendStreamFileCommand'
+            @($results | Where-Object Status -eq 'Failed').Count | Should -Be 1
+            @($results | Where-Object Status -eq 'Completed').Count | Should -Be 1
+            Test-Path -LiteralPath (Join-Path $out $script:Small.Name) | Should -BeTrue
+        }
+
         It 'ends the command for a destination on another provider' {
             { Send-StreamFile -LiteralPath $script:Small.FullName -Destination 'Env:\StreamFilesTest' } | Should -Throw -ErrorId 'SendStreamFileNotFileSystemPath,StreamFiles.PowerShell.SendStreamFileCommand'
         }

@@ -347,6 +347,25 @@ namespace StreamFiles.Core.Operations
                 throw new ArgumentNullException(nameof(source));
             }
 
+            string display = UriRedaction.RedactText(source);
+            SubmitRefusedSource(source, pattern ? TransferErrors.NoMatch(display) : TransferErrors.SourceNotFound(display), pattern, sink);
+        }
+
+        /// <summary>
+        /// A source the host refused before the engine could look (a PowerShell path of another provider, Env:/HOME):
+        /// an error and a Failed result, as for a missing one (a probe: only the error came out, so a runbook's
+        /// `Where-Object Status -eq 'Failed'` missed it).
+        /// </summary>
+        public void SubmitRefusedSource(string source, CommandError error, ICommandSink sink) =>
+            SubmitRefusedSource(source, error ?? throw new ArgumentNullException(nameof(error)), pattern: false, sink);
+
+        private void SubmitRefusedSource(string source, CommandError error, bool pattern, ICommandSink sink)
+        {
+            if (source is null)
+            {
+                throw new ArgumentNullException(nameof(source));
+            }
+
             if (IsCancelled)
             {
                 return;
@@ -357,7 +376,7 @@ namespace StreamFiles.Core.Operations
             CountFailedSource(sink);
             string display = UriRedaction.RedactText(source);
             Location? intended = !pattern && Location.TryParse(source, out Location? parsed, out _, _basePath) ? IntendedDestination(parsed!) : null;
-            SubmitNext(Fail(display, pattern ? TransferErrors.NoMatch(display) : TransferErrors.SourceNotFound(display), destination: intended), sink);
+            SubmitNext(Fail(display, error, destination: intended), sink);
         }
 
         /// <summary>

@@ -888,6 +888,38 @@ namespace StreamFiles.Core.Tests.Transfers
             Assert.Contains(present, Assert.Single(sink.Questions), StringComparison.Ordinal);
         }
 
+        /// <summary>
+        /// A source the host refused before the engine looked (PowerShell: a path of another provider, Env:/HOME) is an
+        /// error and a Failed result with the host's condition, like a missing one (a probe: only the error came out).
+        /// </summary>
+        [Fact]
+        public void ASourceTheHostRefusedIsAnErrorAndAFailedResult()
+        {
+            string present = _dir.RandomFile("present.bin", 100);
+            var sink = new CollectingSink();
+            using (var operation = new TransferOperation(
+                TransferDirection.Send,
+                StreamFiles.Core.Locations.Location.Parse(_dir.File("out") + "/"),
+                recurse: false,
+                new TransferOptions(),
+                new OperationSettings(4),
+                default,
+                TransferHarness.Local()))
+            {
+                operation.SubmitRefusedSource("Env:/HOME", new CommandError("NotFileSystemPath", FailureCategory.InvalidArgument, "Env:/HOME", "'Env:/HOME' is a path of the Environment provider."), sink);
+                operation.SubmitSource(new TransferRequest(present), sink);
+                operation.Complete(sink);
+            }
+
+            CommandError error = Assert.Single(sink.Errors);
+            Assert.Equal("NotFileSystemPath", error.Condition);
+            Assert.Equal(FailureCategory.InvalidArgument, error.Category);
+            TransferResult refused = sink.Transfers.Single(t => t.Source == "Env:/HOME");
+            Assert.Equal(TransferStatus.Failed, refused.Status);
+            Assert.Equal("NotFileSystemPath", refused.Error!.Condition);
+            Assert.Equal(TransferStatus.Completed, sink.Transfers.Single(t => t.Source == present).Status);
+        }
+
         [Fact]
         public void CopyingAFileOntoItselfIsRefused()
         {

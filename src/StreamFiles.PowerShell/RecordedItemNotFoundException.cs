@@ -39,7 +39,13 @@ namespace StreamFiles.PowerShell
         {
             var exception = new RecordedItemNotFoundException(message, inner);
             exception._record = new ErrorRecord(new ParentContainsErrorRecordException(exception), errorId, category, target);
-            return new ErrorRecord(exception, errorId, category, target);
+            var record = new ErrorRecord(exception, errorId, category, target);
+
+            // The reason PowerShell shows is the exception's type name: the one its own cmdlets give, not this subclass's
+            // (a probe: CategoryInfo.Reason said RecordedItemNotFoundException).
+            exception._record.CategoryInfo.Reason = nameof(ItemNotFoundException);
+            record.CategoryInfo.Reason = nameof(ItemNotFoundException);
+            return record;
         }
     }
 }

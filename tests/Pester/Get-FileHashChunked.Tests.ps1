@@ -168,6 +168,7 @@ Describe 'Get-FileHashChunked' -Tags 'CI' {
             $caught | Should -Not -BeNullOrEmpty
             $caught.Exception.InnerException.Error.Condition | Should -Be 'FileNotFound'
             $caught.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+            $caught.CategoryInfo.Reason | Should -Be 'ItemNotFoundException'
         }
 
         It 'reports a missing literal path with the same id' {

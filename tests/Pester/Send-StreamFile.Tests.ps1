@@ -408,6 +408,10 @@ Describe 'Send-StreamFile' -Tags 'CI' {
             $caught.FullyQualifiedErrorId | Should -BeLike 'SendStreamFileSourceNotFound*'
             $caught.CategoryInfo.Category | Should -Be 'ObjectNotFound'
             $caught.TargetObject | Should -Be $missing
+            # The reason is the type PowerShell's own cmdlets show, not the subclass that carries the record (a probe).
+            $caught.CategoryInfo.Reason | Should -Be 'ItemNotFoundException'
+            Send-StreamFile -LiteralPath $missing -Destination "$out/" -ErrorVariable written -ErrorAction SilentlyContinue | Out-Null
+            $written[0].CategoryInfo.Reason | Should -Be 'ItemNotFoundException'
         }
 
         It 'collects one error per failed file with -ErrorVariable and still copies the rest' {

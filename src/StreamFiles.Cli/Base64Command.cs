@@ -36,8 +36,8 @@ namespace StreamFiles.Cli
             var input = new Argument<string>("INPUT")
             {
                 // As coreutils base64: no INPUT reads standard input (`tar c dir | streamfiles base64`).
+                // No default value here, as for hash's PATH: none given is taken for standard input below.
                 Arity = ArgumentArity.ZeroOrOne,
-                DefaultValueFactory = _ => StandardStream,
                 Description = "The file to read, or - for standard input (the default).",
             };
             input.Validators.Add(CliContext.RejectUnknownOptions);
@@ -60,7 +60,7 @@ namespace StreamFiles.Cli
                 parse.GetValue(wrap),
                 parse.GetValue(urlSafe),
                 parse.GetValue(noProgress),
-                parse.GetValue(input)!,
+                parse.GetValue(input) ?? StandardStream,
                 StandardOutputOr(parse.GetValue(output))));
             return command;
         }

@@ -40,8 +40,9 @@ namespace StreamFiles.Cli
             var paths = new Argument<string[]>("PATH")
             {
                 // As sha256sum: no PATH, or '-', is standard input.
+                // No default value here: the command list of `streamfiles --help` showed it as "[default: -]" after
+                // the description (a probe). None given is taken for '-' below.
                 Arity = ArgumentArity.ZeroOrMore,
-                DefaultValueFactory = _ => new[] { "-" },
                 Description = "Files to hash; - (or none) for standard input.",
             };
             paths.Validators.Add(CliContext.RejectUnknownOptions);
@@ -58,7 +59,7 @@ namespace StreamFiles.Cli
                 parse.GetValue(json),
                 parse.GetValue(throttle),
                 parse.GetValue(noProgress),
-                parse.GetValue(paths)!));
+                parse.GetValue(paths) is { Length: > 0 } given ? given : new[] { "-" }));
             return command;
         }
 

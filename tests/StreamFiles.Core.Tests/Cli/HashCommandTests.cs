@@ -430,6 +430,23 @@ namespace StreamFiles.Core.Tests.Cli
             Assert.Contains(expected, run.Output, StringComparison.Ordinal);
         }
 
+        /// <summary>
+        /// The command list of `streamfiles --help` shows no "[default: -]" after the descriptions of hash and base64
+        /// (a probe), and neither command's missing argument stops meaning standard input.
+        /// </summary>
+        [Fact]
+        public void TheCommandListShowsNoArgumentDefaults()
+        {
+            var run = ProcessRunner.Streamfiles(_dir.Path, "--help");
+            Assert.Equal(0, run.ExitCode);
+            Assert.Contains("Hash files in one read each", run.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain("[default", run.Output, StringComparison.Ordinal);
+
+            string expected = ProcessRunner.Shell("printf abc | sha256sum", _dir.Path);
+            Assert.Equal(expected, ProcessRunner.Shell("printf abc | " + ProcessRunner.CliCommandLine() + " hash", _dir.Path));
+            Assert.Equal("YWJj", ProcessRunner.Shell("printf abc | " + ProcessRunner.CliCommandLine() + " base64", _dir.Path));
+        }
+
         [Fact]
         public void S3ETagForSeveralPartsMatchesAnIndependentComputation()
         {

@@ -54,7 +54,6 @@ namespace StreamFiles.Core.Tests.Support
             return outcome;
         }
 
-        /// <summary>Runs a shell command line (for coreutils pipelines) and returns its stdout, failing on a non-zero exit.</summary>
         /// <summary>The CLI as one shell word list, quoted for /bin/sh.</summary>
         public static string CliCommandLine()
         {
@@ -62,6 +61,7 @@ namespace StreamFiles.Core.Tests.Support
             return string.Join(" ", new[] { fileName }.Concat(arguments).Select(a => "'" + a.Replace("'", "'\\''") + "'"));
         }
 
+        /// <summary>Runs a shell command line (for coreutils pipelines) and returns its stdout, failing on a non-zero exit.</summary>
         public static string Shell(string command, string? workingDirectory = null)
         {
             Outcome outcome = Run("/bin/sh", new[] { "-c", command }, workingDirectory);

@@ -29,12 +29,16 @@ namespace StreamFiles.Cli
             return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
         }
 
-        /// <summary>"error": {condition, category, message}, as scripts read it from every verb.</summary>
+        /// <summary>
+        /// "error": {condition, category, target, message}, as scripts read it from every verb; target is what the
+        /// error is about (the source, or the destination it failed to write), as the cmdlets' Error.Target.
+        /// </summary>
         public static void WriteError(Utf8JsonWriter writer, CommandError error)
         {
             writer.WriteStartObject("error");
             writer.WriteString("condition", error.Condition);
             writer.WriteString("category", error.Category.ToString());
+            writer.WriteString("target", Core.Locations.UriRedaction.RedactText(error.Target));
             writer.WriteString("message", HostWording.ForCli(error.Message));
             writer.WriteEndObject();
         }

@@ -166,6 +166,7 @@ namespace StreamFiles.Cli
                 if (result.Chunks != null && result.ChunkSize.HasValue)
                 {
                     writer.WriteNumber("chunkSize", result.ChunkSize.Value);
+                    writer.WriteString("chunkAlgorithm", (result.Algorithm == nameof(ChecksumAlgorithm.S3ETag) ? nameof(ChecksumAlgorithm.MD5) : result.Algorithm).ToLowerInvariant());
                     writer.WriteStartArray("chunks");
                     foreach (ChunkHash chunk in result.Chunks)
                     {

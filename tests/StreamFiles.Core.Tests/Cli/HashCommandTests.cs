@@ -279,11 +279,19 @@ namespace StreamFiles.Core.Tests.Cli
             string crc = ProcessRunner.Shell("python3 -c \"import zlib;print('%08x' % zlib.crc32(open('a.bin','rb').read()))\"", _dir.Path).Trim();
             Assert.Equal(crc, root.GetProperty("hashes").GetProperty("crc32").GetString());
             Assert.Equal(2 * 1024 * 1024, root.GetProperty("chunkSize").GetInt64());
+            Assert.Equal("md5", root.GetProperty("chunkAlgorithm").GetString()); // the first algorithm's, named (a probe)
             JsonElement[] chunks = root.GetProperty("chunks").EnumerateArray().ToArray();
             Assert.Equal(3, chunks.Length);
             string lastChunk = ProcessRunner.Shell("tail -c 1048577 a.bin | md5sum", _dir.Path).Split(' ')[0];
             Assert.Equal(lastChunk, chunks[2].GetProperty("hash").GetString());
             Assert.Equal(1024 * 1024 + 1, chunks[2].GetProperty("length").GetInt64());
+
+            var etag = ProcessRunner.Streamfiles(_dir.Path, "hash", "--json", "--chunks", "--chunk-size", "2MiB", "-a", "sha1,s3etag", "a.bin");
+            Assert.Equal("sha1", JsonDocument.Parse(etag.Output).RootElement.GetProperty("chunkAlgorithm").GetString());
+            var parts = ProcessRunner.Streamfiles(_dir.Path, "hash", "--json", "--chunks", "--chunk-size", "2MiB", "-a", "s3etag", "a.bin");
+            JsonElement partsRoot = JsonDocument.Parse(parts.Output).RootElement;
+            Assert.Equal("md5", partsRoot.GetProperty("chunkAlgorithm").GetString());
+            Assert.Equal(lastChunk, partsRoot.GetProperty("chunks")[2].GetProperty("hash").GetString());
         }
 
         [Fact]
@@ -337,6 +345,7 @@ namespace StreamFiles.Core.Tests.Cli
             Assert.Equal(new[] { "missing.bin", "good.bin", "folder" }, lines.Select(l => l.GetProperty("path").GetString()));
             Assert.Equal("FileNotFound", lines[0].GetProperty("error").GetProperty("condition").GetString());
             Assert.Equal("ObjectNotFound", lines[0].GetProperty("error").GetProperty("category").GetString());
+            Assert.EndsWith("missing.bin", lines[0].GetProperty("error").GetProperty("target").GetString(), StringComparison.Ordinal);
             Assert.False(lines[1].TryGetProperty("error", out _));
             Assert.Equal(ProcessRunner.Shell("sha256sum good.bin", _dir.Path).Substring(0, 64), lines[1].GetProperty("hashes").GetProperty("sha256").GetString());
             Assert.Equal("PathIsDirectory", lines[2].GetProperty("error").GetProperty("condition").GetString());

@@ -214,7 +214,10 @@ namespace StreamFiles.Core.Tests.Cli
             Assert.Equal("failed", exists.GetProperty("status").GetString());
             Assert.Equal("DestinationExists", exists.GetProperty("error").GetProperty("condition").GetString());
             Assert.Equal("ResourceExists", exists.GetProperty("error").GetProperty("category").GetString());
-            Assert.Equal("SourceNotFound", results.Single(r => r.GetProperty("source").GetString() == _dir.File("missing.bin")).GetProperty("error").GetProperty("condition").GetString());
+            Assert.Equal(_dir.File("out/a.bin"), exists.GetProperty("error").GetProperty("target").GetString()); // as the cmdlets' Error.Target (a probe)
+            JsonElement missing = results.Single(r => r.GetProperty("source").GetString() == _dir.File("missing.bin")).GetProperty("error");
+            Assert.Equal("SourceNotFound", missing.GetProperty("condition").GetString());
+            Assert.Equal(_dir.File("missing.bin"), missing.GetProperty("target").GetString());
             Assert.Equal("completed", results.Single(r => r.GetProperty("source").GetString() == _dir.File("b.bin")).GetProperty("status").GetString());
             Assert.Equal("older", File.ReadAllText(_dir.File("out/a.bin")));
             Assert.Contains("already exists", run.Error, StringComparison.Ordinal);

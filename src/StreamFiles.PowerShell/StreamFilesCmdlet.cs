@@ -59,14 +59,17 @@ namespace StreamFiles.PowerShell
         }
 
         /// <summary>
-        /// A process with nobody at it: started with -NonInteractive (scheduled tasks, CI runners), or, on Windows, not
-        /// in an interactive session (a task that runs whether the user is logged on or not). Its console host shows
-        /// progress to nobody, so none is made there; other hosts (a runspace made with [powershell]::Create(), whose
-        /// progress stream the caller reads) still get it.
+        /// A process with nobody at it (PowerShellCommandLine.NobodyAtIt: -NonInteractive, no terminal at standard input
+        /// and output, a Windows task outside a session). Its console host shows progress to nobody, so none is made
+        /// there and status lines go to the information stream instead; other hosts (a runspace made with
+        /// [powershell]::Create(), whose progress stream the caller reads) still get it.
         /// </summary>
         private static readonly Lazy<bool> NoInteractiveProcess = new Lazy<bool>(() =>
-            PowerShellCommandLine.IsNonInteractive(Environment.GetCommandLineArgs())
-            || (RuntimeInformation.IsOSPlatform(OSPlatform.Windows) && !Environment.UserInteractive));
+            PowerShellCommandLine.NobodyAtIt(
+                Environment.GetCommandLineArgs(),
+                Console.IsInputRedirected,
+                Console.IsOutputRedirected,
+                RuntimeInformation.IsOSPlatform(OSPlatform.Windows) && !Environment.UserInteractive));
 
         /// <summary>
         /// Progress only when somebody may see it; status lines for logs when they asked for -Verbose, and in the

@@ -45,6 +45,15 @@ namespace StreamFiles.Core.Text
             return false;
         }
 
+        /// <summary>
+        /// Whether a PowerShell process has nobody at it: started with -NonInteractive; or with neither standard input
+        /// nor standard output on a terminal, as cron, a systemd timer or a container without -t start it (a probe: a
+        /// cron-style `pwsh -File job.ps1 > log 2>&1 < /dev/null` logged no status at all); or, on Windows, outside an
+        /// interactive session (a task that runs whether the user is logged on or not).
+        /// </summary>
+        public static bool NobodyAtIt(IReadOnlyList<string> commandLine, bool inputRedirected, bool outputRedirected, bool windowsWithoutSession) =>
+            IsNonInteractive(commandLine) || (inputRedirected && outputRedirected) || windowsWithoutSession;
+
         // The switches of pwsh and powershell.exe that take a value, by their names and the short forms they accept.
         private static readonly string[] ValueSwitches =
         {

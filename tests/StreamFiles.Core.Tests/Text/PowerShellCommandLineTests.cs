@@ -32,5 +32,20 @@ namespace StreamFiles.Core.Tests.Text
         [InlineData("pwsh -ExecutionPolicy Bypass x.ps1 -NonInteractive")]
         public void OtherCommandLinesAreInteractive(string line) =>
             Assert.False(PowerShellCommandLine.IsNonInteractive(line.Split(' ')));
+
+        /// <summary>
+        /// Nobody is at a process started with -NonInteractive, or with neither standard input nor output on a terminal
+        /// (cron, a systemd timer, a container without -t: a probe's cron-style run logged no status), or a Windows task
+        /// outside a session; a user at a terminal who redirects one end only still is.
+        /// </summary>
+        [Theory]
+        [InlineData("pwsh -File job.ps1", true, true, false, true)]             // cron: < /dev/null > log
+        [InlineData("pwsh -File job.ps1", false, true, false, false)]           // at a terminal, > log
+        [InlineData("pwsh -File job.ps1", true, false, false, false)]           // at a terminal, < input
+        [InlineData("pwsh -NonInteractive -File job.ps1", false, false, false, true)]
+        [InlineData("pwsh -File job.ps1", false, false, true, true)]            // a Windows task without a session
+        [InlineData("pwsh", false, false, false, false)]
+        public void NobodyIsAtAProcessWithoutTerminalOrSwitchOrSession(string line, bool inputRedirected, bool outputRedirected, bool windowsWithoutSession, bool expected) =>
+            Assert.Equal(expected, PowerShellCommandLine.NobodyAtIt(line.Split(' '), inputRedirected, outputRedirected, windowsWithoutSession));
     }
 }

@@ -467,6 +467,16 @@ namespace StreamFiles.Core.Operations
                 throw Refuse(TransferErrors.ParentIsAnotherFile(sourceText, destinationText, file));
             }
 
+            if (destination is FileLocation system && Files.SystemPath.Refusal(system.Path) is string systemPath)
+            {
+                // A device or system file (/dev/null) is never written, with or without -Force: said now, where it was
+                // DestinationExists advising -Force, which then failed with this (a probe).
+                var refused = new IOException(systemPath);
+                TransferErrors.Mark(refused, writing: true);
+                _claimed.Remove(destinationText);
+                throw Refuse(TransferErrors.Describe(refused, sourceText, destinationText));
+            }
+
             if (destination is S3Location key && Storage.S3.S3KeyTooLongException.Excess(key.Key) is int keyBytes)
             {
                 // Refused here, before the question, so that -WhatIf tells of it as a real run would (a probe).

@@ -54,6 +54,15 @@ namespace StreamFiles.Core.Tests.Faults
             Assert.Equal("/dev/null", new FileInfo(link).LinkTarget); // still the link
             Assert.False(File.Exists(link + ".partial"));
 
+            // Without --force too it is this WriteError, not DestinationExists advising the --force that then fails (a probe).
+            foreach (string named in new[] { "null-link", "/dev/null" })
+            {
+                var plain = FaultCli.Run(_temp.Path, null, "send", "in.txt", named);
+                Assert.Equal(1, plain.ExitCode);
+                Assert.StartsWith("streamfiles: [WriteError] ", plain.Error, StringComparison.Ordinal);
+                Assert.DoesNotContain("--force", plain.Error, StringComparison.Ordinal);
+            }
+
             // base64 writes into a device or a pipe named as its OUTPUT, as coreutils would through a redirection: the
             // link and the device stay what they were.
             var written = FaultCli.Run(_temp.Path, null, "base64", "in.txt", "null-link");

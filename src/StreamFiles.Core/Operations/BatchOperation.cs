@@ -352,19 +352,24 @@ namespace StreamFiles.Core.Operations
             _wake.Set();
         }
 
-        private static void Emit(Outcome outcome, ICommandSink sink)
+        private void Emit(Outcome outcome, ICommandSink sink)
         {
+            (object? result, CommandError? error) = Settle(outcome.Result, outcome.Error);
+
             // A failed item may also have a result (a TransferResult with Status Failed): error first, then result.
-            if (outcome.Error != null)
+            if (error != null)
             {
-                sink.WriteError(outcome.Error);
+                sink.WriteError(error);
             }
 
-            if (outcome.Result != null)
+            if (result != null)
             {
-                sink.WriteResult(outcome.Result);
+                sink.WriteResult(result);
             }
         }
+
+        /// <summary>An item's result and error as they go out: a subclass may name in the error what its result names.</summary>
+        protected virtual (object? Result, CommandError? Error) Settle(object? result, CommandError? error) => (result, error);
 
         public void Dispose()
         {

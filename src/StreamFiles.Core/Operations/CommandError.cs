@@ -34,6 +34,9 @@ namespace StreamFiles.Core.Operations
         public Exception? Exception { get; }
 
         public override string ToString() => Message;
+
+        /// <summary>The same error about another target.</summary>
+        public CommandError WithTarget(string target) => new CommandError(Condition, Category, target, Message, Exception);
     }
 
     /// <summary>Thrown inside an operation to fail one item with a fully described error.</summary>

@@ -1239,6 +1239,24 @@ namespace StreamFiles.Core.Operations
         private TransferItem Fail(string source, CommandError error, long length = 0, Location? destination = null, (TimeSpan Took, int Attempts) lookup = default) =>
             new TransferItem(source, destination, error, length, lookup.Took, Math.Max(1, lookup.Attempts));
 
+        /// <summary>
+        /// An S3 credential error is made before any location is in sight, with "s3://" for its target: it goes out
+        /// naming the file's S3 side, as every other error names its input (a probe: "target":"s3://" in --json, and
+        /// TargetObject s3:// in PowerShell).
+        /// </summary>
+        protected override (object? Result, CommandError? Error) Settle(object? result, CommandError? error)
+        {
+            if (error is null || error.Target != "s3://" || !(result is TransferResult transfer))
+            {
+                return (result, error);
+            }
+
+            bool fromS3 = transfer.Source.StartsWith("s3://", StringComparison.Ordinal);
+            string side = fromS3 || !transfer.Destination.StartsWith("s3://", StringComparison.Ordinal) ? transfer.Source : transfer.Destination;
+            CommandError named = error.WithTarget(side);
+            return (ReferenceEquals(transfer.Error, error) ? transfer.WithError(named) : transfer, named);
+        }
+
         private TransferResult Failed(string source, string? destination, long length, CommandError error, TimeSpan duration, int attempts = 1) =>
             new TransferResult(source, destination ?? string.Empty, length, TransferStatus.Failed, duration, 0, null,
                 _engine.Options.Checksum.ToString(), 0, 0, attempts, false, null, error);

@@ -89,7 +89,11 @@ namespace StreamFiles.Core.Tests.S3
             Assert.Equal(1, run.ExitCode);
             JsonElement result = JsonDocument.Parse(run.Output).RootElement;
             Assert.Equal("S3CredentialsNotFound", result.GetProperty("error").GetProperty("condition").GetString());
+            Assert.Equal(S3("a.bin"), result.GetProperty("error").GetProperty("target").GetString()); // the file's S3 side, not "s3://" (a probe)
             Assert.Contains("AWS_ACCESS_KEY_ID", run.Error);
+
+            var received = Cli(NoCredentials(), "receive", "--json", "--endpoint-url", S3TestServer.Endpoint!, S3("a.bin"), "back/");
+            Assert.Equal(S3("a.bin"), JsonDocument.Parse(received.Output).RootElement.GetProperty("error").GetProperty("target").GetString());
         }
 
         /// <summary>

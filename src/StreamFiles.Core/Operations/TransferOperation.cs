@@ -280,8 +280,10 @@ namespace StreamFiles.Core.Operations
             }
 
             // An S3 prefix written with its trailing slash (s3://bucket/prefix/) says "everything under it", as the
-            // issue's Receive-StreamFile s3://bucket/prefix/ example does; a directory path still needs Recurse.
-            bool prefix = source is S3Location && source.IsContainer;
+            // issue's Receive-StreamFile s3://bucket/prefix/ example does; a directory path still needs Recurse. So
+            // does a bucket named without the slash (s3://bucket), as s3://bucket/dir does (a probe: it downloaded
+            // the whole bucket, where aws s3 cp wants --recursive).
+            bool prefix = source is S3Location && source.IsContainer && request.Source.TrimEnd().EndsWith("/", StringComparison.Ordinal);
             if (!_recurse && !prefix)
             {
                 if (request.ExplicitSource)

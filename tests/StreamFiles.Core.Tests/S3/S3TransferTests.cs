@@ -740,6 +740,13 @@ namespace StreamFiles.Core.Tests.S3
             // Without the slash it is a key; with neither an object nor Recurse, the prefix is not copied.
             var without = Run(TransferDirection.Receive, Path.Combine(_temp.Path, "q-out") + "/", new[] { S3("p") });
             Assert.Equal("SourceIsDirectory", Assert.Single(without.Errors).Condition);
+
+            // So is a bucket named without its slash (a probe: s3://bucket downloaded the whole bucket).
+            string bucketOut = Path.Combine(_temp.Path, "bucket-out");
+            var bucket = Run(TransferDirection.Receive, bucketOut + "/", new[] { "s3://" + S3TestServer.Bucket });
+            Assert.Equal("SourceIsDirectory", Assert.Single(bucket.Errors).Condition);
+            Assert.DoesNotContain(bucket.Transfers, t => t.Status != TransferStatus.Failed);
+            Assert.False(Directory.Exists(bucketOut) && Directory.EnumerateFileSystemEntries(bucketOut).Any());
         }
 
         [S3Fact]

@@ -150,6 +150,14 @@ namespace StreamFiles.Cli
                     {
                         cli.Error.WriteLine("streamfiles: warning: " + TransferErrors.VerifyIgnoredForPutUrl("--verify", http.UploadChecksum == UploadChecksum.None ? "--upload-checksum md5 (or sha256)" : null, destination.Display));
                     }
+
+                    if (destination.Kind == LocationKind.Http)
+                    {
+                        foreach (string ignored in TransferErrors.IgnoredForPutUrl(options.Resume ? "--resume" : null, options.SkipUnchanged ? "--skip-unchanged" : null, destination.Display))
+                        {
+                            cli.Error.WriteLine("streamfiles: warning: " + ignored);
+                        }
+                    }
                 }
                 else
                 {

@@ -158,6 +158,14 @@ namespace StreamFiles.PowerShell
                 {
                     WriteWarning(TransferErrors.VerifyIgnoredForPutUrl("-Verify", http.UploadChecksum == UploadChecksum.None ? "-UploadChecksum MD5 (or SHA256)" : null, destination.Display));
                 }
+
+                if (destination.Kind == LocationKind.Http)
+                {
+                    foreach (string ignored in TransferErrors.IgnoredForPutUrl(Resume.IsPresent ? "-Resume" : null, SkipUnchanged.IsPresent ? "-SkipUnchanged" : null, destination.Display))
+                    {
+                        WriteWarning(ignored);
+                    }
+                }
             }
 
             StorageRegistry storages = CreateStorages(HttpContentType).RegisterHttp(http, message => _operation?.PostVerbose(message));

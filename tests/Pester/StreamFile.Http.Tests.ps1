@@ -92,6 +92,14 @@ Describe 'HTTP parameters of Receive-StreamFile and Send-StreamFile' -Tags 'CI' 
         (Get-FileHash -LiteralPath (Join-Path $script:Root 'put/verify.bin')).Hash | Should -Be (Get-FileHash -LiteralPath $script:File.FullName).Hash
     }
 
+    It 'warns that -Resume and -SkipUnchanged have nothing to work on with a PUT URL' {
+        $result = Send-StreamFile -LiteralPath $script:File.FullName -Destination "$script:Base/put/ignored.bin" -Resume -SkipUnchanged -Force -WarningVariable warned -WarningAction SilentlyContinue
+        $result.Status | Should -Be 'Completed'
+        $warned.Count | Should -Be 2
+        $warned[0].Message | Should -BeLike '-SkipUnchanged compares each file with the destination, which a PUT URL cannot show; it is ignored for *'
+        $warned[1].Message | Should -BeLike '-Resume keeps what a stopped copy has written for the next run;*'
+    }
+
     It 'does not advise -UploadChecksum when -Verify comes with it' {
         $result = Send-StreamFile -LiteralPath $script:File.FullName -Destination "$script:Base/put/verify-md5.bin" -Verify -UploadChecksum MD5 -WarningVariable warned -WarningAction SilentlyContinue
         $result.Status | Should -Be 'Completed'

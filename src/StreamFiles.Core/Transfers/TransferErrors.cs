@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using StreamFiles.Core.Operations;
 using StreamFiles.Core.Storage;
@@ -38,6 +39,24 @@ namespace StreamFiles.Core.Transfers
             + (uploadChecksumName is null
                 ? "The server checks the upload against the checksum sent with it instead."
                 : $"Add {uploadChecksumName} to have the server check the upload.");
+
+        /// <summary>
+        /// The warnings for options that have nothing to work on with a PUT URL (a probe: --verify was told of, these were
+        /// ignored without a word): resumeName and skipName are the host's spellings of -Resume and -SkipUnchanged, or
+        /// null when not given.
+        /// </summary>
+        public static IEnumerable<string> IgnoredForPutUrl(string? resumeName, string? skipName, string destination)
+        {
+            if (skipName != null)
+            {
+                yield return $"{skipName} compares each file with the destination, which a PUT URL cannot show; it is ignored for {destination}, and every file is sent.";
+            }
+
+            if (resumeName != null)
+            {
+                yield return $"{resumeName} keeps what a stopped copy has written for the next run; a PUT URL takes each file in one request, which keeps nothing; it is ignored for {destination}.";
+            }
+        }
 
         public static CommandError SourceIsDirectory(string source) =>
             new CommandError("SourceIsDirectory", FailureCategory.InvalidArgument, source,

@@ -68,6 +68,16 @@ namespace StreamFiles.Core.Tests.Cli
                 "streamfiles: warning: --verify reads each copy back, which a PUT URL cannot serve; it is ignored for " + _server.Url("/bucket/up.bin")
                     + ". The server checks the upload against the checksum sent with it instead.",
                 checksummed.Error.TrimEnd('\n'));
+
+            // --resume and --skip-unchanged have nothing to work on either: each is said, not ignored without a word (a probe).
+            ProcessRunner.Outcome ignored = Streamfiles("send", "--resume", "--skip-unchanged", "--force", "--no-progress", "up.bin", _server.Url("/bucket/up.bin?X-Amz-Signature=SIGSECRET").ToString());
+            Assert.Equal(0, ignored.ExitCode);
+            string[] warnings = ignored.Error.TrimEnd('\n').Split('\n');
+            Assert.Equal(2, warnings.Length);
+            Assert.StartsWith("streamfiles: warning: --skip-unchanged compares each file with the destination, which a PUT URL cannot show; it is ignored for " + _server.Url("/bucket/up.bin"), warnings[0], StringComparison.Ordinal);
+            Assert.StartsWith("streamfiles: warning: --resume keeps what a stopped copy has written for the next run;", warnings[1], StringComparison.Ordinal);
+            Assert.DoesNotContain("SIGSECRET", ignored.Error, StringComparison.Ordinal);
+            Assert.Equal(content, _server.Uploads["/bucket/up.bin"]);
         }
 
         [Fact]

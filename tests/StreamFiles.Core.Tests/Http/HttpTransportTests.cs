@@ -254,6 +254,26 @@ namespace StreamFiles.Core.Tests.Http
             Assert.Contains("certificate", error.Message.Split('(', 2)[1], StringComparison.OrdinalIgnoreCase);
         }
 
+        /// <summary>
+        /// An https:// URL at a port where the server speaks plain HTTP: no handshake came about, and the message says to
+        /// use http:// or check the port, not to install a CA (a probe).
+        /// </summary>
+        [Fact]
+        public async Task An_https_url_at_a_plain_http_port_says_to_use_http()
+        {
+            _server.Add("/plain", HttpTestServer.RandomBytes(10));
+            using HttpTransport transport = Transport(Fast());
+            var https = new Uri(_server.Url("/plain").ToString().Replace("http://", "https://", StringComparison.Ordinal));
+
+            var error = await Assert.ThrowsAsync<HttpTransferException>(() => Get(transport, https));
+
+            Assert.Equal("HttpTlsError", error.Condition);
+            Assert.False(error.IsTransient);
+            Assert.Contains("did not complete a TLS handshake", error.Message, StringComparison.Ordinal);
+            Assert.Contains("use an http:// URL", error.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("trust store", error.Message, StringComparison.Ordinal);
+        }
+
         [Fact]
         public void Nothing_public_can_switch_certificate_validation_off()
         {

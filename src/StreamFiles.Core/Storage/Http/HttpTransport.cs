@@ -6,7 +6,6 @@ using System.Net;
 using System.Net.Http;
 using System.Net.Security;
 using System.Runtime.ExceptionServices;
-using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -315,7 +314,9 @@ namespace StreamFiles.Core.Storage.Http
             if (IsTlsFailure(e))
             {
                 return new HttpTransferException("HttpTlsError", FailureCategory.SecurityError, display,
-                    $"{method} '{display}': the TLS connection could not be established securely ({Describe(e)}). StreamFiles validates every certificate; install the issuing CA in the system's trust store if the server is yours.",
+                    TlsFailure.CertificateRefused(e)
+                        ? $"{method} '{display}': the TLS connection could not be established securely ({Describe(e)}). StreamFiles validates every certificate; install the issuing CA in the system's trust store if the server is yours."
+                        : $"{method} '{display}': the server did not complete a TLS handshake ({Describe(e)}). If it serves plain HTTP on that port, use an http:// URL; otherwise check the host and the port.",
                     isTransient: false, inner: e);
             }
 
@@ -336,18 +337,7 @@ namespace StreamFiles.Core.Storage.Http
             return null;
         }
 
-        private static bool IsTlsFailure(Exception e)
-        {
-            for (Exception? inner = e; inner != null; inner = inner.InnerException)
-            {
-                if (inner is AuthenticationException)
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
+        private static bool IsTlsFailure(Exception e) => TlsFailure.Is(e);
 
         private static async Task<HttpTransferException> StatusErrorAsync(HttpMethod method, string display, HttpResponseMessage response, TimeSpan maxRetryAfter)
         {

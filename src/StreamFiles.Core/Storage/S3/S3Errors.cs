@@ -42,7 +42,9 @@ namespace StreamFiles.Core.Storage.S3
                     "S3TlsError",
                     FailureCategory.SecurityError,
                     target,
-                    $"{operation} {target}: the TLS connection to the S3 endpoint{where} could not be established securely ({Innermost(exception).Message}). StreamFiles validates every certificate; if the endpoint is yours, install the issuing CA in the system's trust store, or check that -EndpointUrl (--endpoint-url) names the host the certificate is for.",
+                    TlsFailure.CertificateRefused(exception)
+                        ? $"{operation} {target}: the TLS connection to the S3 endpoint{where} could not be established securely ({Innermost(exception).Message}). StreamFiles validates every certificate; if the endpoint is yours, install the issuing CA in the system's trust store, or check that -EndpointUrl (--endpoint-url) names the host the certificate is for."
+                        : $"{operation} {target}: the S3 endpoint{where} did not complete a TLS handshake ({Innermost(exception).Message}). If it serves plain HTTP on that port, give -EndpointUrl (--endpoint-url) with http://; otherwise check its host and port.",
                     exception);
             }
 
@@ -296,18 +298,7 @@ namespace StreamFiles.Core.Storage.S3
         }
 
         /// <summary>A certificate the client would not accept (or another TLS handshake failure): never a hiccup.</summary>
-        internal static bool IsTlsFailure(Exception exception)
-        {
-            for (Exception? e = exception; e != null; e = e.InnerException)
-            {
-                if (e is System.Security.Authentication.AuthenticationException)
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
+        internal static bool IsTlsFailure(Exception exception) => TlsFailure.Is(exception);
 
         private static Exception Innermost(Exception exception)
         {

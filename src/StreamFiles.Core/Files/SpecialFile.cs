@@ -65,8 +65,10 @@ namespace StreamFiles.Core.Files
         }
 
         /// <summary>
-        /// The error for a special file. <paramref name="pipeTo"/> names the CLI command that reads such a file from
-        /// standard input, for the hint (for example "streamfiles hash"); without one the hint is to copy it to a file.
+        /// The error for a special file. <paramref name="pipeTo"/> names the CLI command that reads a FIFO from standard
+        /// input, for the hint (for example "streamfiles hash"), beside copying it to a file. A device gets no hint: what
+        /// it yields may never end (a probe: /dev/zero was advised `cat '/dev/zero' | streamfiles hash`), and the
+        /// cmdlets that reach this are not the CLI.
         /// </summary>
         public static CommandError Refusal(string path, string kind, bool writing = false, string? pipeTo = null) => new CommandError(
             "NotARegularFile",
@@ -74,8 +76,10 @@ namespace StreamFiles.Core.Files
             path,
             writing
                 ? $"'{path}' is {kind}, not a regular file: StreamFiles writes a file under the name given and would replace it. Name a regular file instead."
-                : $"'{path}' is {kind}, not a regular file: StreamFiles reads files, whose size it knows. "
-                    + (pipeTo is null ? "Copy what it holds into a regular file first." : $"To read from it, pipe it in (for example: cat '{path}' | {pipeTo})."));
+                : $"'{path}' is {kind}, not a regular file: StreamFiles reads files, whose size it knows."
+                    + (kind.EndsWith("device", StringComparison.Ordinal)
+                        ? string.Empty
+                        : " Copy what it holds into a regular file first" + (pipeTo is null ? "." : $", or pipe it to the streamfiles command (for example: cat '{path}' | {pipeTo}).")));
 
         /// <summary>
         /// Whether <paramref name="path"/>, or the nearest of its ancestors that exists, is <paramref name="directory"/>

@@ -206,6 +206,13 @@ namespace StreamFiles.Core.Tests.Text
             Assert.Equal(1, Run(Base64Direction.Decode, Base64Format.Default, decoding, false, new Base64Request(fifo, _dir.File("out.bin"))));
             Assert.Contains("| streamfiles base64 -d)", Assert.Single(decoding.Errors).Message, StringComparison.Ordinal); // and decodes it
 
+            // A device gets no hint to pipe it: /dev/zero would never end (a probe).
+            var device = new RecordingSink();
+            Assert.Equal(1, Run(Base64Direction.Encode, Base64Format.Default, device, false, new Base64Request("/dev/zero", _dir.File("zero.b64"))));
+            CommandError zero = Assert.Single(device.Errors);
+            Assert.Equal("NotARegularFile", zero.Condition);
+            Assert.EndsWith("is a character device, not a regular file: StreamFiles reads files, whose size it knows.", zero.Message, StringComparison.Ordinal);
+
             // Nor is a FIFO replaced by a file when it is named as the output.
             string input = _dir.RandomFile("in.bin", 100);
             var output = new RecordingSink();

@@ -218,6 +218,10 @@ namespace StreamFiles.PowerShell
                     return new System.IO.IOException(error.Message, failure);
                 case FailureCategory.InvalidData when error.Condition == "InvalidData":
                     return new FormatException(error.Message, failure);
+                case FailureCategory.InvalidArgument when error.Condition == "NotFileSystemPath":
+                    // A -Path of another provider, now a failed item with a result too: still the ArgumentException it
+                    // was when the cmdlet wrote it itself (about_StreamFiles; a probe saw the change).
+                    return new ArgumentException(error.Message, failure);
                 default:
                     return failure;
             }

@@ -374,6 +374,8 @@ Describe 'Send-StreamFile' -Tags 'CI' {
             $results = @(Send-StreamFile -Path 'Env:/HOME', $script:Small.FullName -Destination "$out/" -ErrorVariable problems -ErrorAction SilentlyContinue)
             $problems.Count | Should -Be 1
             $problems[0].FullyQualifiedErrorId | Should -Be 'SendStreamFileNotFileSystemPath,StreamFiles.PowerShell.SendStreamFileCommand'
+            $problems[0].Exception | Should -BeOfType ([System.ArgumentException])
+            $problems[0].CategoryInfo.Reason | Should -Be 'ArgumentException'
             @($results | Where-Object Status -eq 'Failed').Count | Should -Be 1
             @($results | Where-Object Status -eq 'Completed').Count | Should -Be 1
             Test-Path -LiteralPath (Join-Path $out $script:Small.Name) | Should -BeTrue

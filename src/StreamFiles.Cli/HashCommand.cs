@@ -106,7 +106,7 @@ namespace StreamFiles.Cli
             foreach (string path in paths)
             {
                 // A name after '--' is hashed as typed ("-w", not the "./-w" the parser was given), so its line is sha256sum's.
-                operation.Submit(path == "-" ? new HashRequest("-", StopableInput.Standard(context.CancellationToken)) : new HashRequest(Program.AsTyped(path), explicitPath: true), sink);
+                operation.Submit(path == "-" ? new HashRequest("-", StopableInput.Standard(context.CancellationToken), StopableInput.StandardLeft()) : new HashRequest(Program.AsTyped(path), explicitPath: true), sink);
             }
 
             operation.Complete(sink);

@@ -44,6 +44,37 @@ namespace StreamFiles.Cli
                 : new StopableInput(Console.OpenStandardInput(), stop);
 
         /// <summary>
+        /// The bytes left in standard input when it is a regular file (`hash &lt; file`): its size less the offset it is
+        /// read from (Linux's /proc/self/fdinfo/0); null for a pipe, a terminal, or where it cannot be told.
+        /// </summary>
+        public static long? StandardLeft()
+        {
+            try
+            {
+                if (!OperatingSystem.IsLinux() || !(File.ResolveLinkTarget("/proc/self/fd/0", returnFinalTarget: true) is FileInfo file)
+                    || !file.Exists || Core.Files.SpecialFile.KindOf(file.FullName) != null)
+                {
+                    return null;
+                }
+
+                foreach (string line in File.ReadLines("/proc/self/fdinfo/0"))
+                {
+                    if (line.StartsWith("pos:", StringComparison.Ordinal)
+                        && long.TryParse(line.Substring(4).Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long position))
+                    {
+                        return Math.Max(0, file.Length - position);
+                    }
+                }
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                // A hint only: without it the default part size stays.
+            }
+
+            return null;
+        }
+
+        /// <summary>
         /// Opens a named FIFO or device for reading (`hash &lt;(cmd)`, `base64 /dev/stdin`) as standard input is read: the
         /// open of a FIFO waits for a writer in the kernel, deaf to Ctrl+C and SIGTERM, so it runs on its own and a stop
         /// stops waiting for it (OperationCanceledException); the reads that follow are stoppable too.

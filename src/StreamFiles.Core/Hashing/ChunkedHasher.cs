@@ -54,9 +54,18 @@ namespace StreamFiles.Core.Hashing
             return new FileHashResult(path, Settings.Algorithms[0], digests, Settings.IncludeChunkHashes ? Settings.ChunkSize : (long?)null, DateTime.UtcNow - started);
         }
 
-        /// <summary>Hashes a stream (standard input) as a file is hashed, its result named <paramref name="name"/>.</summary>
-        public async Task<FileHashResult> HashStreamAsync(string name, Stream stream, ByteCounter? progress = null, CancellationToken cancellationToken = default)
+        /// <summary>
+        /// Hashes a stream (standard input) as a file is hashed, its result named <paramref name="name"/>; with its
+        /// <paramref name="length"/> known (standard input redirected from a file), S3ETag assumes the parts a file of that
+        /// length is uploaded in, as for a file named (a probe: `hash -a s3etag &lt; 100G` gave an ETag of 12,800 parts).
+        /// </summary>
+        public async Task<FileHashResult> HashStreamAsync(string name, Stream stream, ByteCounter? progress = null, CancellationToken cancellationToken = default, long? length = null)
         {
+            if (Settings.GrowsChunks && length is long known && Settings.For(known) is HashSettings sized && !ReferenceEquals(sized, Settings))
+            {
+                return await new ChunkedHasher(sized).HashStreamAsync(name, stream, progress, cancellationToken).ConfigureAwait(false);
+            }
+
             var started = DateTime.UtcNow;
             HashDigests digests = await HashAsync(stream, progress, cancellationToken).ConfigureAwait(false);
             return new FileHashResult(name, Settings.Algorithms[0], digests, Settings.IncludeChunkHashes ? Settings.ChunkSize : (long?)null, DateTime.UtcNow - started);

@@ -17,10 +17,12 @@ namespace StreamFiles.Core.Operations
         }
 
         /// <summary>A stream to hash instead of a file (standard input: `streamfiles hash -`), shown as <paramref name="name"/>.</summary>
-        public HashRequest(string name, Stream input)
+        /// <param name="inputLength">The bytes the stream holds, when known (standard input redirected from a file).</param>
+        public HashRequest(string name, Stream input, long? inputLength = null)
         {
             Path = name ?? throw new ArgumentNullException(nameof(name));
             InputStream = input ?? throw new ArgumentNullException(nameof(input));
+            InputLength = inputLength;
             ExplicitPath = true;
         }
 
@@ -29,6 +31,9 @@ namespace StreamFiles.Core.Operations
         public bool ExplicitPath { get; }
 
         public Stream? InputStream { get; }
+
+        /// <summary>The bytes InputStream holds, when known: S3ETag then assumes the parts an upload of that length has.</summary>
+        public long? InputLength { get; }
     }
 
     /// <summary>
@@ -60,7 +65,7 @@ namespace StreamFiles.Core.Operations
                 return new WorkItem(
                     request.Path,
                     null,
-                    async (counter, token) => await _hasher.HashStreamAsync(request.Path, input, counter, token).ConfigureAwait(false),
+                    async (counter, token) => await _hasher.HashStreamAsync(request.Path, input, counter, token, request.InputLength).ConfigureAwait(false),
                     exception => FileErrors.Describe(exception, request.Path));
             }
 

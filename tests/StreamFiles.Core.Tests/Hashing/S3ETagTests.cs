@@ -116,6 +116,13 @@ rm -f part.*";
             Assert.EndsWith("-11", expected.Trim(), StringComparison.Ordinal);
             Assert.Equal(expected.Trim().ToUpperInvariant(), result.Hashes["S3ETag"]);
             Assert.EndsWith("-10241", chosen.Hashes["S3ETag"], StringComparison.Ordinal); // a size given is kept
+
+            // Standard input whose length is known (redirected from a file) gets the same parts (a probe: 12,800 of them).
+            using (var input = System.IO.File.OpenRead(path))
+            {
+                FileHashResult streamed = await new ChunkedHasher(new HashSettings(algorithms, chunkSize: 1024, growChunks: true)).HashStreamAsync("-", input, length: size);
+                Assert.Equal(result.Hashes["S3ETag"], streamed.Hashes["S3ETag"]);
+            }
         }
 
         [Fact]

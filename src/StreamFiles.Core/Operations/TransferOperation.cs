@@ -350,7 +350,7 @@ namespace StreamFiles.Core.Operations
             }
 
             string display = UriRedaction.RedactText(source);
-            SubmitRefusedSource(source, pattern ? TransferErrors.NoMatch(display) : TransferErrors.SourceNotFound(display), pattern, sink);
+            SubmitRefusedSource(source, pattern ? TransferErrors.NoMatch(display) : TransferErrors.SourceNotFound(display), nameDestination: !pattern, sink);
         }
 
         /// <summary>
@@ -359,9 +359,11 @@ namespace StreamFiles.Core.Operations
         /// `Where-Object Status -eq 'Failed'` missed it).
         /// </summary>
         public void SubmitRefusedSource(string source, CommandError error, ICommandSink sink) =>
-            SubmitRefusedSource(source, error ?? throw new ArgumentNullException(nameof(error)), pattern: false, sink);
+            SubmitRefusedSource(source, error ?? throw new ArgumentNullException(nameof(error)), nameDestination: false, sink);
 
-        private void SubmitRefusedSource(string source, CommandError error, bool pattern, ICommandSink sink)
+        /// <param name="nameDestination">Whether the result names where the source would have gone: not for a pattern,
+        /// nor for a source that is no path here (a probe: Env:HOME would have gone to 'out/Env:HOME').</param>
+        private void SubmitRefusedSource(string source, CommandError error, bool nameDestination, ICommandSink sink)
         {
             if (source is null)
             {
@@ -377,7 +379,7 @@ namespace StreamFiles.Core.Operations
             ReleaseHeldDirectory(sink, keepName: true);
             CountFailedSource(sink);
             string display = UriRedaction.RedactText(source);
-            Location? intended = !pattern && Location.TryParse(source, out Location? parsed, out _, _basePath) ? IntendedDestination(parsed!) : null;
+            Location? intended = nameDestination && Location.TryParse(source, out Location? parsed, out _, _basePath) ? IntendedDestination(parsed!) : null;
             SubmitNext(Fail(display, error, destination: intended), sink);
         }
 

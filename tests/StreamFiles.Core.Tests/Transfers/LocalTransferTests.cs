@@ -917,6 +917,7 @@ namespace StreamFiles.Core.Tests.Transfers
             TransferResult refused = sink.Transfers.Single(t => t.Source == "Env:/HOME");
             Assert.Equal(TransferStatus.Failed, refused.Status);
             Assert.Equal("NotFileSystemPath", refused.Error!.Condition);
+            Assert.Equal(string.Empty, refused.Destination); // not 'out/Env:/HOME' (a probe)
             Assert.Equal(TransferStatus.Completed, sink.Transfers.Single(t => t.Source == present).Status);
         }
 

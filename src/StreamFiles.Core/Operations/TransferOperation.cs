@@ -534,7 +534,9 @@ namespace StreamFiles.Core.Operations
                     return Skipped(sourceText, destinationText, source.Length, "same size and modification time");
                 }
 
-                if (options.Resume && !options.Overwrite && FileTransfer.MayHaveLeftover(destination))
+                // With -Force too: -Force -Resume is what a journal kept after DestinationExists asks for, and the object
+                // is this very copy (a probe: such a rerun sent the whole file again).
+                if (options.Resume && FileTransfer.MayHaveLeftover(destination))
                 {
                     string? done;
                     try

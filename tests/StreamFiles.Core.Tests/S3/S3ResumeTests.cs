@@ -128,6 +128,15 @@ namespace StreamFiles.Core.Tests.S3
             Assert.False(File.Exists(journalPath), "the journal of a finished copy");
             Assert.DoesNotContain(proxy.Requests.Skip(before), r => r.Method != "GET" && r.Method != "HEAD");
 
+            // So does one with -Force -Resume, which sent the whole file again (a probe).
+            File.Copy(kept, journalPath);
+            int beforeForced = proxy.Requests.Count;
+            var forced = S3TransferTests.Run(TransferDirection.Send, destination.Display, new[] { path }, new TransferOptions(partSize: 5 * MiB, resume: true, overwrite: true), registry: Registry(storage));
+            Assert.Empty(forced.Errors);
+            Assert.Equal(TransferStatus.Skipped, Assert.Single(forced.Transfers).Status);
+            Assert.False(File.Exists(journalPath));
+            Assert.DoesNotContain(proxy.Requests.Skip(beforeForced), r => r.Method != "GET" && r.Method != "HEAD");
+
             // The same journal, but the source has changed since (same length): not this version's object.
             File.Copy(kept, journalPath);
             File.WriteAllBytes(path, File.ReadAllBytes(_temp.RandomFile("other.bin", 12 * MiB, seed: 42)));

@@ -37,7 +37,7 @@ namespace StreamFiles.Core.Transfers
         public static string VerifyIgnoredForPutUrl(string verifyName, string? uploadChecksumName, string destination) =>
             $"{verifyName} reads each copy back, which a PUT URL cannot serve; it is ignored for {destination}. "
             + (uploadChecksumName is null
-                ? "The server checks the upload against the checksum sent with it instead."
+                ? "The checksum sent with it is what a server that checks one (S3 does) checks the upload against instead."
                 : $"Add {uploadChecksumName} to have the server check the upload.");
 
         /// <summary>

@@ -117,6 +117,6 @@ namespace StreamFiles.Cli
         /// <summary>The condition the cmdlets give a header or credential they cannot use (about_StreamFiles_Http).</summary>
         private const string InvalidHttpOption = "InvalidHttpOption";
 
-        private static string Plain(ArgumentException e) => e.Message.Split(new[] { " (Parameter" }, StringSplitOptions.None)[0];
+        private static string Plain(ArgumentException e) => Core.Operations.HostWording.ForCli(e.Message.Split(new[] { " (Parameter" }, StringSplitOptions.None)[0]);
     }
 }

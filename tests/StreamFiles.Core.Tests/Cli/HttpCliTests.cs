@@ -195,5 +195,21 @@ namespace StreamFiles.Core.Tests.Cli
             Assert.StartsWith("streamfiles: [" + condition + "] ", outcome.Error, StringComparison.Ordinal);
             Assert.Empty(_server.Requests);
         }
+
+        /// <summary>A header or credential that cannot be used names the option, in the shell's spelling (a probe).</summary>
+        [Theory]
+        [InlineData("'Bad Name' is not a valid header name in --header:", "--header", "Bad Name: v")]
+        [InlineData("Give either a credential (--user) or an Authorization header (--header), not both.", "--user", "someone:pw", "--header", "Authorization: Bearer x")]
+        public void Http_option_errors_name_the_option(string expected, params string[] options)
+        {
+            string file = _temp.RandomFile("x.bin", 10);
+
+            ProcessRunner.Outcome outcome = Streamfiles(new[] { "send", "--no-progress" }.Concat(options).Concat(new[] { file, _server.Url("/x.bin").ToString() }).ToArray());
+
+            Assert.Equal(2, outcome.ExitCode);
+            Assert.Contains("[InvalidHttpOption] " + expected, outcome.Error, StringComparison.Ordinal);
+            Assert.DoesNotContain("-Headers", outcome.Error, StringComparison.Ordinal);
+            Assert.DoesNotContain("pw", outcome.Error.Replace("--", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
+        }
     }
 }

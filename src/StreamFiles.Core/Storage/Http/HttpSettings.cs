@@ -49,7 +49,7 @@ namespace StreamFiles.Core.Storage.Http
             {
                 if (string.IsNullOrWhiteSpace(header.Key) || header.Key.Any(c => c <= ' ' || c >= 127 || c == ':'))
                 {
-                    throw new ArgumentException($"'{header.Key}' is not a valid header name.", nameof(headers));
+                    throw new ArgumentException($"'{header.Key}' is not a valid header name in -Headers (--header): a name has no spaces, control characters or ':' (for example 'X-Api-Key').", nameof(headers));
                 }
 
                 if (ReservedHeaders.Contains(header.Key))
@@ -82,7 +82,7 @@ namespace StreamFiles.Core.Storage.Http
 
             if (credential != null && copy.ContainsKey("Authorization"))
             {
-                throw new ArgumentException("Give either a credential or an Authorization header, not both.", nameof(credential));
+                throw new ArgumentException("Give either a credential (-Credential, --user) or an Authorization header (-Headers, --header), not both.", nameof(credential));
             }
 
             if (contentType != null && (contentType.Length == 0 || contentType.Any(c => c == '\r' || c == '\n')))

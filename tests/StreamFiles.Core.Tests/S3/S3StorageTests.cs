@@ -288,6 +288,11 @@ namespace StreamFiles.Core.Tests.S3
             string path = _temp.RandomFile("up.bin", 10);
             var upload = await Assert.ThrowsAsync<CommandFailureException>(() => S3TestTransfers.UploadAsync(storage, path, missing, overwrite: false));
             Assert.Equal("S3BucketNotFound", upload.Error.Condition);
+            Assert.DoesNotContain("lower case", stat.Error.Message, StringComparison.Ordinal);
+
+            // A name S3 cannot have says why (a probe: capitals and '_' were only "does not exist").
+            var named = await Assert.ThrowsAsync<CommandFailureException>(() => storage.StatAsync(new S3Location("StreamFiles_No_Such", "k.bin"), CancellationToken.None));
+            Assert.Contains("(S3 bucket names are lower case, with no underscores)", named.Error.Message, StringComparison.Ordinal);
         }
 
         [S3Fact]

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Net;
 using System.Net.Http;
 using System.Net.Sockets;
@@ -138,7 +139,7 @@ namespace StreamFiles.Core.Storage.S3
             switch (code)
             {
                 case "NoSuchBucket":
-                    return new CommandError("S3BucketNotFound", FailureCategory.ObjectNotFound, target, $"{operation} {target}: the bucket '{bucket}' does not exist{where}. Check the bucket name and -EndpointUrl (--endpoint-url).", exception);
+                    return new CommandError("S3BucketNotFound", FailureCategory.ObjectNotFound, target, $"{operation} {target}: the bucket '{bucket}' does not exist{where}. Check the bucket name{(bucket.Any(c => char.IsUpper(c) || c == '_') ? " (S3 bucket names are lower case, with no underscores)" : string.Empty)} and -EndpointUrl (--endpoint-url).", exception);
                 case "NoSuchKey":
                     return new CommandError("S3ObjectNotFound", FailureCategory.ObjectNotFound, target, $"{operation} {target}: there is no such object.", exception);
                 case "NoSuchUpload":

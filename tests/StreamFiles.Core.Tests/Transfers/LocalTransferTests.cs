@@ -855,21 +855,12 @@ namespace StreamFiles.Core.Tests.Transfers
             string present = _dir.RandomFile("present.bin", 100);
             string pattern = _dir.File("*.nomatch");
             string missing = _dir.File("missing.bin");
-            var sink = new CollectingSink();
-            using (var operation = new TransferOperation(
-                TransferDirection.Send,
-                StreamFiles.Core.Locations.Location.Parse(_dir.File("out") + "/"),
-                recurse: false,
-                new TransferOptions(),
-                new OperationSettings(4),
-                default,
-                TransferHarness.Local()))
+            CollectingSink sink = SendInto("out", (operation, into) =>
             {
-                operation.SubmitMissingSource(pattern, pattern: true, sink);
-                operation.SubmitSource(new TransferRequest(present), sink);
-                operation.SubmitMissingSource(missing, pattern: false, sink);
-                operation.Complete(sink);
-            }
+                operation.SubmitMissingSource(pattern, pattern: true, into);
+                operation.SubmitSource(new TransferRequest(present), into);
+                operation.SubmitMissingSource(missing, pattern: false, into);
+            });
 
             Assert.Equal(2, sink.Errors.Count);
             Assert.All(sink.Errors, e => Assert.Equal("SourceNotFound", e.Condition));
@@ -896,20 +887,11 @@ namespace StreamFiles.Core.Tests.Transfers
         public void ASourceTheHostRefusedIsAnErrorAndAFailedResult()
         {
             string present = _dir.RandomFile("present.bin", 100);
-            var sink = new CollectingSink();
-            using (var operation = new TransferOperation(
-                TransferDirection.Send,
-                StreamFiles.Core.Locations.Location.Parse(_dir.File("out") + "/"),
-                recurse: false,
-                new TransferOptions(),
-                new OperationSettings(4),
-                default,
-                TransferHarness.Local()))
+            CollectingSink sink = SendInto("out", (operation, into) =>
             {
-                operation.SubmitRefusedSource("Env:/HOME", new CommandError("NotFileSystemPath", FailureCategory.InvalidArgument, "Env:/HOME", "'Env:/HOME' is a path of the Environment provider."), sink);
-                operation.SubmitSource(new TransferRequest(present), sink);
-                operation.Complete(sink);
-            }
+                operation.SubmitRefusedSource("Env:/HOME", new CommandError("NotFileSystemPath", FailureCategory.InvalidArgument, "Env:/HOME", "'Env:/HOME' is a path of the Environment provider."), into);
+                operation.SubmitSource(new TransferRequest(present), into);
+            });
 
             CommandError error = Assert.Single(sink.Errors);
             Assert.Equal("NotFileSystemPath", error.Condition);
@@ -919,6 +901,23 @@ namespace StreamFiles.Core.Tests.Transfers
             Assert.Equal("NotFileSystemPath", refused.Error!.Condition);
             Assert.Equal(string.Empty, refused.Destination); // not 'out/Env:/HOME' (a probe)
             Assert.Equal(TransferStatus.Completed, sink.Transfers.Single(t => t.Source == present).Status);
+        }
+
+        /// <summary>A send into the directory <paramref name="directory"/> of what <paramref name="submit"/> hands the operation, as a host would.</summary>
+        private CollectingSink SendInto(string directory, Action<TransferOperation, CollectingSink> submit)
+        {
+            var sink = new CollectingSink();
+            using var operation = new TransferOperation(
+                TransferDirection.Send,
+                StreamFiles.Core.Locations.Location.Parse(_dir.File(directory) + "/"),
+                recurse: false,
+                new TransferOptions(),
+                new OperationSettings(4),
+                default,
+                TransferHarness.Local());
+            submit(operation, sink);
+            operation.Complete(sink);
+            return sink;
         }
 
         [Fact]

@@ -104,7 +104,7 @@ Describe 'HTTP parameters of Receive-StreamFile and Send-StreamFile' -Tags 'CI' 
         $result = Send-StreamFile -LiteralPath $script:File.FullName -Destination "$script:Base/put/verify-md5.bin" -Verify -UploadChecksum MD5 -WarningVariable warned -WarningAction SilentlyContinue
         $result.Status | Should -Be 'Completed'
         $warned.Count | Should -Be 1
-        $warned[0].Message | Should -BeLike '*The checksum sent with it is what a server that checks one (S3 does) checks the upload against instead.'
+        $warned[0].Message | Should -BeLike '*Instead, the checksum sent with the upload lets a server that checks it (as S3 does) refuse a damaged upload.'
         $warned[0].Message | Should -Not -Match 'Add -UploadChecksum'
     }
 

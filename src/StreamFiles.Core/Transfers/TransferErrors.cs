@@ -37,7 +37,7 @@ namespace StreamFiles.Core.Transfers
         public static string VerifyIgnoredForPutUrl(string verifyName, string? uploadChecksumName, string destination) =>
             $"{verifyName} reads each copy back, which a PUT URL cannot serve; it is ignored for {destination}. "
             + (uploadChecksumName is null
-                ? "The checksum sent with it is what a server that checks one (S3 does) checks the upload against instead."
+                ? "Instead, the checksum sent with the upload lets a server that checks it (as S3 does) refuse a damaged upload."
                 : $"Add {uploadChecksumName} to have the server check the upload.");
 
         /// <summary>

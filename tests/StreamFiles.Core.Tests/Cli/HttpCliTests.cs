@@ -66,7 +66,7 @@ namespace StreamFiles.Core.Tests.Cli
             Assert.Equal(0, checksummed.ExitCode);
             Assert.Equal(
                 "streamfiles: warning: --verify reads each copy back, which a PUT URL cannot serve; it is ignored for " + _server.Url("/bucket/up.bin")
-                    + ". The checksum sent with it is what a server that checks one (S3 does) checks the upload against instead.",
+                    + ". Instead, the checksum sent with the upload lets a server that checks it (as S3 does) refuse a damaged upload.",
                 checksummed.Error.TrimEnd('\n'));
 
             // --resume and --skip-unchanged have nothing to work on either: each is said, not ignored without a word (a probe).

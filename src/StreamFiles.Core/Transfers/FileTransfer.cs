@@ -1319,15 +1319,21 @@ namespace StreamFiles.Core.Transfers
                     return null;
                 }
 
-                SourceFingerprint now;
                 using (IObjectReader reader = await _engine.Storages.Resolve<IReadableStorage>(_job.Source.Location, "as a source").OpenReadAsync(_job.Source, cancellationToken).ConfigureAwait(false))
                 {
-                    now = await FingerprintAsync(reader, cancellationToken).ConfigureAwait(false);
-                }
+                    SourceFingerprint now = await FingerprintAsync(reader, cancellationToken).ConfigureAwait(false);
+                    if (journal.Fingerprint.Difference(now) != null)
+                    {
+                        return null;
+                    }
 
-                if (journal.Fingerprint.Difference(now) != null)
-                {
-                    return null;
+                    if ((_options.Verify || _options.Overwrite) && !await SourceStillMakesAsync(reader, journal, cancellationToken).ConfigureAwait(false))
+                    {
+                        // -Verify promises the copy is the source as it is now, and -Force asks for it to be written
+                        // anew: an edit in place that kept the size and the time passes the fingerprint (a probe: the
+                        // old object was kept, "completed by the interrupted run"). Not so: the copy goes as asked.
+                        return null;
+                    }
                 }
 
                 if (tidy)
@@ -1337,6 +1343,20 @@ namespace StreamFiles.Core.Transfers
 
                 return "completed by the interrupted run";
             }
+        }
+
+        /// <summary>Whether every part of the source, read now, has the CRC the journal lists for it.</summary>
+        private async Task<bool> SourceStillMakesAsync(IObjectReader reader, ResumeJournal journal, CancellationToken cancellationToken)
+        {
+            TransferPlan plan = TransferPlan.Plan(_job.Source.Length, journal.PartSize, PartLimits.Unlimited, reader.SupportsRanges);
+            if (plan.PartCount != journal.PartCount || plan.Sequential || journal.Parts.Any(p => p.Checksum is null))
+            {
+                return false;
+            }
+
+            using var integrity = new TransferIntegrity(_options.Checksum, plan);
+            IReadOnlyList<PartReceipt> same = await ValidatePartsAsync(reader, journal.Parts, integrity, cancellationToken).ConfigureAwait(false);
+            return same.Count == journal.PartCount;
         }
 
         private async Task<SourceFingerprint> FingerprintAsync(IObjectReader reader, CancellationToken cancellationToken)

@@ -137,6 +137,25 @@ namespace StreamFiles.Core.Tests.S3
             Assert.False(File.Exists(journalPath));
             Assert.DoesNotContain(proxy.Requests.Skip(beforeForced), r => r.Method != "GET" && r.Method != "HEAD");
 
+            // A byte changed in the middle, size and time kept: the fingerprint cannot tell, the parts' CRCs can. With
+            // -Verify the object is not taken for this version (DestinationExists without -Force); with -Force it is
+            // sent anew (a probe: the old object was kept, "completed by the interrupted run").
+            DateTime written = File.GetLastWriteTimeUtc(path);
+            using (var edit = new FileStream(path, FileMode.Open, FileAccess.Write))
+            {
+                edit.Position = 7 * MiB;
+                edit.WriteByte((byte)(File.ReadAllBytes(path)[7 * MiB] ^ 0xFF));
+            }
+
+            File.SetLastWriteTimeUtc(path, written);
+            File.Copy(kept, journalPath);
+            var verified = S3TransferTests.Run(TransferDirection.Send, destination.Display, new[] { path }, new TransferOptions(partSize: 5 * MiB, resume: true, verify: true), registry: Registry(storage));
+            Assert.Equal("DestinationExists", Assert.Single(verified.Errors).Condition);
+            var rewritten = S3TransferTests.Run(TransferDirection.Send, destination.Display, new[] { path }, new TransferOptions(partSize: 5 * MiB, resume: true, overwrite: true), registry: Registry(storage));
+            Assert.Empty(rewritten.Errors);
+            Assert.NotEqual(TransferStatus.Skipped, Assert.Single(rewritten.Transfers).Status);
+            Assert.Equal(File.ReadAllBytes(path), S3TestServer.GetAsync(_prefix + "done.bin").GetAwaiter().GetResult());
+
             // The same journal, but the source has changed since (same length): not this version's object.
             File.Copy(kept, journalPath);
             File.WriteAllBytes(path, File.ReadAllBytes(_temp.RandomFile("other.bin", 12 * MiB, seed: 42)));

@@ -79,7 +79,7 @@ namespace StreamFiles.Core.Files
                 : $"'{path}' is {kind}, not a regular file: StreamFiles reads files, whose size it knows."
                     + (kind.EndsWith("device", StringComparison.Ordinal)
                         ? string.Empty
-                        : " Copy what it holds into a regular file first" + (pipeTo is null ? "." : $", or pipe it to the streamfiles command (for example: cat '{path}' | {pipeTo}).")));
+                        : " Copy what it holds into a regular file first" + (pipeTo is null ? "." : $", or pipe it to the streamfiles command (for example: cat '{path.Replace("'", "'\\''")}' | {pipeTo}).")));
 
         /// <summary>
         /// Whether <paramref name="path"/>, or the nearest of its ancestors that exists, is <paramref name="directory"/>

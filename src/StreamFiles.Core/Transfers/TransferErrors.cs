@@ -226,7 +226,7 @@ namespace StreamFiles.Core.Transfers
                         prefix + inner.Message + (writing && target.IndexOf("://", StringComparison.Ordinal) < 0
                             // The copy is made as '<name>.partial' beside it: the directory's permissions decide (a probe:
                             // a read-only directory was told to check the file, which did not exist).
-                            ? $" Check the permissions of '{target}' and of the directory it is in (the copy is made there as '{Path.GetFileName(target)}.partial'), or run as a user that can write there."
+                            ? $" Check the permissions of '{target}' and of its directory '{Path.GetDirectoryName(target)}' (the copy is made there as '{Path.GetFileName(target)}.partial'), or run as a user that can write there."
                             : $" Check the permissions of '{target}', or run as a user that can {(writing ? "write" : "read")} it."), exception);
                 case Storage.Local.ParentIsFileException parent:
                     return new CommandError("DestinationNotDirectory", FailureCategory.InvalidArgument, destination,

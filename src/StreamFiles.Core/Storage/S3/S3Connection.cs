@@ -41,7 +41,7 @@ namespace StreamFiles.Core.Storage.S3
         {
             if (endpointUrl != null && !IsHttpUri(endpointUrl))
             {
-                throw new ArgumentException($"The endpoint URL '{Locations.UriRedaction.RedactText(endpointUrl)}' is not an absolute http:// or https:// URL. Give one such as 'https://s3.example.com', or 'http://127.0.0.1:9000' for a store without TLS, in -EndpointUrl (--endpoint-url).", nameof(endpointUrl));
+                throw new ArgumentException($"The endpoint URL '{Locations.UriRedaction.RedactText(endpointUrl)}' is not an absolute http:// or https:// URL. Give one such as 'https://s3.example.com', or 'http://127.0.0.1:9000' for a store without TLS.", nameof(endpointUrl));
             }
 
             if (endpointUrl != null && EndpointProblem(endpointUrl) is string problem)

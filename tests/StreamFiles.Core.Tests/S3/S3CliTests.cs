@@ -94,6 +94,14 @@ namespace StreamFiles.Core.Tests.S3
 
             var received = Cli(NoCredentials(), "receive", "--json", "--endpoint-url", S3TestServer.Endpoint!, S3("a.bin"), "back/");
             Assert.Equal(S3("a.bin"), JsonDocument.Parse(received.Output).RootElement.GetProperty("error").GetProperty("target").GetString());
+            Assert.Contains("no AWS credentials were found in the environment", run.Error, StringComparison.Ordinal);
+
+            // Half a key pair in the environment says which half is missing (a probe: "no AWS credentials were found").
+            var half = NoCredentials();
+            half["AWS_ACCESS_KEY_ID"] = "AKIDHALFPAIR";
+            var halfRun = Cli(half, "send", "--endpoint-url", S3TestServer.Endpoint!, "a.bin", S3("a.bin"));
+            Assert.Equal(1, halfRun.ExitCode);
+            Assert.Contains("[S3CredentialsNotFound] Cannot sign S3 requests: AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not", halfRun.Error, StringComparison.Ordinal);
         }
 
         /// <summary>

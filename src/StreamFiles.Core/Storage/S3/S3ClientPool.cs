@@ -334,8 +334,14 @@ namespace StreamFiles.Core.Storage.S3
             }
             catch (AmazonClientException)
             {
-                // The SDK's message lists every provider it tried; ours says what to do.
-                throw NoCredentials("no AWS credentials were found in the environment, the shared credentials and config files, or an instance or container role");
+                // The SDK's message lists every provider it tried; ours says what to do, and which half of a key pair the
+                // environment lacks (a probe: AWS_ACCESS_KEY_ID alone was "no AWS credentials were found").
+                string? half = accessKey != null ? "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not"
+                    : secretKey != null ? "AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not"
+                    : null;
+                throw NoCredentials(half != null
+                    ? half + ", and no other AWS credentials were found in the shared credentials and config files or an instance or container role"
+                    : "no AWS credentials were found in the environment, the shared credentials and config files, or an instance or container role");
             }
         }
 

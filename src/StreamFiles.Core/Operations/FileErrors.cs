@@ -113,6 +113,19 @@ namespace StreamFiles.Core.Operations
             return new CommandError(error.Condition, error.Category, error.Target, message + sentence, error.Exception);
         }
 
+        /// <summary>The full path of the directory a file is in, or null where the path cannot be made full.</summary>
+        private static string? DirectoryOf(string path)
+        {
+            try
+            {
+                return Path.GetDirectoryName(Path.GetFullPath(path));
+            }
+            catch (Exception e) when (e is ArgumentException || e is NotSupportedException || e is PathTooLongException || e is System.Security.SecurityException)
+            {
+                return null;
+            }
+        }
+
         /// <summary>Describes an exception raised while reading (or, with writing=true, writing) a file.</summary>
         public static CommandError Describe(Exception exception, string path, bool writing = false)
         {
@@ -127,7 +140,10 @@ namespace StreamFiles.Core.Operations
                     return PathTooLong(path, $"Cannot {(writing ? "write" : "read")} '{path}': ", exception);
                 case UnauthorizedAccessException _:
                     return new CommandError("AccessDenied", FailureCategory.PermissionDenied, path,
-                        $"Access to '{path}' is denied. Check its permissions, or run as a user that can {(writing ? "write" : "read")} it.", exception);
+                        writing
+                            // An output is made beside it as '<name>.partial' and renamed: its directory decides (a probe).
+                            ? $"Access to '{path}' is denied. Check its permissions and those of its directory{(DirectoryOf(path) is string directory ? $" '{directory}'" : string.Empty)}, where it is written as '{Path.GetFileName(path)}.partial' first, or run as a user that can write there."
+                            : $"Access to '{path}' is denied. Check its permissions, or run as a user that can read it.", exception);
                 case IOException io when writing && IsDiskFull(io):
                     return new CommandError("DiskFull", FailureCategory.WriteError, path,
                         $"There is not enough space on the disk to write '{path}'. Free some space and try again.", exception);

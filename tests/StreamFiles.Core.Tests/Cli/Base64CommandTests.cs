@@ -50,6 +50,7 @@ namespace StreamFiles.Core.Tests.Cli
             Assert.Equal(Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes("secret\n")), File.ReadAllText(_dir.File("kept.bin")));
             Assert.StartsWith("streamfiles: [AccessDenied]", File.ReadAllText(_dir.File("ro.err")), StringComparison.Ordinal);
             Assert.Contains("was left as it was", File.ReadAllText(_dir.File("ro.err")), StringComparison.Ordinal);
+            Assert.Contains("Check its permissions and those of its directory '" + _dir.Path.TrimEnd('/') + "'", File.ReadAllText(_dir.File("ro.err")), StringComparison.Ordinal); // where the .partial is made (a probe)
             Assert.False(File.Exists(_dir.File("ro.bin.partial")));
         }
 

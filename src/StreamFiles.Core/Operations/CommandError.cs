@@ -37,6 +37,19 @@ namespace StreamFiles.Core.Operations
 
         /// <summary>The same error about another target.</summary>
         public CommandError WithTarget(string target) => new CommandError(Condition, Category, target, Message, Exception);
+
+        /// <summary>The same error with its message as a sentence: a first word in lower case ("look up s3://…: …") capitalised.</summary>
+        public CommandError AsSentence()
+        {
+            int word = Message.IndexOf(' ');
+            bool lowerWord = word > 0 && char.IsLower(Message[0]);
+            for (int i = 0; lowerWord && i < word; i++)
+            {
+                lowerWord = char.IsLetter(Message[i]);
+            }
+
+            return lowerWord ? new CommandError(Condition, Category, Target, char.ToUpperInvariant(Message[0]) + Message.Substring(1), Exception) : this;
+        }
     }
 
     /// <summary>Thrown inside an operation to fail one item with a fully described error.</summary>

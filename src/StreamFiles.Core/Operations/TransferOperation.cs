@@ -1250,17 +1250,30 @@ namespace StreamFiles.Core.Operations
         /// naming the file's S3 side, as every other error names its input (a probe: "target":"s3://" in --json, and
         /// TargetObject s3:// in PowerShell).
         /// </summary>
+        /// <remarks>
+        /// A backend's error shown on its own, not inside "Cannot copy …: ", starts as a sentence too: S3's began with
+        /// its step in lower case ("look up s3://b/k: the bucket … does not exist", a probe).
+        /// </remarks>
         protected override (object? Result, CommandError? Error) Settle(object? result, CommandError? error)
         {
-            if (error is null || error.Target != "s3://" || !(result is TransferResult transfer))
+            if (error is null)
             {
                 return (result, error);
             }
 
-            bool fromS3 = transfer.Source.StartsWith("s3://", StringComparison.Ordinal);
-            string side = fromS3 || !transfer.Destination.StartsWith("s3://", StringComparison.Ordinal) ? transfer.Source : transfer.Destination;
-            CommandError named = error.WithTarget(side);
-            return (ReferenceEquals(transfer.Error, error) ? transfer.WithError(named) : transfer, named);
+            CommandError named = error.AsSentence();
+            if (named.Target == "s3://" && result is TransferResult about)
+            {
+                bool fromS3 = about.Source.StartsWith("s3://", StringComparison.Ordinal);
+                named = named.WithTarget(fromS3 || !about.Destination.StartsWith("s3://", StringComparison.Ordinal) ? about.Source : about.Destination);
+            }
+
+            if (ReferenceEquals(named, error))
+            {
+                return (result, error);
+            }
+
+            return (result is TransferResult transfer && ReferenceEquals(transfer.Error, error) ? transfer.WithError(named) : result, named);
         }
 
         private TransferResult Failed(string source, string? destination, long length, CommandError error, TimeSpan duration, int attempts = 1) =>

@@ -726,6 +726,26 @@ namespace StreamFiles.Core.Tests.S3
             Assert.DoesNotContain(received.Errors, e => e.Message.Contains('\n', StringComparison.Ordinal));
         }
 
+        /// <summary>
+        /// An S3 error shown on its own starts as a sentence (a probe: "look up s3://…: the bucket … does not exist"), and
+        /// CommandError.AsSentence leaves a message that starts with a name or a quote as it is.
+        /// </summary>
+        [S3Fact]
+        public void AnS3ErrorShownOnItsOwnStartsAsASentence()
+        {
+            string bucket = "streamfiles-no-such-" + Guid.NewGuid().ToString("N").Substring(0, 12);
+            var received = Run(TransferDirection.Receive, _temp.File("none") + "/", new[] { "s3://" + bucket + "/k.bin" });
+
+            CommandError error = Assert.Single(received.Errors);
+            Assert.Equal("S3BucketNotFound", error.Condition);
+            Assert.StartsWith("Look up s3://" + bucket + "/k.bin: the bucket", error.Message, StringComparison.Ordinal);
+            Assert.Equal(error.Message, Assert.Single(received.Transfers).Error!.Message);
+
+            Assert.Equal("s3://b/k is gone.", new CommandError("X", FailureCategory.InvalidArgument, "t", "s3://b/k is gone.").AsSentence().Message);
+            Assert.Equal("'a' is gone.", new CommandError("X", FailureCategory.InvalidArgument, "t", "'a' is gone.").AsSentence().Message);
+            Assert.Equal("Upload part 3 of s3://b/k: busy.", new CommandError("X", FailureCategory.InvalidArgument, "t", "upload part 3 of s3://b/k: busy.").AsSentence().Message);
+        }
+
         [S3Fact]
         public async Task APrefixWithItsTrailingSlashDownloadsEverythingUnderItWithoutRecurse()
         {

@@ -138,7 +138,7 @@ namespace StreamFiles.Core.Storage.Http
         public static bool IsTransient(Exception exception) => exception switch
         {
             HttpTransferException http => http.IsTransient,
-            HttpRequestException request => !IsTlsFailure(request) && FromUploadSource(request) is null,
+            HttpRequestException request => !TlsFailure.Is(request) && FromUploadSource(request) is null,
             _ => false,
         };
 
@@ -311,7 +311,7 @@ namespace StreamFiles.Core.Storage.Http
         private HttpTransferException Classify(HttpMethod method, Uri uri, HttpRequestException e)
         {
             string display = Redact(uri);
-            if (IsTlsFailure(e))
+            if (TlsFailure.Is(e))
             {
                 return new HttpTransferException("HttpTlsError", FailureCategory.SecurityError, display,
                     TlsFailure.CertificateRefused(e)
@@ -336,8 +336,6 @@ namespace StreamFiles.Core.Storage.Http
 
             return null;
         }
-
-        private static bool IsTlsFailure(Exception e) => TlsFailure.Is(e);
 
         private static async Task<HttpTransferException> StatusErrorAsync(HttpMethod method, string display, HttpResponseMessage response, TimeSpan maxRetryAfter)
         {

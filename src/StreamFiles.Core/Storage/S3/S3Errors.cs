@@ -37,7 +37,7 @@ namespace StreamFiles.Core.Storage.S3
                     return DescribeService(service, service.ErrorCode, service.StatusCode, null, operation, target, where, region, trailing);
             }
 
-            if (IsTlsFailure(exception))
+            if (TlsFailure.Is(exception))
             {
                 return new CommandError(
                     "S3TlsError",
@@ -68,7 +68,7 @@ namespace StreamFiles.Core.Storage.S3
         /// </summary>
         public static bool IsTransient(Exception exception)
         {
-            if (IsTlsFailure(exception))
+            if (TlsFailure.Is(exception))
             {
                 return false;
             }
@@ -299,7 +299,6 @@ namespace StreamFiles.Core.Storage.S3
         }
 
         /// <summary>A certificate the client would not accept (or another TLS handshake failure): never a hiccup.</summary>
-        internal static bool IsTlsFailure(Exception exception) => TlsFailure.Is(exception);
 
         private static Exception Innermost(Exception exception)
         {
